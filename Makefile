@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Both install what is missing and are safe to run twice.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench lint install test-deps catalogues
+
+run: $(VENV)/.installed
+	$(BIN)/python -m app run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test test-deps
+	$(BIN)/python -m pytest -m "not container" --db=sqlite
+	$(BIN)/python -m pytest -m "not container" --db=postgresql
+	$(BIN)/python -m pytest -m container
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/mypy app
+
+install: $(VENV)/.installed
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+	touch $(VENV)/.installed $@
+
+# System packages and npm tools the tests drive: Chromium, PostgreSQL, podman, the OpenID provider, axe-core.
+test-deps:
+	@bash scripts/test-deps.sh
+
+# Extracts the messages of the code and templates into the catalogues (then translate the new French entries).
+catalogues: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o app/locale/messages.pot --no-location --sort-output --omit-header app templates
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --omit-header

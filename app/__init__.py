@@ -1,0 +1,1 @@
+"""Portal of the Pacific Region Cooperation Network in the Field of Peacekeeping."""

@@ -1,0 +1,158 @@
+"""Command line: `python -m app run|serve|migrate|seed|signin-link|send-outbox|check-config`.
+
+A wrong configuration value stops any command with one line naming the key, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from collections.abc import Callable
+
+from sqlalchemy.exc import OperationalError
+
+from app.config import ROOT, ConfigurationError, Settings, get_settings
+from app.governance.region import SeedError
+
+
+def migrate(settings: Settings) -> None:
+    """Brings the database schema to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    if settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    command.upgrade(config, "head")
+
+
+def seed(settings: Settings) -> None:
+    from sqlmodel import Session
+
+    from app import seeds
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        added = seeds.load(session, settings.seeds_dir)
+    print(f"Seeds loaded from {settings.seeds_dir} ({added} new states).")
+
+
+def first_admin(settings: Settings, email: str) -> None:
+    from sqlmodel import Session
+
+    from app.auth import service
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        link = service.ensure_first_admin(session, settings, email=email)
+    if link:
+        print(f"One-time sign-in link for the first admin ({email}), valid {settings.signin_link_hours} hours:")
+        print(f"  {link}")
+    else:
+        print("An admin with a password exists. A new link: python -m app signin-link EMAIL")
+
+
+def signin_link(settings: Settings, email: str) -> None:
+    from sqlmodel import Session
+
+    from app.auth import service
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        user = service.find_user_by_email(session, email)
+        if user is None:
+            raise SystemExit(f"No account uses {email}.")
+        print(service.sign_in_link(session, settings, user=user))
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
+    import uvicorn
+
+    from app.main import create_app
+    from app.outbox import sender as outbox_sender
+
+    create_app()  # builds once here, so that a wrong route or seed stops start-up with its message
+    if sender and settings.smtp_enabled:
+        outbox_sender.start_thread(settings)
+    print(f"Serving the portal on http://{host}:{port}/ (governance option: {settings.governance_option})")
+    uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+def send_outbox(settings: Settings, once: bool) -> None:
+    import threading
+
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.outbox import sender, service
+
+    if not settings.smtp_enabled:
+        raise SystemExit("PRCN_SMTP_HOST is not set: messages stay on the admin outbox page.")
+    if once:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            print(f"{service.send_due(session, settings)} message(s) sent.")
+        return
+    sender.run(settings, threading.Event())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("run", "serve"):
+        command = commands.add_parser(name, help="migrate, seed and serve" if name == "run" else "serve")
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.add_argument("--workers", type=int, default=1)
+        command.add_argument("--no-sender", action="store_true", help="do not deliver the outbox here")
+        command.add_argument("--admin-email", default="admin@example.org")
+    commands.add_parser("migrate")
+    commands.add_parser("seed")
+    commands.add_parser("check-config")
+    link = commands.add_parser("signin-link")
+    link.add_argument("email")
+    outbox = commands.add_parser("send-outbox")
+    outbox.add_argument("--once", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+
+    try:
+        settings = get_settings()
+        settings.secret()
+        actions: dict[str, Callable[[], None]] = {
+            "migrate": lambda: migrate(settings),
+            "seed": lambda: seed(settings),
+            "check-config": lambda: print(f"Configuration is valid (option: {settings.governance_option})."),
+            "signin-link": lambda: signin_link(settings, args.email),
+            "send-outbox": lambda: send_outbox(settings, args.once),
+        }
+        if args.command in ("run", "serve"):
+            if args.command == "run":
+                migrate(settings)
+                seed(settings)
+                first_admin(settings, args.admin_email)
+            serve(settings, args.host, args.port, args.workers, not args.no_sender)
+        else:
+            actions[args.command]()
+    except ConfigurationError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except SeedError as error:
+        print(f"Seed error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        print(f"Database error: PRCN_DATABASE_URL cannot be used ({reason})", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Recording changes. The caller commits, so the entry lands in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.audit.models import AuditEntry
+from app.db import utcnow
+
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "csrf_secret"})
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of a model, secrets left out, as JSON-safe values."""
+    return {name: _plain(getattr(obj, name)) for name in fields if name not in SECRET_FIELDS}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    address: str = "",
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=utcnow(), actor_id=actor_id, action=action, entity=entity, entity_id=str(entity_id),
+        before=before, after=after, address=address[:64],
+    )
+    session.add(entry)
+    return entry
+
+
+def latest(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """A page of entries, newest first, and the total count."""
+    entries = session.exec(
+        select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+    ).all()
+    total = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    return list(entries), total

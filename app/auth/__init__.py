@@ -1,0 +1,1 @@
+"""Accounts, roles, server-side sessions, one-time links, single sign-on and CSRF."""

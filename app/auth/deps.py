@@ -1,0 +1,137 @@
+"""Request dependencies: who is asking, in which language, with which CSRF token, and who may pass.
+
+Every route declares its rule with one of `public`, `signed_in` or `require_role(...)`; create_app()
+refuses to start when a route has none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from app.auth import service
+from app.auth.models import Role, User
+from app.auth.service import Visitor
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import DomainError, Forbidden
+from app.i18n import N_, current_language, pick_language
+
+SESSION_COOKIE = "prcn_session"
+ANON_COOKIE = "prcn_anon"
+LANGUAGE_COOKIE = "prcn_lang"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequired(DomainError):
+    status_code = 401
+
+
+class CsrfRejected(Forbidden):
+    pass
+
+
+def csrf_token_for(binding: str) -> str:
+    """The CSRF token of a session (or of an anonymous visitor's cookie), derived with the secret key."""
+    key = get_settings().secret().encode()
+    return hmac.new(key, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
+
+
+def new_cookie(request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
+    """Asks the security middleware to set a cookie on whatever response this request gets."""
+    cookies = request.scope.setdefault("state", {}).setdefault("new_cookies", [])
+    cookies.append((name, value, max_age))
+
+
+def resolve_visitor(request: Request, session: SessionDep) -> Visitor:
+    """Loads the session behind the cookie and fixes the request's language and CSRF token."""
+    settings = get_settings()
+    visitor = service.load_visitor(session, settings, request.cookies.get(SESSION_COOKIE))
+    if visitor.auth_session is not None:
+        binding = visitor.auth_session.csrf_secret
+    else:
+        binding = request.cookies.get(ANON_COOKIE, "")
+        if len(binding) < 32:
+            binding = secrets.token_urlsafe(32)
+            new_cookie(request, ANON_COOKIE, binding)
+    request.state.visitor = visitor
+    request.state.csrf_token = csrf_token_for(binding)
+    request.state.language = pick_language(
+        visitor.user.language if visitor.user else None,
+        request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("Accept-Language", ""),
+        default=settings.default_language,
+    )
+    return visitor
+
+
+VisitorDep = Annotated[Visitor, Depends(resolve_visitor)]
+
+
+async def apply_language(request: Request, visitor: VisitorDep) -> None:
+    """Sets the request's language here, in the request's own context, so the route's thread inherits it."""
+    current_language.set(request.state.language)
+
+
+async def verify_csrf(request: Request, visitor: VisitorDep) -> None:
+    """Refuses a state-changing request without this visitor's token (header for htmx, field for forms)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
+        raise CsrfRejected(N_("This form has expired or did not come from this portal. Reload the page and "
+                              "try again."))
+
+
+def _mark(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.__access__ = rule  # type: ignore[attr-defined]
+        return function
+    return decorate
+
+
+@_mark("public")
+def public() -> None:
+    """Anyone, signed in or not."""
+
+
+@_mark("signed_in")
+def signed_in(visitor: VisitorDep) -> User:
+    if visitor.user is None:
+        raise SignInRequired(N_("Please sign in to see this page."))
+    return visitor.user
+
+
+def require_role(*roles: Role) -> Callable[..., User]:
+    """A dependency that lets through only signed-in users with one of `roles`."""
+
+    @_mark("roles:" + ",".join(sorted(roles)))
+    def check(visitor: VisitorDep) -> User:
+        if visitor.user is None:
+            raise SignInRequired(N_("Please sign in to see this page."))
+        if visitor.user.role not in roles:
+            raise Forbidden(N_("Your role does not give access to this page."))
+        return visitor.user
+
+    return check
+
+
+CurrentUser = Annotated[User, Depends(signed_in)]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""

@@ -1,0 +1,32 @@
+"""Texts of the emails the auth domain sends, in the recipient's language."""
+
+from __future__ import annotations
+
+from app.auth.models import User
+from app.i18n import gettext as _
+from app.i18n import in_language
+
+
+def reset_message(*, user: User, link: str, minutes: int, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("Reset your password for %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Someone asked to reset the password of your account. To choose a new password, open this link "
+            "within %(minutes)s minutes:\n\n%(link)s\n\n"
+            "If you did not ask for this, ignore this message: your password stays as it is."
+        ) % {"name": user.display_name, "minutes": minutes, "link": link}
+    return subject, body
+
+
+def welcome_message(*, user: User, link: str, hours: int, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("Your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "An account has been opened for you on %(portal)s. To sign in for the first time and choose your "
+            "password, open this link within %(hours)s hours:\n\n%(link)s\n\n"
+            "The link works once. If it has expired, ask for a new one with \"Forgot your password?\" on the "
+            "sign-in page."
+        ) % {"name": user.display_name, "portal": portal, "hours": hours, "link": link}
+    return subject, body

@@ -1,0 +1,100 @@
+"""Accounts and everything that proves who is asking: sessions, one-time links, SSO identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+
+from app.db import UTCDateTime, utcnow
+from app.i18n import N_
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    focal_point = "focal_point"
+    observer = "observer"
+
+
+ROLE_LABELS = {
+    Role.admin.value: N_("Admin"),
+    Role.coordinator.value: N_("LCM coordinator"),
+    Role.focal_point.value: N_("Focal point"),
+    Role.observer.value: N_("Observer"),
+}
+
+
+class UserBase(SQLModel):
+    email: str = Field(max_length=254, unique=True, index=True)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=20)
+    member_state_id: int | None = Field(default=None, foreign_key="member_state.id")
+    organisation: str = Field(default="", max_length=120)
+    language: str = Field(default="en", max_length=5)
+    time_zone: str = Field(default="UTC", max_length=64)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    csrf_secret: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=255)
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, counted per account and per address to slow down guessing."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    key: str = Field(max_length=254, index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class OneTimeToken(SQLModel, table=True):
+    """A link sent or printed once: password reset, first sign-in, invitation."""
+
+    __tablename__ = "one_time_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    purpose: str = Field(max_length=20)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class SsoIdentity(SQLModel, table=True):
+    """An OpenID Connect subject linked to an account."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_sso_identity_issuer_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    issuer: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    linked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

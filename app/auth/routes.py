@@ -1,0 +1,315 @@
+"""Sign-in and sign-out, password reset, one-time links, single sign-on, the account page, admin of accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from authlib.integrations.base_client.errors import OAuthError
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import service, sso
+from app.auth.deps import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    AdminUser,
+    CurrentUser,
+    VisitorDep,
+    client_address,
+    public,
+)
+from app.auth.models import Role, User
+from app.config import LANGUAGES, get_settings
+from app.db import SessionDep, get_engine
+from app.errors import DomainError, Forbidden
+from app.i18n import N_
+from app.web import error_text, render, safe_next
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=4096)]
+
+NOTICES = {
+    "password-changed": N_("Your password has been changed. Please sign in."),
+    "signed-out": N_("You have signed out."),
+    "preferences-saved": N_("Your preferences have been saved."),
+    "password-saved": N_("Your password has been changed. Your other sessions have ended."),
+    "set-password": N_("You are signed in. Choose a password now, so you can sign in again later."),
+    "account-created": N_("The account has been created and a sign-in link sent by email."),
+    "sessions-ended": N_("All sessions of this account have ended."),
+    "account-updated": N_("The account has been updated."),
+}
+
+
+def _notice(key: str | None) -> str | None:
+    return NOTICES.get(key or "")
+
+
+def _signed_in_response(request: Request, token: str, target: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=get_settings().secure_cookies, path="/")
+    return response
+
+
+# Sign-in and sign-out
+
+
+@router.get("/auth/sign-in", dependencies=[Depends(public)], response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -> HTMLResponse:
+    """The sign-in form, with single sign-on when configured."""
+    return render(request, "auth/sign_in.html", {
+        "next": safe_next(next), "notice": _notice(notice), "sso": get_settings().sso_enabled,
+        "sso_label": get_settings().oidc_label,
+    })
+
+
+@router.post("/auth/sign-in", dependencies=[Depends(public)], response_model=None)
+def sign_in(request: Request, session: SessionDep, visitor: VisitorDep,
+            email: Text = "", password: Text = "", next: Text = "/") -> Response:
+    """Checks the password and opens a new session (the token changes at every sign-in)."""
+    try:
+        user = service.authenticate(session, get_settings(), email=email, password=password,
+                                    address=client_address(request))
+    except DomainError as error:
+        return render(request, "auth/sign_in.html", {
+            "error": error_text(error), "email": email[:254], "next": safe_next(next),
+            "sso": get_settings().sso_enabled, "sso_label": get_settings().oidc_label,
+        }, status_code=error.status_code)
+    token = service.start_session(session, user=user, address=client_address(request),
+                                  user_agent=request.headers.get("user-agent", ""),
+                                  replaces=visitor.auth_session)
+    return _signed_in_response(request, token, safe_next(next))
+
+
+@router.post("/auth/sign-out", response_class=RedirectResponse)
+def sign_out(session: SessionDep, visitor: VisitorDep, user: CurrentUser) -> RedirectResponse:
+    """Ends this session on the server and forgets the cookie."""
+    assert visitor.auth_session is not None
+    service.end_session(session, auth_session=visitor.auth_session)
+    response = RedirectResponse("/auth/sign-in?notice=signed-out", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# Password reset
+
+
+@router.get("/auth/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_request_form(request: Request) -> HTMLResponse:
+    """Asks for the email address to send a reset link to."""
+    return render(request, "auth/reset_request.html")
+
+
+@router.post("/auth/reset", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_request(request: Request, session: SessionDep, email: Text = "") -> HTMLResponse:
+    """Sends a reset link if the account exists; the answer is the same either way."""
+    if "@" not in email or len(email) > 254:
+        return render(request, "auth/reset_request.html",
+                      {"error": error_text(DomainError(N_("Enter a valid email address."))), "email": email[:254]},
+                      status_code=400)
+    service.request_password_reset(session, get_settings(), email=email, language=request.state.language)
+    return render(request, "auth/reset_sent.html")
+
+
+@router.get("/auth/reset/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def reset_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    """The new-password form behind an emailed link, if the link still works."""
+    _, user = service.peek_token(session, token=token, purpose="reset")
+    return render(request, "auth/reset_form.html", {"email": user.email, "token": token})
+
+
+@router.post("/auth/reset/{token}", dependencies=[Depends(public)], response_model=None)
+def reset(request: Request, token: str, session: SessionDep, password: Text = "", confirm: Text = "") -> Response:
+    """Sets the new password, uses up the link and ends every session of the account."""
+    _, user = service.peek_token(session, token=token, purpose="reset")
+    try:
+        if password != confirm:
+            raise DomainError(N_("The two passwords are not the same."))
+        service.reset_password(session, token=token, new=password)
+    except DomainError as error:
+        return render(request, "auth/reset_form.html", {"email": user.email, "token": token,
+                                                        "error": error_text(error)}, status_code=400)
+    return RedirectResponse("/auth/sign-in?notice=password-changed", status_code=303)
+
+
+# One-time sign-in links
+
+
+@router.get("/auth/link/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def link_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    """Confirms before using a sign-in link, so that mail scanners opening it do not use it up."""
+    _, user = service.peek_token(session, token=token, purpose="signin")
+    return render(request, "auth/link.html", {"email": user.email, "token": token})
+
+
+@router.post("/auth/link/{token}", dependencies=[Depends(public)], response_class=RedirectResponse)
+def use_link(request: Request, token: str, session: SessionDep, visitor: VisitorDep) -> RedirectResponse:
+    """Signs in with a one-time link, then asks for a password."""
+    user = service.consume_token(session, token=token, purpose="signin")
+    session_token = service.start_session(session, user=user, address=client_address(request),
+                                          user_agent=request.headers.get("user-agent", ""),
+                                          replaces=visitor.auth_session)
+    target = "/account?notice=set-password" if not user.password_hash else "/"
+    return _signed_in_response(request, session_token, target)
+
+
+# Single sign-on
+
+
+@router.get("/auth/sso/start", dependencies=[Depends(public)], response_model=None)
+async def sso_start(request: Request, next: str = "/") -> Response:
+    """Sends the browser to the identity provider."""
+    settings = get_settings()
+    if not settings.sso_enabled:
+        raise Forbidden(N_("Single sign-on is not configured on this portal."))
+    request.session["next"] = safe_next(next)
+    redirect: Response = await sso.client(settings).authorize_redirect(
+        request, f"{settings.base_url}/auth/sso/callback")
+    return redirect
+
+
+@router.get("/auth/sso/callback", dependencies=[Depends(public)], response_model=None)
+async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
+    """Checks the provider's answer (state, code with PKCE, ID token and nonce) and signs in the linked account."""
+    settings = get_settings()
+    if not settings.sso_enabled:
+        raise Forbidden(N_("Single sign-on is not configured on this portal."))
+    try:
+        token = await sso.client(settings).authorize_access_token(request)
+    except OAuthError:
+        raise Forbidden(N_("Single sign-on did not succeed. Try again, or sign in with your password.")) from None
+    claims = sso.claims(token)
+    session_token = await run_in_threadpool(
+        _sso_sign_in, settings.oidc_issuer, claims, client_address(request),
+        request.headers.get("user-agent", ""), visitor,
+    )
+    return _signed_in_response(request, session_token, safe_next(request.session.pop("next", "/")))
+
+
+def _sso_sign_in(issuer: str, claims: dict[str, object], address: str, user_agent: str,
+                 visitor: service.Visitor) -> str:
+    from sqlmodel import Session
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        user = service.sso_account(session, issuer=issuer, subject=str(claims.get("sub", "")),
+                                   email=str(claims["email"]) if claims.get("email") else None,
+                                   email_verified=claims.get("email_verified") is True)
+        return service.start_session(session, user=user, address=address, user_agent=user_agent,
+                                     replaces=session.merge(visitor.auth_session) if visitor.auth_session else None)
+
+
+# Language and account
+
+
+@router.post("/language", dependencies=[Depends(public)], response_class=RedirectResponse)
+def choose_language(request: Request, session: SessionDep, visitor: VisitorDep,
+                    language: Text = "en", next: Text = "/") -> RedirectResponse:
+    """Switches the language of the pages (and of the account's emails when signed in)."""
+    if language not in LANGUAGES:
+        language = get_settings().default_language
+    if visitor.user is not None:
+        service.set_language(session, user=visitor.user, language=language)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                        secure=get_settings().secure_cookies, path="/")
+    return response
+
+
+def _account_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    return render(request, "auth/account.html", {
+        "zones": service.region_time_zones(get_settings().seeds_dir), "languages": LANGUAGES,
+        "sso": get_settings().sso_enabled, **context,
+    }, status_code=status)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, session: SessionDep, user: CurrentUser, notice: str | None = None) -> HTMLResponse:
+    """The signed-in user's preferences and password."""
+    return _account_page(request, session, user, notice=_notice(notice))
+
+
+@router.post("/account/preferences", response_model=None)
+def save_preferences(request: Request, session: SessionDep, user: CurrentUser,
+                     language: Text = "", time_zone: Text = "") -> Response:
+    """Saves language and time zone."""
+    try:
+        service.update_preferences(session, user=user, language=language, time_zone=time_zone.strip())
+    except DomainError as error:
+        return _account_page(request, session, user, preferences_error=error_text(error), status=400)
+    response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                        secure=get_settings().secure_cookies, path="/")
+    return response
+
+
+@router.post("/account/password", response_model=None)
+def save_password(request: Request, session: SessionDep, user: CurrentUser, visitor: VisitorDep,
+                  current: Text = "", password: Text = "", confirm: Text = "") -> Response:
+    """Changes the password; other sessions of the account end."""
+    try:
+        if password != confirm:
+            raise DomainError(N_("The two passwords are not the same."))
+        service.change_password(session, user=user, current=current, new=password, keep=visitor.auth_session)
+    except DomainError as error:
+        return _account_page(request, session, user, password_error=error_text(error), status=400)
+    return RedirectResponse("/account?notice=password-saved", status_code=303)
+
+
+# Admin of accounts
+
+
+def user_from_path(user_id: int, session: SessionDep) -> User:
+    return service.get_user(session, user_id)
+
+
+UserFromPath = Annotated[User, Depends(user_from_path)]
+
+
+def _users_page(request: Request, session: SessionDep, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    return render(request, "auth/users.html", {
+        "users": service.list_users(session), "roles": list(Role), "states": service.member_states(session),
+        **context,
+    }, status_code=status)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, session: SessionDep, admin: AdminUser, notice: str | None = None) -> HTMLResponse:
+    """Every account, its role and its open sessions."""
+    return _users_page(request, session, notice=_notice(notice))
+
+
+@router.post("/admin/users", response_model=None)
+def create_user(request: Request, session: SessionDep, admin: AdminUser, email: Text = "",
+                display_name: Text = "", role: Text = "", member_state_id: Text = "",
+                organisation: Text = "") -> Response:
+    """Creates an account and emails its owner a one-time sign-in link."""
+    try:
+        state_id = int(member_state_id) if member_state_id.strip() else None
+    except ValueError:
+        state_id = -1
+    try:
+        service.invite_user(session, get_settings(), email=email, display_name=display_name, role=role,
+                            member_state_id=state_id, organisation=organisation, actor_id=admin.id)
+    except DomainError as error:
+        return _users_page(request, session, error=error_text(error), status=error.status_code,
+                           form={"email": email[:254], "display_name": display_name[:120], "role": role,
+                                 "member_state_id": member_state_id, "organisation": organisation[:120]})
+    return RedirectResponse("/admin/users?notice=account-created", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/end-sessions", response_class=RedirectResponse)
+def end_sessions(target: UserFromPath, session: SessionDep, admin: AdminUser) -> RedirectResponse:
+    """Signs the account out everywhere."""
+    service.end_all_sessions(session, user=target, actor_id=admin.id)
+    return RedirectResponse("/admin/users?notice=sessions-ended", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active", response_class=RedirectResponse)
+def set_active(target: UserFromPath, session: SessionDep, admin: AdminUser,
+               active: Text = "") -> RedirectResponse:
+    """Deactivates (and signs out) or reactivates an account."""
+    service.set_active(session, user=target, active=active == "1", actor_id=admin.id)
+    return RedirectResponse("/admin/users?notice=account-updated", status_code=303)

@@ -1,0 +1,453 @@
+"""Accounts, sign-in with limits, server-side sessions, one-time links and SSO linking."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import available_timezones
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth import mail
+from app.auth.models import OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
+from app.auth.passwords import check_new_password, hash_password, verify_password
+from app.config import LANGUAGES, Settings
+from app.db import utcnow
+from app.governance import region
+from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
+from app.i18n import N_
+from app.members.models import MemberState
+from app.outbox import service as outbox
+
+USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone",
+               "is_active")
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is asking: the account and its session, or nobody."""
+
+    user: User | None = None
+    auth_session: UserSession | None = None
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role if self.user else None
+
+
+# Accounts
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such account."))
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def list_users(session: Session) -> list[tuple[User, int]]:
+    """Every account with its number of open sessions, in one query."""
+    open_sessions = (
+        select(UserSession.user_id, func.count().label("n"))
+        .where(col(UserSession.ended_at).is_(None))
+        .group_by(UserSession.user_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(User, func.coalesce(open_sessions.c.n, 0))
+        .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
+        .order_by(User.role, User.email)
+    ).all()
+    return [(user, count) for user, count in rows]
+
+
+def check_account_fields(
+    session: Session, *, email: str, display_name: str, role: str, member_state_id: int | None,
+    organisation: str,
+) -> None:
+    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise DomainError(N_("Enter a valid email address."))
+    if not display_name.strip() or len(display_name) > 120:
+        raise DomainError(N_("Enter a name of 1 to 120 characters."))
+    if role not in set(Role):
+        raise DomainError(N_("Choose a role."))
+    if role == Role.focal_point and (member_state_id is None or session.get(MemberState, member_state_id) is None):
+        raise DomainError(N_("A focal point must belong to a member state."))
+    if len(organisation) > 120:
+        raise DomainError(N_("The organisation may have at most 120 characters."))
+
+
+def create_user(
+    session: Session, *, email: str, display_name: str, role: str, actor_id: int | None,
+    member_state_id: int | None = None, organisation: str = "", language: str = "en", password: str | None = None,
+) -> User:
+    """Creates an account (without a password unless one is given); the caller commits."""
+    email = normalise_email(email)
+    check_account_fields(session, email=email, display_name=display_name, role=role,
+                         member_state_id=member_state_id, organisation=organisation)
+    if find_user_by_email(session, email) is not None:
+        raise Conflict(N_("An account with this email address exists already."))
+    user = User(email=email, display_name=display_name.strip(), role=role,
+                member_state_id=member_state_id if role == Role.focal_point else None,
+                organisation=organisation.strip(), language=language if language in LANGUAGES else "en")
+    if password is not None:
+        check_new_password(password, email=email)
+        user.password_hash = hash_password(password)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor_id=actor_id, action="create", entity="user", entity_id=user.id,
+                 after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def update_preferences(session: Session, *, user: User, language: str, time_zone: str) -> None:
+    if language not in LANGUAGES:
+        raise DomainError(N_("Choose English or French."))
+    if time_zone not in _zones():
+        raise DomainError(N_("Choose a time zone from the list."))
+    before = audit.snapshot(user, ("language", "time_zone"))
+    user.language, user.time_zone = language, time_zone
+    session.add(user)
+    audit.record(session, actor_id=user.id, action="update", entity="user", entity_id=user.id,
+                 before=before, after=audit.snapshot(user, ("language", "time_zone")))
+    session.commit()
+
+
+def set_language(session: Session, *, user: User, language: str) -> None:
+    update_preferences(session, user=user, language=language, time_zone=user.time_zone)
+
+
+def _zones() -> set[str]:
+    return available_timezones()
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(zone for zone in _zones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, keep: UserSession | None) -> None:
+    """Changes the password and ends every other session of the account."""
+    if user.password_hash and not verify_password(current, user.password_hash):
+        raise DomainError(N_("The current password is not correct."))
+    check_new_password(new, email=user.email)
+    _set_password(session, user=user, new=new, keep=keep)
+    session.commit()
+
+
+def _set_password(session: Session, *, user: User, new: str, keep: UserSession | None) -> None:
+    user.password_hash = hash_password(new)
+    session.add(user)
+    _end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
+    audit.record(session, actor_id=user.id, action="change_password", entity="user", entity_id=user.id)
+
+
+def set_active(session: Session, *, user: User, active: bool, actor_id: int) -> None:
+    if user.id == actor_id and not active:
+        raise DomainError(N_("You cannot deactivate your own account."))
+    before = audit.snapshot(user, ("is_active",))
+    user.is_active = active
+    session.add(user)
+    if not active:
+        _end_sessions(session, user_id=user.id)
+    audit.record(session, actor_id=actor_id, action="activate" if active else "deactivate", entity="user",
+                 entity_id=user.id, before=before, after=audit.snapshot(user, ("is_active",)))
+    session.commit()
+
+
+# Sign-in limits
+
+
+def _failures(session: Session, kind: str, key: str, since: datetime) -> list[datetime]:
+    return list(session.exec(
+        select(SignInFailure.at).where(SignInFailure.kind == kind, SignInFailure.key == key,
+                                       SignInFailure.at >= since)
+    ).all())
+
+
+def check_limits(session: Session, settings: Settings, *, email: str, address: str) -> None:
+    """Refuses a sign-in while the account or the address has too many recent failures."""
+    now = utcnow()
+    window = timedelta(minutes=settings.failure_window_minutes)
+    for kind, key, limit in (("account", email, settings.max_failures_per_account),
+                             ("address", address, settings.max_failures_per_address)):
+        times = _failures(session, kind, key, now - window)
+        if len(times) >= limit:
+            wait = min(times) + window - now
+            raise TooManyAttempts(
+                N_("Too many failed sign-in attempts. Try again in %(minutes)s minutes."),
+                minutes=max(1, math.ceil(wait.total_seconds() / 60)),
+            )
+
+
+def _record_failure(session: Session, *, email: str, address: str) -> None:
+    now = utcnow()
+    session.add(SignInFailure(kind="account", key=email, at=now))
+    session.add(SignInFailure(kind="address", key=address, at=now))
+    session.commit()
+
+
+def authenticate(session: Session, settings: Settings, *, email: str, password: str, address: str) -> User:
+    """Returns the account for a correct email and password, or raises with one message for every failure."""
+    email = normalise_email(email)[:254]
+    check_limits(session, settings, email=email, address=address)
+    user = find_user_by_email(session, email)
+    if user is None or not verify_password(password[:1024], user.password_hash) or not user.is_active:
+        _record_failure(session, email=email, address=address)
+        raise DomainError(N_("The email address or the password is not correct."), status_code=401)
+    session.execute(delete(SignInFailure).where(SignInFailure.kind == "account", SignInFailure.key == email))
+    return user
+
+
+def prune_failures(session: Session, settings: Settings) -> None:
+    cutoff = utcnow() - timedelta(minutes=settings.failure_window_minutes)
+    session.execute(delete(SignInFailure).where(col(SignInFailure.at) < cutoff))
+    session.commit()
+
+
+# Sessions
+
+
+def start_session(
+    session: Session, *, user: User, address: str, user_agent: str, replaces: UserSession | None = None
+) -> str:
+    """Opens a new session (a new token each sign-in) and returns the cookie's value."""
+    now = utcnow()
+    if replaces is not None and replaces.ended_at is None:
+        replaces.ended_at = now
+        session.add(replaces)
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=digest(token), user_id=user.id, csrf_secret=secrets.token_hex(32),
+                            created_at=now, last_seen_at=now, address=address[:64],
+                            user_agent=user_agent[:255]))
+    user.last_sign_in_at = now
+    session.add(user)
+    audit.record(session, actor_id=user.id, action="sign_in", entity="user", entity_id=user.id,
+                 address=address)
+    session.commit()
+    return token
+
+
+def load_visitor(session: Session, settings: Settings, token: str | None) -> Visitor:
+    """The visitor behind a session cookie; an ended, idle or too old session is no session."""
+    if not token:
+        return Visitor()
+    row = session.exec(
+        select(UserSession, User).join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.token_hash == digest(token))
+    ).first()
+    if row is None:
+        return Visitor()
+    auth_session, user = row
+    now = utcnow()
+    expired = (
+        auth_session.ended_at is not None
+        or not user.is_active
+        or now - auth_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+        or now - auth_session.created_at > timedelta(hours=settings.session_absolute_hours)
+    )
+    if expired:
+        if auth_session.ended_at is None:
+            auth_session.ended_at = now
+            session.add(auth_session)
+            session.commit()
+        return Visitor()
+    if now - auth_session.last_seen_at > TOUCH_EVERY:
+        auth_session.last_seen_at = now
+        session.add(auth_session)
+        session.commit()
+    return Visitor(user=user, auth_session=auth_session)
+
+
+def end_session(session: Session, *, auth_session: UserSession) -> None:
+    auth_session.ended_at = utcnow()
+    session.add(auth_session)
+    audit.record(session, actor_id=auth_session.user_id, action="sign_out", entity="user",
+                 entity_id=auth_session.user_id)
+    session.commit()
+
+
+def _end_sessions(session: Session, *, user_id: int | None, keep_id: int | None = None) -> int:
+    statement = update(UserSession).where(
+        col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None)
+    )
+    if keep_id is not None:
+        statement = statement.where(col(UserSession.id) != keep_id)
+    result = session.execute(statement.values(ended_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_all_sessions(session: Session, *, user: User, actor_id: int) -> int:
+    """Signs an account out everywhere (an admin's action); returns how many sessions ended."""
+    count = _end_sessions(session, user_id=user.id)
+    audit.record(session, actor_id=actor_id, action="end_sessions", entity="user", entity_id=user.id,
+                 after={"sessions_ended": count})
+    session.commit()
+    return count
+
+
+# One-time links
+
+
+def issue_token(session: Session, *, user: User, purpose: str, lifetime: timedelta) -> str:
+    """Creates a one-time token (older unused ones of the same purpose stop working); the caller commits."""
+    now = utcnow()
+    session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.user_id) == user.id, col(OneTimeToken.purpose) == purpose,
+               col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(OneTimeToken(token_hash=digest(token), purpose=purpose, user_id=user.id, created_at=now,
+                             expires_at=now + lifetime))
+    return token
+
+
+def peek_token(session: Session, *, token: str, purpose: str) -> tuple[OneTimeToken, User]:
+    """The token's row and account if the link can still be used; a clear refusal otherwise."""
+    row = session.exec(
+        select(OneTimeToken, User).join(User, col(User.id) == OneTimeToken.user_id)
+        .where(OneTimeToken.token_hash == digest(token), OneTimeToken.purpose == purpose)
+    ).first()
+    if row is None:
+        raise DomainError(N_("This link is not valid. Ask for a new one."), status_code=400)
+    one_time, user = row
+    if one_time.used_at is not None:
+        raise DomainError(N_("This link has been used already. Ask for a new one."), status_code=400)
+    if one_time.expires_at <= utcnow():
+        raise DomainError(N_("This link has expired. Ask for a new one."), status_code=400)
+    if not user.is_active:
+        raise Forbidden(N_("This account is deactivated."))
+    return one_time, user
+
+
+def consume_token(session: Session, *, token: str, purpose: str) -> User:
+    """Marks a token used, atomically: of two requests with the same link only one succeeds."""
+    one_time, user = peek_token(session, token=token, purpose=purpose)
+    result = session.execute(
+        update(OneTimeToken).where(col(OneTimeToken.id) == one_time.id, col(OneTimeToken.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        raise DomainError(N_("This link has been used already. Ask for a new one."), status_code=400)
+    return user
+
+
+def request_password_reset(session: Session, settings: Settings, *, email: str, language: str) -> None:
+    """Emails a reset link when the account exists; says nothing either way, so accounts cannot be probed."""
+    user = find_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return
+    token = issue_token(session, user=user, purpose="reset",
+                        lifetime=timedelta(minutes=settings.reset_link_minutes))
+    subject, body = mail.reset_message(user=user, link=f"{settings.base_url}/auth/reset/{token}",
+                                       minutes=settings.reset_link_minutes,
+                                       portal=region.load(settings.seeds_dir).short_name(user.language))
+    outbox.queue(session, recipient=user.email, subject=subject, body=body)
+    audit.record(session, actor_id=None, action="request_reset", entity="user", entity_id=user.id)
+    session.commit()
+
+
+def reset_password(session: Session, *, token: str, new: str) -> User:
+    _, user = peek_token(session, token=token, purpose="reset")
+    check_new_password(new, email=user.email)
+    user = consume_token(session, token=token, purpose="reset")
+    _set_password(session, user=user, new=new, keep=None)
+    session.commit()
+    return user
+
+
+def sign_in_link(session: Session, settings: Settings, *, user: User) -> str:
+    """A one-time sign-in link (first admin, or a locked-out admin), printed on the console."""
+    token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
+    audit.record(session, actor_id=None, action="issue_signin_link", entity="user", entity_id=user.id)
+    session.commit()
+    return f"{settings.base_url}/auth/link/{token}"
+
+
+def ensure_first_admin(session: Session, settings: Settings, *, email: str) -> str | None:
+    """Creates the first admin when there is none; returns a sign-in link while no admin has a password."""
+    admins = session.exec(select(User).where(User.role == Role.admin)).all()
+    if any(admin.password_hash for admin in admins):
+        return None
+    admin = admins[0] if admins else create_user(
+        session, email=email, display_name="Administrator", role=Role.admin, actor_id=None)
+    return sign_in_link(session, settings, user=admin)
+
+
+# Single sign-on
+
+
+def sso_account(
+    session: Session, *, issuer: str, subject: str, email: str | None, email_verified: bool
+) -> User:
+    """The account of an SSO identity: linked before, or linked now by a verified email; refused otherwise."""
+    row = session.exec(
+        select(SsoIdentity, User).join(User, col(User.id) == SsoIdentity.user_id)
+        .where(SsoIdentity.issuer == issuer, SsoIdentity.subject == subject)
+    ).first()
+    if row is not None:
+        user = row[1]
+    else:
+        if not email or not email_verified:
+            raise Forbidden(N_("Your identity provider has not verified your email address, so it cannot be "
+                               "linked to an account here. Sign in with your password or ask a coordinator."))
+        found = find_user_by_email(session, email)
+        if found is None:
+            raise Forbidden(N_("No account here uses the email address of your identity provider. Ask a "
+                               "coordinator to invite you."))
+        user = found
+        session.add(SsoIdentity(user_id=user.id, issuer=issuer, subject=subject, linked_at=utcnow()))
+        audit.record(session, actor_id=user.id, action="link_sso", entity="user", entity_id=user.id,
+                     after={"issuer": issuer})
+    if not user.is_active:
+        raise Forbidden(N_("This account is deactivated."))
+    return user
+
+
+def invite_user(
+    session: Session, settings: Settings, *, email: str, display_name: str, role: str,
+    member_state_id: int | None, organisation: str, actor_id: int,
+) -> User:
+    """Creates an account and emails a one-time sign-in link, in one transaction."""
+    user = create_user(session, email=email, display_name=display_name, role=role, actor_id=actor_id,
+                       member_state_id=member_state_id, organisation=organisation)
+    token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
+    subject, body = mail.welcome_message(user=user, link=f"{settings.base_url}/auth/link/{token}",
+                                         hours=settings.signin_link_hours,
+                                         portal=region.load(settings.seeds_dir).short_name(user.language))
+    outbox.queue(session, recipient=user.email, subject=subject, body=body)
+    session.commit()
+    return user
+
+
+def region_time_zones(seeds_dir: Path) -> list[str]:
+    """The time zones of the region's states, offered first on the account page."""
+    from app.seeds import read_states
+
+    zones = {zone for state in read_states(seeds_dir) for zone in state["time_zones"]}  # type: ignore[attr-defined]
+    return sorted(zones | {"UTC"})
+
+
+def member_states(session: Session) -> list[MemberState]:
+    return list(session.exec(select(MemberState).order_by(MemberState.name_en)).all())

@@ -1,0 +1,181 @@
+"""Typed settings: environment variables prefixed PRCN_, optionally a TOML file named by PRCN_CONFIG_FILE."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "PRCN_"
+ROOT = Path(__file__).resolve().parent.parent
+GOVERNANCE_OPTIONS = ("diplomatic", "operational", "informal", "adhoc")
+LANGUAGES = ("en", "fr")
+DATABASE_DRIVERS = ("sqlite", "postgresql+psycopg")
+
+GovernanceOption = Literal["diplomatic", "operational", "informal", "adhoc"]
+Language = Literal["en", "fr"]
+
+
+class ConfigurationError(Exception):
+    """A configuration value is wrong; the message is one line naming the key."""
+
+
+def _config_file() -> Path | None:
+    name = os.environ.get(f"{ENV_PREFIX}CONFIG_FILE")
+    return Path(name) if name else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    config_file: Path | None = None
+    production: bool = False
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'portal.sqlite3'}"
+    secret_key: SecretStr | None = None
+    governance_option: GovernanceOption = "informal"
+    default_language: Language = "en"
+    base_url: str = "http://127.0.0.1:8000"
+    seeds_dir: Path = ROOT / "seeds"
+    var_dir: Path = ROOT / "var"
+
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    mail_from: str = "portal@localhost"
+
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_label: str = "Single sign-on"
+
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    reset_link_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    signin_link_hours: int = Field(default=24, ge=1, le=24 * 7)
+    max_failures_per_account: int = Field(default=5, ge=1, le=100)
+    max_failures_per_address: int = Field(default=20, ge=1, le=1000)
+    failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        path = _config_file()
+        if path is not None:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=path),)
+        return sources
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL") from None
+        if url.drivername not in DATABASE_DRIVERS:
+            raise ValueError(f"driver {url.drivername!r} is not supported") from None
+        if url.drivername.startswith("postgresql") and not url.database:
+            raise ValueError("the URL names no database") from None
+        return value
+
+    @field_validator("base_url", "oidc_issuer")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.production and self.secret_key is None:
+            raise ValueError("PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("PRCN_SECRET_KEY must be at least 32 characters")
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise ValueError("PRCN_OIDC_ISSUER and PRCN_OIDC_CLIENT_ID are set together or not at all")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    def secret(self) -> str:
+        """The secret key, generated once and kept under var/ when not configured."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def effective(self) -> list[tuple[str, str]]:
+        """Every key with its effective value, secrets masked, for the admin page."""
+        rows = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) or name == "secret_key":
+                shown = "••••••" if value and value.get_secret_value() else "(generated under var/)" \
+                    if name == "secret_key" else ""
+            elif name == "database_url":
+                shown = make_url(value).render_as_string(hide_password=True)
+            else:
+                shown = str(value)
+            rows.append((ENV_PREFIX + name.upper(), shown))
+        return rows
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per wrong key: the key, what is wrong and the allowed values."""
+    lines = []
+    for item in error.errors():
+        key = ENV_PREFIX + "_".join(str(part) for part in item["loc"]).upper() if item["loc"] else ""
+        ctx = item.get("ctx") or {}
+        if item["type"] == "literal_error":
+            lines.append(f"{key}: {item['input']!r} is not allowed; use one of: {ctx.get('expected')}")
+        elif item["type"] == "extra_forbidden":
+            lines.append(f"{key}: unknown configuration key")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(f"{key}: {message}" if key else message)
+    return "\n".join(lines)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(describe_error(error)) from None
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(f"{ENV_PREFIX}CONFIG_FILE: cannot read it ({error})") from None

@@ -1,0 +1,34 @@
+"""Domain errors carry a translatable message and an HTTP status; one handler renders them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the user should read: message is a gettext msgid, params fill its placeholders."""
+
+    status_code = 400
+
+    def __init__(self, message: str, status_code: int | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429

@@ -1,0 +1,1 @@
+"""The network's governance: the four options of the study, chosen in configuration."""

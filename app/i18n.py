@@ -1,0 +1,71 @@
+"""Translations: catalogues compiled from the .po files at start, the request's language in a context var."""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from app.config import LANGUAGES
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+current_language: ContextVar[str] = ContextVar("current_language", default="en")
+
+
+@lru_cache
+def translations(language: str) -> Translations:
+    """The compiled catalogue for one language (English is the source, so it may be empty)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return Translations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(message: str) -> str:
+    return translations(current_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Marks a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def pick_language(*candidates: str | None, accept_language: str = "", default: str = "en") -> str:
+    """The first supported language among explicit choices, then the browser's preferences."""
+    for candidate in candidates:
+        if candidate in LANGUAGES:
+            return candidate
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return default
+
+
+class in_language:  # noqa: N801 - used like a function: `with in_language("fr"):`
+    """Translates in another language for a while (an email in its recipient's language)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __enter__(self) -> None:
+        self._token = current_language.set(self.language)
+
+    def __exit__(self, *exc: object) -> None:
+        current_language.reset(self._token)

@@ -1,0 +1,159 @@
+"""create_app(): routers, hashed static files, security headers, compression and the error handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth import deps
+from app.auth import routes as auth_routes
+from app.auth.deps import SignInRequired
+from app.config import get_settings
+from app.audit import routes as audit_routes
+from app.errors import DomainError
+from app.i18n import N_, current_language, gettext
+from app.governance import routes as governance_routes
+from app.outbox import routes as outbox_routes
+from app.web import STATIC_PREFIX, HashedStatic, render
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, and the cookies a dependency asked for."""
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
+                if self.secure:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                for name, value, max_age in scope.get("state", {}).get("new_cookies", []):
+                    headers.append((b"set-cookie", cookie_header(name, value, max_age, self.secure).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def cookie_header(name: str, value: str, max_age: int | None, secure: bool) -> str:
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[name] = value
+    morsel = cookie[name]
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "Lax"
+    if secure:
+        morsel["secure"] = True
+    if max_age is not None:
+        morsel["max-age"] = max_age
+    return morsel.OutputString()
+
+
+def _access_rules(dependant: Dependant) -> Iterator[str]:
+    for dependency in dependant.dependencies:
+        rule = getattr(dependency.call, "__access__", None)
+        if rule:
+            yield rule
+        yield from _access_rules(dependency)
+
+
+def check_access_rules(app: FastAPI) -> None:
+    """Refuses to build an app in which a route has no access rule."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and not any(_access_rules(route.dependant)):
+            raise RuntimeError(f"route {sorted(route.methods)} {route.path} declares no access rule")
+
+
+def access_rule(route: APIRoute) -> str:
+    return next(_access_rules(route.dependant))
+
+
+def _language(request: Request) -> None:
+    current_language.set(getattr(request.state, "language", get_settings().default_language))
+
+
+async def domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    _language(request)
+    if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
+    message = gettext(error.message) % error.params if error.params else gettext(error.message)
+    return render(request, "error.html", {"message": message, "status": error.status_code},
+                  partial="_error.html", status_code=error.status_code)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    _language(request)
+    messages = {404: N_("This page does not exist."), 405: N_("This action is not possible here.")}
+    fallback = N_("The request could not be handled.")
+    message = gettext(messages.get(error.status_code, fallback))
+    return render(request, "error.html", {"message": message, "status": error.status_code},
+                  partial="_error.html", status_code=error.status_code)
+
+
+async def validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    _language(request)
+    message = gettext(N_("Some fields are missing or too long. Check the form and try again."))
+    return render(request, "error.html", {"message": message, "status": 422}, partial="_error.html",
+                  status_code=422)
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Pacific peacekeeping cooperation portal",
+        docs_url=None, redoc_url=None, openapi_url=None,
+        dependencies=[Depends(deps.resolve_visitor), Depends(deps.apply_language), Depends(deps.verify_csrf)],
+    )
+    for module in (governance_routes, auth_routes, outbox_routes, audit_routes):
+        app.include_router(module.router)
+    check_access_rules(app)
+    app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by all workers.
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="prcn_sso",
+                       max_age=600, same_site="lax", https_only=settings.secure_cookies)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
+    return app
+
+
+def app_factory() -> Any:
+    """Entry point for `uvicorn --factory app.main:app_factory`."""
+    return create_app()

@@ -1,0 +1,1 @@
+"""Member states and territories of the network."""

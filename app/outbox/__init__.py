@@ -1,0 +1,1 @@
+"""Email outbox: messages written in the transaction that causes them, delivered by a sender."""

@@ -1,0 +1,31 @@
+"""One outgoing email and its delivery state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Column, Field, SQLModel, Text
+
+from app.db import UTCDateTime
+from app.i18n import N_
+
+
+STATUS_LABELS = {"pending": N_("Pending"), "sent": N_("Sent"), "failed": N_("Failed")}
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=255)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    calendar: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="pending", max_length=10, index=True)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    claim: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_error: str = Field(default="", max_length=500)

@@ -1,0 +1,147 @@
+"""Queue messages in the caller's transaction; claim, deliver and retry them from any number of senders."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, func, select
+
+from app.config import Settings
+from app.db import utcnow
+from app.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(minutes=30)
+GIVE_UP_AFTER = timedelta(hours=6)
+
+
+def queue(
+    session: Session, *, recipient: str, subject: str, body: str, calendar: str | None = None
+) -> OutboxMessage:
+    """Adds a message to the outbox; it is sent only if the caller's transaction commits."""
+    now = utcnow()
+    message = OutboxMessage(
+        recipient=recipient, subject=subject[:255], body=body, calendar=calendar,
+        created_at=now, next_attempt_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Doubling back-off: 1, 2, 4, 8, 16 minutes, then every 30 minutes."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxMessage]:
+    """Claims due messages for this sender; rows another sender holds are skipped, never sent twice."""
+    now = now or utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.exec(due).all())
+    if not ids:
+        session.commit()
+        return []
+    claim = secrets.token_hex(16)
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")
+        .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+        .values(claim=claim, claimed_until=now + CLAIM_LEASE)
+    )
+    session.commit()
+    return list(session.exec(select(OutboxMessage).where(OutboxMessage.claim == claim)).all())
+
+
+def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    domain = settings.mail_from.rpartition("@")[2] or "localhost"
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    email.set_content(message.body)
+    if message.calendar:
+        email.add_attachment(
+            message.calendar.encode(), maintype="text", subtype="calendar",
+            filename="invite.ics", params={"method": _ics_method(message.calendar)},
+        )
+    return email
+
+
+def _ics_method(calendar: str) -> str:
+    for line in calendar.splitlines():
+        if line.startswith("METHOD:"):
+            return line.split(":", 1)[1].strip()
+    return "PUBLISH"
+
+
+def deliver(email: EmailMessage, settings: Settings) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+        smtp.send_message(email)
+
+
+def record_result(session: Session, message: OutboxMessage, error: str | None) -> None:
+    """Marks a claimed message sent, or schedules its next attempt; gives up after GIVE_UP_AFTER."""
+    now = utcnow()
+    message.attempts += 1
+    message.claim = None
+    message.claimed_until = None
+    if error is None:
+        message.status = "sent"
+        message.sent_at = now
+        message.last_error = ""
+    else:
+        message.last_error = error[:500]
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        if message.next_attempt_at - message.created_at > GIVE_UP_AFTER:
+            message.status = "failed"
+    session.add(message)
+    session.commit()
+
+
+def send_due(session: Session, settings: Settings, *, limit: int = 20) -> int:
+    """One pass of the sender: claims what is due, delivers each message, records the outcome."""
+    sent = 0
+    for message in claim_due(session, limit=limit):
+        try:
+            deliver(build_email(message, settings), settings)
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("outbox message %s not delivered: %s", message.id, error)
+            record_result(session, message, f"{type(error).__name__}: {error}")
+        else:
+            record_result(session, message, None)
+            sent += 1
+    return sent
+
+
+def list_messages(session: Session, *, limit: int = 100) -> tuple[list[OutboxMessage], dict[str, int]]:
+    """The newest messages and the count per status, for the admin outbox page."""
+    messages = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
+    counts = dict(
+        session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    )
+    return list(messages), counts
+
+
+def get_message(session: Session, message_id: int) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)

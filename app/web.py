@@ -1,0 +1,138 @@
+"""Jinja environment, content-hashed static files and render(): a full page, or its fragment for htmx."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.types import Receive, Scope, Send
+
+from app.auth.models import ROLE_LABELS
+from app.config import ROOT, get_settings
+from app.governance import region
+from app.i18n import current_language, gettext, ngettext
+from app.outbox.models import STATUS_LABELS
+
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+STATIC_PREFIX = "/static/"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@lru_cache
+def static_manifest() -> dict[str, str]:
+    """Maps each static file's name to its content-hashed name (css/site.css -> css/site.3f2a9c1b7d.css)."""
+    manifest = {}
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if not path.is_file() or path.suffix in {".md", ".LICENSE"}:
+            continue
+        name = path.relative_to(STATIC_DIR).as_posix()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        stem, dot, suffix = name.rpartition(".")
+        manifest[name] = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+    return manifest
+
+
+def static_url(name: str) -> str:
+    return STATIC_PREFIX + static_manifest()[name]
+
+
+class HashedStatic:
+    """Serves static files only under their hashed names, cached for a year: a new file gets a new name."""
+
+    def __init__(self) -> None:
+        self.files = {hashed: STATIC_DIR / name for name, hashed in static_manifest().items()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = self.files.get(scope["path"].removeprefix(STATIC_PREFIX).lstrip("/"))
+        if path is None or scope["method"] not in ("GET", "HEAD"):
+            response = Response("Not found", status_code=404, media_type="text/plain")
+        else:
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if media_type.startswith("text/") or media_type.endswith("javascript"):
+                media_type += "; charset=utf-8"
+            body = path.read_bytes() if scope["method"] == "GET" else b""
+            response = Response(body, media_type=media_type, headers={"Cache-Control": IMMUTABLE})
+        await response(scope, receive, send)
+
+
+def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant shown in a time zone, with the zone's abbreviation."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+@lru_cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["static_url"] = static_url
+    env.filters["local_time"] = local_time
+    env.globals["role_labels"] = ROLE_LABELS
+    env.globals["status_labels"] = STATUS_LABELS
+    return env
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template may use: the visitor, the language, the CSRF token, the network's words."""
+    settings = get_settings()
+    language = current_language.get()
+    network = region.load(settings.seeds_dir)
+    visitor = getattr(request.state, "visitor", None)
+    user = visitor.user if visitor else None
+    return {
+        "request": request,
+        "user": user,
+        "language": language,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "network_name": network.name(language),
+        "network_short": network.short_name(language),
+        "option": network.options[settings.governance_option],
+        "time_zone": user.time_zone if user else "UTC",
+    }
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, partial: str | None = None,
+    status_code: int = 200, headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Renders the full page, or only `partial` when htmx asks for a fragment."""
+    name = partial if partial and is_htmx(request) else template
+    html = environment().get_template(name).render({**page_context(request), **(context or {})})
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def error_text(error: Exception) -> str:
+    """A domain error's message in the request's language."""
+    from app.errors import DomainError
+
+    if not isinstance(error, DomainError):
+        return str(error)
+    text = gettext(error.message)
+    return text % error.params if error.params else text
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A redirect target on this site only (a path, never another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

@@ -1,0 +1,139 @@
+"""One migrated database per run (SQLite or PostgreSQL, chosen by --db); each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+WORK = Path(tempfile.mkdtemp(prefix="prcn-test-"))
+os.environ.update({
+    "PRCN_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "PRCN_VAR_DIR": str(WORK / "var"),
+    "PRCN_BASE_URL": "http://testserver",
+    "PRCN_DATABASE_URL": f"sqlite:///{WORK / 'placeholder.sqlite3'}",
+})
+for key in [k for k in os.environ if k.startswith("PRCN_") and k not in (
+        "PRCN_SECRET_KEY", "PRCN_VAR_DIR", "PRCN_BASE_URL", "PRCN_DATABASE_URL")]:
+    del os.environ[key]
+
+from sqlalchemy import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from tests.support.pg import Cluster  # noqa: E402
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=("sqlite", "postgresql"), default=os.environ.get("PRCN_TEST_DB", "sqlite"),
+                     help="the database the suite runs on")
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def cluster(db_kind: str) -> Iterator[Cluster | None]:
+    """The throwaway PostgreSQL cluster of this run (None on SQLite); stopped at the end."""
+    if db_kind != "postgresql":
+        yield None
+        return
+    started = Cluster().start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def new_database(cluster: Cluster | None):  # type: ignore[no-untyped-def]
+    """Makes an empty database and returns its URL."""
+    def make(name: str) -> str:
+        if cluster is None:
+            return f"sqlite:///{WORK / (name + '.sqlite3')}"
+        return cluster.create_database(name)
+    return make
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from app.config import ROOT
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    command.upgrade(config, revision)
+
+
+def use_database(url: str) -> None:
+    """Points the app's settings and engine at `url`."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    os.environ["PRCN_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database) -> str:  # type: ignore[no-untyped-def]
+    url = new_database("prcn_test")
+    migrate(url)
+    use_database(url)
+    from app import seeds
+    from app.config import get_settings
+    from app.db import get_engine
+
+    with Session(get_engine()) as session:
+        seeds.load(session, get_settings().seeds_dir)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    from app.db import get_engine
+
+    return get_engine()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine):  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app, session: Session):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from app.db import get_session
+
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
+        yield test_client
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def work_dir() -> Path:
+    return WORK

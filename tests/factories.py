@@ -1,0 +1,56 @@
+"""Small factories: make_user(session, **overrides), sign_in(client, session, user), csrf_token(html)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from bs4 import BeautifulSoup
+from sqlmodel import Session, select
+
+from app.auth import service
+from app.auth.deps import SESSION_COOKIE
+from app.auth.models import User
+from app.members.models import MemberState
+
+PASSWORD = "coral reef lagoon outrigger"
+_numbers = itertools.count(1)
+
+
+def state(session: Session, code: str = "FJ") -> MemberState:
+    found = session.exec(select(MemberState).where(MemberState.code == code)).first()
+    assert found is not None, f"seeded state {code} missing"
+    return found
+
+
+def make_user(session: Session, *, role: str = "focal_point", password: str | None = PASSWORD,
+              **overrides: Any) -> User:
+    number = next(_numbers)
+    fields: dict[str, Any] = {
+        "email": f"user{number}@example.org", "display_name": f"User {number}", "role": role,
+        "member_state_id": state(session).id if role == "focal_point" else None,
+    }
+    fields.update(overrides)
+    user = service.create_user(session, actor_id=None, password=password, **fields)
+    session.commit()
+    return user
+
+
+def sign_in(client: Any, session: Session, user: User) -> None:
+    """Opens a session for `user` the way the sign-in route does and gives the client its cookie."""
+    token = service.start_session(session, user=user, address="testclient", user_agent="pytest")
+    client.cookies.set(SESSION_COOKIE, token)
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def csrf_token(html: str) -> str:
+    field = soup(html).find("input", attrs={"name": "csrf_token"})
+    assert field is not None, "page has no CSRF field"
+    return str(field["value"])
+
+
+def page_csrf(client: Any, path: str = "/") -> str:
+    return csrf_token(client.get(path).text)
