@@ -173,6 +173,9 @@ def describe_error(error: ValidationError) -> str:
 
 @lru_cache
 def get_settings() -> Settings:
+    path = _config_file()
+    if path is not None and not path.is_file():
+        raise ConfigurationError(f"{ENV_PREFIX}CONFIG_FILE: no such file: {path}")
     try:
         return Settings()
     except ValidationError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -15,16 +15,17 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.audit import routes as audit_routes
 from app.auth import deps
 from app.auth import routes as auth_routes
 from app.auth.deps import SignInRequired
 from app.config import get_settings
-from app.audit import routes as audit_routes
 from app.errors import DomainError
-from app.i18n import N_, current_language, gettext
 from app.governance import routes as governance_routes
+from app.i18n import N_, current_language, gettext, pick_language
 from app.outbox import routes as outbox_routes
 from app.web import STATIC_PREFIX, HashedStatic, render
 
@@ -88,19 +89,36 @@ def _access_rules(dependant: Dependant) -> Iterator[str]:
         yield from _access_rules(dependency)
 
 
+def api_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every API route with its full path, also inside included routers (which FastAPI wraps)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            yield from api_routes(route.original_router.routes, prefix + getattr(context, "prefix", ""))
+
+
 def check_access_rules(app: FastAPI) -> None:
     """Refuses to build an app in which a route has no access rule."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and not any(_access_rules(route.dependant)):
-            raise RuntimeError(f"route {sorted(route.methods)} {route.path} declares no access rule")
-
-
-def access_rule(route: APIRoute) -> str:
-    return next(_access_rules(route.dependant))
+    count = 0
+    for path, route in api_routes(app.routes):
+        count += 1
+        if not any(_access_rules(route.dependant)):
+            raise RuntimeError(f"route {sorted(route.methods or [])} {path} declares no access rule")
+    if count == 0 and app.routes:
+        raise RuntimeError("no API route found: the access check cannot see the routes")
 
 
 def _language(request: Request) -> None:
-    current_language.set(getattr(request.state, "language", get_settings().default_language))
+    """The language of an error page, also for requests that matched no route (no dependency ran)."""
+    if not hasattr(request.state, "language"):
+        request.state.language = pick_language(
+            request.cookies.get(deps.LANGUAGE_COOKIE),
+            accept_language=request.headers.get("Accept-Language", ""),
+            default=get_settings().default_language,
+        )
+    current_language.set(request.state.language)
 
 
 async def domain_error(request: Request, error: Exception) -> Response:
@@ -146,7 +164,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by all workers.
+    # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by workers.
     app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="prcn_sso",
                        max_age=600, same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(GZipMiddleware, minimum_size=500)

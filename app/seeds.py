@@ -52,8 +52,8 @@ def load(session: Session, seeds_dir: Path) -> int:
     for entry in read_states(seeds_dir):
         if entry["code"] in known:
             continue
-        session.add(MemberState(code=entry["code"], name_en=entry["name_en"], name_fr=entry["name_fr"],
-                                subregion=entry["subregion"]))
+        session.add(MemberState(code=str(entry["code"]), name_en=str(entry["name_en"]),
+                                name_fr=str(entry["name_fr"]), subregion=str(entry["subregion"])))
         added += 1
     session.commit()
     return added

@@ -137,3 +137,34 @@ def client(app, session: Session):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def work_dir() -> Path:
     return WORK
+
+
+@pytest.fixture(scope="session")
+def live_env(new_database, database_url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Settings for portal processes started by a test: their own migrated, seeded database.
+
+    The rolled-back test transactions never see it, so live servers and tests do not block each other.
+    """
+    import subprocess
+    import sys
+
+    url = new_database("prcn_live")
+    migrate(url)
+    env = {
+        "PRCN_DATABASE_URL": url,
+        "PRCN_SECRET_KEY": os.environ["PRCN_SECRET_KEY"],
+        "PRCN_VAR_DIR": str(WORK / "live-var"),
+    }
+    subprocess.run([sys.executable, "-m", "app", "seed"], env={**os.environ, **env}, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_engine(live_env: dict[str, str]) -> Iterator[Engine]:
+    """An engine on the live servers' database, to arrange data for them and check what they wrote."""
+    from app.db import make_engine
+
+    engine = make_engine(live_env["PRCN_DATABASE_URL"])
+    yield engine
+    engine.dispose()

@@ -22,7 +22,7 @@ from app.auth.deps import (
 from app.auth.models import Role, User
 from app.config import LANGUAGES, get_settings
 from app.db import SessionDep, get_engine
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.web import error_text, render, safe_next
 
@@ -162,7 +162,7 @@ async def sso_start(request: Request, next: str = "/") -> Response:
     """Sends the browser to the identity provider."""
     settings = get_settings()
     if not settings.sso_enabled:
-        raise Forbidden(N_("Single sign-on is not configured on this portal."))
+        raise NotFound(N_("Single sign-on is not configured on this portal."))
     request.session["next"] = safe_next(next)
     redirect: Response = await sso.client(settings).authorize_redirect(
         request, f"{settings.base_url}/auth/sso/callback")
@@ -174,7 +174,7 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
     """Checks the provider's answer (state, code with PKCE, ID token and nonce) and signs in the linked account."""
     settings = get_settings()
     if not settings.sso_enabled:
-        raise Forbidden(N_("Single sign-on is not configured on this portal."))
+        raise NotFound(N_("Single sign-on is not configured on this portal."))
     try:
         token = await sso.client(settings).authorize_access_token(request)
     except OAuthError:
@@ -292,7 +292,7 @@ def create_user(request: Request, session: SessionDep, admin: AdminUser, email: 
         state_id = -1
     try:
         service.invite_user(session, get_settings(), email=email, display_name=display_name, role=role,
-                            member_state_id=state_id, organisation=organisation, actor_id=admin.id)
+                            member_state_id=state_id, organisation=organisation, actor_id=service.account_id(admin))
     except DomainError as error:
         return _users_page(request, session, error=error_text(error), status=error.status_code,
                            form={"email": email[:254], "display_name": display_name[:120], "role": role,
@@ -303,7 +303,7 @@ def create_user(request: Request, session: SessionDep, admin: AdminUser, email: 
 @router.post("/admin/users/{user_id}/end-sessions", response_class=RedirectResponse)
 def end_sessions(target: UserFromPath, session: SessionDep, admin: AdminUser) -> RedirectResponse:
     """Signs the account out everywhere."""
-    service.end_all_sessions(session, user=target, actor_id=admin.id)
+    service.end_all_sessions(session, user=target, actor_id=service.account_id(admin))
     return RedirectResponse("/admin/users?notice=sessions-ended", status_code=303)
 
 
@@ -311,5 +311,5 @@ def end_sessions(target: UserFromPath, session: SessionDep, admin: AdminUser) ->
 def set_active(target: UserFromPath, session: SessionDep, admin: AdminUser,
                active: Text = "") -> RedirectResponse:
     """Deactivates (and signs out) or reactivates an account."""
-    service.set_active(session, user=target, active=active == "1", actor_id=admin.id)
+    service.set_active(session, user=target, active=active == "1", actor_id=service.account_id(admin))
     return RedirectResponse("/admin/users?notice=account-updated", status_code=303)

@@ -19,8 +19,8 @@ from app.auth.models import OneTimeToken, Role, SignInFailure, SsoIdentity, User
 from app.auth.passwords import check_new_password, hash_password, verify_password
 from app.config import LANGUAGES, Settings
 from app.db import utcnow
-from app.governance import region
 from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
+from app.governance import region
 from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
@@ -28,6 +28,12 @@ from app.outbox import service as outbox
 USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone",
                "is_active")
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+def account_id(user: User) -> int:
+    """The id of a stored account (flushed accounts always have one)."""
+    assert user.id is not None
+    return user.id
 
 
 def digest(token: str) -> str:
@@ -69,7 +75,7 @@ def list_users(session: Session) -> list[tuple[User, int]]:
     open_sessions = (
         select(UserSession.user_id, func.count().label("n"))
         .where(col(UserSession.ended_at).is_(None))
-        .group_by(UserSession.user_id)
+        .group_by(col(UserSession.user_id))
         .subquery()
     )
     rows = session.exec(
@@ -212,8 +218,8 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     user = find_user_by_email(session, email)
     if user is None or not verify_password(password[:1024], user.password_hash) or not user.is_active:
         _record_failure(session, email=email, address=address)
-        raise DomainError(N_("The email address or the password is not correct."), status_code=401)
-    session.execute(delete(SignInFailure).where(SignInFailure.kind == "account", SignInFailure.key == email))
+        raise DomainError(N_("The email address or the password is not correct."), status_code=400)
+    session.execute(delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == email))
     return user
 
 
@@ -235,7 +241,7 @@ def start_session(
         replaces.ended_at = now
         session.add(replaces)
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=digest(token), user_id=user.id, csrf_secret=secrets.token_hex(32),
+    session.add(UserSession(token_hash=digest(token), user_id=account_id(user), csrf_secret=secrets.token_hex(32),
                             created_at=now, last_seen_at=now, address=address[:64],
                             user_agent=user_agent[:255]))
     user.last_sign_in_at = now
@@ -317,7 +323,7 @@ def issue_token(session: Session, *, user: User, purpose: str, lifetime: timedel
         .values(used_at=now)
     )
     token = secrets.token_urlsafe(32)
-    session.add(OneTimeToken(token_hash=digest(token), purpose=purpose, user_id=user.id, created_at=now,
+    session.add(OneTimeToken(token_hash=digest(token), purpose=purpose, user_id=account_id(user), created_at=now,
                              expires_at=now + lifetime))
     return token
 
@@ -417,7 +423,7 @@ def sso_account(
             raise Forbidden(N_("No account here uses the email address of your identity provider. Ask a "
                                "coordinator to invite you."))
         user = found
-        session.add(SsoIdentity(user_id=user.id, issuer=issuer, subject=subject, linked_at=utcnow()))
+        session.add(SsoIdentity(user_id=account_id(user), issuer=issuer, subject=subject, linked_at=utcnow()))
         audit.record(session, actor_id=user.id, action="link_sso", entity="user", entity_id=user.id,
                      after={"issuer": issuer})
     if not user.is_active:

@@ -9,7 +9,6 @@ from sqlmodel import Column, Field, SQLModel, Text
 from app.db import UTCDateTime
 from app.i18n import N_
 
-
 STATUS_LABELS = {"pending": N_("Pending"), "sent": N_("Sent"), "failed": N_("Failed")}
 
 

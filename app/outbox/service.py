@@ -60,7 +60,7 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
     claim = secrets.token_hex(16)
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")
+        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "pending")
         .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
         .values(claim=claim, claimed_until=now + CLAIM_LEASE)
     )

@@ -1,7 +1,7 @@
 """accounts sessions outbox audit
 
 Revision ID: 2d70397cdd6b
-Revises: 
+Revises:
 Create Date: 2026-11-22 20:34:38.973387
 """
 

@@ -1,0 +1,57 @@
+"""Every user-facing string of the code and templates has a French translation."""
+
+from __future__ import annotations
+
+import re
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app.config import ROOT
+from app.i18n import LOCALE_DIR
+
+METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n"}}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+
+def extracted() -> set[str]:
+    messages = set()
+    for folder in (ROOT / "app", ROOT / "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                folder, METHODS, options_map=OPTIONS, keywords=KEYWORDS):
+            messages.add(message if isinstance(message, str) else message[0])
+    return messages
+
+
+def french() -> dict[str, str]:
+    with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}  # type: ignore[misc]
+
+
+def test_extraction_finds_the_strings() -> None:
+    assert {"Sign in", "Sign out", "Audit log"} <= extracted()
+
+
+def test_every_string_has_a_french_translation() -> None:
+    missing = sorted(extracted() - set(french()))
+    assert missing == [], f"missing French translations (run `make catalogues`): {missing}"
+
+
+def test_placeholders_survive_translation() -> None:
+    placeholder = re.compile(r"%\(\w+\)s")
+    wrong = {msgid: text for msgid, text in french().items()
+             if sorted(placeholder.findall(msgid)) != sorted(placeholder.findall(text))}
+    assert wrong == {}
+
+
+def test_region_words_exist_in_both_languages() -> None:
+    from app.config import GOVERNANCE_OPTIONS, get_settings
+    from app.governance import region
+
+    network = region.load(get_settings().seeds_dir)
+    for key in GOVERNANCE_OPTIONS:
+        words = network.options[key]
+        assert words.label("en") != words.label("fr") or key == "adhoc"
+        assert words.summary("en") != words.summary("fr")

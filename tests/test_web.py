@@ -1,0 +1,87 @@
+"""Security headers, compression, content-hashed static files, and the error pages."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+from app.config import ROOT
+from app.web import static_manifest
+from tests.factories import soup
+
+HTMX_SHA256 = "a0abb04f2f45a1f89d1d4844023245537e5e6014c87b144553e0607b4cc32130"
+
+
+def test_security_headers_on_every_page(client) -> None:
+    for path in ("/", "/auth/sign-in", "/no-such-page"):
+        headers = client.get(path).headers
+        policy = headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(client) -> None:
+    page = soup(client.get("/").text)
+    assert all(script.get("src") for script in page.find_all("script"))
+    assert not page.find_all("style") and not page.select("[style]")
+    assert not [tag for tag in page.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
+
+
+def test_html_css_and_js_are_compressed(client) -> None:
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    for url in (link["href"] for link in soup(page.text).select("link[rel=stylesheet]")):
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+        raw = client.get(url, headers={"Accept-Encoding": "identity"}).content
+        assert len(gzip.compress(raw)) < len(raw)
+
+
+def test_static_files_have_hashed_names_and_long_cache(client) -> None:
+    page = soup(client.get("/").text)
+    urls = [tag.get("href") or tag.get("src") for tag in page.select("link[href^='/static/'], script[src]")]
+    assert len(urls) >= 3
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        digest = url.rsplit(".", 2)[-2]
+        name = next(n for n, hashed in static_manifest().items() if url.endswith(hashed))
+        assert hashlib.sha256((ROOT / "static" / name).read_bytes()).hexdigest().startswith(digest)
+
+
+def test_unhashed_or_stale_static_names_are_not_served(client) -> None:
+    assert client.get("/static/css/site.css").status_code == 404
+    assert client.get("/static/css/site.0000000000.css").status_code == 404
+
+
+def test_vendored_htmx_is_the_unmodified_release() -> None:
+    path = ROOT / "static" / "js" / "htmx-4.0.1.min.js"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == HTMX_SHA256
+    assert (ROOT / "static" / "js" / "htmx-4.0.1.LICENSE").exists()
+
+
+def test_page_loads_nothing_from_other_hosts(client) -> None:
+    page = soup(client.get("/").text)
+    for tag in page.find_all(["script", "link", "img"]):
+        url = tag.get("src") or tag.get("href") or ""
+        assert url.startswith("/"), url
+
+
+def test_missing_page_is_a_translated_404(client) -> None:
+    response = client.get("/nowhere", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert "Cette page n’existe pas." in soup(response.text).find(class_="error").get_text()
+
+
+def test_htmx_request_gets_a_fragment_not_a_page(client) -> None:
+    response = client.get("/nowhere", headers={"HX-Request": "true"})
+    fragment = soup(response.text)
+    assert fragment.find("html") is None and fragment.find(id="error") is not None
+
+
+def test_health_check(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.text == "ok"
