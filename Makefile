@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+ADMIN_EMAIL ?= admin@example.org
 
 .PHONY: run test bench lint install test-deps catalogues
 
 run: $(VENV)/.installed
-	$(BIN)/python -m app run --host $(HOST) --port $(PORT)
+	$(BIN)/python -m app run --host $(HOST) --port $(PORT) --admin-email $(ADMIN_EMAIL)
 
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/python -m pytest -m "not container" --db=sqlite

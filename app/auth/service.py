@@ -6,6 +6,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -447,6 +448,7 @@ def invite_user(
     return user
 
 
+@lru_cache
 def region_time_zones(seeds_dir: Path) -> list[str]:
     """The time zones of the region's states, offered first on the account page."""
     from app.seeds import read_states

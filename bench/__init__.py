@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`: speed, queries and bytes per page."""

@@ -1,0 +1,126 @@
+"""`make bench`: for each page, server time (median and 95th percentile), SQL queries, and bytes on the wire.
+
+Runs the app in-process on a fresh, migrated and seeded SQLite database (or PRCN_BENCH_DATABASE_URL),
+so the figures measure the portal's own work, not the network. Results are printed and written to
+var/bench.json.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+warnings.filterwarnings("ignore")
+WORK = Path(tempfile.mkdtemp(prefix="prcn-bench-"))
+os.environ.setdefault("PRCN_SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
+os.environ["PRCN_VAR_DIR"] = str(WORK)
+os.environ["PRCN_DATABASE_URL"] = os.environ.get("PRCN_BENCH_DATABASE_URL", f"sqlite:///{WORK / 'bench.sqlite3'}")
+
+from bs4 import BeautifulSoup  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app import seeds  # noqa: E402
+from app.__main__ import migrate  # noqa: E402
+from app.auth import service  # noqa: E402
+from app.auth.deps import SESSION_COOKIE  # noqa: E402
+from app.config import ROOT, get_settings  # noqa: E402
+from app.db import get_engine  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
+
+
+@dataclass
+class PageFigures:
+    page: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    html_gzip_bytes: int
+    first_visit_gzip_bytes: int
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(get_engine(), "before_cursor_execute", self._count)
+
+    def _count(self, *args: object) -> None:
+        self.count += 1
+
+
+def measure(client: TestClient, path: str, counter: QueryCounter) -> PageFigures:
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200, (path, response.status_code)
+    counter.count = 0
+    client.get(path)
+    queries = counter.count
+    timings = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+    html = gzip.compress(response.content, 6)
+    assets = [tag.get("href") or tag.get("src") for tag in
+              BeautifulSoup(response.text, "html.parser").select("link[href^='/static/'], script[src]")]
+    asset_bytes = sum(len(gzip.compress(client.get(url).content, 6)) for url in assets)
+    timings.sort()
+    return PageFigures(page=path, median_ms=round(statistics.median(timings), 2),
+                       p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2), queries=queries,
+                       html_gzip_bytes=len(html), first_visit_gzip_bytes=len(html) + asset_bytes)
+
+
+def signed_in(client: TestClient, role: str) -> None:
+    with Session(get_engine()) as session:
+        user = service.create_user(session, email=f"bench-{role}@example.org", display_name=f"Bench {role}",
+                                   role=role, actor_id=None)
+        session.commit()
+        client.cookies.set(SESSION_COOKIE, service.start_session(session, user=user, address="bench",
+                                                                 user_agent="bench"))
+
+
+# (path, role of the signed-in visitor or None for anonymous)
+PAGES: list[tuple[str, str | None]] = [
+    ("/", None),
+    ("/auth/sign-in", None),
+    ("/account", "observer"),
+    ("/admin", "admin"),
+]
+
+
+def main() -> int:
+    settings = get_settings()
+    migrate(settings)
+    with Session(get_engine()) as session:
+        seeds.load(session, settings.seeds_dir)
+    app = create_app()
+    counter = QueryCounter()
+    results = []
+    for path, role in PAGES:
+        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+            if role:
+                signed_in(client, role)
+            results.append(measure(client, path, counter))
+    print(f"{'page':<16}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
+    for row in results:
+        print(f"{row.page:<16}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
+              f"{row.first_visit_gzip_bytes:>18}")
+    print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
+    out = ROOT / "var" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps([asdict(row) for row in results], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
