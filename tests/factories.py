@@ -54,3 +54,29 @@ def csrf_token(html: str) -> str:
 
 def page_csrf(client: Any, path: str = "/") -> str:
     return csrf_token(client.get(path).text)
+
+
+class QueryLog:
+    """Records the SQL statements an engine runs (transaction control left out), for query-count tests."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> QueryLog:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.statements)

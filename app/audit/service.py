@@ -42,10 +42,16 @@ def record(
     return entry
 
 
-def latest(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[AuditEntry], int]:
-    """A page of entries, newest first, and the total count."""
-    entries = session.exec(
-        select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+def latest(
+    session: Session, *, limit: int = 100, offset: int = 0
+) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+    """A page of entries with the actor's name, newest first, and the total count (two queries)."""
+    from app.auth.models import User
+
+    rows = session.exec(
+        select(AuditEntry, User.display_name)
+        .outerjoin(User, col(User.id) == AuditEntry.actor_id)
+        .order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
     ).all()
     total = session.exec(select(func.count()).select_from(AuditEntry)).one()
-    return list(entries), total
+    return [(entry, name) for entry, name in rows], total

@@ -6,8 +6,8 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import available_timezones
 

@@ -43,29 +43,36 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxMessage]:
-    """Claims due messages for this sender; rows another sender holds are skipped, never sent twice."""
+    """Claims due messages for this sender; rows another sender holds are skipped, never sent twice.
+
+    The claim is one UPDATE, the first statement of its transaction: on PostgreSQL its subquery locks the
+    rows with FOR UPDATE SKIP LOCKED; on SQLite it takes the write lock before reading, so two senders
+    take turns instead of one failing with "database is locked" on a stale snapshot.
+    """
     now = now or utcnow()
+    claimable = (
+        OutboxMessage.status == "pending",
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+    )
     due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+        select(OutboxMessage.id).where(*claimable)
         .order_by(col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(session.exec(due).all())
-    if not ids:
-        session.commit()
-        return []
     claim = secrets.token_hex(16)
+    session.commit()
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == "pending")
-        .where(or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+        .where(col(OutboxMessage.id).in_(due.scalar_subquery()), *claimable)
         .values(claim=claim, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
     )
     session.commit()
-    return list(session.exec(select(OutboxMessage).where(OutboxMessage.claim == claim)).all())
+    return list(session.exec(
+        select(OutboxMessage).where(OutboxMessage.claim == claim).order_by(col(OutboxMessage.id))
+    ).all())
 
 
 def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
@@ -101,22 +108,29 @@ def deliver(email: EmailMessage, settings: Settings) -> None:
 
 
 def record_result(session: Session, message: OutboxMessage, error: str | None) -> None:
-    """Marks a claimed message sent, or schedules its next attempt; gives up after GIVE_UP_AFTER."""
+    """Marks a claimed message sent, or schedules its next attempt; gives up after GIVE_UP_AFTER.
+
+    The outcome is written by an UPDATE that starts a fresh transaction (the reads of the claim are
+    committed first), so that on SQLite a sender that has delivered a message cannot fail to record it.
+    """
     now = utcnow()
-    message.attempts += 1
-    message.claim = None
-    message.claimed_until = None
+    attempts = message.attempts + 1
+    values: dict[str, object] = {"attempts": attempts, "claim": None, "claimed_until": None}
     if error is None:
-        message.status = "sent"
-        message.sent_at = now
-        message.last_error = ""
+        values.update(status="sent", sent_at=now, last_error="")
     else:
-        message.last_error = error[:500]
-        message.next_attempt_at = now + retry_delay(message.attempts)
-        if message.next_attempt_at - message.created_at > GIVE_UP_AFTER:
-            message.status = "failed"
-    session.add(message)
+        next_attempt_at = now + retry_delay(attempts)
+        values.update(last_error=error[:500], next_attempt_at=next_attempt_at)
+        if next_attempt_at - message.created_at > GIVE_UP_AFTER:
+            values["status"] = "failed"
+    message_id = message.id
     session.commit()
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    session.expire(message)
 
 
 def send_due(session: Session, settings: Settings, *, limit: int = 20) -> int:

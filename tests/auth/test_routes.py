@@ -282,3 +282,19 @@ def test_unknown_user_id_is_404(client, session) -> None:
     sign_in(client, session, make_user(session, role="admin"))
     response = client.post("/admin/users/987654/end-sessions", data={"csrf_token": page_csrf(client)})
     assert response.status_code == 404 and "No such account" in error_text(response)
+
+
+def test_accounts_page_query_count_does_not_grow(client, session, engine) -> None:
+    from tests.factories import QueryLog
+
+    sign_in(client, session, make_user(session, role="admin"))
+    client.get("/admin/users")
+    with QueryLog(engine) as few:
+        client.get("/admin/users")
+    for _ in range(20):
+        user = make_user(session, role="observer", password=None)
+        service.start_session(session, user=user, address="a", user_agent="t")
+    with QueryLog(engine) as many:
+        page = soup(client.get("/admin/users").text)
+    assert len(many) == len(few), many.statements
+    assert len(page.select("tbody tr")) >= 21
