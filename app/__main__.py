@@ -70,6 +70,20 @@ def signin_link(settings: Settings, email: str) -> None:
         print(service.sign_in_link(session, settings, user=user))
 
 
+def record_option(settings: Settings) -> None:
+    """Appends the option to its history when it changed since the last start."""
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.governance import service
+
+    with Session(get_engine()) as session:
+        switch = service.record_option(session, settings.governance_option)
+    if switch is not None and switch.previous:
+        print(f"Governance option switched from {switch.previous} to {switch.option}: what the new option does "
+              "not use is now dormant, nothing was deleted.")
+
+
 def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
     import uvicorn
 
@@ -77,6 +91,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) 
     from app.outbox import sender as outbox_sender
 
     create_app()  # builds once here, so that a wrong route or seed stops start-up with its message
+    record_option(settings)
     if sender and settings.smtp_enabled:
         outbox_sender.start_thread(settings)
     print(f"Serving the portal on http://{host}:{port}/ (governance option: {settings.governance_option})")

@@ -2,10 +2,19 @@
 
 from app.audit.models import AuditEntry
 from app.auth.models import OneTimeToken, SignInFailure, SsoIdentity, User, UserSession
-from app.members.models import MemberState
+from app.governance.models import (
+    Body,
+    ChairTerm,
+    MembershipEvent,
+    OptionSwitch,
+    WorkingGroup,
+    WorkingGroupEvent,
+)
+from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 from app.outbox.models import OutboxMessage
 
 __all__ = [
-    "AuditEntry", "MemberState", "OneTimeToken", "OutboxMessage", "SignInFailure", "SsoIdentity", "User",
-    "UserSession",
+    "AuditEntry", "Body", "ChairTerm", "ContributionReport", "FocalPoint", "MemberState", "MembershipEvent",
+    "OneTimeToken", "OptionSwitch", "OutboxMessage", "Pledge", "RegionTotal", "SignInFailure", "SsoIdentity",
+    "User", "UserSession", "WorkingGroup", "WorkingGroupEvent",
 ]

@@ -1,41 +1,55 @@
-"""Loads seeds/ into the database: adds what is missing, never overwrites what users edited."""
+"""Loads seeds/ into the database. Idempotent: adds what is missing, refreshes what no user has edited,
+never overwrites what a user changed."""
 
 from __future__ import annotations
 
-import tomllib
+from datetime import date
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from app.db import utcnow
 from app.governance import region
-from app.governance.region import SeedError
-from app.members.models import MemberState
+from app.governance.models import Body
+from app.governance.region import SeedError, read_toml
+from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
 
 SUBREGIONS = ("melanesia", "micronesia", "polynesia", "partner")
+STANDINGS = ("pif_member", "pif_associate", "partner")
+STATUSES = ("state", "territory", "associated_state")
 STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
+SEEDED_STATE_FIELDS = ("name_en", "name_fr", "subregion", "standing", "status", "sovereign", "languages",
+                       "time_zones")
 
 
-def _read(path: Path) -> dict[str, object]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SeedError(f"{path}: {error}") from None
+def _choice(entry: dict[str, Any], field: str, allowed: tuple[str, ...], where: str, default: str) -> None:
+    value = entry.setdefault(field, default)
+    if value not in allowed:
+        raise SeedError(f"{where}: {field} {value!r} is not one of {', '.join(allowed)}")
 
 
-def read_states(seeds_dir: Path) -> list[dict[str, object]]:
+def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
     """The states of seeds/states.toml, each checked for its fields and time zones."""
     path = seeds_dir / "states.toml"
-    states = _read(path).get("state", [])
-    if not isinstance(states, list):
+    states = read_toml(path).get("state", [])
+    if not isinstance(states, list) or not states:
         raise SeedError(f"{path}: [[state]] entries expected")
+    codes: set[str] = set()
     for number, entry in enumerate(states, start=1):
         where = f"{path} state {number}"
         for field in STATE_FIELDS:
             if not entry.get(field):
                 raise SeedError(f"{where}: field {field} is missing or empty")
-        if entry["subregion"] not in SUBREGIONS:
-            raise SeedError(f"{where}: subregion {entry['subregion']!r} is not one of {', '.join(SUBREGIONS)}")
+        if entry["code"] in codes:
+            raise SeedError(f"{where}: code {entry['code']!r} is used twice")
+        codes.add(entry["code"])
+        _choice(entry, "subregion", SUBREGIONS, where, "")
+        _choice(entry, "standing", STANDINGS, where, "pif_member")
+        _choice(entry, "status", STATUSES, where, "state")
+        entry.setdefault("sovereign", "")
+        entry.setdefault("languages", [])
         for zone in entry["time_zones"]:
             try:
                 ZoneInfo(zone)
@@ -44,16 +58,66 @@ def read_states(seeds_dir: Path) -> list[dict[str, object]]:
     return states
 
 
-def load(session: Session, seeds_dir: Path) -> int:
-    """Adds the seeded states that are missing; returns how many were added."""
-    region.load(seeds_dir)
-    known = set(session.exec(select(MemberState.code)).all())
+def _load_states(session: Session, seeds_dir: Path) -> int:
+    existing = {state.code: state for state in session.exec(select(MemberState)).all()}
     added = 0
     for entry in read_states(seeds_dir):
-        if entry["code"] in known:
+        state = existing.get(entry["code"])
+        if state is None:
+            state = MemberState(code=entry["code"])
+            added += 1
+        elif state.edited_at is not None:
             continue
-        session.add(MemberState(code=str(entry["code"]), name_en=str(entry["name_en"]),
-                                name_fr=str(entry["name_fr"]), subregion=str(entry["subregion"])))
-        added += 1
+        for field in SEEDED_STATE_FIELDS:
+            setattr(state, field, entry[field])
+        session.add(state)
+    return added
+
+
+def _load_bodies(session: Session, seeds_dir: Path) -> None:
+    existing = {body.key: body for body in session.exec(select(Body)).all()}
+    for seed in region.load(seeds_dir).bodies.values():
+        body = existing.get(seed.key) or Body(key=seed.key, kind=seed.kind, name_en="", name_fr="")
+        body.kind, body.parent_key, body.track, body.acronym = seed.kind, seed.parent, seed.track, seed.acronym
+        body.name_en, body.name_fr = seed.name.en, seed.name.fr
+        session.add(body)
+
+
+def _load_contributions(session: Session, seeds_dir: Path) -> None:
+    path = seeds_dir / "contributions.toml"
+    if not path.exists():
+        return
+    data = read_toml(path)
+    known_totals = set(session.exec(select(RegionTotal.as_of)).all())
+    for number, entry in enumerate(data.get("region_total", []), start=1):
+        if not isinstance(entry.get("as_of"), date) or not isinstance(entry.get("personnel"), int):
+            raise SeedError(f"{path} region_total {number}: as_of (a date) and personnel (a number) are needed")
+        if entry["as_of"] not in known_totals:
+            session.add(RegionTotal(as_of=entry["as_of"], personnel=entry["personnel"],
+                                    source=entry.get("source", "")))
+    states = {state.code: state.id for state in session.exec(select(MemberState)).all()}
+    reports = {(r.state_id, r.as_of, r.category, r.source) for r in session.exec(select(ContributionReport)).all()}
+    for number, entry in enumerate(data.get("report", []), start=1):
+        where = f"{path} report {number}"
+        if entry.get("state") not in states:
+            raise SeedError(f"{where}: unknown state {entry.get('state')!r}")
+        if entry.get("category") not in CATEGORIES:
+            raise SeedError(f"{where}: category {entry.get('category')!r} is not one of {', '.join(CATEGORIES)}")
+        if not isinstance(entry.get("as_of"), date):
+            raise SeedError(f"{where}: as_of must be a date")
+        key = (states[entry["state"]], entry["as_of"], entry["category"], entry.get("source", ""))
+        if key not in reports:
+            session.add(ContributionReport(
+                state_id=key[0], as_of=key[1], category=key[2], source=key[3], recorded_at=utcnow(),
+                men=entry.get("men", 0), women=entry.get("women", 0), unspecified=entry.get("unspecified", 0)))
+
+
+def load(session: Session, seeds_dir: Path) -> int:
+    """Loads every seed file in one transaction; returns how many states were added."""
+    region.load(seeds_dir)
+    added = _load_states(session, seeds_dir)
+    _load_bodies(session, seeds_dir)
+    session.flush()
+    _load_contributions(session, seeds_dir)
     session.commit()
     return added

@@ -17,7 +17,9 @@ from starlette.types import Receive, Scope, Send
 from app.auth.models import ROLE_LABELS
 from app.config import ROOT, get_settings
 from app.governance import region
+from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, ngettext
+from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS, SUBREGIONS
 from app.outbox.models import STATUS_LABELS
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -71,6 +73,15 @@ def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 
+def local_date(value: datetime | None, zone: str) -> str:
+    """The calendar date an instant falls on in a time zone."""
+    return value.astimezone(ZoneInfo(zone)).date().isoformat() if value else ""
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -83,8 +94,16 @@ def environment() -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url
     env.filters["local_time"] = local_time
+    env.filters["local_date"] = local_date
+    env.filters["percent"] = percent
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["status_labels"] = STATUS_LABELS
+    env.globals["subregion_labels"] = SUBREGIONS
+    env.globals["track_labels"] = TRACKS
+    env.globals["event_labels"] = MEMBERSHIP_EVENTS
+    env.globals["category_labels"] = CATEGORIES
+    env.globals["portfolio_labels"] = PORTFOLIOS
+    env.globals["readiness_labels"] = READINESS_LEVELS
     return env
 
 

@@ -5,16 +5,22 @@ A route missing from RULES fails the suite, so no route ships without a decided 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from sqlmodel import select
 
 from app.main import api_routes
-from tests.factories import make_user, page_csrf, sign_in
+from tests.factories import make_user, page_csrf, sign_in, state
 
-PUBLIC = "public"
-SIGNED_IN = "signed_in"
-ADMIN = "admin"
+ROLES = ("anonymous", "admin", "coordinator", "focal_point", "observer")
+PUBLIC = frozenset(ROLES)
+SIGNED_IN = PUBLIC - {"anonymous"}
+ADMIN = frozenset({"admin"})
+COORDINATORS = frozenset({"admin", "coordinator"})
+OWN_STATE = frozenset({"admin", "coordinator", "focal_point"})  # the focal point acts for their own state
 
-RULES: dict[tuple[str, str], str] = {
+RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/language"): PUBLIC,
@@ -40,9 +46,63 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/outbox"): ADMIN,
     ("GET", "/admin/outbox/{message_id}"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/members"): SIGNED_IN,
+    ("GET", "/members/{code}"): SIGNED_IN,
+    ("POST", "/members/{code}/profile"): OWN_STATE,
+    ("POST", "/members/{code}/contributions"): OWN_STATE,
+    ("POST", "/members/{code}/pledges"): OWN_STATE,
+    ("POST", "/members/{code}/pledges/{pledge_id}/withdraw"): OWN_STATE,
+    ("POST", "/members/{code}/focal-points"): COORDINATORS,
+    ("POST", "/focal-points/{focal_point_id}"): OWN_STATE,
+    ("GET", "/invitations/{token}"): PUBLIC,
+    ("POST", "/invitations/{token}"): PUBLIC,
+    ("GET", "/contributions"): SIGNED_IN,
+    ("GET", "/bodies"): SIGNED_IN,
+    ("GET", "/bodies/{key}"): SIGNED_IN,
+    ("POST", "/bodies/{key}/requests"): OWN_STATE,
+    ("POST", "/bodies/{key}/members"): COORDINATORS,
+    ("POST", "/bodies/{key}/chairs"): COORDINATORS,
+    ("POST", "/membership-requests/{event_id}"): COORDINATORS,
+    ("GET", "/working-groups"): SIGNED_IN,
+    ("POST", "/working-groups"): COORDINATORS,
+    ("GET", "/working-groups/{group_id}"): SIGNED_IN,
+    ("POST", "/working-groups/{group_id}"): COORDINATORS,
+    ("POST", "/working-groups/{group_id}/archive"): COORDINATORS,
+    ("POST", "/working-groups/{group_id}/members"): COORDINATORS,
 }
-ROLES = ("anonymous", "admin", "coordinator", "focal_point", "observer")
-ALLOWED = {PUBLIC: set(ROLES), SIGNED_IN: set(ROLES) - {"anonymous"}, ADMIN: {"admin"}}
+
+
+@pytest.fixture
+def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Under the ad hoc option (it has working groups): one of everything a path can name, for Fiji."""
+    from app.config import get_settings
+    from app.governance import service as governance
+    from app.members import service as members
+    from app.members.models import FocalPoint
+
+    monkeypatch.setenv("PRCN_GOVERNANCE_OPTION", "adhoc")
+    get_settings.cache_clear()
+    settings = get_settings()
+    coordinator = make_user(session, role="coordinator", password=None)
+    fiji = state(session, "FJ")
+    invited = members.invite_focal_point(session, settings, user=coordinator, state=fiji,
+                                         email="world.fp@example.org", display_name="World FP", portfolio="police")
+    focal_point = session.exec(select(FocalPoint).where(FocalPoint.user_id == invited.id)).one()
+    body = governance.get_body(session, settings, "adhoc-network", user=coordinator)
+    request = governance.request_membership(session, settings, user=coordinator, body=body, state=fiji,
+                                            action="join")
+    group = governance.create_working_group(session, settings, user=coordinator, body_key="adhoc-network",
+                                            name="Pre-deployment training", track="police",
+                                            lead_state_id=fiji.id, mandate="", member_state_ids=[])
+    pledge = members.record_pledge(session, user=coordinator, state=fiji, capability="Individual police officers",
+                                   category="individual_police", personnel=10, readiness="level_1",
+                                   deployment_days=60)
+    target = make_user(session, role="observer", password=None)
+    yield {"{code}": "FJ", "{key}": "adhoc-network", "{group_id}": str(group.id),
+           "{focal_point_id}": str(focal_point.id), "{pledge_id}": str(pledge.id), "{event_id}": str(request.id),
+           "{token}": "not-a-real-token", "{user_id}": str(target.id), "{message_id}": "999999"}
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def registered_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -56,20 +116,21 @@ def test_every_route_has_a_rule(app) -> None:
     assert not stale, f"rules for routes that no longer exist: {sorted(stale)}"
 
 
-def fill(path: str, target_id: int) -> str:
-    return (path.replace("{token}", "not-a-real-token").replace("{user_id}", str(target_id))
-            .replace("{message_id}", "999999"))
+def fill(path: str, names: dict[str, str]) -> str:
+    for name, value in names.items():
+        path = path.replace(name, value)
+    assert "{" not in path, f"no value for a parameter of {path}"
+    return path
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path"), sorted(RULES))
-def test_route_answers_by_role(client, session, method: str, path: str, role: str) -> None:
-    target = make_user(session, role="observer", password=None)
+def test_route_answers_by_role(client, session, world, method: str, path: str, role: str) -> None:  # type: ignore[no-untyped-def]
     if role != "anonymous":
         sign_in(client, session, make_user(session, role=role, password=None))
-    url = fill(path, target.id)
+    url = fill(path, world)
     response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": page_csrf(client)})
-    allowed = role in ALLOWED[RULES[(method, path)]]
+    allowed = role in RULES[(method, path)]
     if allowed:
         assert response.status_code not in (401, 403), f"{role} refused at {method} {path}"
         assert not response.headers.get("location", "").startswith("/auth/sign-in?next=")
@@ -105,3 +166,22 @@ def test_app_refuses_a_route_without_rule() -> None:
 
     with pytest.raises(RuntimeError, match="/forgotten"):
         check_access_rules(app)
+
+
+OWN_STATE_ROUTES = sorted(route for route, allowed in RULES.items() if allowed == OWN_STATE)
+
+
+@pytest.mark.parametrize(("method", "path"), OWN_STATE_ROUTES)
+def test_focal_point_of_another_state_is_refused(client, session, world, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    """A focal point of Samoa guessing Fiji's URLs changes nothing of Fiji's."""
+    from app.audit.models import AuditEntry
+
+    samoa_focal_point = make_user(session, role="focal_point", member_state_id=state(session, "WS").id,
+                                  password=None)
+    sign_in(client, session, samoa_focal_point)
+    changes_before = len(session.exec(select(AuditEntry)).all())
+    response = client.post(fill(path, world), data={"csrf_token": page_csrf(client), "state_id": str(state(session, "FJ").id),
+                                                    "action": "join", "profile": "taken over",
+                                                    "as_of": "2024-05-30", "category": "troops", "men": "1"})
+    assert response.status_code == 403
+    assert len(session.exec(select(AuditEntry)).all()) == changes_before

@@ -30,3 +30,19 @@ def welcome_message(*, user: User, link: str, hours: int, portal: str) -> tuple[
             "sign-in page."
         ) % {"name": user.display_name, "portal": portal, "hours": hours, "link": link}
     return subject, body
+
+
+def invitation_message(*, user: User, link: str, hours: int, portal: str, state: str, sso: bool) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("You are invited as a focal point of %(state)s on %(portal)s") % {"state": state,
+                                                                                       "portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "You are invited to act as a focal point of %(state)s on %(portal)s. To accept, open this link "
+            "within %(hours)s hours and choose your password:\n\n%(link)s\n\n"
+            "The link works once."
+        ) % {"name": user.display_name, "state": state, "portal": portal, "hours": hours, "link": link}
+        if sso:
+            body += "\n\n" + _("You may also sign in with your organisation's single sign-on, using this "
+                               "email address.")
+    return subject, body

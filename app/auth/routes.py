@@ -45,7 +45,8 @@ def _notice(key: str | None) -> str | None:
     return NOTICES.get(key or "")
 
 
-def _signed_in_response(request: Request, token: str, target: str) -> RedirectResponse:
+def signed_in_response(token: str, target: str) -> RedirectResponse:
+    """Redirects with the new session's cookie."""
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=get_settings().secure_cookies, path="/")
@@ -79,7 +80,7 @@ def sign_in(request: Request, session: SessionDep, visitor: VisitorDep,
     token = service.start_session(session, user=user, address=client_address(request),
                                   user_agent=request.headers.get("user-agent", ""),
                                   replaces=visitor.auth_session)
-    return _signed_in_response(request, token, safe_next(next))
+    return signed_in_response(token, safe_next(next))
 
 
 @router.post("/auth/sign-out", response_class=RedirectResponse)
@@ -151,7 +152,7 @@ def use_link(request: Request, token: str, session: SessionDep, visitor: Visitor
                                           user_agent=request.headers.get("user-agent", ""),
                                           replaces=visitor.auth_session)
     target = "/account?notice=set-password" if not user.password_hash else "/"
-    return _signed_in_response(request, session_token, target)
+    return signed_in_response(session_token, target)
 
 
 # Single sign-on
@@ -184,7 +185,7 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
         _sso_sign_in, settings.oidc_issuer, claims, client_address(request),
         request.headers.get("user-agent", ""), visitor,
     )
-    return _signed_in_response(request, session_token, safe_next(request.session.pop("next", "/")))
+    return signed_in_response(session_token, safe_next(request.session.pop("next", "/")))
 
 
 def _sso_sign_in(issuer: str, claims: dict[str, object], address: str, user_agent: str,

@@ -1,4 +1,5 @@
-"""The region as data: the network's names and the governance options' words, read from seeds/."""
+"""The region as data, read from seeds/: the network's names, the options' words and profiles, the bodies
+and the targets. Checked when read, so a wrong seed file stops start-up with a message naming it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from app.config import GOVERNANCE_OPTIONS, LANGUAGES
+
+BODY_KINDS = ("regional", "network")
+TRACKS = ("military", "police", "joint")
+ALWAYS_RUNS = "sme-quarterly"
 
 
 class SeedError(Exception):
@@ -28,6 +34,38 @@ class OptionWords:
     key: str
     label: Localised
     summary: Localised
+    members_heading: Localised
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one governance option runs."""
+
+    key: str
+    bodies: tuple[str, ...]
+    working_groups: dict[str, tuple[str, ...]]
+    meeting_series: tuple[str, ...]
+    chair: str
+    decisions: str
+
+
+@dataclass(frozen=True)
+class BodySeed:
+    key: str
+    kind: str
+    parent: str
+    track: str
+    acronym: str
+    name: Localised
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    share: float
+    categories: tuple[str, ...]
+    label: Localised
+    source: str
 
 
 @dataclass(frozen=True)
@@ -35,12 +73,22 @@ class Region:
     name: Localised
     short: Localised
     options: dict[str, OptionWords]
+    profiles: dict[str, Profile]
+    bodies: dict[str, BodySeed]
+    targets: tuple[Target, ...]
 
     def short_name(self, language: str) -> str:
         return self.short(language)
 
 
-def _localised(data: dict[str, object], field: str, where: str) -> Localised:
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SeedError(f"{path}: {error}") from None
+
+
+def _localised(data: dict[str, Any], field: str, where: str) -> Localised:
     values = []
     for language in LANGUAGES:
         value = data.get(f"{field}_{language}")
@@ -50,22 +98,90 @@ def _localised(data: dict[str, object], field: str, where: str) -> Localised:
     return Localised(*values)
 
 
+def _text(data: dict[str, Any], field: str, where: str, *, required: bool = True) -> str:
+    value = data.get(field, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise SeedError(f"{where}: field {field} is missing or empty")
+    return value.strip()
+
+
+def _bodies(seeds_dir: Path) -> dict[str, BodySeed]:
+    path = seeds_dir / "bodies.toml"
+    bodies: dict[str, BodySeed] = {}
+    for number, entry in enumerate(read_toml(path).get("body", []), start=1):
+        where = f"{path} body {number}"
+        key = _text(entry, "key", where)
+        kind = _text(entry, "kind", where)
+        if kind not in BODY_KINDS:
+            raise SeedError(f"{where}: kind {kind!r} is not one of {', '.join(BODY_KINDS)}")
+        track = _text(entry, "track", where, required=kind == "network")
+        if track and track not in TRACKS:
+            raise SeedError(f"{where}: track {track!r} is not one of {', '.join(TRACKS)}")
+        if key in bodies:
+            raise SeedError(f"{where}: key {key!r} is used twice")
+        bodies[key] = BodySeed(key, kind, _text(entry, "parent", where, required=False), track,
+                               _text(entry, "acronym", where, required=False), _localised(entry, "name", where))
+    for body in bodies.values():
+        if body.parent and body.parent not in bodies:
+            raise SeedError(f"{path}: body {body.key!r} has an unknown parent {body.parent!r}")
+    return bodies
+
+
+def _profile(key: str, data: dict[str, Any], bodies: dict[str, BodySeed], where: str) -> Profile:
+    names = data.get("bodies", [])
+    for name in names:
+        if name not in bodies or bodies[name].kind != "network":
+            raise SeedError(f"{where}: {name!r} is not a network body of bodies.toml")
+    groups: dict[str, tuple[str, ...]] = {}
+    for entry in data.get("working_groups", []):
+        body = entry.get("body")
+        if body not in names:
+            raise SeedError(f"{where}: working groups under {body!r}, which this option does not have")
+        tracks = tuple(entry.get("tracks", []))
+        if not tracks or any(track not in TRACKS for track in tracks):
+            raise SeedError(f"{where}: working groups under {body!r} need tracks among {', '.join(TRACKS)}")
+        groups[body] = tracks
+    series = tuple(data.get("meeting_series", []))
+    if ALWAYS_RUNS not in series:
+        raise SeedError(f"{where}: meeting_series must include {ALWAYS_RUNS!r}, which runs under every option")
+    return Profile(key, tuple(names), groups, series, _text(data, "chair", where), _text(data, "decisions", where))
+
+
+def _targets(seeds_dir: Path) -> tuple[Target, ...]:
+    path = seeds_dir / "targets.toml"
+    if not path.exists():
+        return ()
+    targets = []
+    for number, entry in enumerate(read_toml(path).get("target", []), start=1):
+        where = f"{path} target {number}"
+        share = entry.get("share")
+        if not isinstance(share, float | int) or not 0 < share <= 1:
+            raise SeedError(f"{where}: share must be a fraction between 0 and 1")
+        targets.append(Target(_text(entry, "key", where), float(share), tuple(entry.get("categories", [])),
+                              _localised(entry, "label", where), _text(entry, "source", where, required=False)))
+    return tuple(targets)
+
+
 @lru_cache
 def load(seeds_dir: Path) -> Region:
-    """Reads seeds/network.toml; every option needs its label and summary in both languages."""
+    """Reads and checks the region's seed files (states are read by app.seeds)."""
     path = seeds_dir / "network.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SeedError(f"{path}: {error}") from None
+    data = read_toml(path)
     network = data.get("network", {})
     options = data.get("options", {})
-    words = {}
+    profiles = data.get("profiles", {})
+    bodies = _bodies(seeds_dir)
+    words, checked = {}, {}
     for key in GOVERNANCE_OPTIONS:
         if key not in options:
             raise SeedError(f"{path}: [options.{key}] is missing")
+        if key not in profiles:
+            raise SeedError(f"{path}: [profiles.{key}] is missing")
         where = f"{path} [options.{key}]"
         words[key] = OptionWords(key, _localised(options[key], "label", where),
-                                 _localised(options[key], "summary", where))
+                                 _localised(options[key], "summary", where),
+                                 _localised(options[key], "members_heading", where))
+        checked[key] = _profile(key, profiles[key], bodies, f"{path} [profiles.{key}]")
     return Region(name=_localised(network, "name", f"{path} [network]"),
-                  short=_localised(network, "short_name", f"{path} [network]"), options=words)
+                  short=_localised(network, "short_name", f"{path} [network]"), options=words,
+                  profiles=checked, bodies=bodies, targets=_targets(seeds_dir))

@@ -1,0 +1,103 @@
+"""Bodies, voluntary membership, chairs, working groups, and the history of the governance option."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Column, Field, SQLModel, Text
+
+from app.db import UTCDateTime
+from app.i18n import N_
+
+TRACKS = {"military": N_("Military"), "police": N_("Police"), "joint": N_("Joint")}
+MEMBERSHIP_EVENTS = {
+    "join_requested": N_("asked to join"),
+    "joined": N_("joined"),
+    "join_declined": N_("request to join declined"),
+    "withdrawal_requested": N_("asked to withdraw"),
+    "withdrawn": N_("withdrew"),
+    "withdrawal_declined": N_("request to withdraw declined"),
+}
+
+
+class Body(SQLModel, table=True):
+    """A regional body, or a network body that states join voluntarily; loaded from seeds/."""
+
+    __tablename__ = "body"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=40, unique=True, index=True)
+    kind: str = Field(max_length=10)
+    parent_key: str = Field(default="", max_length=40)
+    track: str = Field(default="", max_length=10)
+    acronym: str = Field(default="", max_length=20)
+    name_en: str = Field(max_length=160)
+    name_fr: str = Field(max_length=160)
+
+    def name(self, language: str) -> str:
+        return self.name_fr if language == "fr" else self.name_en
+
+
+class MembershipEvent(SQLModel, table=True):
+    """One step in a state's membership of a body. Appended, never changed: the latest decides."""
+
+    __tablename__ = "membership_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    state_id: int = Field(foreign_key="member_state.id", index=True)
+    kind: str = Field(max_length=30)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+    note: str = Field(default="", max_length=500)
+
+
+class ChairTerm(SQLModel, table=True):
+    """Who chairs a body from a date: the rotation is recorded, one row per term."""
+
+    __tablename__ = "chair_term"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    state_id: int = Field(foreign_key="member_state.id")
+    starts_on: date
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+    note: str = Field(default="", max_length=500)
+
+
+class WorkingGroup(SQLModel, table=True):
+    __tablename__ = "working_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    name: str = Field(max_length=160)
+    track: str = Field(max_length=10)
+    lead_state_id: int = Field(foreign_key="member_state.id")
+    mandate: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class WorkingGroupEvent(SQLModel, table=True):
+    """A state added to or removed from a working group; appended, the latest decides."""
+
+    __tablename__ = "working_group_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    working_group_id: int = Field(foreign_key="working_group.id", index=True)
+    state_id: int = Field(foreign_key="member_state.id")
+    kind: str = Field(max_length=10)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class OptionSwitch(SQLModel, table=True):
+    """The governance option the portal started with, recorded each time it changed."""
+
+    __tablename__ = "option_switch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    option: str = Field(max_length=20)
+    previous: str = Field(default="", max_length=20)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,411 @@
+"""The governance option made real: which bodies are active or dormant, voluntary membership with its
+history, chairs, and working groups. Switching the option only changes what is shown; nothing is deleted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import Role, User
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.governance import region
+from app.governance.models import (
+    TRACKS,
+    Body,
+    ChairTerm,
+    MembershipEvent,
+    OptionSwitch,
+    WorkingGroup,
+    WorkingGroupEvent,
+)
+from app.governance.region import Profile
+from app.i18n import N_
+from app.members.models import MemberState
+
+REQUESTS = {"join": "join_requested", "withdraw": "withdrawal_requested"}
+DECISIONS = {
+    ("join_requested", True): "joined", ("join_requested", False): "join_declined",
+    ("withdrawal_requested", True): "withdrawn", ("withdrawal_requested", False): "withdrawal_declined",
+}
+MEMBER_KINDS = frozenset({"joined", "withdrawal_requested", "withdrawal_declined"})
+COORDINATING_ROLES = frozenset({Role.admin, Role.coordinator})
+
+
+def profile(settings: Settings) -> Profile:
+    return region.load(settings.seeds_dir).profiles[settings.governance_option]
+
+
+def is_active(body: Body, settings: Settings) -> bool:
+    """Regional bodies always are; a network body is active when the current option has it."""
+    return body.kind == "regional" or body.key in profile(settings).bodies
+
+
+def sees_dormant(user: User | None) -> bool:
+    return user is not None and user.role == Role.admin
+
+
+def coordinates(user: User | None) -> bool:
+    return user is not None and user.role in COORDINATING_ROLES
+
+
+# The option's history
+
+
+def record_option(session: Session, option: str) -> OptionSwitch | None:
+    """Appends the option the portal starts with, when it differs from the last one recorded."""
+    last = session.exec(select(OptionSwitch).order_by(col(OptionSwitch.id).desc())).first()
+    if last is not None and last.option == option:
+        return None
+    switch = OptionSwitch(option=option, previous=last.option if last else "", at=utcnow())
+    session.add(switch)
+    audit.record(session, actor_id=None, action="switch_option", entity="governance",
+                 before={"option": switch.previous or None}, after={"option": option})
+    session.commit()
+    return switch
+
+
+def option_history(session: Session) -> list[OptionSwitch]:
+    return list(session.exec(select(OptionSwitch).order_by(col(OptionSwitch.id).desc())).all())
+
+
+# Bodies
+
+
+def list_bodies(session: Session, settings: Settings, *, user: User | None) -> list[tuple[Body, bool]]:
+    """Bodies with whether each is active; dormant ones only for admins."""
+    bodies = session.exec(select(Body).order_by(Body.kind.desc(), Body.id)).all()  # type: ignore[attr-defined]
+    rows = [(body, is_active(body, settings)) for body in bodies]
+    return [(body, active) for body, active in rows if active or sees_dormant(user)]
+
+
+def get_body(session: Session, settings: Settings, key: str, *, user: User | None) -> Body:
+    """A body by its key; a dormant one is as good as absent for everyone but admins."""
+    body = session.exec(select(Body).where(Body.key == key)).first()
+    if body is None or not (is_active(body, settings) or sees_dormant(user)):
+        raise NotFound(N_("This body does not exist under the current governance option."))
+    return body
+
+
+# Membership
+
+
+@dataclass(frozen=True)
+class MembershipState:
+    """Where one state stands with one body, from its latest event."""
+
+    body_id: int
+    state_id: int
+    latest: MembershipEvent
+    since: datetime | None
+
+    @property
+    def is_member(self) -> bool:
+        return self.latest.kind in MEMBER_KINDS
+
+    @property
+    def pending(self) -> bool:
+        return self.latest.kind in REQUESTS.values()
+
+
+def _states_from(events: list[MembershipEvent]) -> dict[tuple[int, int], MembershipState]:
+    """Folds ordered events into each (body, state)'s latest event and membership start."""
+    result: dict[tuple[int, int], MembershipState] = {}
+    since: dict[tuple[int, int], datetime | None] = {}
+    for event in events:
+        key = (event.body_id, event.state_id)
+        if event.kind == "joined":
+            since[key] = event.at
+        elif event.kind == "withdrawn":
+            since[key] = None
+        result[key] = MembershipState(event.body_id, event.state_id, event, since.get(key))
+    return result
+
+
+def memberships(session: Session, *, body_id: int | None = None, state_id: int | None = None
+                ) -> dict[tuple[int, int], MembershipState]:
+    """Every (body, state) pair's standing, in one query."""
+    query = select(MembershipEvent).order_by(col(MembershipEvent.at), col(MembershipEvent.id))
+    if body_id is not None:
+        query = query.where(MembershipEvent.body_id == body_id)
+    if state_id is not None:
+        query = query.where(MembershipEvent.state_id == state_id)
+    return _states_from(list(session.exec(query).all()))
+
+
+def history(session: Session, *, body_id: int | None = None, state_id: int | None = None
+            ) -> list[tuple[MembershipEvent, Body, MemberState, str | None]]:
+    """Membership events, newest first, with body, state and who recorded them."""
+    query = (select(MembershipEvent, Body, MemberState, User.display_name)
+             .join(Body, col(Body.id) == MembershipEvent.body_id)
+             .join(MemberState, col(MemberState.id) == MembershipEvent.state_id)
+             .outerjoin(User, col(User.id) == MembershipEvent.recorded_by)
+             .order_by(col(MembershipEvent.at).desc(), col(MembershipEvent.id).desc()))
+    if body_id is not None:
+        query = query.where(MembershipEvent.body_id == body_id)
+    if state_id is not None:
+        query = query.where(MembershipEvent.state_id == state_id)
+    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+
+def _standing(session: Session, body: Body, state: MemberState) -> MembershipState | None:
+    return memberships(session, body_id=body.id, state_id=state.id).get((body.id, state.id))  # type: ignore[arg-type]
+
+
+def _check_joinable(body: Body, settings: Settings) -> None:
+    if body.kind != "network" or not is_active(body, settings):
+        raise DomainError(N_("States cannot join this body through the portal."))
+
+
+def request_membership(
+    session: Session, settings: Settings, *, user: User, body: Body, state: MemberState, action: str, note: str = ""
+) -> MembershipEvent:
+    """A focal point asks to join or withdraw for their own state; a coordinator confirms later."""
+    _check_joinable(body, settings)
+    if user.role == Role.focal_point and user.member_state_id != state.id:
+        raise Forbidden(N_("You can act only for your own state."))
+    if action not in REQUESTS:
+        raise DomainError(N_("Choose to join or to withdraw."))
+    standing = _standing(session, body, state)
+    if standing is not None and standing.pending:
+        raise Conflict(N_("A request for this state is already waiting for confirmation."))
+    is_member = standing is not None and standing.is_member
+    if action == "join" and is_member:
+        raise Conflict(N_("This state is already a member."))
+    if action == "withdraw" and not is_member:
+        raise Conflict(N_("This state is not a member, so it cannot withdraw."))
+    return _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
+
+
+def decide(session: Session, settings: Settings, *, user: User, event_id: int, accept: bool, note: str = ""
+           ) -> MembershipEvent:
+    """A coordinator or admin confirms (or declines) the pending request an event made."""
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins confirm memberships."))
+    request = session.get(MembershipEvent, event_id)
+    if request is None:
+        raise NotFound(N_("No such request."))
+    body, state = session.get(Body, request.body_id), session.get(MemberState, request.state_id)
+    assert body is not None and state is not None
+    _check_joinable(body, settings)
+    standing = _standing(session, body, state)
+    if standing is None or standing.latest.id != request.id or not standing.pending:
+        raise Conflict(N_("This request has been answered already."))
+    return _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
+
+
+def record_membership(session: Session, settings: Settings, *, user: User, body: Body, state: MemberState,
+                      note: str = "") -> MembershipEvent:
+    """A coordinator records a state's membership directly (a decision taken at a meeting)."""
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins confirm memberships."))
+    _check_joinable(body, settings)
+    standing = _standing(session, body, state)
+    if standing is not None and standing.is_member:
+        raise Conflict(N_("This state is already a member."))
+    return _append(session, user=user, body=body, state=state, kind="joined", note=note)
+
+
+def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str
+            ) -> MembershipEvent:
+    if len(note) > 500:
+        raise DomainError(N_("The note may have at most 500 characters."))
+    event = MembershipEvent(body_id=body.id, state_id=state.id, kind=kind, at=utcnow(), recorded_by=user.id,  # type: ignore[arg-type]
+                            note=note.strip())
+    session.add(event)
+    session.flush()
+    audit.record(session, actor_id=user.id, action=kind, entity="membership", entity_id=event.id,
+                 after={"body": body.key, "state": state.code, "note": event.note})
+    session.commit()
+    return event
+
+
+def pending_requests(session: Session, settings: Settings) -> list[tuple[MembershipEvent, Body, MemberState]]:
+    """Requests waiting for a coordinator, on active bodies."""
+    bodies = {body.id: body for body in session.exec(select(Body)).all()}
+    states = {state.id: state for state in session.exec(select(MemberState)).all()}
+    waiting = [standing.latest for standing in memberships(session).values() if standing.pending]
+    return [(event, bodies[event.body_id], states[event.state_id]) for event in waiting
+            if is_active(bodies[event.body_id], settings)]
+
+
+# Chairs
+
+
+def record_chair(session: Session, settings: Settings, *, user: User, body: Body, state: MemberState,
+                 starts_on: date, note: str = "") -> ChairTerm:
+    """Records who chairs a body from a date; the previous terms stay as the rotation's history."""
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins record chairs."))
+    _check_joinable(body, settings)
+    standing = _standing(session, body, state)
+    if standing is None or not standing.is_member:
+        raise DomainError(N_("Only a member state can chair this body."))
+    term = ChairTerm(body_id=body.id, state_id=state.id, starts_on=starts_on, recorded_at=utcnow(),  # type: ignore[arg-type]
+                     recorded_by=user.id, note=note.strip()[:500])
+    session.add(term)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="record_chair", entity="body", entity_id=body.key,
+                 after={"state": state.code, "starts_on": starts_on.isoformat()})
+    session.commit()
+    return term
+
+
+def chairs(session: Session, body: Body) -> list[tuple[ChairTerm, MemberState]]:
+    """The rotation, newest term first."""
+    return [tuple(row) for row in session.exec(  # type: ignore[misc]
+        select(ChairTerm, MemberState).join(MemberState, col(MemberState.id) == ChairTerm.state_id)
+        .where(ChairTerm.body_id == body.id)
+        .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())).all()]
+
+
+# Working groups
+
+
+def allowed_tracks(body: Body, settings: Settings) -> tuple[str, ...]:
+    return profile(settings).working_groups.get(body.key, ())
+
+
+def working_group_bodies(session: Session, settings: Settings) -> list[Body]:
+    """The bodies under which the current option lets coordinators create working groups."""
+    keys = profile(settings).working_groups
+    return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(Body.id)).all())
+
+
+def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state_id: int | None) -> MemberState:
+    if not name.strip() or len(name) > 160:
+        raise DomainError(N_("Enter a name of 1 to 160 characters."))
+    if len(mandate) > 5000:
+        raise DomainError(N_("The mandate may have at most 5000 characters."))
+    lead = session.get(MemberState, lead_state_id) if lead_state_id else None
+    if lead is None:
+        raise DomainError(N_("Choose the lead state."))
+    return lead
+
+
+def create_working_group(
+    session: Session, settings: Settings, *, user: User, body_key: str, name: str, track: str,
+    lead_state_id: int | None, mandate: str, member_state_ids: list[int],
+) -> WorkingGroup:
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    if not profile(settings).working_groups:
+        raise DomainError(N_("The current governance option has no working groups."))
+    body = session.exec(select(Body).where(Body.key == body_key)).first()
+    if body is None or body.key not in profile(settings).working_groups:
+        raise DomainError(N_("Choose a body under which the current option allows working groups."))
+    if track not in allowed_tracks(body, settings):
+        raise DomainError(N_("This body's working groups may have these tracks only: %(tracks)s."),
+                          tracks=", ".join(allowed_tracks(body, settings)))
+    lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
+    group = WorkingGroup(body_id=body.id, name=name.strip(), track=track, lead_state_id=lead.id,  # type: ignore[arg-type]
+                         mandate=mandate.strip(), created_at=utcnow())
+    session.add(group)
+    session.flush()
+    for state_id in sorted({lead.id, *member_state_ids}):  # type: ignore[arg-type]
+        if session.get(MemberState, state_id) is None:
+            raise DomainError(N_("Choose member states from the list."))
+        session.add(WorkingGroupEvent(working_group_id=group.id, state_id=state_id, kind="added",  # type: ignore[arg-type]
+                                      at=utcnow(), recorded_by=user.id))
+    audit.record(session, actor_id=user.id, action="create", entity="working_group", entity_id=group.id,
+                 after={"name": group.name, "body": body.key, "track": track, "lead": lead.code})
+    session.commit()
+    return group
+
+
+def get_working_group(session: Session, settings: Settings, group_id: int, *, user: User | None) -> WorkingGroup:
+    group = session.get(WorkingGroup, group_id)
+    body = session.get(Body, group.body_id) if group else None
+    if group is None or body is None or not (is_active(body, settings) or sees_dormant(user)):
+        raise NotFound(N_("This working group does not exist under the current governance option."))
+    return group
+
+
+def update_working_group(session: Session, *, user: User, group: WorkingGroup, name: str, mandate: str,
+                         lead_state_id: int | None) -> None:
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
+    before = audit.snapshot(group, ("name", "mandate", "lead_state_id"))
+    group.name, group.mandate, group.lead_state_id = name.strip(), mandate.strip(), lead.id  # type: ignore[assignment]
+    session.add(group)
+    audit.record(session, actor_id=user.id, action="update", entity="working_group", entity_id=group.id,
+                 before=before, after=audit.snapshot(group, ("name", "mandate", "lead_state_id")))
+    session.commit()
+
+
+def archive_working_group(session: Session, *, user: User, group: WorkingGroup, archived: bool) -> None:
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    group.archived_at = utcnow() if archived else None
+    session.add(group)
+    audit.record(session, actor_id=user.id, action="archive" if archived else "restore",
+                 entity="working_group", entity_id=group.id)
+    session.commit()
+
+
+def change_group_member(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> None:
+    """Adds a state to a working group or removes it; the change is appended to the group's history."""
+    if not coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    state = session.get(MemberState, state_id)
+    if state is None:
+        raise DomainError(N_("Choose member states from the list."))
+    current = group_members(session, [group.id]).get(group.id, set())  # type: ignore[arg-type]
+    if add == (state_id in current):
+        raise Conflict(N_("This state is already a member.") if add else N_("This state is not a member."))
+    if not add and state_id == group.lead_state_id:
+        raise DomainError(N_("The lead state cannot leave its working group; choose another lead first."))
+    session.add(WorkingGroupEvent(working_group_id=group.id, state_id=state_id, kind="added" if add else "removed",  # type: ignore[arg-type]
+                                  at=utcnow(), recorded_by=user.id))
+    audit.record(session, actor_id=user.id, action="add_member" if add else "remove_member",
+                 entity="working_group", entity_id=group.id, after={"state": state.code})
+    session.commit()
+
+
+def group_members(session: Session, group_ids: list[int]) -> dict[int, set[int]]:
+    """Current member states of each working group, in one query."""
+    members: dict[int, set[int]] = defaultdict(set)
+    events = session.exec(select(WorkingGroupEvent).where(col(WorkingGroupEvent.working_group_id).in_(group_ids))
+                          .order_by(col(WorkingGroupEvent.at), col(WorkingGroupEvent.id))).all()
+    for event in events:
+        (members[event.working_group_id].add if event.kind == "added"
+         else members[event.working_group_id].discard)(event.state_id)
+    return members
+
+
+def list_working_groups(session: Session, settings: Settings, *, user: User | None, body_id: int | None = None,
+                        include_archived: bool = False) -> list[tuple[WorkingGroup, Body, bool]]:
+    """Working groups with their body and whether they are active under the option (two queries)."""
+    query = select(WorkingGroup, Body).join(Body, col(Body.id) == WorkingGroup.body_id).order_by(
+        col(WorkingGroup.archived_at).is_not(None), WorkingGroup.name)
+    if body_id is not None:
+        query = query.where(WorkingGroup.body_id == body_id)
+    if not include_archived:
+        query = query.where(col(WorkingGroup.archived_at).is_(None))
+    rows = [(group, body, is_active(body, settings)) for group, body in session.exec(query).all()]
+    return [row for row in rows if row[2] or sees_dormant(user)]
+
+
+def overview(session: Session, settings: Settings) -> dict[str, object]:
+    """What is active and what is dormant under the current option, for the admin page."""
+    bodies = session.exec(select(Body).where(Body.kind == "network").order_by(Body.id)).all()
+    groups = session.exec(select(WorkingGroup.body_id, func.count()).group_by(col(WorkingGroup.body_id))).all()
+    members = defaultdict(int)
+    for standing in memberships(session).values():
+        if standing.is_member:
+            members[standing.body_id] += 1
+    group_counts = dict(groups)
+    rows = [{"body": body, "active": is_active(body, settings), "groups": group_counts.get(body.id, 0),
+             "members": members[body.id]} for body in bodies]
+    return {"active": [r for r in rows if r["active"]], "dormant": [r for r in rows if not r["active"]]}
+
+
+def track_label(track: str) -> str:
+    return TRACKS.get(track, track)

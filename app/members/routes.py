@@ -1,0 +1,238 @@
+"""Member directory, state profiles, focal points and invitations, contributions and pledges."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import service as accounts
+from app.auth.deps import CurrentUser, VisitorDep, client_address, public, require_role
+from app.auth.models import Role, User
+from app.auth.routes import signed_in_response
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import DomainError, Forbidden, NotFound
+from app.governance import region
+from app.governance import service as governance
+from app.governance.models import TRACKS
+from app.i18n import N_
+from app.members import charts, service
+from app.members.models import (
+    CATEGORIES,
+    DEPLOYMENT_WINDOWS,
+    PORTFOLIOS,
+    READINESS_LEVELS,
+    SUBREGIONS,
+    FocalPoint,
+    MemberState,
+)
+from app.web import error_text, render
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=10_000)]
+Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
+
+NOTICES = {
+    "profile-saved": N_("The profile has been saved."),
+    "contribution-saved": N_("The figures have been recorded."),
+    "pledge-saved": N_("The pledge has been recorded."),
+    "pledge-withdrawn": N_("The pledge has been withdrawn."),
+    "invited": N_("The focal point has been invited by email."),
+    "focal-point-saved": N_("The focal point's details have been saved."),
+}
+
+
+def state_from_path(code: str, session: SessionDep) -> MemberState:
+    return service.get_state(session, code)
+
+
+StateFromPath = Annotated[MemberState, Depends(state_from_path)]
+
+
+def editable_state(state: StateFromPath, user: CurrentUser) -> MemberState:
+    """The state in the path, if this user may act for it (before any form field is looked at)."""
+    if not service.can_edit(user, state):
+        raise Forbidden(N_("You can act only for your own state."))
+    return state
+
+
+EditableState = Annotated[MemberState, Depends(editable_state)]
+
+
+@router.get("/members", response_class=HTMLResponse)
+def member_directory(request: Request, session: SessionDep, user: CurrentUser, subregion: str = "",
+                     body: str = "", track: str = "") -> HTMLResponse:
+    """States and territories, filtered by subregion, body and track."""
+    settings = get_settings()
+    rows = service.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
+    bodies = [b for b, _ in governance.list_bodies(session, settings, user=None) if b.kind == "network"]
+    return render(request, "members/page.html", {
+        "rows": rows, "subregions": SUBREGIONS, "tracks": TRACKS, "bodies": bodies,
+        "filters": {"subregion": subregion, "body": body, "track": track},
+        "heading": region.load(settings.seeds_dir).options[settings.governance_option].members_heading,
+    }, partial="members/_rows.html")
+
+
+def _profile_page(request: Request, session: SessionDep, user: User, state: MemberState, *,
+                  status: int = 200, notice: str | None = None, **errors: str) -> HTMLResponse:
+    settings = get_settings()
+    profile = service.state_profile(session, settings, state, user=user)
+    return render(request, "members/detail.html", {
+        "profile": profile, "can_edit": service.can_edit(user, state), "coordinates": governance.coordinates(user),
+        "categories": CATEGORIES, "portfolios": PORTFOLIOS, "readiness_levels": READINESS_LEVELS,
+        "windows": DEPLOYMENT_WINDOWS, "today": date.today().isoformat(), "notice": NOTICES.get(notice or ""),
+        "zones": accounts.region_time_zones(settings.seeds_dir), **errors,
+    }, status_code=status)
+
+
+@router.get("/members/{code}", response_class=HTMLResponse)
+def state_page(request: Request, state: StateFromPath, session: SessionDep, user: CurrentUser,
+               notice: str | None = None) -> HTMLResponse:
+    """A state's memberships and since when, focal points, contributions and pledges."""
+    return _profile_page(request, session, user, state, notice=notice)
+
+
+def _done(state: MemberState, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"/members/{state.code}?notice={notice}", status_code=303)
+
+
+@router.post("/members/{code}/profile", response_model=None)
+def save_profile(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
+                 profile: Text = "") -> Response:
+    """A focal point (or coordinator) updates the state's description."""
+    try:
+        service.update_profile(session, user=user, state=state, profile=profile)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        return _profile_page(request, session, user, state, status=error.status_code, profile_error=error_text(error))
+    return _done(state, "profile-saved")
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
+
+
+@router.post("/members/{code}/contributions", response_model=None)
+def add_contribution(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
+                     as_of: Text = "", category: Text = "", men: Text = "0", women: Text = "0",
+                     unspecified: Text = "0", source: Text = "") -> Response:
+    """Records the state's personnel in one category on one date."""
+    try:
+        service.record_contribution(session, user=user, state=state, as_of=_parse_date(as_of), category=category,
+                                    men=men, women=women, unspecified=unspecified, source=source)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        return _profile_page(request, session, user, state, status=error.status_code,
+                             contribution_error=error_text(error))
+    return _done(state, "contribution-saved")
+
+
+@router.post("/members/{code}/pledges", response_model=None)
+def add_pledge(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
+               capability: Text = "", category: Text = "", personnel: Text = "0", readiness: Text = "",
+               deployment_days: Text = "") -> Response:
+    """Records a PCRS pledge."""
+    try:
+        service.record_pledge(session, user=user, state=state, capability=capability, category=category,
+                              personnel=personnel, readiness=readiness, deployment_days=deployment_days)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        return _profile_page(request, session, user, state, status=error.status_code, pledge_error=error_text(error))
+    return _done(state, "pledge-saved")
+
+
+@router.post("/members/{code}/pledges/{pledge_id}/withdraw", response_class=RedirectResponse)
+def withdraw_pledge(state: EditableState, pledge_id: int, session: SessionDep, user: CurrentUser
+                    ) -> RedirectResponse:
+    """Withdraws a pledge (it stays in the history)."""
+    pledge = session.get(service.Pledge, pledge_id)
+    if pledge is None or pledge.state_id != state.id:
+        raise NotFound(N_("No such pledge."))
+    service.withdraw_pledge(session, user=user, pledge_id=pledge_id)
+    return _done(state, "pledge-withdrawn")
+
+
+@router.post("/members/{code}/focal-points", response_model=None)
+def invite(request: Request, state: StateFromPath, session: SessionDep, user: Coordinator, email: Text = "",
+           display_name: Text = "", portfolio: Text = "", position: Text = "", phone: Text = "",
+           language: Text = "en", time_zone: Text = "") -> Response:
+    """A coordinator invites a focal point of this state by email."""
+    try:
+        service.invite_focal_point(session, get_settings(), user=user, state=state, email=email,
+                                   display_name=display_name, portfolio=portfolio, position=position, phone=phone,
+                                   language=language, time_zone=time_zone)
+    except DomainError as error:
+        return _profile_page(request, session, user, state, status=error.status_code, invite_error=error_text(error))
+    return _done(state, "invited")
+
+
+@router.post("/focal-points/{focal_point_id}", response_model=None)
+def save_focal_point(request: Request, focal_point_id: int, session: SessionDep, user: CurrentUser,
+                     portfolio: Text = "", position: Text = "", phone: Text = "") -> Response:
+    """Updates a focal point's portfolio and contact details (own state, or a coordinator)."""
+    focal_point = session.get(FocalPoint, focal_point_id)
+    if focal_point is None:
+        raise NotFound(N_("No such focal point."))
+    state = session.get(MemberState, focal_point.state_id)
+    assert state is not None
+    try:
+        service.update_focal_point(session, user=user, focal_point=focal_point, portfolio=portfolio,
+                                   position=position, phone=phone)
+    except DomainError as error:
+        if error.status_code == 403:
+            raise
+        return _profile_page(request, session, user, state, status=error.status_code,
+                             focal_point_error=error_text(error))
+    return _done(state, "focal-point-saved")
+
+
+@router.get("/invitations/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def invitation(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    """The invitee chooses a password (or signs in with single sign-on)."""
+    _, invited = accounts.peek_token(session, token=token, purpose="invite")
+    return render(request, "members/invitation.html", {"invited": invited, "token": token,
+                                                       "sso": get_settings().sso_enabled,
+                                                       "sso_label": get_settings().oidc_label})
+
+
+@router.post("/invitations/{token}", dependencies=[Depends(public)], response_model=None)
+def accept(request: Request, token: str, session: SessionDep, visitor: VisitorDep, password: Text = "",
+           confirm: Text = "") -> Response:
+    """Sets the password, uses up the invitation and signs the focal point in."""
+    _, invited = accounts.peek_token(session, token=token, purpose="invite")
+    try:
+        if password != confirm:
+            raise DomainError(N_("The two passwords are not the same."))
+        invited = service.accept_invitation(session, token=token, password=password)
+    except DomainError as error:
+        return render(request, "members/invitation.html", {
+            "invited": invited, "token": token, "sso": get_settings().sso_enabled,
+            "sso_label": get_settings().oidc_label, "error": error_text(error)}, status_code=error.status_code)
+    session_token = accounts.start_session(session, user=invited, address=client_address(request),
+                                           user_agent=request.headers.get("user-agent", ""),
+                                           replaces=visitor.auth_session)
+    state = session.get(MemberState, invited.member_state_id)
+    return signed_in_response(session_token, f"/members/{state.code}" if state else "/")
+
+
+@router.get("/contributions", response_class=HTMLResponse)
+def contributions(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    """The region's personnel in UN operations over time, and women's share against the targets."""
+    settings = get_settings()
+    series = service.region_series(session)
+    shares = service.women_shares(session, settings, request.state.language)
+    return render(request, "members/contributions.html", {
+        "series": series, "shares": shares, "series_chart": charts.series_chart(series),
+        "share_chart": charts.share_chart(shares), "reports": service.latest_reports(session),
+        "states": {s.id: s for s in session.exec(service.select(MemberState)).all()}, "categories": CATEGORIES,
+    })
+

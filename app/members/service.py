@@ -1,0 +1,345 @@
+"""Member states: the directory, profiles, focal points and their invitations, contributions and pledges."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import available_timezones
+
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth import mail
+from app.auth import service as accounts
+from app.auth.models import Role, User
+from app.config import LANGUAGES, Settings
+from app.db import utcnow
+from app.errors import DomainError, Forbidden, NotFound
+from app.governance import region
+from app.governance import service as governance
+from app.governance.models import Body, WorkingGroup
+from app.i18n import N_
+from app.members.models import (
+    CATEGORIES,
+    DEPLOYMENT_WINDOWS,
+    PORTFOLIOS,
+    READINESS_LEVELS,
+    ContributionReport,
+    FocalPoint,
+    MemberState,
+    Pledge,
+    RegionTotal,
+)
+from app.outbox import service as outbox
+
+MAX_PERSONNEL = 100_000
+
+
+def get_state(session: Session, code: str) -> MemberState:
+    state = session.exec(select(MemberState).where(MemberState.code == code.upper()[:2])).first()
+    if state is None:
+        raise NotFound(N_("No such member state."))
+    return state
+
+
+def can_edit(user: User | None, state: MemberState) -> bool:
+    """Coordinators and admins edit any state; a focal point only their own."""
+    if user is None:
+        return False
+    return governance.coordinates(user) or (user.role == Role.focal_point and user.member_state_id == state.id)
+
+
+def _require_edit(user: User, state: MemberState) -> None:
+    if not can_edit(user, state):
+        raise Forbidden(N_("You can act only for your own state."))
+
+
+# Directory
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    state: MemberState
+    bodies: list[Body]
+    tracks: set[str]
+
+
+def directory(session: Session, settings: Settings, *, user: User | None, subregion: str = "",
+              body_key: str = "", track: str = "") -> list[DirectoryRow]:
+    """States with the active bodies they belong to, filtered; a fixed number of queries."""
+    states = session.exec(select(MemberState).order_by(MemberState.name_en)).all()
+    bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=None)}
+    member_of: dict[int, list[Body]] = defaultdict(list)
+    for (body_id, state_id), standing in governance.memberships(session).items():
+        if standing.is_member and body_id in bodies:
+            member_of[state_id].append(bodies[body_id])
+    group_tracks: dict[int, set[str]] = defaultdict(set)
+    groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=None)]
+    members = governance.group_members(session, [group.id for group in groups])  # type: ignore[misc]
+    for group in groups:
+        for state_id in members.get(group.id, set()):  # type: ignore[arg-type]
+            group_tracks[state_id].add(group.track)
+    rows = []
+    for state in states:
+        joined = sorted(member_of.get(state.id, []), key=lambda body: body.id or 0)  # type: ignore[arg-type]
+        tracks = {body.track for body in joined} | group_tracks.get(state.id, set())  # type: ignore[arg-type]
+        if subregion and state.subregion != subregion:
+            continue
+        if body_key and body_key not in {body.key for body in joined}:
+            continue
+        if track and track not in tracks and not (track != "joint" and "joint" in tracks):
+            continue
+        rows.append(DirectoryRow(state, joined, tracks))
+    return rows
+
+
+# Profile
+
+
+@dataclass(frozen=True)
+class StateProfile:
+    state: MemberState
+    memberships: list[governance.MembershipState]
+    bodies: dict[int, Body]
+    history: list[tuple[object, ...]]
+    focal_points: list[tuple[FocalPoint, User]]
+    contributions: list[ContributionReport]
+    pledges: list[Pledge]
+    working_groups: list[WorkingGroup]
+
+
+def state_profile(session: Session, settings: Settings, state: MemberState, *, user: User | None) -> StateProfile:
+    bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=user)}
+    standings = [s for s in governance.memberships(session, state_id=state.id).values() if s.body_id in bodies]
+    history = [row for row in governance.history(session, state_id=state.id) if row[1].id in bodies]
+    focal_points = [tuple(row) for row in session.exec(
+        select(FocalPoint, User).join(User, col(User.id) == FocalPoint.user_id)
+        .where(FocalPoint.state_id == state.id, col(User.is_active)).order_by(User.display_name)).all()]
+    groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=user)]
+    members = governance.group_members(session, [group.id for group in groups])  # type: ignore[misc]
+    return StateProfile(
+        state=state, memberships=standings, bodies=bodies, history=history,  # type: ignore[arg-type]
+        focal_points=focal_points, contributions=latest_reports(session, state_id=state.id),  # type: ignore[arg-type]
+        pledges=list(session.exec(select(Pledge).where(Pledge.state_id == state.id,
+                                                       col(Pledge.withdrawn_at).is_(None))
+                                  .order_by(col(Pledge.recorded_at).desc())).all()),
+        working_groups=[group for group in groups if state.id in members.get(group.id, set())],  # type: ignore[arg-type]
+    )
+
+
+def update_profile(session: Session, *, user: User, state: MemberState, profile: str) -> None:
+    """Saves a state's own description; seeds never overwrite an edited state afterwards."""
+    _require_edit(user, state)
+    if len(profile) > 5000:
+        raise DomainError(N_("The profile may have at most 5000 characters."))
+    before = audit.snapshot(state, ("profile",))
+    state.profile, state.edited_at, state.edited_by = profile.strip(), utcnow(), user.id
+    session.add(state)
+    audit.record(session, actor_id=user.id, action="update", entity="member_state", entity_id=state.code,
+                 before=before, after=audit.snapshot(state, ("profile",)))
+    session.commit()
+
+
+# Focal points
+
+
+def invite_focal_point(
+    session: Session, settings: Settings, *, user: User, state: MemberState, email: str, display_name: str,
+    portfolio: str, position: str = "", phone: str = "", language: str = "en", time_zone: str = "",
+) -> User:
+    """Opens a focal point's account and emails a one-time invitation link, in one transaction."""
+    if not governance.coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins invite focal points."))
+    if portfolio not in PORTFOLIOS:
+        raise DomainError(N_("Choose a portfolio."))
+    if len(position) > 120 or len(phone) > 40:
+        raise DomainError(N_("The position may have at most 120 characters and the phone number 40."))
+    zone = time_zone.strip() or (state.time_zones[0] if state.time_zones else "UTC")
+    if zone not in available_timezones():
+        raise DomainError(N_("Choose a time zone from the list."))
+    invited = accounts.create_user(session, email=email, display_name=display_name, role=Role.focal_point,
+                                   actor_id=user.id, member_state_id=state.id,
+                                   language=language if language in LANGUAGES else "en")
+    invited.time_zone = zone
+    session.add(FocalPoint(user_id=invited.id, state_id=state.id, portfolio=portfolio,  # type: ignore[arg-type]
+                           position=position.strip(), phone=phone.strip()))
+    token = accounts.issue_token(session, user=invited, purpose="invite",
+                                 lifetime=timedelta(hours=settings.signin_link_hours))
+    network = region.load(settings.seeds_dir)
+    subject, body = mail.invitation_message(
+        user=invited, link=f"{settings.base_url}/invitations/{token}", hours=settings.signin_link_hours,
+        portal=network.short_name(invited.language), state=state.name(invited.language),
+        sso=settings.sso_enabled)
+    outbox.queue(session, recipient=invited.email, subject=subject, body=body)
+    session.commit()
+    return invited
+
+
+def accept_invitation(session: Session, *, token: str, password: str) -> User:
+    """The invitee chooses a password; the link is used up."""
+    _, invited = accounts.peek_token(session, token=token, purpose="invite")
+    from app.auth.passwords import check_new_password, hash_password
+
+    check_new_password(password, email=invited.email)
+    invited = accounts.consume_token(session, token=token, purpose="invite")
+    invited.password_hash = hash_password(password)
+    session.add(invited)
+    audit.record(session, actor_id=invited.id, action="accept_invitation", entity="user", entity_id=invited.id)
+    session.commit()
+    return invited
+
+
+def update_focal_point(session: Session, *, user: User, focal_point: FocalPoint, portfolio: str, position: str,
+                       phone: str) -> None:
+    state = session.get(MemberState, focal_point.state_id)
+    assert state is not None
+    _require_edit(user, state)
+    if portfolio not in PORTFOLIOS:
+        raise DomainError(N_("Choose a portfolio."))
+    if len(position) > 120 or len(phone) > 40:
+        raise DomainError(N_("The position may have at most 120 characters and the phone number 40."))
+    before = audit.snapshot(focal_point, ("portfolio", "position", "phone"))
+    focal_point.portfolio, focal_point.position, focal_point.phone = portfolio, position.strip(), phone.strip()
+    session.add(focal_point)
+    audit.record(session, actor_id=user.id, action="update", entity="focal_point", entity_id=focal_point.id,
+                 before=before, after=audit.snapshot(focal_point, ("portfolio", "position", "phone")))
+    session.commit()
+
+
+# Contributions and pledges
+
+
+def _count(value: str | int, field: str) -> int:
+    try:
+        number = int(value) if str(value).strip() else 0
+    except ValueError:
+        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=field) from None
+    if not 0 <= number <= MAX_PERSONNEL:
+        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=field)
+    return number
+
+
+def record_contribution(session: Session, *, user: User, state: MemberState, as_of: date, category: str,
+                        men: str | int, women: str | int, unspecified: str | int = 0, source: str = ""
+                        ) -> ContributionReport:
+    """Appends a report; for the same date and category it supersedes the earlier one, which is kept."""
+    _require_edit(user, state)
+    if category not in CATEGORIES:
+        raise DomainError(N_("Choose a category."))
+    if as_of > date.today() + timedelta(days=1) or as_of.year < 1948:
+        raise DomainError(N_("The date must be between 1948 and today."))
+    report = ContributionReport(state_id=state.id, as_of=as_of, category=category,  # type: ignore[arg-type]
+                                men=_count(men, "men"), women=_count(women, "women"),
+                                unspecified=_count(unspecified, "unspecified"), source=source.strip()[:255],
+                                recorded_at=utcnow(), recorded_by=user.id)
+    session.add(report)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="report_contribution", entity="member_state",
+                 entity_id=state.code, after={"as_of": as_of.isoformat(), "category": category,
+                                              "men": report.men, "women": report.women,
+                                              "unspecified": report.unspecified})
+    session.commit()
+    return report
+
+
+def latest_reports(session: Session, *, state_id: int | None = None) -> list[ContributionReport]:
+    """For each state, date and category, the report recorded last (older ones are history)."""
+    query = select(ContributionReport).order_by(col(ContributionReport.recorded_at), col(ContributionReport.id))
+    if state_id is not None:
+        query = query.where(ContributionReport.state_id == state_id)
+    latest: dict[tuple[int, date, str], ContributionReport] = {}
+    for report in session.exec(query).all():
+        latest[(report.state_id, report.as_of, report.category)] = report
+    return sorted(latest.values(), key=lambda r: (r.as_of, r.category), reverse=True)
+
+
+def record_pledge(session: Session, *, user: User, state: MemberState, capability: str, category: str,
+                  personnel: str | int, readiness: str, deployment_days: str | int) -> Pledge:
+    _require_edit(user, state)
+    if not capability.strip() or len(capability) > 200:
+        raise DomainError(N_("Describe the pledged capability in 1 to 200 characters."))
+    if category not in CATEGORIES:
+        raise DomainError(N_("Choose a category."))
+    if readiness not in READINESS_LEVELS:
+        raise DomainError(N_("Choose a readiness level."))
+    try:
+        days = int(deployment_days)
+    except (TypeError, ValueError):
+        days = 0
+    if days not in DEPLOYMENT_WINDOWS:
+        raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
+    pledge = Pledge(state_id=state.id, capability=capability.strip(), category=category,  # type: ignore[arg-type]
+                    personnel=_count(personnel, "personnel"), readiness=readiness, deployment_days=days,
+                    recorded_at=utcnow(), recorded_by=user.id)
+    session.add(pledge)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="pledge", entity="member_state", entity_id=state.code,
+                 after={"capability": pledge.capability, "readiness": readiness, "days": days})
+    session.commit()
+    return pledge
+
+
+def withdraw_pledge(session: Session, *, user: User, pledge_id: int) -> None:
+    pledge = session.get(Pledge, pledge_id)
+    if pledge is None or pledge.withdrawn_at is not None:
+        raise NotFound(N_("No such pledge."))
+    state = session.get(MemberState, pledge.state_id)
+    assert state is not None
+    _require_edit(user, state)
+    pledge.withdrawn_at = utcnow()
+    session.add(pledge)
+    audit.record(session, actor_id=user.id, action="withdraw_pledge", entity="member_state", entity_id=state.code,
+                 after={"pledge": pledge.id})
+    session.commit()
+
+
+# The region over time
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    as_of: date
+    personnel: int
+    reported_by_states: int
+    source: str
+
+
+@dataclass(frozen=True)
+class WomenShare:
+    label: str
+    target: float
+    women: int
+    known: int
+
+    @property
+    def share(self) -> float | None:
+        return self.women / self.known if self.known else None
+
+
+def region_series(session: Session) -> list[SeriesPoint]:
+    """Region totals as sources report them, with the sum of state reports for the same date."""
+    totals = {t.as_of: t for t in session.exec(select(RegionTotal)).all()}
+    by_date: dict[date, int] = defaultdict(int)
+    for report in latest_reports(session):
+        by_date[report.as_of] += report.total
+    points = []
+    for as_of in sorted(set(totals) | set(by_date)):
+        total = totals.get(as_of)
+        points.append(SeriesPoint(as_of, total.personnel if total else by_date[as_of], by_date.get(as_of, 0),
+                                  total.source if total else ""))
+    return points
+
+
+def women_shares(session: Session, settings: Settings, language: str) -> list[WomenShare]:
+    """For each seeded target, the women among personnel whose gender is reported, in the latest reports."""
+    reports = latest_reports(session)
+    newest: dict[tuple[int, str], ContributionReport] = {}
+    for report in sorted(reports, key=lambda r: r.as_of):
+        newest[(report.state_id, report.category)] = report
+    shares = []
+    for target in region.load(settings.seeds_dir).targets:
+        chosen = [r for r in newest.values() if r.category in target.categories]
+        shares.append(WomenShare(target.label(language), target.share, sum(r.women for r in chosen),
+                                 sum(r.men + r.women for r in chosen)))
+    return shares
