@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     config_file: Path | None = None
     production: bool = False
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'portal.sqlite3'}"
+    database_url: str = ""
     secret_key: SecretStr | None = None
     governance_option: GovernanceOption = "informal"
     default_language: Language = "en"
@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
+        if not value:
+            return value
         try:
             url = make_url(value)
         except ArgumentError:
@@ -107,6 +109,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'portal.sqlite3'}"
         if self.production and self.secret_key is None:
             raise ValueError("PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true")
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:

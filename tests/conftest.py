@@ -23,6 +23,7 @@ for key in [k for k in os.environ if k.startswith("PRCN_") and k not in (
 from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from tests.support.database import migrate  # noqa: E402
 from tests.support.pg import Cluster  # noqa: E402
 
 
@@ -57,17 +58,6 @@ def new_database(cluster: Cluster | None):  # type: ignore[no-untyped-def]
             return f"sqlite:///{WORK / (name + '.sqlite3')}"
         return cluster.create_database(name)
     return make
-
-
-def migrate(url: str, revision: str = "head") -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from app.config import ROOT
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    command.upgrade(config, revision)
 
 
 def use_database(url: str) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401
 from app.config import ROOT
 from app.db import make_engine
-from tests.conftest import migrate
+from tests.support.database import migrate
 
 
 def _config() -> Config:

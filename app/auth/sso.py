@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth
+from authlib.deprecate import AuthlibDeprecationWarning
 
-from app.config import Settings
+# Authlib forces its deprecation warnings on at import; its own httpx shim is not ours to fix.
+warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
+
+from authlib.integrations.starlette_client import OAuth  # noqa: E402
+
+from app.config import Settings  # noqa: E402
 
 CLIENT_NAME = "portal_sso"
 

@@ -45,13 +45,14 @@ def retry_delay(attempts: int) -> timedelta:
 def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxMessage]:
     """Claims due messages for this sender; rows another sender holds are skipped, never sent twice.
 
-    The claim is one UPDATE, the first statement of its transaction: on PostgreSQL its subquery locks the
-    rows with FOR UPDATE SKIP LOCKED; on SQLite it takes the write lock before reading, so two senders
-    take turns instead of one failing with "database is locked" on a stale snapshot.
+    On PostgreSQL the due rows are selected FOR UPDATE SKIP LOCKED, then claimed while still locked. On
+    SQLite the claim is one UPDATE, the first statement of its transaction, so that it takes the write lock
+    before it reads: a SELECT first would let a second sender fail with "database is locked" on a stale
+    snapshot.
     """
     now = now or utcnow()
     claimable = (
-        OutboxMessage.status == "pending",
+        col(OutboxMessage.status) == "pending",
         col(OutboxMessage.next_attempt_at) <= now,
         or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
     )
@@ -61,11 +62,19 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claim = secrets.token_hex(16)
     session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        # Not `IN (subquery)`: PostgreSQL may run the subquery again for every row and claim past `limit`.
+        ids = list(session.exec(due).all())
+        if not ids:
+            session.commit()
+            return []
+        chosen = col(OutboxMessage.id).in_(ids)
+    else:
+        chosen = col(OutboxMessage.id).in_(due.scalar_subquery())
+    claim = secrets.token_hex(16)
     session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(due.scalar_subquery()), *claimable)
+        update(OutboxMessage).where(chosen, *claimable)
         .values(claim=claim, claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )

@@ -1,0 +1,100 @@
+"""Fixtures of the browser tests: one live portal, Debian's Chromium through Playwright, watched contexts.
+
+Every browser context a test opens is watched: at the end of the test, all its requests must have gone to
+the live server and its consoles must show no Content-Security-Policy violation and no script error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.auth import service
+from tests.factories import PASSWORD
+from tests.support.browser import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, Account, Watch
+from tests.support.live import LiveServer
+
+
+@pytest.fixture(scope="session")
+def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
+    """One `python -m app serve` on the live database for the whole browser suite."""
+    live = LiveServer(live_env).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian, kept on the loopback interface."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def new_context(browser: Browser, server: LiveServer) -> Iterator[Callable[..., tuple[BrowserContext, Watch]]]:
+    """Opens watched browser contexts on the live server; closes and checks them after the test."""
+    opened: list[tuple[BrowserContext, Watch]] = []
+
+    def open_context(**options: Any) -> tuple[BrowserContext, Watch]:
+        # A documentation address per context, passed through the portal's trusted local proxy header, keeps
+        # this test's failed sign-ins from counting against other tests' (the limit is per address).
+        address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        settings: dict[str, Any] = {"base_url": server.url, "locale": "en-GB",
+                                    "extra_http_headers": {"X-Forwarded-For": address}}
+        context = browser.new_context(**{**settings, **options})
+        context.set_default_timeout(10_000)
+        watch = Watch(server.url)
+        watch.attach(context)
+        opened.append((context, watch))
+        return context, watch
+
+    yield open_context
+    for context, _ in opened:
+        context.close()
+    for _, watch in opened:
+        watch.check()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., tuple[BrowserContext, Watch]]) -> Page:
+    """A page in a fresh, watched context (no cookies, English)."""
+    context, _ = new_context()
+    return context.new_page()
+
+
+@pytest.fixture
+def make_account(live_engine: Engine) -> Callable[..., Account]:
+    """Creates an account with a unique email address in the live database."""
+
+    def make(role: str = "observer", **overrides: Any) -> Account:
+        tag = uuid.uuid4().hex[:10]
+        fields: dict[str, Any] = {"email": f"browser-{tag}@example.org", "display_name": f"Tester {tag}",
+                                  "role": role, "password": PASSWORD}
+        fields.update(overrides)
+        with Session(live_engine, expire_on_commit=False) as db:
+            user = service.create_user(db, actor_id=None, **fields)
+            db.commit()
+            assert user.id is not None
+            return Account(id=user.id, email=user.email, display_name=user.display_name,
+                           password=fields["password"])
+
+    return make
+
+

@@ -1,0 +1,99 @@
+"""The admin outbox pages: with no mail server configured, this is where the mail can be read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.outbox import service as outbox
+from app.outbox.models import OutboxMessage
+from tests.factories import make_user, sign_in, soup
+
+FRENCH_SUBJECT = "Votre compte sur le portail : réinitialisation"
+FRENCH_BODY = "Bonjour Éloïse,\n\nOuvrez ce lien : http://testserver/auth/reset/abc\n\n<script>alert(1)</script>"
+
+
+def queued(session: Session, **fields: Any) -> OutboxMessage:
+    values = {"recipient": "eloise@example.org", "subject": FRENCH_SUBJECT, "body": FRENCH_BODY, **fields}
+    message = outbox.queue(session, **values)
+    session.commit()
+    return message
+
+
+def test_admin_reads_the_outbox_while_no_mail_server_is_configured(client: Any, session: Session) -> None:
+    assert not get_settings().smtp_enabled
+    message = queued(session)
+    sent = queued(session, subject="Already delivered", recipient="sent@example.org")
+    outbox.record_result(session, sent, None)
+    sign_in(client, session, make_user(session, role="admin"))
+
+    response = client.get("/admin/outbox")
+
+    assert response.status_code == 200
+    page = soup(response.text)
+    assert "PRCN_SMTP_HOST" in page.select_one("p.notice").get_text()
+    rows = {row.select("td")[2].get_text(strip=True): [cell.get_text(strip=True) for cell in row.select("td")]
+            for row in page.select("tbody tr")}
+    assert rows[FRENCH_SUBJECT][1] == "eloise@example.org"
+    assert rows[FRENCH_SUBJECT][3] == "Pending"
+    assert rows["Already delivered"][3] == "Sent"
+    link = page.find("a", string=FRENCH_SUBJECT)
+    assert link is not None and link["href"] == f"/admin/outbox/{message.id}"
+
+
+def test_admin_reads_one_message_as_it_will_be_sent(client: Any, session: Session) -> None:
+    message = queued(session)
+    sign_in(client, session, make_user(session, role="admin"))
+
+    response = client.get(f"/admin/outbox/{message.id}")
+
+    assert response.status_code == 200
+    page = soup(response.text)
+    assert page.h1.get_text(strip=True) == FRENCH_SUBJECT
+    assert page.select_one("pre.mail").get_text() == FRENCH_BODY
+    facts = [item.get_text(strip=True) for item in page.select("dl.facts dd")]
+    assert "eloise@example.org" in facts
+    assert "Pending" in facts
+    assert page.find("script", string="alert(1)") is None, "the body must be shown as text"
+
+
+def test_reset_request_appears_in_the_outbox(client: Any, session: Session) -> None:
+    """Without SMTP, an emailed reset link is readable by the admin instead of being lost."""
+    user = make_user(session, role="observer")
+    anonymous_page = client.get("/auth/reset")
+    token = soup(anonymous_page.text).find("input", attrs={"name": "csrf_token"})["value"]
+    assert client.post("/auth/reset", data={"email": user.email, "csrf_token": token}).status_code == 200
+
+    sign_in(client, session, make_user(session, role="admin"))
+    page = soup(client.get("/admin/outbox").text)
+    link = page.find("a", string=lambda text: bool(text) and text.startswith("Reset your password"))
+    assert link is not None
+    detail = soup(client.get(link["href"]).text)
+    assert "/auth/reset/" in detail.select_one("pre.mail").get_text()
+    assert user.email in [item.get_text(strip=True) for item in detail.select("dl.facts dd")]
+
+
+def test_unknown_message_is_not_found(client: Any, session: Session) -> None:
+    sign_in(client, session, make_user(session, role="admin"))
+    response = client.get("/admin/outbox/987654321")
+    assert response.status_code == 404
+    assert "No such message." in soup(response.text).get_text()
+
+
+def test_other_roles_cannot_read_the_outbox(client: Any, session: Session) -> None:
+    message = queued(session)
+    for role in ("coordinator", "focal_point", "observer"):
+        sign_in(client, session, make_user(session, role=role))
+        for path in ("/admin/outbox", f"/admin/outbox/{message.id}"):
+            response = client.get(path)
+            assert response.status_code == 403, (role, path)
+            assert FRENCH_BODY.splitlines()[0] not in response.text
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client: Any, session: Session) -> None:
+    message = queued(session)
+    response = client.get(f"/admin/outbox/{message.id}")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/auth/sign-in?next=")
