@@ -77,7 +77,7 @@ def record_option(settings: Settings) -> None:
     from app.db import get_engine
     from app.governance import service
 
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         switch = service.record_option(session, settings.governance_option)
     if switch is not None and switch.previous:
         print(f"Governance option switched from {switch.previous} to {switch.option}: what the new option does "

@@ -67,6 +67,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
+    """The portal's engine; every domain's tables are registered first, so any command can flush any row."""
+    import app.models  # noqa: F401
+
     return make_engine(get_settings().database_url)
 
 
