@@ -27,7 +27,7 @@ os.environ["PRCN_DATABASE_URL"] = os.environ.get("PRCN_BENCH_DATABASE_URL", f"sq
 from bs4 import BeautifulSoup  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from app import seeds  # noqa: E402
 from app.__main__ import migrate  # noqa: E402
@@ -36,6 +36,7 @@ from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.config import ROOT, get_settings  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.members.models import MemberState  # noqa: E402
 
 RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
 
@@ -81,9 +82,13 @@ def measure(client: TestClient, path: str, counter: QueryCounter) -> PageFigures
 
 
 def signed_in(client: TestClient, role: str) -> None:
+    """Signs the client in with a new account of `role` (a focal point of the first seeded state)."""
     with Session(get_engine()) as session:
-        user = service.create_user(session, email=f"bench-{role}@example.org", display_name=f"Bench {role}",
-                                   role=role, actor_id=None)
+        state = session.exec(select(MemberState).order_by(col(MemberState.id))).first() if role == "focal_point" \
+            else None
+        user = service.create_user(session, email=f"bench-{role}-{time.monotonic_ns()}@example.org",
+                                   display_name=f"Bench {role}", role=role, actor_id=None,
+                                   member_state_id=state.id if state else None)
         session.commit()
         client.cookies.set(SESSION_COOKIE, service.start_session(session, user=user, address="bench",
                                                                  user_agent="bench"))
@@ -95,6 +100,11 @@ PAGES: list[tuple[str, str | None]] = [
     ("/auth/sign-in", None),
     ("/account", "observer"),
     ("/admin", "admin"),
+    ("/members", "focal_point"),
+    ("/members/FJ", "focal_point"),
+    ("/bodies", "focal_point"),
+    ("/working-groups", "focal_point"),
+    ("/contributions", "focal_point"),
 ]
 
 
@@ -111,9 +121,9 @@ def main() -> int:
             if role:
                 signed_in(client, role)
             results.append(measure(client, path, counter))
-    print(f"{'page':<16}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
+    print(f"{'page':<20}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
     for row in results:
-        print(f"{row.page:<16}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
+        print(f"{row.page:<20}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
               f"{row.first_visit_gzip_bytes:>18}")
     print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
     out = ROOT / "var" / "bench.json"
