@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ DATABASE_DRIVERS = ("sqlite", "postgresql+psycopg")
 
 GovernanceOption = Literal["diplomatic", "operational", "informal", "adhoc"]
 Language = Literal["en", "fr"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigurationError(Exception):
@@ -70,6 +72,10 @@ class Settings(BaseSettings):
     max_failures_per_address: int = Field(default=20, ge=1, le=1000)
     failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
+    working_hours: str = "08:00-18:00"
+    working_days: str = "mon,tue,wed,thu,fri"
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -106,6 +112,22 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        found = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", value.strip())
+        if not found or found.group(1, 2) >= found.group(3, 4):
+            raise ValueError(f"{value!r} is not a day's working hours; use HH:MM-HH:MM, e.g. 08:00-18:00")
+        return value.strip()
+
+    @field_validator("working_days")
+    @classmethod
+    def _working_days(cls, value: str) -> str:
+        days = [day.strip().lower() for day in value.split(",") if day.strip()]
+        if not days or any(day not in WEEKDAYS for day in days):
+            raise ValueError(f"{value!r} is not allowed; use days among: {', '.join(WEEKDAYS)} (comma-separated)")
+        return ",".join(days)
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -10,10 +10,25 @@ from app.governance.models import (
     WorkingGroup,
     WorkingGroupEvent,
 )
+from app.meetings.models import (
+    ActionItem,
+    ActionItemEvent,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Invitation,
+    Meeting,
+    MeetingDocument,
+    MeetingInvitee,
+    MeetingSeries,
+    MinutesVersion,
+)
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 from app.outbox.models import OutboxMessage
 
 __all__ = [
+    "ActionItem", "ActionItemEvent", "AgendaItem", "Attendance", "CalendarFeed", "Invitation", "Meeting",
+    "MeetingDocument", "MeetingInvitee", "MeetingSeries", "MinutesVersion",
     "AuditEntry", "Body", "ChairTerm", "ContributionReport", "FocalPoint", "MemberState", "MembershipEvent",
     "OneTimeToken", "OptionSwitch", "OutboxMessage", "Pledge", "RegionTotal", "SignInFailure", "SsoIdentity",
     "User", "UserSession", "WorkingGroup", "WorkingGroupEvent",

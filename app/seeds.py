@@ -14,6 +14,8 @@ from app.db import utcnow
 from app.governance import region
 from app.governance.models import Body
 from app.governance.region import SeedError, read_toml
+from app.meetings import timing
+from app.meetings.models import MeetingSeries
 from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
 
 SUBREGIONS = ("melanesia", "micronesia", "polynesia", "partner")
@@ -112,12 +114,51 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
                 men=entry.get("men", 0), women=entry.get("women", 0), unspecified=entry.get("unspecified", 0)))
 
 
+SERIES_FIELDS = ("key", "body", "title_en", "title_fr", "host_zone", "local_start", "duration_minutes")
+
+
+def read_series(seeds_dir: Path) -> list[dict[str, Any]]:
+    """The meeting series of seeds/meetings.toml; every series a profile runs must be there."""
+    path = seeds_dir / "meetings.toml"
+    entries = read_toml(path).get("series", []) if path.exists() else []
+    network = region.load(seeds_dir)
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path} series {number}"
+        for field in SERIES_FIELDS:
+            if entry.get(field) in (None, ""):
+                raise SeedError(f"{where}: field {field} is missing or empty")
+        if entry["body"] not in network.bodies:
+            raise SeedError(f"{where}: unknown body {entry['body']!r}")
+        if not timing.known_zone(entry["host_zone"]):
+            raise SeedError(f"{where}: unknown time zone {entry['host_zone']!r}")
+        entry.setdefault("cadence", "quarterly")
+    defined = {entry["key"] for entry in entries}
+    for key, profile in network.profiles.items():
+        missing = set(profile.meeting_series) - defined
+        if path.exists() and missing:
+            raise SeedError(f"{path}: the {key} option runs {', '.join(sorted(missing))}, which is not defined here")
+    return entries
+
+
+def _load_series(session: Session, seeds_dir: Path) -> None:
+    existing = set(session.exec(select(MeetingSeries.key)).all())
+    bodies = {body.key: body.id for body in session.exec(select(Body)).all()}
+    for entry in read_series(seeds_dir):
+        if entry["key"] not in existing:
+            session.add(MeetingSeries(key=entry["key"], title_en=entry["title_en"], title_fr=entry["title_fr"],
+                                      cadence=entry["cadence"], body_id=bodies[entry["body"]],
+                                      host_zone=entry["host_zone"], local_start=entry["local_start"],
+                                      duration_minutes=entry["duration_minutes"], created_at=utcnow()))
+
+
 def load(session: Session, seeds_dir: Path) -> int:
     """Loads every seed file in one transaction; returns how many states were added."""
     region.load(seeds_dir)
+    timing.holidays(seeds_dir)
     added = _load_states(session, seeds_dir)
     _load_bodies(session, seeds_dir)
     session.flush()
     _load_contributions(session, seeds_dir)
+    _load_series(session, seeds_dir)
     session.commit()
     return added

@@ -19,6 +19,8 @@ from app.config import ROOT, get_settings
 from app.governance import region
 from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, ngettext
+from app.meetings import timing
+from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS
 from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS, SUBREGIONS
 from app.outbox.models import STATUS_LABELS
 
@@ -96,6 +98,8 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date
     env.filters["percent"] = percent
+    env.filters["when"] = lambda value, zone: timing.describe(value, zone, current_language.get())
+    env.filters["clock"] = lambda value, zone: timing.clock(value, zone)
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["status_labels"] = STATUS_LABELS
     env.globals["subregion_labels"] = SUBREGIONS
@@ -104,6 +108,12 @@ def environment() -> Environment:
     env.globals["category_labels"] = CATEGORIES
     env.globals["portfolio_labels"] = PORTFOLIOS
     env.globals["readiness_labels"] = READINESS_LEVELS
+    env.globals["format_labels"] = FORMATS
+    env.globals["cadence_labels"] = CADENCES
+    env.globals["answer_labels"] = ANSWERS
+    env.globals["part_labels"] = PARTS
+    env.globals["agenda_status_labels"] = AGENDA_STATUSES
+    env.globals["action_status_labels"] = ACTION_STATUSES
     return env
 
 

@@ -1,0 +1,1 @@
+"""The network's meetings: series, occurrences, agendas, invitations, minutes and action items."""

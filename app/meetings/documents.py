@@ -1,0 +1,97 @@
+"""Uploaded files: size and type checked by their content, stored under var/ by their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import Settings
+from app.errors import DomainError
+from app.i18n import N_
+
+# Kinds of file a written update or an attachment may be, told apart by their first bytes.
+KINDS = {
+    "pdf": ("application/pdf", ".pdf"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+    "odt": ("application/vnd.oasis.opendocument.text", ".odt"),
+    "png": ("image/png", ".png"),
+    "jpeg": ("image/jpeg", ".jpg"),
+    "txt": ("text/plain", ".txt"),
+}
+OFFICE_PARTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+def sniff(content: bytes) -> str | None:
+    """The kind of a file from its content, or None when it is none of the accepted kinds."""
+    if content.startswith(b"%PDF-"):
+        return "pdf"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if content.startswith(b"PK\x03\x04"):
+        return _zip_kind(content)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "txt" if "\x00" not in text else None
+
+
+def _zip_kind(content: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            if "mimetype" in names and archive.read("mimetype") == b"application/vnd.oasis.opendocument.text":
+                return "odt"
+    except zipfile.BadZipFile:
+        return None
+    for prefix, kind in OFFICE_PARTS.items():
+        if "[Content_Types].xml" in names and any(name.startswith(prefix) for name in names):
+            return kind
+    return None
+
+
+def _safe_name(filename: str, extension: str) -> str:
+    stem = Path(filename.replace("\\", "/")).name.rsplit(".", 1)[0]
+    cleaned = "".join(char if char.isalnum() or char in "-_ " else "_" for char in stem).strip() or "document"
+    return cleaned[:150] + extension
+
+
+def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
+    """Checks and keeps an upload; refuses an empty, oversized or unaccepted file with a clear message."""
+    if not content:
+        raise DomainError(N_("The file is empty."))
+    if len(content) > settings.upload_max_bytes:
+        raise DomainError(N_("The file is larger than %(limit)s MB."), status_code=413,
+                          limit=round(settings.upload_max_bytes / 1024 / 1024, 1))
+    kind = sniff(content)
+    if kind is None:
+        raise DomainError(N_("This kind of file is not accepted: send a PDF, Word, Excel, PowerPoint, "
+                             "OpenDocument text, PNG, JPEG or plain-text file."), status_code=415)
+    media_type, extension = KINDS[kind]
+    digest = hashlib.sha256(content).hexdigest()
+    path = file_path(settings, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(content)
+        partial.replace(path)
+    return StoredFile(_safe_name(filename, extension), media_type, len(content), digest)
+
+
+def file_path(settings: Settings, digest: str) -> Path:
+    return settings.var_dir / "uploads" / digest[:2] / digest

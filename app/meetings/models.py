@@ -1,0 +1,204 @@
+"""Meeting series, meetings and what hangs on them. A meeting is an instant in UTC plus its host's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
+
+from app.db import UTCDateTime
+from app.i18n import N_
+
+FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_("Hybrid")}
+CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}
+PARTS = {"members": N_("Members only"), "observers": N_("With observers")}
+AGENDA_STATUSES = {"draft": N_("Draft"), "circulated": N_("Circulated"), "final": N_("Final")}
+ANSWERS = {"attending": N_("Attending"), "not_attending": N_("Not attending"),
+           "delegated": N_("Delegating to a colleague")}
+ACTION_STATUSES = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"),
+                   "dropped": N_("Dropped")}
+MEETING_STATUSES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
+
+
+class MeetingSeries(SQLModel, table=True):
+    """Meetings that recur for one body or working group: the quarterly SME meeting or a custom series."""
+
+    __tablename__ = "meeting_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=40, unique=True, description="set for seeded series")
+    title_en: str = Field(max_length=200)
+    title_fr: str = Field(max_length=200)
+    cadence: str = Field(max_length=20)
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
+    working_group_id: int | None = Field(default=None, foreign_key="working_group.id", index=True)
+    host_zone: str = Field(max_length=64)
+    local_start: str = Field(max_length=5, description="HH:MM in the host's zone")
+    duration_minutes: int = Field(ge=15, le=24 * 60)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+    def title(self, language: str) -> str:
+        return self.title_fr if language == "fr" and self.title_fr else self.title_en
+
+
+class Meeting(SQLModel, table=True):
+    """One meeting: a one-off or an occurrence of a series; moved or cancelled alone."""
+
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int | None = Field(default=None, foreign_key="meeting_series.id", index=True)
+    title_en: str = Field(max_length=200)
+    title_fr: str = Field(max_length=200)
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
+    working_group_id: int | None = Field(default=None, foreign_key="working_group.id", index=True)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    host_zone: str = Field(max_length=64)
+    format: str = Field(max_length=20)
+    venue: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=120)
+    host_state_id: int | None = Field(default=None, foreign_key="member_state.id")
+    link: str = Field(default="", max_length=500)
+    status: str = Field(default="scheduled", max_length=20)
+    uid: str = Field(max_length=120, unique=True, description="iCalendar UID, stable for the meeting's life")
+    ics_sequence: int = Field(default=0, description="iCalendar SEQUENCE, raised on every change sent")
+    agenda_status: str = Field(default="draft", max_length=20)
+    chatham_house: bool = Field(default=False)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    summary_published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+    def title(self, language: str) -> str:
+        return self.title_fr if language == "fr" and self.title_fr else self.title_en
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+class MeetingInvitee(SQLModel, table=True):
+    """A state invited to a meeting; its part says whether it sits as a member or as an observer."""
+
+    __tablename__ = "meeting_invitee"
+    __table_args__ = (UniqueConstraint("meeting_id", "state_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    state_id: int = Field(foreign_key="member_state.id", index=True)
+    part: str = Field(default="members", max_length=20)
+
+
+class Invitation(SQLModel, table=True):
+    """One person's invitation to a meeting and their answer (the latest; each answer is also audited)."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    state_id: int | None = Field(default=None, foreign_key="member_state.id")
+    part: str = Field(default="members", max_length=20)
+    answer: str = Field(default="", max_length=20)
+    delegate_name: str = Field(default="", max_length=120)
+    delegate_email: str = Field(default="", max_length=254)
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    sent_sequence: int | None = Field(default=None, description="the ics_sequence last emailed")
+
+
+class AgendaItem(SQLModel, table=True):
+    __tablename__ = "agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    position: int
+    title: str = Field(max_length=300)
+    presenter: str = Field(default="", max_length=200)
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    part: str = Field(default="members", max_length=20)
+
+
+class MeetingDocument(SQLModel, table=True):
+    """An agenda attachment or a state's written update; the file itself lives under var/, not static/."""
+
+    __tablename__ = "meeting_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
+    state_id: int | None = Field(default=None, foreign_key="member_state.id")
+    kind: str = Field(max_length=20, description="attachment | written_update")
+    part: str = Field(default="members", max_length=20)
+    filename: str = Field(max_length=200)
+    media_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    uploaded_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class MinutesVersion(SQLModel, table=True):
+    """Minutes in Markdown. Each save appends a version; the newest is the minutes."""
+
+    __tablename__ = "minutes_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    written_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    written_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "state_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    state_id: int = Field(foreign_key="member_state.id")
+    present: bool
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class ActionItem(SQLModel, table=True):
+    """Something a meeting asked a state to do; reviewed at the next meeting of the same body or group."""
+
+    __tablename__ = "action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    owner_state_id: int = Field(foreign_key="member_state.id", index=True)
+    text: str = Field(max_length=1000)
+    due_on: date
+    status: str = Field(default="open", max_length=20)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class ActionItemEvent(SQLModel, table=True):
+    """A change of an action item's status, appended."""
+
+    __tablename__ = "action_item_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_item_id: int = Field(foreign_key="action_item.id", index=True)
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A user's private calendar feed; the URL carries a secret whose hash is kept here."""
+
+    __tablename__ = "calendar_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

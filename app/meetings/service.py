@@ -1,0 +1,976 @@
+"""Scheduling and running the network's meetings: series, occurrences, invitations and answers, agendas,
+documents, attendance, minutes, action items, calendar feeds, and who may see what."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import Role, User
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.governance import region
+from app.governance import service as governance
+from app.governance.models import Body, WorkingGroup
+from app.i18n import N_
+from app.meetings import calendar, documents, mail, timing
+from app.meetings.models import (
+    ACTION_STATUSES,
+    ANSWERS,
+    CADENCES,
+    FORMATS,
+    ActionItem,
+    ActionItemEvent,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Invitation,
+    Meeting,
+    MeetingDocument,
+    MeetingInvitee,
+    MeetingSeries,
+    MinutesVersion,
+)
+from app.members.models import MemberState
+from app.outbox import service as outbox
+
+QUARTERLY_OCCURRENCES = 4
+TITLE_LIMIT = 200
+
+
+# Who may see what
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do with one meeting."""
+
+    sees: bool
+    member: bool
+    runs: bool
+    state_id: int | None
+
+    @property
+    def attributions(self) -> bool:
+        return self.member or self.runs
+
+
+def member_states(session: Session, meeting: Meeting | MeetingSeries) -> set[int]:
+    """The states that are members of the meeting's body or working group (they see members-only parts)."""
+    if meeting.working_group_id is not None:
+        return governance.group_members(session, [meeting.working_group_id]).get(meeting.working_group_id, set())
+    if meeting.body_id is None:
+        return set()
+    standings = governance.memberships(session, body_id=meeting.body_id)
+    return {state_id for (_, state_id), standing in standings.items() if standing.is_member}
+
+
+def access(session: Session, meeting: Meeting, user: User) -> Access:
+    if governance.coordinates(user):
+        return Access(sees=True, member=True, runs=True, state_id=None)
+    members = member_states(session, meeting)
+    state_id = user.member_state_id if user.role == Role.focal_point else None
+    invited = session.exec(select(func.count()).select_from(Invitation).where(
+        Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)).one() > 0
+    invited_state = state_id is not None and session.exec(select(func.count()).select_from(MeetingInvitee).where(
+        MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.state_id == state_id)).one() > 0
+    member = state_id is not None and state_id in members
+    return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
+
+
+def get_meeting(session: Session, meeting_id: int, *, user: User) -> tuple[Meeting, Access]:
+    """The meeting and the user's access; a meeting the user may not see is not found, as if it did not exist."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(N_("No such meeting."))
+    rights = access(session, meeting, user)
+    if not rights.sees:
+        raise NotFound(N_("No such meeting."))
+    return meeting, rights
+
+
+def _require_runner(user: User) -> None:
+    if not governance.coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins run meetings."))
+
+
+# Places and time
+
+
+def places(session: Session, state_ids: Sequence[int] | None = None, *, language: str = "en"
+           ) -> list[timing.Place]:
+    """States as the scheduler sees them (the first zone of each state is its capital's)."""
+    query = select(MemberState).order_by(col(MemberState.name_en))
+    if state_ids is not None:
+        query = query.where(col(MemberState.id).in_(list(state_ids)))
+    return [timing.Place(state.id, state.code, state.name(language), state.time_zones[0] if state.time_zones  # type: ignore[arg-type]
+                         else "UTC") for state in session.exec(query).all()]
+
+
+def _check_zone(zone: str) -> str:
+    if not timing.known_zone(zone):
+        raise DomainError(N_("Unknown time zone: %(zone)s. Choose one from the list."), zone=zone[:64])
+    return zone
+
+
+def _parse_clock(value: str) -> time:
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(N_("Give the time as HH:MM.")) from None
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(N_("Give the date as YYYY-MM-DD.")) from None
+
+
+def _duration(minutes: int | str) -> timedelta:
+    try:
+        value = int(minutes)
+    except (TypeError, ValueError):
+        raise DomainError(N_("The duration must be a number of minutes.")) from None
+    if not 15 <= value <= 24 * 60:
+        raise DomainError(N_("A meeting lasts between 15 minutes and 24 hours."))
+    return timedelta(minutes=value)
+
+
+def burden(session: Session, series: MeetingSeries, settings: Settings, *, before: datetime | None = None,
+           occurrences: int = 4) -> tuple[dict[int, int], list[timing.Place]]:
+    """How often each invited state met outside its working hours in the series' recent occurrences, and
+    who carried it at the latest one."""
+    query = (select(Meeting).where(Meeting.series_id == series.id, Meeting.status == "scheduled")
+             .order_by(col(Meeting.starts_at).desc()).limit(occurrences))
+    if before is not None:
+        query = query.where(col(Meeting.starts_at) < before)
+    recent = list(session.exec(query).all())
+    if not recent:
+        return {}, []
+    invited = _invited_states(session, [meeting.id for meeting in recent])  # type: ignore[misc]
+    everyone = {place.state_id: place for place in places(session, sorted(set().union(*invited.values())))}
+    hours, days_off = timing.WorkingHours.from_settings(settings), timing.holidays(settings.seeds_dir)
+    counts: dict[int, int] = defaultdict(int)
+    latest: list[timing.Place] = []
+    for index, meeting in enumerate(recent):
+        outside = timing.outside_hours([everyone[i] for i in invited.get(meeting.id, set())],  # type: ignore[arg-type]
+                                       meeting.starts_at, meeting.ends_at, hours, days_off)
+        for place in outside:
+            counts[place.state_id] += 1
+        if index == 0:
+            latest = outside
+    return dict(counts), latest
+
+
+def find_time(session: Session, settings: Settings, *, state_ids: Sequence[int], first: str, last: str, zone: str,
+              duration: int | str, series_id: int | None = None, language: str = "en"
+              ) -> tuple[list[timing.Slot], list[timing.Place]]:
+    """Candidate slots for the states in a window of dates (in `zone`), and who carried the burden last."""
+    if not state_ids:
+        raise DomainError(N_("Choose at least one state."))
+    start_day, end_day = _parse_day(first), _parse_day(last)
+    if end_day < start_day:
+        raise DomainError(N_("The window ends before it starts."))
+    if (end_day - start_day).days >= timing.MAX_WINDOW_DAYS:
+        raise DomainError(N_("Search a window of at most %(days)s days."), days=timing.MAX_WINDOW_DAYS)
+    chosen = places(session, state_ids, language=language)
+    carried: dict[int, int] = {}
+    last_carried: list[timing.Place] = []
+    if series_id is not None:
+        series = session.get(MeetingSeries, series_id)
+        if series is None:
+            raise NotFound(N_("No such meeting series."))
+        carried, last_carried = burden(session, series, settings)
+    slots = timing.find_slots(chosen, first=start_day, last=end_day, zone=_check_zone(zone),
+                              duration=_duration(duration), hours=timing.WorkingHours.from_settings(settings),
+                              holidays_by_code=timing.holidays(settings.seeds_dir), burden=carried)
+    return slots, last_carried
+
+
+# Series and meetings
+
+
+@dataclass
+class MeetingForm:
+    """What a coordinator enters for a meeting; times are local to the host's zone."""
+
+    title: str
+    day: str
+    start: str
+    duration: int | str
+    host_zone: str
+    format: str
+    body_key: str = ""
+    working_group_id: int | None = None
+    venue: str = ""
+    city: str = ""
+    host_state_code: str = ""
+    link: str = ""
+    title_fr: str = ""
+
+
+def _owner(session: Session, settings: Settings, *, body_key: str, working_group_id: int | None,
+           user: User) -> tuple[int | None, int | None]:
+    """The body or working group a meeting or series belongs to; it must be active under the option."""
+    if working_group_id:
+        group = governance.get_working_group(session, settings, working_group_id, user=user)
+        if group.archived or not governance.is_active(session.get(Body, group.body_id), settings):  # type: ignore[arg-type]
+            raise DomainError(N_("This working group does not meet under the current option."))
+        return None, group.id
+    if not body_key:
+        raise DomainError(N_("Choose the body or working group that meets."))
+    body = governance.get_body(session, settings, body_key, user=user)
+    if not governance.is_active(body, settings):
+        raise DomainError(N_("This body does not meet under the current option."))
+    return body.id, None
+
+
+def _title(value: str) -> str:
+    title = value.strip()
+    if not title:
+        raise DomainError(N_("Give the meeting a title."))
+    if len(title) > TITLE_LIMIT:
+        raise DomainError(N_("The title may have at most %(limit)s characters."), limit=TITLE_LIMIT)
+    return title
+
+
+def _where(session: Session, form: MeetingForm) -> tuple[str, str, str, int | None, str]:
+    """Format, venue, city, host state and link, checked together."""
+    if form.format not in FORMATS:
+        raise DomainError(N_("Choose in person, virtual or hybrid."))
+    venue, city, link = form.venue.strip()[:200], form.city.strip()[:120], form.link.strip()
+    if form.format in ("in_person", "hybrid") and not (venue and city):
+        raise DomainError(N_("A meeting in person needs a venue and a city."))
+    if form.format in ("virtual", "hybrid"):
+        parts = urlsplit(link)
+        if parts.scheme != "https" or not parts.netloc or len(link) > 500:
+            raise DomainError(N_("A virtual meeting needs its https:// link."))
+    else:
+        link = ""
+    host_state_id = None
+    if form.host_state_code:
+        host = session.exec(select(MemberState).where(MemberState.code == form.host_state_code)).first()
+        if host is None:
+            raise DomainError(N_("Choose the host state from the list."))
+        host_state_id = host.id
+    return form.format, venue, city, host_state_id, link
+
+
+def _instants(form: MeetingForm) -> tuple[datetime, datetime]:
+    zone = _check_zone(form.host_zone.strip())
+    starts_at = timing.to_utc(_parse_day(form.day), _parse_clock(form.start), zone)
+    return starts_at, starts_at + _duration(form.duration)
+
+
+def _new_uid(settings: Settings) -> str:
+    host = urlsplit(settings.base_url).hostname or "portal"
+    return f"{uuid.uuid4()}@{host}"
+
+
+def _add_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm,
+                 series: MeetingSeries | None = None) -> Meeting:
+    """Adds a meeting with the member states of its body or group invited; the caller commits."""
+    _require_runner(user)
+    if series is not None:
+        body_id, group_id = series.body_id, series.working_group_id
+    else:
+        body_id, group_id = _owner(session, settings, body_key=form.body_key,
+                                   working_group_id=form.working_group_id, user=user)
+    title = _title(form.title)
+    starts_at, ends_at = _instants(form)
+    kind, venue, city, host_state_id, link = _where(session, form)
+    meeting = Meeting(series_id=series.id if series else None, title_en=title,
+                      title_fr=form.title_fr.strip()[:TITLE_LIMIT] or title, body_id=body_id,
+                      working_group_id=group_id, starts_at=starts_at, ends_at=ends_at, host_zone=form.host_zone.strip(),
+                      format=kind, venue=venue, city=city, host_state_id=host_state_id, link=link,
+                      uid=_new_uid(settings), created_at=utcnow(), created_by=user.id)
+    session.add(meeting)
+    session.flush()
+    for state_id in sorted(member_states(session, meeting)):
+        session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
+    audit.record(session, actor_id=user.id, action="create", entity="meeting", entity_id=meeting.id,
+                 after=_snapshot(meeting))
+    return meeting
+
+
+def create_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> Meeting:
+    """A one-off meeting of a body or working group."""
+    meeting = _add_meeting(session, settings, user=user, form=form)
+    session.commit()
+    return meeting
+
+
+def _snapshot(meeting: Meeting) -> dict[str, object]:
+    return audit.snapshot(meeting, ("title_en", "starts_at", "ends_at", "host_zone", "format", "venue", "city",
+                                    "link", "status"))
+
+
+def create_series(session: Session, settings: Settings, *, user: User, title: str, body_key: str,
+                  working_group_id: int | None, host_zone: str, local_start: str, duration: int | str,
+                  first_day: str, title_fr: str = "", format: str = "virtual", link: str = "", venue: str = "",
+                  city: str = "", cadence: str = "quarterly") -> MeetingSeries:
+    """A series and its first meetings (four for a quarterly one), in one transaction."""
+    _require_runner(user)
+    if cadence not in CADENCES:
+        raise DomainError(N_("Choose quarterly or custom."))
+    body_id, group_id = _owner(session, settings, body_key=body_key, working_group_id=working_group_id, user=user)
+    clock = _parse_clock(local_start)
+    series = MeetingSeries(title_en=_title(title), title_fr=title_fr.strip()[:TITLE_LIMIT] or title.strip(),
+                           cadence=cadence, body_id=body_id, working_group_id=group_id,
+                           host_zone=_check_zone(host_zone.strip()), local_start=clock.strftime("%H:%M"),
+                           duration_minutes=int(_duration(duration).total_seconds() // 60), created_at=utcnow(),
+                           created_by=user.id)
+    session.add(series)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="create", entity="meeting_series", entity_id=series.id,
+                 after={"title": series.title_en, "cadence": cadence})
+    _occurrences(session, settings, user=user, series=series, first_day=first_day, format=format, link=link,
+                 venue=venue, city=city)
+    session.commit()
+    return series
+
+
+def series_meetings(session: Session, series: MeetingSeries) -> list[Meeting]:
+    return list(session.exec(select(Meeting).where(Meeting.series_id == series.id)
+                             .order_by(col(Meeting.starts_at))).all())
+
+
+def next_occurrences(session: Session, settings: Settings, *, user: User, series: MeetingSeries,
+                     first_day: str = "", format: str = "virtual", link: str = "", venue: str = "", city: str = ""
+                     ) -> list[Meeting]:
+    """A quarterly series' next four occurrences after its latest, or a custom series' next one on
+    `first_day`, in one transaction."""
+    meetings = _occurrences(session, settings, user=user, series=series, first_day=first_day, format=format,
+                            link=link, venue=venue, city=city)
+    session.commit()
+    return meetings
+
+
+def _occurrences(session: Session, settings: Settings, *, user: User, series: MeetingSeries, first_day: str,
+                 format: str, link: str, venue: str, city: str) -> list[Meeting]:
+    """Occurrences at the series' local time in its host zone (DST included): a quarterly series gets four,
+    after its latest occurrence or from `first_day`; a custom series gets one, on `first_day`."""
+    _require_runner(user)
+    existing = series_meetings(session, series)
+    if series.cadence != "quarterly":
+        if not first_day:
+            raise DomainError(N_("Give the date of the meeting."))
+        days = [_parse_day(first_day)]
+    elif existing:
+        latest = existing[-1].starts_at.astimezone(ZoneInfo(series.host_zone)).date()
+        days = timing.quarterly_dates(latest, QUARTERLY_OCCURRENCES)
+    else:
+        start = _parse_day(first_day) if first_day else None
+        if start is None:
+            raise DomainError(N_("Give the date of the first meeting."))
+        days = [start, *timing.quarterly_dates(start, QUARTERLY_OCCURRENCES - 1)]
+    created = []
+    for day in days:
+        form = MeetingForm(title=series.title_en, title_fr=series.title_fr, day=day.isoformat(),
+                           start=series.local_start, duration=series.duration_minutes, host_zone=series.host_zone,
+                           format=format, link=link, venue=venue, city=city)
+        created.append(_add_meeting(session, settings, user=user, form=form, series=series))
+    return created
+
+
+def move_meeting(session: Session, settings: Settings, *, user: User, meeting: Meeting, day: str, start: str,
+                 duration: int | str, host_zone: str) -> Meeting:
+    """Moves one meeting (never its series' other occurrences) and sends the change to the invited."""
+    _require_runner(user)
+    if meeting.cancelled:
+        raise Conflict(N_("This meeting is cancelled."))
+    form = MeetingForm(title=meeting.title_en, day=day, start=start, duration=duration, host_zone=host_zone,
+                       format=meeting.format)
+    before = _snapshot(meeting)
+    meeting.starts_at, meeting.ends_at = _instants(form)
+    meeting.host_zone = host_zone.strip()
+    _check_agenda_fits(session, meeting)
+    meeting.ics_sequence += 1
+    session.add(meeting)
+    audit.record(session, actor_id=user.id, action="move", entity="meeting", entity_id=meeting.id, before=before,
+                 after=_snapshot(meeting))
+    _send(session, settings, meeting, _invitations(session, meeting))
+    session.commit()
+    return meeting
+
+
+def cancel_meeting(session: Session, settings: Settings, *, user: User, meeting: Meeting) -> Meeting:
+    """Cancels one meeting; everyone invited receives a CANCEL for their calendar."""
+    _require_runner(user)
+    if meeting.cancelled:
+        raise Conflict(N_("This meeting is cancelled already."))
+    before = _snapshot(meeting)
+    meeting.status = "cancelled"
+    meeting.ics_sequence += 1
+    session.add(meeting)
+    audit.record(session, actor_id=user.id, action="cancel", entity="meeting", entity_id=meeting.id, before=before,
+                 after=_snapshot(meeting))
+    _send(session, settings, meeting, [i for i in _invitations(session, meeting) if i.sent_sequence is not None])
+    session.commit()
+    return meeting
+
+
+# Invitations and answers
+
+
+def _invited_states(session: Session, meeting_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for row in session.exec(select(MeetingInvitee).where(col(MeetingInvitee.meeting_id).in_(meeting_ids))).all():
+        found[row.meeting_id].add(row.state_id)
+    return found
+
+
+def _invitations(session: Session, meeting: Meeting) -> list[Invitation]:
+    return list(session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id)
+                             .order_by(col(Invitation.id))).all())
+
+
+def invite(session: Session, settings: Settings, *, user: User, meeting: Meeting, state_ids: Sequence[int],
+           observer_ids: Sequence[int] = ()) -> int:
+    """Invites the focal points of the chosen states and the chosen observers, and emails everyone invited
+    who has not received the current version yet. Returns how many emails were queued."""
+    _require_runner(user)
+    if meeting.cancelled:
+        raise Conflict(N_("This meeting is cancelled."))
+    known = {row.state_id for row in session.exec(select(MeetingInvitee).where(
+        MeetingInvitee.meeting_id == meeting.id)).all()}
+    states = {state.id for state in session.exec(select(MemberState).where(
+        col(MemberState.id).in_(list(state_ids)))).all()}
+    if len(states) != len(set(state_ids)):
+        raise DomainError(N_("Choose states from the list."))
+    for state_id in sorted(states - known):
+        session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
+    everyone = known | states
+    people = list(session.exec(select(User).where(
+        User.is_active == True,  # noqa: E712
+        ((User.role == Role.focal_point) & col(User.member_state_id).in_(everyone))
+        | ((User.role == Role.observer) & col(User.id).in_(list(observer_ids))))).all())
+    if len([p for p in people if p.role == Role.observer]) != len(set(observer_ids)):
+        raise DomainError(N_("Choose observers from the list."))
+    existing = {invitation.user_id: invitation for invitation in _invitations(session, meeting)}
+    for person in people:
+        if person.id not in existing:
+            invitation = Invitation(meeting_id=meeting.id, user_id=person.id,  # type: ignore[arg-type]
+                                    state_id=person.member_state_id if person.role == Role.focal_point else None)
+            session.add(invitation)
+            existing[person.id] = invitation  # type: ignore[index]
+    session.flush()
+    due = [i for i in existing.values() if i.sent_sequence != meeting.ics_sequence]
+    _send(session, settings, meeting, due)
+    audit.record(session, actor_id=user.id, action="invite", entity="meeting", entity_id=meeting.id,
+                 after={"states": sorted(everyone), "observers": sorted(observer_ids), "emails": len(due)})
+    session.commit()
+    return len(due)
+
+
+def _location(meeting: Meeting) -> str:
+    return ", ".join(part for part in (meeting.venue, meeting.city, meeting.link) if part)
+
+
+def _send(session: Session, settings: Settings, meeting: Meeting, invitations: Sequence[Invitation]) -> None:
+    """Queues an email with an iCalendar REQUEST (or CANCEL) to each invitation's person."""
+    if not invitations:
+        return
+    users = {user.id: user for user in session.exec(select(User).where(
+        col(User.id).in_([i.user_id for i in invitations]))).all()}
+    network = region.load(settings.seeds_dir)
+    url = f"{settings.base_url}/meetings/{meeting.id}"
+    for invitation in invitations:
+        person = users[invitation.user_id]
+        title = meeting.title(person.language)
+        subject, body = mail.meeting_message(user=person, meeting=meeting, title=title, url=url,
+                                             portal=network.short_name(person.language))
+        ics = calendar.invitation(meeting, title=title, url=url, organizer=settings.mail_from,
+                                  attendee=person.email, location=_location(meeting))
+        outbox.queue(session, recipient=person.email, subject=subject, body=body, calendar=ics)
+        invitation.sent_sequence = meeting.ics_sequence
+        session.add(invitation)
+
+
+def answer(session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "",
+           delegate_email: str = "") -> Invitation:
+    """Records the invited person's answer. The row is locked while it changes, so two answers sent at the
+    same moment are applied one after the other and the last one stands."""
+    if reply not in ANSWERS:
+        raise DomainError(N_("Answer attending, not attending or delegating."))
+    name, email = delegate_name.strip(), delegate_email.strip()
+    if reply == "delegated":
+        if not name or len(name) > 120:
+            raise DomainError(N_("Give the name of the colleague you delegate to."))
+        if email and (parseaddr(email)[1] != email or "@" not in email or len(email) > 254):
+            raise DomainError(N_("The colleague's email address is not valid."))
+    else:
+        name, email = "", ""
+    if meeting.cancelled:
+        raise Conflict(N_("This meeting is cancelled."))
+    invitation = session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                       Invitation.user_id == user.id).with_for_update()).first()
+    if invitation is None:
+        raise Forbidden(N_("You are not invited to this meeting."))
+    before = {"answer": invitation.answer}
+    invitation.answer, invitation.delegate_name, invitation.delegate_email = reply, name, email
+    invitation.answered_at = utcnow()
+    session.add(invitation)
+    audit.record(session, actor_id=user.id, action="answer", entity="invitation", entity_id=invitation.id,
+                 before=before, after={"answer": reply, "delegate": name})
+    session.commit()
+    return invitation
+
+
+# Agenda
+
+
+def agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
+    return list(session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                             .order_by(col(AgendaItem.position), col(AgendaItem.id))).all())
+
+
+def _check_agenda_fits(session: Session, meeting: Meeting, extra: int = 0) -> None:
+    total = sum(item.duration_minutes for item in agenda(session, meeting)) + extra
+    length = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    if total > length:
+        raise DomainError(N_("The agenda (%(total)s minutes) is longer than the meeting (%(length)s minutes)."),
+                          total=total, length=length)
+
+
+def _check_editable(meeting: Meeting) -> None:
+    if meeting.agenda_status == "final":
+        raise Conflict(N_("The agenda is final and can no longer change."))
+
+
+def add_agenda_item(session: Session, *, user: User, meeting: Meeting, title: str, presenter: str,
+                    duration: int | str, part: str) -> AgendaItem:
+    _require_runner(user)
+    _check_editable(meeting)
+    text = title.strip()
+    if not text or len(text) > 300:
+        raise DomainError(N_("Give the item a title of at most 300 characters."))
+    if part not in ("members", "observers"):
+        raise DomainError(N_("Choose members only or with observers."))
+    try:
+        minutes = int(duration)
+    except (TypeError, ValueError):
+        raise DomainError(N_("The duration must be a number of minutes.")) from None
+    if minutes < 1:
+        raise DomainError(N_("An item lasts at least one minute."))
+    _check_agenda_fits(session, meeting, extra=minutes)
+    position = session.exec(select(func.coalesce(func.max(AgendaItem.position), 0)).where(
+        AgendaItem.meeting_id == meeting.id)).one() + 1
+    item = AgendaItem(meeting_id=meeting.id, position=position, title=text,  # type: ignore[arg-type]
+                      presenter=presenter.strip()[:200], duration_minutes=minutes, part=part)
+    session.add(item)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="add", entity="agenda_item", entity_id=item.id,
+                 after={"meeting": meeting.id, "title": text})
+    session.commit()
+    return item
+
+
+def move_agenda_item(session: Session, *, user: User, meeting: Meeting, item_id: int, direction: str) -> None:
+    """Swaps an item with the one above or below it."""
+    _require_runner(user)
+    _check_editable(meeting)
+    items = agenda(session, meeting)
+    index = next((i for i, item in enumerate(items) if item.id == item_id), None)
+    if index is None:
+        raise NotFound(N_("No such agenda item."))
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for position, item in enumerate(items, start=1):
+            item.position = position
+            session.add(item)
+        session.commit()
+
+
+def remove_agenda_item(session: Session, *, user: User, meeting: Meeting, item_id: int) -> None:
+    _require_runner(user)
+    _check_editable(meeting)
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound(N_("No such agenda item."))
+    if session.exec(select(func.count()).select_from(MeetingDocument).where(
+            MeetingDocument.agenda_item_id == item_id)).one():
+        raise Conflict(N_("This item has attachments; it cannot be removed."))
+    audit.record(session, actor_id=user.id, action="remove", entity="agenda_item", entity_id=item.id,
+                 before={"meeting": meeting.id, "title": item.title})
+    session.delete(item)
+    session.commit()
+
+
+AGENDA_STEPS = {"draft": "circulated", "circulated": "final"}
+
+
+def advance_agenda(session: Session, settings: Settings, *, user: User, meeting: Meeting) -> str:
+    """Draft → circulated (the invited focal points are notified) → final."""
+    _require_runner(user)
+    following = AGENDA_STEPS.get(meeting.agenda_status)
+    if following is None:
+        raise Conflict(N_("The agenda is final already."))
+    if not agenda(session, meeting):
+        raise DomainError(N_("Add at least one item before circulating the agenda."))
+    meeting.agenda_status = following
+    session.add(meeting)
+    if following == "circulated":
+        _notify_agenda(session, settings, meeting)
+    audit.record(session, actor_id=user.id, action=following, entity="agenda", entity_id=meeting.id)
+    session.commit()
+    return following
+
+
+def _notify_agenda(session: Session, settings: Settings, meeting: Meeting) -> None:
+    people = session.exec(select(User).join(Invitation, col(Invitation.user_id) == User.id).where(
+        Invitation.meeting_id == meeting.id, User.is_active == True)).all()  # noqa: E712
+    network = region.load(settings.seeds_dir)
+    for person in people:
+        subject, body = mail.agenda_message(user=person, meeting=meeting, title=meeting.title(person.language),
+                                            url=f"{settings.base_url}/meetings/{meeting.id}",
+                                            portal=network.short_name(person.language))
+        outbox.queue(session, recipient=person.email, subject=subject, body=body)
+
+
+# Documents
+
+
+def upload(session: Session, settings: Settings, *, user: User, meeting: Meeting, rights: Access, filename: str,
+           content: bytes, part: str = "members", agenda_item_id: int | None = None) -> MeetingDocument:
+    """A coordinator attaches a file to the agenda; a member state's focal point posts its written update."""
+    if part not in ("members", "observers"):
+        raise DomainError(N_("Choose members only or with observers."))
+    if rights.runs:
+        kind, state_id = "attachment", None
+        if agenda_item_id is not None:
+            item = session.get(AgendaItem, agenda_item_id)
+            if item is None or item.meeting_id != meeting.id:
+                raise NotFound(N_("No such agenda item."))
+    elif rights.member and rights.state_id is not None:
+        kind, state_id, agenda_item_id, part = "written_update", rights.state_id, None, "members"
+    else:
+        raise Forbidden(N_("Only member states post written updates to this meeting."))
+    stored = documents.store(settings, filename=filename, content=content)
+    document = MeetingDocument(meeting_id=meeting.id, agenda_item_id=agenda_item_id, state_id=state_id,  # type: ignore[arg-type]
+                               kind=kind, part=part, filename=stored.filename, media_type=stored.media_type,
+                               size=stored.size, sha256=stored.sha256, uploaded_at=utcnow(), uploaded_by=user.id)
+    session.add(document)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="upload", entity="meeting_document", entity_id=document.id,
+                 after={"meeting": meeting.id, "filename": document.filename, "size": document.size})
+    session.commit()
+    return document
+
+
+def visible_documents(session: Session, meeting: Meeting, rights: Access) -> list[MeetingDocument]:
+    query = select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
+    if not rights.attributions:
+        query = query.where(MeetingDocument.part == "observers")
+    return list(session.exec(query.order_by(col(MeetingDocument.uploaded_at), col(MeetingDocument.id))).all())
+
+
+def get_document(session: Session, meeting: Meeting, rights: Access, document_id: int) -> MeetingDocument:
+    document = session.get(MeetingDocument, document_id)
+    if document is None or document.meeting_id != meeting.id or (
+            document.part == "members" and not rights.attributions):
+        raise NotFound(N_("No such document."))
+    return document
+
+
+# During and after
+
+
+def record_attendance(session: Session, *, user: User, meeting: Meeting, present_state_ids: Sequence[int]) -> None:
+    """Who attended, among the invited states; recording again replaces the previous record."""
+    _require_runner(user)
+    invited = _invited_states(session, [meeting.id]).get(meeting.id, set())  # type: ignore[list-item]
+    if not set(present_state_ids) <= invited:
+        raise DomainError(N_("Only invited states can be recorded as present."))
+    rows = {row.state_id: row for row in session.exec(select(Attendance).where(
+        Attendance.meeting_id == meeting.id)).all()}
+    now = utcnow()
+    for state_id in sorted(invited):
+        row = rows.get(state_id) or Attendance(meeting_id=meeting.id, state_id=state_id, present=False,  # type: ignore[arg-type]
+                                               recorded_at=now)
+        row.present, row.recorded_at, row.recorded_by = state_id in present_state_ids, now, user.id
+        session.add(row)
+    audit.record(session, actor_id=user.id, action="attendance", entity="meeting", entity_id=meeting.id,
+                 after={"present": sorted(present_state_ids)})
+    session.commit()
+
+
+def attendance(session: Session, meeting: Meeting) -> dict[int, bool]:
+    return {row.state_id: row.present for row in session.exec(select(Attendance).where(
+        Attendance.meeting_id == meeting.id)).all()}
+
+
+MINUTES_LIMIT = 200_000
+
+
+def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -> MinutesVersion:
+    """Appends a version of the minutes; earlier versions stay."""
+    _require_runner(user)
+    if len(text) > MINUTES_LIMIT:
+        raise DomainError(N_("The minutes may have at most %(limit)s characters."), limit=MINUTES_LIMIT)
+    version = MinutesVersion(meeting_id=meeting.id, text=text.replace("\r\n", "\n"), written_at=utcnow(),  # type: ignore[arg-type]
+                             written_by=user.id)
+    session.add(version)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="minutes", entity="meeting", entity_id=meeting.id,
+                 after={"version": version.id, "characters": len(version.text)})
+    session.commit()
+    return version
+
+
+def minutes(session: Session, meeting: Meeting) -> tuple[MinutesVersion | None, int]:
+    """The current minutes and how many versions they have had."""
+    versions = list(session.exec(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
+                                 .order_by(col(MinutesVersion.id).desc())).all())
+    return (versions[0] if versions else None), len(versions)
+
+
+def set_publication(session: Session, *, user: User, meeting: Meeting, summary: str, publish: bool,
+                    chatham_house: bool) -> Meeting:
+    """The public summary (shown beyond the members only once published) and the Chatham House flag."""
+    _require_runner(user)
+    if len(summary) > 20_000:
+        raise DomainError(N_("The summary may have at most 20,000 characters."))
+    if publish and not summary.strip():
+        raise DomainError(N_("Write the summary before publishing it."))
+    before = {"published": meeting.summary_published_at is not None, "chatham_house": meeting.chatham_house}
+    meeting.summary = summary.replace("\r\n", "\n")
+    meeting.summary_published_at = (meeting.summary_published_at or utcnow()) if publish else None
+    meeting.chatham_house = chatham_house
+    session.add(meeting)
+    audit.record(session, actor_id=user.id, action="publication", entity="meeting", entity_id=meeting.id,
+                 before=before, after={"published": publish, "chatham_house": chatham_house})
+    session.commit()
+    return meeting
+
+
+# Action items
+
+
+def add_action_item(session: Session, *, user: User, meeting: Meeting, owner_state_id: int, text: str,
+                    due_on: str) -> ActionItem:
+    _require_runner(user)
+    words = text.strip()
+    if not words or len(words) > 1000:
+        raise DomainError(N_("Describe the action in at most 1,000 characters."))
+    if session.get(MemberState, owner_state_id) is None:
+        raise DomainError(N_("Choose the state that owns the action."))
+    item = ActionItem(meeting_id=meeting.id, owner_state_id=owner_state_id, text=words,  # type: ignore[arg-type]
+                      due_on=_parse_day(due_on), created_at=utcnow(), created_by=user.id)
+    session.add(item)
+    session.flush()
+    session.add(ActionItemEvent(action_item_id=item.id, status="open", at=item.created_at, by=user.id))  # type: ignore[arg-type]
+    audit.record(session, actor_id=user.id, action="create", entity="action_item", entity_id=item.id,
+                 after={"meeting": meeting.id, "owner": owner_state_id, "due_on": item.due_on.isoformat()})
+    session.commit()
+    return item
+
+
+def change_action_item(session: Session, *, user: User, item_id: int, status: str, note: str = "") -> ActionItem:
+    """The owner state's focal point or a coordinator moves an action item on; each change is appended."""
+    item = session.get(ActionItem, item_id)
+    if item is None:
+        raise NotFound(N_("No such action item."))
+    if not governance.coordinates(user) and not (user.role == Role.focal_point
+                                                 and user.member_state_id == item.owner_state_id):
+        raise Forbidden(N_("Only the owner state's focal points and coordinators update this action item."))
+    if status not in ACTION_STATUSES:
+        raise DomainError(N_("Choose a status from the list."))
+    if len(note) > 500:
+        raise DomainError(N_("The note may have at most 500 characters."))
+    before = {"status": item.status}
+    item.status = status
+    session.add(item)
+    session.add(ActionItemEvent(action_item_id=item.id, status=status, note=note.strip(), at=utcnow(),  # type: ignore[arg-type]
+                                by=user.id))
+    audit.record(session, actor_id=user.id, action="update", entity="action_item", entity_id=item.id,
+                 before=before, after={"status": status})
+    session.commit()
+    return item
+
+
+def action_items(session: Session, meeting: Meeting) -> list[ActionItem]:
+    return list(session.exec(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+                             .order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
+
+
+def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
+    """The last meeting of the same body or working group before this one."""
+    query = select(Meeting).where(col(Meeting.starts_at) < meeting.starts_at, Meeting.id != meeting.id,
+                                  Meeting.status == "scheduled")
+    if meeting.working_group_id is not None:
+        query = query.where(Meeting.working_group_id == meeting.working_group_id)
+    else:
+        query = query.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
+    return session.exec(query.order_by(col(Meeting.starts_at).desc())).first()
+
+
+def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
+    """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
+    earlier = select(Meeting.id).where(col(Meeting.starts_at) < meeting.starts_at)
+    if meeting.working_group_id is not None:
+        earlier = earlier.where(Meeting.working_group_id == meeting.working_group_id)
+    else:
+        earlier = earlier.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
+    return list(session.exec(select(ActionItem).where(col(ActionItem.meeting_id).in_(earlier),
+                                                      col(ActionItem.status).in_(("open", "in_progress")))
+                             .order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
+
+
+# Lists, the dashboard and calendar feeds
+
+
+def _visible_query(user: User):  # type: ignore[no-untyped-def]
+    """Meetings the user may see, as a query (coordinators: all)."""
+    query = select(Meeting)
+    if governance.coordinates(user):
+        return query
+    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
+    if user.role == Role.focal_point and user.member_state_id is not None:
+        as_state = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+        return query.where(col(Meeting.id).in_(invited) | col(Meeting.id).in_(as_state))
+    return query.where(col(Meeting.id).in_(invited))
+
+
+def upcoming(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
+    now = now or utcnow()
+    return list(session.exec(_visible_query(user).where(col(Meeting.ends_at) >= now)
+                             .order_by(col(Meeting.starts_at)).limit(limit)).all())
+
+
+def past(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
+    now = now or utcnow()
+    return list(session.exec(_visible_query(user).where(col(Meeting.ends_at) < now)
+                             .order_by(col(Meeting.starts_at).desc()).limit(limit)).all())
+
+
+def answers_of(session: Session, *, user: User, meeting_ids: list[int]) -> dict[int, Invitation]:
+    """The user's invitations to these meetings, by meeting (one query)."""
+    return {row.meeting_id: row for row in session.exec(select(Invitation).where(
+        Invitation.user_id == user.id, col(Invitation.meeting_id).in_(meeting_ids))).all()}
+
+
+@dataclass
+class Dashboard:
+    next_meetings: list[Meeting]
+    waiting: list[Meeting]
+    due_actions: list[tuple[ActionItem, Meeting]]
+    recent_minutes: list[tuple[Meeting, MinutesVersion]]
+    answers: dict[int, Invitation]
+
+
+def dashboard(session: Session, *, user: User, now: datetime | None = None) -> Dashboard:
+    """A focal point's view: next meetings, invitations waiting for an answer, their state's open action items,
+    and the latest minutes they may read."""
+    now = now or utcnow()
+    coming = upcoming(session, user=user, limit=10, now=now)
+    answers = answers_of(session, user=user, meeting_ids=[m.id for m in coming])  # type: ignore[misc]
+    waiting = [m for m in coming if m.id in answers and not answers[m.id].answer and not m.cancelled]  # type: ignore[index]
+    due: list[tuple[ActionItem, Meeting]] = []
+    if user.member_state_id is not None:
+        due = [tuple(row) for row in session.exec(  # type: ignore[misc]
+            select(ActionItem, Meeting).join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
+            .where(ActionItem.owner_state_id == user.member_state_id,
+                   col(ActionItem.status).in_(("open", "in_progress")))
+            .order_by(col(ActionItem.due_on))).all()]
+    latest = (select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
+              .group_by(col(MinutesVersion.meeting_id)).subquery())
+    readable = _visible_query(user).subquery()
+    rows = session.exec(select(Meeting, MinutesVersion)
+                        .join(latest, latest.c.meeting_id == Meeting.id)
+                        .join(MinutesVersion, col(MinutesVersion.id) == latest.c.newest)
+                        .where(col(Meeting.id).in_(select(readable.c.id)))
+                        .order_by(col(MinutesVersion.written_at).desc()).limit(10)).all()
+    members_of = _member_bodies(session, user)
+    recent = [(meeting, version) for meeting, version in rows
+              if governance.coordinates(user) or _is_member_meeting(meeting, members_of)]
+    return Dashboard(coming, waiting, due, recent[:5], answers)
+
+
+def _member_bodies(session: Session, user: User) -> tuple[set[int], set[int]]:
+    """The bodies and working groups the user's state is a member of."""
+    if user.member_state_id is None:
+        return set(), set()
+    bodies = {body_id for (body_id, _), standing in governance.memberships(
+        session, state_id=user.member_state_id).items() if standing.is_member}
+    groups = {group_id for group_id, states in governance.group_members(
+        session, list(session.exec(select(WorkingGroup.id)).all())).items()  # type: ignore[arg-type]
+        if user.member_state_id in states}
+    return bodies, groups
+
+
+def _is_member_meeting(meeting: Meeting, members_of: tuple[set[int], set[int]]) -> bool:
+    if meeting.working_group_id is not None:
+        return meeting.working_group_id in members_of[1]
+    return meeting.body_id in members_of[0]
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_feed(session: Session, *, user: User) -> str:
+    """A new private feed URL token; any earlier one stops working."""
+    now = utcnow()
+    for feed in session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
+                                                        col(CalendarFeed.revoked_at).is_(None))).all():
+        feed.revoked_at = now
+        session.add(feed)
+    token = secrets.token_urlsafe(32)
+    session.add(CalendarFeed(user_id=user.id, token_hash=_feed_hash(token), created_at=now))  # type: ignore[arg-type]
+    audit.record(session, actor_id=user.id, action="new_feed", entity="calendar_feed", entity_id=user.id)
+    session.commit()
+    return token
+
+
+def revoke_feed(session: Session, *, user: User) -> int:
+    now = utcnow()
+    feeds = list(session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
+                                                         col(CalendarFeed.revoked_at).is_(None))).all())
+    for feed in feeds:
+        feed.revoked_at = now
+        session.add(feed)
+    audit.record(session, actor_id=user.id, action="revoke_feed", entity="calendar_feed", entity_id=user.id)
+    session.commit()
+    return len(feeds)
+
+
+def has_feed(session: Session, *, user: User) -> bool:
+    return session.exec(select(func.count()).select_from(CalendarFeed).where(
+        CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))).one() > 0
+
+
+def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
+    """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
+    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))).first()
+    if feed is None or feed.revoked_at is not None:
+        raise NotFound(N_("This calendar link does not work any more. Make a new one on your account page."))
+    owner = session.get(User, feed.user_id)
+    if owner is None or not owner.is_active:
+        raise NotFound(N_("This calendar link does not work any more. Make a new one on your account page."))
+    meetings = session.exec(_visible_query(owner).where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
+                            .order_by(col(Meeting.starts_at))).all()
+    network = region.load(settings.seeds_dir)
+    entries = [(m, m.title(owner.language), f"{settings.base_url}/meetings/{m.id}", _location(m)) for m in meetings]
+    return calendar.feed(entries, name=network.short_name(owner.language), organizer=settings.mail_from)
+
+
+def meeting_calendar(settings: Settings, meeting: Meeting, *, user: User) -> str:
+    url = f"{settings.base_url}/meetings/{meeting.id}"
+    return calendar.invitation(meeting, title=meeting.title(user.language), url=url, organizer=settings.mail_from,
+                               attendee=user.email, location=_location(meeting))

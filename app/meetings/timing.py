@@ -1,0 +1,189 @@
+"""Time across the date line: working hours per state, candidate slots ranked for a set of states, and the
+dates of quarterly occurrences. Every instant is UTC; zones are IANA names resolved by zoneinfo."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_datetime
+
+from app.config import WEEKDAYS, Settings
+from app.governance.region import SeedError, read_toml
+from app.i18n import current_language
+
+SLOT_STEP = timedelta(minutes=30)
+MAX_WINDOW_DAYS = 31
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    start: time
+    end: time
+    weekdays: frozenset[int]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkingHours:
+        start, end = settings.working_hours.split("-")
+        return cls(_clock(start), _clock(end), frozenset(WEEKDAYS.index(day) for day in
+                                                         settings.working_days.split(",")))
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time.max if hours == 24 else time(hours, minutes)
+
+
+def known_zone(name: str) -> bool:
+    return name in _zones()
+
+
+@lru_cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def to_utc(local_day: date, clock: time, zone: str) -> datetime:
+    """The instant a wall-clock time on a local date happens in a zone (zoneinfo resolves DST gaps)."""
+    return datetime.combine(local_day, clock, ZoneInfo(zone)).astimezone(UTC)
+
+
+@lru_cache
+def holidays(seeds_dir: Path) -> dict[str, dict[date, str]]:
+    """Public holidays per state code, from seeds/holidays.toml when the seeds hold it."""
+    path = seeds_dir / "holidays.toml"
+    if not path.is_file():
+        return {}
+    found: dict[str, dict[date, str]] = {}
+    for index, entry in enumerate(read_toml(path).get("holiday", []), start=1):
+        where = f"{path}: holiday {index}"
+        if not isinstance(entry.get("date"), date) or not entry.get("state") or not entry.get("name_en"):
+            raise SeedError(f"{where}: fields state, date (YYYY-MM-DD) and name_en are required")
+        found.setdefault(str(entry["state"]), {})[entry["date"]] = str(entry["name_en"])
+    return found
+
+
+@dataclass(frozen=True)
+class Place:
+    """A state as the scheduler sees it: its id, code, name and the zone of its capital."""
+
+    state_id: int
+    code: str
+    name: str
+    zone: str
+
+
+@dataclass
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    inside: list[Place] = field(default_factory=list)
+    outside: list[Place] = field(default_factory=list)
+    burden: int = 0
+
+    def local(self, place: Place) -> datetime:
+        return self.starts_at.astimezone(ZoneInfo(place.zone))
+
+
+def _working_intervals(place: Place, first: date, last: date, hours: WorkingHours,
+                       days_off: dict[date, str]) -> tuple[list[datetime], list[datetime]]:
+    """The state's working hours between two local dates, as sorted UTC starts and ends."""
+    starts, ends = [], []
+    day = first
+    while day <= last:
+        if day.weekday() in hours.weekdays and day not in days_off:
+            starts.append(to_utc(day, hours.start, place.zone))
+            end = to_utc(day + timedelta(days=1), time(0), place.zone) if hours.end == time.max \
+                else to_utc(day, hours.end, place.zone)
+            ends.append(end)
+        day += timedelta(days=1)
+    return starts, ends
+
+
+def _inside(starts: list[datetime], ends: list[datetime], begin: datetime, finish: datetime) -> bool:
+    index = bisect_right(starts, begin) - 1
+    return index >= 0 and finish <= ends[index]
+
+
+def find_slots(places: Sequence[Place], *, first: date, last: date, zone: str, duration: timedelta,
+               hours: WorkingHours, holidays_by_code: dict[str, dict[date, str]],
+               burden: dict[int, int] | None = None, limit: int = 10) -> list[Slot]:
+    """Slots between two dates of `zone`, best first: most states inside their working hours, then the
+    fewest recent burdens carried by the states left outside, then the earliest."""
+    burden = burden or {}
+    window_start = to_utc(first, time(0), zone)
+    window_end = to_utc(last + timedelta(days=1), time(0), zone)
+    margin = timedelta(days=2)
+    intervals = {
+        place.state_id: _working_intervals(place, first - margin, last + margin, hours,
+                                           holidays_by_code.get(place.code, {}))
+        for place in places
+    }
+    slots = []
+    begin = window_start
+    while begin + duration <= window_end:
+        slot = Slot(begin, begin + duration)
+        for place in places:
+            starts, ends = intervals[place.state_id]
+            (slot.inside if _inside(starts, ends, begin, slot.ends_at) else slot.outside).append(place)
+        slot.burden = sum(burden.get(place.state_id, 0) for place in slot.outside)
+        slots.append(slot)
+        begin += SLOT_STEP
+    slots.sort(key=lambda s: (-len(s.inside), s.burden, s.starts_at))
+    return slots[:limit]
+
+
+def outside_hours(places: Iterable[Place], starts_at: datetime, ends_at: datetime, hours: WorkingHours,
+                  holidays_by_code: dict[str, dict[date, str]]) -> list[Place]:
+    """The states for which a meeting falls outside working hours."""
+    result = []
+    for place in places:
+        local_day = starts_at.astimezone(ZoneInfo(place.zone)).date()
+        starts, ends = _working_intervals(place, local_day - timedelta(days=1), local_day + timedelta(days=1),
+                                          hours, holidays_by_code.get(place.code, {}))
+        if not _inside(starts, ends, starts_at, ends_at):
+            result.append(place)
+    return result
+
+
+def quarterly_dates(after: date, count: int) -> list[date]:
+    """The next `count` quarterly dates after `after`, each on the same weekday and week of its month
+    (the second Tuesday stays the second Tuesday), three months apart."""
+    week = (after.day - 1) // 7
+    result = []
+    year, month = after.year, after.month
+    for _ in range(count):
+        month += 3
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        first = date(year, month, 1)
+        offset = (after.weekday() - first.weekday()) % 7
+        day = first + timedelta(days=offset + 7 * week)
+        if day.month != month:
+            day -= timedelta(days=7)
+        result.append(day)
+    return result
+
+
+
+def describe(instant: datetime, zone: str, language: str) -> str:
+    """An instant as people in `zone` live it: weekday, date, time and zone abbreviation."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', tzinfo=local.tzinfo, locale=language)} {zone_label(local)}"
+
+
+def zone_label(local: datetime) -> str:
+    """The zone's abbreviation where it has one (NZDT), else its offset (UTC+13)."""
+    name = local.tzname() or ""
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+def clock(instant: datetime, zone: str) -> str:
+    """A short local time with its weekday, for tables: 'Mon 14:00 UTC-10'."""
+    local = instant.astimezone(ZoneInfo(zone))
+    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=current_language.get())
+    return f"{text} {zone_label(local)}"
