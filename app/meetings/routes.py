@@ -261,7 +261,7 @@ def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, Us
 
 
 @router.get("/meetings/{meeting_id}", response_class=HTMLResponse)
-def meeting_page(request: Request, found: MeetingFromPath, session: SessionDep, user: CurrentUser,
+def meeting_page(request: Request, user: CurrentUser, found: MeetingFromPath, session: SessionDep,
                  notice: str = "") -> HTMLResponse:
     """One meeting, in the viewer's time and the host's; members see the members-only parts."""
     meeting, rights = found
@@ -285,7 +285,7 @@ def _act(request: Request, session: SessionDep, user: User, found: tuple[Meeting
 
 
 @router.post("/meetings/{meeting_id}/move", response_model=None)
-def move(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator, day: Text = "",
+def move(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, day: Text = "",
          start: Text = "", duration: Text = "", host_zone: Text = "") -> Response:
     """Moves this meeting only; the invited receive an updated calendar entry."""
     return _act(request, session, user, found, "schedule", lambda: service.move_meeting(
@@ -294,14 +294,14 @@ def move(request: Request, found: MeetingFromPath, session: SessionDep, user: Co
 
 
 @router.post("/meetings/{meeting_id}/cancel", response_model=None)
-def cancel(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator) -> Response:
+def cancel(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep) -> Response:
     """Cancels this meeting only; the invited receive a cancellation."""
     return _act(request, session, user, found, "schedule",
                 lambda: service.cancel_meeting(session, get_settings(), user=user, meeting=found[0]), "cancelled")
 
 
 @router.post("/meetings/{meeting_id}/invitations", response_model=None)
-def invite(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator,
+def invite(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
            states: Annotated[list[int], Form()] = [], observers: Annotated[list[int], Form()] = []  # noqa: B006
            ) -> Response:
     """Invites states' focal points and observers, and emails the invitation with its calendar entry."""
@@ -310,7 +310,7 @@ def invite(request: Request, found: MeetingFromPath, session: SessionDep, user: 
 
 
 @router.post("/meetings/{meeting_id}/answer", response_model=None)
-def answer(request: Request, found: MeetingFromPath, session: SessionDep, user: CurrentUser, reply: Text = "",
+def answer(request: Request, user: CurrentUser, found: MeetingFromPath, session: SessionDep, reply: Text = "",
            delegate_name: Text = "", delegate_email: Text = "") -> Response:
     """The invited person answers: attending, not attending, or delegating to a named colleague."""
     return _act(request, session, user, found, "answer", lambda: service.answer(
@@ -319,7 +319,7 @@ def answer(request: Request, found: MeetingFromPath, session: SessionDep, user: 
 
 
 @router.post("/meetings/{meeting_id}/agenda", response_model=None)
-def add_item(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator, title: Text = "",
+def add_item(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, title: Text = "",
              presenter: Text = "", duration: Text = "", part: Text = "members") -> Response:
     """Adds an item at the end of the agenda."""
     return _act(request, session, user, found, "agenda", lambda: service.add_agenda_item(
@@ -328,7 +328,7 @@ def add_item(request: Request, found: MeetingFromPath, session: SessionDep, user
 
 
 @router.post("/meetings/{meeting_id}/agenda/{item_id}", response_model=None)
-def change_item(request: Request, found: MeetingFromPath, item_id: int, session: SessionDep, user: Coordinator,
+def change_item(request: Request, user: Coordinator, found: MeetingFromPath, item_id: int, session: SessionDep,
                 action: Text = "") -> Response:
     """Moves an agenda item up or down, or removes it."""
     if action == "remove":
@@ -341,14 +341,14 @@ def change_item(request: Request, found: MeetingFromPath, item_id: int, session:
 
 
 @router.post("/meetings/{meeting_id}/agenda-status", response_model=None)
-def advance_agenda(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator) -> Response:
+def advance_agenda(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep) -> Response:
     """Circulates the draft agenda (the invited are notified), or makes a circulated agenda final."""
     return _act(request, session, user, found, "agenda",
                 lambda: service.advance_agenda(session, get_settings(), user=user, meeting=found[0]), "agenda")
 
 
 @router.post("/meetings/{meeting_id}/documents", response_model=None)
-def upload(request: Request, found: MeetingFromPath, session: SessionDep, user: FocalPointOrCoordinator,
+def upload(request: Request, user: FocalPointOrCoordinator, found: MeetingFromPath, session: SessionDep,
            file: Annotated[UploadFile | None, File()] = None, part: Annotated[str, Form(max_length=20)] = "members",
            agenda_item: Annotated[str, Form(max_length=20)] = "") -> Response:
     """A coordinator attaches a file; a member state's focal point posts the state's written update."""
@@ -361,7 +361,7 @@ def upload(request: Request, found: MeetingFromPath, session: SessionDep, user: 
 
 
 @router.get("/meetings/{meeting_id}/documents/{document_id}", response_model=None)
-def download(found: MeetingFromPath, document_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def download(user: CurrentUser, found: MeetingFromPath, document_id: int, session: SessionDep) -> Response:
     """A document, always as a download (never shown inline), if the viewer may read it."""
     document = service.get_document(session, found[0], found[1], document_id)
     content = documents.file_path(get_settings(), document.sha256).read_bytes()
@@ -370,7 +370,7 @@ def download(found: MeetingFromPath, document_id: int, session: SessionDep, user
 
 
 @router.post("/meetings/{meeting_id}/attendance", response_model=None)
-def attendance(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator,
+def attendance(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
                present: Annotated[list[int], Form()] = []) -> Response:  # noqa: B006
     """Records which invited states attended."""
     return _act(request, session, user, found, "attendance", lambda: service.record_attendance(
@@ -378,7 +378,7 @@ def attendance(request: Request, found: MeetingFromPath, session: SessionDep, us
 
 
 @router.post("/meetings/{meeting_id}/minutes", response_model=None)
-def minutes(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator,
+def minutes(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
             minutes_text: LongText = "") -> Response:
     """Saves the minutes (Markdown) as a new version."""
     return _act(request, session, user, found, "minutes", lambda: service.save_minutes(
@@ -386,7 +386,7 @@ def minutes(request: Request, found: MeetingFromPath, session: SessionDep, user:
 
 
 @router.post("/meetings/{meeting_id}/publication", response_model=None)
-def publication(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator,
+def publication(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
                 summary: Text = "", publish: Text = "", chatham_house: Text = "") -> Response:
     """The public summary and whether it is published; the Chatham House rule for this meeting."""
     return _act(request, session, user, found, "publication", lambda: service.set_publication(
@@ -395,7 +395,7 @@ def publication(request: Request, found: MeetingFromPath, session: SessionDep, u
 
 
 @router.post("/meetings/{meeting_id}/action-items", response_model=None)
-def add_action(request: Request, found: MeetingFromPath, session: SessionDep, user: Coordinator,
+def add_action(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
                owner_state: Text = "", action_text: Text = "", due_on: Text = "") -> Response:
     """Records an action item raised at this meeting."""
     return _act(request, session, user, found, "actions", lambda: service.add_action_item(
@@ -403,16 +403,16 @@ def add_action(request: Request, found: MeetingFromPath, session: SessionDep, us
         text=action_text, due_on=due_on), "action")
 
 
-@router.post("/meetings/{meeting_id}/action-items/{item_id}", response_model=None)
-def change_action(request: Request, found: MeetingFromPath, item_id: int, session: SessionDep,
-                  user: FocalPointOrCoordinator, status: Text = "", note: Text = "") -> Response:
+@router.post("/meetings/{meeting_id}/action-items/{action_id}", response_model=None)
+def change_action(request: Request, user: FocalPointOrCoordinator, found: MeetingFromPath, action_id: int,
+                  session: SessionDep, status: Text = "", note: Text = "") -> Response:
     """The owner state's focal point or a coordinator updates an action item's status."""
     return _act(request, session, user, found, "actions", lambda: service.change_action_item(
-        session, user=user, item_id=item_id, status=status, note=note), "action")
+        session, user=user, meeting=found[0], item_id=action_id, status=status, note=note), "action")
 
 
 @router.get("/meetings/{meeting_id}/calendar.ics", response_model=None)
-def meeting_ics(found: MeetingFromPath, user: CurrentUser) -> Response:
+def meeting_ics(user: CurrentUser, found: MeetingFromPath) -> Response:
     """This meeting as a calendar entry."""
     return Response(service.meeting_calendar(get_settings(), found[0], user=user), media_type=CALENDAR_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="meeting-{found[0].id}.ics"'})

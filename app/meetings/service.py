@@ -781,10 +781,12 @@ def add_action_item(session: Session, *, user: User, meeting: Meeting, owner_sta
     return item
 
 
-def change_action_item(session: Session, *, user: User, item_id: int, status: str, note: str = "") -> ActionItem:
-    """The owner state's focal point or a coordinator moves an action item on; each change is appended."""
+def change_action_item(session: Session, *, user: User, meeting: Meeting, item_id: int, status: str,
+                       note: str = "") -> ActionItem:
+    """The owner state's focal point or a coordinator moves an action item on; each change is appended.
+    `meeting` is the page it is changed from: the one that raised it or a later one reviewing it."""
     item = session.get(ActionItem, item_id)
-    if item is None:
+    if item is None or not (item.meeting_id == meeting.id or item.id in {i.id for i in for_review(session, meeting)}):
         raise NotFound(N_("No such action item."))
     if not governance.coordinates(user) and not (user.role == Role.focal_point
                                                  and user.member_state_id == item.owner_state_id):
