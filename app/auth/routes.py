@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import httpx
 from authlib.integrations.base_client.errors import OAuthError
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from joserfc.errors import JoseError
 
 from app.auth import service, sso
 from app.auth.deps import (
@@ -157,6 +159,8 @@ def use_link(request: Request, token: str, session: SessionDep, visitor: Visitor
 
 # Single sign-on
 
+PROVIDER_DOWN = N_("The single sign-on provider does not answer. Try again later, or sign in with your password.")
+
 
 @router.get("/auth/sso/start", dependencies=[Depends(public)], response_model=None)
 async def sso_start(request: Request, next: str = "/") -> Response:
@@ -165,8 +169,11 @@ async def sso_start(request: Request, next: str = "/") -> Response:
     if not settings.sso_enabled:
         raise NotFound(N_("Single sign-on is not configured on this portal."))
     request.session["next"] = safe_next(next)
-    redirect: Response = await sso.client(settings).authorize_redirect(
-        request, f"{settings.base_url}/auth/sso/callback")
+    try:
+        redirect: Response = await sso.client(settings).authorize_redirect(
+            request, f"{settings.base_url}/auth/sso/callback")
+    except httpx.HTTPError:
+        raise DomainError(PROVIDER_DOWN, status_code=502) from None
     return redirect
 
 
@@ -178,8 +185,11 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
         raise NotFound(N_("Single sign-on is not configured on this portal."))
     try:
         token = await sso.client(settings).authorize_access_token(request)
-    except OAuthError:
+    except (OAuthError, JoseError):
+        # JoseError: the ID token's signature, issuer, audience, nonce or expiry did not check out.
         raise Forbidden(N_("Single sign-on did not succeed. Try again, or sign in with your password.")) from None
+    except httpx.HTTPError:
+        raise DomainError(PROVIDER_DOWN, status_code=502) from None
     claims = sso.claims(token)
     session_token = await run_in_threadpool(
         _sso_sign_in, settings.oidc_issuer, claims, client_address(request),
