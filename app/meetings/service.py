@@ -961,10 +961,10 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
     """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
     feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))).first()
     if feed is None or feed.revoked_at is not None:
-        raise NotFound(N_("This calendar link does not work any more. Make a new one on your account page."))
+        raise NotFound(N_("This calendar link does not work any more. Make a new one on the meetings page."))
     owner = session.get(User, feed.user_id)
     if owner is None or not owner.is_active:
-        raise NotFound(N_("This calendar link does not work any more. Make a new one on your account page."))
+        raise NotFound(N_("This calendar link does not work any more. Make a new one on the meetings page."))
     meetings = session.exec(_visible_query(owner).where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
                             .order_by(col(Meeting.starts_at))).all()
     network = region.load(settings.seeds_dir)
