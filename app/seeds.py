@@ -112,6 +112,12 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
                 men=entry.get("men", 0), women=entry.get("women", 0), unspecified=entry.get("unspecified", 0)))
 
 
+def check(seeds_dir: Path) -> None:
+    """Reads every seed file and raises SeedError on the first problem; loads nothing."""
+    region.load(seeds_dir)
+    read_states(seeds_dir)
+
+
 def load(session: Session, seeds_dir: Path) -> int:
     """Loads every seed file in one transaction; returns how many states were added."""
     region.load(seeds_dir)
