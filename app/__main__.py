@@ -31,6 +31,13 @@ def migrate(settings: Settings) -> None:
     command.upgrade(config, "head")
 
 
+def check_seeds(settings: Settings) -> None:
+    """Reads and checks every seed file, so that a wrong one stops start-up with its message."""
+    from app import seeds
+
+    seeds.check(settings.seeds_dir)
+
+
 def seed(settings: Settings) -> None:
     from sqlmodel import Session
 
@@ -141,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
         settings.secret()
+        if args.command in ("run", "serve", "check-config"):
+            check_seeds(settings)
         actions: dict[str, Callable[[], None]] = {
             "migrate": lambda: migrate(settings),
             "seed": lambda: seed(settings),

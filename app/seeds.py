@@ -151,10 +151,17 @@ def _load_series(session: Session, seeds_dir: Path) -> None:
                                       duration_minutes=entry["duration_minutes"], created_at=utcnow()))
 
 
+def check(seeds_dir: Path) -> None:
+    """Reads every seed file and raises SeedError on the first problem; loads nothing."""
+    region.load(seeds_dir)
+    read_states(seeds_dir)
+    read_series(seeds_dir)
+    timing.holidays(seeds_dir)
+
+
 def load(session: Session, seeds_dir: Path) -> int:
     """Loads every seed file in one transaction; returns how many states were added."""
-    region.load(seeds_dir)
-    timing.holidays(seeds_dir)
+    check(seeds_dir)
     added = _load_states(session, seeds_dir)
     _load_bodies(session, seeds_dir)
     session.flush()

@@ -231,9 +231,9 @@ def test_focal_point_of_another_state_is_refused(client, session, world, method:
                                   password=None)
     sign_in(client, session, samoa_focal_point)
     changes_before = len(session.exec(select(AuditEntry)).all())
-    response = client.post(fill(path, world), data={"csrf_token": page_csrf(client), "state_id": str(state(session, "FJ").id),
-                                                    "action": "join", "profile": "taken over",
-                                                    "as_of": "2024-05-30", "category": "troops", "men": "1"})
+    fields = {"csrf_token": page_csrf(client), "state_id": str(state(session, "FJ").id), "action": "join",
+              "profile": "taken over", "as_of": "2024-05-30", "category": "troops", "men": "1"}
+    response = client.post(fill(path, world), data=fields)
     # A meeting Samoa does not take part in is not even found.
     assert response.status_code == (404 if path.startswith("/meetings/") else 403)
     assert len(session.exec(select(AuditEntry)).all()) == changes_before

@@ -127,13 +127,20 @@ def _bodies(seeds_dir: Path) -> dict[str, BodySeed]:
     return bodies
 
 
+def _list(data: dict[str, Any], field: str, where: str, *, required: bool = True) -> list[Any]:
+    value = data.get(field, None if required else [])
+    if not isinstance(value, list):
+        raise SeedError(f"{where}: field {field} must be a list")
+    return value
+
+
 def _profile(key: str, data: dict[str, Any], bodies: dict[str, BodySeed], where: str) -> Profile:
-    names = data.get("bodies", [])
+    names = _list(data, "bodies", where)
     for name in names:
         if name not in bodies or bodies[name].kind != "network":
             raise SeedError(f"{where}: {name!r} is not a network body of bodies.toml")
     groups: dict[str, tuple[str, ...]] = {}
-    for entry in data.get("working_groups", []):
+    for entry in _list(data, "working_groups", where, required=False):
         body = entry.get("body")
         if body not in names:
             raise SeedError(f"{where}: working groups under {body!r}, which this option does not have")
@@ -141,7 +148,7 @@ def _profile(key: str, data: dict[str, Any], bodies: dict[str, BodySeed], where:
         if not tracks or any(track not in TRACKS for track in tracks):
             raise SeedError(f"{where}: working groups under {body!r} need tracks among {', '.join(TRACKS)}")
         groups[body] = tracks
-    series = tuple(data.get("meeting_series", []))
+    series = tuple(_list(data, "meeting_series", where, required=False))
     if ALWAYS_RUNS not in series:
         raise SeedError(f"{where}: meeting_series must include {ALWAYS_RUNS!r}, which runs under every option")
     return Profile(key, tuple(names), groups, series, _text(data, "chair", where), _text(data, "decisions", where))
@@ -172,6 +179,11 @@ def load(seeds_dir: Path) -> Region:
     profiles = data.get("profiles", {})
     bodies = _bodies(seeds_dir)
     words, checked = {}, {}
+    for section, entries in (("options", options), ("profiles", profiles)):
+        unknown = sorted(set(entries) - set(GOVERNANCE_OPTIONS))
+        if unknown:
+            raise SeedError(f"{path}: [{section}.{unknown[0]}] is not a governance option; "
+                            f"use one of: {', '.join(GOVERNANCE_OPTIONS)}")
     for key in GOVERNANCE_OPTIONS:
         if key not in options:
             raise SeedError(f"{path}: [options.{key}] is missing")

@@ -304,13 +304,15 @@ def create_working_group(
         raise DomainError(N_("This body's working groups may have these tracks only: %(tracks)s."),
                           tracks=", ".join(allowed_tracks(body, settings)))
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
+    members = sorted({lead.id, *member_state_ids})  # type: ignore[arg-type]
+    known = session.exec(select(func.count()).select_from(MemberState).where(col(MemberState.id).in_(members))).one()
+    if known != len(members):
+        raise DomainError(N_("Choose member states from the list."))
     group = WorkingGroup(body_id=body.id, name=name.strip(), track=track, lead_state_id=lead.id,  # type: ignore[arg-type]
                          mandate=mandate.strip(), created_at=utcnow())
     session.add(group)
     session.flush()
-    for state_id in sorted({lead.id, *member_state_ids}):  # type: ignore[arg-type]
-        if session.get(MemberState, state_id) is None:
-            raise DomainError(N_("Choose member states from the list."))
+    for state_id in members:
         session.add(WorkingGroupEvent(working_group_id=group.id, state_id=state_id, kind="added",  # type: ignore[arg-type]
                                       at=utcnow(), recorded_by=user.id))
     audit.record(session, actor_id=user.id, action="create", entity="working_group", entity_id=group.id,
@@ -335,6 +337,10 @@ def update_working_group(session: Session, *, user: User, group: WorkingGroup, n
     before = audit.snapshot(group, ("name", "mandate", "lead_state_id"))
     group.name, group.mandate, group.lead_state_id = name.strip(), mandate.strip(), lead.id  # type: ignore[assignment]
     session.add(group)
+    if lead.id not in group_members(session, [group.id]).get(group.id, set()):  # type: ignore[list-item]
+        # A new lead that was not in the group joins it: the lead is always one of the members.
+        session.add(WorkingGroupEvent(working_group_id=group.id, state_id=lead.id, kind="added",  # type: ignore[arg-type]
+                                      at=utcnow(), recorded_by=user.id))
     audit.record(session, actor_id=user.id, action="update", entity="working_group", entity_id=group.id,
                  before=before, after=audit.snapshot(group, ("name", "mandate", "lead_state_id")))
     session.commit()
