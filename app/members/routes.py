@@ -25,7 +25,6 @@ from app.members.models import (
     DEPLOYMENT_WINDOWS,
     PORTFOLIOS,
     READINESS_LEVELS,
-    SUBREGIONS,
     FocalPoint,
     MemberState,
 )
@@ -70,7 +69,7 @@ def member_directory(request: Request, session: SessionDep, user: CurrentUser, s
     rows = service.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
     bodies = [b for b, _ in governance.list_bodies(session, settings, user=None) if b.kind == "network"]
     return render(request, "members/page.html", {
-        "rows": rows, "subregions": SUBREGIONS, "tracks": TRACKS, "bodies": bodies,
+        "rows": rows, "subregions": region.load(settings.seeds_dir).subregions, "tracks": TRACKS, "bodies": bodies,
         "filters": {"subregion": subregion, "body": body, "track": track},
         "heading": region.load(settings.seeds_dir).options[settings.governance_option].members_heading,
     }, partial="members/_rows.html")
@@ -84,7 +83,8 @@ def _profile_page(request: Request, session: SessionDep, user: User, state: Memb
         "profile": profile, "can_edit": service.can_edit(user, state), "coordinates": governance.coordinates(user),
         "categories": CATEGORIES, "portfolios": PORTFOLIOS, "readiness_levels": READINESS_LEVELS,
         "windows": DEPLOYMENT_WINDOWS, "today": date.today().isoformat(), "notice": NOTICES.get(notice or ""),
-        "zones": accounts.region_time_zones(settings.seeds_dir), **errors,
+        "zones": accounts.region_time_zones(settings.seeds_dir),
+        "sovereign": service.sovereign_name(session, state, current_language.get()), **errors,
     }, status_code=status)
 
 

@@ -384,7 +384,7 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
 
     assert response.status == 400
     form = opened(page, "Report figures")
-    expect(form.get_by_role("alert")).to_have_text("Enter whole numbers of people (men).")
+    expect(form.get_by_role("alert")).to_have_text("Enter whole numbers of people (Men).")
     expect(reported.get_by_role("cell")).to_have_text([as_of, "Troops", "41", "9", "3", "53"])
     check_accessible(page, axe_source, javascript)
     assert [r.id for r in contribution_reports(live_engine, state.id)] == [report.id]
