@@ -391,7 +391,7 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
 
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page).to_have_url(f"{server.url}/contributions")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Pacific personnel in UN peacekeeping")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uniformed personnel in UN peacekeeping")
     by_state = page.get_by_role("region", name="Figures reported by states").get_by_role("row").filter(
         has_text=as_of)
     expect(by_state.get_by_role("cell")).to_have_text([state.name_en, as_of, "Troops", "41", "9", "3"])
@@ -444,7 +444,7 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
 
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Personnel du Pacifique dans le maintien de la paix des Nations Unies")
+        "Personnel en uniforme dans le maintien de la paix des Nations Unies")
     assert {"Personnel en uniforme au fil du temps", "Participation des femmes au regard des cibles",
             "Chiffres déclarés par les États"} <= set(headings(page, 2))
     assert_accessible(page, axe_source)
