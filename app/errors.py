@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+class Label(str):
+    """A message parameter that is itself a msgid (a form label): shown translated."""
+
+
 class DomainError(Exception):
     """A refusal the user should read: message is a gettext msgid, params fill its placeholders."""
 

@@ -29,7 +29,7 @@ from app.i18n import N_, current_language, gettext, pick_language
 from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.outbox import routes as outbox_routes
-from app.web import STATIC_PREFIX, HashedStatic, render
+from app.web import STATIC_PREFIX, HashedStatic, error_text, render
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -129,8 +129,7 @@ async def domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
-    message = gettext(error.message) % error.params if error.params else gettext(error.message)
-    return render(request, "error.html", {"message": message, "status": error.status_code},
+    return render(request, "error.html", {"message": error_text(error), "status": error.status_code},
                   partial="_error.html", status_code=error.status_code)
 
 

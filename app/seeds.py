@@ -18,7 +18,6 @@ from app.meetings import timing
 from app.meetings.models import MeetingSeries
 from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
 
-SUBREGIONS = ("melanesia", "micronesia", "polynesia", "partner")
 STANDINGS = ("pif_member", "pif_associate", "partner")
 STATUSES = ("state", "territory", "associated_state")
 STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
@@ -47,7 +46,7 @@ def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
         if entry["code"] in codes:
             raise SeedError(f"{where}: code {entry['code']!r} is used twice")
         codes.add(entry["code"])
-        _choice(entry, "subregion", SUBREGIONS, where, "")
+        _choice(entry, "subregion", tuple(region.load(seeds_dir).subregions), where, "")
         _choice(entry, "standing", STANDINGS, where, "pif_member")
         _choice(entry, "status", STATUSES, where, "state")
         entry.setdefault("sovereign", "")
@@ -160,12 +159,17 @@ def check(seeds_dir: Path) -> None:
 
 
 def load(session: Session, seeds_dir: Path) -> int:
-    """Loads every seed file in one transaction; returns how many states were added."""
-    check(seeds_dir)
-    added = _load_states(session, seeds_dir)
-    _load_bodies(session, seeds_dir)
-    session.flush()
-    _load_contributions(session, seeds_dir)
-    _load_series(session, seeds_dir)
+    """Loads every seed file in one transaction; returns how many states were added. A wrong file loads
+    nothing: what was already read is rolled back."""
+    try:
+        check(seeds_dir)
+        added = _load_states(session, seeds_dir)
+        _load_bodies(session, seeds_dir)
+        session.flush()
+        _load_contributions(session, seeds_dir)
+        _load_series(session, seeds_dir)
+    except SeedError:
+        session.rollback()
+        raise
     session.commit()
     return added

@@ -21,7 +21,7 @@ from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, ngettext
 from app.meetings import timing
 from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS
-from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS, SUBREGIONS
+from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS
 from app.outbox.models import STATUS_LABELS
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -102,7 +102,6 @@ def environment() -> Environment:
     env.filters["clock"] = lambda value, zone: timing.clock(value, zone)
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["status_labels"] = STATUS_LABELS
-    env.globals["subregion_labels"] = SUBREGIONS
     env.globals["track_labels"] = TRACKS
     env.globals["event_labels"] = MEMBERSHIP_EVENTS
     env.globals["category_labels"] = CATEGORIES
@@ -135,6 +134,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "network_name": network.name(language),
         "network_short": network.short_name(language),
+        "network_lead": network.lead(language),
+        "subregion_names": network.subregions,
         "option": network.options[settings.governance_option],
         "time_zone": user.time_zone if user else "UTC",
     }
@@ -152,12 +153,13 @@ def render(
 
 def error_text(error: Exception) -> str:
     """A domain error's message in the request's language."""
-    from app.errors import DomainError
+    from app.errors import DomainError, Label
 
     if not isinstance(error, DomainError):
         return str(error)
     text = gettext(error.message)
-    return text % error.params if error.params else text
+    params = {key: gettext(value) if isinstance(value, Label) else value for key, value in error.params.items()}
+    return text % params if params else text
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -72,6 +72,8 @@ class Target:
 class Region:
     name: Localised
     short: Localised
+    lead: Localised
+    subregions: dict[str, Localised]
     options: dict[str, OptionWords]
     profiles: dict[str, Profile]
     bodies: dict[str, BodySeed]
@@ -194,6 +196,13 @@ def load(seeds_dir: Path) -> Region:
                                  _localised(options[key], "summary", where),
                                  _localised(options[key], "members_heading", where))
         checked[key] = _profile(key, profiles[key], bodies, f"{path} [profiles.{key}]")
+    subregions = data.get("subregions", {})
+    if not isinstance(subregions, dict) or not subregions:
+        raise SeedError(f"{path}: [subregions] entries expected (key = {{ name_en = ..., name_fr = ... }})")
     return Region(name=_localised(network, "name", f"{path} [network]"),
-                  short=_localised(network, "short_name", f"{path} [network]"), options=words,
+                  short=_localised(network, "short_name", f"{path} [network]"),
+                  lead=_localised(network, "lead", f"{path} [network]"),
+                  subregions={key: _localised(entry, "name", f"{path} [subregions.{key}]")
+                              for key, entry in subregions.items()},
+                  options=words,
                   profiles=checked, bodies=bodies, targets=_targets(seeds_dir))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, VisitorDep, client_address, public, require_role
+from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, public, require_role
 from app.auth.models import Role, User
 from app.auth.routes import signed_in_response
 from app.config import get_settings
@@ -18,14 +18,13 @@ from app.errors import DomainError, Forbidden, NotFound
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import TRACKS
-from app.i18n import N_
+from app.i18n import N_, current_language
 from app.members import charts, service
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
     PORTFOLIOS,
     READINESS_LEVELS,
-    SUBREGIONS,
     FocalPoint,
     MemberState,
 )
@@ -70,7 +69,7 @@ def member_directory(request: Request, session: SessionDep, user: CurrentUser, s
     rows = service.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
     bodies = [b for b, _ in governance.list_bodies(session, settings, user=None) if b.kind == "network"]
     return render(request, "members/page.html", {
-        "rows": rows, "subregions": SUBREGIONS, "tracks": TRACKS, "bodies": bodies,
+        "rows": rows, "subregions": region.load(settings.seeds_dir).subregions, "tracks": TRACKS, "bodies": bodies,
         "filters": {"subregion": subregion, "body": body, "track": track},
         "heading": region.load(settings.seeds_dir).options[settings.governance_option].members_heading,
     }, partial="members/_rows.html")
@@ -84,7 +83,8 @@ def _profile_page(request: Request, session: SessionDep, user: User, state: Memb
         "profile": profile, "can_edit": service.can_edit(user, state), "coordinates": governance.coordinates(user),
         "categories": CATEGORIES, "portfolios": PORTFOLIOS, "readiness_levels": READINESS_LEVELS,
         "windows": DEPLOYMENT_WINDOWS, "today": date.today().isoformat(), "notice": NOTICES.get(notice or ""),
-        "zones": accounts.region_time_zones(settings.seeds_dir), **errors,
+        "zones": accounts.region_time_zones(settings.seeds_dir),
+        "sovereign": service.sovereign_name(session, state, current_language.get()), **errors,
     }, status_code=status)
 
 
@@ -195,10 +195,19 @@ def save_focal_point(request: Request, focal_point_id: int, session: SessionDep,
     return _done(state, "focal-point-saved")
 
 
+def _speak_invitees_language(request: Request, invited: User) -> None:
+    """The invitation page speaks the language the coordinator chose for the invitee, unless the visitor
+    has chosen one with the language switch."""
+    if LANGUAGE_COOKIE not in request.cookies:
+        current_language.set(invited.language)
+        request.state.language = invited.language
+
+
 @router.get("/invitations/{token}", dependencies=[Depends(public)], response_class=HTMLResponse)
 def invitation(request: Request, token: str, session: SessionDep) -> HTMLResponse:
     """The invitee chooses a password (or signs in with single sign-on)."""
     _, invited = accounts.peek_token(session, token=token, purpose="invite")
+    _speak_invitees_language(request, invited)
     return render(request, "members/invitation.html", {"invited": invited, "token": token,
                                                        "sso": get_settings().sso_enabled,
                                                        "sso_label": get_settings().oidc_label})
@@ -209,6 +218,7 @@ def accept(request: Request, token: str, session: SessionDep, visitor: VisitorDe
            confirm: Text = "") -> Response:
     """Sets the password, uses up the invitation and signs the focal point in."""
     _, invited = accounts.peek_token(session, token=token, purpose="invite")
+    _speak_invitees_language(request, invited)
     try:
         if password != confirm:
             raise DomainError(N_("The two passwords are not the same."))

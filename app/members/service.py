@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import available_timezones
 
+from babel import Locale
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -15,7 +16,7 @@ from app.auth import service as accounts
 from app.auth.models import Role, User
 from app.config import LANGUAGES, Settings
 from app.db import utcnow
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, Forbidden, Label, NotFound
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -41,6 +42,16 @@ def get_state(session: Session, code: str) -> MemberState:
     if state is None:
         raise NotFound(N_("No such member state."))
     return state
+
+
+def sovereign_name(session: Session, state: MemberState, language: str) -> str:
+    """The name of the state a territory belongs to: a seeded state's, else the country's name in CLDR."""
+    if not state.sovereign:
+        return ""
+    seeded = session.exec(select(MemberState).where(MemberState.code == state.sovereign)).first()
+    if seeded is not None:
+        return seeded.name(language)
+    return str(Locale.parse(language).territories.get(state.sovereign, state.sovereign))
 
 
 def can_edit(user: User | None, state: MemberState) -> bool:
@@ -211,12 +222,13 @@ def update_focal_point(session: Session, *, user: User, focal_point: FocalPoint,
 
 
 def _count(value: str | int, field: str) -> int:
+    """A head count; `field` is the form label's msgid, named in the message in the user's language."""
     try:
         number = int(value) if str(value).strip() else 0
     except ValueError:
-        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=field) from None
+        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=Label(field)) from None
     if not 0 <= number <= MAX_PERSONNEL:
-        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=field)
+        raise DomainError(N_("Enter whole numbers of people (%(field)s)."), field=Label(field))
     return number
 
 
@@ -230,8 +242,8 @@ def record_contribution(session: Session, *, user: User, state: MemberState, as_
     if as_of > date.today() + timedelta(days=1) or as_of.year < 1948:
         raise DomainError(N_("The date must be between 1948 and today."))
     report = ContributionReport(state_id=state.id, as_of=as_of, category=category,  # type: ignore[arg-type]
-                                men=_count(men, "men"), women=_count(women, "women"),
-                                unspecified=_count(unspecified, "unspecified"), source=source.strip()[:255],
+                                men=_count(men, N_("Men")), women=_count(women, N_("Women")),
+                                unspecified=_count(unspecified, N_("Not specified")), source=source.strip()[:255],
                                 recorded_at=utcnow(), recorded_by=user.id)
     session.add(report)
     session.flush()
@@ -270,7 +282,7 @@ def record_pledge(session: Session, *, user: User, state: MemberState, capabilit
     if days not in DEPLOYMENT_WINDOWS:
         raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
     pledge = Pledge(state_id=state.id, capability=capability.strip(), category=category,  # type: ignore[arg-type]
-                    personnel=_count(personnel, "personnel"), readiness=readiness, deployment_days=days,
+                    personnel=_count(personnel, N_("Personnel")), readiness=readiness, deployment_days=days,
                     recorded_at=utcnow(), recorded_by=user.id)
     session.add(pledge)
     session.flush()

@@ -190,13 +190,15 @@ def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_s
     invitee_context, _ = new_context()
     invitee = invitee_context.new_page()
     invitee.goto(link)
-    expect(invitee.get_by_role("heading", level=1)).to_have_text("Accept the invitation")
-    expect(invitee.get_by_role("main")).to_contain_text(f"Welcome, Mele Taumalolo. Choose a password for the "
-                                                        f"account {email}.")
+    # The invitation speaks the language the coordinator chose for the invitee.
+    expect(invitee.locator("html")).to_have_attribute("lang", "fr")
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Accepter l’invitation")
+    expect(invitee.get_by_role("main")).to_contain_text(f"Bienvenue, Mele Taumalolo. Choisissez un mot de passe "
+                                                        f"pour le compte {email}.")
     assert_accessible(invitee, axe_source)
-    invitee.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
-    invitee.get_by_label("New password again", exact=True).fill(NEW_PASSWORD)
-    response = submit(invitee, "Accept and sign in")
+    invitee.get_by_label("Nouveau mot de passe", exact=True).fill(NEW_PASSWORD)
+    invitee.get_by_label("Nouveau mot de passe, à nouveau", exact=True).fill(NEW_PASSWORD)
+    response = submit(invitee, "Accepter et se connecter")
 
     # Signed in on Tonga's page, in the language the coordinator chose, with the state's edit controls.
     assert response is not None and response.status == 200
@@ -382,14 +384,14 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
 
     assert response.status == 400
     form = opened(page, "Report figures")
-    expect(form.get_by_role("alert")).to_have_text("Enter whole numbers of people (men).")
+    expect(form.get_by_role("alert")).to_have_text("Enter whole numbers of people (Men).")
     expect(reported.get_by_role("cell")).to_have_text([as_of, "Troops", "41", "9", "3", "53"])
     check_accessible(page, axe_source, javascript)
     assert [r.id for r in contribution_reports(live_engine, state.id)] == [report.id]
 
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page).to_have_url(f"{server.url}/contributions")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Pacific personnel in UN peacekeeping")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uniformed personnel in UN peacekeeping")
     by_state = page.get_by_role("region", name="Figures reported by states").get_by_role("row").filter(
         has_text=as_of)
     expect(by_state.get_by_role("cell")).to_have_text([state.name_en, as_of, "Troops", "41", "9", "3"])
@@ -442,7 +444,7 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
 
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Personnel du Pacifique dans le maintien de la paix des Nations Unies")
+        "Personnel en uniforme dans le maintien de la paix des Nations Unies")
     assert {"Personnel en uniforme au fil du temps", "Participation des femmes au regard des cibles",
             "Chiffres déclarés par les États"} <= set(headings(page, 2))
     assert_accessible(page, axe_source)
@@ -451,8 +453,11 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
     invitee = invitee_context.new_page()
     link = invitation_link(live_engine, email, server.url)
     invitee.goto(link)
-    submit(invitee, "Français", within="header.site")
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Accepter l’invitation")
+    submit(invitee, "English", within="header.site")
     expect(invitee).to_have_url(link)
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Accept the invitation")
+    submit(invitee, "Français", within="header.site")
     expect(invitee.get_by_role("heading", level=1)).to_have_text("Accepter l’invitation")
     assert_accessible(invitee, axe_source)
     invitee.get_by_label("Nouveau mot de passe", exact=True).fill(NEW_PASSWORD)
