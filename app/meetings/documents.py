@@ -75,9 +75,12 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
     """Checks and keeps an upload; refuses an empty, oversized or unaccepted file with a clear message."""
     if not content:
         raise DomainError(N_("The file is empty."))
-    if len(content) > settings.upload_max_bytes:
+    limit = settings.upload_max_bytes
+    if len(content) > limit and limit >= 1024 * 1024:
         raise DomainError(N_("The file is larger than %(limit)s MB."), status_code=413,
-                          limit=round(settings.upload_max_bytes / 1024 / 1024, 1))
+                          limit=round(limit / 1024 / 1024, 1))
+    if len(content) > limit:
+        raise DomainError(N_("The file is larger than %(limit)s KB."), status_code=413, limit=round(limit / 1024, 1))
     kind = sniff(content)
     if kind is None:
         raise DomainError(N_("This kind of file is not accepted: send a PDF, Word, Excel, PowerPoint, "

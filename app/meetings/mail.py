@@ -15,13 +15,14 @@ def _when(meeting: Meeting, user: User) -> str:
         "host": describe(meeting.starts_at, meeting.host_zone, user.language)}
 
 
-def meeting_message(*, user: User, meeting: Meeting, title: str, url: str, portal: str) -> tuple[str, str]:
-    """The invitation, its update after a change, or the cancellation."""
+def meeting_message(*, user: User, meeting: Meeting, title: str, url: str, portal: str,
+                    first: bool = True) -> tuple[str, str]:
+    """The invitation, its update after a change (to someone already invited), or the cancellation."""
     with in_language(user.language):
         if meeting.cancelled:
             subject = _("Cancelled: %(title)s") % {"title": title}
             body = _("Hello %(name)s,\n\nThe meeting \"%(title)s\" planned for %(when)s is cancelled.\n\n%(url)s")
-        elif meeting.ics_sequence:
+        elif meeting.ics_sequence and not first:
             subject = _("Changed: %(title)s") % {"title": title}
             body = _("Hello %(name)s,\n\nThe meeting \"%(title)s\" has changed. It now takes place %(when)s.\n\n"
                      "Answer and read the agenda on %(portal)s:\n%(url)s")

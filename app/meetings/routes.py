@@ -116,6 +116,7 @@ def _schedule_page(request: Request, session: SessionDep, user: User, *, status:
         "bodies": active, "groups": governance.list_working_groups(session, settings, user=user),
         "zones": accounts.region_time_zones(settings.seeds_dir), "formats": FORMATS,
         "states": service.places(session, language=language), "error": error, "values": values or {},
+        "default_zone": user.time_zone,
     }, status_code=status)
 
 
@@ -207,7 +208,7 @@ def find_time(request: Request, session: SessionDep, user: Coordinator, states: 
         "places": everyone, "chosen": chosen, "slots": slots, "carried": carried, "error": error,
         "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
         "zones": accounts.region_time_zones(settings.seeds_dir), "hours": settings.working_hours,
-        "series_list": list(session.exec(select(MeetingSeries)).all()),
+        "series_list": list(session.exec(select(MeetingSeries)).all()), "default_zone": user.time_zone,
     }, status_code=status, partial="meetings/_slots.html")
 
 

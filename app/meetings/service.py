@@ -194,7 +194,8 @@ def find_time(session: Session, settings: Settings, *, state_ids: Sequence[int],
         series = session.get(MeetingSeries, series_id)
         if series is None:
             raise NotFound(N_("No such meeting series."))
-        carried, last_carried = burden(session, series, settings)
+        carried, last_carried = burden(session, series, settings,
+                                       before=timing.to_utc(start_day, time(0), _check_zone(zone)))
     slots = timing.find_slots(chosen, first=start_day, last=end_day, zone=_check_zone(zone),
                               duration=_duration(duration), hours=timing.WorkingHours.from_settings(settings),
                               holidays_by_code=timing.holidays(settings.seeds_dir), burden=carried)
@@ -363,7 +364,8 @@ def next_occurrences(session: Session, settings: Settings, *, user: User, series
 def _occurrences(session: Session, settings: Settings, *, user: User, series: MeetingSeries, first_day: str,
                  format: str, link: str, venue: str, city: str) -> list[Meeting]:
     """Occurrences at the series' local time in its host zone (DST included): a quarterly series gets four,
-    after its latest occurrence or from `first_day`; a custom series gets one, on `first_day`."""
+    counted in quarters from its first occurrence (a moved one does not shift the rhythm) or from `first_day`;
+    a custom series gets one, on `first_day`."""
     _require_runner(user)
     existing = series_meetings(session, series)
     if series.cadence != "quarterly":
@@ -371,8 +373,9 @@ def _occurrences(session: Session, settings: Settings, *, user: User, series: Me
             raise DomainError(N_("Give the date of the meeting."))
         days = [_parse_day(first_day)]
     elif existing:
-        latest = existing[-1].starts_at.astimezone(ZoneInfo(series.host_zone)).date()
-        days = timing.quarterly_dates(latest, QUARTERLY_OCCURRENCES)
+        anchor = existing[0].starts_at.astimezone(ZoneInfo(series.host_zone)).date()
+        held = len(existing) - 1
+        days = timing.quarterly_dates(anchor, held + QUARTERLY_OCCURRENCES)[held:]
     else:
         start = _parse_day(first_day) if first_day else None
         if start is None:
@@ -493,7 +496,8 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
         person = users[invitation.user_id]
         title = meeting.title(person.language)
         subject, body = mail.meeting_message(user=person, meeting=meeting, title=title, url=url,
-                                             portal=network.short_name(person.language))
+                                             portal=network.short_name(person.language),
+                                             first=invitation.sent_sequence is None)
         ics = calendar.invitation(meeting, title=title, url=url, organizer=settings.mail_from,
                                   attendee=person.email, location=_location(meeting))
         outbox.queue(session, recipient=person.email, subject=subject, body=body, calendar=ics)
