@@ -100,6 +100,13 @@ def same_site_links(page: Page, base_url: str) -> Iterator[str]:
         yield parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def is_download(page: Page, address: str) -> bool:
+    """Whether the address answers with a file to save (a calendar, a document) rather than a page to show."""
+    answer = page.request.get(address)
+    return (not answer.headers.get("content-type", "").startswith("text/html")
+            or answer.headers.get("content-disposition", "").startswith("attachment"))
+
+
 def page_problems(page: Page, language: str, axe_source: str) -> list[str]:
     """What is wrong with the page as shown: its outline, language and title, and axe-core's blocking findings."""
     problems = []
@@ -136,6 +143,8 @@ def visit_every_page(page: Page, start: list[str], routes: list[Route], base_url
             continue
         asked.add(address)
         per_route[route.path] += 1
+        if is_download(page, address):
+            continue
         response = page.goto(address)
         assert response is not None, f"no response for {address}"
         if not response.headers.get("content-type", "").startswith("text/html") or page.url in shown:
