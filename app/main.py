@@ -29,6 +29,7 @@ from app.i18n import N_, current_language, gettext, pick_language
 from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.outbox import routes as outbox_routes
+from app.training import routes as training_routes
 from app.web import STATIC_PREFIX, HashedStatic, error_text, render
 
 CONTENT_SECURITY_POLICY = (
@@ -158,7 +159,8 @@ def create_app() -> FastAPI:
         docs_url=None, redoc_url=None, openapi_url=None,
         dependencies=[Depends(deps.resolve_visitor), Depends(deps.apply_language), Depends(deps.verify_csrf)],
     )
-    for module in (governance_routes, member_routes, meeting_routes, auth_routes, outbox_routes, audit_routes):
+    for module in (governance_routes, member_routes, meeting_routes, training_routes, auth_routes, outbox_routes,
+                   audit_routes):
         app.include_router(module.router)
     check_access_rules(app)
     app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")

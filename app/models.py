@@ -25,6 +25,7 @@ from app.meetings.models import (
 )
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 from app.outbox.models import OutboxMessage
+from app.training.models import CourseType, Nomination, NominationEvent, OfferEvent, TrainingOffer
 
 __all__ = [
     "ActionItem", "ActionItemEvent", "AgendaItem", "Attendance", "CalendarFeed", "Invitation", "Meeting",
@@ -32,4 +33,5 @@ __all__ = [
     "AuditEntry", "Body", "ChairTerm", "ContributionReport", "FocalPoint", "MemberState", "MembershipEvent",
     "OneTimeToken", "OptionSwitch", "OutboxMessage", "Pledge", "RegionTotal", "SignInFailure", "SsoIdentity",
     "User", "UserSession", "WorkingGroup", "WorkingGroupEvent",
+    "CourseType", "Nomination", "NominationEvent", "OfferEvent", "TrainingOffer",
 ]

@@ -17,6 +17,7 @@ from app.governance.region import SeedError, read_toml
 from app.meetings import timing
 from app.meetings.models import MeetingSeries
 from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
+from app.training.models import CourseType
 
 STANDINGS = ("pif_member", "pif_associate", "partner")
 STATUSES = ("state", "territory", "associated_state")
@@ -150,12 +151,43 @@ def _load_series(session: Session, seeds_dir: Path) -> None:
                                       duration_minutes=entry["duration_minutes"], created_at=utcnow()))
 
 
+def read_course_types(seeds_dir: Path) -> list[dict[str, Any]]:
+    """The kinds of course of seeds/training.toml (none when the file is absent)."""
+    path = seeds_dir / "training.toml"
+    data = read_toml(path) if path.exists() else {}
+    entries = data.get("course_type", [])
+    keys: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path} course_type {number}"
+        for field in ("key", "name_en", "name_fr"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                raise SeedError(f"{where}: field {field} is missing or empty")
+        if entry["key"] in keys:
+            raise SeedError(f"{where}: key {entry['key']!r} is used twice")
+        keys.add(entry["key"])
+        entry["certifies"] = bool(entry.get("certifies", False))
+    months = data.get("certification_valid_months", 12)
+    if not isinstance(months, int) or not 1 <= months <= 120:
+        raise SeedError(f"{path}: certification_valid_months must be a whole number of months from 1 to 120")
+    return entries
+
+
+def _load_course_types(session: Session, seeds_dir: Path) -> None:
+    """Adds the seeded kinds of course and keeps their names as the seeds give them (users do not edit them)."""
+    existing = {kind.key: kind for kind in session.exec(select(CourseType)).all()}
+    for entry in read_course_types(seeds_dir):
+        kind = existing.get(entry["key"]) or CourseType(key=entry["key"], name_en="", name_fr="")
+        kind.name_en, kind.name_fr, kind.certifies = entry["name_en"], entry["name_fr"], entry["certifies"]
+        session.add(kind)
+
+
 def check(seeds_dir: Path) -> None:
     """Reads every seed file and raises SeedError on the first problem; loads nothing."""
     region.load(seeds_dir)
     read_states(seeds_dir)
     read_series(seeds_dir)
     timing.holidays(seeds_dir)
+    read_course_types(seeds_dir)
 
 
 def load(session: Session, seeds_dir: Path) -> int:
@@ -168,6 +200,7 @@ def load(session: Session, seeds_dir: Path) -> int:
         session.flush()
         _load_contributions(session, seeds_dir)
         _load_series(session, seeds_dir)
+        _load_course_types(session, seeds_dir)
     except SeedError:
         session.rollback()
         raise

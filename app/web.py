@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,6 +24,7 @@ from app.meetings import timing
 from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS
 from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS
 from app.outbox.models import STATUS_LABELS
+from app.training.models import GENDERS, NOMINATION_STATUSES, OFFER_STATUSES, OFFER_TRACKS, OUTCOMES
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -80,6 +82,11 @@ def local_date(value: datetime | None, zone: str) -> str:
     return value.astimezone(ZoneInfo(zone)).date().isoformat() if value else ""
 
 
+def day(value: date | None) -> str:
+    """A calendar date written out in the page's language."""
+    return format_date(value, "medium", locale=current_language.get()) if value else ""
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
@@ -98,9 +105,12 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date
     env.filters["percent"] = percent
+    env.filters["day"] = day
     env.filters["when"] = lambda value, zone: timing.describe(value, zone, current_language.get())
     env.filters["clock"] = lambda value, zone: timing.clock(value, zone)
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals.update(offer_status_labels=OFFER_STATUSES, nomination_status_labels=NOMINATION_STATUSES,
+                       gender_labels=GENDERS, outcome_labels=OUTCOMES, offer_track_labels=OFFER_TRACKS)
     env.globals["status_labels"] = STATUS_LABELS
     env.globals["track_labels"] = TRACKS
     env.globals["event_labels"] = MEMBERSHIP_EVENTS

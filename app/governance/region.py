@@ -66,6 +66,7 @@ class Target:
     categories: tuple[str, ...]
     label: Localised
     source: str
+    tracks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def _targets(seeds_dir: Path) -> tuple[Target, ...]:
         if not isinstance(share, float | int) or not 0 < share <= 1:
             raise SeedError(f"{where}: share must be a fraction between 0 and 1")
         targets.append(Target(_text(entry, "key", where), float(share), tuple(entry.get("categories", [])),
-                              _localised(entry, "label", where), _text(entry, "source", where, required=False)))
+                              _localised(entry, "label", where), _text(entry, "source", where, required=False),
+                              tuple(entry.get("tracks", []))))
     return tuple(targets)
 
 

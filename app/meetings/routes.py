@@ -430,7 +430,9 @@ def feed(token: str, session: SessionDep) -> Response:
 def new_feed(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Makes a new private calendar link (the old one stops working) and shows it once."""
     token = service.new_feed(session, user=user)
-    return render(request, "meetings/feed.html", {"url": f"{get_settings().base_url}/calendar/{token}.ics"})
+    base = get_settings().base_url
+    return render(request, "meetings/feed.html", {"url": f"{base}/calendar/{token}.ics",
+                                                  "training_url": f"{base}/training/calendar/{token}.ics"})
 
 
 @router.post("/meetings/calendar-feed/revoke", response_model=None)

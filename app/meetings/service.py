@@ -961,14 +961,18 @@ def has_feed(session: Session, *, user: User) -> bool:
         CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))).one() > 0
 
 
-def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
-    """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
+def feed_owner(session: Session, *, token: str) -> User:
+    """The active user whose private calendar link carries `token`; 404 for a revoked or unknown one."""
     feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))).first()
-    if feed is None or feed.revoked_at is not None:
-        raise NotFound(N_("This calendar link does not work any more. Make a new one on the meetings page."))
-    owner = session.get(User, feed.user_id)
+    owner = session.get(User, feed.user_id) if feed is not None and feed.revoked_at is None else None
     if owner is None or not owner.is_active:
         raise NotFound(N_("This calendar link does not work any more. Make a new one on the meetings page."))
+    return owner
+
+
+def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
+    """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
+    owner = feed_owner(session, token=token)
     meetings = session.exec(_visible_query(owner).where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
                             .order_by(col(Meeting.starts_at))).all()
     network = region.load(settings.seeds_dir)

@@ -256,7 +256,7 @@ def test_archive_and_bring_back_are_both_kept_in_the_history(
     assert archived.status_code == 303
     shown = coordinator.get(f"/working-groups/{group.id}").text
     assert "This working group is archived." in soup(shown).get_text()
-    row = soup(coordinator.get("/working-groups").text).find("a", string="Training").find_parent("tr")
+    row = soup(coordinator.get("/working-groups").text).find("main").find("a", string="Training").find_parent("tr")
     assert "archived" in row.get_text() and "dormant" in row["class"]
     assert group.id not in {g.id for g, _, _ in governance.list_working_groups(
         session, settings_for("adhoc"), user=people.coordinator)}

@@ -1,0 +1,43 @@
+"""The calendar feed of training offers: one all-day event per course (iCalendar, RFC 5545)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.db import utcnow
+from app.governance import region
+from app.i18n import gettext as _
+from app.i18n import in_language
+from app.meetings.calendar import PRODID
+from app.members.models import MemberState
+from app.training.models import TrainingOffer
+
+
+def offers_feed(session: Session, settings: Settings, offers: list[TrainingOffer], *, language: str) -> str:
+    """Each offer from its first to its last day (DTEND is the day after, as RFC 5545 wants for dates)."""
+    states = {state.id: state for state in session.exec(select(MemberState)).all()}
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    with in_language(language):
+        calendar.add("x-wr-calname", _("Training offers · %(network)s") % {
+            "network": region.load(settings.seeds_dir).short_name(language)})
+        for offer in offers:
+            event = Event()
+            event.add("uid", f"training-offer-{offer.id}@{settings.base_url.split('://')[-1]}")
+            event.add("dtstamp", utcnow())
+            event.add("dtstart", offer.starts_on)
+            event.add("dtend", offer.ends_on + timedelta(days=1))
+            event.add("summary", offer.title)
+            event.add("url", f"{settings.base_url}/training/{offer.id}")
+            event.add("status", "CANCELLED" if offer.status == "cancelled" else "CONFIRMED")
+            venue = states.get(offer.venue_state_id) if offer.venue_state_id else None
+            event.add("location", _("Online") if offer.online else
+                      f"{offer.city}, {venue.name(language) if venue else ''}".strip(", "))
+            event.add("description", _("Nominations until %(day)s.") % {"day": offer.deadline_on.isoformat()})
+            calendar.add_component(event)
+    return calendar.to_ical().decode()
