@@ -34,6 +34,7 @@ from app import seeds  # noqa: E402
 from app.__main__ import migrate  # noqa: E402
 from app.auth import service  # noqa: E402
 from app.auth.deps import SESSION_COOKIE  # noqa: E402
+from app.auth.models import User  # noqa: E402
 from app.config import ROOT, get_settings  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.governance import service as governance  # noqa: E402
@@ -41,6 +42,7 @@ from app.main import create_app  # noqa: E402
 from app.meetings import service as meetings  # noqa: E402
 from app.meetings.models import MeetingSeries  # noqa: E402
 from app.members.models import MemberState  # noqa: E402
+from app.training import service as training  # noqa: E402
 
 RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
 
@@ -135,6 +137,41 @@ def meetings_pages() -> list[tuple[str, str, str]]:
             ("find a time, 22 states", search, "coordinator")]
 
 
+def training_pages() -> list[tuple[str, str, str]]:
+    """Thirty published courses, each with two candidates from every state (half of them women) and half the
+    seats filled: the catalogue, one offer as its provider sees it, and the reports (label, path, role)."""
+    settings = get_settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        coordinator = session.exec(select(User).where(User.email == "bench-runner@example.org")).one()
+        states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
+        nominators = [service.create_user(session, email=f"bench-fp-{s.code.lower()}@example.org", actor_id=None,
+                                          display_name=f"Focal point {s.code}", role="focal_point",
+                                          member_state_id=s.id) for s in states]
+        offers = []
+        for number in range(30):
+            start = date.today() + timedelta(days=60 + 7 * number)
+            form = training.OfferForm(
+                title=f"Course {number + 1}", course_type="saat-preparation" if number % 2 else "pre-deployment",
+                track="police" if number % 2 else "military", starts_on=start.isoformat(),
+                ends_on=(start + timedelta(days=4)).isoformat(), deadline_on=(start - timedelta(days=14)).isoformat(),
+                seats=40, seats_per_state=2, languages=["en", "fr"], online=True, provider_state=states[0].code,
+                zone="Pacific/Fiji")
+            offer = training.create_offer(session, user=coordinator, form=form)
+            training.set_status(session, settings, user=coordinator, offer=offer, status="published")
+            for nominator in nominators:
+                for gender in ("woman", "man"):
+                    training.nominate(session, user=nominator, offer=offer, form=training.CandidateForm(
+                        full_name=f"Candidate {gender} {nominator.id}", gender=gender))
+            active = training.nominations(session, offer.id)  # type: ignore[arg-type]
+            training.allocate(session, settings, user=coordinator, offer=offer,
+                              decisions={n.id: "accepted" for n in active[::2]}, reasons={})  # type: ignore[misc]
+            offers.append(offer)
+    return [("/training", "/training", "focal_point"),
+            ("/training/{id}", f"/training/{offers[0].id}", "coordinator"),
+            ("/training/reports", "/training/reports", "focal_point"),
+            ("/training/certified", "/training/certified", "focal_point")]
+
+
 def main() -> int:
     settings = get_settings()
     migrate(settings)
@@ -143,7 +180,7 @@ def main() -> int:
     app = create_app()
     counter = QueryCounter()
     results = []
-    pages = [(path, path, role) for path, role in PAGES] + meetings_pages()
+    pages = [(path, path, role) for path, role in PAGES] + meetings_pages() + training_pages()
     for label, path, role in pages:
         with TestClient(app, base_url="http://127.0.0.1:8000") as client:
             if role:
