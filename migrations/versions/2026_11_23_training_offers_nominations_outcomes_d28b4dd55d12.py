@@ -1,4 +1,5 @@
-"""training offers nominations outcomes
+"""Training: kinds of course, offers with their status history, nominations with the decisions on them and
+their outcomes.
 
 Revision ID: d28b4dd55d12
 Revises: 5b786b16aa1c
