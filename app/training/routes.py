@@ -201,6 +201,7 @@ def edit_offer(request: Request, user: Member, offer: OfferFromPath, session: Se
 @router.post("/training/{offer_id}", response_model=None)
 def save_offer(request: Request, user: Member, offer: OfferFromPath, session: SessionDep,
                form: OfferInput) -> Response:
+    """Saves the changes to an offer."""
     try:
         service.update_offer(session, user=user, offer=offer, form=form)
     except DomainError as error:
@@ -297,6 +298,7 @@ def move(user: FocalPoint, found: NominationFromPath, session: SessionDep, direc
 
 @router.post("/training/nominations/{nomination_id}/withdraw", response_model=None)
 def withdraw(found: NominationFromPath, session: SessionDep, user: CurrentUser) -> Response:
+    """Withdraws a candidate; a seat they held goes to the waiting list."""
     nomination, offer = found
     service.withdraw(session, get_settings(), user=user, nomination=nomination, offer=offer)
     return RedirectResponse(f"/training/{offer.id}?notice=withdrawn#nominations", status_code=303)

@@ -7,7 +7,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -345,6 +345,8 @@ def move(session: Session, *, user: User, nomination: Nomination, offer: Trainin
     if offer.status != "published" or deadline_passed(offer):
         raise Conflict(N_("The order can change only while nominations are open."))
     ordered = [n for n in state_nominations(session, offer, nomination.state_id) if n.status in ACTIVE]
+    if nomination not in ordered:
+        raise Conflict(N_("This nomination can no longer be moved."))
     index = ordered.index(nomination)
     other = index - 1 if up else index + 1
     if not 0 <= other < len(ordered):
@@ -428,7 +430,6 @@ class Allocation:
     nominated: Share
     now: Share
     after: Share
-    problems: list[str] = field(default_factory=list)
 
 
 def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> dict[int, str]:
@@ -623,7 +624,7 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
         query = query.where(col(TrainingOffer.languages).contains(filters.language))
     if filters.provider:
         query = query.join(MemberState, col(MemberState.id) == col(TrainingOffer.provider_state_id)).where(
-            MemberState.code == filters.provider)
+            MemberState.code == filters.provider.upper())
     if filters.after:
         query = query.where(col(TrainingOffer.ends_on) >= filters.after)
     if filters.before:
