@@ -22,10 +22,13 @@ from app.audit import routes as audit_routes
 from app.auth import deps
 from app.auth import routes as auth_routes
 from app.auth.deps import SignInRequired
+from app.capacity import routes as capacity_routes
+from app.coalitions import routes as coalition_routes
 from app.config import get_settings
 from app.errors import DomainError
 from app.governance import routes as governance_routes
 from app.i18n import N_, current_language, gettext, pick_language
+from app.library import routes as library_routes
 from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.outbox import routes as outbox_routes
@@ -159,8 +162,8 @@ def create_app() -> FastAPI:
         docs_url=None, redoc_url=None, openapi_url=None,
         dependencies=[Depends(deps.resolve_visitor), Depends(deps.apply_language), Depends(deps.verify_csrf)],
     )
-    for module in (governance_routes, member_routes, meeting_routes, training_routes, auth_routes, outbox_routes,
-                   audit_routes):
+    for module in (governance_routes, member_routes, meeting_routes, training_routes, capacity_routes,
+                   coalition_routes, library_routes, auth_routes, outbox_routes, audit_routes):
         app.include_router(module.router)
     check_access_rules(app)
     app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")

@@ -2,6 +2,14 @@
 
 from app.audit.models import AuditEntry
 from app.auth.models import OneTimeToken, SignInFailure, SsoIdentity, User, UserSession
+from app.capacity.models import Need, NeedEvent, Support, SupportEvent
+from app.coalitions.models import (
+    Coalition,
+    CoalitionMeeting,
+    CoalitionNeed,
+    CoalitionPartner,
+    CoalitionProgress,
+)
 from app.governance.models import (
     Body,
     ChairTerm,
@@ -10,6 +18,7 @@ from app.governance.models import (
     WorkingGroup,
     WorkingGroupEvent,
 )
+from app.library.models import LibraryDocument
 from app.meetings.models import (
     ActionItem,
     ActionItemEvent,
@@ -34,4 +43,6 @@ __all__ = [
     "OneTimeToken", "OptionSwitch", "OutboxMessage", "Pledge", "RegionTotal", "SignInFailure", "SsoIdentity",
     "User", "UserSession", "WorkingGroup", "WorkingGroupEvent",
     "CourseType", "Nomination", "NominationEvent", "OfferEvent", "TrainingOffer",
+    "Need", "NeedEvent", "Support", "SupportEvent", "Coalition", "CoalitionMeeting", "CoalitionNeed",
+    "CoalitionPartner", "CoalitionProgress", "LibraryDocument",
 ]

@@ -16,10 +16,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import Receive, Scope, Send
 
 from app.auth.models import ROLE_LABELS
+from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
+from app.coalitions.models import COALITION_STATUSES
 from app.config import ROOT, get_settings
 from app.governance import region
 from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, ngettext
+from app.library.models import ACCESS_LEVELS, DOCUMENT_KINDS, DOCUMENT_LANGUAGES
 from app.meetings import timing
 from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS
 from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS
@@ -123,6 +126,11 @@ def environment() -> Environment:
     env.globals["part_labels"] = PARTS
     env.globals["agenda_status_labels"] = AGENDA_STATUSES
     env.globals["action_status_labels"] = ACTION_STATUSES
+    env.globals.update(area_labels=AREAS, need_track_labels=NEED_TRACKS, priority_labels=PRIORITIES,
+                       need_status_labels=NEED_STATUSES, support_kind_labels=SUPPORT_KINDS,
+                       support_status_labels=SUPPORT_STATUSES, coalition_status_labels=COALITION_STATUSES,
+                       document_kind_labels=DOCUMENT_KINDS, access_labels=ACCESS_LEVELS,
+                       document_language_labels=DOCUMENT_LANGUAGES)
     return env
 
 

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on the metadata
 from app.db import make_engine
+from app.library.models import outside_search_index
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,7 +25,7 @@ def database_url() -> str:
 def run_migrations_offline() -> None:
     url = database_url()
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True, compare_type=True,
-                      render_as_batch=url.startswith("sqlite"))
+                      include_name=outside_search_index, render_as_batch=url.startswith("sqlite"))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -42,7 +43,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                      render_as_batch=connection.dialect.name == "sqlite")  # type: ignore[attr-defined]
+                      include_name=outside_search_index, render_as_batch=connection.dialect.name == "sqlite")  # type: ignore[attr-defined]
     with context.begin_transaction():
         context.run_migrations()
 

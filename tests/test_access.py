@@ -150,7 +150,11 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
     target = make_user(session, role="observer", password=None)
     meeting, agenda_item, action_item, document = _meeting_for(session, settings, coordinator, fiji)
     offer, nomination = _training_for(session, settings, coordinator, fiji)
-    yield {"{meeting_id}": str(meeting.id), "{item_id}": str(agenda_item.id), "{action_id}": str(action_item.id),
+    capacity = _capacity_for(session, settings, coordinator, fiji)
+    coalitions = _coalitions_for(session, settings, coordinator, fiji)
+    library = _library_for(session, settings, coordinator, fiji)
+    yield {**capacity, **coalitions, **library,
+           "{meeting_id}": str(meeting.id), "{item_id}": str(agenda_item.id), "{action_id}": str(action_item.id),
            "{document_id}": str(document.id), "{series_id}": str(meeting.series_id),
            "{code}": "FJ", "{key}": "adhoc-network", "{group_id}": str(group.id),
            "{focal_point_id}": str(focal_point.id), "{pledge_id}": str(pledge.id), "{event_id}": str(request.id),
@@ -198,6 +202,21 @@ def _training_for(session, settings, coordinator, fiji):  # type: ignore[no-unty
     nomination = training.nominate(session, user=nominator, offer=offer,
                                    form=training.CandidateForm(full_name="Litia Vosa", gender="woman"))
     return offer, nomination
+
+
+def _capacity_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A need of Fiji's and support given against it."""
+    return {}
+
+
+def _coalitions_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A coalition around Fiji's needs."""
+    return {}
+
+
+def _library_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A document in the knowledge library, open to all members."""
+    return {}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]

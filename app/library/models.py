@@ -1,0 +1,61 @@
+"""The knowledge library: documents the network shares, each with a language, tags and an access level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Column, Field, SQLModel, Text
+
+from app.db import UTCDateTime
+from app.i18n import N_
+
+DOCUMENT_KINDS = {
+    "lesson_learned": N_("Lessons learned"),
+    "guidance_note": N_("Guidance note"),
+    "written_update": N_("Written update"),
+    "training_material": N_("Training material"),
+    "public_summary": N_("Public summary"),
+}
+ACCESS_LEVELS = {
+    "public": N_("Public"),
+    "members": N_("All members"),
+    "body": N_("Members of one body"),
+    "chatham_house": N_("Chatham House (no attribution)"),
+}
+DOCUMENT_LANGUAGES = {"en": N_("English"), "fr": N_("French")}
+# Names of the search index objects the migrations create outside the models (FTS5 table, GIN index).
+SEARCH_INDEX_PREFIX = "library_search"
+
+
+class LibraryDocument(SQLModel, table=True):
+    """One shared document; the file lives under var/uploads by its SHA-256, never under static/.
+
+    `search_tokens` holds the normalised words (and their stems) that both databases' full-text indexes read,
+    so SQLite and PostgreSQL find the same documents. A withdrawn document is hidden, not deleted."""
+
+    __tablename__ = "library_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    kind: str = Field(max_length=30, index=True)
+    language: str = Field(max_length=2)
+    tags: str = Field(default="", max_length=300, description="space-separated, lower case")
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
+    working_group_id: int | None = Field(default=None, foreign_key="working_group.id")
+    access: str = Field(max_length=20, index=True)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    filename: str = Field(max_length=160)
+    media_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    author_state_id: int | None = Field(default=None, foreign_key="member_state.id")
+    uploaded_by: int | None = Field(default=None, foreign_key="user_account.id")
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    search_tokens: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    withdrawn_by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+def outside_search_index(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: leaves out the search index objects, which no model describes."""
+    return not (name or "").startswith(SEARCH_INDEX_PREFIX)
