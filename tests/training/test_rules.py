@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
@@ -152,8 +153,10 @@ def test_outcomes_wait_for_the_course_and_saat_results_only_fit_a_certifying_cou
                                 outcomes={tavita.id: ("passed", today)})  # type: ignore[dict-item]
     assert said(refused) == "Choose an outcome from the list."
     with pytest.raises(DomainError) as refused:
+        # Tomorrow where the provider is: the course's dates are lived in its zone, across the date line.
+        tomorrow_there = datetime.now(ZoneInfo(offer.zone)).date() + timedelta(days=1)
         service.record_outcomes(session, user=coordinator, offer=offer, outcomes={
-            sina.id: ("passed", (date.today() + timedelta(days=1)).isoformat())})  # type: ignore[dict-item]
+            sina.id: ("passed", tomorrow_there.isoformat())})  # type: ignore[dict-item]
     assert said(refused) == "An outcome's date falls between the course's first day and today."
     assert service.record_outcomes(session, user=coordinator, offer=offer, outcomes={sina.id: ("passed", today)}) == 1  # type: ignore[dict-item]
 
