@@ -1,0 +1,674 @@
+"""Capacity-building needs a state records, the support partners give or plan against them, and the
+deconfliction view: who supports what where, which supports overlap and which needs are left without support."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.numbers import list_currencies
+from sqlmodel import Session, col, func, select
+
+from app.audit import service as audit
+from app.auth.models import Role, User
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
+from app.governance import region
+from app.i18n import N_, in_language
+from app.i18n import gettext as _
+from app.members.models import MemberState
+from app.training import service as training
+from app.training.models import TrainingOffer
+
+from .models import (
+    AREAS,
+    NEED_STATUSES,
+    NEED_TRACKS,
+    PRIORITIES,
+    SUPPORT_KINDS,
+    SUPPORT_STATUSES,
+    Need,
+    NeedEvent,
+    Support,
+    SupportEvent,
+)
+
+STAFF = (Role.admin.value, Role.coordinator.value)
+PARTNERS = (Role.admin.value, Role.coordinator.value, Role.focal_point.value, Role.observer.value)
+STILL_NEEDED = ("open", "partly_met")
+PRIORITY_RANK = {key: rank for rank, key in enumerate(PRIORITIES)}  # high first
+FIRST_SUPPORT_STATUSES = ("planned", "under_way", "completed")
+NEXT_SUPPORT_STATUSES = {"planned": ("under_way", "completed", "cancelled"), "under_way": ("completed", "cancelled"),
+                         "completed": (), "cancelled": ()}
+CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}
+MAX_AMOUNT = 2_000_000_000
+MAX_TEXT = 5000
+MAX_NOTE = 500
+
+
+class NotYourState(Forbidden):
+    """A focal point acting for a state other than their own."""
+
+
+class NotTheProvider(Forbidden):
+    """Someone other than the provider, a coordinator or an admin changing support."""
+
+
+class NoOrganisation(Conflict):
+    """An observer whose account names no organisation cannot record support in its name."""
+
+
+class UnchangedStatus(Conflict):
+    """A status change to the status the need or support already has, or one its life does not allow."""
+
+
+# Who may do what
+
+
+def records_for(user: User, state_id: int) -> bool:
+    """Coordinators and admins record needs for any state; a focal point only for their own."""
+    if user.role in STAFF:
+        return True
+    return user.role == Role.focal_point.value and user.member_state_id is not None and \
+        user.member_state_id == state_id
+
+
+def may_record_need(user: User) -> bool:
+    return user.role in STAFF or (user.role == Role.focal_point.value and user.member_state_id is not None)
+
+
+def may_record_support(user: User) -> bool:
+    return user.role in PARTNERS
+
+
+def provides(user: User, support: Support) -> bool:
+    """The provider side (the providing state's focal points, the providing organisation's observers),
+    coordinators and admins."""
+    if user.role in STAFF:
+        return True
+    if support.provider_state_id is not None:
+        return user.role == Role.focal_point.value and user.member_state_id == support.provider_state_id
+    organisation = user.organisation.strip().casefold()
+    return user.role == Role.observer.value and bool(organisation) and \
+        organisation == support.provider_organisation.strip().casefold()
+
+
+def _require_state(user: User, state_id: int) -> None:
+    if not records_for(user, state_id):
+        raise NotYourState(N_("You can act only for your own state."))
+
+
+# Reading
+
+
+def get_need(session: Session, need_id: int) -> Need:
+    """A need; every signed-in user may read needs, since partners look for needs to support."""
+    need = session.get(Need, need_id)
+    if need is None:
+        raise NotFound(N_("No such need."))
+    return need
+
+
+def get_support(session: Session, support_id: int) -> Support:
+    support = session.get(Support, support_id)
+    if support is None:
+        raise NotFound(N_("No such support record."))
+    return support
+
+
+def needs_of_state(session: Session, *, state_id: int, open_only: bool = True) -> list[Need]:
+    """A state's needs, the most pressing first; only those still open or partly met unless told otherwise."""
+    query = select(Need).where(Need.state_id == state_id)
+    if open_only:
+        query = query.where(col(Need.status).in_(STILL_NEEDED))
+    return sorted(session.exec(query).all(), key=_urgency)
+
+
+def support_for_state(session: Session, *, state_id: int) -> list[Support]:
+    """The support a state receives or is planned to receive, cancelled support included, soonest first."""
+    return list(session.exec(select(Support).where(Support.recipient_state_id == state_id)
+                             .order_by(col(Support.starts_on), col(Support.id))).all())
+
+
+def _urgency(need: Need) -> tuple[int, date, int]:
+    return PRIORITY_RANK.get(need.priority, len(PRIORITIES)), need.wanted_by or date.max, need.id or 0
+
+
+def states(session: Session) -> list[MemberState]:
+    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
+
+
+def by_id(found: Iterable[MemberState]) -> dict[int, MemberState]:
+    return {state.id: state for state in found if state.id is not None}
+
+
+def provider_name(support: Support, states_by_id: dict[int, MemberState], language: str) -> str:
+    if support.provider_state_id is not None:
+        state = states_by_id.get(support.provider_state_id)
+        return state.name(language) if state else ""
+    return support.provider_organisation
+
+
+# Needs
+
+
+@dataclass
+class NeedForm:
+    """What a focal point, coordinator or admin enters for a need."""
+
+    area: str
+    track: str
+    description: str
+    priority: str
+    state: str = ""
+    wanted_by: str = ""
+
+
+def _state_by_code(session: Session, code: str) -> MemberState | None:
+    code = code.strip().upper()
+    return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
+
+
+def _need_state(session: Session, user: User, code: str) -> MemberState:
+    """A focal point records for their own state (another state's code is refused); coordinators and admins
+    choose."""
+    if user.role == Role.focal_point.value:
+        own = session.get(MemberState, user.member_state_id) if user.member_state_id is not None else None
+        if own is None or (code.strip() and code.strip().upper() != own.code):
+            raise NotYourState(N_("You can act only for your own state."))
+        return own
+    state = _state_by_code(session, code)
+    if state is None:
+        raise DomainError(N_("Choose the state from the list."))
+    return state
+
+
+def _optional_day(value: str, message: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(message) from None
+
+
+def _day(value: str, message: str) -> date:
+    day = _optional_day(value, message)
+    if day is None:
+        raise DomainError(message)
+    return day
+
+
+def _text(value: str, message: str, *, required: bool) -> str:
+    text = value.strip()
+    if (required and not text) or len(text) > MAX_TEXT:
+        raise DomainError(message, high=MAX_TEXT)
+    return text
+
+
+def _note(value: str) -> str:
+    note = value.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(N_("The note may have at most %(high)s characters."), high=MAX_NOTE)
+    return note
+
+
+def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
+    """A need of the user's state (any state for coordinators and admins), open, with its first history entry."""
+    if not may_record_need(user):
+        raise Forbidden(N_("Your role does not let you record needs."))
+    state = _need_state(session, user, form.state)
+    if form.area not in AREAS:
+        raise DomainError(N_("Choose an area from the list."))
+    if form.track not in NEED_TRACKS:
+        raise DomainError(N_("Choose a track from the list."))
+    if form.priority not in PRIORITIES:
+        raise DomainError(N_("Choose a priority from the list."))
+    description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
+    wanted_by = _optional_day(form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it "
+                                                 "empty."))
+    need = Need(state_id=state.id, area=form.area, track=form.track, description=description,  # type: ignore[arg-type]
+                priority=form.priority, wanted_by=wanted_by, status="open", created_at=utcnow(), created_by=user.id)
+    session.add(need)
+    session.flush()
+    session.add(NeedEvent(need_id=need.id, status="open", at=utcnow(), by=user.id))  # type: ignore[arg-type]
+    audit.record(session, actor_id=user.id, action="create", entity="capacity_need", entity_id=need.id,
+                 after={"state": state.code, "area": need.area, "track": need.track, "priority": need.priority})
+    session.commit()
+    return need
+
+
+def set_need_status(session: Session, *, user: User, need: Need, status: str, note: str = "") -> NeedEvent:
+    """Moves a need to another status; the change is appended to its history with who, when and why."""
+    _require_state(user, need.state_id)
+    if status not in NEED_STATUSES:
+        raise DomainError(N_("Choose a status from the list."))
+    if status == need.status:
+        raise UnchangedStatus(N_("The need is already “%(status)s”."), status=Label(NEED_STATUSES[status]))
+    text = _note(note)
+    before = need.status
+    need.status = status
+    session.add(need)
+    event = NeedEvent(need_id=need.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
+    session.add(event)
+    audit.record(session, actor_id=user.id, action=f"status:{status}", entity="capacity_need", entity_id=need.id,
+                 before={"status": before}, after={"status": status})
+    session.commit()
+    return event
+
+
+def need_history(session: Session, need: Need) -> list[tuple[NeedEvent, str | None]]:
+    """The need's history, oldest first, with the name of who made each change."""
+    rows = session.exec(select(NeedEvent, User.display_name).outerjoin(User, col(User.id) == NeedEvent.by)
+                        .where(NeedEvent.need_id == need.id).order_by(col(NeedEvent.at), col(NeedEvent.id))).all()
+    return [(event, name) for event, name in rows]
+
+
+def support_for_need(session: Session, need: Need) -> list[Support]:
+    return list(session.exec(select(Support).where(Support.need_id == need.id)
+                             .order_by(col(Support.starts_on), col(Support.id))).all())
+
+
+@dataclass
+class NeedFilters:
+    state: str = ""
+    area: str = ""
+    track: str = ""
+    status: str = ""
+    subregion: str = ""
+
+
+@dataclass
+class NeedRow:
+    need: Need
+    state: MemberState
+    supports: int
+
+
+def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
+    """Needs matching the filters, by state then the most pressing first, with how many non-cancelled supports
+    answer each: two queries whatever the number of needs."""
+    query = select(Need, MemberState).join(MemberState, col(MemberState.id) == Need.state_id)
+    if filters.state:
+        query = query.where(MemberState.code == filters.state.strip().upper())
+    if filters.subregion:
+        query = query.where(MemberState.subregion == filters.subregion)
+    if filters.area:
+        query = query.where(Need.area == filters.area)
+    if filters.track:
+        query = query.where(Need.track == filters.track)
+    if filters.status:
+        query = query.where(Need.status == filters.status)
+    found = session.exec(query).all()
+    counts: dict[int, int] = {}
+    if found:
+        counts = {need_id: number for need_id, number in session.exec(  # type: ignore[misc]
+            select(Support.need_id, func.count()).where(col(Support.need_id).in_([n.id for n, _s in found]),
+                                                        Support.status != "cancelled")
+            .group_by(col(Support.need_id))).all()}
+    rows = [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]  # type: ignore[arg-type]
+    return sorted(rows, key=lambda row: (row.state.name_en, _urgency(row.need)))
+
+
+# Support
+
+
+@dataclass
+class SupportForm:
+    """What a partner enters for support they give or plan."""
+
+    recipient_state: str
+    starts_on: str
+    ends_on: str
+    kind: str
+    need: str = ""
+    area: str = ""
+    track: str = ""
+    amount: str = ""
+    currency: str = ""
+    status: str = "planned"
+    description: str = ""
+    training_offer: str = ""
+    provider_state: str = ""
+    provider_organisation: str = ""
+
+
+def _support_provider(session: Session, user: User, form: SupportForm) -> tuple[int | None, str]:
+    """A focal point's own state; an observer's own organisation; coordinators and admins choose a state or name an
+    organisation."""
+    if user.role == Role.focal_point.value:
+        if user.member_state_id is None:
+            raise NotYourState(N_("You can act only for your own state."))
+        return user.member_state_id, ""
+    if user.role == Role.observer.value:
+        organisation = user.organisation.strip()
+        if not organisation:
+            raise NoOrganisation(N_("Your account names no organisation: ask an admin to add it before recording "
+                                    "support."))
+        return None, organisation[:120]
+    if form.provider_state.strip():
+        state = _state_by_code(session, form.provider_state)
+        if state is None:
+            raise DomainError(N_("Choose the state giving the support or name the organisation."))
+        return state.id, ""
+    organisation = form.provider_organisation.strip()
+    if not organisation or len(organisation) > 120:
+        raise DomainError(N_("Choose the state giving the support or name the organisation."))
+    return None, organisation
+
+
+def _amount(value: str) -> int:
+    try:
+        number = int(value.strip().replace(" ", "").replace(",", "").replace("\u202f", ""))
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_AMOUNT:
+        raise DomainError(N_("Funding needs a whole amount from 1 to %(high)s."), high=f"{MAX_AMOUNT:,}")
+    return number
+
+
+def _offer(session: Session, user: User, value: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return training.get_offer(session, int(value.strip()), user=user).id
+    except (ValueError, NotFound):
+        raise DomainError(N_("No such training offer.")) from None
+
+
+def _checked_support(session: Session, user: User, form: SupportForm) -> dict[str, object]:
+    """The support's fields from the form, or a DomainError naming the first problem."""
+    provider_state_id, organisation = _support_provider(session, user, form)
+    need: Need | None = None
+    if form.need.strip():
+        need = session.get(Need, int(form.need)) if form.need.strip().isdigit() else None
+        if need is None:
+            raise DomainError(N_("No such need."))
+    recipient = _state_by_code(session, form.recipient_state)
+    if recipient is None and need is not None and not form.recipient_state.strip():
+        recipient = session.get(MemberState, need.state_id)
+    if recipient is None:
+        raise DomainError(N_("Choose the receiving state from the list."))
+    if need is not None:
+        if need.state_id != recipient.id:
+            raise DomainError(N_("The need chosen is not a need of the receiving state."))
+        if need.status == "withdrawn":
+            raise Conflict(N_("This need has been withdrawn."))
+        area, track = need.area, need.track
+    else:
+        if form.area not in AREAS:
+            raise DomainError(N_("Choose an area from the list."))
+        if form.track not in NEED_TRACKS:
+            raise DomainError(N_("Choose a track from the list."))
+        area, track = form.area, form.track
+    starts = _day(form.starts_on, N_("Give the first day of the support as a date."))
+    ends = _day(form.ends_on, N_("Give the last day of the support as a date."))
+    if ends < starts:
+        raise DomainError(N_("The support period ends before it starts."))
+    if form.kind not in SUPPORT_KINDS:
+        raise DomainError(N_("Choose a kind of support from the list."))
+    amount, currency = None, ""
+    if form.kind == "funding":
+        amount = _amount(form.amount)
+        currency = form.currency.strip().upper()
+        if currency not in CURRENCIES:
+            raise DomainError(N_("Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR "
+                                 "or JPY."))
+    if form.status not in FIRST_SUPPORT_STATUSES:
+        raise DomainError(N_("Choose a status from the list."))
+    description = _text(form.description, N_("The description may have at most %(high)s characters."),
+                        required=False)
+    return {"provider_state_id": provider_state_id, "provider_organisation": organisation,
+            "recipient_state_id": recipient.id, "need_id": need.id if need else None, "area": area, "track": track,
+            "kind": form.kind, "amount": amount, "currency": currency, "starts_on": starts, "ends_on": ends,
+            "status": form.status, "description": description,
+            "training_offer_id": _offer(session, user, form.training_offer)}
+
+
+def record_support(session: Session, *, user: User, form: SupportForm) -> Support:
+    """Support a partner gives or plans, with its first history entry."""
+    if not may_record_support(user):
+        raise Forbidden(N_("Your role does not let you record support."))
+    support = Support(**_checked_support(session, user, form), created_at=utcnow(),  # type: ignore[arg-type]
+                      created_by=user.id)
+    session.add(support)
+    session.flush()
+    session.add(SupportEvent(support_id=support.id, status=support.status, at=utcnow(), by=user.id))  # type: ignore[arg-type]
+    audit.record(session, actor_id=user.id, action="create", entity="capacity_support", entity_id=support.id,
+                 after={"recipient_state_id": support.recipient_state_id, "need_id": support.need_id,
+                        "area": support.area, "kind": support.kind, "status": support.status})
+    session.commit()
+    return support
+
+
+def set_support_status(session: Session, *, user: User, support: Support, status: str,
+                       note: str = "") -> SupportEvent:
+    """Moves support along its life (planned → under way → completed, or cancelled); appended to its history."""
+    if not provides(user, support):
+        raise NotTheProvider(N_("Only the provider, coordinators and admins may change this support."))
+    if status not in SUPPORT_STATUSES:
+        raise DomainError(N_("Choose a status from the list."))
+    if status not in NEXT_SUPPORT_STATUSES.get(support.status, ()):
+        raise UnchangedStatus(N_("This support cannot go from “%(now)s” to “%(next)s”."),
+                              now=Label(SUPPORT_STATUSES[support.status]), next=Label(SUPPORT_STATUSES[status]))
+    text = _note(note)
+    before = support.status
+    support.status = status
+    session.add(support)
+    event = SupportEvent(support_id=support.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
+    session.add(event)
+    audit.record(session, actor_id=user.id, action=f"status:{status}", entity="capacity_support",
+                 entity_id=support.id, before={"status": before}, after={"status": status})
+    session.commit()
+    return event
+
+
+def support_history(session: Session, support: Support) -> list[tuple[SupportEvent, str | None]]:
+    rows = session.exec(select(SupportEvent, User.display_name).outerjoin(User, col(User.id) == SupportEvent.by)
+                        .where(SupportEvent.support_id == support.id)
+                        .order_by(col(SupportEvent.at), col(SupportEvent.id))).all()
+    return [(event, name) for event, name in rows]
+
+
+def visible_offer(session: Session, support: Support, user: User) -> TrainingOffer | None:
+    """The training offer the support is linked to, if the user may see it."""
+    if support.training_offer_id is None:
+        return None
+    try:
+        return training.get_offer(session, support.training_offer_id, user=user)
+    except NotFound:
+        return None
+
+
+def open_needs(session: Session) -> list[tuple[Need, MemberState]]:
+    """Needs still open or partly met, for the support form's list: one query."""
+    rows = session.exec(select(Need, MemberState).join(MemberState, col(MemberState.id) == Need.state_id)
+                        .where(col(Need.status).in_(STILL_NEEDED))).all()
+    return sorted(((need, state) for need, state in rows), key=lambda row: (row[1].name_en, _urgency(row[0])))
+
+
+def next_support_statuses(support: Support) -> tuple[str, ...]:
+    return NEXT_SUPPORT_STATUSES.get(support.status, ())
+
+
+def today_for(user: User) -> date:
+    return datetime.now(ZoneInfo(user.time_zone)).date()
+
+
+# Deconfliction
+
+
+@dataclass
+class Cell:
+    """One state in one area: its open needs and the support it receives there."""
+
+    open_needs: int = 0
+    highest: str = ""
+    supports: list[tuple[Support, str]] = field(default_factory=list)
+    overlap: bool = False
+    gap: bool = False
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({name for _support, name in self.supports})
+
+    @property
+    def empty(self) -> bool:
+        return not self.open_needs and not self.supports
+
+
+@dataclass
+class StateRow:
+    state: MemberState
+    cells: dict[str, Cell]
+
+
+@dataclass
+class Overlap:
+    """Two different providers supporting the same state in the same area at the same time."""
+
+    state: MemberState
+    area: str
+    first: Support
+    second: Support
+    first_provider: str
+    second_provider: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass
+class Gap:
+    """A need still open or partly met after its wanted-by date, with no support for it or in its state and area."""
+
+    need: Need
+    state: MemberState
+
+
+@dataclass
+class Deconfliction:
+    rows: list[StateRow]
+    overlaps: list[Overlap]
+    gaps: list[Gap]
+    providers: list[tuple[str, str]]  # (filter value, name) of every provider, for the filter's list
+
+
+def _provider_key(support: Support) -> tuple[str, str]:
+    if support.provider_state_id is not None:
+        return "state", str(support.provider_state_id)
+    return "organisation", support.provider_organisation.strip().casefold()
+
+
+def _matches_provider(support: Support, provider: str, states_by_id: dict[int, MemberState]) -> bool:
+    wanted = provider.strip()
+    if support.provider_state_id is not None:
+        state = states_by_id.get(support.provider_state_id)
+        return state is not None and state.code == wanted.upper()
+    return support.provider_organisation.strip().casefold() == wanted.casefold()
+
+
+def deconfliction(session: Session, settings: Settings, *, track: str = "", subregion: str = "", provider: str = "",
+                  today: date | None = None, language: str = "en") -> Deconfliction:
+    """States × areas: open needs (count, highest priority), who supports what, and the overlaps and gaps.
+
+    Three queries whatever the number of states, needs and supports; assembled here. A track narrows the needs and
+    support considered; a subregion the states shown; a provider the states and overlaps to those it is part of.
+    """
+    today = today or utcnow().date()
+    track = track if track in NEED_TRACKS else ""
+    subregion = subregion if subregion in region.load(settings.seeds_dir).subregions else ""
+    states_by_id = by_id(session.exec(select(MemberState)).all())
+    need_query = select(Need).where(col(Need.status).in_(STILL_NEEDED))
+    support_query = select(Support).where(Support.status != "cancelled")
+    if track:
+        need_query = need_query.where(Need.track == track)
+        support_query = support_query.where(Support.track == track)
+    needs = list(session.exec(need_query.order_by(col(Need.id))).all())
+    supports = list(session.exec(support_query.order_by(col(Support.starts_on), col(Support.id))).all())
+
+    providers = sorted({(states_by_id[s.provider_state_id].code if s.provider_state_id in states_by_id
+                         else s.provider_organisation, provider_name(s, states_by_id, language))
+                        for s in supports}, key=lambda item: item[1].casefold())
+    cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
+    for need in needs:
+        cell = cells[need.state_id][need.area]
+        cell.open_needs += 1
+        if not cell.highest or PRIORITY_RANK[need.priority] < PRIORITY_RANK[cell.highest]:
+            cell.highest = need.priority
+    by_place: dict[tuple[int, str], list[Support]] = defaultdict(list)
+    supported_needs = set()
+    for support in supports:
+        by_place[(support.recipient_state_id, support.area)].append(support)
+        cells[support.recipient_state_id][support.area].supports.append(
+            (support, provider_name(support, states_by_id, language)))
+        if support.need_id is not None:
+            supported_needs.add(support.need_id)
+
+    overlaps = []
+    for (state_id, area), placed in by_place.items():
+        for index, first in enumerate(placed):
+            for second in placed[index + 1:]:
+                if _provider_key(first) == _provider_key(second):
+                    continue
+                if first.starts_on <= second.ends_on and second.starts_on <= first.ends_on:
+                    cells[state_id][area].overlap = True
+                    overlaps.append(Overlap(states_by_id[state_id], area, first, second,
+                                            provider_name(first, states_by_id, language),
+                                            provider_name(second, states_by_id, language),
+                                            max(first.starts_on, second.starts_on), min(first.ends_on, second.ends_on)))
+    gaps = []
+    for need in needs:
+        if need.wanted_by is None or need.wanted_by >= today or need.id in supported_needs:
+            continue
+        if by_place.get((need.state_id, need.area)):
+            continue
+        cells[need.state_id][need.area].gap = True
+        gaps.append(Gap(need, states_by_id[need.state_id]))
+
+    shown = {state_id for state_id in cells if state_id in states_by_id
+             and (not subregion or states_by_id[state_id].subregion == subregion)}
+    if provider.strip():
+        mine = [s for s in supports if _matches_provider(s, provider, states_by_id)]
+        shown &= {s.recipient_state_id for s in mine}
+        ids = {s.id for s in mine}
+        overlaps = [o for o in overlaps if o.first.id in ids or o.second.id in ids]
+    rows = sorted((StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
+                  key=lambda row: row.state.name(language))
+    return Deconfliction(
+        rows=rows,
+        overlaps=sorted((o for o in overlaps if o.state.id in shown),
+                        key=lambda o: (o.state.name(language), o.area, o.starts_on)),
+        gaps=sorted((g for g in gaps if g.state.id in shown),
+                    key=lambda g: (g.state.name(language), g.need.wanted_by or date.max, g.need.id or 0)),
+        providers=providers)
+
+
+def deconfliction_csv(view: Deconfliction, *, language: str, subregion_names: dict[str, region.Localised]) -> str:
+    """The view's cells that hold something, one line each; cells a spreadsheet would run as formulas are quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    with in_language(language):
+        writer.writerow([_("State"), _("Subregion"), _("Area"), _("Open needs"), _("Highest priority"),
+                         _("Providers"), _("Overlap"), _("Gap")])
+        for row in view.rows:
+            place = subregion_names.get(row.state.subregion)
+            for area, cell in row.cells.items():
+                if cell.empty:
+                    continue
+                writer.writerow([_safe_cell(value) for value in (
+                    row.state.name(language), place(language) if place else row.state.subregion, _(AREAS[area]),
+                    cell.open_needs, _(PRIORITIES[cell.highest]) if cell.highest else "",
+                    "; ".join(cell.providers), _("Yes") if cell.overlap else "", _("Yes") if cell.gap else "")])
+    return buffer.getvalue()
+
+
+def _safe_cell(value: object) -> str:
+    """A cell starting like a formula (=, +, -, @, tab, carriage return) is prefixed with an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
