@@ -282,9 +282,10 @@ def _new_uid(settings: Settings) -> str:
     return f"{uuid.uuid4()}@{host}"
 
 
-def _add_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm,
-                 series: MeetingSeries | None = None) -> Meeting:
-    """Adds a meeting with the member states of its body or group invited; the caller commits."""
+def add_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm,
+                series: MeetingSeries | None = None, invitee_state_ids: Sequence[int] | None = None) -> Meeting:
+    """Adds a meeting with the member states of its body or group invited (or the states given); the caller
+    commits, so a meeting can be added in the same transaction as what it belongs to."""
     _require_runner(user)
     if series is not None:
         body_id, group_id = series.body_id, series.working_group_id
@@ -301,7 +302,8 @@ def _add_meeting(session: Session, settings: Settings, *, user: User, form: Meet
                       uid=_new_uid(settings), created_at=utcnow(), created_by=user.id)
     session.add(meeting)
     session.flush()
-    for state_id in sorted(member_states(session, meeting)):
+    invitees = member_states(session, meeting) if invitee_state_ids is None else set(invitee_state_ids)
+    for state_id in sorted(invitees):
         session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
     audit.record(session, actor_id=user.id, action="create", entity="meeting", entity_id=meeting.id,
                  after=_snapshot(meeting))
@@ -310,7 +312,7 @@ def _add_meeting(session: Session, settings: Settings, *, user: User, form: Meet
 
 def create_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> Meeting:
     """A one-off meeting of a body or working group."""
-    meeting = _add_meeting(session, settings, user=user, form=form)
+    meeting = add_meeting(session, settings, user=user, form=form)
     session.commit()
     return meeting
 
@@ -386,7 +388,7 @@ def _occurrences(session: Session, settings: Settings, *, user: User, series: Me
         form = MeetingForm(title=series.title_en, title_fr=series.title_fr, day=day.isoformat(),
                            start=series.local_start, duration=series.duration_minutes, host_zone=series.host_zone,
                            format=format, link=link, venue=venue, city=city)
-        created.append(_add_meeting(session, settings, user=user, form=form, series=series))
+        created.append(add_meeting(session, settings, user=user, form=form, series=series))
     return created
 
 
@@ -826,6 +828,19 @@ def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
     return session.exec(query.order_by(col(Meeting.starts_at).desc())).first()
 
 
+def open_action_items(session: Session, *, meeting_ids: Sequence[int] = (), owner_state_id: int | None = None
+                      ) -> list[tuple[ActionItem, Meeting]]:
+    """Open and in-progress action items raised at these meetings or owned by this state, with their meeting."""
+    query = select(ActionItem, Meeting).join(Meeting, col(Meeting.id) == ActionItem.meeting_id).where(
+        col(ActionItem.status).in_(("open", "in_progress")))
+    if meeting_ids:
+        query = query.where(col(ActionItem.meeting_id).in_(list(meeting_ids)))
+    if owner_state_id is not None:
+        query = query.where(ActionItem.owner_state_id == owner_state_id)
+    return [tuple(row) for row in session.exec(  # type: ignore[misc]
+        query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()]
+
+
 def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
     """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
     earlier = select(Meeting.id).where(col(Meeting.starts_at) < meeting.starts_at)
@@ -862,6 +877,21 @@ def upcoming(session: Session, *, user: User, limit: int = 50, now: datetime | N
 def past(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
     now = now or utcnow()
     return list(session.exec(_visible_query(user).where(col(Meeting.ends_at) < now)
+                             .order_by(col(Meeting.starts_at).desc()).limit(limit)).all())
+
+
+def upcoming_for_state(session: Session, *, state_id: int, limit: int = 10, now: datetime | None = None
+                       ) -> list[Meeting]:
+    """The scheduled meetings a state is invited to that have not ended yet."""
+    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == state_id)
+    return list(session.exec(select(Meeting).where(col(Meeting.id).in_(invited), Meeting.status == "scheduled",
+                                                   col(Meeting.ends_at) >= (now or utcnow()))
+                             .order_by(col(Meeting.starts_at)).limit(limit)).all())
+
+
+def published_summaries(session: Session, *, limit: int = 10) -> list[Meeting]:
+    """Meetings whose summary a coordinator has published, newest meeting first: readable by anyone."""
+    return list(session.exec(select(Meeting).where(col(Meeting.summary_published_at).is_not(None))
                              .order_by(col(Meeting.starts_at).desc()).limit(limit)).all())
 
 
