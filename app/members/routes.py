@@ -19,7 +19,7 @@ from app.governance import region
 from app.governance import service as governance
 from app.governance.models import TRACKS
 from app.i18n import N_, current_language
-from app.members import charts, service
+from app.members import brief, charts, service
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
@@ -93,6 +93,17 @@ def state_page(request: Request, state: StateFromPath, session: SessionDep, user
                notice: str | None = None) -> HTMLResponse:
     """A state's memberships and since when, focal points, contributions and pledges."""
     return _profile_page(request, session, user, state, notice=notice)
+
+
+@router.get("/members/{code}/brief", response_class=HTMLResponse)
+def country_brief(request: Request, state: StateFromPath, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    """One printable page on a state: memberships, focal points, contributions, needs and support, courses,
+    meetings and open action items."""
+    settings = get_settings()
+    return render(request, "members/brief.html", {
+        "brief": brief.country_brief(session, settings, state=state, user=user), "state": state,
+        "states": {place.id: place for place in accounts.member_states(session)}, "today": date.today(),
+    })
 
 
 def _done(state: MemberState, notice: str) -> RedirectResponse:

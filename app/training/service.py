@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
@@ -703,6 +703,37 @@ def certified_view(session: Session, settings: Settings, *, today: date | None =
         ready = [n for n in mine if n.outcome_on and n.outcome_on >= since]
         rows.append(ReadyRow(state, len(ready), sum(n.gender == "woman" for n in ready), len(mine),
                              max((n.outcome_on for n in mine if n.outcome_on), default=None)))
+    return rows
+
+
+@dataclass(frozen=True)
+class StateCourse:
+    """A course that has not ended and concerns a state: it provides or hosts it, or has candidates on it."""
+
+    offer: TrainingOffer
+    provides: bool
+    nominated: int
+    accepted: int
+
+
+def upcoming_for_state(session: Session, *, state_id: int, today: date | None = None) -> list[StateCourse]:
+    """Published or closed courses not yet over that the state provides, hosts or nominated to (two queries)."""
+    today = today or date.today()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for offer_id, status, number in session.exec(
+            select(Nomination.offer_id, Nomination.status, func.count()).where(
+                Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
+            .group_by(col(Nomination.offer_id), col(Nomination.status))).all():
+        counts[offer_id][status] = int(number)
+    offers = session.exec(select(TrainingOffer).where(
+        col(TrainingOffer.status).in_(("published", "closed")), col(TrainingOffer.ends_on) >= today,
+        or_(col(TrainingOffer.provider_state_id) == state_id, col(TrainingOffer.venue_state_id) == state_id,
+            col(TrainingOffer.id).in_(list(counts)))).order_by(col(TrainingOffer.starts_on))).all()
+    rows = []
+    for offer in offers:
+        tally = counts.get(offer.id or 0, {})
+        rows.append(StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0),
+                                tally.get("accepted", 0)))
     return rows
 
 

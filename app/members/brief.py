@@ -1,0 +1,50 @@
+"""The country brief: one printable page on a state — the information a capital asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.auth.models import Role, User
+from app.capacity import service as capacity
+from app.capacity.models import Need, Support
+from app.coalitions import service as coalitions
+from app.config import Settings
+from app.governance import service as governance
+from app.meetings import service as meetings
+from app.meetings.models import ActionItem, Meeting
+from app.members import service as members
+from app.members.models import MemberState
+from app.training import service as training
+
+
+@dataclass(frozen=True)
+class CountryBrief:
+    """What the brief shows; meetings and action items are None for readers who may not see them."""
+
+    profile: members.StateProfile
+    needs: list[Need]
+    support: list[Support]
+    courses: list[training.StateCourse]
+    coalitions: list[coalitions.CoalitionRow]
+    meetings: list[Meeting] | None
+    action_items: list[tuple[ActionItem, Meeting]] | None
+
+
+def sees_state_business(user: User, state: MemberState) -> bool:
+    """A state's meetings and action items: its own focal points, coordinators and admins."""
+    return governance.coordinates(user) or (user.role == Role.focal_point and user.member_state_id == state.id)
+
+
+def country_brief(session: Session, settings: Settings, *, state: MemberState, user: User) -> CountryBrief:
+    own = sees_state_business(user, state)
+    return CountryBrief(
+        profile=members.state_profile(session, settings, state, user=user),
+        needs=capacity.needs_of_state(session, state_id=state.id),  # type: ignore[arg-type]
+        support=capacity.support_for_state(session, state_id=state.id),  # type: ignore[arg-type]
+        courses=training.upcoming_for_state(session, state_id=state.id),  # type: ignore[arg-type]
+        coalitions=coalitions.list_coalitions(session, state_id=state.id),
+        meetings=meetings.upcoming_for_state(session, state_id=state.id) if own else None,  # type: ignore[arg-type]
+        action_items=meetings.open_action_items(session, owner_state_id=state.id) if own else None,
+    )
