@@ -36,3 +36,54 @@ def test_home_in_french_from_browser_preference(client) -> None:
     assert page.html["lang"] == "fr"
     assert "Réseau de coopération" in page.h1.get_text()
     assert "Option informelle" in page.find(id="option-heading").get_text()
+
+
+def _published_meeting(session, coordinator, *, title: str, summary: str, publish: bool):  # type: ignore[no-untyped-def]
+    from app.config import get_settings
+    from app.meetings import service as meetings
+
+    meeting = meetings.create_meeting(session, get_settings(), user=coordinator, form=meetings.MeetingForm(
+        title=title, day="2025-03-11", start="10:00", duration=120, host_zone="Pacific/Fiji", format="virtual",
+        link="https://meet.example.org/sme", body_key="sme"))
+    return meetings.set_publication(session, user=coordinator, meeting=meeting, summary=summary, publish=publish,
+                                    chatham_house=True)
+
+
+def test_public_page_shows_states_summaries_and_documents_without_signing_in(client, session) -> None:
+    from app.config import get_settings
+    from app.governance import service as governance
+    from app.library import service as library
+    from tests.factories import make_user, state
+
+    settings = get_settings()
+    coordinator = make_user(session, role="coordinator", password=None)
+    sme = governance.get_body(session, settings, "sme", user=coordinator)
+    governance.record_membership(session, settings, user=coordinator, body=sme, state=state(session, "VU"))
+    _published_meeting(session, coordinator, title="First SME meeting", summary="States shared **SAAT** plans.",
+                       publish=True)
+    _published_meeting(session, coordinator, title="Draft only", summary="Not for the public.", publish=False)
+    library.upload(session, settings, user=coordinator, title="Lessons from the April 2024 exercise",
+                   kind="lesson_learned", language="en", tags="exercise", access="public", body_key="",
+                   working_group_id=None, summary="", filename="lessons.txt", content=b"What worked in Fiji.")
+    library.upload(session, settings, user=coordinator, title="Members only note", kind="guidance_note",
+                   language="en", tags="", access="members", body_key="", working_group_id=None, summary="",
+                   filename="note.txt", content=b"For members.")
+    page = soup(client.get("/").text)
+    states = page.find(id="states-heading").find_parent("section")
+    vanuatu = next(li for li in states.find_all("li") if li.get_text().startswith("Vanuatu"))
+    assert vanuatu.find(class_="badge").get_text() == "member"
+    assert next(li for li in states.find_all("li") if li.get_text().startswith("Tonga")).find(class_="badge") is None
+    assert [h3.get_text() for h3 in states.find_all("h3")] == ["Melanesia", "Micronesia", "Partner", "Polynesia"]
+    summaries = page.find(id="summaries-heading").find_parent("section")
+    assert "First SME meeting" in summaries.get_text() and summaries.find("strong").get_text() == "SAAT"
+    assert "Draft only" not in page.get_text()
+    documents = page.find(id="documents-heading").find_parent("section").get_text()
+    assert "Lessons from the April 2024 exercise" in documents and "Members only note" not in documents
+
+
+def test_public_page_needs_nothing_from_another_site(client) -> None:
+    page = soup(client.get("/").text)
+    for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("a", "href")):
+        for element in page.find_all(tag):
+            target = element.get(attribute) or "/"
+            assert target.startswith(("/", "#", "mailto:")), f"{tag} points elsewhere: {target}"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from sqlalchemy import text
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 from app.auth.deps import AdminUser, CurrentUser, VisitorDep, public, require_role
@@ -19,6 +19,9 @@ from app.errors import DomainError, NotFound
 from app.governance import region, service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.i18n import N_
+from app.library import service as library
+from app.meetings import service as meetings
+from app.meetings import text
 from app.members.models import MemberState
 from app.web import error_text, render
 
@@ -26,15 +29,21 @@ router = APIRouter()
 
 
 @router.get("/", dependencies=[Depends(public)], response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    """The network's name and the governance option it runs."""
-    return render(request, "governance/home.html")
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    """The network's public page: what it is, its governance option, the states taking part, published meeting
+    summaries and public documents — readable without signing in."""
+    return render(request, "governance/home.html", {
+        "states": service.taking_part(session, get_settings()),
+        "summaries": [(meeting, text.render(meeting.summary))
+                      for meeting in meetings.published_summaries(session, limit=5)],
+        "documents": library.public_documents(session, limit=10),
+    })
 
 
 @router.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
 def health(session: SessionDep) -> PlainTextResponse:
     """For load balancers: answers once the database answers."""
-    session.execute(text("SELECT 1"))
+    session.execute(sql("SELECT 1"))
     return PlainTextResponse("ok")
 
 
