@@ -35,9 +35,12 @@ from app.__main__ import migrate  # noqa: E402
 from app.auth import service  # noqa: E402
 from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.auth.models import User  # noqa: E402
+from app.capacity import service as capacity  # noqa: E402
+from app.coalitions import service as coalitions  # noqa: E402
 from app.config import ROOT, get_settings  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.governance import service as governance  # noqa: E402
+from app.library import service as library  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.meetings import service as meetings  # noqa: E402
 from app.meetings.models import MeetingSeries  # noqa: E402
@@ -172,6 +175,55 @@ def training_pages() -> list[tuple[str, str, str]]:
             ("/training/certified", "/training/certified", "focal_point")]
 
 
+AREAS = ("training", "equipment", "logistics", "deployment_support")
+PROVIDERS = ("AU", "NZ", "JP", "KR")
+
+
+def capacity_pages() -> list[tuple[str, str, str]]:
+    """Every state with a need in four areas (88 needs), four partner states supporting overlapping needs (88
+    support records), a coalition around each of five states, sixty library documents (half in French, a third
+    public) and a published summary: the needs list, the deconfliction view and its CSV, the library and a French
+    search, the coalitions and the Fiji country brief (label, path, role). The public page, measured first,
+    shows the summary and the newest public documents too: every page's data is made before any is measured."""
+    settings = get_settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        coordinator = session.exec(select(User).where(User.email == "bench-runner@example.org")).one()
+        states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
+        for number, state in enumerate(states):
+            for area in AREAS:
+                need = capacity.record_need(session, user=coordinator, form=capacity.NeedForm(
+                    area=area, track="police", description=f"{area} need of {state.code}", priority="high",
+                    state=state.code, wanted_by=(date.today() - timedelta(days=30 - number)).isoformat()))
+                if area in AREAS[:2]:
+                    provider = PROVIDERS[number % len(PROVIDERS)]
+                    capacity.record_support(session, user=coordinator, form=capacity.SupportForm(
+                        recipient_state=state.code, need=str(need.id), kind="trainers",
+                        starts_on=date.today().isoformat(), ends_on=(date.today() + timedelta(days=90)).isoformat(),
+                        provider_state=provider if provider != state.code else "FJ"))
+        coalition = None
+        for state in states[:5]:
+            coalition = coalitions.convene(session, user=coordinator, state_id=state.id,  # type: ignore[arg-type]
+                                           title=f"Coalition for {state.code}", partner_state_ids=[states[-1].id],
+                                           organisations="UN DPO")  # type: ignore[list-item]
+        for number in range(60):
+            french = number % 2 == 1
+            library.upload(session, settings, user=coordinator, kind="lesson_learned",
+                           title=("Leçons du déploiement " if french else "Lessons from deployment ") + str(number),
+                           language="fr" if french else "en", tags="formation saat" if french else "training saat",
+                           access="public" if number % 3 == 0 else "members", filename=f"doc{number}.txt",
+                           summary="Formation avant déploiement" if french else "Pre-deployment training",
+                           content=f"Document {number}".encode())
+        meeting = meetings.upcoming(session, user=coordinator, limit=1)[0]
+        meetings.set_publication(session, user=coordinator, meeting=meeting, chatham_house=True, publish=True,
+                                 summary="States compared their **pre-deployment training** plans.")
+    return [("/needs", "/needs", "focal_point"), ("/deconfliction", "/deconfliction", "coordinator"),
+            ("/deconfliction.csv", "/deconfliction.csv", "coordinator"), ("/library", "/library", "focal_point"),
+            ("/library?q=leçons", "/library?q=le%C3%A7ons", "focal_point"),
+            ("/coalitions", "/coalitions", "focal_point"),
+            ("/coalitions/{id}", f"/coalitions/{coalition.id}", "coordinator"),  # type: ignore[union-attr]
+            ("/members/FJ/brief", "/members/FJ/brief", "coordinator")]
+
+
 def main() -> int:
     settings = get_settings()
     migrate(settings)
@@ -180,15 +232,15 @@ def main() -> int:
     app = create_app()
     counter = QueryCounter()
     results = []
-    pages = [(path, path, role) for path, role in PAGES] + meetings_pages() + training_pages()
+    pages = [(path, path, role) for path, role in PAGES] + meetings_pages() + training_pages() + capacity_pages()
     for label, path, role in pages:
         with TestClient(app, base_url="http://127.0.0.1:8000") as client:
             if role:
                 signed_in(client, role)
             results.append(measure(client, path, counter, label))
-    print(f"{'page':<24}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
+    print(f"{'page':<26}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
     for row in results:
-        print(f"{row.page:<24}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
+        print(f"{row.page:<26}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
               f"{row.first_visit_gzip_bytes:>18}")
     print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
     out = ROOT / "var" / "bench.json"

@@ -20,6 +20,7 @@ ADMIN = frozenset({"admin"})
 COORDINATORS = frozenset({"admin", "coordinator"})
 OWN_STATE = frozenset({"admin", "coordinator", "focal_point"})  # the focal point acts for their own state
 FOCAL_POINTS = frozenset({"focal_point"})
+PARTNERS = frozenset({"admin", "coordinator", "focal_point", "observer"})  # those who give capacity-building support
 
 RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): PUBLIC,
@@ -119,6 +120,41 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/training/nominations/{nomination_id}/erase"): OWN_STATE,
     ("POST", "/training/nominations/{nomination_id}/withdraw"): OWN_STATE,
     ("POST", "/training/nominations/{nomination_id}/move"): FOCAL_POINTS,
+    # Knowledge library: a document or file the visitor may not read answers 404 (public ones need no sign-in;
+    # tests/library cover who reads what). The world's document is the coordinator's: only its uploader,
+    # coordinators and admins withdraw it.
+    ("GET", "/library"): SIGNED_IN,
+    ("GET", "/library/new"): OWN_STATE,
+    ("POST", "/library"): OWN_STATE,
+    ("GET", "/library/{doc_id}"): PUBLIC,
+    ("GET", "/library/{doc_id}/file"): PUBLIC,
+    ("POST", "/library/{doc_id}/withdraw"): COORDINATORS,
+    # Capacity building: needs are read by all (partners look for needs to support), recorded by a state's focal
+    # points, coordinators and admins; support is recorded by partners, observers included. The world's support is
+    # Fiji's, so changing its status is for Fiji's focal points, coordinators and admins.
+    ("GET", "/needs"): SIGNED_IN,
+    ("POST", "/needs"): OWN_STATE,
+    ("GET", "/needs/{need_id}"): SIGNED_IN,
+    ("POST", "/needs/{need_id}/status"): OWN_STATE,
+    ("GET", "/support/new"): PARTNERS,
+    ("POST", "/support"): PARTNERS,
+    ("GET", "/support/{support_id}"): SIGNED_IN,
+    ("POST", "/support/{support_id}/status"): OWN_STATE,
+    ("GET", "/deconfliction"): COORDINATORS,
+    ("GET", "/deconfliction.csv"): COORDINATORS,
+    # Country coalitions: read by all signed in; Fiji's focal points lead Fiji's coalition with the coordinators,
+    # who alone convene coalitions and run their meetings.
+    ("GET", "/coalitions"): SIGNED_IN,
+    ("POST", "/coalitions"): COORDINATORS,
+    ("GET", "/coalitions/{coalition_id}"): SIGNED_IN,
+    ("POST", "/coalitions/{coalition_id}/partners"): OWN_STATE,
+    ("POST", "/coalitions/{coalition_id}/partners/{partner_id}/leave"): OWN_STATE,
+    ("POST", "/coalitions/{coalition_id}/needs"): OWN_STATE,
+    ("POST", "/coalitions/{coalition_id}/progress"): OWN_STATE,
+    ("POST", "/coalitions/{coalition_id}/status"): OWN_STATE,
+    ("POST", "/coalitions/{coalition_id}/meetings"): COORDINATORS,
+    ("POST", "/coalitions/{coalition_id}/action-items"): COORDINATORS,
+    ("GET", "/members/{code}/brief"): SIGNED_IN,
 }
 
 
@@ -206,17 +242,37 @@ def _training_for(session, settings, coordinator, fiji):  # type: ignore[no-unty
 
 def _capacity_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A need of Fiji's and support given against it."""
-    return {}
+    from datetime import date, timedelta
+
+    from app.capacity import service as capacity
+
+    need = capacity.record_need(session, user=coordinator, form=capacity.NeedForm(
+        state="FJ", area="training", track="police", priority="high", description="SAAT preparation for 20 officers"))
+    start = date.today() + timedelta(days=30)
+    support = capacity.record_support(session, user=coordinator, form=capacity.SupportForm(
+        provider_state="FJ", recipient_state="FJ", need=str(need.id), starts_on=start.isoformat(),
+        ends_on=(start + timedelta(days=10)).isoformat(), kind="trainers"))
+    return {"{need_id}": str(need.id), "{support_id}": str(support.id)}
 
 
 def _coalitions_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """A coalition around Fiji's needs."""
-    return {}
+    """A coalition around Fiji's needs, with New Zealand as a partner."""
+    from app.coalitions import service as coalitions
+
+    coalition = coalitions.convene(session, user=coordinator, state_id=fiji.id, title="Fiji coalition",
+                                   partner_state_ids=[state(session, "NZ").id])
+    [(partner, _)] = coalitions.partners(session, coalition)
+    return {"{coalition_id}": str(coalition.id), "{partner_id}": str(partner.id)}
 
 
 def _library_for(session, settings, coordinator, fiji) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A document in the knowledge library, open to all members."""
-    return {}
+    from app.library import service as library
+
+    doc = library.upload(session, settings, user=coordinator, title="Lessons from the SAAT cycle",
+                         kind="lesson_learned", language="en", tags="saat", access="members",
+                         filename="lessons.pdf", content=b"%PDF-1.7 lessons")
+    return {"{doc_id}": str(doc.id)}
 
 
 def registered_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
