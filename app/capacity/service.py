@@ -19,6 +19,7 @@ from app.auth.models import Role, User
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
+from app.exports import safe_cell
 from app.governance import region
 from app.i18n import N_, in_language
 from app.i18n import gettext as _
@@ -661,14 +662,8 @@ def deconfliction_csv(view: Deconfliction, *, language: str, subregion_names: di
             for area, cell in row.cells.items():
                 if cell.empty:
                     continue
-                writer.writerow([_safe_cell(value) for value in (
+                writer.writerow([safe_cell(value) for value in (
                     row.state.name(language), place(language) if place else row.state.subregion, _(AREAS[area]),
                     cell.open_needs, _(PRIORITIES[cell.highest]) if cell.highest else "",
                     "; ".join(cell.providers), _("Yes") if cell.overlap else "", _("Yes") if cell.gap else "")])
     return buffer.getvalue()
-
-
-def _safe_cell(value: object) -> str:
-    """A cell starting like a formula (=, +, -, @, tab, carriage return) is prefixed with an apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

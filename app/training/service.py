@@ -20,6 +20,7 @@ from app.auth.models import Role, User
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
+from app.exports import safe_cell
 from app.governance import region
 from app.governance.region import read_toml
 from app.i18n import N_, in_language
@@ -577,17 +578,12 @@ def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, langu
         writer.writerow([_("State"), _("Preference"), _("Full name"), _("Rank or grade"), _("Service"), _("Gender"),
                          _("Languages"), _("Notes"), _("Status"), _("Reason"), _("Outcome"), _("Outcome date")])
         for n in nominations(session, offer.id):  # type: ignore[arg-type]
-            writer.writerow([_safe_cell(cell) for cell in (
+            writer.writerow([safe_cell(cell) for cell in (
                 names.get(n.state_id, ""), n.preference, n.full_name, n.rank, n.service, _(GENDERS[n.gender]),
                 " ".join(_(LANGUAGES[c]) for c in n.languages.split() if c in LANGUAGES), n.notes,
                 _(NOMINATION_STATUSES[n.status]), n.reason, _(OUTCOMES[n.outcome]) if n.outcome else "",
                 n.outcome_on.isoformat() if n.outcome_on else "")])
     return buffer.getvalue()
-
-
-def _safe_cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # Lists and views
