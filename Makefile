@@ -44,5 +44,5 @@ test-deps:
 
 # Extracts the messages of the code and templates into the catalogues (then translate the new French entries).
 catalogues: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o app/locale/messages.pot --no-location --sort-output --omit-header app templates
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o app/locale/messages.pot --no-location --sort-output --omit-header --ignore-dirs '.* __pycache__' app templates
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --ignore-obsolete

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from babel.messages.extract import extract_from_dir
@@ -15,11 +16,17 @@ OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
+def not_hidden(dirpath: str) -> bool:
+    """Every folder but hidden ones and caches: templates/_macros holds messages too."""
+    name = os.path.basename(dirpath)
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extracted() -> set[str]:
     messages = set()
     for folder in (ROOT / "app", ROOT / "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-                folder, METHODS, options_map=OPTIONS, keywords=KEYWORDS):
+                folder, METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=not_hidden):
             messages.add(message if isinstance(message, str) else message[0])
     return messages
 

@@ -467,7 +467,7 @@ def allocate(session: Session, settings: Settings, *, user: User, offer: Trainin
     for nomination in taken:
         per_state[nomination.state_id] += 1
     if any(count > offer.seats_per_state for count in per_state.values()):
-        raise Conflict(N_("This would accept more than %(quota)s people from one state."),
+        raise Conflict(N_("Seats per state: %(quota)s. This would accept more people than that from one state."),
                        quota=offer.seats_per_state)
     changed: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key, status in wanted.items():

@@ -249,7 +249,7 @@ def test_a_state_cannot_nominate_more_candidates_than_its_seats_per_state(
 @pytest.mark.parametrize(("case", "language", "status", "message"), [
     ("full course", "en", 409, "This would accept 3 people for 2 seats."),
     ("full course", "fr", 409, "Cela accepterait 3 personnes pour 2 places."),
-    ("state quota", "en", 409, "This would accept more than 1 people from one state."),
+    ("state quota", "en", 409, "Seats per state: 1. This would accept more people than that from one state."),
     ("decline without a reason", "en", 400, "Give a reason for each declined nomination."),
 ])
 def test_an_allocation_that_breaks_a_rule_is_refused_with_its_reason_and_no_one_is_decided_or_told(

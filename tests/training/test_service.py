@@ -420,7 +420,7 @@ def test_no_state_gets_more_accepted_candidates_than_its_quota(
     service.update_offer(session, user=provider, offer=published_offer, form=offer_form(seats_per_state=1))
     with pytest.raises(Conflict) as refused:
         accept_all(session, provider, published_offer, sina, tavita)
-    assert said(refused) == "This would accept more than 1 people from one state."
+    assert said(refused) == "Seats per state: 1. This would accept more people than that from one state."
     session.rollback()
     assert statuses(session, sina, tavita) == ["nominated", "nominated"]
     decide(session, provider, published_offer, (sina, "accepted"), (tavita, "waitlisted"))
