@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -107,17 +105,6 @@ def document_page(request: Request, document: DocumentFromPath, session: Session
     }, headers={"Cache-Control": "private, no-store"})
 
 
-def content_disposition(filename: str) -> str:
-    """attachment, with an ASCII filename and, for other names, the exact one in RFC 5987's filename*."""
-    plain = "".join(char for char in unicodedata.normalize("NFKD", filename) if not unicodedata.combining(char))
-    fallback = "".join(char if char.isascii() and (char.isalnum() or char in "-_. ") else "_"
-                       for char in plain) or "document"
-    header = f'attachment; filename="{fallback}"'
-    if fallback != filename:
-        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
-    return header
-
-
 @router.get("/library/{doc_id}/file", response_model=None, dependencies=[Depends(public)])
 def download(document: DocumentFromPath) -> Response:
     """The document's file, always as a download with the type its content was checked to be."""
@@ -125,7 +112,7 @@ def download(document: DocumentFromPath) -> Response:
     if not path.exists():
         raise NotFound(N_("The file of this document is missing."))
     return Response(path.read_bytes(), media_type=document.media_type, headers={
-        "Content-Disposition": content_disposition(document.filename), "Cache-Control": "private, no-store"})
+        "Content-Disposition": documents.attachment_header(document.filename), "Cache-Control": "private, no-store"})
 
 
 @router.post("/library/{doc_id}/withdraw", response_model=None)

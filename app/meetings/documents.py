@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from app.config import Settings
 from app.errors import DomainError
@@ -98,3 +100,14 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
 
 def file_path(settings: Settings, digest: str) -> Path:
     return settings.var_dir / "uploads" / digest[:2] / digest
+
+
+def attachment_header(filename: str) -> str:
+    """attachment, with an ASCII filename and, for other names, the exact one in RFC 5987's filename*."""
+    plain = "".join(char for char in unicodedata.normalize("NFKD", filename) if not unicodedata.combining(char))
+    fallback = "".join(char if char.isascii() and (char.isalnum() or char in "-_. ") else "_"
+                       for char in plain) or "document"
+    header = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

@@ -367,7 +367,7 @@ def download(user: CurrentUser, found: MeetingFromPath, document_id: int, sessio
     document = service.get_document(session, found[0], found[1], document_id)
     content = documents.file_path(get_settings(), document.sha256).read_bytes()
     return Response(content, media_type=document.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{document.filename}"', "Cache-Control": "private, no-store"})
+        "Content-Disposition": documents.attachment_header(document.filename), "Cache-Control": "private, no-store"})
 
 
 @router.post("/meetings/{meeting_id}/attendance", response_model=None)

@@ -224,3 +224,16 @@ def test_an_agenda_item_with_an_attachment_cannot_be_removed(
         upload(session, kept, other, cast.coordinator, "briefing.pdf", agenda_item_id=item.id)
     session.rollback()
     assert session.exec(select(MeetingDocument).where(MeetingDocument.meeting_id == other.id)).all() == []
+
+
+def test_a_document_named_in_any_script_downloads_under_its_own_name(
+        client, session: Session, settings: Settings, cast: Cast, meeting: Meeting) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import sign_in
+
+    document = upload(session, settings, meeting, cast.coordinator, "Sprawozdanie z Łodzi.pdf", part="observers")
+    sign_in(client, session, cast.coordinator)
+    response = client.get(f"/meetings/{meeting.id}/documents/{document.id}")
+    assert response.status_code == 200 and response.content == PDF
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="Sprawozdanie z ') and disposition.isascii()
+    assert "filename*=UTF-8''Sprawozdanie%20z%20%C5%81odzi.pdf" in disposition
