@@ -233,6 +233,10 @@ def _place(session: Session, settings: Settings, *, body_key: str, working_group
         body = group_body
     if access == "body" and body is None:
         raise DomainError(N_("A document for the members of one body needs that body: choose it."))
+    if access == "body" and body is not None and body.kind != "network":
+        # States do not join regional bodies through the portal: only staff could ever read such a document.
+        raise DomainError(N_("Only the network's own bodies have members here: choose one of them, or another "
+                             "access level."))
     return body, group
 
 
