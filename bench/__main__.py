@@ -180,7 +180,7 @@ PROVIDERS = ("AU", "NZ", "JP", "KR")
 
 
 def capacity_pages() -> list[tuple[str, str, str]]:
-    """Every state with a need in four areas (88 needs), four partner states supporting overlapping needs (88
+    """Every state with a need in four areas (88 needs), four partner states supporting two of them (44
     support records), a coalition around each of five states, sixty library documents (half in French, a third
     public) and a published summary: the needs list, the deconfliction view and its CSV, the library and a French
     search, the coalitions and the Fiji country brief (label, path, role). The public page, measured first,
