@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth import service as accounts
 from app.auth.deps import CurrentUser, require_role
 from app.auth.models import Role, User
 from app.capacity import service
@@ -59,7 +60,7 @@ def _subregions() -> dict[str, region.Localised]:
 def _needs_page(request: Request, session: SessionDep, user: User, filters: service.NeedFilters, *,
                 values: dict[str, Any] | None = None, error: str = "", notice: str = "",
                 status: int = 200) -> HTMLResponse:
-    states = service.states(session)
+    states = accounts.member_states(session)
     own = next((s for s in states if s.id == user.member_state_id), None) \
         if user.role == Role.focal_point.value else None
     return render(request, "capacity/needs.html", {
@@ -100,7 +101,7 @@ def record_need(request: Request, session: SessionDep, user: Recorder, area: Tex
 
 def _need_page(request: Request, session: SessionDep, user: User, need: Need, *, notice: str = "",
                error: str = "", values: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
-    states = service.by_id(service.states(session))
+    states = service.by_id(accounts.member_states(session))
     return render(request, "capacity/need.html", {
         "need": need, "state": states.get(need.state_id), "states": states,
         "history": service.need_history(session, need), "supports": service.support_for_need(session, need),
@@ -137,7 +138,7 @@ def need_status(request: Request, user: Recorder, need: NeedFromPath, session: S
 
 def _support_form_page(request: Request, session: SessionDep, user: User, *, values: dict[str, Any] | None = None,
                        error: str = "", status: int = 200) -> HTMLResponse:
-    states = service.states(session)
+    states = accounts.member_states(session)
     offers = [row.offer for row in training.catalogue(session, user=user, filters=training.Filters())]
     own = next((s for s in states if s.id == user.member_state_id), None) \
         if user.role == Role.focal_point.value else None
@@ -184,7 +185,7 @@ def record_support(request: Request, session: SessionDep, user: Partner, recipie
 
 def _support_page(request: Request, session: SessionDep, user: User, support: Support, *, notice: str = "",
                   error: str = "", status: int = 200) -> HTMLResponse:
-    states = service.by_id(service.states(session))
+    states = service.by_id(accounts.member_states(session))
     provides = service.provides(user, support)
     return render(request, "capacity/support.html", {
         "support": support, "states": states, "recipient": states.get(support.recipient_state_id),

@@ -23,6 +23,7 @@ from app.exports import safe_cell
 from app.governance import region
 from app.i18n import N_, in_language
 from app.i18n import gettext as _
+from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training
 from app.training.models import TrainingOffer
@@ -141,10 +142,6 @@ def _urgency(need: Need) -> tuple[int, date, int]:
     return PRIORITY_RANK.get(need.priority, len(PRIORITIES)), need.wanted_by or date.max, need.id or 0
 
 
-def states(session: Session) -> list[MemberState]:
-    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
-
-
 def by_id(found: Iterable[MemberState]) -> dict[int, MemberState]:
     return {state.id: state for state in found if state.id is not None}
 
@@ -171,11 +168,6 @@ class NeedForm:
     wanted_by: str = ""
 
 
-def _state_by_code(session: Session, code: str) -> MemberState | None:
-    code = code.strip().upper()
-    return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
-
-
 def _need_state(session: Session, user: User, code: str) -> MemberState:
     """A focal point records for their own state (another state's code is refused); coordinators and admins
     choose."""
@@ -184,7 +176,7 @@ def _need_state(session: Session, user: User, code: str) -> MemberState:
         if own is None or (code.strip() and code.strip().upper() != own.code):
             raise NotYourState(N_("You can act only for your own state."))
         return own
-    state = _state_by_code(session, code)
+    state = members.find_state(session, code)
     if state is None:
         raise DomainError(N_("Choose the state from the list."))
     return state
@@ -354,7 +346,7 @@ def _support_provider(session: Session, user: User, form: SupportForm) -> tuple[
                                     "support."))
         return None, organisation[:120]
     if form.provider_state.strip():
-        state = _state_by_code(session, form.provider_state)
+        state = members.find_state(session, form.provider_state)
         if state is None:
             raise DomainError(N_("Choose the state giving the support or name the organisation."))
         return state.id, ""
@@ -391,7 +383,7 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> dict[st
         need = session.get(Need, int(form.need)) if form.need.strip().isdigit() else None
         if need is None:
             raise DomainError(N_("No such need."))
-    recipient = _state_by_code(session, form.recipient_state)
+    recipient = members.find_state(session, form.recipient_state)
     if recipient is None and need is not None and not form.recipient_state.strip():
         recipient = session.get(MemberState, need.state_id)
     if recipient is None:

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
 
 from app.auth import service as accounts
 from app.auth.deps import CurrentUser, require_role
@@ -21,7 +20,6 @@ from app.db import SessionDep
 from app.errors import DomainError
 from app.i18n import N_, current_language
 from app.meetings import service as meetings
-from app.members.models import MemberState
 from app.web import error_text, render
 
 router = APIRouter()
@@ -50,14 +48,10 @@ def coalition_from_path(coalition_id: int, session: SessionDep) -> Coalition:
 CoalitionFromPath = Annotated[Coalition, Depends(coalition_from_path)]
 
 
-def _states(session: SessionDep) -> list[MemberState]:
-    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
-
-
 def _list_page(request: Request, session: SessionDep, user: User, *, values: dict[str, object] | None = None,
                error: str = "", notice: str = "", status: int = 200) -> HTMLResponse:
     return render(request, "coalitions/page.html", {
-        "rows": service.list_coalitions(session), "states": _states(session), "values": values or {},
+        "rows": service.list_coalitions(session), "states": accounts.member_states(session), "values": values or {},
         "error": error, "notice": NOTICES.get(notice), "convenes": user.role in (Role.admin, Role.coordinator),
     }, status_code=status)
 
@@ -86,7 +80,7 @@ def convene(request: Request, session: SessionDep, user: Coordinator, state_id: 
 def _coalition_page(request: Request, session: SessionDep, user: User, coalition: Coalition, *,
                     errors: dict[str, str] | None = None, notice: str = "", status: int = 200) -> HTMLResponse:
     language = current_language.get()
-    states = {state.id: state for state in _states(session)}
+    states = {state.id: state for state in accounts.member_states(session)}
     held = service.coalition_meetings(session, coalition)
     scope = service.needs_in_scope(session, coalition)
     in_scope = {need.id for need in scope}

@@ -37,6 +37,12 @@ from app.outbox import service as outbox
 MAX_PERSONNEL = 100_000
 
 
+def find_state(session: Session, code: str) -> MemberState | None:
+    """The state with this ISO code (any case, spaces ignored), or None when there is none or no code."""
+    code = code.strip().upper()
+    return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
+
+
 def get_state(session: Session, code: str) -> MemberState:
     state = session.exec(select(MemberState).where(MemberState.code == code.upper()[:2])).first()
     if state is None:

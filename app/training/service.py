@@ -26,6 +26,7 @@ from app.governance.region import read_toml
 from app.i18n import N_, in_language
 from app.i18n import gettext as _
 from app.meetings import timing
+from app.members import service as members
 from app.members.models import MemberState
 from app.outbox import service as outbox
 from app.training import mail
@@ -143,16 +144,11 @@ def _whole(value: str | int, low: int, high: int, message: str) -> int:
     return number
 
 
-def _state_by_code(session: Session, code: str) -> MemberState | None:
-    return session.exec(select(MemberState).where(MemberState.code == code.strip().upper())).first() \
-        if code.strip() else None
-
-
 def _provider(session: Session, user: User, form: OfferForm) -> tuple[int | None, str]:
     """A focal point offers for their own state; coordinators and admins choose a state or name an organisation."""
     if user.role == Role.focal_point.value:
         return user.member_state_id, ""
-    state = _state_by_code(session, form.provider_state)
+    state = members.find_state(session, form.provider_state)
     if state is not None:
         return state.id, ""
     organisation = form.provider_organisation.strip()
@@ -183,7 +179,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     languages = [code for code in LANGUAGES if code in form.languages]
     if not languages or len(languages) != len(set(form.languages)):
         raise DomainError(N_("Choose the languages the course is given in."))
-    venue = _state_by_code(session, form.venue_state)
+    venue = members.find_state(session, form.venue_state)
     city = form.city.strip()
     if not form.online and (venue is None or not city or len(city) > 120):
         raise DomainError(N_("A course in person needs the state and the city where it takes place."))
