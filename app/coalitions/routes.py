@@ -82,17 +82,21 @@ def _coalition_page(request: Request, session: SessionDep, user: User, coalition
     language = current_language.get()
     states = {state.id: state for state in accounts.member_states(session)}
     held = service.coalition_meetings(session, coalition)
+    every_partner = service.partners(session, coalition, current_only=False)
+    current = [(partner, state) for partner, state in every_partner if partner.left_at is None]
+    partner_states = {state.id for _, state in current if state and state.id}
     scope = service.needs_in_scope(session, coalition)
     in_scope = {need.id for need in scope}
     return render(request, "coalitions/detail.html", {
         "coalition": coalition, "state": states[coalition.state_id], "states": states,
-        "partners": service.partners(session, coalition), "scope": scope,
+        "partners": current, "scope": scope,
         "other_needs": [need for need in capacity.needs_of_state(session, state_id=coalition.state_id)
                         if need.id not in in_scope],
         "meetings": held, "action_items": meetings.open_action_items(session, meeting_ids=[m.id for m in held if m.id])
         if held else [],
-        "history": service.history(session, coalition, language=language),
-        "leads": service.leads(user, coalition), "takes_part": service.takes_part(session, user, coalition),
+        "history": service.history(session, coalition, language=language, every_partner=every_partner, held=held),
+        "leads": service.leads(user, coalition),
+        "takes_part": service.takes_part(session, user, coalition, partner_states),
         "runs_meetings": user.role in (Role.admin, Role.coordinator),
         "zones": accounts.region_time_zones(get_settings().seeds_dir), "errors": errors or {},
         "notice": NOTICES.get(notice),

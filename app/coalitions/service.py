@@ -53,11 +53,13 @@ def _partner_state_ids(session: Session, coalition: Coalition) -> set[int]:
     return {state_id for state_id in rows if state_id is not None}
 
 
-def takes_part(session: Session, user: User, coalition: Coalition) -> bool:
-    """Leads, and the focal points of partner states: they may add to the progress history."""
+def takes_part(session: Session, user: User, coalition: Coalition, partner_state_ids: set[int] | None = None) -> bool:
+    """Leads, and the focal points of partner states (looked up unless given): they may add to the progress
+    history."""
     if leads(user, coalition):
         return True
-    return user.role == Role.focal_point and user.member_state_id in _partner_state_ids(session, coalition)
+    partner_states = _partner_state_ids(session, coalition) if partner_state_ids is None else partner_state_ids
+    return user.role == Role.focal_point and user.member_state_id in partner_states
 
 
 def _require_lead(user: User, coalition: Coalition) -> None:
@@ -279,11 +281,16 @@ class HistoryEntry:
     link: str = ""
 
 
-def history(session: Session, coalition: Coalition, *, language: str) -> list[HistoryEntry]:
-    """The coalition's progress history, newest first, assembled from what it recorded."""
+def history(session: Session, coalition: Coalition, *, language: str,
+            every_partner: list[tuple[CoalitionPartner, MemberState | None]] | None = None,
+            held: list[Meeting] | None = None) -> list[HistoryEntry]:
+    """The coalition's progress history, newest first, assembled from what it recorded; a page that has already
+    loaded every partner (also those who left) and the meetings passes them in."""
+    if every_partner is None:
+        every_partner = partners(session, coalition, current_only=False)
     raw: list[tuple[datetime, str, str, int | None, str]] = [
         (coalition.created_at, "convened", coalition.title, coalition.created_by, "")]
-    for partner, state in partners(session, coalition, current_only=False):
+    for partner, state in every_partner:
         label = state.name(language) if state else partner.organisation
         raw.append((partner.joined_at, "joined", label, partner.joined_by, ""))
         if partner.left_at:
@@ -291,7 +298,7 @@ def history(session: Session, coalition: Coalition, *, language: str) -> list[Hi
     for link, need in session.exec(select(CoalitionNeed, Need).join(Need, col(Need.id) == CoalitionNeed.need_id)
                                    .where(CoalitionNeed.coalition_id == coalition.id)).all():
         raw.append((link.added_at, "need", need.description[:120], link.added_by, f"/needs/{need.id}"))
-    for meeting in coalition_meetings(session, coalition):
+    for meeting in coalition_meetings(session, coalition) if held is None else held:
         raw.append((meeting.starts_at, "meeting", meeting.title(language), None, f"/meetings/{meeting.id}"))
     for note in session.exec(select(CoalitionProgress).where(CoalitionProgress.coalition_id == coalition.id)).all():
         raw.append((note.at, "progress", note.text, note.by, ""))
