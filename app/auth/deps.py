@@ -35,7 +35,7 @@ class SignInRequired(DomainError):
 
 
 class CsrfRejected(Forbidden):
-    pass
+    """A state-changing request without this visitor's CSRF token."""
 
 
 def csrf_token_for(binding: str) -> str:

@@ -32,11 +32,12 @@ router = APIRouter()
 def home(request: Request, session: SessionDep) -> HTMLResponse:
     """The network's public page: what it is, its governance option, the states taking part, published meeting
     summaries and public documents — readable without signing in."""
+    settings = get_settings()
     return render(request, "governance/home.html", {
-        "states": service.taking_part(session, get_settings()),
+        "states": service.taking_part(session, settings),
         "summaries": [(meeting, text.render(meeting.summary))
                       for meeting in meetings.published_summaries(session, limit=5)],
-        "documents": library.public_documents(session, limit=10),
+        "documents": library.public_documents(session, settings, limit=10),
     })
 
 

@@ -3,6 +3,7 @@ in English and French, and withdrawing. Documents are never deleted; a withdrawn
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.governance import service as governance
@@ -179,9 +180,9 @@ def visible_documents(session: Session, settings: Settings, *, user: User | None
     return _rows(session, found, user, bodies)
 
 
-def public_documents(session: Session, *, limit: int = 5, settings: Settings | None = None) -> list[LibraryDocument]:
+def public_documents(session: Session, settings: Settings, *, limit: int = 5) -> list[LibraryDocument]:
     """The newest public documents, for the network's public page; those of dormant bodies stay hidden."""
-    readable = _readable(session, settings or get_settings(), None, _bodies(session))
+    readable = _readable(session, settings, None, _bodies(session))
     return list(session.exec(
         select(LibraryDocument).where(*readable)
         .order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc()).limit(limit)).all())
@@ -292,14 +293,13 @@ def _xml_text(content: bytes, kind: str) -> str:
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
     parser.EntityDeclHandler = refuse_entities
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(member) as stream:
-            read = 0
-            while read < XML_READ_LIMIT and (chunk := stream.read(64 * 1024)):
-                read += len(chunk)
-                parser.Parse(chunk, False)
-    except (_Enough, expat.ExpatError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, OSError):
-        pass
+    # Enough text, entities refused, or a damaged file: the document is indexed by what was read until then.
+    with contextlib.suppress(_Enough, expat.ExpatError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError,
+                             OSError), zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(member) as stream:
+        read = 0
+        while read < XML_READ_LIMIT and (chunk := stream.read(64 * 1024)):
+            read += len(chunk)
+            parser.Parse(chunk, False)
     return "".join(pieces)[:FILE_TEXT_LIMIT]
 
 

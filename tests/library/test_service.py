@@ -200,10 +200,10 @@ def test_a_state_that_leaves_the_body_no_longer_reads_its_documents(
     assert levels["members"].id in found
 
 
-def test_public_documents_are_the_public_ones_newest_first(session: Session,
+def test_public_documents_are_the_public_ones_newest_first(session: Session, settings: Settings,
                                                            levels: dict[str, LibraryDocument]) -> None:
-    assert service.public_documents(session, limit=5) == [levels["public"]]
-    assert service.public_documents(session, limit=0) == []
+    assert service.public_documents(session, settings, limit=5) == [levels["public"]]
+    assert service.public_documents(session, settings, limit=0) == []
 
 
 def test_chatham_house_hides_the_attribution_from_all_but_coordinators_and_admins(
