@@ -138,6 +138,11 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def wants_part(request: Request) -> bool:
+    """Whether htmx asks for a part of the page (not the whole page, as it does to restore history)."""
+    return is_htmx(request) and request.headers.get("HX-Request-Type") != "full"
+
+
 def page_context(request: Request) -> dict[str, Any]:
     """What every template may use: the visitor, the language, the CSRF token, the network's words."""
     settings = get_settings()
@@ -163,10 +168,15 @@ def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, partial: str | None = None,
     status_code: int = 200, headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Renders the full page, or only `partial` when htmx asks for a fragment."""
-    name = partial if partial and is_htmx(request) else template
+    """Renders the full page, or only `partial` when htmx asks for a fragment.
+
+    A page that has a fragment varies on the htmx headers, so no cache ever serves one in place of the other."""
+    name = partial if partial and wants_part(request) else template
     html = environment().get_template(name).render({**page_context(request), **(context or {})})
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if partial:
+        response.headers.append("Vary", "HX-Request, HX-Request-Type")
+    return response
 
 
 def error_text(error: Exception) -> str:

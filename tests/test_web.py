@@ -85,3 +85,32 @@ def test_htmx_request_gets_a_fragment_not_a_page(client) -> None:
 def test_health_check(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+def test_a_page_with_a_live_part_varies_on_htmx_and_restores_history_whole(client, session) -> None:
+    from tests.factories import make_user, sign_in
+
+    sign_in(client, session, make_user(session, role="coordinator"))
+    part = client.get("/members", params={"subregion": "melanesia"},
+                      headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    assert soup(part.text).find("html") is None and soup(part.text).find("tbody") is not None
+    whole = client.get("/members", params={"subregion": "melanesia"},
+                       headers={"HX-Request": "true", "HX-Request-Type": "full"})
+    assert soup(whole.text).find("h1") is not None and soup(whole.text).find("nav") is not None
+    for response in (part, whole, client.get("/members")):
+        assert "HX-Request" in response.headers["vary"]
+
+
+def test_every_live_part_lets_a_newer_request_replace_an_older_one() -> None:
+    """htmx 4 queues the first request made while one is in flight and drops the later ones, so a part of the page
+    could stay with an answer to an older state of its form; `hx-sync="this:replace"` aborts the older request."""
+    requesting = ("hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete", "data-hx-get", "data-hx-post")
+    found = 0
+    for path in (ROOT / "templates").rglob("*.html"):
+        for element in soup(path.read_text(encoding="utf-8")).find_all(True):
+            if any(attribute in element.attrs for attribute in requesting):
+                found += 1
+                sync = element.get("hx-sync") or element.get("data-hx-sync") or ""
+                assert sync.endswith(":replace"), f"{path.name}: <{element.name}> makes htmx requests without " \
+                                                  f"hx-sync=\"this:replace\""
+    assert found >= 7

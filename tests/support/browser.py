@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
+from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Request, Response, Route
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -141,3 +143,48 @@ def assert_accessible(page: Page, axe_source: str) -> None:
     blocking = [v for v in axe_violations(page, axe_source) if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"accessibility violations on {page.url}:\n{describe(blocking)}"
 
+
+
+class HeldAnswers:
+    """Holds the page's htmx requests to one path until the test lets them through, in the order it chooses.
+
+    A slow satellite link answers in any order; holding the answers makes that order the test's decision, so a
+    race between an older and a newer request is played out the same way on every run.
+    """
+
+    def __init__(self, page: Page, path: str) -> None:
+        self.page = page
+        self.held: list[Route] = []
+        page.route(lambda url: url.split("?")[0].endswith(path), self._arrive)
+
+    def _arrive(self, route: Route) -> None:
+        if route.request.headers.get("hx-request") == "true":
+            self.held.append(route)
+        else:
+            route.continue_()
+
+    def wait_for(self, count: int, seconds: float = 10) -> None:
+        """Waits until `count` requests have been held."""
+        deadline = time.monotonic() + seconds
+        while len(self.held) < count:
+            assert time.monotonic() < deadline, f"{len(self.held)} of {count} requests arrived"
+            self.page.wait_for_timeout(10)
+
+    def release_newest_first(self, seconds: float = 10) -> None:
+        """Lets the held answers through, the newest first, then any request that follows them, until the page has
+        no request in flight."""
+        deadline = time.monotonic() + seconds
+        while True:
+            assert time.monotonic() < deadline, "the page's requests did not settle"
+            if self.held:
+                route = self.held.pop()
+                # A request the page has aborted since cannot be answered any more.
+                with contextlib.suppress(Error):
+                    route.continue_()
+                continue
+            if not self.page.evaluate("() => document.querySelector('.htmx-request') !== null"):
+                self.page.wait_for_timeout(50)
+                if not self.held and not self.page.evaluate(
+                        "() => document.querySelector('.htmx-request') !== null"):
+                    return
+            self.page.wait_for_timeout(10)
