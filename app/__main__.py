@@ -87,8 +87,10 @@ def record_option(settings: Settings) -> None:
     with Session(get_engine(), expire_on_commit=False) as session:
         switch = service.record_option(session, settings.governance_option)
     if switch is not None and switch.previous:
-        print(f"Governance option switched from {switch.previous} to {switch.option}: what the new option does "
-              "not use is now dormant, nothing was deleted.")
+        print(
+            f"Governance option switched from {switch.previous} to {switch.option}: what the new option does "
+            "not use is now dormant, nothing was deleted."
+        )
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
@@ -102,8 +104,15 @@ def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) 
     if sender and settings.smtp_enabled:
         outbox_sender.start_thread(settings)
     print(f"Serving the portal on http://{host}:{port}/ (governance option: {settings.governance_option})")
-    uvicorn.run("app.main:app_factory", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "app.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 def send_outbox(settings: Settings, once: bool) -> None:

@@ -171,8 +171,13 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) or name == "secret_key":
-                shown = "••••••" if value and value.get_secret_value() else "(generated under var/)" \
-                    if name == "secret_key" else ""
+                shown = (
+                    "••••••"
+                    if value and value.get_secret_value()
+                    else "(generated under var/)"
+                    if name == "secret_key"
+                    else ""
+                )
             elif name == "database_url":
                 shown = make_url(value).render_as_string(hide_password=True)
             else:

@@ -133,8 +133,13 @@ async def domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
-    return render(request, "error.html", {"message": error_text(error), "status": error.status_code},
-                  partial="_error.html", status_code=error.status_code)
+    return render(
+        request,
+        "error.html",
+        {"message": error_text(error), "status": error.status_code},
+        partial="_error.html",
+        status_code=error.status_code,
+    )
 
 
 async def http_error(request: Request, error: Exception) -> Response:
@@ -143,27 +148,43 @@ async def http_error(request: Request, error: Exception) -> Response:
     messages = {404: N_("This page does not exist."), 405: N_("This action is not possible here.")}
     fallback = N_("The request could not be handled.")
     message = gettext(messages.get(error.status_code, fallback))
-    return render(request, "error.html", {"message": message, "status": error.status_code},
-                  partial="_error.html", status_code=error.status_code)
+    return render(
+        request,
+        "error.html",
+        {"message": message, "status": error.status_code},
+        partial="_error.html",
+        status_code=error.status_code,
+    )
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     _language(request)
     message = gettext(N_("Some fields are missing or too long. Check the form and try again."))
-    return render(request, "error.html", {"message": message, "status": 422}, partial="_error.html",
-                  status_code=422)
+    return render(request, "error.html", {"message": message, "status": 422}, partial="_error.html", status_code=422)
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
         title="Pacific peacekeeping cooperation portal",
-        docs_url=None, redoc_url=None, openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         dependencies=[Depends(deps.resolve_visitor), Depends(deps.apply_language), Depends(deps.verify_csrf)],
     )
-    for module in (governance_routes, member_routes, meeting_routes, training_routes, capacity_routes,
-                   coalition_routes, library_routes, auth_routes, outbox_routes, audit_routes):
+    for module in (
+        governance_routes,
+        member_routes,
+        meeting_routes,
+        training_routes,
+        capacity_routes,
+        coalition_routes,
+        library_routes,
+        auth_routes,
+        outbox_routes,
+        audit_routes,
+    ):
         app.include_router(module.router)
     check_access_rules(app)
     app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")
@@ -171,8 +192,14 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by workers.
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="prcn_sso",
-                       max_age=600, same_site="lax", https_only=settings.secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret(),
+        session_cookie="prcn_sso",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

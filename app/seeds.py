@@ -22,8 +22,7 @@ from app.training.models import CourseType
 STANDINGS = ("pif_member", "pif_associate", "partner")
 STATUSES = ("state", "territory", "associated_state")
 STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
-SEEDED_STATE_FIELDS = ("name_en", "name_fr", "subregion", "standing", "status", "sovereign", "languages",
-                       "time_zones")
+SEEDED_STATE_FIELDS = ("name_en", "name_fr", "subregion", "standing", "status", "sovereign", "languages", "time_zones")
 
 
 def _choice(entry: dict[str, Any], field: str, allowed: tuple[str, ...], where: str, default: str) -> None:
@@ -95,8 +94,7 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
         if not isinstance(entry.get("as_of"), date) or not isinstance(entry.get("personnel"), int):
             raise SeedError(f"{path} region_total {number}: as_of (a date) and personnel (a number) are needed")
         if entry["as_of"] not in known_totals:
-            session.add(RegionTotal(as_of=entry["as_of"], personnel=entry["personnel"],
-                                    source=entry.get("source", "")))
+            session.add(RegionTotal(as_of=entry["as_of"], personnel=entry["personnel"], source=entry.get("source", "")))
     states = {state.code: state.id for state in session.exec(select(MemberState)).all()}
     reports = {(r.state_id, r.as_of, r.category, r.source) for r in session.exec(select(ContributionReport)).all()}
     for number, entry in enumerate(data.get("report", []), start=1):
@@ -109,9 +107,18 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
             raise SeedError(f"{where}: as_of must be a date")
         key = (states[entry["state"]], entry["as_of"], entry["category"], entry.get("source", ""))
         if key not in reports:
-            session.add(ContributionReport(
-                state_id=key[0], as_of=key[1], category=key[2], source=key[3], recorded_at=utcnow(),
-                men=entry.get("men", 0), women=entry.get("women", 0), unspecified=entry.get("unspecified", 0)))
+            session.add(
+                ContributionReport(
+                    state_id=key[0],
+                    as_of=key[1],
+                    category=key[2],
+                    source=key[3],
+                    recorded_at=utcnow(),
+                    men=entry.get("men", 0),
+                    women=entry.get("women", 0),
+                    unspecified=entry.get("unspecified", 0),
+                )
+            )
 
 
 SERIES_FIELDS = ("key", "body", "title_en", "title_fr", "host_zone", "local_start", "duration_minutes")
@@ -145,10 +152,19 @@ def _load_series(session: Session, seeds_dir: Path) -> None:
     bodies = {body.key: body.id for body in session.exec(select(Body)).all()}
     for entry in read_series(seeds_dir):
         if entry["key"] not in existing:
-            session.add(MeetingSeries(key=entry["key"], title_en=entry["title_en"], title_fr=entry["title_fr"],
-                                      cadence=entry["cadence"], body_id=bodies[entry["body"]],
-                                      host_zone=entry["host_zone"], local_start=entry["local_start"],
-                                      duration_minutes=entry["duration_minutes"], created_at=utcnow()))
+            session.add(
+                MeetingSeries(
+                    key=entry["key"],
+                    title_en=entry["title_en"],
+                    title_fr=entry["title_fr"],
+                    cadence=entry["cadence"],
+                    body_id=bodies[entry["body"]],
+                    host_zone=entry["host_zone"],
+                    local_start=entry["local_start"],
+                    duration_minutes=entry["duration_minutes"],
+                    created_at=utcnow(),
+                )
+            )
 
 
 def read_course_types(seeds_dir: Path) -> list[dict[str, Any]]:

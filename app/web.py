@@ -112,8 +112,13 @@ def environment() -> Environment:
     env.filters["when"] = lambda value, zone: timing.describe(value, zone, current_language.get())
     env.filters["clock"] = lambda value, zone: timing.clock(value, zone)
     env.globals["role_labels"] = ROLE_LABELS
-    env.globals.update(offer_status_labels=OFFER_STATUSES, nomination_status_labels=NOMINATION_STATUSES,
-                       gender_labels=GENDERS, outcome_labels=OUTCOMES, offer_track_labels=OFFER_TRACKS)
+    env.globals.update(
+        offer_status_labels=OFFER_STATUSES,
+        nomination_status_labels=NOMINATION_STATUSES,
+        gender_labels=GENDERS,
+        outcome_labels=OUTCOMES,
+        offer_track_labels=OFFER_TRACKS,
+    )
     env.globals["status_labels"] = STATUS_LABELS
     env.globals["track_labels"] = TRACKS
     env.globals["event_labels"] = MEMBERSHIP_EVENTS
@@ -126,11 +131,18 @@ def environment() -> Environment:
     env.globals["part_labels"] = PARTS
     env.globals["agenda_status_labels"] = AGENDA_STATUSES
     env.globals["action_status_labels"] = ACTION_STATUSES
-    env.globals.update(area_labels=AREAS, need_track_labels=NEED_TRACKS, priority_labels=PRIORITIES,
-                       need_status_labels=NEED_STATUSES, support_kind_labels=SUPPORT_KINDS,
-                       support_status_labels=SUPPORT_STATUSES, coalition_status_labels=COALITION_STATUSES,
-                       document_kind_labels=DOCUMENT_KINDS, access_labels=ACCESS_LEVELS,
-                       document_language_labels=DOCUMENT_LANGUAGES)
+    env.globals.update(
+        area_labels=AREAS,
+        need_track_labels=NEED_TRACKS,
+        priority_labels=PRIORITIES,
+        need_status_labels=NEED_STATUSES,
+        support_kind_labels=SUPPORT_KINDS,
+        support_status_labels=SUPPORT_STATUSES,
+        coalition_status_labels=COALITION_STATUSES,
+        document_kind_labels=DOCUMENT_KINDS,
+        access_labels=ACCESS_LEVELS,
+        document_language_labels=DOCUMENT_LANGUAGES,
+    )
     return env
 
 
@@ -165,8 +177,13 @@ def page_context(request: Request) -> dict[str, Any]:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, *, partial: str | None = None,
-    status_code: int = 200, headers: dict[str, str] | None = None,
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Renders the full page, or only `partial` when htmx asks for a fragment.
 

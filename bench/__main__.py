@@ -81,26 +81,40 @@ def measure(client: TestClient, path: str, counter: QueryCounter, label: str = "
         client.get(path)
         timings.append((time.perf_counter() - start) * 1000)
     html = gzip.compress(response.content, 6)
-    assets = [tag.get("href") or tag.get("src") for tag in
-              BeautifulSoup(response.text, "html.parser").select("link[href^='/static/'], script[src]")]
+    assets = [
+        tag.get("href") or tag.get("src")
+        for tag in BeautifulSoup(response.text, "html.parser").select("link[href^='/static/'], script[src]")
+    ]
     asset_bytes = sum(len(gzip.compress(client.get(url).content, 6)) for url in assets)
     timings.sort()
-    return PageFigures(page=label or path, median_ms=round(statistics.median(timings), 2),
-                       p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2), queries=queries,
-                       html_gzip_bytes=len(html), first_visit_gzip_bytes=len(html) + asset_bytes)
+    return PageFigures(
+        page=label or path,
+        median_ms=round(statistics.median(timings), 2),
+        p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2),
+        queries=queries,
+        html_gzip_bytes=len(html),
+        first_visit_gzip_bytes=len(html) + asset_bytes,
+    )
 
 
 def signed_in(client: TestClient, role: str) -> None:
     """Signs the client in with a new account of `role` (a focal point of the first seeded state)."""
     with Session(get_engine()) as session:
-        state = session.exec(select(MemberState).order_by(col(MemberState.id))).first() if role == "focal_point" \
-            else None
-        user = service.create_user(session, email=f"bench-{role}-{time.monotonic_ns()}@example.org",
-                                   display_name=f"Bench {role}", role=role, actor_id=None,
-                                   member_state_id=state.id if state else None)
+        state = (
+            session.exec(select(MemberState).order_by(col(MemberState.id))).first() if role == "focal_point" else None
+        )
+        user = service.create_user(
+            session,
+            email=f"bench-{role}-{time.monotonic_ns()}@example.org",
+            display_name=f"Bench {role}",
+            role=role,
+            actor_id=None,
+            member_state_id=state.id if state else None,
+        )
         session.commit()
-        client.cookies.set(SESSION_COOKIE, service.start_session(session, user=user, address="bench",
-                                                                 user_agent="bench"))
+        client.cookies.set(
+            SESSION_COOKIE, service.start_session(session, user=user, address="bench", user_agent="bench")
+        )
 
 
 # (path, role of the signed-in visitor or None for anonymous)
@@ -122,22 +136,32 @@ def meetings_pages() -> list[tuple[str, str, str]]:
     issue sets a target for: 22 states over a two-week window (label, path, role)."""
     settings = get_settings()
     with Session(get_engine(), expire_on_commit=False) as session:
-        coordinator = service.create_user(session, email="bench-runner@example.org", display_name="Runner",
-                                          role="coordinator", actor_id=None)
+        coordinator = service.create_user(
+            session, email="bench-runner@example.org", display_name="Runner", role="coordinator", actor_id=None
+        )
         sme = governance.get_body(session, settings, "sme", user=coordinator)
         states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
         for state in states:
             governance.record_membership(session, settings, user=coordinator, body=sme, state=state)
         series = session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
         first = date.today() + timedelta(days=30)
-        meeting = meetings.next_occurrences(session, settings, user=coordinator, series=series,
-                                            first_day=first.isoformat(), link="https://meet.example.org/sme")[0]
+        meeting = meetings.next_occurrences(
+            session,
+            settings,
+            user=coordinator,
+            series=series,
+            first_day=first.isoformat(),
+            link="https://meet.example.org/sme",
+        )[0]
         window = "&".join(f"states={state.id}" for state in states)
         end = first + timedelta(days=13)
     search = f"/meetings/find-time?{window}&first={first}&last={end}&zone=Pacific/Fiji&duration=120&series={series.id}"
-    return [("/meetings", "/meetings", "focal_point"), ("/dashboard", "/dashboard", "focal_point"),
-            ("/meetings/{id}", f"/meetings/{meeting.id}", "coordinator"),
-            ("find a time, 22 states", search, "coordinator")]
+    return [
+        ("/meetings", "/meetings", "focal_point"),
+        ("/dashboard", "/dashboard", "focal_point"),
+        ("/meetings/{id}", f"/meetings/{meeting.id}", "coordinator"),
+        ("find a time, 22 states", search, "coordinator"),
+    ]
 
 
 def training_pages() -> list[tuple[str, str, str]]:
@@ -147,32 +171,60 @@ def training_pages() -> list[tuple[str, str, str]]:
     with Session(get_engine(), expire_on_commit=False) as session:
         coordinator = session.exec(select(User).where(User.email == "bench-runner@example.org")).one()
         states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
-        nominators = [service.create_user(session, email=f"bench-fp-{s.code.lower()}@example.org", actor_id=None,
-                                          display_name=f"Focal point {s.code}", role="focal_point",
-                                          member_state_id=s.id) for s in states]
+        nominators = [
+            service.create_user(
+                session,
+                email=f"bench-fp-{s.code.lower()}@example.org",
+                actor_id=None,
+                display_name=f"Focal point {s.code}",
+                role="focal_point",
+                member_state_id=s.id,
+            )
+            for s in states
+        ]
         offers = []
         for number in range(30):
             start = date.today() + timedelta(days=60 + 7 * number)
             form = training.OfferForm(
-                title=f"Course {number + 1}", course_type="saat-preparation" if number % 2 else "pre-deployment",
-                track="police" if number % 2 else "military", starts_on=start.isoformat(),
-                ends_on=(start + timedelta(days=4)).isoformat(), deadline_on=(start - timedelta(days=14)).isoformat(),
-                seats=40, seats_per_state=2, languages=["en", "fr"], online=True, provider_state=states[0].code,
-                zone="Pacific/Fiji")
+                title=f"Course {number + 1}",
+                course_type="saat-preparation" if number % 2 else "pre-deployment",
+                track="police" if number % 2 else "military",
+                starts_on=start.isoformat(),
+                ends_on=(start + timedelta(days=4)).isoformat(),
+                deadline_on=(start - timedelta(days=14)).isoformat(),
+                seats=40,
+                seats_per_state=2,
+                languages=["en", "fr"],
+                online=True,
+                provider_state=states[0].code,
+                zone="Pacific/Fiji",
+            )
             offer = training.create_offer(session, user=coordinator, form=form)
             training.set_status(session, settings, user=coordinator, offer=offer, status="published")
             for nominator in nominators:
                 for gender in ("woman", "man"):
-                    training.nominate(session, user=nominator, offer=offer, form=training.CandidateForm(
-                        full_name=f"Candidate {gender} {nominator.id}", gender=gender))
+                    training.nominate(
+                        session,
+                        user=nominator,
+                        offer=offer,
+                        form=training.CandidateForm(full_name=f"Candidate {gender} {nominator.id}", gender=gender),
+                    )
             active = training.nominations(session, offer.id)  # type: ignore[arg-type]
-            training.allocate(session, settings, user=coordinator, offer=offer,
-                              decisions={n.id: "accepted" for n in active[::2]}, reasons={})  # type: ignore[misc]
+            training.allocate(
+                session,
+                settings,
+                user=coordinator,
+                offer=offer,
+                decisions={n.id: "accepted" for n in active[::2]},
+                reasons={},
+            )  # type: ignore[misc]
             offers.append(offer)
-    return [("/training", "/training", "focal_point"),
-            ("/training/{id}", f"/training/{offers[0].id}", "coordinator"),
-            ("/training/reports", "/training/reports", "focal_point"),
-            ("/training/certified", "/training/certified", "focal_point")]
+    return [
+        ("/training", "/training", "focal_point"),
+        ("/training/{id}", f"/training/{offers[0].id}", "coordinator"),
+        ("/training/reports", "/training/reports", "focal_point"),
+        ("/training/certified", "/training/certified", "focal_point"),
+    ]
 
 
 AREAS = ("training", "equipment", "logistics", "deployment_support")
@@ -191,37 +243,76 @@ def capacity_pages() -> list[tuple[str, str, str]]:
         states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
         for number, state in enumerate(states):
             for area in AREAS:
-                need = capacity.record_need(session, user=coordinator, form=capacity.NeedForm(
-                    area=area, track="police", description=f"{area} need of {state.code}", priority="high",
-                    state=state.code, wanted_by=(date.today() - timedelta(days=30 - number)).isoformat()))
+                need = capacity.record_need(
+                    session,
+                    user=coordinator,
+                    form=capacity.NeedForm(
+                        area=area,
+                        track="police",
+                        description=f"{area} need of {state.code}",
+                        priority="high",
+                        state=state.code,
+                        wanted_by=(date.today() - timedelta(days=30 - number)).isoformat(),
+                    ),
+                )
                 if area in AREAS[:2]:
                     provider = PROVIDERS[number % len(PROVIDERS)]
-                    capacity.record_support(session, user=coordinator, form=capacity.SupportForm(
-                        recipient_state=state.code, need=str(need.id), kind="trainers",
-                        starts_on=date.today().isoformat(), ends_on=(date.today() + timedelta(days=90)).isoformat(),
-                        provider_state=provider if provider != state.code else "FJ"))
+                    capacity.record_support(
+                        session,
+                        user=coordinator,
+                        form=capacity.SupportForm(
+                            recipient_state=state.code,
+                            need=str(need.id),
+                            kind="trainers",
+                            starts_on=date.today().isoformat(),
+                            ends_on=(date.today() + timedelta(days=90)).isoformat(),
+                            provider_state=provider if provider != state.code else "FJ",
+                        ),
+                    )
         coalition = None
         for state in states[:5]:
-            coalition = coalitions.convene(session, user=coordinator, state_id=state.id,  # type: ignore[arg-type]
-                                           title=f"Coalition for {state.code}", partner_state_ids=[states[-1].id],
-                                           organisations="UN DPO")  # type: ignore[list-item]
+            coalition = coalitions.convene(
+                session,
+                user=coordinator,
+                state_id=state.id,  # type: ignore[arg-type]
+                title=f"Coalition for {state.code}",
+                partner_state_ids=[states[-1].id],
+                organisations="UN DPO",
+            )  # type: ignore[list-item]
         for number in range(60):
             french = number % 2 == 1
-            library.upload(session, settings, user=coordinator, kind="lesson_learned",
-                           title=("Leçons du déploiement " if french else "Lessons from deployment ") + str(number),
-                           language="fr" if french else "en", tags="formation saat" if french else "training saat",
-                           access="public" if number % 3 == 0 else "members", filename=f"doc{number}.txt",
-                           summary="Formation avant déploiement" if french else "Pre-deployment training",
-                           content=f"Document {number}".encode())
+            library.upload(
+                session,
+                settings,
+                user=coordinator,
+                kind="lesson_learned",
+                title=("Leçons du déploiement " if french else "Lessons from deployment ") + str(number),
+                language="fr" if french else "en",
+                tags="formation saat" if french else "training saat",
+                access="public" if number % 3 == 0 else "members",
+                filename=f"doc{number}.txt",
+                summary="Formation avant déploiement" if french else "Pre-deployment training",
+                content=f"Document {number}".encode(),
+            )
         meeting = meetings.upcoming(session, user=coordinator, limit=1)[0]
-        meetings.set_publication(session, user=coordinator, meeting=meeting, chatham_house=True, publish=True,
-                                 summary="States compared their **pre-deployment training** plans.")
-    return [("/needs", "/needs", "focal_point"), ("/deconfliction", "/deconfliction", "coordinator"),
-            ("/deconfliction.csv", "/deconfliction.csv", "coordinator"), ("/library", "/library", "focal_point"),
-            ("/library?q=leçons", "/library?q=le%C3%A7ons", "focal_point"),
-            ("/coalitions", "/coalitions", "focal_point"),
-            ("/coalitions/{id}", f"/coalitions/{coalition.id}", "coordinator"),  # type: ignore[union-attr]
-            ("/members/FJ/brief", "/members/FJ/brief", "coordinator")]
+        meetings.set_publication(
+            session,
+            user=coordinator,
+            meeting=meeting,
+            chatham_house=True,
+            publish=True,
+            summary="States compared their **pre-deployment training** plans.",
+        )
+    return [
+        ("/needs", "/needs", "focal_point"),
+        ("/deconfliction", "/deconfliction", "coordinator"),
+        ("/deconfliction.csv", "/deconfliction.csv", "coordinator"),
+        ("/library", "/library", "focal_point"),
+        ("/library?q=leçons", "/library?q=le%C3%A7ons", "focal_point"),
+        ("/coalitions", "/coalitions", "focal_point"),
+        ("/coalitions/{id}", f"/coalitions/{coalition.id}", "coordinator"),  # type: ignore[union-attr]
+        ("/members/FJ/brief", "/members/FJ/brief", "coordinator"),
+    ]
 
 
 def main() -> int:
@@ -240,8 +331,10 @@ def main() -> int:
             results.append(measure(client, path, counter, label))
     print(f"{'page':<26}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
     for row in results:
-        print(f"{row.page:<26}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
-              f"{row.first_visit_gzip_bytes:>18}")
+        print(
+            f"{row.page:<26}{row.median_ms:>10}{row.p95_ms:>9}{row.queries:>9}{row.html_gzip_bytes:>11}"
+            f"{row.first_visit_gzip_bytes:>18}"
+        )
     print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
     out = ROOT / "var" / "bench.json"
     out.parent.mkdir(exist_ok=True)

@@ -24,8 +24,14 @@ def database_url() -> str:
 
 def run_migrations_offline() -> None:
     url = database_url()
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, compare_type=True,
-                      include_name=outside_search_index, render_as_batch=url.startswith("sqlite"))
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        compare_type=True,
+        include_name=outside_search_index,
+        render_as_batch=url.startswith("sqlite"),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -42,8 +48,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                      include_name=outside_search_index, render_as_batch=connection.dialect.name == "sqlite")  # type: ignore[attr-defined]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_name=outside_search_index,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )  # type: ignore[attr-defined]
     with context.begin_transaction():
         context.run_migrations()
 

@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 
 WORK = Path(tempfile.mkdtemp(prefix="prcn-test-"))
-os.environ.update({
-    "PRCN_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-    "PRCN_VAR_DIR": str(WORK / "var"),
-    "PRCN_BASE_URL": "http://testserver",
-    "PRCN_DATABASE_URL": f"sqlite:///{WORK / 'placeholder.sqlite3'}",
-})
-for key in [k for k in os.environ if k.startswith("PRCN_") and k not in (
-        "PRCN_SECRET_KEY", "PRCN_VAR_DIR", "PRCN_BASE_URL", "PRCN_DATABASE_URL")]:
+os.environ.update(
+    {
+        "PRCN_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "PRCN_VAR_DIR": str(WORK / "var"),
+        "PRCN_BASE_URL": "http://testserver",
+        "PRCN_DATABASE_URL": f"sqlite:///{WORK / 'placeholder.sqlite3'}",
+    }
+)
+for key in [
+    k
+    for k in os.environ
+    if k.startswith("PRCN_") and k not in ("PRCN_SECRET_KEY", "PRCN_VAR_DIR", "PRCN_BASE_URL", "PRCN_DATABASE_URL")
+]:
     del os.environ[key]
 
 from sqlalchemy import Engine  # noqa: E402
@@ -28,8 +33,12 @@ from tests.support.pg import Cluster  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=("sqlite", "postgresql"), default=os.environ.get("PRCN_TEST_DB", "sqlite"),
-                     help="the database the suite runs on")
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("PRCN_TEST_DB", "sqlite"),
+        help="the database the suite runs on",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +62,12 @@ def cluster(db_kind: str) -> Iterator[Cluster | None]:
 @pytest.fixture(scope="session")
 def new_database(cluster: Cluster | None):  # type: ignore[no-untyped-def]
     """Makes an empty database and returns its URL."""
+
     def make(name: str) -> str:
         if cluster is None:
             return f"sqlite:///{WORK / (name + '.sqlite3')}"
         return cluster.create_database(name)
+
     return make
 
 
@@ -145,8 +156,9 @@ def live_env(new_database, database_url: str) -> dict[str, str]:  # type: ignore
         "PRCN_SECRET_KEY": os.environ["PRCN_SECRET_KEY"],
         "PRCN_VAR_DIR": str(WORK / "live-var"),
     }
-    subprocess.run([sys.executable, "-m", "app", "seed"], env={**os.environ, **env}, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "app", "seed"], env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL
+    )
     return env
 
 

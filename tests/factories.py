@@ -23,11 +23,14 @@ def state(session: Session, code: str = "FJ") -> MemberState:
     return found
 
 
-def make_user(session: Session, *, role: str = "focal_point", password: str | None = PASSWORD,
-              **overrides: Any) -> User:
+def make_user(
+    session: Session, *, role: str = "focal_point", password: str | None = PASSWORD, **overrides: Any
+) -> User:
     number = next(_numbers)
     fields: dict[str, Any] = {
-        "email": f"user{number}@example.org", "display_name": f"User {number}", "role": role,
+        "email": f"user{number}@example.org",
+        "display_name": f"User {number}",
+        "role": role,
         "member_state_id": state(session).id if role == "focal_point" else None,
     }
     fields.update(overrides)

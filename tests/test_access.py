@@ -171,31 +171,66 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
     settings = get_settings()
     coordinator = make_user(session, role="coordinator", password=None)
     fiji = state(session, "FJ")
-    invited = members.invite_focal_point(session, settings, user=coordinator, state=fiji,
-                                         email="world.fp@example.org", display_name="World FP", portfolio="police")
+    invited = members.invite_focal_point(
+        session,
+        settings,
+        user=coordinator,
+        state=fiji,
+        email="world.fp@example.org",
+        display_name="World FP",
+        portfolio="police",
+    )
     focal_point = session.exec(select(FocalPoint).where(FocalPoint.user_id == invited.id)).one()
     body = governance.get_body(session, settings, "adhoc-network", user=coordinator)
-    request = governance.request_membership(session, settings, user=coordinator, body=body, state=fiji,
-                                            action="join")
-    group = governance.create_working_group(session, settings, user=coordinator, body_key="adhoc-network",
-                                            name="Pre-deployment training", track="police",
-                                            lead_state_id=fiji.id, mandate="", member_state_ids=[])
-    pledge = members.record_pledge(session, user=coordinator, state=fiji, capability="Individual police officers",
-                                   category="individual_police", personnel=10, readiness="level_1",
-                                   deployment_days=60)
+    request = governance.request_membership(session, settings, user=coordinator, body=body, state=fiji, action="join")
+    group = governance.create_working_group(
+        session,
+        settings,
+        user=coordinator,
+        body_key="adhoc-network",
+        name="Pre-deployment training",
+        track="police",
+        lead_state_id=fiji.id,
+        mandate="",
+        member_state_ids=[],
+    )
+    pledge = members.record_pledge(
+        session,
+        user=coordinator,
+        state=fiji,
+        capability="Individual police officers",
+        category="individual_police",
+        personnel=10,
+        readiness="level_1",
+        deployment_days=60,
+    )
     target = make_user(session, role="observer", password=None)
     meeting, agenda_item, action_item, document = _meeting_for(session, settings, coordinator, fiji)
     offer, nomination = _training_for(session, settings, coordinator, fiji)
     capacity = _capacity_for(session, settings, coordinator, fiji)
     coalitions = _coalitions_for(session, settings, coordinator, fiji)
     library = _library_for(session, settings, coordinator, fiji)
-    yield {**capacity, **coalitions, **library,
-           "{meeting_id}": str(meeting.id), "{item_id}": str(agenda_item.id), "{action_id}": str(action_item.id),
-           "{document_id}": str(document.id), "{series_id}": str(meeting.series_id),
-           "{code}": "FJ", "{key}": "adhoc-network", "{group_id}": str(group.id),
-           "{focal_point_id}": str(focal_point.id), "{pledge_id}": str(pledge.id), "{event_id}": str(request.id),
-           "{offer_id}": str(offer.id), "{nomination_id}": str(nomination.id),
-           "{token}": "not-a-real-token", "{user_id}": str(target.id), "{message_id}": "999999"}
+    yield {
+        **capacity,
+        **coalitions,
+        **library,
+        "{meeting_id}": str(meeting.id),
+        "{item_id}": str(agenda_item.id),
+        "{action_id}": str(action_item.id),
+        "{document_id}": str(document.id),
+        "{series_id}": str(meeting.series_id),
+        "{code}": "FJ",
+        "{key}": "adhoc-network",
+        "{group_id}": str(group.id),
+        "{focal_point_id}": str(focal_point.id),
+        "{pledge_id}": str(pledge.id),
+        "{event_id}": str(request.id),
+        "{offer_id}": str(offer.id),
+        "{nomination_id}": str(nomination.id),
+        "{token}": "not-a-real-token",
+        "{user_id}": str(target.id),
+        "{message_id}": "999999",
+    }
     monkeypatch.undo()
     get_settings.cache_clear()
 
@@ -209,15 +244,30 @@ def _meeting_for(session, settings, coordinator, fiji):  # type: ignore[no-untyp
     sme = governance.get_body(session, settings, "sme", user=coordinator)
     governance.record_membership(session, settings, user=coordinator, body=sme, state=fiji)
     series = session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
-    meeting = meetings.next_occurrences(session, settings, user=coordinator, series=series, first_day="2030-03-12",
-                                        link="https://meet.example.org/sme")[0]
+    meeting = meetings.next_occurrences(
+        session, settings, user=coordinator, series=series, first_day="2030-03-12", link="https://meet.example.org/sme"
+    )[0]
     rights = meetings.access(session, meeting, coordinator)
-    item = meetings.add_agenda_item(session, user=coordinator, meeting=meeting, title="Updates", presenter="Fiji",
-                                    duration=30, part="members")
-    action = meetings.add_action_item(session, user=coordinator, meeting=meeting, owner_state_id=fiji.id,
-                                      text="Share the pre-deployment course outline", due_on="2030-04-01")
-    document = meetings.upload(session, settings, user=coordinator, meeting=meeting, rights=rights,
-                               filename="agenda.pdf", content=b"%PDF-1.7 agenda")
+    item = meetings.add_agenda_item(
+        session, user=coordinator, meeting=meeting, title="Updates", presenter="Fiji", duration=30, part="members"
+    )
+    action = meetings.add_action_item(
+        session,
+        user=coordinator,
+        meeting=meeting,
+        owner_state_id=fiji.id,
+        text="Share the pre-deployment course outline",
+        due_on="2030-04-01",
+    )
+    document = meetings.upload(
+        session,
+        settings,
+        user=coordinator,
+        meeting=meeting,
+        rights=rights,
+        filename="agenda.pdf",
+        content=b"%PDF-1.7 agenda",
+    )
     return meeting, item, action, document
 
 
@@ -228,15 +278,26 @@ def _training_for(session, settings, coordinator, fiji):  # type: ignore[no-unty
     from app.training import service as training
 
     start = date.today() + timedelta(days=60)
-    form = training.OfferForm(title="SAAT preparation", course_type="saat-preparation", track="police",
-                              starts_on=start.isoformat(), ends_on=(start + timedelta(days=5)).isoformat(),
-                              deadline_on=(start - timedelta(days=20)).isoformat(), seats=10, seats_per_state=2,
-                              languages=["en"], online=True, provider_state="FJ", zone="Pacific/Fiji")
+    form = training.OfferForm(
+        title="SAAT preparation",
+        course_type="saat-preparation",
+        track="police",
+        starts_on=start.isoformat(),
+        ends_on=(start + timedelta(days=5)).isoformat(),
+        deadline_on=(start - timedelta(days=20)).isoformat(),
+        seats=10,
+        seats_per_state=2,
+        languages=["en"],
+        online=True,
+        provider_state="FJ",
+        zone="Pacific/Fiji",
+    )
     offer = training.create_offer(session, user=coordinator, form=form)
     training.set_status(session, settings, user=coordinator, offer=offer, status="published")
     nominator = make_user(session, role="focal_point", member_state_id=fiji.id, password=None)
-    nomination = training.nominate(session, user=nominator, offer=offer,
-                                   form=training.CandidateForm(full_name="Litia Vosa", gender="woman"))
+    nomination = training.nominate(
+        session, user=nominator, offer=offer, form=training.CandidateForm(full_name="Litia Vosa", gender="woman")
+    )
     return offer, nomination
 
 
@@ -246,12 +307,26 @@ def _capacity_for(session, settings, coordinator, fiji) -> dict[str, str]:  # ty
 
     from app.capacity import service as capacity
 
-    need = capacity.record_need(session, user=coordinator, form=capacity.NeedForm(
-        state="FJ", area="training", track="police", priority="high", description="SAAT preparation for 20 officers"))
+    need = capacity.record_need(
+        session,
+        user=coordinator,
+        form=capacity.NeedForm(
+            state="FJ", area="training", track="police", priority="high", description="SAAT preparation for 20 officers"
+        ),
+    )
     start = date.today() + timedelta(days=30)
-    support = capacity.record_support(session, user=coordinator, form=capacity.SupportForm(
-        provider_state="FJ", recipient_state="FJ", need=str(need.id), starts_on=start.isoformat(),
-        ends_on=(start + timedelta(days=10)).isoformat(), kind="trainers"))
+    support = capacity.record_support(
+        session,
+        user=coordinator,
+        form=capacity.SupportForm(
+            provider_state="FJ",
+            recipient_state="FJ",
+            need=str(need.id),
+            starts_on=start.isoformat(),
+            ends_on=(start + timedelta(days=10)).isoformat(),
+            kind="trainers",
+        ),
+    )
     return {"{need_id}": str(need.id), "{support_id}": str(support.id)}
 
 
@@ -259,8 +334,9 @@ def _coalitions_for(session, settings, coordinator, fiji) -> dict[str, str]:  # 
     """A coalition around Fiji's needs, with New Zealand as a partner."""
     from app.coalitions import service as coalitions
 
-    coalition = coalitions.convene(session, user=coordinator, state_id=fiji.id, title="Fiji coalition",
-                                   partner_state_ids=[state(session, "NZ").id])
+    coalition = coalitions.convene(
+        session, user=coordinator, state_id=fiji.id, title="Fiji coalition", partner_state_ids=[state(session, "NZ").id]
+    )
     [(partner, _)] = coalitions.partners(session, coalition)
     return {"{coalition_id}": str(coalition.id), "{partner_id}": str(partner.id)}
 
@@ -269,9 +345,18 @@ def _library_for(session, settings, coordinator, fiji) -> dict[str, str]:  # typ
     """A document in the knowledge library, open to all members."""
     from app.library import service as library
 
-    doc = library.upload(session, settings, user=coordinator, title="Lessons from the SAAT cycle",
-                         kind="lesson_learned", language="en", tags="saat", access="members",
-                         filename="lessons.pdf", content=b"%PDF-1.7 lessons")
+    doc = library.upload(
+        session,
+        settings,
+        user=coordinator,
+        title="Lessons from the SAAT cycle",
+        kind="lesson_learned",
+        language="en",
+        tags="saat",
+        access="members",
+        filename="lessons.pdf",
+        content=b"%PDF-1.7 lessons",
+    )
     return {"{doc_id}": str(doc.id)}
 
 
@@ -338,8 +423,9 @@ def test_app_refuses_a_route_without_rule() -> None:
         check_access_rules(app)
 
 
-OWN_STATE_ROUTES = sorted(route for route, allowed in RULES.items()
-                          if allowed == OWN_STATE and route[0] == "POST" and "{" in route[1])
+OWN_STATE_ROUTES = sorted(
+    route for route, allowed in RULES.items() if allowed == OWN_STATE and route[0] == "POST" and "{" in route[1]
+)
 
 
 @pytest.mark.parametrize(("method", "path"), OWN_STATE_ROUTES)
@@ -347,12 +433,18 @@ def test_focal_point_of_another_state_is_refused(client, session, world, method:
     """A focal point of Samoa guessing Fiji's URLs changes nothing of Fiji's."""
     from app.audit.models import AuditEntry
 
-    samoa_focal_point = make_user(session, role="focal_point", member_state_id=state(session, "WS").id,
-                                  password=None)
+    samoa_focal_point = make_user(session, role="focal_point", member_state_id=state(session, "WS").id, password=None)
     sign_in(client, session, samoa_focal_point)
     changes_before = len(session.exec(select(AuditEntry)).all())
-    fields = {"csrf_token": page_csrf(client), "state_id": str(state(session, "FJ").id), "action": "join",
-              "profile": "taken over", "as_of": "2024-05-30", "category": "troops", "men": "1"}
+    fields = {
+        "csrf_token": page_csrf(client),
+        "state_id": str(state(session, "FJ").id),
+        "action": "join",
+        "profile": "taken over",
+        "as_of": "2024-05-30",
+        "category": "troops",
+        "men": "1",
+    }
     response = client.post(fill(path, world), data=fields)
     # A meeting Samoa does not take part in, or a Fijian candidate, is not even found.
     assert response.status_code == (404 if path.startswith(("/meetings/", "/training/nominations/")) else 403)

@@ -15,21 +15,27 @@ from app.config import ROOT
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PRCN_")}
     clean["PRCN_VAR_DIR"] = os.environ["PRCN_VAR_DIR"]
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"PRCN_GOVERNANCE_OPTION": "federal"},
-     "PRCN_GOVERNANCE_OPTION: 'federal' is not allowed; use one of: 'diplomatic', 'operational', 'informal' "
-     "or 'adhoc'"),
-    ({"PRCN_DATABASE_URL": "not a url"}, "PRCN_DATABASE_URL: not a database URL"),
-    ({"PRCN_DATABASE_URL": "mysql://u@h/db"}, "PRCN_DATABASE_URL: driver 'mysql' is not supported"),
-    ({"PRCN_DEFAULT_LANGUAGE": "de"}, "PRCN_DEFAULT_LANGUAGE: 'de' is not allowed; use one of: 'en' or 'fr'"),
-    ({"PRCN_PRODUCTION": "true"}, "PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true"),
-    ({"PRCN_SMTP_PORT": "99999"}, "PRCN_SMTP_PORT: Input should be less than or equal to 65535"),
-    ({"PRCN_BASE_URL": "portal.example"}, "PRCN_BASE_URL: must start with http:// or https://"),
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"PRCN_GOVERNANCE_OPTION": "federal"},
+            "PRCN_GOVERNANCE_OPTION: 'federal' is not allowed; use one of: 'diplomatic', 'operational', 'informal' "
+            "or 'adhoc'",
+        ),
+        ({"PRCN_DATABASE_URL": "not a url"}, "PRCN_DATABASE_URL: not a database URL"),
+        ({"PRCN_DATABASE_URL": "mysql://u@h/db"}, "PRCN_DATABASE_URL: driver 'mysql' is not supported"),
+        ({"PRCN_DEFAULT_LANGUAGE": "de"}, "PRCN_DEFAULT_LANGUAGE: 'de' is not allowed; use one of: 'en' or 'fr'"),
+        ({"PRCN_PRODUCTION": "true"}, "PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true"),
+        ({"PRCN_SMTP_PORT": "99999"}, "PRCN_SMTP_PORT: Input should be less than or equal to 65535"),
+        ({"PRCN_BASE_URL": "portal.example"}, "PRCN_BASE_URL: must start with http:// or https://"),
+    ],
+)
 def test_wrong_value_stops_with_one_line(env: dict[str, str], expected: str) -> None:
     result = run_cli("check-config", **env)
     assert result.returncode == 2
@@ -49,8 +55,12 @@ def test_toml_file_is_read_and_its_unknown_keys_refused(tmp_path: Path) -> None:
     good.write_text('governance_option = "adhoc"\ndefault_language = "fr"\n')
     result = run_cli("check-config", PRCN_CONFIG_FILE=str(good))
     assert result.returncode == 0 and "option: adhoc" in result.stdout
-    assert run_cli("check-config", PRCN_CONFIG_FILE=str(good),
-                   PRCN_GOVERNANCE_OPTION="operational").stdout.count("option: operational") == 1
+    assert (
+        run_cli("check-config", PRCN_CONFIG_FILE=str(good), PRCN_GOVERNANCE_OPTION="operational").stdout.count(
+            "option: operational"
+        )
+        == 1
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text('governance_opshun = "adhoc"\n')
     result = run_cli("check-config", PRCN_CONFIG_FILE=str(bad))

@@ -69,12 +69,28 @@ def make_base_image() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="prcn-debootstrap-") as work:
         rootfs = Path(work) / "rootfs"
-        checked(["debootstrap", "--variant=minbase", "--include=python3,python3-venv,python3-pip", "bookworm",
-                 str(rootfs), MIRROR], timeout=900)
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "--exclude=./var/cache/apt/archives/*.deb", "-c", "."],
-                               stdout=subprocess.PIPE)
-        imported = subprocess.run([*PODMAN, "import", "-", BASE_IMAGE], stdin=tar.stdout, capture_output=True,
-                                  text=True, timeout=600, check=False)
+        checked(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=python3,python3-venv,python3-pip",
+                "bookworm",
+                str(rootfs),
+                MIRROR,
+            ],
+            timeout=900,
+        )
+        tar = subprocess.Popen(
+            ["tar", "-C", str(rootfs), "--exclude=./var/cache/apt/archives/*.deb", "-c", "."], stdout=subprocess.PIPE
+        )
+        imported = subprocess.run(
+            [*PODMAN, "import", "-", BASE_IMAGE],
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         assert tar.stdout is not None
         tar.stdout.close()
         assert tar.wait() == 0, "tar of the Debian root file system failed"
@@ -89,14 +105,40 @@ def build_context(directory: Path) -> Path:
     image's dependency layer cached while only the app's code changes.
     """
     context = directory / "context"
-    shutil.copytree(ROOT, context, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache",
-        "wheels", ".wheels"))
+    shutil.copytree(
+        ROOT,
+        context,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "node_modules",
+            "var",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".*_cache",
+            "wheels",
+            ".wheels",
+        ),
+    )
     requirements = directory / "requirements.txt"
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     requirements.write_text("\n".join(dependencies) + "\n")
-    checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-             "-w", str(context / "wheels"), "-r", str(requirements)])
+    checked(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            str(context / "wheels"),
+            "-r",
+            str(requirements),
+        ]
+    )
     return context
 
 
@@ -107,8 +149,20 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
     make_base_image()
     context = build_context(tmp_path_factory.mktemp("image"))
     previous = image_id(IMAGE)
-    checked([*PODMAN, "build", "--network=host", *LIMITS, "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
-             "--tag", IMAGE, str(context)], timeout=900)
+    checked(
+        [
+            *PODMAN,
+            "build",
+            "--network=host",
+            *LIMITS,
+            "--build-arg",
+            f"BASE_IMAGE={BASE_IMAGE}",
+            "--tag",
+            IMAGE,
+            str(context),
+        ],
+        timeout=900,
+    )
     current = image_id(IMAGE)
     if previous and previous != current:
         run([*PODMAN, "rmi", previous])  # the image this build replaced; kept if something still uses it
@@ -125,8 +179,14 @@ class Portal:
 
     def logs(self) -> str:
         """What the container wrote, stdout and stderr interleaved."""
-        return subprocess.run([*PODMAN, "logs", self.name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=60, check=False).stdout
+        return subprocess.run(
+            [*PODMAN, "logs", self.name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout
 
 
 def start(image: str, database: str, *, extra: list[str] | None = None) -> Portal:
@@ -134,10 +194,30 @@ def start(image: str, database: str, *, extra: list[str] | None = None) -> Porta
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     name = f"prcn-test-{os.getpid()}-{port}"
-    checked([*PODMAN, "run", "--detach", "--name", name, "--network=host", *LIMITS,
-             "--env", f"PRCN_SECRET_KEY={SECRET}", "--env", "PRCN_GOVERNANCE_OPTION=operational",
-             "--env", f"PRCN_BASE_URL={url}", *(extra or []),
-             image, "run", "--host", "127.0.0.1", "--port", str(port)])
+    checked(
+        [
+            *PODMAN,
+            "run",
+            "--detach",
+            "--name",
+            name,
+            "--network=host",
+            *LIMITS,
+            "--env",
+            f"PRCN_SECRET_KEY={SECRET}",
+            "--env",
+            "PRCN_GOVERNANCE_OPTION=operational",
+            "--env",
+            f"PRCN_BASE_URL={url}",
+            *(extra or []),
+            image,
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    )
     portal = Portal(name=name, url=url, database=database)
     deadline = time.monotonic() + 90
     while True:
@@ -230,11 +310,23 @@ def test_first_admin_signs_in_with_link_from_the_logs(portal: Portal) -> None:
 
 
 def test_wrong_configuration_stops_the_container_with_one_line(image: str) -> None:
-    done = run([*PODMAN, "run", "--rm", "--network=host", *LIMITS, "--env", f"PRCN_SECRET_KEY={SECRET}",
-                "--env", "PRCN_GOVERNANCE_OPTION=federal", image], timeout=120)
+    done = run(
+        [
+            *PODMAN,
+            "run",
+            "--rm",
+            "--network=host",
+            *LIMITS,
+            "--env",
+            f"PRCN_SECRET_KEY={SECRET}",
+            "--env",
+            "PRCN_GOVERNANCE_OPTION=federal",
+            image,
+        ],
+        timeout=120,
+    )
     assert done.returncode == 2
-    output = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()
-              and not podman_log_line(line)]
+    output = [line for line in (done.stdout + done.stderr).splitlines() if line.strip() and not podman_log_line(line)]
     assert len(output) == 1, output
     assert "PRCN_GOVERNANCE_OPTION" in output[0]
     assert "federal" in output[0]

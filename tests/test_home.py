@@ -14,10 +14,15 @@ def test_home_shows_network_and_option(client) -> None:
     assert "quarterly" in page.find("section").get_text()
 
 
-@pytest.mark.parametrize(("option", "label"), [
-    ("diplomatic", "Diplomatic option"), ("operational", "Operational option"),
-    ("informal", "Informal option"), ("adhoc", "Ad hoc voluntary network"),
-])
+@pytest.mark.parametrize(
+    ("option", "label"),
+    [
+        ("diplomatic", "Diplomatic option"),
+        ("operational", "Operational option"),
+        ("informal", "Informal option"),
+        ("adhoc", "Ad hoc voluntary network"),
+    ],
+)
 def test_home_follows_configured_option(client, monkeypatch, option: str, label: str) -> None:
     from app.config import get_settings
 
@@ -42,11 +47,24 @@ def _published_meeting(session, coordinator, *, title: str, summary: str, publis
     from app.config import get_settings
     from app.meetings import service as meetings
 
-    meeting = meetings.create_meeting(session, get_settings(), user=coordinator, form=meetings.MeetingForm(
-        title=title, day="2025-03-11", start="10:00", duration=120, host_zone="Pacific/Fiji", format="virtual",
-        link="https://meet.example.org/sme", body_key="sme"))
-    return meetings.set_publication(session, user=coordinator, meeting=meeting, summary=summary, publish=publish,
-                                    chatham_house=True)
+    meeting = meetings.create_meeting(
+        session,
+        get_settings(),
+        user=coordinator,
+        form=meetings.MeetingForm(
+            title=title,
+            day="2025-03-11",
+            start="10:00",
+            duration=120,
+            host_zone="Pacific/Fiji",
+            format="virtual",
+            link="https://meet.example.org/sme",
+            body_key="sme",
+        ),
+    )
+    return meetings.set_publication(
+        session, user=coordinator, meeting=meeting, summary=summary, publish=publish, chatham_house=True
+    )
 
 
 def test_public_page_shows_states_summaries_and_documents_without_signing_in(client, session) -> None:
@@ -59,15 +77,40 @@ def test_public_page_shows_states_summaries_and_documents_without_signing_in(cli
     coordinator = make_user(session, role="coordinator", password=None)
     sme = governance.get_body(session, settings, "sme", user=coordinator)
     governance.record_membership(session, settings, user=coordinator, body=sme, state=state(session, "VU"))
-    _published_meeting(session, coordinator, title="First SME meeting", summary="States shared **SAAT** plans.",
-                       publish=True)
+    _published_meeting(
+        session, coordinator, title="First SME meeting", summary="States shared **SAAT** plans.", publish=True
+    )
     _published_meeting(session, coordinator, title="Draft only", summary="Not for the public.", publish=False)
-    library.upload(session, settings, user=coordinator, title="Lessons from the April 2024 exercise",
-                   kind="lesson_learned", language="en", tags="exercise", access="public", body_key="",
-                   working_group_id=None, summary="", filename="lessons.txt", content=b"What worked in Fiji.")
-    library.upload(session, settings, user=coordinator, title="Members only note", kind="guidance_note",
-                   language="en", tags="", access="members", body_key="", working_group_id=None, summary="",
-                   filename="note.txt", content=b"For members.")
+    library.upload(
+        session,
+        settings,
+        user=coordinator,
+        title="Lessons from the April 2024 exercise",
+        kind="lesson_learned",
+        language="en",
+        tags="exercise",
+        access="public",
+        body_key="",
+        working_group_id=None,
+        summary="",
+        filename="lessons.txt",
+        content=b"What worked in Fiji.",
+    )
+    library.upload(
+        session,
+        settings,
+        user=coordinator,
+        title="Members only note",
+        kind="guidance_note",
+        language="en",
+        tags="",
+        access="members",
+        body_key="",
+        working_group_id=None,
+        summary="",
+        filename="note.txt",
+        content=b"For members.",
+    )
     page = soup(client.get("/").text)
     states = page.find(id="states-heading").find_parent("section")
     vanuatu = next(li for li in states.find_all("li") if li.get_text().startswith("Vanuatu"))

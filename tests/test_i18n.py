@@ -26,7 +26,8 @@ def extracted() -> set[str]:
     messages = set()
     for folder in (ROOT / "app", ROOT / "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-                folder, METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=not_hidden):
+            folder, METHODS, options_map=OPTIONS, keywords=KEYWORDS, directory_filter=not_hidden
+        ):
             messages.add(message if isinstance(message, str) else message[0])
     return messages
 
@@ -57,8 +58,11 @@ def test_every_string_has_a_french_translation() -> None:
 
 def test_placeholders_survive_translation() -> None:
     placeholder = re.compile(r"%\(\w+\)s")
-    wrong = {msgid: text for msgid, text in french().items()
-             if set(placeholder.findall(msgid)) != set(placeholder.findall(text))}
+    wrong = {
+        msgid: text
+        for msgid, text in french().items()
+        if set(placeholder.findall(msgid)) != set(placeholder.findall(text))
+    }
     assert wrong == {}
 
 

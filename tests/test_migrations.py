@@ -50,8 +50,9 @@ def test_every_revision_has_a_real_downgrade() -> None:
 
 def test_models_match_the_migrated_schema(engine) -> None:  # type: ignore[no-untyped-def]
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True,
-                                                               "include_name": outside_search_index})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True, "include_name": outside_search_index}
+        )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 

@@ -91,11 +91,13 @@ def test_a_page_with_a_live_part_varies_on_htmx_and_restores_history_whole(clien
     from tests.factories import make_user, sign_in
 
     sign_in(client, session, make_user(session, role="coordinator"))
-    part = client.get("/members", params={"subregion": "melanesia"},
-                      headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    part = client.get(
+        "/members", params={"subregion": "melanesia"}, headers={"HX-Request": "true", "HX-Request-Type": "partial"}
+    )
     assert soup(part.text).find("html") is None and soup(part.text).find("tbody") is not None
-    whole = client.get("/members", params={"subregion": "melanesia"},
-                       headers={"HX-Request": "true", "HX-Request-Type": "full"})
+    whole = client.get(
+        "/members", params={"subregion": "melanesia"}, headers={"HX-Request": "true", "HX-Request-Type": "full"}
+    )
     assert soup(whole.text).find("h1") is not None and soup(whole.text).find("nav") is not None
     for response in (part, whole, client.get("/members")):
         assert "HX-Request" in response.headers["vary"]
@@ -111,6 +113,7 @@ def test_every_live_part_lets_a_newer_request_replace_an_older_one() -> None:
             if any(attribute in element.attrs for attribute in requesting):
                 found += 1
                 sync = element.get("hx-sync") or element.get("data-hx-sync") or ""
-                assert sync.endswith(":replace"), f"{path.name}: <{element.name}> makes htmx requests without " \
-                                                  f"hx-sync=\"this:replace\""
+                assert sync.endswith(":replace"), (
+                    f'{path.name}: <{element.name}> makes htmx requests without hx-sync="this:replace"'
+                )
     assert found >= 7

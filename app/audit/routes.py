@@ -15,10 +15,18 @@ PAGE_SIZE = 100
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_log(request: Request, session: SessionDep, admin: AdminUser,
-              page: int = Query(default=1, ge=1, le=100_000)) -> HTMLResponse:
+def audit_log(
+    request: Request, session: SessionDep, admin: AdminUser, page: int = Query(default=1, ge=1, le=100_000)
+) -> HTMLResponse:
     """Recorded changes, newest first."""
     entries, total = service.latest(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "audit/page.html", {
-        "entries": entries, "page": page, "has_next": page * PAGE_SIZE < total, "total": total,
-    })
+    return render(
+        request,
+        "audit/page.html",
+        {
+            "entries": entries,
+            "page": page,
+            "has_next": page * PAGE_SIZE < total,
+            "total": total,
+        },
+    )

@@ -35,23 +35,29 @@ def record(
     address: str = "",
 ) -> AuditEntry:
     entry = AuditEntry(
-        at=utcnow(), actor_id=actor_id, action=action, entity=entity, entity_id=str(entity_id),
-        before=before, after=after, address=address[:64],
+        at=utcnow(),
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        address=address[:64],
     )
     session.add(entry)
     return entry
 
 
-def latest(
-    session: Session, *, limit: int = 100, offset: int = 0
-) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+def latest(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[tuple[AuditEntry, str | None]], int]:
     """A page of entries with the actor's name, newest first, and the total count (two queries)."""
     from app.auth.models import User
 
     rows = session.exec(
         select(AuditEntry, User.display_name)
         .outerjoin(User, col(User.id) == AuditEntry.actor_id)
-        .order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+        .order_by(col(AuditEntry.id).desc())
+        .offset(offset)
+        .limit(limit)
     ).all()
     total = session.exec(select(func.count()).select_from(AuditEntry)).one()
     return [(entry, name) for entry, name in rows], total

@@ -92,14 +92,14 @@ async def verify_csrf(request: Request, visitor: VisitorDep) -> None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
-        raise CsrfRejected(N_("This form has expired or did not come from this portal. Reload the page and "
-                              "try again."))
+        raise CsrfRejected(N_("This form has expired or did not come from this portal. Reload the page and try again."))
 
 
 def _mark(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         function.__access__ = rule  # type: ignore[attr-defined]
         return function
+
     return decorate
 
 

@@ -26,7 +26,7 @@ def welcome_message(*, user: User, link: str, hours: int, portal: str) -> tuple[
             "Hello %(name)s,\n\n"
             "An account has been opened for you on %(portal)s. To sign in for the first time and choose your "
             "password, open this link within %(hours)s hours:\n\n%(link)s\n\n"
-            "The link works once. If it has expired, ask for a new one with \"Forgot your password?\" on the "
+            'The link works once. If it has expired, ask for a new one with "Forgot your password?" on the '
             "sign-in page."
         ) % {"name": user.display_name, "portal": portal, "hours": hours, "link": link}
     return subject, body
@@ -34,8 +34,7 @@ def welcome_message(*, user: User, link: str, hours: int, portal: str) -> tuple[
 
 def invitation_message(*, user: User, link: str, hours: int, portal: str, state: str, sso: bool) -> tuple[str, str]:
     with in_language(user.language):
-        subject = _("You are invited as a focal point of %(state)s on %(portal)s") % {"state": state,
-                                                                                       "portal": portal}
+        subject = _("You are invited as a focal point of %(state)s on %(portal)s") % {"state": state, "portal": portal}
         body = _(
             "Hello %(name)s,\n\n"
             "You are invited to act as a focal point of %(state)s on %(portal)s. To accept, open this link "
@@ -43,6 +42,7 @@ def invitation_message(*, user: User, link: str, hours: int, portal: str, state:
             "The link works once."
         ) % {"name": user.display_name, "state": state, "portal": portal, "hours": hours, "link": link}
         if sso:
-            body += "\n\n" + _("You may also sign in with your organisation's single sign-on, using this "
-                               "email address.")
+            body += "\n\n" + _(
+                "You may also sign in with your organisation's single sign-on, using this email address."
+            )
     return subject, body

@@ -50,8 +50,9 @@ def _notice(key: str | None) -> str | None:
 def signed_in_response(token: str, target: str) -> RedirectResponse:
     """Redirects with the new session's cookie."""
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
+    )
     return response
 
 
@@ -61,27 +62,47 @@ def signed_in_response(token: str, target: str) -> RedirectResponse:
 @router.get("/auth/sign-in", dependencies=[Depends(public)], response_class=HTMLResponse)
 def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -> HTMLResponse:
     """The sign-in form, with single sign-on when configured."""
-    return render(request, "auth/sign_in.html", {
-        "next": safe_next(next), "notice": _notice(notice), "sso": get_settings().sso_enabled,
-        "sso_label": get_settings().oidc_label,
-    })
+    return render(
+        request,
+        "auth/sign_in.html",
+        {
+            "next": safe_next(next),
+            "notice": _notice(notice),
+            "sso": get_settings().sso_enabled,
+            "sso_label": get_settings().oidc_label,
+        },
+    )
 
 
 @router.post("/auth/sign-in", dependencies=[Depends(public)], response_model=None)
-def sign_in(request: Request, session: SessionDep, visitor: VisitorDep,
-            email: Text = "", password: Text = "", next: Text = "/") -> Response:
+def sign_in(
+    request: Request, session: SessionDep, visitor: VisitorDep, email: Text = "", password: Text = "", next: Text = "/"
+) -> Response:
     """Checks the password and opens a new session (the token changes at every sign-in)."""
     try:
-        user = service.authenticate(session, get_settings(), email=email, password=password,
-                                    address=client_address(request))
+        user = service.authenticate(
+            session, get_settings(), email=email, password=password, address=client_address(request)
+        )
     except DomainError as error:
-        return render(request, "auth/sign_in.html", {
-            "error": error_text(error), "email": email[:254], "next": safe_next(next),
-            "sso": get_settings().sso_enabled, "sso_label": get_settings().oidc_label,
-        }, status_code=error.status_code)
-    token = service.start_session(session, user=user, address=client_address(request),
-                                  user_agent=request.headers.get("user-agent", ""),
-                                  replaces=visitor.auth_session)
+        return render(
+            request,
+            "auth/sign_in.html",
+            {
+                "error": error_text(error),
+                "email": email[:254],
+                "next": safe_next(next),
+                "sso": get_settings().sso_enabled,
+                "sso_label": get_settings().oidc_label,
+            },
+            status_code=error.status_code,
+        )
+    token = service.start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+    )
     return signed_in_response(token, safe_next(next))
 
 
@@ -108,9 +129,12 @@ def reset_request_form(request: Request) -> HTMLResponse:
 def reset_request(request: Request, session: SessionDep, email: Text = "") -> HTMLResponse:
     """Sends a reset link if the account exists; the answer is the same either way."""
     if "@" not in email or len(email) > 254:
-        return render(request, "auth/reset_request.html",
-                      {"error": error_text(DomainError(N_("Enter a valid email address."))), "email": email[:254]},
-                      status_code=400)
+        return render(
+            request,
+            "auth/reset_request.html",
+            {"error": error_text(DomainError(N_("Enter a valid email address."))), "email": email[:254]},
+            status_code=400,
+        )
     service.request_password_reset(session, get_settings(), email=email, language=request.state.language)
     return render(request, "auth/reset_sent.html")
 
@@ -131,8 +155,12 @@ def reset(request: Request, token: str, session: SessionDep, password: Text = ""
             raise DomainError(N_("The two passwords are not the same."))
         service.reset_password(session, token=token, new=password)
     except DomainError as error:
-        return render(request, "auth/reset_form.html", {"email": user.email, "token": token,
-                                                        "error": error_text(error)}, status_code=400)
+        return render(
+            request,
+            "auth/reset_form.html",
+            {"email": user.email, "token": token, "error": error_text(error)},
+            status_code=400,
+        )
     return RedirectResponse("/auth/sign-in?notice=password-changed", status_code=303)
 
 
@@ -150,9 +178,13 @@ def link_form(request: Request, token: str, session: SessionDep) -> HTMLResponse
 def use_link(request: Request, token: str, session: SessionDep, visitor: VisitorDep) -> RedirectResponse:
     """Signs in with a one-time link, then asks for a password."""
     user = service.consume_token(session, token=token, purpose="signin")
-    session_token = service.start_session(session, user=user, address=client_address(request),
-                                          user_agent=request.headers.get("user-agent", ""),
-                                          replaces=visitor.auth_session)
+    session_token = service.start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+    )
     target = "/account?notice=set-password" if not user.password_hash else "/"
     return signed_in_response(session_token, target)
 
@@ -171,7 +203,8 @@ async def sso_start(request: Request, next: str = "/") -> Response:
     request.session["next"] = safe_next(next)
     try:
         redirect: Response = await sso.client(settings).authorize_redirect(
-            request, f"{settings.base_url}/auth/sso/callback")
+            request, f"{settings.base_url}/auth/sso/callback"
+        )
     except httpx.HTTPError:
         raise DomainError(PROVIDER_DOWN, status_code=502) from None
     return redirect
@@ -192,47 +225,76 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
         raise DomainError(PROVIDER_DOWN, status_code=502) from None
     claims = sso.claims(token)
     session_token = await run_in_threadpool(
-        _sso_sign_in, settings.oidc_issuer, claims, client_address(request),
-        request.headers.get("user-agent", ""), visitor,
+        _sso_sign_in,
+        settings.oidc_issuer,
+        claims,
+        client_address(request),
+        request.headers.get("user-agent", ""),
+        visitor,
     )
     return signed_in_response(session_token, safe_next(request.session.pop("next", "/")))
 
 
-def _sso_sign_in(issuer: str, claims: dict[str, object], address: str, user_agent: str,
-                 visitor: service.Visitor) -> str:
+def _sso_sign_in(
+    issuer: str, claims: dict[str, object], address: str, user_agent: str, visitor: service.Visitor
+) -> str:
     from sqlmodel import Session
 
     with Session(get_engine(), expire_on_commit=False) as session:
-        user = service.sso_account(session, issuer=issuer, subject=str(claims.get("sub", "")),
-                                   email=str(claims["email"]) if claims.get("email") else None,
-                                   email_verified=claims.get("email_verified") is True)
-        return service.start_session(session, user=user, address=address, user_agent=user_agent,
-                                     replaces=session.merge(visitor.auth_session) if visitor.auth_session else None)
+        user = service.sso_account(
+            session,
+            issuer=issuer,
+            subject=str(claims.get("sub", "")),
+            email=str(claims["email"]) if claims.get("email") else None,
+            email_verified=claims.get("email_verified") is True,
+        )
+        return service.start_session(
+            session,
+            user=user,
+            address=address,
+            user_agent=user_agent,
+            replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
+        )
 
 
 # Language and account
 
 
 @router.post("/language", dependencies=[Depends(public)], response_class=RedirectResponse)
-def choose_language(request: Request, session: SessionDep, visitor: VisitorDep,
-                    language: Text = "en", next: Text = "/") -> RedirectResponse:
+def choose_language(
+    request: Request, session: SessionDep, visitor: VisitorDep, language: Text = "en", next: Text = "/"
+) -> RedirectResponse:
     """Switches the language of the pages (and of the account's emails when signed in)."""
     if language not in LANGUAGES:
         language = get_settings().default_language
     if visitor.user is not None:
         service.set_language(session, user=visitor.user, language=language)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies, path="/")
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
     return response
 
 
 def _account_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
-    return render(request, "auth/account.html", {
-        "zones": service.region_time_zones(get_settings().seeds_dir), "languages": LANGUAGES,
-        "sso": get_settings().sso_enabled, **context,
-    }, status_code=status)
+    return render(
+        request,
+        "auth/account.html",
+        {
+            "zones": service.region_time_zones(get_settings().seeds_dir),
+            "languages": LANGUAGES,
+            "sso": get_settings().sso_enabled,
+            **context,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -242,22 +304,37 @@ def account(request: Request, session: SessionDep, user: CurrentUser, notice: st
 
 
 @router.post("/account/preferences", response_model=None)
-def save_preferences(request: Request, session: SessionDep, user: CurrentUser,
-                     language: Text = "", time_zone: Text = "") -> Response:
+def save_preferences(
+    request: Request, session: SessionDep, user: CurrentUser, language: Text = "", time_zone: Text = ""
+) -> Response:
     """Saves language and time zone."""
     try:
         service.update_preferences(session, user=user, language=language, time_zone=time_zone.strip())
     except DomainError as error:
         return _account_page(request, session, user, preferences_error=error_text(error), status=400)
     response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies, path="/")
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
     return response
 
 
 @router.post("/account/password", response_model=None)
-def save_password(request: Request, session: SessionDep, user: CurrentUser, visitor: VisitorDep,
-                  current: Text = "", password: Text = "", confirm: Text = "") -> Response:
+def save_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    visitor: VisitorDep,
+    current: Text = "",
+    password: Text = "",
+    confirm: Text = "",
+) -> Response:
     """Changes the password; other sessions of the account end."""
     try:
         if password != confirm:
@@ -280,10 +357,17 @@ UserFromPath = Annotated[User, Depends(user_from_path)]
 
 def _users_page(request: Request, session: SessionDep, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
-    return render(request, "auth/users.html", {
-        "users": service.list_users(session), "roles": list(Role), "states": service.member_states(session),
-        **context,
-    }, status_code=status)
+    return render(
+        request,
+        "auth/users.html",
+        {
+            "users": service.list_users(session),
+            "roles": list(Role),
+            "states": service.member_states(session),
+            **context,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -293,21 +377,46 @@ def users(request: Request, session: SessionDep, admin: AdminUser, notice: str |
 
 
 @router.post("/admin/users", response_model=None)
-def create_user(request: Request, session: SessionDep, admin: AdminUser, email: Text = "",
-                display_name: Text = "", role: Text = "", member_state_id: Text = "",
-                organisation: Text = "") -> Response:
+def create_user(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    email: Text = "",
+    display_name: Text = "",
+    role: Text = "",
+    member_state_id: Text = "",
+    organisation: Text = "",
+) -> Response:
     """Creates an account and emails its owner a one-time sign-in link."""
     try:
         state_id = int(member_state_id) if member_state_id.strip() else None
     except ValueError:
         state_id = -1
     try:
-        service.invite_user(session, get_settings(), email=email, display_name=display_name, role=role,
-                            member_state_id=state_id, organisation=organisation, actor_id=service.account_id(admin))
+        service.invite_user(
+            session,
+            get_settings(),
+            email=email,
+            display_name=display_name,
+            role=role,
+            member_state_id=state_id,
+            organisation=organisation,
+            actor_id=service.account_id(admin),
+        )
     except DomainError as error:
-        return _users_page(request, session, error=error_text(error), status=error.status_code,
-                           form={"email": email[:254], "display_name": display_name[:120], "role": role,
-                                 "member_state_id": member_state_id, "organisation": organisation[:120]})
+        return _users_page(
+            request,
+            session,
+            error=error_text(error),
+            status=error.status_code,
+            form={
+                "email": email[:254],
+                "display_name": display_name[:120],
+                "role": role,
+                "member_state_id": member_state_id,
+                "organisation": organisation[:120],
+            },
+        )
     return RedirectResponse("/admin/users?notice=account-created", status_code=303)
 
 
@@ -319,8 +428,7 @@ def end_sessions(target: UserFromPath, session: SessionDep, admin: AdminUser) ->
 
 
 @router.post("/admin/users/{user_id}/active", response_class=RedirectResponse)
-def set_active(target: UserFromPath, session: SessionDep, admin: AdminUser,
-               active: Text = "") -> RedirectResponse:
+def set_active(target: UserFromPath, session: SessionDep, admin: AdminUser, active: Text = "") -> RedirectResponse:
     """Deactivates (and signs out) or reactivates an account."""
     service.set_active(session, user=target, active=active == "1", actor_id=service.account_id(admin))
     return RedirectResponse("/admin/users?notice=account-updated", status_code=303)

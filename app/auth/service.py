@@ -26,8 +26,7 @@ from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 
-USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone",
-               "is_active")
+USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone", "is_active")
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -88,7 +87,12 @@ def list_users(session: Session) -> list[tuple[User, int]]:
 
 
 def check_account_fields(
-    session: Session, *, email: str, display_name: str, role: str, member_state_id: int | None,
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    member_state_id: int | None,
     organisation: str,
 ) -> None:
     if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
@@ -104,25 +108,50 @@ def check_account_fields(
 
 
 def create_user(
-    session: Session, *, email: str, display_name: str, role: str, actor_id: int | None,
-    member_state_id: int | None = None, organisation: str = "", language: str = "en", password: str | None = None,
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    actor_id: int | None,
+    member_state_id: int | None = None,
+    organisation: str = "",
+    language: str = "en",
+    password: str | None = None,
 ) -> User:
     """Creates an account (without a password unless one is given); the caller commits."""
     email = normalise_email(email)
-    check_account_fields(session, email=email, display_name=display_name, role=role,
-                         member_state_id=member_state_id, organisation=organisation)
+    check_account_fields(
+        session,
+        email=email,
+        display_name=display_name,
+        role=role,
+        member_state_id=member_state_id,
+        organisation=organisation,
+    )
     if find_user_by_email(session, email) is not None:
         raise Conflict(N_("An account with this email address exists already."))
-    user = User(email=email, display_name=display_name.strip(), role=role,
-                member_state_id=member_state_id if role == Role.focal_point else None,
-                organisation=organisation.strip(), language=language if language in LANGUAGES else "en")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        member_state_id=member_state_id if role == Role.focal_point else None,
+        organisation=organisation.strip(),
+        language=language if language in LANGUAGES else "en",
+    )
     if password is not None:
         check_new_password(password, email=email)
         user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
-    audit.record(session, actor_id=actor_id, action="create", entity="user", entity_id=user.id,
-                 after=audit.snapshot(user, USER_FIELDS))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user, USER_FIELDS),
+    )
     return user
 
 
@@ -134,8 +163,15 @@ def update_preferences(session: Session, *, user: User, language: str, time_zone
     before = audit.snapshot(user, ("language", "time_zone"))
     user.language, user.time_zone = language, time_zone
     session.add(user)
-    audit.record(session, actor_id=user.id, action="update", entity="user", entity_id=user.id,
-                 before=before, after=audit.snapshot(user, ("language", "time_zone")))
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user, ("language", "time_zone")),
+    )
     session.commit()
 
 
@@ -175,8 +211,15 @@ def set_active(session: Session, *, user: User, active: bool, actor_id: int) -> 
     session.add(user)
     if not active:
         _end_sessions(session, user_id=user.id)
-    audit.record(session, actor_id=actor_id, action="activate" if active else "deactivate", entity="user",
-                 entity_id=user.id, before=before, after=audit.snapshot(user, ("is_active",)))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="activate" if active else "deactivate",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=audit.snapshot(user, ("is_active",)),
+    )
     session.commit()
 
 
@@ -184,18 +227,23 @@ def set_active(session: Session, *, user: User, active: bool, actor_id: int) -> 
 
 
 def _failures(session: Session, kind: str, key: str, since: datetime) -> list[datetime]:
-    return list(session.exec(
-        select(SignInFailure.at).where(SignInFailure.kind == kind, SignInFailure.key == key,
-                                       SignInFailure.at >= since)
-    ).all())
+    return list(
+        session.exec(
+            select(SignInFailure.at).where(
+                SignInFailure.kind == kind, SignInFailure.key == key, SignInFailure.at >= since
+            )
+        ).all()
+    )
 
 
 def check_limits(session: Session, settings: Settings, *, email: str, address: str) -> None:
     """Refuses a sign-in while the account or the address has too many recent failures."""
     now = utcnow()
     window = timedelta(minutes=settings.failure_window_minutes)
-    for kind, key, limit in (("account", email, settings.max_failures_per_account),
-                             ("address", address, settings.max_failures_per_address)):
+    for kind, key, limit in (
+        ("account", email, settings.max_failures_per_account),
+        ("address", address, settings.max_failures_per_address),
+    ):
         times = _failures(session, kind, key, now - window)
         if len(times) >= limit:
             wait = min(times) + window - now
@@ -242,13 +290,20 @@ def start_session(
         replaces.ended_at = now
         session.add(replaces)
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=digest(token), user_id=account_id(user), csrf_secret=secrets.token_hex(32),
-                            created_at=now, last_seen_at=now, address=address[:64],
-                            user_agent=user_agent[:255]))
+    session.add(
+        UserSession(
+            token_hash=digest(token),
+            user_id=account_id(user),
+            csrf_secret=secrets.token_hex(32),
+            created_at=now,
+            last_seen_at=now,
+            address=address[:64],
+            user_agent=user_agent[:255],
+        )
+    )
     user.last_sign_in_at = now
     session.add(user)
-    audit.record(session, actor_id=user.id, action="sign_in", entity="user", entity_id=user.id,
-                 address=address)
+    audit.record(session, actor_id=user.id, action="sign_in", entity="user", entity_id=user.id, address=address)
     session.commit()
     return token
 
@@ -258,7 +313,8 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
     if not token:
         return Visitor()
     row = session.exec(
-        select(UserSession, User).join(User, col(User.id) == UserSession.user_id)
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.token_hash == digest(token))
     ).first()
     if row is None:
@@ -287,15 +343,14 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
 def end_session(session: Session, *, auth_session: UserSession) -> None:
     auth_session.ended_at = utcnow()
     session.add(auth_session)
-    audit.record(session, actor_id=auth_session.user_id, action="sign_out", entity="user",
-                 entity_id=auth_session.user_id)
+    audit.record(
+        session, actor_id=auth_session.user_id, action="sign_out", entity="user", entity_id=auth_session.user_id
+    )
     session.commit()
 
 
 def _end_sessions(session: Session, *, user_id: int | None, keep_id: int | None = None) -> int:
-    statement = update(UserSession).where(
-        col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None)
-    )
+    statement = update(UserSession).where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
     if keep_id is not None:
         statement = statement.where(col(UserSession.id) != keep_id)
     result = session.execute(statement.values(ended_at=utcnow()))
@@ -305,8 +360,14 @@ def _end_sessions(session: Session, *, user_id: int | None, keep_id: int | None 
 def end_all_sessions(session: Session, *, user: User, actor_id: int) -> int:
     """Signs an account out everywhere (an admin's action); returns how many sessions ended."""
     count = _end_sessions(session, user_id=user.id)
-    audit.record(session, actor_id=actor_id, action="end_sessions", entity="user", entity_id=user.id,
-                 after={"sessions_ended": count})
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="end_sessions",
+        entity="user",
+        entity_id=user.id,
+        after={"sessions_ended": count},
+    )
     session.commit()
     return count
 
@@ -319,20 +380,31 @@ def issue_token(session: Session, *, user: User, purpose: str, lifetime: timedel
     now = utcnow()
     session.execute(
         update(OneTimeToken)
-        .where(col(OneTimeToken.user_id) == user.id, col(OneTimeToken.purpose) == purpose,
-               col(OneTimeToken.used_at).is_(None))
+        .where(
+            col(OneTimeToken.user_id) == user.id,
+            col(OneTimeToken.purpose) == purpose,
+            col(OneTimeToken.used_at).is_(None),
+        )
         .values(used_at=now)
     )
     token = secrets.token_urlsafe(32)
-    session.add(OneTimeToken(token_hash=digest(token), purpose=purpose, user_id=account_id(user), created_at=now,
-                             expires_at=now + lifetime))
+    session.add(
+        OneTimeToken(
+            token_hash=digest(token),
+            purpose=purpose,
+            user_id=account_id(user),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
     return token
 
 
 def peek_token(session: Session, *, token: str, purpose: str) -> tuple[OneTimeToken, User]:
     """The token's row and account if the link can still be used; a clear refusal otherwise."""
     row = session.exec(
-        select(OneTimeToken, User).join(User, col(User.id) == OneTimeToken.user_id)
+        select(OneTimeToken, User)
+        .join(User, col(User.id) == OneTimeToken.user_id)
         .where(OneTimeToken.token_hash == digest(token), OneTimeToken.purpose == purpose)
     ).first()
     if row is None:
@@ -351,7 +423,8 @@ def consume_token(session: Session, *, token: str, purpose: str) -> User:
     """Marks a token used, atomically: of two requests with the same link only one succeeds."""
     one_time, user = peek_token(session, token=token, purpose=purpose)
     result = session.execute(
-        update(OneTimeToken).where(col(OneTimeToken.id) == one_time.id, col(OneTimeToken.used_at).is_(None))
+        update(OneTimeToken)
+        .where(col(OneTimeToken.id) == one_time.id, col(OneTimeToken.used_at).is_(None))
         .values(used_at=utcnow())
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -365,11 +438,13 @@ def request_password_reset(session: Session, settings: Settings, *, email: str, 
     user = find_user_by_email(session, email)
     if user is None or not user.is_active:
         return
-    token = issue_token(session, user=user, purpose="reset",
-                        lifetime=timedelta(minutes=settings.reset_link_minutes))
-    subject, body = mail.reset_message(user=user, link=f"{settings.base_url}/auth/reset/{token}",
-                                       minutes=settings.reset_link_minutes,
-                                       portal=region.load(settings.seeds_dir).short_name(user.language))
+    token = issue_token(session, user=user, purpose="reset", lifetime=timedelta(minutes=settings.reset_link_minutes))
+    subject, body = mail.reset_message(
+        user=user,
+        link=f"{settings.base_url}/auth/reset/{token}",
+        minutes=settings.reset_link_minutes,
+        portal=region.load(settings.seeds_dir).short_name(user.language),
+    )
     outbox.queue(session, recipient=user.email, subject=subject, body=body)
     audit.record(session, actor_id=None, action="request_reset", entity="user", entity_id=user.id)
     session.commit()
@@ -397,52 +472,77 @@ def ensure_first_admin(session: Session, settings: Settings, *, email: str) -> s
     admins = session.exec(select(User).where(User.role == Role.admin)).all()
     if any(admin.password_hash for admin in admins):
         return None
-    admin = admins[0] if admins else create_user(
-        session, email=email, display_name="Administrator", role=Role.admin, actor_id=None)
+    admin = (
+        admins[0]
+        if admins
+        else create_user(session, email=email, display_name="Administrator", role=Role.admin, actor_id=None)
+    )
     return sign_in_link(session, settings, user=admin)
 
 
 # Single sign-on
 
 
-def sso_account(
-    session: Session, *, issuer: str, subject: str, email: str | None, email_verified: bool
-) -> User:
+def sso_account(session: Session, *, issuer: str, subject: str, email: str | None, email_verified: bool) -> User:
     """The account of an SSO identity: linked before, or linked now by a verified email; refused otherwise."""
     row = session.exec(
-        select(SsoIdentity, User).join(User, col(User.id) == SsoIdentity.user_id)
+        select(SsoIdentity, User)
+        .join(User, col(User.id) == SsoIdentity.user_id)
         .where(SsoIdentity.issuer == issuer, SsoIdentity.subject == subject)
     ).first()
     if row is not None:
         user = row[1]
     else:
         if not email or not email_verified:
-            raise Forbidden(N_("Your identity provider has not verified your email address, so it cannot be "
-                               "linked to an account here. Sign in with your password or ask a coordinator."))
+            raise Forbidden(
+                N_(
+                    "Your identity provider has not verified your email address, so it cannot be "
+                    "linked to an account here. Sign in with your password or ask a coordinator."
+                )
+            )
         found = find_user_by_email(session, email)
         if found is None:
-            raise Forbidden(N_("No account here uses the email address of your identity provider. Ask a "
-                               "coordinator to invite you."))
+            raise Forbidden(
+                N_("No account here uses the email address of your identity provider. Ask a coordinator to invite you.")
+            )
         user = found
         session.add(SsoIdentity(user_id=account_id(user), issuer=issuer, subject=subject, linked_at=utcnow()))
-        audit.record(session, actor_id=user.id, action="link_sso", entity="user", entity_id=user.id,
-                     after={"issuer": issuer})
+        audit.record(
+            session, actor_id=user.id, action="link_sso", entity="user", entity_id=user.id, after={"issuer": issuer}
+        )
     if not user.is_active:
         raise Forbidden(N_("This account is deactivated."))
     return user
 
 
 def invite_user(
-    session: Session, settings: Settings, *, email: str, display_name: str, role: str,
-    member_state_id: int | None, organisation: str, actor_id: int,
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    member_state_id: int | None,
+    organisation: str,
+    actor_id: int,
 ) -> User:
     """Creates an account and emails a one-time sign-in link, in one transaction."""
-    user = create_user(session, email=email, display_name=display_name, role=role, actor_id=actor_id,
-                       member_state_id=member_state_id, organisation=organisation)
+    user = create_user(
+        session,
+        email=email,
+        display_name=display_name,
+        role=role,
+        actor_id=actor_id,
+        member_state_id=member_state_id,
+        organisation=organisation,
+    )
     token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
-    subject, body = mail.welcome_message(user=user, link=f"{settings.base_url}/auth/link/{token}",
-                                         hours=settings.signin_link_hours,
-                                         portal=region.load(settings.seeds_dir).short_name(user.language))
+    subject, body = mail.welcome_message(
+        user=user,
+        link=f"{settings.base_url}/auth/link/{token}",
+        hours=settings.signin_link_hours,
+        portal=region.load(settings.seeds_dir).short_name(user.language),
+    )
     outbox.queue(session, recipient=user.email, subject=subject, body=body)
     session.commit()
     return user

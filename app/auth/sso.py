@@ -32,8 +32,7 @@ def _registry(issuer: str, client_id: str, client_secret: str) -> Any:
 
 
 def client(settings: Settings) -> Any:
-    return _registry(settings.oidc_issuer, settings.oidc_client_id,
-                     settings.oidc_client_secret.get_secret_value())
+    return _registry(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value())
 
 
 def claims(token: dict[str, Any]) -> dict[str, Any]:

@@ -21,12 +21,19 @@ AREAS = {
 }
 NEED_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian")}
 PRIORITIES = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
-NEED_STATUSES = {"open": N_("Open"), "partly_met": N_("Partly met"), "met": N_("Met"),
-                 "withdrawn": N_("Withdrawn")}
-SUPPORT_KINDS = {"in_kind": N_("In kind"), "funding": N_("Funding"), "trainers": N_("Trainers"),
-                 "course_places": N_("Places on courses")}
-SUPPORT_STATUSES = {"planned": N_("Planned"), "under_way": N_("Under way"), "completed": N_("Completed"),
-                    "cancelled": N_("Cancelled")}
+NEED_STATUSES = {"open": N_("Open"), "partly_met": N_("Partly met"), "met": N_("Met"), "withdrawn": N_("Withdrawn")}
+SUPPORT_KINDS = {
+    "in_kind": N_("In kind"),
+    "funding": N_("Funding"),
+    "trainers": N_("Trainers"),
+    "course_places": N_("Places on courses"),
+}
+SUPPORT_STATUSES = {
+    "planned": N_("Planned"),
+    "under_way": N_("Under way"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
 
 
 class Need(SQLModel, table=True):

@@ -57,70 +57,142 @@ def _subregions() -> dict[str, region.Localised]:
 # Needs
 
 
-def _needs_page(request: Request, session: SessionDep, user: User, filters: service.NeedFilters, *,
-                values: dict[str, Any] | None = None, error: str = "", notice: str = "",
-                status: int = 200) -> HTMLResponse:
+def _needs_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    filters: service.NeedFilters,
+    *,
+    values: dict[str, Any] | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     states = accounts.member_states(session)
-    own = next((s for s in states if s.id == user.member_state_id), None) \
-        if user.role == Role.focal_point.value else None
-    return render(request, "capacity/needs.html", {
-        "rows": service.list_needs(session, filters=filters), "filters": filters, "states": states,
-        "subregions": _subregions(), "may_record": service.may_record_need(user), "own_state": own,
-        "chooses_state": user.role in service.STAFF, "values": values or {}, "error": error,
-        "notice": NOTICES.get(notice), "may_support": service.may_record_support(user),
-    }, partial="capacity/_needs.html", status_code=status)
+    own = (
+        next((s for s in states if s.id == user.member_state_id), None) if user.role == Role.focal_point.value else None
+    )
+    return render(
+        request,
+        "capacity/needs.html",
+        {
+            "rows": service.list_needs(session, filters=filters),
+            "filters": filters,
+            "states": states,
+            "subregions": _subregions(),
+            "may_record": service.may_record_need(user),
+            "own_state": own,
+            "chooses_state": user.role in service.STAFF,
+            "values": values or {},
+            "error": error,
+            "notice": NOTICES.get(notice),
+            "may_support": service.may_record_support(user),
+        },
+        partial="capacity/_needs.html",
+        status_code=status,
+    )
 
 
 @router.get("/needs", response_class=HTMLResponse)
-def needs(request: Request, session: SessionDep, user: CurrentUser, state: str = "", area: str = "", track: str = "",
-          status: str = "", subregion: str = "", notice: str = "") -> HTMLResponse:
+def needs(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    state: str = "",
+    area: str = "",
+    track: str = "",
+    status: str = "",
+    subregion: str = "",
+    notice: str = "",
+) -> HTMLResponse:
     """The states' capacity-building needs, filtered by state, area, track, status and subregion."""
-    filters = service.NeedFilters(state=state[:2], area=area if area in AREAS else "",
-                                  track=track if track in NEED_TRACKS else "",
-                                  status=status if status in NEED_STATUSES else "",
-                                  subregion=subregion if subregion in _subregions() else "")
+    filters = service.NeedFilters(
+        state=state[:2],
+        area=area if area in AREAS else "",
+        track=track if track in NEED_TRACKS else "",
+        status=status if status in NEED_STATUSES else "",
+        subregion=subregion if subregion in _subregions() else "",
+    )
     return _needs_page(request, session, user, filters, notice=notice)
 
 
 @router.post("/needs", response_model=None)
-def record_need(request: Request, session: SessionDep, user: Recorder, area: Text = "", track: Text = "",
-                description: Text = "", priority: Text = "", wanted_by: Text = "", state: Text = "") -> Response:
+def record_need(
+    request: Request,
+    session: SessionDep,
+    user: Recorder,
+    area: Text = "",
+    track: Text = "",
+    description: Text = "",
+    priority: Text = "",
+    wanted_by: Text = "",
+    state: Text = "",
+) -> Response:
     """Records a need of the user's state (any state for coordinators and admins)."""
-    form = service.NeedForm(area=area, track=track, description=description, priority=priority, state=state,
-                            wanted_by=wanted_by)
+    form = service.NeedForm(
+        area=area, track=track, description=description, priority=priority, state=state, wanted_by=wanted_by
+    )
     try:
         need = service.record_need(session, user=user, form=form)
     except DomainError as error:
         session.rollback()
         if error.status_code == 403:
             raise
-        return _needs_page(request, session, user, service.NeedFilters(), values=vars(form),
-                           error=error_text(error), status=error.status_code)
+        return _needs_page(
+            request,
+            session,
+            user,
+            service.NeedFilters(),
+            values=vars(form),
+            error=error_text(error),
+            status=error.status_code,
+        )
     return RedirectResponse(f"/needs/{need.id}?notice=need_recorded", status_code=303)
 
 
-def _need_page(request: Request, session: SessionDep, user: User, need: Need, *, notice: str = "",
-               error: str = "", values: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+def _need_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    need: Need,
+    *,
+    notice: str = "",
+    error: str = "",
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     states = service.by_id(accounts.member_states(session))
-    return render(request, "capacity/need.html", {
-        "need": need, "state": states.get(need.state_id), "states": states,
-        "history": service.need_history(session, need), "supports": service.support_for_need(session, need),
-        "may_change": service.records_for(user, need.state_id),
-        "may_support": service.may_record_support(user) and need.status != "withdrawn",
-        "notice": NOTICES.get(notice), "error": error, "values": values or {},
-    }, status_code=status)
+    return render(
+        request,
+        "capacity/need.html",
+        {
+            "need": need,
+            "state": states.get(need.state_id),
+            "states": states,
+            "history": service.need_history(session, need),
+            "supports": service.support_for_need(session, need),
+            "may_change": service.records_for(user, need.state_id),
+            "may_support": service.may_record_support(user) and need.status != "withdrawn",
+            "notice": NOTICES.get(notice),
+            "error": error,
+            "values": values or {},
+        },
+        status_code=status,
+    )
 
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse)
-def need_page(request: Request, need: NeedFromPath, session: SessionDep, user: CurrentUser,
-              notice: str = "") -> HTMLResponse:
+def need_page(
+    request: Request, need: NeedFromPath, session: SessionDep, user: CurrentUser, notice: str = ""
+) -> HTMLResponse:
     """One need: its details, its history and the support given against it."""
     return _need_page(request, session, user, need, notice=notice)
 
 
 @router.post("/needs/{need_id}/status", response_model=None)
-def need_status(request: Request, user: Recorder, need: NeedFromPath, session: SessionDep, status: Text = "",
-                note: Text = "") -> Response:
+def need_status(
+    request: Request, user: Recorder, need: NeedFromPath, session: SessionDep, status: Text = "", note: Text = ""
+) -> Response:
     """Changes a need's status (open, partly met, met, withdrawn), with an optional note."""
     try:
         service.set_need_status(session, user=user, need=need, status=status, note=note)
@@ -128,25 +200,50 @@ def need_status(request: Request, user: Recorder, need: NeedFromPath, session: S
         session.rollback()
         if error.status_code == 403:
             raise
-        return _need_page(request, session, user, need, error=error_text(error),
-                          values={"status": status, "note": note}, status=error.status_code)
+        return _need_page(
+            request,
+            session,
+            user,
+            need,
+            error=error_text(error),
+            values={"status": status, "note": note},
+            status=error.status_code,
+        )
     return RedirectResponse(f"/needs/{need.id}?notice=need_status", status_code=303)
 
 
 # Support
 
 
-def _support_form_page(request: Request, session: SessionDep, user: User, *, values: dict[str, Any] | None = None,
-                       error: str = "", status: int = 200) -> HTMLResponse:
+def _support_form_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    values: dict[str, Any] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     states = accounts.member_states(session)
     offers = [row.offer for row in training.catalogue(session, user=user, filters=training.Filters())]
-    own = next((s for s in states if s.id == user.member_state_id), None) \
-        if user.role == Role.focal_point.value else None
-    return render(request, "capacity/support_form.html", {
-        "values": values or {}, "error": error, "states": states, "needs": service.open_needs(session),
-        "offers": offers, "chooses_provider": user.role in service.STAFF, "own_state": own,
-        "initial_statuses": service.FIRST_SUPPORT_STATUSES,
-    }, status_code=status)
+    own = (
+        next((s for s in states if s.id == user.member_state_id), None) if user.role == Role.focal_point.value else None
+    )
+    return render(
+        request,
+        "capacity/support_form.html",
+        {
+            "values": values or {},
+            "error": error,
+            "states": states,
+            "needs": service.open_needs(session),
+            "offers": offers,
+            "chooses_provider": user.role in service.STAFF,
+            "own_state": own,
+            "initial_statuses": service.FIRST_SUPPORT_STATUSES,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/support/new", response_class=HTMLResponse)
@@ -156,57 +253,107 @@ def new_support(request: Request, session: SessionDep, user: Partner, need: str 
     if need.isdigit():
         chosen = service.get_need(session, int(need))
         state = session.get(MemberState, chosen.state_id)
-        values = {"need": str(chosen.id), "recipient_state": state.code if state else "", "area": chosen.area,
-                  "track": chosen.track}
+        values = {
+            "need": str(chosen.id),
+            "recipient_state": state.code if state else "",
+            "area": chosen.area,
+            "track": chosen.track,
+        }
     return _support_form_page(request, session, user, values=values)
 
 
 @router.post("/support", response_model=None)
-def record_support(request: Request, session: SessionDep, user: Partner, recipient_state: Text = "",
-                   need: Text = "", area: Text = "", track: Text = "", starts_on: Text = "", ends_on: Text = "",
-                   kind: Text = "", amount: Text = "", currency: Text = "", status: Text = "planned",
-                   description: Text = "", training_offer: Text = "", provider_state: Text = "",
-                   provider_organisation: Text = "") -> Response:
+def record_support(
+    request: Request,
+    session: SessionDep,
+    user: Partner,
+    recipient_state: Text = "",
+    need: Text = "",
+    area: Text = "",
+    track: Text = "",
+    starts_on: Text = "",
+    ends_on: Text = "",
+    kind: Text = "",
+    amount: Text = "",
+    currency: Text = "",
+    status: Text = "planned",
+    description: Text = "",
+    training_offer: Text = "",
+    provider_state: Text = "",
+    provider_organisation: Text = "",
+) -> Response:
     """Records support the user's side gives or plans."""
     form = service.SupportForm(
-        recipient_state=recipient_state, need=need, area=area, track=track, starts_on=starts_on, ends_on=ends_on,
-        kind=kind, amount=amount, currency=currency, status=status, description=description,
-        training_offer=training_offer, provider_state=provider_state, provider_organisation=provider_organisation)
+        recipient_state=recipient_state,
+        need=need,
+        area=area,
+        track=track,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        status=status,
+        description=description,
+        training_offer=training_offer,
+        provider_state=provider_state,
+        provider_organisation=provider_organisation,
+    )
     try:
         support = service.record_support(session, user=user, form=form)
     except DomainError as error:
         session.rollback()
         if error.status_code == 403:
             raise
-        return _support_form_page(request, session, user, values=vars(form), error=error_text(error),
-                                  status=error.status_code)
+        return _support_form_page(
+            request, session, user, values=vars(form), error=error_text(error), status=error.status_code
+        )
     return RedirectResponse(f"/support/{support.id}?notice=support_recorded", status_code=303)
 
 
-def _support_page(request: Request, session: SessionDep, user: User, support: Support, *, notice: str = "",
-                  error: str = "", status: int = 200) -> HTMLResponse:
+def _support_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    support: Support,
+    *,
+    notice: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     states = service.by_id(accounts.member_states(session))
     provides = service.provides(user, support)
-    return render(request, "capacity/support.html", {
-        "support": support, "states": states, "recipient": states.get(support.recipient_state_id),
-        "provider": service.provider_name(support, states, current_language.get()),
-        "need": session.get(Need, support.need_id) if support.need_id else None,
-        "offer": service.visible_offer(session, support, user), "history": service.support_history(session, support),
-        "next_statuses": service.next_support_statuses(support) if provides else (),
-        "notice": NOTICES.get(notice), "error": error,
-    }, status_code=status)
+    return render(
+        request,
+        "capacity/support.html",
+        {
+            "support": support,
+            "states": states,
+            "recipient": states.get(support.recipient_state_id),
+            "provider": service.provider_name(support, states, current_language.get()),
+            "need": session.get(Need, support.need_id) if support.need_id else None,
+            "offer": service.visible_offer(session, support, user),
+            "history": service.support_history(session, support),
+            "next_statuses": service.next_support_statuses(support) if provides else (),
+            "notice": NOTICES.get(notice),
+            "error": error,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/support/{support_id}", response_class=HTMLResponse)
-def support_page(request: Request, support: SupportFromPath, session: SessionDep, user: CurrentUser,
-                 notice: str = "") -> HTMLResponse:
+def support_page(
+    request: Request, support: SupportFromPath, session: SessionDep, user: CurrentUser, notice: str = ""
+) -> HTMLResponse:
     """One support record: who gives what to whom, when, against which need, and its history."""
     return _support_page(request, session, user, support, notice=notice)
 
 
 @router.post("/support/{support_id}/status", response_model=None)
-def support_status(request: Request, user: Partner, support: SupportFromPath, session: SessionDep,
-                   status: Text = "", note: Text = "") -> Response:
+def support_status(
+    request: Request, user: Partner, support: SupportFromPath, session: SessionDep, status: Text = "", note: Text = ""
+) -> Response:
     """Moves support along its life: under way, completed or cancelled."""
     try:
         service.set_support_status(session, user=user, support=support, status=status, note=note)
@@ -222,25 +369,51 @@ def support_status(request: Request, user: Partner, support: SupportFromPath, se
 
 
 @router.get("/deconfliction", response_class=HTMLResponse)
-def deconfliction(request: Request, session: SessionDep, user: Staff, track: str = "", subregion: str = "",
-                  provider: str = "") -> HTMLResponse:
+def deconfliction(
+    request: Request, session: SessionDep, user: Staff, track: str = "", subregion: str = "", provider: str = ""
+) -> HTMLResponse:
     """States × areas: open needs, who supports what, overlapping support and needs left without support."""
     language = current_language.get()
-    view = service.deconfliction(session, get_settings(), track=track, subregion=subregion, provider=provider[:120],
-                                 today=service.today_for(user), language=language)
-    return render(request, "capacity/deconfliction.html", {
-        "view": view, "filters": {"track": track, "subregion": subregion, "provider": provider[:120]},
-        "subregions": _subregions(), "areas": AREAS,
-    }, partial="capacity/_deconfliction.html")
+    view = service.deconfliction(
+        session,
+        get_settings(),
+        track=track,
+        subregion=subregion,
+        provider=provider[:120],
+        today=service.today_for(user),
+        language=language,
+    )
+    return render(
+        request,
+        "capacity/deconfliction.html",
+        {
+            "view": view,
+            "filters": {"track": track, "subregion": subregion, "provider": provider[:120]},
+            "subregions": _subregions(),
+            "areas": AREAS,
+        },
+        partial="capacity/_deconfliction.html",
+    )
 
 
 @router.get("/deconfliction.csv", response_model=None)
-def deconfliction_csv(session: SessionDep, user: Staff, track: str = "", subregion: str = "",
-                      provider: str = "") -> Response:
+def deconfliction_csv(
+    session: SessionDep, user: Staff, track: str = "", subregion: str = "", provider: str = ""
+) -> Response:
     """The deconfliction view's rows as a CSV file, with the same filters."""
     language = current_language.get()
-    view = service.deconfliction(session, get_settings(), track=track, subregion=subregion, provider=provider[:120],
-                                 today=service.today_for(user), language=language)
+    view = service.deconfliction(
+        session,
+        get_settings(),
+        track=track,
+        subregion=subregion,
+        provider=provider[:120],
+        today=service.today_for(user),
+        language=language,
+    )
     text = service.deconfliction_csv(view, language=language, subregion_names=_subregions())
-    return Response(text, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="deconfliction.csv"', "Cache-Control": "no-store"})
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="deconfliction.csv"', "Cache-Control": "no-store"},
+    )

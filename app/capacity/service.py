@@ -46,8 +46,12 @@ PARTNERS = (Role.admin.value, Role.coordinator.value, Role.focal_point.value, Ro
 STILL_NEEDED = ("open", "partly_met")
 PRIORITY_RANK = {key: rank for rank, key in enumerate(PRIORITIES)}  # high first
 FIRST_SUPPORT_STATUSES = ("planned", "under_way", "completed")
-NEXT_SUPPORT_STATUSES = {"planned": ("under_way", "completed", "cancelled"), "under_way": ("completed", "cancelled"),
-                         "completed": (), "cancelled": ()}
+NEXT_SUPPORT_STATUSES = {
+    "planned": ("under_way", "completed", "cancelled"),
+    "under_way": ("completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
 CURRENCIES = frozenset(list_currencies()) - {"XXX", "XTS"}
 MAX_AMOUNT = 2_000_000_000
 MAX_TEXT = 5000
@@ -77,8 +81,7 @@ def records_for(user: User, state_id: int) -> bool:
     """Coordinators and admins record needs for any state; a focal point only for their own."""
     if user.role in STAFF:
         return True
-    return user.role == Role.focal_point.value and user.member_state_id is not None and \
-        user.member_state_id == state_id
+    return user.role == Role.focal_point.value and user.member_state_id is not None and user.member_state_id == state_id
 
 
 def may_record_need(user: User) -> bool:
@@ -97,8 +100,11 @@ def provides(user: User, support: Support) -> bool:
     if support.provider_state_id is not None:
         return user.role == Role.focal_point.value and user.member_state_id == support.provider_state_id
     organisation = user.organisation.strip().casefold()
-    return user.role == Role.observer.value and bool(organisation) and \
-        organisation == support.provider_organisation.strip().casefold()
+    return (
+        user.role == Role.observer.value
+        and bool(organisation)
+        and organisation == support.provider_organisation.strip().casefold()
+    )
 
 
 def _require_state(user: User, state_id: int) -> None:
@@ -134,8 +140,13 @@ def needs_of_state(session: Session, *, state_id: int, open_only: bool = True) -
 
 def support_for_state(session: Session, *, state_id: int) -> list[Support]:
     """The support a state receives or is planned to receive, cancelled support included, soonest first."""
-    return list(session.exec(select(Support).where(Support.recipient_state_id == state_id)
-                             .order_by(col(Support.starts_on), col(Support.id))).all())
+    return list(
+        session.exec(
+            select(Support)
+            .where(Support.recipient_state_id == state_id)
+            .order_by(col(Support.starts_on), col(Support.id))
+        ).all()
+    )
 
 
 def _urgency(need: Need) -> tuple[int, date, int]:
@@ -224,15 +235,29 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
     if form.priority not in PRIORITIES:
         raise DomainError(N_("Choose a priority from the list."))
     description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
-    wanted_by = _optional_day(form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it "
-                                                 "empty."))
-    need = Need(state_id=state.id, area=form.area, track=form.track, description=description,  # type: ignore[arg-type]
-                priority=form.priority, wanted_by=wanted_by, status="open", created_at=utcnow(), created_by=user.id)
+    wanted_by = _optional_day(form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty."))
+    need = Need(
+        state_id=state.id,
+        area=form.area,
+        track=form.track,
+        description=description,  # type: ignore[arg-type]
+        priority=form.priority,
+        wanted_by=wanted_by,
+        status="open",
+        created_at=utcnow(),
+        created_by=user.id,
+    )
     session.add(need)
     session.flush()
     session.add(NeedEvent(need_id=need.id, status="open", at=utcnow(), by=user.id))  # type: ignore[arg-type]
-    audit.record(session, actor_id=user.id, action="create", entity="capacity_need", entity_id=need.id,
-                 after={"state": state.code, "area": need.area, "track": need.track, "priority": need.priority})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="capacity_need",
+        entity_id=need.id,
+        after={"state": state.code, "area": need.area, "track": need.track, "priority": need.priority},
+    )
     session.commit()
     return need
 
@@ -250,22 +275,36 @@ def set_need_status(session: Session, *, user: User, need: Need, status: str, no
     session.add(need)
     event = NeedEvent(need_id=need.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
     session.add(event)
-    audit.record(session, actor_id=user.id, action=f"status:{status}", entity="capacity_need", entity_id=need.id,
-                 before={"status": before}, after={"status": status})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action=f"status:{status}",
+        entity="capacity_need",
+        entity_id=need.id,
+        before={"status": before},
+        after={"status": status},
+    )
     session.commit()
     return event
 
 
 def need_history(session: Session, need: Need) -> list[tuple[NeedEvent, str | None]]:
     """The need's history, oldest first, with the name of who made each change."""
-    rows = session.exec(select(NeedEvent, User.display_name).outerjoin(User, col(User.id) == NeedEvent.by)
-                        .where(NeedEvent.need_id == need.id).order_by(col(NeedEvent.at), col(NeedEvent.id))).all()
+    rows = session.exec(
+        select(NeedEvent, User.display_name)
+        .outerjoin(User, col(User.id) == NeedEvent.by)
+        .where(NeedEvent.need_id == need.id)
+        .order_by(col(NeedEvent.at), col(NeedEvent.id))
+    ).all()
     return [(event, name) for event, name in rows]
 
 
 def support_for_need(session: Session, need: Need) -> list[Support]:
-    return list(session.exec(select(Support).where(Support.need_id == need.id)
-                             .order_by(col(Support.starts_on), col(Support.id))).all())
+    return list(
+        session.exec(
+            select(Support).where(Support.need_id == need.id).order_by(col(Support.starts_on), col(Support.id))
+        ).all()
+    )
 
 
 @dataclass
@@ -301,10 +340,14 @@ def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
     found = session.exec(query).all()
     counts: dict[int, int] = {}
     if found:
-        counts = {need_id: number for need_id, number in session.exec(  # type: ignore[misc]
-            select(Support.need_id, func.count()).where(col(Support.need_id).in_([n.id for n, _s in found]),
-                                                        Support.status != "cancelled")
-            .group_by(col(Support.need_id))).all()}
+        counts = {
+            need_id: number
+            for need_id, number in session.exec(  # type: ignore[misc]
+                select(Support.need_id, func.count())
+                .where(col(Support.need_id).in_([n.id for n, _s in found]), Support.status != "cancelled")
+                .group_by(col(Support.need_id))
+            ).all()
+        }
     rows = [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]  # type: ignore[arg-type]
     return sorted(rows, key=lambda row: (row.state.name_en, _urgency(row.need)))
 
@@ -342,8 +385,9 @@ def _support_provider(session: Session, user: User, form: SupportForm) -> tuple[
     if user.role == Role.observer.value:
         organisation = user.organisation.strip()
         if not organisation:
-            raise NoOrganisation(N_("Your account names no organisation: ask an admin to add it before recording "
-                                    "support."))
+            raise NoOrganisation(
+                N_("Your account names no organisation: ask an admin to add it before recording support.")
+            )
         return None, organisation[:120]
     if form.provider_state.strip():
         state = members.find_state(session, form.provider_state)
@@ -411,61 +455,98 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> dict[st
         amount = _amount(form.amount)
         currency = form.currency.strip().upper()
         if currency not in CURRENCIES:
-            raise DomainError(N_("Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR "
-                                 "or JPY."))
+            raise DomainError(
+                N_("Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.")
+            )
     if form.status not in FIRST_SUPPORT_STATUSES:
         raise DomainError(N_("Choose a status from the list."))
-    description = _text(form.description, N_("The description may have at most %(high)s characters."),
-                        required=False)
-    return {"provider_state_id": provider_state_id, "provider_organisation": organisation,
-            "recipient_state_id": recipient.id, "need_id": need.id if need else None, "area": area, "track": track,
-            "kind": form.kind, "amount": amount, "currency": currency, "starts_on": starts, "ends_on": ends,
-            "status": form.status, "description": description,
-            "training_offer_id": _offer(session, user, form.training_offer)}
+    description = _text(form.description, N_("The description may have at most %(high)s characters."), required=False)
+    return {
+        "provider_state_id": provider_state_id,
+        "provider_organisation": organisation,
+        "recipient_state_id": recipient.id,
+        "need_id": need.id if need else None,
+        "area": area,
+        "track": track,
+        "kind": form.kind,
+        "amount": amount,
+        "currency": currency,
+        "starts_on": starts,
+        "ends_on": ends,
+        "status": form.status,
+        "description": description,
+        "training_offer_id": _offer(session, user, form.training_offer),
+    }
 
 
 def record_support(session: Session, *, user: User, form: SupportForm) -> Support:
     """Support a partner gives or plans, with its first history entry."""
     if not may_record_support(user):
         raise Forbidden(N_("Your role does not let you record support."))
-    support = Support(**_checked_support(session, user, form), created_at=utcnow(),  # type: ignore[arg-type]
-                      created_by=user.id)
+    support = Support(
+        **_checked_support(session, user, form),
+        created_at=utcnow(),  # type: ignore[arg-type]
+        created_by=user.id,
+    )
     session.add(support)
     session.flush()
     session.add(SupportEvent(support_id=support.id, status=support.status, at=utcnow(), by=user.id))  # type: ignore[arg-type]
-    audit.record(session, actor_id=user.id, action="create", entity="capacity_support", entity_id=support.id,
-                 after={"recipient_state_id": support.recipient_state_id, "need_id": support.need_id,
-                        "area": support.area, "kind": support.kind, "status": support.status})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="capacity_support",
+        entity_id=support.id,
+        after={
+            "recipient_state_id": support.recipient_state_id,
+            "need_id": support.need_id,
+            "area": support.area,
+            "kind": support.kind,
+            "status": support.status,
+        },
+    )
     session.commit()
     return support
 
 
-def set_support_status(session: Session, *, user: User, support: Support, status: str,
-                       note: str = "") -> SupportEvent:
+def set_support_status(session: Session, *, user: User, support: Support, status: str, note: str = "") -> SupportEvent:
     """Moves support along its life (planned → under way → completed, or cancelled); appended to its history."""
     if not provides(user, support):
         raise NotTheProvider(N_("Only the provider, coordinators and admins may change this support."))
     if status not in SUPPORT_STATUSES:
         raise DomainError(N_("Choose a status from the list."))
     if status not in NEXT_SUPPORT_STATUSES.get(support.status, ()):
-        raise UnchangedStatus(N_("This support cannot go from “%(now)s” to “%(next)s”."),
-                              now=Label(SUPPORT_STATUSES[support.status]), next=Label(SUPPORT_STATUSES[status]))
+        raise UnchangedStatus(
+            N_("This support cannot go from “%(now)s” to “%(next)s”."),
+            now=Label(SUPPORT_STATUSES[support.status]),
+            next=Label(SUPPORT_STATUSES[status]),
+        )
     text = _note(note)
     before = support.status
     support.status = status
     session.add(support)
     event = SupportEvent(support_id=support.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
     session.add(event)
-    audit.record(session, actor_id=user.id, action=f"status:{status}", entity="capacity_support",
-                 entity_id=support.id, before={"status": before}, after={"status": status})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action=f"status:{status}",
+        entity="capacity_support",
+        entity_id=support.id,
+        before={"status": before},
+        after={"status": status},
+    )
     session.commit()
     return event
 
 
 def support_history(session: Session, support: Support) -> list[tuple[SupportEvent, str | None]]:
-    rows = session.exec(select(SupportEvent, User.display_name).outerjoin(User, col(User.id) == SupportEvent.by)
-                        .where(SupportEvent.support_id == support.id)
-                        .order_by(col(SupportEvent.at), col(SupportEvent.id))).all()
+    rows = session.exec(
+        select(SupportEvent, User.display_name)
+        .outerjoin(User, col(User.id) == SupportEvent.by)
+        .where(SupportEvent.support_id == support.id)
+        .order_by(col(SupportEvent.at), col(SupportEvent.id))
+    ).all()
     return [(event, name) for event, name in rows]
 
 
@@ -481,8 +562,11 @@ def visible_offer(session: Session, support: Support, user: User) -> TrainingOff
 
 def open_needs(session: Session) -> list[tuple[Need, MemberState]]:
     """Needs still open or partly met, for the support form's list: one query."""
-    rows = session.exec(select(Need, MemberState).join(MemberState, col(MemberState.id) == Need.state_id)
-                        .where(col(Need.status).in_(STILL_NEEDED))).all()
+    rows = session.exec(
+        select(Need, MemberState)
+        .join(MemberState, col(MemberState.id) == Need.state_id)
+        .where(col(Need.status).in_(STILL_NEEDED))
+    ).all()
     return sorted(((need, state) for need, state in rows), key=lambda row: (row[1].name_en, _urgency(row[0])))
 
 
@@ -566,8 +650,16 @@ def _matches_provider(support: Support, provider: str, states_by_id: dict[int, M
     return support.provider_organisation.strip().casefold() == wanted.casefold()
 
 
-def deconfliction(session: Session, settings: Settings, *, track: str = "", subregion: str = "", provider: str = "",
-                  today: date | None = None, language: str = "en") -> Deconfliction:
+def deconfliction(
+    session: Session,
+    settings: Settings,
+    *,
+    track: str = "",
+    subregion: str = "",
+    provider: str = "",
+    today: date | None = None,
+    language: str = "en",
+) -> Deconfliction:
     """States × areas: open needs (count, highest priority), who supports what, and the overlaps and gaps.
 
     Three queries whatever the number of states, needs and supports; assembled here. A track narrows the needs and
@@ -585,9 +677,18 @@ def deconfliction(session: Session, settings: Settings, *, track: str = "", subr
     needs = list(session.exec(need_query.order_by(col(Need.id))).all())
     supports = list(session.exec(support_query.order_by(col(Support.starts_on), col(Support.id))).all())
 
-    providers = sorted({(states_by_id[s.provider_state_id].code if s.provider_state_id in states_by_id
-                         else s.provider_organisation, provider_name(s, states_by_id, language))
-                        for s in supports}, key=lambda item: item[1].casefold())
+    providers = sorted(
+        {
+            (
+                states_by_id[s.provider_state_id].code
+                if s.provider_state_id in states_by_id
+                else s.provider_organisation,
+                provider_name(s, states_by_id, language),
+            )
+            for s in supports
+        },
+        key=lambda item: item[1].casefold(),
+    )
     cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
     for need in needs:
         cell = cells[need.state_id][need.area]
@@ -599,22 +700,31 @@ def deconfliction(session: Session, settings: Settings, *, track: str = "", subr
     for support in supports:
         by_place[(support.recipient_state_id, support.area)].append(support)
         cells[support.recipient_state_id][support.area].supports.append(
-            (support, provider_name(support, states_by_id, language)))
+            (support, provider_name(support, states_by_id, language))
+        )
         if support.need_id is not None:
             supported_needs.add(support.need_id)
 
     overlaps = []
     for (state_id, area), placed in by_place.items():
         for index, first in enumerate(placed):
-            for second in placed[index + 1:]:
+            for second in placed[index + 1 :]:
                 if _provider_key(first) == _provider_key(second):
                     continue
                 if first.starts_on <= second.ends_on and second.starts_on <= first.ends_on:
                     cells[state_id][area].overlap = True
-                    overlaps.append(Overlap(states_by_id[state_id], area, first, second,
-                                            provider_name(first, states_by_id, language),
-                                            provider_name(second, states_by_id, language),
-                                            max(first.starts_on, second.starts_on), min(first.ends_on, second.ends_on)))
+                    overlaps.append(
+                        Overlap(
+                            states_by_id[state_id],
+                            area,
+                            first,
+                            second,
+                            provider_name(first, states_by_id, language),
+                            provider_name(second, states_by_id, language),
+                            max(first.starts_on, second.starts_on),
+                            min(first.ends_on, second.ends_on),
+                        )
+                    )
     gaps = []
     for need in needs:
         if need.wanted_by is None or need.wanted_by >= today or need.id in supported_needs:
@@ -624,22 +734,31 @@ def deconfliction(session: Session, settings: Settings, *, track: str = "", subr
         cells[need.state_id][need.area].gap = True
         gaps.append(Gap(need, states_by_id[need.state_id]))
 
-    shown = {state_id for state_id in cells if state_id in states_by_id
-             and (not subregion or states_by_id[state_id].subregion == subregion)}
+    shown = {
+        state_id
+        for state_id in cells
+        if state_id in states_by_id and (not subregion or states_by_id[state_id].subregion == subregion)
+    }
     if provider.strip():
         mine = [s for s in supports if _matches_provider(s, provider, states_by_id)]
         shown &= {s.recipient_state_id for s in mine}
         ids = {s.id for s in mine}
         overlaps = [o for o in overlaps if o.first.id in ids or o.second.id in ids]
-    rows = sorted((StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
-                  key=lambda row: row.state.name(language))
+    rows = sorted(
+        (StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
+        key=lambda row: row.state.name(language),
+    )
     return Deconfliction(
         rows=rows,
-        overlaps=sorted((o for o in overlaps if o.state.id in shown),
-                        key=lambda o: (o.state.name(language), o.area, o.starts_on)),
-        gaps=sorted((g for g in gaps if g.state.id in shown),
-                    key=lambda g: (g.state.name(language), g.need.wanted_by or date.max, g.need.id or 0)),
-        providers=providers)
+        overlaps=sorted(
+            (o for o in overlaps if o.state.id in shown), key=lambda o: (o.state.name(language), o.area, o.starts_on)
+        ),
+        gaps=sorted(
+            (g for g in gaps if g.state.id in shown),
+            key=lambda g: (g.state.name(language), g.need.wanted_by or date.max, g.need.id or 0),
+        ),
+        providers=providers,
+    )
 
 
 def deconfliction_csv(view: Deconfliction, *, language: str, subregion_names: dict[str, region.Localised]) -> str:
@@ -647,15 +766,36 @@ def deconfliction_csv(view: Deconfliction, *, language: str, subregion_names: di
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     with in_language(language):
-        writer.writerow([_("State"), _("Subregion"), _("Area"), _("Open needs"), _("Highest priority"),
-                         _("Providers"), _("Overlap"), _("Gap")])
+        writer.writerow(
+            [
+                _("State"),
+                _("Subregion"),
+                _("Area"),
+                _("Open needs"),
+                _("Highest priority"),
+                _("Providers"),
+                _("Overlap"),
+                _("Gap"),
+            ]
+        )
         for row in view.rows:
             place = subregion_names.get(row.state.subregion)
             for area, cell in row.cells.items():
                 if cell.empty:
                     continue
-                writer.writerow([safe_cell(value) for value in (
-                    row.state.name(language), place(language) if place else row.state.subregion, _(AREAS[area]),
-                    cell.open_needs, _(PRIORITIES[cell.highest]) if cell.highest else "",
-                    "; ".join(cell.providers), _("Yes") if cell.overlap else "", _("Yes") if cell.gap else "")])
+                writer.writerow(
+                    [
+                        safe_cell(value)
+                        for value in (
+                            row.state.name(language),
+                            place(language) if place else row.state.subregion,
+                            _(AREAS[area]),
+                            cell.open_needs,
+                            _(PRIORITIES[cell.highest]) if cell.highest else "",
+                            "; ".join(cell.providers),
+                            _("Yes") if cell.overlap else "",
+                            _("Yes") if cell.gap else "",
+                        )
+                    ]
+                )
     return buffer.getvalue()

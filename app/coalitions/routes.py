@@ -48,12 +48,29 @@ def coalition_from_path(coalition_id: int, session: SessionDep) -> Coalition:
 CoalitionFromPath = Annotated[Coalition, Depends(coalition_from_path)]
 
 
-def _list_page(request: Request, session: SessionDep, user: User, *, values: dict[str, object] | None = None,
-               error: str = "", notice: str = "", status: int = 200) -> HTMLResponse:
-    return render(request, "coalitions/page.html", {
-        "rows": service.list_coalitions(session), "states": accounts.member_states(session), "values": values or {},
-        "error": error, "notice": NOTICES.get(notice), "convenes": user.role in (Role.admin, Role.coordinator),
-    }, status_code=status)
+def _list_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    values: dict[str, object] | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "coalitions/page.html",
+        {
+            "rows": service.list_coalitions(session),
+            "states": accounts.member_states(session),
+            "values": values or {},
+            "error": error,
+            "notice": NOTICES.get(notice),
+            "convenes": user.role in (Role.admin, Role.coordinator),
+        },
+        status_code=status,
+    )
 
 
 @router.get("/coalitions", response_class=HTMLResponse)
@@ -63,22 +80,50 @@ def coalitions(request: Request, session: SessionDep, user: CurrentUser, notice:
 
 
 @router.post("/coalitions", response_model=None)
-def convene(request: Request, session: SessionDep, user: Coordinator, state_id: Text = "", title: Text = "",
-            purpose: Text = "", partner_state_ids: Choices = [], organisations: Text = "") -> Response:  # noqa: B006
+def convene(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    state_id: Text = "",
+    title: Text = "",
+    purpose: Text = "",
+    partner_state_ids: Choices = [],  # noqa: B006
+    organisations: Text = "",
+) -> Response:
     """Convenes a coalition around one state's needs."""
     try:
-        coalition = service.convene(session, user=user, state_id=state_id, title=title, purpose=purpose,
-                                    partner_state_ids=partner_state_ids, organisations=organisations)
+        coalition = service.convene(
+            session,
+            user=user,
+            state_id=state_id,
+            title=title,
+            purpose=purpose,
+            partner_state_ids=partner_state_ids,
+            organisations=organisations,
+        )
     except DomainError as error:
         session.rollback()
-        values: dict[str, object] = {"state_id": state_id, "title": title, "purpose": purpose,
-                                     "organisations": organisations, "partner_state_ids": partner_state_ids}
+        values: dict[str, object] = {
+            "state_id": state_id,
+            "title": title,
+            "purpose": purpose,
+            "organisations": organisations,
+            "partner_state_ids": partner_state_ids,
+        }
         return _list_page(request, session, user, values=values, error=error_text(error), status=error.status_code)
     return RedirectResponse(f"/coalitions/{coalition.id}?notice=convened", status_code=303)
 
 
-def _coalition_page(request: Request, session: SessionDep, user: User, coalition: Coalition, *,
-                    errors: dict[str, str] | None = None, notice: str = "", status: int = 200) -> HTMLResponse:
+def _coalition_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    coalition: Coalition,
+    *,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     language = current_language.get()
     states = {state.id: state for state in accounts.member_states(session)}
     held = service.coalition_meetings(session, coalition)
@@ -87,31 +132,53 @@ def _coalition_page(request: Request, session: SessionDep, user: User, coalition
     partner_states = {state.id for _, state in current if state and state.id}
     scope = service.needs_in_scope(session, coalition)
     in_scope = {need.id for need in scope}
-    return render(request, "coalitions/detail.html", {
-        "coalition": coalition, "state": states[coalition.state_id], "states": states,
-        "partners": current, "scope": scope,
-        "other_needs": [need for need in capacity.needs_of_state(session, state_id=coalition.state_id)
-                        if need.id not in in_scope],
-        "meetings": held, "action_items": meetings.open_action_items(session, meeting_ids=[m.id for m in held if m.id])
-        if held else [],
-        "history": service.history(session, coalition, language=language, every_partner=every_partner, held=held),
-        "leads": service.leads(user, coalition),
-        "takes_part": service.takes_part(session, user, coalition, partner_states),
-        "runs_meetings": user.role in (Role.admin, Role.coordinator),
-        "zones": accounts.region_time_zones(get_settings().seeds_dir), "errors": errors or {},
-        "notice": NOTICES.get(notice),
-    }, status_code=status)
+    return render(
+        request,
+        "coalitions/detail.html",
+        {
+            "coalition": coalition,
+            "state": states[coalition.state_id],
+            "states": states,
+            "partners": current,
+            "scope": scope,
+            "other_needs": [
+                need
+                for need in capacity.needs_of_state(session, state_id=coalition.state_id)
+                if need.id not in in_scope
+            ],
+            "meetings": held,
+            "action_items": meetings.open_action_items(session, meeting_ids=[m.id for m in held if m.id])
+            if held
+            else [],
+            "history": service.history(session, coalition, language=language, every_partner=every_partner, held=held),
+            "leads": service.leads(user, coalition),
+            "takes_part": service.takes_part(session, user, coalition, partner_states),
+            "runs_meetings": user.role in (Role.admin, Role.coordinator),
+            "zones": accounts.region_time_zones(get_settings().seeds_dir),
+            "errors": errors or {},
+            "notice": NOTICES.get(notice),
+        },
+        status_code=status,
+    )
 
 
 @router.get("/coalitions/{coalition_id}", response_class=HTMLResponse)
-def coalition(request: Request, session: SessionDep, user: CurrentUser, coalition: CoalitionFromPath,
-              notice: str = "") -> HTMLResponse:
+def coalition(
+    request: Request, session: SessionDep, user: CurrentUser, coalition: CoalitionFromPath, notice: str = ""
+) -> HTMLResponse:
     """A coalition: its state, partners, needs in scope, meetings, open action items and progress history."""
     return _coalition_page(request, session, user, coalition, notice=notice)
 
 
-def _change(request: Request, session: SessionDep, user: User, coalition: Coalition, part: str,
-            change: Callable[[], object], notice: str) -> Response:
+def _change(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    coalition: Coalition,
+    part: str,
+    change: Callable[[], object],
+    notice: str,
+) -> Response:
     """Makes the change and goes back to the coalition; a refusal (other than for lack of rights) shows the
     coalition page with the message beside the form `part`, nothing changed."""
     try:
@@ -120,69 +187,164 @@ def _change(request: Request, session: SessionDep, user: User, coalition: Coalit
         session.rollback()
         if error.status_code == 403:
             raise
-        return _coalition_page(request, session, user, coalition, errors={part: error_text(error)},
-                               status=error.status_code)
+        return _coalition_page(
+            request, session, user, coalition, errors={part: error_text(error)}, status=error.status_code
+        )
     return RedirectResponse(f"/coalitions/{coalition.id}?notice={notice}#{part}", status_code=303)
 
 
 @router.post("/coalitions/{coalition_id}/partners", response_model=None)
-def add_partner(request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath,
-                partner_state_id: Text = "", organisation: Text = "") -> Response:
+def add_partner(
+    request: Request,
+    session: SessionDep,
+    user: Member,
+    coalition: CoalitionFromPath,
+    partner_state_id: Text = "",
+    organisation: Text = "",
+) -> Response:
     """Adds a partner state or organisation."""
-    return _change(request, session, user, coalition, "partners", lambda: service.add_partner(
-        session, user=user, coalition=coalition, state_id=partner_state_id, organisation=organisation), "partner")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "partners",
+        lambda: service.add_partner(
+            session, user=user, coalition=coalition, state_id=partner_state_id, organisation=organisation
+        ),
+        "partner",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/partners/{partner_id}/leave", response_model=None)
-def partner_leaves(request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath,
-                   partner_id: int) -> Response:
+def partner_leaves(
+    request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath, partner_id: int
+) -> Response:
     """Records that a partner left the coalition."""
-    return _change(request, session, user, coalition, "partners", lambda: service.partner_leaves(
-        session, user=user, coalition=coalition, partner_id=partner_id), "left")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "partners",
+        lambda: service.partner_leaves(session, user=user, coalition=coalition, partner_id=partner_id),
+        "left",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/needs", response_model=None)
-def add_need(request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath,
-             need_id: Text = "") -> Response:
+def add_need(
+    request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath, need_id: Text = ""
+) -> Response:
     """Brings one of the state's needs into the coalition's scope."""
-    return _change(request, session, user, coalition, "needs", lambda: service.add_need(
-        session, user=user, coalition=coalition, need_id=need_id), "need")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "needs",
+        lambda: service.add_need(session, user=user, coalition=coalition, need_id=need_id),
+        "need",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/progress", response_model=None)
-def record_progress(request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath,
-                    text: Text = "") -> Response:
+def record_progress(
+    request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath, text: Text = ""
+) -> Response:
     """Adds an entry to the progress history."""
-    return _change(request, session, user, coalition, "history", lambda: service.record_progress(
-        session, user=user, coalition=coalition, text=text), "progress")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "history",
+        lambda: service.record_progress(session, user=user, coalition=coalition, text=text),
+        "progress",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/status", response_model=None)
-def set_status(request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath,
-               status: Text = "") -> Response:
+def set_status(
+    request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath, status: Text = ""
+) -> Response:
     """Closes or reopens the coalition."""
-    return _change(request, session, user, coalition, "status", lambda: service.set_status(
-        session, user=user, coalition=coalition, status=status), "status")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "status",
+        lambda: service.set_status(session, user=user, coalition=coalition, status=status),
+        "status",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/meetings", response_model=None)
-def schedule_meeting(request: Request, session: SessionDep, user: Coordinator, coalition: CoalitionFromPath,
-                     title: Text = "", day: Text = "", start: Text = "", duration: Text = "60",
-                     host_zone: Text = "", format: Text = "virtual", link: Text = "", venue: Text = "",
-                     city: Text = "") -> Response:
+def schedule_meeting(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    coalition: CoalitionFromPath,
+    title: Text = "",
+    day: Text = "",
+    start: Text = "",
+    duration: Text = "60",
+    host_zone: Text = "",
+    format: Text = "virtual",
+    link: Text = "",
+    venue: Text = "",
+    city: Text = "",
+) -> Response:
     """Schedules a coalition meeting, to which the state and its partner states are invited."""
-    form = meetings.MeetingForm(title=title, day=day, start=start, duration=duration,
-                                host_zone=host_zone or user.time_zone, format=format, link=link, venue=venue,
-                                city=city)
-    return _change(request, session, user, coalition, "meetings", lambda: service.schedule_meeting(
-        session, get_settings(), user=user, coalition=coalition, form=form), "meeting")
+    form = meetings.MeetingForm(
+        title=title,
+        day=day,
+        start=start,
+        duration=duration,
+        host_zone=host_zone or user.time_zone,
+        format=format,
+        link=link,
+        venue=venue,
+        city=city,
+    )
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "meetings",
+        lambda: service.schedule_meeting(session, get_settings(), user=user, coalition=coalition, form=form),
+        "meeting",
+    )
 
 
 @router.post("/coalitions/{coalition_id}/action-items", response_model=None)
-def add_action_item(request: Request, session: SessionDep, user: Coordinator, coalition: CoalitionFromPath,
-                    meeting_id: Text = "", owner_state_id: Text = "", text: Text = "",
-                    due_on: Text = "") -> Response:
+def add_action_item(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    coalition: CoalitionFromPath,
+    meeting_id: Text = "",
+    owner_state_id: Text = "",
+    text: Text = "",
+    due_on: Text = "",
+) -> Response:
     """Adds an action item raised at one of the coalition's meetings."""
-    return _change(request, session, user, coalition, "actions", lambda: service.add_action_item(
-        session, user=user, coalition=coalition, meeting_id=meeting_id, owner_state_id=owner_state_id,
-        text=text, due_on=due_on), "action")
+    return _change(
+        request,
+        session,
+        user,
+        coalition,
+        "actions",
+        lambda: service.add_action_item(
+            session,
+            user=user,
+            coalition=coalition,
+            meeting_id=meeting_id,
+            owner_state_id=owner_state_id,
+            text=text,
+            due_on=due_on,
+        ),
+        "action",
+    )

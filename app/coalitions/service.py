@@ -48,8 +48,11 @@ def leads(user: User, coalition: Coalition) -> bool:
 
 def _partner_state_ids(session: Session, coalition: Coalition) -> set[int]:
     """The states currently partners in the coalition."""
-    rows = session.exec(select(CoalitionPartner.partner_state_id).where(
-        CoalitionPartner.coalition_id == coalition.id, col(CoalitionPartner.left_at).is_(None))).all()
+    rows = session.exec(
+        select(CoalitionPartner.partner_state_id).where(
+            CoalitionPartner.coalition_id == coalition.id, col(CoalitionPartner.left_at).is_(None)
+        )
+    ).all()
     return {state_id for state_id in rows if state_id is not None}
 
 
@@ -99,19 +102,28 @@ def _state(session: Session, state_id: int | str | None, message: str) -> Member
     return found
 
 
-def convene(session: Session, *, user: User, state_id: int | str, title: str, purpose: str = "",
-            partner_state_ids: Sequence[int | str] = (), organisations: str = "") -> Coalition:
+def convene(
+    session: Session,
+    *,
+    user: User,
+    state_id: int | str,
+    title: str,
+    purpose: str = "",
+    partner_state_ids: Sequence[int | str] = (),
+    organisations: str = "",
+) -> Coalition:
     """A coordinator convenes a coalition around a state, with its first partners (states and organisations,
     one organisation per line)."""
     if not governance.coordinates(user):
         raise Forbidden(N_("Only coordinators and admins may convene a coalition."))
     state = _state(session, state_id, N_("Choose the state the coalition supports."))
-    coalition = Coalition(state_id=state.id,  # type: ignore[arg-type]
-                          title=_text(title, TITLE_LIMIT, N_("Give the coalition a title of at most %(limit)s "
-                                                             "characters.")),
-                          purpose=_text(purpose, TEXT_LIMIT, N_("The purpose may have at most %(limit)s characters."),
-                                        required=False),
-                          created_at=utcnow(), created_by=user.id)
+    coalition = Coalition(
+        state_id=state.id,  # type: ignore[arg-type]
+        title=_text(title, TITLE_LIMIT, N_("Give the coalition a title of at most %(limit)s characters.")),
+        purpose=_text(purpose, TEXT_LIMIT, N_("The purpose may have at most %(limit)s characters."), required=False),
+        created_at=utcnow(),
+        created_by=user.id,
+    )
     session.add(coalition)
     session.flush()
     for partner_id in partner_state_ids:
@@ -119,14 +131,21 @@ def convene(session: Session, *, user: User, state_id: int | str, title: str, pu
     for organisation in organisations.splitlines():
         if organisation.strip():
             _add_partner(session, user=user, coalition=coalition, organisation=organisation)
-    audit.record(session, actor_id=user.id, action="create", entity="coalition", entity_id=coalition.id,
-                 after={"state": state.code, "title": coalition.title})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="coalition",
+        entity_id=coalition.id,
+        after={"state": state.code, "title": coalition.title},
+    )
     session.commit()
     return coalition
 
 
-def _add_partner(session: Session, *, user: User, coalition: Coalition, state_id: int | str | None = None,
-                 organisation: str = "") -> CoalitionPartner:
+def _add_partner(
+    session: Session, *, user: User, coalition: Coalition, state_id: int | str | None = None, organisation: str = ""
+) -> CoalitionPartner:
     current = partners(session, coalition)
     if state_id not in (None, ""):
         state = _state(session, state_id, N_("Choose partner states from the list."))
@@ -134,26 +153,41 @@ def _add_partner(session: Session, *, user: User, coalition: Coalition, state_id
             raise DomainError(N_("The coalition's own state leads it; it is not one of its partners."))
         if any(partner.partner_state_id == state.id for partner, _ in current):
             raise Conflict(N_("This partner is already in the coalition."))
-        partner = CoalitionPartner(coalition_id=coalition.id, partner_state_id=state.id,  # type: ignore[arg-type]
-                                   joined_at=utcnow(), joined_by=user.id)
+        partner = CoalitionPartner(
+            coalition_id=coalition.id,
+            partner_state_id=state.id,  # type: ignore[arg-type]
+            joined_at=utcnow(),
+            joined_by=user.id,
+        )
     else:
         name = _text(organisation, 120, N_("Name the partner organisation in at most %(limit)s characters."))
         if any(partner.organisation.casefold() == name.casefold() for partner, _ in current):
             raise Conflict(N_("This partner is already in the coalition."))
-        partner = CoalitionPartner(coalition_id=coalition.id, organisation=name,  # type: ignore[arg-type]
-                                   joined_at=utcnow(), joined_by=user.id)
+        partner = CoalitionPartner(
+            coalition_id=coalition.id,
+            organisation=name,  # type: ignore[arg-type]
+            joined_at=utcnow(),
+            joined_by=user.id,
+        )
     session.add(partner)
     session.flush()
     return partner
 
 
-def add_partner(session: Session, *, user: User, coalition: Coalition, state_id: int | str | None = None,
-                organisation: str = "") -> CoalitionPartner:
+def add_partner(
+    session: Session, *, user: User, coalition: Coalition, state_id: int | str | None = None, organisation: str = ""
+) -> CoalitionPartner:
     _require_lead(user, coalition)
     _require_active(coalition)
     partner = _add_partner(session, user=user, coalition=coalition, state_id=state_id, organisation=organisation)
-    audit.record(session, actor_id=user.id, action="add_partner", entity="coalition", entity_id=coalition.id,
-                 after={"state_id": partner.partner_state_id, "organisation": partner.organisation})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="add_partner",
+        entity="coalition",
+        entity_id=coalition.id,
+        after={"state_id": partner.partner_state_id, "organisation": partner.organisation},
+    )
     session.commit()
     return partner
 
@@ -166,8 +200,14 @@ def partner_leaves(session: Session, *, user: User, coalition: Coalition, partne
         raise NotFound(N_("No such partner in this coalition."))
     partner.left_at = utcnow()
     session.add(partner)
-    audit.record(session, actor_id=user.id, action="partner_left", entity="coalition", entity_id=coalition.id,
-                 after={"partner": partner.id})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="partner_left",
+        entity="coalition",
+        entity_id=coalition.id,
+        after={"partner": partner.id},
+    )
     session.commit()
 
 
@@ -181,13 +221,26 @@ def add_need(session: Session, *, user: User, coalition: Coalition, need_id: int
         need = None
     if need is None or need.state_id != coalition.state_id:
         raise DomainError(N_("Choose one of the state's needs from the list."))
-    if session.exec(select(CoalitionNeed).where(CoalitionNeed.coalition_id == coalition.id,
-                                                CoalitionNeed.need_id == need.id)).first():
+    if session.exec(
+        select(CoalitionNeed).where(CoalitionNeed.coalition_id == coalition.id, CoalitionNeed.need_id == need.id)
+    ).first():
         raise Conflict(N_("This need is already in the coalition's scope."))
-    session.add(CoalitionNeed(coalition_id=coalition.id, need_id=need.id, added_at=utcnow(),  # type: ignore[arg-type]
-                              added_by=user.id))
-    audit.record(session, actor_id=user.id, action="add_need", entity="coalition", entity_id=coalition.id,
-                 after={"need": need.id})
+    session.add(
+        CoalitionNeed(
+            coalition_id=coalition.id,
+            need_id=need.id,
+            added_at=utcnow(),  # type: ignore[arg-type]
+            added_by=user.id,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="add_need",
+        entity="coalition",
+        entity_id=coalition.id,
+        after={"need": need.id},
+    )
     session.commit()
 
 
@@ -195,10 +248,12 @@ def record_progress(session: Session, *, user: User, coalition: Coalition, text:
     """An entry in the progress history: what happened between meetings, what was achieved."""
     if not takes_part(session, user, coalition):
         raise Forbidden(N_("Only the coalition's state, its partner states and coordinators may record progress."))
-    entry = CoalitionProgress(coalition_id=coalition.id,  # type: ignore[arg-type]
-                              text=_text(text, TEXT_LIMIT, N_("Describe the progress in at most %(limit)s "
-                                                              "characters.")),
-                              at=utcnow(), by=user.id)
+    entry = CoalitionProgress(
+        coalition_id=coalition.id,  # type: ignore[arg-type]
+        text=_text(text, TEXT_LIMIT, N_("Describe the progress in at most %(limit)s characters.")),
+        at=utcnow(),
+        by=user.id,
+    )
     session.add(entry)
     audit.record(session, actor_id=user.id, action="progress", entity="coalition", entity_id=coalition.id)
     session.commit()
@@ -212,13 +267,21 @@ def set_status(session: Session, *, user: User, coalition: Coalition, status: st
     before = coalition.status
     coalition.status = status
     session.add(coalition)
-    audit.record(session, actor_id=user.id, action="status", entity="coalition", entity_id=coalition.id,
-                 before={"status": before}, after={"status": status})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="status",
+        entity="coalition",
+        entity_id=coalition.id,
+        before={"status": before},
+        after={"status": status},
+    )
     session.commit()
 
 
-def schedule_meeting(session: Session, settings: Settings, *, user: User, coalition: Coalition,
-                     form: meetings.MeetingForm) -> Meeting:
+def schedule_meeting(
+    session: Session, settings: Settings, *, user: User, coalition: Coalition, form: meetings.MeetingForm
+) -> Meeting:
     """A coalition meeting: the state and its partner states are invited; meeting and link commit together."""
     _require_active(coalition)
     form.body_key, form.working_group_id = MEETING_BODY, None
@@ -229,8 +292,16 @@ def schedule_meeting(session: Session, settings: Settings, *, user: User, coalit
     return meeting
 
 
-def add_action_item(session: Session, *, user: User, coalition: Coalition, meeting_id: int | str,
-                    owner_state_id: int | str, text: str, due_on: str) -> ActionItem:
+def add_action_item(
+    session: Session,
+    *,
+    user: User,
+    coalition: Coalition,
+    meeting_id: int | str,
+    owner_state_id: int | str,
+    text: str,
+    due_on: str,
+) -> ActionItem:
     """An action item raised at one of the coalition's meetings."""
     try:
         chosen = int(meeting_id)
@@ -240,33 +311,52 @@ def add_action_item(session: Session, *, user: User, coalition: Coalition, meeti
     if meeting is None:
         raise DomainError(N_("Choose one of the coalition's meetings."))
     owner = _state(session, owner_state_id, N_("Choose the state that owns the action."))
-    return meetings.add_action_item(session, user=user, meeting=meeting, owner_state_id=owner.id,  # type: ignore[arg-type]
-                                    text=text, due_on=due_on)
+    return meetings.add_action_item(
+        session,
+        user=user,
+        meeting=meeting,
+        owner_state_id=owner.id,  # type: ignore[arg-type]
+        text=text,
+        due_on=due_on,
+    )
 
 
 # Reading
 
 
-def partners(session: Session, coalition: Coalition, *, current_only: bool = True
-             ) -> list[tuple[CoalitionPartner, MemberState | None]]:
-    query = (select(CoalitionPartner, MemberState)
-             .join(MemberState, col(MemberState.id) == CoalitionPartner.partner_state_id, isouter=True)
-             .where(CoalitionPartner.coalition_id == coalition.id))
+def partners(
+    session: Session, coalition: Coalition, *, current_only: bool = True
+) -> list[tuple[CoalitionPartner, MemberState | None]]:
+    query = (
+        select(CoalitionPartner, MemberState)
+        .join(MemberState, col(MemberState.id) == CoalitionPartner.partner_state_id, isouter=True)
+        .where(CoalitionPartner.coalition_id == coalition.id)
+    )
     if current_only:
         query = query.where(col(CoalitionPartner.left_at).is_(None))
     return [tuple(row) for row in session.exec(query.order_by(col(CoalitionPartner.id))).all()]  # type: ignore[misc]
 
 
 def needs_in_scope(session: Session, coalition: Coalition) -> list[Need]:
-    return list(session.exec(select(Need).join(CoalitionNeed, col(CoalitionNeed.need_id) == Need.id)
-                             .where(CoalitionNeed.coalition_id == coalition.id)
-                             .order_by(col(CoalitionNeed.id))).all())
+    return list(
+        session.exec(
+            select(Need)
+            .join(CoalitionNeed, col(CoalitionNeed.need_id) == Need.id)
+            .where(CoalitionNeed.coalition_id == coalition.id)
+            .order_by(col(CoalitionNeed.id))
+        ).all()
+    )
 
 
 def coalition_meetings(session: Session, coalition: Coalition) -> list[Meeting]:
-    return list(session.exec(select(Meeting).join(CoalitionMeeting, col(CoalitionMeeting.meeting_id) == Meeting.id)
-                             .where(CoalitionMeeting.coalition_id == coalition.id)
-                             .order_by(col(Meeting.starts_at))).all())
+    return list(
+        session.exec(
+            select(Meeting)
+            .join(CoalitionMeeting, col(CoalitionMeeting.meeting_id) == Meeting.id)
+            .where(CoalitionMeeting.coalition_id == coalition.id)
+            .order_by(col(Meeting.starts_at))
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -281,22 +371,31 @@ class HistoryEntry:
     link: str = ""
 
 
-def history(session: Session, coalition: Coalition, *, language: str,
-            every_partner: list[tuple[CoalitionPartner, MemberState | None]] | None = None,
-            held: list[Meeting] | None = None) -> list[HistoryEntry]:
+def history(
+    session: Session,
+    coalition: Coalition,
+    *,
+    language: str,
+    every_partner: list[tuple[CoalitionPartner, MemberState | None]] | None = None,
+    held: list[Meeting] | None = None,
+) -> list[HistoryEntry]:
     """The coalition's progress history, newest first, assembled from what it recorded; a page that has already
     loaded every partner (also those who left) and the meetings passes them in."""
     if every_partner is None:
         every_partner = partners(session, coalition, current_only=False)
     raw: list[tuple[datetime, str, str, int | None, str]] = [
-        (coalition.created_at, "convened", coalition.title, coalition.created_by, "")]
+        (coalition.created_at, "convened", coalition.title, coalition.created_by, "")
+    ]
     for partner, state in every_partner:
         label = state.name(language) if state else partner.organisation
         raw.append((partner.joined_at, "joined", label, partner.joined_by, ""))
         if partner.left_at:
             raw.append((partner.left_at, "left", label, None, ""))
-    for link, need in session.exec(select(CoalitionNeed, Need).join(Need, col(Need.id) == CoalitionNeed.need_id)
-                                   .where(CoalitionNeed.coalition_id == coalition.id)).all():
+    for link, need in session.exec(
+        select(CoalitionNeed, Need)
+        .join(Need, col(Need.id) == CoalitionNeed.need_id)
+        .where(CoalitionNeed.coalition_id == coalition.id)
+    ).all():
         raw.append((link.added_at, "need", need.description[:120], link.added_by, f"/needs/{need.id}"))
     for meeting in coalition_meetings(session, coalition) if held is None else held:
         raw.append((meeting.starts_at, "meeting", meeting.title(language), None, f"/meetings/{meeting.id}"))
@@ -304,8 +403,9 @@ def history(session: Session, coalition: Coalition, *, language: str,
         raw.append((note.at, "progress", note.text, note.by, ""))
     ids = {by for *_, by, _ in raw if by is not None}
     names = {user.id: user.display_name for user in session.exec(select(User).where(col(User.id).in_(ids))).all()}
-    entries = [HistoryEntry(at, kind, subject, names.get(by, "") if by else "", link)
-               for at, kind, subject, by, link in raw]
+    entries = [
+        HistoryEntry(at, kind, subject, names.get(by, "") if by else "", link) for at, kind, subject, by, link in raw
+    ]
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -325,11 +425,21 @@ def list_coalitions(session: Session, *, state_id: int | None = None) -> list[Co
     rows = session.exec(query.order_by(col(Coalition.status), col(Coalition.created_at).desc())).all()
     ids = [coalition.id for coalition, _ in rows]
     partner_counts: dict[int, int] = {}
-    for partner in session.exec(select(CoalitionPartner).where(col(CoalitionPartner.coalition_id).in_(ids),
-                                                               col(CoalitionPartner.left_at).is_(None))).all():
+    for partner in session.exec(
+        select(CoalitionPartner).where(
+            col(CoalitionPartner.coalition_id).in_(ids), col(CoalitionPartner.left_at).is_(None)
+        )
+    ).all():
         partner_counts[partner.coalition_id] = partner_counts.get(partner.coalition_id, 0) + 1
     need_counts: dict[int, int] = {}
     for link in session.exec(select(CoalitionNeed).where(col(CoalitionNeed.coalition_id).in_(ids))).all():
         need_counts[link.coalition_id] = need_counts.get(link.coalition_id, 0) + 1
-    return [CoalitionRow(coalition, state, partner_counts.get(coalition.id, 0),  # type: ignore[arg-type]
-                         need_counts.get(coalition.id, 0)) for coalition, state in rows]  # type: ignore[arg-type]
+    return [
+        CoalitionRow(
+            coalition,
+            state,
+            partner_counts.get(coalition.id, 0),  # type: ignore[arg-type]
+            need_counts.get(coalition.id, 0),
+        )
+        for coalition, state in rows
+    ]  # type: ignore[arg-type]

@@ -122,8 +122,14 @@ def _bodies(seeds_dir: Path) -> dict[str, BodySeed]:
             raise SeedError(f"{where}: track {track!r} is not one of {', '.join(TRACKS)}")
         if key in bodies:
             raise SeedError(f"{where}: key {key!r} is used twice")
-        bodies[key] = BodySeed(key, kind, _text(entry, "parent", where, required=False), track,
-                               _text(entry, "acronym", where, required=False), _localised(entry, "name", where))
+        bodies[key] = BodySeed(
+            key,
+            kind,
+            _text(entry, "parent", where, required=False),
+            track,
+            _text(entry, "acronym", where, required=False),
+            _localised(entry, "name", where),
+        )
     for body in bodies.values():
         if body.parent and body.parent not in bodies:
             raise SeedError(f"{path}: body {body.key!r} has an unknown parent {body.parent!r}")
@@ -167,9 +173,16 @@ def _targets(seeds_dir: Path) -> tuple[Target, ...]:
         share = entry.get("share")
         if not isinstance(share, float | int) or not 0 < share <= 1:
             raise SeedError(f"{where}: share must be a fraction between 0 and 1")
-        targets.append(Target(_text(entry, "key", where), float(share), tuple(entry.get("categories", [])),
-                              _localised(entry, "label", where), _text(entry, "source", where, required=False),
-                              tuple(entry.get("tracks", []))))
+        targets.append(
+            Target(
+                _text(entry, "key", where),
+                float(share),
+                tuple(entry.get("categories", [])),
+                _localised(entry, "label", where),
+                _text(entry, "source", where, required=False),
+                tuple(entry.get("tracks", [])),
+            )
+        )
     return tuple(targets)
 
 
@@ -186,25 +199,33 @@ def load(seeds_dir: Path) -> Region:
     for section, entries in (("options", options), ("profiles", profiles)):
         unknown = sorted(set(entries) - set(GOVERNANCE_OPTIONS))
         if unknown:
-            raise SeedError(f"{path}: [{section}.{unknown[0]}] is not a governance option; "
-                            f"use one of: {', '.join(GOVERNANCE_OPTIONS)}")
+            raise SeedError(
+                f"{path}: [{section}.{unknown[0]}] is not a governance option; "
+                f"use one of: {', '.join(GOVERNANCE_OPTIONS)}"
+            )
     for key in GOVERNANCE_OPTIONS:
         if key not in options:
             raise SeedError(f"{path}: [options.{key}] is missing")
         if key not in profiles:
             raise SeedError(f"{path}: [profiles.{key}] is missing")
         where = f"{path} [options.{key}]"
-        words[key] = OptionWords(key, _localised(options[key], "label", where),
-                                 _localised(options[key], "summary", where),
-                                 _localised(options[key], "members_heading", where))
+        words[key] = OptionWords(
+            key,
+            _localised(options[key], "label", where),
+            _localised(options[key], "summary", where),
+            _localised(options[key], "members_heading", where),
+        )
         checked[key] = _profile(key, profiles[key], bodies, f"{path} [profiles.{key}]")
     subregions = data.get("subregions", {})
     if not isinstance(subregions, dict) or not subregions:
         raise SeedError(f"{path}: [subregions] entries expected (key = {{ name_en = ..., name_fr = ... }})")
-    return Region(name=_localised(network, "name", f"{path} [network]"),
-                  short=_localised(network, "short_name", f"{path} [network]"),
-                  lead=_localised(network, "lead", f"{path} [network]"),
-                  subregions={key: _localised(entry, "name", f"{path} [subregions.{key}]")
-                              for key, entry in subregions.items()},
-                  options=words,
-                  profiles=checked, bodies=bodies, targets=_targets(seeds_dir))
+    return Region(
+        name=_localised(network, "name", f"{path} [network]"),
+        short=_localised(network, "short_name", f"{path} [network]"),
+        lead=_localised(network, "lead", f"{path} [network]"),
+        subregions={key: _localised(entry, "name", f"{path} [subregions.{key}]") for key, entry in subregions.items()},
+        options=words,
+        profiles=checked,
+        bodies=bodies,
+        targets=_targets(seeds_dir),
+    )

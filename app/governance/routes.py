@@ -33,12 +33,17 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
     """The network's public page: what it is, its governance option, the states taking part, published meeting
     summaries and public documents — readable without signing in."""
     settings = get_settings()
-    return render(request, "governance/home.html", {
-        "states": service.taking_part(session, settings),
-        "summaries": [(meeting, text.render(meeting.summary))
-                      for meeting in meetings.published_summaries(session, limit=5)],
-        "documents": library.public_documents(session, settings, limit=10),
-    })
+    return render(
+        request,
+        "governance/home.html",
+        {
+            "states": service.taking_part(session, settings),
+            "summaries": [
+                (meeting, text.render(meeting.summary)) for meeting in meetings.published_summaries(session, limit=5)
+            ],
+            "documents": library.public_documents(session, settings, limit=10),
+        },
+    )
 
 
 @router.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
@@ -54,13 +59,17 @@ def configuration(request: Request, session: SessionDep, admin: AdminUser) -> HT
     current option leaves active or dormant."""
     settings = get_settings()
     options = region.load(settings.seeds_dir).options
-    return render(request, "governance/admin.html", {
-        "settings_rows": settings.effective(),
-        "options": [options[key] for key in GOVERNANCE_OPTIONS],
-        "current": settings.governance_option,
-        "overview": service.overview(session, settings),
-        "switches": service.option_history(session),
-    })
+    return render(
+        request,
+        "governance/admin.html",
+        {
+            "settings_rows": settings.effective(),
+            "options": [options[key] for key in GOVERNANCE_OPTIONS],
+            "current": settings.governance_option,
+            "overview": service.overview(session, settings),
+            "switches": service.option_history(session),
+        },
+    )
 
 
 Text = Annotated[str, Form(max_length=10_000)]
@@ -99,42 +108,68 @@ def _states(session: SessionDep) -> list[MemberState]:
 def bodies(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """The regional architecture and the network bodies of the current option."""
     settings = get_settings()
-    return render(request, "governance/bodies.html", {
-        "bodies": service.list_bodies(session, settings, user=user),
-        "pending": service.pending_requests(session, settings) if service.coordinates(user) else [],
-    })
+    return render(
+        request,
+        "governance/bodies.html",
+        {
+            "bodies": service.list_bodies(session, settings, user=user),
+            "pending": service.pending_requests(session, settings) if service.coordinates(user) else [],
+        },
+    )
 
 
-def _body_page(request: Request, session: SessionDep, user: User, body: Body, *, status: int = 200,
-               notice: str | None = None, error: str | None = None) -> HTMLResponse:
+def _body_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    body: Body,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
     settings = get_settings()
     standings = service.memberships(session, body_id=body.id)
     states = {state.id: state for state in _states(session)}
     own = standings.get((body.id, user.member_state_id)) if user.member_state_id else None  # type: ignore[arg-type]
-    return render(request, "governance/body.html", {
-        "body": body, "active": service.is_active(body, settings),
-        "members": sorted(((s, states[s.state_id]) for s in standings.values() if s.is_member),
-                          key=lambda pair: pair[1].name_en),
-        "pending": [(s, states[s.state_id]) for s in standings.values() if s.pending],
-        "history": service.history(session, body_id=body.id), "chairs": service.chairs(session, body),
-        "groups": service.list_working_groups(session, settings, user=user, body_id=body.id),
-        "own": own, "own_state": states.get(user.member_state_id) if user.member_state_id else None,
-        "coordinates": service.coordinates(user), "states": list(states.values()),
-        "joinable": body.kind == "network" and service.is_active(body, settings),
-        "notice": NOTICES.get(notice or ""), "error": error, "today": date.today().isoformat(),
-        "profile": service.profile(settings),
-    }, status_code=status)
+    return render(
+        request,
+        "governance/body.html",
+        {
+            "body": body,
+            "active": service.is_active(body, settings),
+            "members": sorted(
+                ((s, states[s.state_id]) for s in standings.values() if s.is_member), key=lambda pair: pair[1].name_en
+            ),
+            "pending": [(s, states[s.state_id]) for s in standings.values() if s.pending],
+            "history": service.history(session, body_id=body.id),
+            "chairs": service.chairs(session, body),
+            "groups": service.list_working_groups(session, settings, user=user, body_id=body.id),
+            "own": own,
+            "own_state": states.get(user.member_state_id) if user.member_state_id else None,
+            "coordinates": service.coordinates(user),
+            "states": list(states.values()),
+            "joinable": body.kind == "network" and service.is_active(body, settings),
+            "notice": NOTICES.get(notice or ""),
+            "error": error,
+            "today": date.today().isoformat(),
+            "profile": service.profile(settings),
+        },
+        status_code=status,
+    )
 
 
 @router.get("/bodies/{key}", response_class=HTMLResponse)
-def body_page(request: Request, body: BodyFromPath, session: SessionDep, user: CurrentUser,
-              notice: str | None = None) -> HTMLResponse:
+def body_page(
+    request: Request, body: BodyFromPath, session: SessionDep, user: CurrentUser, notice: str | None = None
+) -> HTMLResponse:
     """A body: its member states and since when, chairs, working groups, and the membership history."""
     return _body_page(request, session, user, body, notice=notice)
 
 
-def _body_action(request: Request, session: SessionDep, user: User, body: Body, action: Callable[[], object],
-                 notice: str) -> Response:
+def _body_action(
+    request: Request, session: SessionDep, user: User, body: Body, action: Callable[[], object], notice: str
+) -> Response:
     try:
         action()
     except DomainError as error:
@@ -152,65 +187,124 @@ def _state_by_id(session: SessionDep, state_id: str) -> MemberState:
 
 
 @router.post("/bodies/{key}/requests", response_model=None)
-def request_membership(request: Request, body: BodyFromPath, session: SessionDep, user: FocalPointOrCoordinator,
-                       action: Text = "", note: Text = "", state_id: Text = "") -> Response:
+def request_membership(
+    request: Request,
+    body: BodyFromPath,
+    session: SessionDep,
+    user: FocalPointOrCoordinator,
+    action: Text = "",
+    note: Text = "",
+    state_id: Text = "",
+) -> Response:
     """A focal point asks, for their own state, to join or to withdraw."""
+
     def act() -> object:
         state = _state_by_id(session, state_id or str(user.member_state_id or ""))
-        return service.request_membership(session, get_settings(), user=user, body=body, state=state,
-                                          action=action, note=note)
+        return service.request_membership(
+            session, get_settings(), user=user, body=body, state=state, action=action, note=note
+        )
+
     return _body_action(request, session, user, body, act, "requested")
 
 
 @router.post("/bodies/{key}/members", response_model=None)
-def record_member(request: Request, body: BodyFromPath, session: SessionDep, user: Coordinator,
-                  state_id: Text = "", note: Text = "") -> Response:
+def record_member(
+    request: Request, body: BodyFromPath, session: SessionDep, user: Coordinator, state_id: Text = "", note: Text = ""
+) -> Response:
     """A coordinator records a membership decided elsewhere."""
-    return _body_action(request, session, user, body, lambda: service.record_membership(
-        session, get_settings(), user=user, body=body, state=_state_by_id(session, state_id), note=note),
-        "recorded")
+    return _body_action(
+        request,
+        session,
+        user,
+        body,
+        lambda: service.record_membership(
+            session, get_settings(), user=user, body=body, state=_state_by_id(session, state_id), note=note
+        ),
+        "recorded",
+    )
 
 
 @router.post("/membership-requests/{event_id}", response_model=None)
-def decide(request: Request, event_id: int, session: SessionDep, user: Coordinator, decision: Text = "",
-           note: Text = "") -> Response:
+def decide(
+    request: Request, event_id: int, session: SessionDep, user: Coordinator, decision: Text = "", note: Text = ""
+) -> Response:
     """A coordinator confirms or declines a request to join or to withdraw."""
     event = session.get(MembershipEvent, event_id)
     body = session.get(Body, event.body_id) if event else None
     if event is None or body is None:
         raise NotFound(N_("No such request."))
-    return _body_action(request, session, user, body, lambda: service.decide(
-        session, get_settings(), user=user, event_id=event_id, accept=decision == "accept", note=note), "decided")
+    return _body_action(
+        request,
+        session,
+        user,
+        body,
+        lambda: service.decide(
+            session, get_settings(), user=user, event_id=event_id, accept=decision == "accept", note=note
+        ),
+        "decided",
+    )
 
 
 @router.post("/bodies/{key}/chairs", response_model=None)
-def record_chair(request: Request, body: BodyFromPath, session: SessionDep, user: Coordinator, state_id: Text = "",
-                 starts_on: Text = "", note: Text = "") -> Response:
+def record_chair(
+    request: Request,
+    body: BodyFromPath,
+    session: SessionDep,
+    user: Coordinator,
+    state_id: Text = "",
+    starts_on: Text = "",
+    note: Text = "",
+) -> Response:
     """Records the next chair in the rotation."""
+
     def act() -> object:
         try:
             start = date.fromisoformat(starts_on.strip())
         except ValueError:
             raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
-        return service.record_chair(session, get_settings(), user=user, body=body,
-                                    state=_state_by_id(session, state_id), starts_on=start, note=note)
+        return service.record_chair(
+            session,
+            get_settings(),
+            user=user,
+            body=body,
+            state=_state_by_id(session, state_id),
+            starts_on=start,
+            note=note,
+        )
+
     return _body_action(request, session, user, body, act, "chair-recorded")
 
 
 # Working groups
 
 
-def _groups_page(request: Request, session: SessionDep, user: User, *, status: int = 200,
-                 error: str | None = None, form: dict[str, object] | None = None) -> HTMLResponse:
+def _groups_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, object] | None = None,
+) -> HTMLResponse:
     settings = get_settings()
     groups = service.list_working_groups(session, settings, user=user, include_archived=True)
     members = service.group_members(session, [group.id for group, _, _ in groups])  # type: ignore[misc]
     allowed = service.working_group_bodies(session, settings)
-    return render(request, "governance/working_groups.html", {
-        "groups": groups, "members": members, "states": {s.id: s for s in _states(session)},
-        "allowed_bodies": [(body, service.allowed_tracks(body, settings)) for body in allowed],
-        "coordinates": service.coordinates(user), "error": error, "form": form or {},
-    }, status_code=status)
+    return render(
+        request,
+        "governance/working_groups.html",
+        {
+            "groups": groups,
+            "members": members,
+            "states": {s.id: s for s in _states(session)},
+            "allowed_bodies": [(body, service.allowed_tracks(body, settings)) for body in allowed],
+            "coordinates": service.coordinates(user),
+            "error": error,
+            "form": form or {},
+        },
+        status_code=status,
+    )
 
 
 @router.get("/working-groups", response_class=HTMLResponse)
@@ -220,44 +314,90 @@ def working_groups(request: Request, session: SessionDep, user: CurrentUser) -> 
 
 
 @router.post("/working-groups", response_model=None)
-def create_group(request: Request, session: SessionDep, user: Coordinator, body: Text = "", name: Text = "",
-                 track: Text = "", lead_state_id: Text = "", mandate: Text = "",
-                 member_state_ids: Annotated[list[str] | None, Form()] = None) -> Response:
+def create_group(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    body: Text = "",
+    name: Text = "",
+    track: Text = "",
+    lead_state_id: Text = "",
+    mandate: Text = "",
+    member_state_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
     """Creates a working group under a body the current option allows."""
     try:
         group = service.create_working_group(
-            session, get_settings(), user=user, body_key=body, name=name, track=track,
-            lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None, mandate=mandate,
-            member_state_ids=[int(value) for value in member_state_ids or [] if value.isdigit()])
+            session,
+            get_settings(),
+            user=user,
+            body_key=body,
+            name=name,
+            track=track,
+            lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None,
+            mandate=mandate,
+            member_state_ids=[int(value) for value in member_state_ids or [] if value.isdigit()],
+        )
     except DomainError as error:
-        return _groups_page(request, session, user, status=error.status_code, error=error_text(error),
-                            form={"body": body, "name": name[:160], "track": track, "mandate": mandate[:5000],
-                                  "lead_state_id": lead_state_id})
+        return _groups_page(
+            request,
+            session,
+            user,
+            status=error.status_code,
+            error=error_text(error),
+            form={
+                "body": body,
+                "name": name[:160],
+                "track": track,
+                "mandate": mandate[:5000],
+                "lead_state_id": lead_state_id,
+            },
+        )
     return RedirectResponse(f"/working-groups/{group.id}?notice=group-created", status_code=303)
 
 
-def _group_page(request: Request, session: SessionDep, user: User, group: WorkingGroup, *, status: int = 200,
-                notice: str | None = None, error: str | None = None) -> HTMLResponse:
+def _group_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    group: WorkingGroup,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
     settings = get_settings()
     body = session.get(Body, group.body_id)
     states = {s.id: s for s in _states(session)}
     members = service.group_members(session, [group.id]).get(group.id, set())  # type: ignore[arg-type]
-    return render(request, "governance/working_group.html", {
-        "group": group, "body": body, "active": service.is_active(body, settings),  # type: ignore[arg-type]
-        "members": sorted((states[i] for i in members), key=lambda s: s.name_en), "states": states,
-        "coordinates": service.coordinates(user), "notice": NOTICES.get(notice or ""), "error": error,
-    }, status_code=status)
+    return render(
+        request,
+        "governance/working_group.html",
+        {
+            "group": group,
+            "body": body,
+            "active": service.is_active(body, settings),  # type: ignore[arg-type]
+            "members": sorted((states[i] for i in members), key=lambda s: s.name_en),
+            "states": states,
+            "coordinates": service.coordinates(user),
+            "notice": NOTICES.get(notice or ""),
+            "error": error,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/working-groups/{group_id}", response_class=HTMLResponse)
-def working_group(request: Request, group: GroupFromPath, session: SessionDep, user: CurrentUser,
-                  notice: str | None = None) -> HTMLResponse:
+def working_group(
+    request: Request, group: GroupFromPath, session: SessionDep, user: CurrentUser, notice: str | None = None
+) -> HTMLResponse:
     """A working group: body, track, lead state, members and mandate."""
     return _group_page(request, session, user, group, notice=notice)
 
 
-def _group_action(request: Request, session: SessionDep, user: User, group: WorkingGroup,
-                  action: Callable[[], object], notice: str) -> Response:
+def _group_action(
+    request: Request, session: SessionDep, user: User, group: WorkingGroup, action: Callable[[], object], notice: str
+) -> Response:
     try:
         action()
     except DomainError as error:
@@ -268,26 +408,69 @@ def _group_action(request: Request, session: SessionDep, user: User, group: Work
 
 
 @router.post("/working-groups/{group_id}", response_model=None)
-def update_group(request: Request, group: GroupFromPath, session: SessionDep, user: Coordinator, name: Text = "",
-                 mandate: Text = "", lead_state_id: Text = "") -> Response:
+def update_group(
+    request: Request,
+    group: GroupFromPath,
+    session: SessionDep,
+    user: Coordinator,
+    name: Text = "",
+    mandate: Text = "",
+    lead_state_id: Text = "",
+) -> Response:
     """Renames the group, or changes its mandate or lead state."""
-    return _group_action(request, session, user, group, lambda: service.update_working_group(
-        session, user=user, group=group, name=name, mandate=mandate,
-        lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None), "group-saved")
+    return _group_action(
+        request,
+        session,
+        user,
+        group,
+        lambda: service.update_working_group(
+            session,
+            user=user,
+            group=group,
+            name=name,
+            mandate=mandate,
+            lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None,
+        ),
+        "group-saved",
+    )
 
 
 @router.post("/working-groups/{group_id}/archive", response_model=None)
-def archive_group(request: Request, group: GroupFromPath, session: SessionDep, user: Coordinator,
-                  archived: Text = "1") -> Response:
+def archive_group(
+    request: Request, group: GroupFromPath, session: SessionDep, user: Coordinator, archived: Text = "1"
+) -> Response:
     """Archives the group (or brings it back)."""
-    return _group_action(request, session, user, group, lambda: service.archive_working_group(
-        session, user=user, group=group, archived=archived == "1"), "group-saved")
+    return _group_action(
+        request,
+        session,
+        user,
+        group,
+        lambda: service.archive_working_group(session, user=user, group=group, archived=archived == "1"),
+        "group-saved",
+    )
 
 
 @router.post("/working-groups/{group_id}/members", response_model=None)
-def change_members(request: Request, group: GroupFromPath, session: SessionDep, user: Coordinator,
-                   state_id: Text = "", change: Text = "add") -> Response:
+def change_members(
+    request: Request,
+    group: GroupFromPath,
+    session: SessionDep,
+    user: Coordinator,
+    state_id: Text = "",
+    change: Text = "add",
+) -> Response:
     """Adds a state to the group or removes it."""
-    return _group_action(request, session, user, group, lambda: service.change_group_member(
-        session, user=user, group=group, state_id=_state_by_id(session, state_id).id,  # type: ignore[arg-type]
-        add=change == "add"), "members-changed")
+    return _group_action(
+        request,
+        session,
+        user,
+        group,
+        lambda: service.change_group_member(
+            session,
+            user=user,
+            group=group,
+            state_id=_state_by_id(session, state_id).id,  # type: ignore[arg-type]
+            add=change == "add",
+        ),
+        "members-changed",
+    )

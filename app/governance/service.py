@@ -31,8 +31,10 @@ from app.members.models import MemberState
 
 REQUESTS = {"join": "join_requested", "withdraw": "withdrawal_requested"}
 DECISIONS = {
-    ("join_requested", True): "joined", ("join_requested", False): "join_declined",
-    ("withdrawal_requested", True): "withdrawn", ("withdrawal_requested", False): "withdrawal_declined",
+    ("join_requested", True): "joined",
+    ("join_requested", False): "join_declined",
+    ("withdrawal_requested", True): "withdrawn",
+    ("withdrawal_requested", False): "withdrawal_declined",
 }
 MEMBER_KINDS = frozenset({"joined", "withdrawal_requested", "withdrawal_declined"})
 COORDINATING_ROLES = frozenset({Role.admin, Role.coordinator})
@@ -58,10 +60,14 @@ def coordinates(user: User | None) -> bool:
 def taking_part(session: Session, settings: Settings) -> list[tuple[MemberState, bool]]:
     """The region's states and territories, each with whether it is a member of a network body the current option
     runs (for the public page: three queries whatever the size of the region)."""
-    active = {body.id for body in session.exec(select(Body).where(Body.kind == "network")).all()
-              if is_active(body, settings)}
-    members = {state_id for (body_id, state_id), standing in memberships(session).items()
-               if body_id in active and standing.is_member}
+    active = {
+        body.id for body in session.exec(select(Body).where(Body.kind == "network")).all() if is_active(body, settings)
+    }
+    members = {
+        state_id
+        for (body_id, state_id), standing in memberships(session).items()
+        if body_id in active and standing.is_member
+    }
     states = session.exec(select(MemberState).order_by(col(MemberState.subregion), col(MemberState.name_en))).all()
     return [(state, state.id in members) for state in states]
 
@@ -76,8 +82,14 @@ def record_option(session: Session, option: str) -> OptionSwitch | None:
         return None
     switch = OptionSwitch(option=option, previous=last.option if last else "", at=utcnow())
     session.add(switch)
-    audit.record(session, actor_id=None, action="switch_option", entity="governance",
-                 before={"option": switch.previous or None}, after={"option": option})
+    audit.record(
+        session,
+        actor_id=None,
+        action="switch_option",
+        entity="governance",
+        before={"option": switch.previous or None},
+        after={"option": option},
+    )
     session.commit()
     return switch
 
@@ -139,8 +151,9 @@ def _states_from(events: list[MembershipEvent]) -> dict[tuple[int, int], Members
     return result
 
 
-def memberships(session: Session, *, body_id: int | None = None, state_id: int | None = None
-                ) -> dict[tuple[int, int], MembershipState]:
+def memberships(
+    session: Session, *, body_id: int | None = None, state_id: int | None = None
+) -> dict[tuple[int, int], MembershipState]:
     """Every (body, state) pair's standing, in one query."""
     query = select(MembershipEvent).order_by(col(MembershipEvent.at), col(MembershipEvent.id))
     if body_id is not None:
@@ -150,14 +163,17 @@ def memberships(session: Session, *, body_id: int | None = None, state_id: int |
     return _states_from(list(session.exec(query).all()))
 
 
-def history(session: Session, *, body_id: int | None = None, state_id: int | None = None
-            ) -> list[tuple[MembershipEvent, Body, MemberState, str | None]]:
+def history(
+    session: Session, *, body_id: int | None = None, state_id: int | None = None
+) -> list[tuple[MembershipEvent, Body, MemberState, str | None]]:
     """Membership events, newest first, with body, state and who recorded them."""
-    query = (select(MembershipEvent, Body, MemberState, User.display_name)
-             .join(Body, col(Body.id) == MembershipEvent.body_id)
-             .join(MemberState, col(MemberState.id) == MembershipEvent.state_id)
-             .outerjoin(User, col(User.id) == MembershipEvent.recorded_by)
-             .order_by(col(MembershipEvent.at).desc(), col(MembershipEvent.id).desc()))
+    query = (
+        select(MembershipEvent, Body, MemberState, User.display_name)
+        .join(Body, col(Body.id) == MembershipEvent.body_id)
+        .join(MemberState, col(MemberState.id) == MembershipEvent.state_id)
+        .outerjoin(User, col(User.id) == MembershipEvent.recorded_by)
+        .order_by(col(MembershipEvent.at).desc(), col(MembershipEvent.id).desc())
+    )
     if body_id is not None:
         query = query.where(MembershipEvent.body_id == body_id)
     if state_id is not None:
@@ -194,8 +210,9 @@ def request_membership(
     return _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
 
 
-def decide(session: Session, settings: Settings, *, user: User, event_id: int, accept: bool, note: str = ""
-           ) -> MembershipEvent:
+def decide(
+    session: Session, settings: Settings, *, user: User, event_id: int, accept: bool, note: str = ""
+) -> MembershipEvent:
     """A coordinator or admin confirms (or declines) the pending request an event made."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins confirm memberships."))
@@ -211,8 +228,9 @@ def decide(session: Session, settings: Settings, *, user: User, event_id: int, a
     return _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
 
 
-def record_membership(session: Session, settings: Settings, *, user: User, body: Body, state: MemberState,
-                      note: str = "") -> MembershipEvent:
+def record_membership(
+    session: Session, settings: Settings, *, user: User, body: Body, state: MemberState, note: str = ""
+) -> MembershipEvent:
     """A coordinator records a state's membership directly (a decision taken at a meeting)."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins confirm memberships."))
@@ -223,16 +241,27 @@ def record_membership(session: Session, settings: Settings, *, user: User, body:
     return _append(session, user=user, body=body, state=state, kind="joined", note=note)
 
 
-def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str
-            ) -> MembershipEvent:
+def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str) -> MembershipEvent:
     if len(note) > 500:
         raise DomainError(N_("The note may have at most 500 characters."))
-    event = MembershipEvent(body_id=body.id, state_id=state.id, kind=kind, at=utcnow(), recorded_by=user.id,  # type: ignore[arg-type]
-                            note=note.strip())
+    event = MembershipEvent(
+        body_id=body.id,
+        state_id=state.id,
+        kind=kind,
+        at=utcnow(),
+        recorded_by=user.id,  # type: ignore[arg-type]
+        note=note.strip(),
+    )
     session.add(event)
     session.flush()
-    audit.record(session, actor_id=user.id, action=kind, entity="membership", entity_id=event.id,
-                 after={"body": body.key, "state": state.code, "note": event.note})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action=kind,
+        entity="membership",
+        entity_id=event.id,
+        after={"body": body.key, "state": state.code, "note": event.note},
+    )
     session.commit()
     return event
 
@@ -242,15 +271,19 @@ def pending_requests(session: Session, settings: Settings) -> list[tuple[Members
     bodies = {body.id: body for body in session.exec(select(Body)).all()}
     states = {state.id: state for state in session.exec(select(MemberState)).all()}
     waiting = [standing.latest for standing in memberships(session).values() if standing.pending]
-    return [(event, bodies[event.body_id], states[event.state_id]) for event in waiting
-            if is_active(bodies[event.body_id], settings)]
+    return [
+        (event, bodies[event.body_id], states[event.state_id])
+        for event in waiting
+        if is_active(bodies[event.body_id], settings)
+    ]
 
 
 # Chairs
 
 
-def record_chair(session: Session, settings: Settings, *, user: User, body: Body, state: MemberState,
-                 starts_on: date, note: str = "") -> ChairTerm:
+def record_chair(
+    session: Session, settings: Settings, *, user: User, body: Body, state: MemberState, starts_on: date, note: str = ""
+) -> ChairTerm:
     """Records who chairs a body from a date; the previous terms stay as the rotation's history."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins record chairs."))
@@ -258,22 +291,39 @@ def record_chair(session: Session, settings: Settings, *, user: User, body: Body
     standing = _standing(session, body, state)
     if standing is None or not standing.is_member:
         raise DomainError(N_("Only a member state can chair this body."))
-    term = ChairTerm(body_id=body.id, state_id=state.id, starts_on=starts_on, recorded_at=utcnow(),  # type: ignore[arg-type]
-                     recorded_by=user.id, note=note.strip()[:500])
+    term = ChairTerm(
+        body_id=body.id,
+        state_id=state.id,
+        starts_on=starts_on,
+        recorded_at=utcnow(),  # type: ignore[arg-type]
+        recorded_by=user.id,
+        note=note.strip()[:500],
+    )
     session.add(term)
     session.flush()
-    audit.record(session, actor_id=user.id, action="record_chair", entity="body", entity_id=body.key,
-                 after={"state": state.code, "starts_on": starts_on.isoformat()})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="record_chair",
+        entity="body",
+        entity_id=body.key,
+        after={"state": state.code, "starts_on": starts_on.isoformat()},
+    )
     session.commit()
     return term
 
 
 def chairs(session: Session, body: Body) -> list[tuple[ChairTerm, MemberState]]:
     """The rotation, newest term first."""
-    return [tuple(row) for row in session.exec(  # type: ignore[misc]
-        select(ChairTerm, MemberState).join(MemberState, col(MemberState.id) == ChairTerm.state_id)
-        .where(ChairTerm.body_id == body.id)
-        .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())).all()]
+    return [
+        tuple(row)
+        for row in session.exec(  # type: ignore[misc]
+            select(ChairTerm, MemberState)
+            .join(MemberState, col(MemberState.id) == ChairTerm.state_id)
+            .where(ChairTerm.body_id == body.id)
+            .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())
+        ).all()
+    ]
 
 
 # Working groups
@@ -301,8 +351,16 @@ def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state
 
 
 def create_working_group(
-    session: Session, settings: Settings, *, user: User, body_key: str, name: str, track: str,
-    lead_state_id: int | None, mandate: str, member_state_ids: list[int],
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    body_key: str,
+    name: str,
+    track: str,
+    lead_state_id: int | None,
+    mandate: str,
+    member_state_ids: list[int],
 ) -> WorkingGroup:
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
@@ -312,22 +370,43 @@ def create_working_group(
     if body is None or body.key not in profile(settings).working_groups:
         raise DomainError(N_("Choose a body under which the current option allows working groups."))
     if track not in allowed_tracks(body, settings):
-        raise DomainError(N_("This body's working groups may have these tracks only: %(tracks)s."),
-                          tracks=", ".join(allowed_tracks(body, settings)))
+        raise DomainError(
+            N_("This body's working groups may have these tracks only: %(tracks)s."),
+            tracks=", ".join(allowed_tracks(body, settings)),
+        )
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
     members = sorted({lead.id, *member_state_ids})  # type: ignore[arg-type]
     known = session.exec(select(func.count()).select_from(MemberState).where(col(MemberState.id).in_(members))).one()
     if known != len(members):
         raise DomainError(N_("Choose member states from the list."))
-    group = WorkingGroup(body_id=body.id, name=name.strip(), track=track, lead_state_id=lead.id,  # type: ignore[arg-type]
-                         mandate=mandate.strip(), created_at=utcnow())
+    group = WorkingGroup(
+        body_id=body.id,
+        name=name.strip(),
+        track=track,
+        lead_state_id=lead.id,  # type: ignore[arg-type]
+        mandate=mandate.strip(),
+        created_at=utcnow(),
+    )
     session.add(group)
     session.flush()
     for state_id in members:
-        session.add(WorkingGroupEvent(working_group_id=group.id, state_id=state_id, kind="added",  # type: ignore[arg-type]
-                                      at=utcnow(), recorded_by=user.id))
-    audit.record(session, actor_id=user.id, action="create", entity="working_group", entity_id=group.id,
-                 after={"name": group.name, "body": body.key, "track": track, "lead": lead.code})
+        session.add(
+            WorkingGroupEvent(
+                working_group_id=group.id,
+                state_id=state_id,
+                kind="added",  # type: ignore[arg-type]
+                at=utcnow(),
+                recorded_by=user.id,
+            )
+        )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="working_group",
+        entity_id=group.id,
+        after={"name": group.name, "body": body.key, "track": track, "lead": lead.code},
+    )
     session.commit()
     return group
 
@@ -340,8 +419,9 @@ def get_working_group(session: Session, settings: Settings, group_id: int, *, us
     return group
 
 
-def update_working_group(session: Session, *, user: User, group: WorkingGroup, name: str, mandate: str,
-                         lead_state_id: int | None) -> None:
+def update_working_group(
+    session: Session, *, user: User, group: WorkingGroup, name: str, mandate: str, lead_state_id: int | None
+) -> None:
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
@@ -350,10 +430,24 @@ def update_working_group(session: Session, *, user: User, group: WorkingGroup, n
     session.add(group)
     if lead.id not in group_members(session, [group.id]).get(group.id, set()):  # type: ignore[list-item]
         # A new lead that was not in the group joins it: the lead is always one of the members.
-        session.add(WorkingGroupEvent(working_group_id=group.id, state_id=lead.id, kind="added",  # type: ignore[arg-type]
-                                      at=utcnow(), recorded_by=user.id))
-    audit.record(session, actor_id=user.id, action="update", entity="working_group", entity_id=group.id,
-                 before=before, after=audit.snapshot(group, ("name", "mandate", "lead_state_id")))
+        session.add(
+            WorkingGroupEvent(
+                working_group_id=group.id,
+                state_id=lead.id,
+                kind="added",  # type: ignore[arg-type]
+                at=utcnow(),
+                recorded_by=user.id,
+            )
+        )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="working_group",
+        entity_id=group.id,
+        before=before,
+        after=audit.snapshot(group, ("name", "mandate", "lead_state_id")),
+    )
     session.commit()
 
 
@@ -362,8 +456,13 @@ def archive_working_group(session: Session, *, user: User, group: WorkingGroup, 
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
     group.archived_at = utcnow() if archived else None
     session.add(group)
-    audit.record(session, actor_id=user.id, action="archive" if archived else "restore",
-                 entity="working_group", entity_id=group.id)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="archive" if archived else "restore",
+        entity="working_group",
+        entity_id=group.id,
+    )
     session.commit()
 
 
@@ -379,29 +478,55 @@ def change_group_member(session: Session, *, user: User, group: WorkingGroup, st
         raise Conflict(N_("This state is already a member.") if add else N_("This state is not a member."))
     if not add and state_id == group.lead_state_id:
         raise DomainError(N_("The lead state cannot leave its working group; choose another lead first."))
-    session.add(WorkingGroupEvent(working_group_id=group.id, state_id=state_id, kind="added" if add else "removed",  # type: ignore[arg-type]
-                                  at=utcnow(), recorded_by=user.id))
-    audit.record(session, actor_id=user.id, action="add_member" if add else "remove_member",
-                 entity="working_group", entity_id=group.id, after={"state": state.code})
+    session.add(
+        WorkingGroupEvent(
+            working_group_id=group.id,
+            state_id=state_id,
+            kind="added" if add else "removed",  # type: ignore[arg-type]
+            at=utcnow(),
+            recorded_by=user.id,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="add_member" if add else "remove_member",
+        entity="working_group",
+        entity_id=group.id,
+        after={"state": state.code},
+    )
     session.commit()
 
 
 def group_members(session: Session, group_ids: list[int]) -> dict[int, set[int]]:
     """Current member states of each working group, in one query."""
     members: dict[int, set[int]] = defaultdict(set)
-    events = session.exec(select(WorkingGroupEvent).where(col(WorkingGroupEvent.working_group_id).in_(group_ids))
-                          .order_by(col(WorkingGroupEvent.at), col(WorkingGroupEvent.id))).all()
+    events = session.exec(
+        select(WorkingGroupEvent)
+        .where(col(WorkingGroupEvent.working_group_id).in_(group_ids))
+        .order_by(col(WorkingGroupEvent.at), col(WorkingGroupEvent.id))
+    ).all()
     for event in events:
-        (members[event.working_group_id].add if event.kind == "added"
-         else members[event.working_group_id].discard)(event.state_id)
+        (members[event.working_group_id].add if event.kind == "added" else members[event.working_group_id].discard)(
+            event.state_id
+        )
     return members
 
 
-def list_working_groups(session: Session, settings: Settings, *, user: User | None, body_id: int | None = None,
-                        include_archived: bool = False) -> list[tuple[WorkingGroup, Body, bool]]:
+def list_working_groups(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User | None,
+    body_id: int | None = None,
+    include_archived: bool = False,
+) -> list[tuple[WorkingGroup, Body, bool]]:
     """Working groups with their body and whether they are active under the option (two queries)."""
-    query = select(WorkingGroup, Body).join(Body, col(Body.id) == WorkingGroup.body_id).order_by(
-        col(WorkingGroup.archived_at).is_not(None), WorkingGroup.name)
+    query = (
+        select(WorkingGroup, Body)
+        .join(Body, col(Body.id) == WorkingGroup.body_id)
+        .order_by(col(WorkingGroup.archived_at).is_not(None), WorkingGroup.name)
+    )
     if body_id is not None:
         query = query.where(WorkingGroup.body_id == body_id)
     if not include_archived:
@@ -419,8 +544,15 @@ def overview(session: Session, settings: Settings) -> dict[str, object]:
         if standing.is_member:
             members[standing.body_id] += 1
     group_counts = dict(groups)
-    rows = [{"body": body, "active": is_active(body, settings), "groups": group_counts.get(body.id, 0),
-             "members": members[body.id]} for body in bodies]
+    rows = [
+        {
+            "body": body,
+            "active": is_active(body, settings),
+            "groups": group_counts.get(body.id, 0),
+            "members": members[body.id],
+        }
+        for body in bodies
+    ]
     return {"active": [r for r in rows if r["active"]], "dormant": [r for r in rows if not r["active"]]}
 
 

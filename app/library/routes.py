@@ -38,31 +38,64 @@ DocumentFromPath = Annotated[LibraryDocument, Depends(document_from_path)]
 
 
 @router.get("/library", response_class=HTMLResponse)
-def library(request: Request, session: SessionDep, user: CurrentUser, q: str = "", kind: str = "",
-            language: str = "", tag: str = "", notice: str = "") -> HTMLResponse:
+def library(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    q: str = "",
+    kind: str = "",
+    language: str = "",
+    tag: str = "",
+    notice: str = "",
+) -> HTMLResponse:
     """The documents the user may read, searched by words in English or French and filtered."""
     filters = {"q": q[:500], "kind": kind, "language": language, "tag": tag[:100]}
     error, status, rows = "", 200, []
     try:
-        rows = service.visible_documents(session, get_settings(), user=user, query=filters["q"], kind=kind,
-                                         language=language, tag=filters["tag"])
+        rows = service.visible_documents(
+            session, get_settings(), user=user, query=filters["q"], kind=kind, language=language, tag=filters["tag"]
+        )
     except search.SearchRefused as refused:
         error, status = error_text(refused), refused.status_code
-    return render(request, "library/page.html", {
-        "rows": rows, "filters": filters, "error": error, "may_upload": service.may_upload(user),
-        "notice": NOTICES.get(notice),
-    }, partial="library/_results.html", status_code=status)
+    return render(
+        request,
+        "library/page.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "error": error,
+            "may_upload": service.may_upload(user),
+            "notice": NOTICES.get(notice),
+        },
+        partial="library/_results.html",
+        status_code=status,
+    )
 
 
-def _form_page(request: Request, session: SessionDep, user: User, *, values: dict[str, object] | None = None,
-               error: str = "", status: int = 200) -> HTMLResponse:
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    values: dict[str, object] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
     settings = get_settings()
     bodies, groups = service.upload_choices(session, settings, user=user)
-    return render(request, "library/form.html", {
-        "values": values or {}, "error": error, "bodies": bodies, "groups": groups,
-        "bodies_by_id": {body.id: body for body in bodies},
-        "max_mb": round(settings.upload_max_bytes / 1024 / 1024, 1),
-    }, status_code=status)
+    return render(
+        request,
+        "library/form.html",
+        {
+            "values": values or {},
+            "error": error,
+            "bodies": bodies,
+            "groups": groups,
+            "bodies_by_id": {body.id: body for body in bodies},
+            "max_mb": round(settings.upload_max_bytes / 1024 / 1024, 1),
+        },
+        status_code=status,
+    )
 
 
 @router.get("/library/new", response_class=HTMLResponse)
@@ -72,20 +105,50 @@ def new_document(request: Request, session: SessionDep, user: Member) -> HTMLRes
 
 
 @router.post("/library", response_model=None)
-def upload(request: Request, session: SessionDep, user: Member, title: Text = "", kind: Text = "",
-           language: Text = "", tags: Text = "", access: Text = "", body: Text = "", working_group: Text = "",
-           summary: Text = "", file: Annotated[UploadFile | None, File()] = None) -> Response:
+def upload(
+    request: Request,
+    session: SessionDep,
+    user: Member,
+    title: Text = "",
+    kind: Text = "",
+    language: Text = "",
+    tags: Text = "",
+    access: Text = "",
+    body: Text = "",
+    working_group: Text = "",
+    summary: Text = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     """Adds a document; a refused one comes back with the form and the reason, nothing kept."""
     settings = get_settings()
     content = file.file.read(settings.upload_max_bytes + 1) if file is not None else b""
     filename = (file.filename or "") if file is not None else ""
-    values: dict[str, object] = {"title": title, "kind": kind, "language": language, "tags": tags,
-                                 "access": access, "body": body, "working_group": working_group, "summary": summary}
+    values: dict[str, object] = {
+        "title": title,
+        "kind": kind,
+        "language": language,
+        "tags": tags,
+        "access": access,
+        "body": body,
+        "working_group": working_group,
+        "summary": summary,
+    }
     try:
         document = service.upload(
-            session, settings, user=user, title=title, kind=kind, language=language, tags=tags, access=access,
-            body_key=body, working_group_id=int(working_group) if working_group.strip().isdigit() else None,
-            summary=summary, filename=filename, content=content)
+            session,
+            settings,
+            user=user,
+            title=title,
+            kind=kind,
+            language=language,
+            tags=tags,
+            access=access,
+            body_key=body,
+            working_group_id=int(working_group) if working_group.strip().isdigit() else None,
+            summary=summary,
+            filename=filename,
+            content=content,
+        )
     except DomainError as error:
         session.rollback()
         if error.status_code == 403:
@@ -95,14 +158,21 @@ def upload(request: Request, session: SessionDep, user: Member, title: Text = ""
 
 
 @router.get("/library/{doc_id}", response_class=HTMLResponse, dependencies=[Depends(public)])
-def document_page(request: Request, document: DocumentFromPath, session: SessionDep, visitor: VisitorDep,
-                  notice: str = "") -> HTMLResponse:
+def document_page(
+    request: Request, document: DocumentFromPath, session: SessionDep, visitor: VisitorDep, notice: str = ""
+) -> HTMLResponse:
     """One document: what it is, who may read it, who shared it (unless under the Chatham House rule)."""
     user = visitor.user
-    return render(request, "library/detail.html", {
-        "row": service.document_row(session, document, user=user),
-        "may_withdraw": service.may_withdraw(user, document), "notice": NOTICES.get(notice),
-    }, headers={"Cache-Control": "private, no-store"})
+    return render(
+        request,
+        "library/detail.html",
+        {
+            "row": service.document_row(session, document, user=user),
+            "may_withdraw": service.may_withdraw(user, document),
+            "notice": NOTICES.get(notice),
+        },
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 @router.get("/library/{doc_id}/file", response_model=None, dependencies=[Depends(public)])
@@ -111,8 +181,14 @@ def download(document: DocumentFromPath) -> Response:
     path = documents.file_path(get_settings(), document.sha256)
     if not path.exists():
         raise NotFound(N_("The file of this document is missing."))
-    return Response(path.read_bytes(), media_type=document.media_type, headers={
-        "Content-Disposition": documents.attachment_header(document.filename), "Cache-Control": "private, no-store"})
+    return Response(
+        path.read_bytes(),
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": documents.attachment_header(document.filename),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/library/{doc_id}/withdraw", response_model=None)

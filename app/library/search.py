@@ -25,8 +25,9 @@ MAX_QUERY_CHARACTERS = 200
 MAX_TOKEN_LENGTH = 64  # longer "words" are noise (hashes, URLs run together); PostgreSQL caps lexemes anyway
 STEMMERS = {"en": "english", "fr": "french"}
 # Letters NFKD does not take apart into a base letter and a mark.
-LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th",
-                           "ı": "i"})
+LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
+)
 WORD = re.compile(r"[^\W_]+")  # runs of letters and digits, in any script
 TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -86,8 +87,11 @@ class Term:
 def parse_query(value: str) -> list[Term]:
     """The terms of a search; refused when it has no usable word, or is too long."""
     if len(value) > MAX_QUERY_CHARACTERS:
-        raise SearchRefused(N_("Search for at most %(words)s words and %(characters)s characters."),
-                            words=MAX_QUERY_WORDS, characters=MAX_QUERY_CHARACTERS)
+        raise SearchRefused(
+            N_("Search for at most %(words)s words and %(characters)s characters."),
+            words=MAX_QUERY_WORDS,
+            characters=MAX_QUERY_CHARACTERS,
+        )
     terms: dict[str, Term] = {}
     for word in words(value):
         folded = fold(word)
@@ -98,8 +102,11 @@ def parse_query(value: str) -> list[Term]:
     if not terms:
         raise SearchRefused(N_("Type at least one word to search for, in letters or digits."))
     if len(terms) > MAX_QUERY_WORDS:
-        raise SearchRefused(N_("Search for at most %(words)s words and %(characters)s characters."),
-                            words=MAX_QUERY_WORDS, characters=MAX_QUERY_CHARACTERS)
+        raise SearchRefused(
+            N_("Search for at most %(words)s words and %(characters)s characters."),
+            words=MAX_QUERY_WORDS,
+            characters=MAX_QUERY_CHARACTERS,
+        )
     return list(terms.values())
 
 
@@ -131,19 +138,23 @@ def tsquery(terms: list[Term]) -> str:
 def matches(session: Session, terms: list[Term]) -> ColumnElement[bool]:
     """The SQL condition on library_document that its indexed tokens match the terms, for this engine."""
     if session.get_bind().dialect.name == "sqlite":
-        return text("library_document.id IN (SELECT rowid FROM library_search WHERE library_search MATCH :fts)"
-                    ).bindparams(fts=fts5_match(terms))  # type: ignore[return-value]
+        return text(
+            "library_document.id IN (SELECT rowid FROM library_search WHERE library_search MATCH :fts)"
+        ).bindparams(fts=fts5_match(terms))  # type: ignore[return-value]
     # Written as the GIN index's expression, so PostgreSQL uses the index.
-    return text("to_tsvector('simple', library_document.search_tokens) @@ to_tsquery('simple', :tsq)"
-                ).bindparams(tsq=tsquery(terms))  # type: ignore[return-value]
+    return text("to_tsvector('simple', library_document.search_tokens) @@ to_tsquery('simple', :tsq)").bindparams(
+        tsq=tsquery(terms)
+    )  # type: ignore[return-value]
 
 
 def index(session: Session, document_id: int, tokens: str) -> None:
     """Puts a document's tokens in the FTS5 table (SQLite); PostgreSQL indexes the column itself."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM library_search WHERE rowid = :id"), {"id": document_id})
-        session.execute(text("INSERT INTO library_search (rowid, tokens) VALUES (:id, :tokens)"),
-                        {"id": document_id, "tokens": tokens})
+        session.execute(
+            text("INSERT INTO library_search (rowid, tokens) VALUES (:id, :tokens)"),
+            {"id": document_id, "tokens": tokens},
+        )
 
 
 def unindex(session: Session, document_id: int) -> None:

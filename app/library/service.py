@@ -57,7 +57,8 @@ def is_member(user: User | None) -> bool:
 
 def may_upload(user: User | None) -> bool:
     return governance.coordinates(user) or (
-        user is not None and user.role == Role.focal_point and user.member_state_id is not None)
+        user is not None and user.role == Role.focal_point and user.member_state_id is not None
+    )
 
 
 def may_withdraw(user: User | None, document: LibraryDocument) -> bool:
@@ -76,8 +77,9 @@ def _member_bodies(session: Session, user: User) -> list[int]:
     return sorted(body_id for (body_id, _state), standing in standings.items() if standing.is_member)
 
 
-def _readable(session: Session, settings: Settings, user: User | None,
-              bodies: Sequence[Body]) -> list[ColumnElement[bool]]:
+def _readable(
+    session: Session, settings: Settings, user: User | None, bodies: Sequence[Body]
+) -> list[ColumnElement[bool]]:
     """The conditions a document must meet for this user to read it (the same for lists and single documents)."""
     document = LibraryDocument
     conditions: list[ColumnElement[bool]] = [col(document.withdrawn_at).is_(None)]
@@ -87,11 +89,16 @@ def _readable(session: Session, settings: Settings, user: User | None,
     if governance.coordinates(user):
         return conditions
     if user is not None and user.role == Role.focal_point:
-        conditions.append(or_(
-            col(document.access).in_(("public", "members")),
-            and_(col(document.access) == "chatham_house", col(document.body_id).is_(None)),
-            and_(col(document.access).in_(("body", "chatham_house")),
-                 col(document.body_id).in_(_member_bodies(session, user)))))
+        conditions.append(
+            or_(
+                col(document.access).in_(("public", "members")),
+                and_(col(document.access) == "chatham_house", col(document.body_id).is_(None)),
+                and_(
+                    col(document.access).in_(("body", "chatham_house")),
+                    col(document.body_id).in_(_member_bodies(session, user)),
+                ),
+            )
+        )
     else:
         conditions.append(col(document.access) == "public")
     return conditions
@@ -103,8 +110,11 @@ def _bodies(session: Session) -> list[Body]:
 
 def get_document(session: Session, settings: Settings, document_id: int, *, user: User | None) -> LibraryDocument:
     """The document if this user may read it; 404 otherwise, so ids cannot be probed."""
-    found = session.exec(select(LibraryDocument).where(
-        LibraryDocument.id == document_id, *_readable(session, settings, user, _bodies(session)))).first()
+    found = session.exec(
+        select(LibraryDocument).where(
+            LibraryDocument.id == document_id, *_readable(session, settings, user, _bodies(session))
+        )
+    ).first()
     if found is None:
         raise NotFound(N_("No such document in the library."))
     return found
@@ -129,28 +139,42 @@ class DocumentRow:
         return self.document.tags.split()
 
 
-def _rows(session: Session, found: Sequence[LibraryDocument], user: User | None,
-          bodies: Sequence[Body]) -> list[DocumentRow]:
+def _rows(
+    session: Session, found: Sequence[LibraryDocument], user: User | None, bodies: Sequence[Body]
+) -> list[DocumentRow]:
     """Rows for documents, with what they show: three queries, whatever the number of documents."""
     by_id = {body.id: body for body in bodies}
     group_ids = {d.working_group_id for d in found if d.working_group_id is not None}
     state_ids = {d.author_state_id for d in found if d.author_state_id is not None}
     user_ids = {d.uploaded_by for d in found if d.uploaded_by is not None}
-    groups = {g.id: g for g in session.exec(select(WorkingGroup).where(col(WorkingGroup.id).in_(group_ids)))} \
-        if group_ids else {}
-    states = {s.id: s for s in session.exec(select(MemberState).where(col(MemberState.id).in_(state_ids)))} \
-        if state_ids else {}
-    names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(user_ids))).all()) \
-        if user_ids else {}
+    groups = (
+        {g.id: g for g in session.exec(select(WorkingGroup).where(col(WorkingGroup.id).in_(group_ids)))}
+        if group_ids
+        else {}
+    )
+    states = (
+        {s.id: s for s in session.exec(select(MemberState).where(col(MemberState.id).in_(state_ids)))}
+        if state_ids
+        else {}
+    )
+    names = (
+        dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
     rows = []
     for document in found:
         attributed = sees_attribution(user, document)
-        rows.append(DocumentRow(
-            document=document, body=by_id.get(document.body_id) if document.body_id else None,
-            working_group=groups.get(document.working_group_id) if document.working_group_id else None,
-            attributed=attributed,
-            author_state=states.get(document.author_state_id) if attributed and document.author_state_id else None,
-            uploader=names.get(document.uploaded_by) if attributed and document.uploaded_by else None))
+        rows.append(
+            DocumentRow(
+                document=document,
+                body=by_id.get(document.body_id) if document.body_id else None,
+                working_group=groups.get(document.working_group_id) if document.working_group_id else None,
+                attributed=attributed,
+                author_state=states.get(document.author_state_id) if attributed and document.author_state_id else None,
+                uploader=names.get(document.uploaded_by) if attributed and document.uploaded_by else None,
+            )
+        )
     return rows
 
 
@@ -159,8 +183,17 @@ def normal_tag(value: str) -> str:
     return "-".join(search.words(value))
 
 
-def visible_documents(session: Session, settings: Settings, *, user: User | None, query: str = "", kind: str = "",
-                      language: str = "", tag: str = "", limit: int = 100) -> list[DocumentRow]:
+def visible_documents(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User | None,
+    query: str = "",
+    kind: str = "",
+    language: str = "",
+    tag: str = "",
+    limit: int = 100,
+) -> list[DocumentRow]:
     """The documents this user may read, newest first, found by words (in English or French) and filtered by kind,
     language and tag. A search with no usable word, or too long, is refused (SearchRefused)."""
     terms = search.parse_query(query) if query.strip() else None
@@ -173,8 +206,9 @@ def visible_documents(session: Session, settings: Settings, *, user: User | None
     if language in DOCUMENT_LANGUAGES:
         statement = statement.where(LibraryDocument.language == language)
     if normal_tag(tag):
-        statement = statement.where((literal(" ") + col(LibraryDocument.tags) + literal(" ")).like(
-            f"% {normal_tag(tag)} %"))
+        statement = statement.where(
+            (literal(" ") + col(LibraryDocument.tags) + literal(" ")).like(f"% {normal_tag(tag)} %")
+        )
     statement = statement.order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc())
     found = session.exec(statement.limit(max(1, min(limit, 500)))).all()
     return _rows(session, found, user, bodies)
@@ -183,9 +217,14 @@ def visible_documents(session: Session, settings: Settings, *, user: User | None
 def public_documents(session: Session, settings: Settings, *, limit: int = 5) -> list[LibraryDocument]:
     """The newest public documents, for the network's public page; those of dormant bodies stay hidden."""
     readable = _readable(session, settings, None, _bodies(session))
-    return list(session.exec(
-        select(LibraryDocument).where(*readable)
-        .order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            select(LibraryDocument)
+            .where(*readable)
+            .order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def document_row(session: Session, document: LibraryDocument, *, user: User | None) -> DocumentRow:
@@ -195,8 +234,7 @@ def document_row(session: Session, document: LibraryDocument, *, user: User | No
 def upload_choices(session: Session, settings: Settings, *, user: User) -> tuple[list[Body], list[WorkingGroup]]:
     """The bodies active under the current option, and their working groups, for the upload form."""
     bodies = [body for body, active in governance.list_bodies(session, settings, user=user) if active]
-    groups = [group for group, _body, active in governance.list_working_groups(session, settings, user=user)
-              if active]
+    groups = [group for group, _body, active in governance.list_working_groups(session, settings, user=user) if active]
     return bodies, groups
 
 
@@ -207,13 +245,17 @@ def _parse_tags(value: str) -> str:
     tags = list(dict.fromkeys(tag for tag in (normal_tag(part) for part in re.split(r"[,;]", value)) if tag))
     joined = " ".join(tags)
     if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags) or len(joined) > 300:
-        raise DomainError(N_("Give at most %(count)s tags, separated by commas, each of at most %(length)s "
-                             "characters."), count=MAX_TAGS, length=MAX_TAG_LENGTH)
+        raise DomainError(
+            N_("Give at most %(count)s tags, separated by commas, each of at most %(length)s characters."),
+            count=MAX_TAGS,
+            length=MAX_TAG_LENGTH,
+        )
     return joined
 
 
-def _place(session: Session, settings: Settings, *, body_key: str, working_group_id: int | None,
-           access: str) -> tuple[Body | None, WorkingGroup | None]:
+def _place(
+    session: Session, settings: Settings, *, body_key: str, working_group_id: int | None, access: str
+) -> tuple[Body | None, WorkingGroup | None]:
     """The body and working group a document belongs to: active ones only."""
     body = None
     if body_key.strip():
@@ -225,10 +267,15 @@ def _place(session: Session, settings: Settings, *, body_key: str, working_group
     if working_group_id is not None:
         group = session.get(WorkingGroup, working_group_id)
         group_body = session.get(Body, group.body_id) if group else None
-        if group is None or group_body is None or group.archived_at is not None \
-                or not governance.is_active(group_body, settings):
-            raise DomainError(N_("Choose a working group of a body that is active under the current governance "
-                                 "option."))
+        if (
+            group is None
+            or group_body is None
+            or group.archived_at is not None
+            or not governance.is_active(group_body, settings)
+        ):
+            raise DomainError(
+                N_("Choose a working group of a body that is active under the current governance option.")
+            )
         if body is not None and body.id != group_body.id:
             raise DomainError(N_("The working group chosen belongs to another body."))
         body = group_body
@@ -236,8 +283,9 @@ def _place(session: Session, settings: Settings, *, body_key: str, working_group
         raise DomainError(N_("A document for the members of one body needs that body: choose it."))
     if access == "body" and body is not None and body.kind != "network":
         # States do not join regional bodies through the portal: only staff could ever read such a document.
-        raise DomainError(N_("Only the network's own bodies have members here: choose one of them, or another "
-                             "access level."))
+        raise DomainError(
+            N_("Only the network's own bodies have members here: choose one of them, or another access level.")
+        )
     return body, group
 
 
@@ -247,8 +295,14 @@ def _check_name(filename: str, content: bytes) -> None:
     kind = documents.sniff(content)
     lies = extension in ACCEPTED_EXTENSIONS if kind is None else bool(extension) and extension not in EXTENSIONS[kind]
     if lies:
-        raise DomainError(N_("The file is named %(extension)s but its content is of another kind. Send the file "
-                             "under the extension of what it really is."), status_code=415, extension=extension)
+        raise DomainError(
+            N_(
+                "The file is named %(extension)s but its content is of another kind. Send the file "
+                "under the extension of what it really is."
+            ),
+            status_code=415,
+            extension=extension,
+        )
 
 
 class _Enough(Exception):
@@ -294,8 +348,11 @@ def _xml_text(content: bytes, kind: str) -> str:
     parser.CharacterDataHandler = characters
     parser.EntityDeclHandler = refuse_entities
     # Enough text, entities refused, or a damaged file: the document is indexed by what was read until then.
-    with contextlib.suppress(_Enough, expat.ExpatError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError,
-                             OSError), zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(member) as stream:
+    with (
+        contextlib.suppress(_Enough, expat.ExpatError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, OSError),
+        zipfile.ZipFile(io.BytesIO(content)) as archive,
+        archive.open(member) as stream,
+    ):
         read = 0
         while read < XML_READ_LIMIT and (chunk := stream.read(64 * 1024)):
             read += len(chunk)
@@ -307,15 +364,28 @@ def file_text(content: bytes) -> str:
     """The text of a plain-text, Word or OpenDocument file, for the index; other kinds give none."""
     kind = documents.sniff(content)
     if kind == "txt":
-        return content[:FILE_TEXT_LIMIT * 4].decode("utf-8", errors="ignore").lstrip("\ufeff")[:FILE_TEXT_LIMIT]
+        return content[: FILE_TEXT_LIMIT * 4].decode("utf-8", errors="ignore").lstrip("\ufeff")[:FILE_TEXT_LIMIT]
     if kind in XML_TEXT:
         return _xml_text(content, kind)
     return ""
 
 
-def upload(session: Session, settings: Settings, *, user: User, title: str, kind: str, language: str, tags: str,
-           access: str, body_key: str = "", working_group_id: int | None = None, summary: str = "",
-           filename: str, content: bytes) -> LibraryDocument:
+def upload(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    title: str,
+    kind: str,
+    language: str,
+    tags: str,
+    access: str,
+    body_key: str = "",
+    working_group_id: int | None = None,
+    summary: str = "",
+    filename: str,
+    content: bytes,
+) -> LibraryDocument:
     """Adds a document to the library: its fields and file are checked first, nothing is kept when refused."""
     if not may_upload(user):
         raise Forbidden(N_("Only focal points, coordinators and admins add documents to the library."))
@@ -336,19 +406,36 @@ def upload(session: Session, settings: Settings, *, user: User, title: str, kind
     if content and len(content) <= settings.upload_max_bytes:
         _check_name(filename, content)
     stored = documents.store(settings, filename=filename, content=content)
-    tokens = search.index_tokens(" ".join((title, summary, tag_text.replace("-", " "), file_text(content))),
-                                 language)
+    tokens = search.index_tokens(" ".join((title, summary, tag_text.replace("-", " "), file_text(content))), language)
     document = LibraryDocument(
-        title=title, kind=kind, language=language, tags=tag_text, body_id=body.id if body else None,
-        working_group_id=group.id if group else None, access=access, summary=summary, filename=stored.filename,
-        media_type=stored.media_type, size=stored.size, sha256=stored.sha256,
-        author_state_id=user.member_state_id if user.role == Role.focal_point else None, uploaded_by=user.id,
-        uploaded_at=utcnow(), search_tokens=tokens)
+        title=title,
+        kind=kind,
+        language=language,
+        tags=tag_text,
+        body_id=body.id if body else None,
+        working_group_id=group.id if group else None,
+        access=access,
+        summary=summary,
+        filename=stored.filename,
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        author_state_id=user.member_state_id if user.role == Role.focal_point else None,
+        uploaded_by=user.id,
+        uploaded_at=utcnow(),
+        search_tokens=tokens,
+    )
     session.add(document)
     session.flush()
     search.index(session, document.id, tokens)  # type: ignore[arg-type]
-    audit.record(session, actor_id=user.id, action="upload", entity="library_document", entity_id=document.id,
-                 after={"title": title, "access": access, "filename": stored.filename, "size": stored.size})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="upload",
+        entity="library_document",
+        entity_id=document.id,
+        after={"title": title, "access": access, "filename": stored.filename, "size": stored.size},
+    )
     session.commit()
     return document
 

@@ -24,8 +24,9 @@ def _calendar(method: str | None, name: str) -> Calendar:
     return calendar
 
 
-def _event(meeting: Meeting, *, title: str, url: str, organizer: str, attendee: str | None,
-           location: str, cancelled: bool) -> Event:
+def _event(
+    meeting: Meeting, *, title: str, url: str, organizer: str, attendee: str | None, location: str, cancelled: bool
+) -> Event:
     zone = ZoneInfo(meeting.host_zone)
     event = Event()
     event.add("uid", meeting.uid)
@@ -51,8 +52,17 @@ def invitation(meeting: Meeting, *, title: str, url: str, organizer: str, attend
     """A REQUEST, or a CANCEL when the meeting is cancelled, for one attendee."""
     method = "CANCEL" if meeting.cancelled else "REQUEST"
     calendar = _calendar(method, title)
-    calendar.add_component(_event(meeting, title=title, url=url, organizer=organizer, attendee=attendee,
-                                  location=location, cancelled=meeting.cancelled))
+    calendar.add_component(
+        _event(
+            meeting,
+            title=title,
+            url=url,
+            organizer=organizer,
+            attendee=attendee,
+            location=location,
+            cancelled=meeting.cancelled,
+        )
+    )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
@@ -61,7 +71,16 @@ def feed(entries: Iterable[tuple[Meeting, str, str, str]], *, name: str, organiz
     """A subscription feed (no METHOD) of meetings given as (meeting, title, url, location)."""
     calendar = _calendar(None, name)
     for meeting, title, url, location in entries:
-        calendar.add_component(_event(meeting, title=title, url=url, organizer=organizer, attendee=None,
-                                      location=location, cancelled=meeting.cancelled))
+        calendar.add_component(
+            _event(
+                meeting,
+                title=title,
+                url=url,
+                organizer=organizer,
+                attendee=None,
+                location=location,
+                cancelled=meeting.cancelled,
+            )
+        )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()

@@ -79,14 +79,20 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
         raise DomainError(N_("The file is empty."))
     limit = settings.upload_max_bytes
     if len(content) > limit and limit >= 1024 * 1024:
-        raise DomainError(N_("The file is larger than %(limit)s MB."), status_code=413,
-                          limit=round(limit / 1024 / 1024, 1))
+        raise DomainError(
+            N_("The file is larger than %(limit)s MB."), status_code=413, limit=round(limit / 1024 / 1024, 1)
+        )
     if len(content) > limit:
         raise DomainError(N_("The file is larger than %(limit)s KB."), status_code=413, limit=round(limit / 1024, 1))
     kind = sniff(content)
     if kind is None:
-        raise DomainError(N_("This kind of file is not accepted: send a PDF, Word, Excel, PowerPoint, "
-                             "OpenDocument text, PNG, JPEG or plain-text file."), status_code=415)
+        raise DomainError(
+            N_(
+                "This kind of file is not accepted: send a PDF, Word, Excel, PowerPoint, "
+                "OpenDocument text, PNG, JPEG or plain-text file."
+            ),
+            status_code=415,
+        )
     media_type, extension = KINDS[kind]
     digest = hashlib.sha256(content).hexdigest()
     path = file_path(settings, digest)
@@ -105,8 +111,9 @@ def file_path(settings: Settings, digest: str) -> Path:
 def attachment_header(filename: str) -> str:
     """attachment, with an ASCII filename and, for other names, the exact one in RFC 5987's filename*."""
     plain = "".join(char for char in unicodedata.normalize("NFKD", filename) if not unicodedata.combining(char))
-    fallback = "".join(char if char.isascii() and (char.isalnum() or char in "-_. ") else "_"
-                       for char in plain) or "document"
+    fallback = (
+        "".join(char if char.isascii() and (char.isalnum() or char in "-_. ") else "_" for char in plain) or "document"
+    )
     header = f'attachment; filename="{fallback}"'
     if fallback != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"

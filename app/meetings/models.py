@@ -13,10 +13,12 @@ FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_(
 CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}
 PARTS = {"members": N_("Members only"), "observers": N_("With observers")}
 AGENDA_STATUSES = {"draft": N_("Draft"), "circulated": N_("Circulated"), "final": N_("Final")}
-ANSWERS = {"attending": N_("Attending"), "not_attending": N_("Not attending"),
-           "delegated": N_("Delegating to a colleague")}
-ACTION_STATUSES = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"),
-                   "dropped": N_("Dropped")}
+ANSWERS = {
+    "attending": N_("Attending"),
+    "not_attending": N_("Not attending"),
+    "delegated": N_("Delegating to a colleague"),
+}
+ACTION_STATUSES = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"), "dropped": N_("Dropped")}
 MEETING_STATUSES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
 
 

@@ -86,38 +86,75 @@ def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: s
     """Upcoming and past meetings the user may see, in their own time."""
     language = current_language.get()
     coming, gone = service.upcoming(session, user=user), service.past(session, user=user, limit=20)
-    series = list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all()) \
-        if governance.coordinates(user) else []
+    series = (
+        list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all())
+        if governance.coordinates(user)
+        else []
+    )
     bodies, groups = _owners(session, language)
-    return render(request, "meetings/page.html", {
-        "upcoming": coming, "past": gone, "series": series, "bodies": bodies, "groups": groups,
-        "answers": service.answers_of(session, user=user, meeting_ids=[m.id for m in coming]),  # type: ignore[misc]
-        "zone": _viewer_zone(user), "runs": governance.coordinates(user), "notice": NOTICES.get(notice),
-    })
+    return render(
+        request,
+        "meetings/page.html",
+        {
+            "upcoming": coming,
+            "past": gone,
+            "series": series,
+            "bodies": bodies,
+            "groups": groups,
+            "answers": service.answers_of(session, user=user, meeting_ids=[m.id for m in coming]),  # type: ignore[misc]
+            "zone": _viewer_zone(user),
+            "runs": governance.coordinates(user),
+            "notice": NOTICES.get(notice),
+        },
+    )
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """Next meetings in the user's time, what waits for their answer, their state's action items, minutes."""
     language = current_language.get()
-    return render(request, "meetings/dashboard.html", {
-        "board": service.dashboard(session, user=user), "zone": _viewer_zone(user),
-        "states": _names(session, language),
-    })
+    return render(
+        request,
+        "meetings/dashboard.html",
+        {
+            "board": service.dashboard(session, user=user),
+            "zone": _viewer_zone(user),
+            "states": _names(session, language),
+        },
+    )
 
 
-def _schedule_page(request: Request, session: SessionDep, user: User, *, status: int = 200, error: str = "",
-                   values: dict[str, object] | None = None) -> HTMLResponse:
+def _schedule_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    status: int = 200,
+    error: str = "",
+    values: dict[str, object] | None = None,
+) -> HTMLResponse:
     settings = get_settings()
     language = current_language.get()
-    active = [body for body, is_active in governance.list_bodies(session, settings, user=user)
-              if is_active and body.kind == "network"]
-    return render(request, "meetings/new.html", {
-        "bodies": active, "groups": governance.list_working_groups(session, settings, user=user),
-        "zones": accounts.region_time_zones(settings.seeds_dir), "formats": FORMATS,
-        "states": service.places(session, language=language), "error": error, "values": values or {},
-        "default_zone": user.time_zone,
-    }, status_code=status)
+    active = [
+        body
+        for body, is_active in governance.list_bodies(session, settings, user=user)
+        if is_active and body.kind == "network"
+    ]
+    return render(
+        request,
+        "meetings/new.html",
+        {
+            "bodies": active,
+            "groups": governance.list_working_groups(session, settings, user=user),
+            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "formats": FORMATS,
+            "states": service.places(session, language=language),
+            "error": error,
+            "values": values or {},
+            "default_zone": user.time_zone,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/meetings/new", response_class=HTMLResponse)
@@ -135,60 +172,158 @@ def _owner_field(value: str) -> tuple[str, int | None]:
 
 
 @router.post("/meetings", response_model=None)
-def create_meeting(request: Request, session: SessionDep, user: Coordinator, title: Text = "",
-                   title_fr: Text = "", owner: Text = "", day: Text = "", start: Text = "", duration: Text = "",
-                   host_zone: Text = "", format: Text = "", venue: Text = "", city: Text = "",
-                   host_state: Text = "", link: Text = "") -> Response:
+def create_meeting(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    title: Text = "",
+    title_fr: Text = "",
+    owner: Text = "",
+    day: Text = "",
+    start: Text = "",
+    duration: Text = "",
+    host_zone: Text = "",
+    format: Text = "",
+    venue: Text = "",
+    city: Text = "",
+    host_state: Text = "",
+    link: Text = "",
+) -> Response:
     """Schedules a one-off meeting; the member states of its body or group are invited."""
     body_key, group_id = _owner_field(owner)
-    form = service.MeetingForm(title=title, title_fr=title_fr, day=day, start=start, duration=duration,
-                               host_zone=host_zone, format=format, body_key=body_key, working_group_id=group_id,
-                               venue=venue, city=city, host_state_code=host_state, link=link)
+    form = service.MeetingForm(
+        title=title,
+        title_fr=title_fr,
+        day=day,
+        start=start,
+        duration=duration,
+        host_zone=host_zone,
+        format=format,
+        body_key=body_key,
+        working_group_id=group_id,
+        venue=venue,
+        city=city,
+        host_state_code=host_state,
+        link=link,
+    )
     try:
         meeting = service.create_meeting(session, get_settings(), user=user, form=form)
     except DomainError as error:
-        return _schedule_page(request, session, user, status=error.status_code, error=error_text(error),
-                              values=vars(form) | {"owner": owner})
+        return _schedule_page(
+            request,
+            session,
+            user,
+            status=error.status_code,
+            error=error_text(error),
+            values=vars(form) | {"owner": owner},
+        )
     return RedirectResponse(f"/meetings/{meeting.id}?notice=created", status_code=303)
 
 
 @router.post("/meetings/series", response_model=None)
-def create_series(request: Request, session: SessionDep, user: Coordinator, title: Text = "", title_fr: Text = "",
-                  owner: Text = "", local_start: Text = "", duration: Text = "", host_zone: Text = "",
-                  first_day: Text = "", format: Text = "virtual", link: Text = "", venue: Text = "",
-                  city: Text = "", cadence: Text = "quarterly") -> Response:
+def create_series(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    title: Text = "",
+    title_fr: Text = "",
+    owner: Text = "",
+    local_start: Text = "",
+    duration: Text = "",
+    host_zone: Text = "",
+    first_day: Text = "",
+    format: Text = "virtual",
+    link: Text = "",
+    venue: Text = "",
+    city: Text = "",
+    cadence: Text = "quarterly",
+) -> Response:
     """Starts a series: a quarterly one with its first four meetings, a custom one with its first."""
     body_key, group_id = _owner_field(owner)
     settings = get_settings()
     try:
-        service.create_series(session, settings, user=user, title=title, title_fr=title_fr, body_key=body_key,
-                              working_group_id=group_id, host_zone=host_zone, local_start=local_start,
-                              duration=duration, first_day=first_day, format=format, link=link, venue=venue,
-                              city=city, cadence=cadence)
+        service.create_series(
+            session,
+            settings,
+            user=user,
+            title=title,
+            title_fr=title_fr,
+            body_key=body_key,
+            working_group_id=group_id,
+            host_zone=host_zone,
+            local_start=local_start,
+            duration=duration,
+            first_day=first_day,
+            format=format,
+            link=link,
+            venue=venue,
+            city=city,
+            cadence=cadence,
+        )
     except DomainError as error:
         session.rollback()
-        return _schedule_page(request, session, user, status=error.status_code, error=error_text(error),
-                              values={"title": title, "owner": owner, "start": local_start, "duration": duration,
-                                      "host_zone": host_zone, "day": first_day, "format": format, "link": link})
+        return _schedule_page(
+            request,
+            session,
+            user,
+            status=error.status_code,
+            error=error_text(error),
+            values={
+                "title": title,
+                "owner": owner,
+                "start": local_start,
+                "duration": duration,
+                "host_zone": host_zone,
+                "day": first_day,
+                "format": format,
+                "link": link,
+            },
+        )
     return RedirectResponse("/meetings?notice=series-created", status_code=303)
 
 
 @router.post("/meetings/series/{series_id}/next", response_model=None)
-def generate(request: Request, series_id: int, session: SessionDep, user: Coordinator, format: Text = "virtual",
-             link: Text = "", venue: Text = "", city: Text = "", day: Text = "") -> Response:
+def generate(
+    request: Request,
+    series_id: int,
+    session: SessionDep,
+    user: Coordinator,
+    format: Text = "virtual",
+    link: Text = "",
+    venue: Text = "",
+    city: Text = "",
+    day: Text = "",
+) -> Response:
     """Schedules a quarterly series' next four meetings, or a custom series' next one on the given day."""
     series = session.get(MeetingSeries, series_id)
     if series is None:
         raise DomainError(N_("No such meeting series."), status_code=404)
-    service.next_occurrences(session, get_settings(), user=user, series=series, first_day=day, format=format,
-                             link=link, venue=venue, city=city)
+    service.next_occurrences(
+        session,
+        get_settings(),
+        user=user,
+        series=series,
+        first_day=day,
+        format=format,
+        link=link,
+        venue=venue,
+        city=city,
+    )
     return RedirectResponse("/meetings?notice=generated", status_code=303)
 
 
 @router.get("/meetings/find-time", response_class=HTMLResponse)
-def find_time(request: Request, session: SessionDep, user: Coordinator, states: Annotated[list[int], Query()] = [],  # noqa: B006
-              first: str = "", last: str = "", zone: str = "", duration: str = "120",
-              series: str = "") -> HTMLResponse:
+def find_time(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    states: Annotated[list[int], Query()] = [],  # noqa: B006
+    first: str = "",
+    last: str = "",
+    zone: str = "",
+    duration: str = "120",
+    series: str = "",
+) -> HTMLResponse:
     """Candidate slots for the chosen states, ranked by how many have them inside working hours."""
     settings = get_settings()
     language = current_language.get()
@@ -200,40 +335,82 @@ def find_time(request: Request, session: SessionDep, user: Coordinator, states: 
     if first or last or states:
         try:
             slots, carried = service.find_time(
-                session, settings, state_ids=states, first=first, last=last, zone=zone or "UTC", duration=duration,
-                series_id=int(series) if series.isdigit() else None, language=language)
+                session,
+                settings,
+                state_ids=states,
+                first=first,
+                last=last,
+                zone=zone or "UTC",
+                duration=duration,
+                series_id=int(series) if series.isdigit() else None,
+                language=language,
+            )
         except DomainError as error_:
             error, status = error_text(error_), error_.status_code
-    return render(request, "meetings/find_time.html", {
-        "places": everyone, "chosen": chosen, "slots": slots, "carried": carried, "error": error,
-        "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
-        "zones": accounts.region_time_zones(settings.seeds_dir), "hours": settings.working_hours,
-        "series_list": list(session.exec(select(MeetingSeries)).all()), "default_zone": user.time_zone,
-    }, status_code=status, partial="meetings/_slots.html")
+    return render(
+        request,
+        "meetings/find_time.html",
+        {
+            "places": everyone,
+            "chosen": chosen,
+            "slots": slots,
+            "carried": carried,
+            "error": error,
+            "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
+            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "hours": settings.working_hours,
+            "series_list": list(session.exec(select(MeetingSeries)).all()),
+            "default_zone": user.time_zone,
+        },
+        status_code=status,
+        partial="meetings/_slots.html",
+    )
 
 
-def _meeting_page(request: Request, session: SessionDep, user: User, meeting: Meeting, rights: service.Access, *,
-                  status: int = 200, notice: str = "", errors: dict[str, str] | None = None) -> HTMLResponse:
+def _meeting_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    meeting: Meeting,
+    rights: service.Access,
+    *,
+    status: int = 200,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
     language = current_language.get()
     items = service.agenda(session, meeting)
     if not rights.attributions:
         items = [item for item in items if item.part == "observers"]
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
-    invited = sorted(row.state_id for row in session.exec(select(MeetingInvitee).where(
-        MeetingInvitee.meeting_id == meeting.id)).all())
+    invited = sorted(
+        row.state_id
+        for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
+    )
     invitations = service.answers_of(session, user=user, meeting_ids=[meeting.id])  # type: ignore[list-item]
     names = _names(session, language)
     bodies, groups = _owners(session, language)
     everyone = service.places(session, invited, language=language)
     hours = timing.WorkingHours.from_settings(get_settings())
-    outside = {place.state_id for place in timing.outside_hours(
-        everyone, meeting.starts_at, meeting.ends_at, hours, timing.holidays(get_settings().seeds_dir))}
+    outside = {
+        place.state_id
+        for place in timing.outside_hours(
+            everyone, meeting.starts_at, meeting.ends_at, hours, timing.holidays(get_settings().seeds_dir)
+        )
+    }
     context = {
-        "meeting": meeting, "rights": rights, "agenda": items, "zone": _viewer_zone(user),
-        "minutes": text.render(current.text) if current else None, "minutes_source": current.text if current else "",
-        "minutes_versions": versions, "minutes_at": current.written_at if current else None,
+        "meeting": meeting,
+        "rights": rights,
+        "agenda": items,
+        "zone": _viewer_zone(user),
+        "minutes": text.render(current.text) if current else None,
+        "minutes_source": current.text if current else "",
+        "minutes_versions": versions,
+        "minutes_at": current.written_at if current else None,
         "summary": text.render(meeting.summary) if meeting.summary else None,
-        "invited": everyone, "outside": outside, "names": names,
+        "invited": everyone,
+        "outside": outside,
+        "names": names,
         "members": service.member_states(session, meeting),
         "invitation": invitations.get(meeting.id),  # type: ignore[arg-type]
         "all_answers": _answers(session, meeting) if rights.runs else [],
@@ -243,12 +420,24 @@ def _meeting_page(request: Request, session: SessionDep, user: User, meeting: Me
         "review": service.for_review(session, meeting) if rights.attributions else [],
         "owner_name": bodies.get(meeting.body_id) if meeting.body_id else groups.get(meeting.working_group_id),  # type: ignore[arg-type]
         "host_state": names.get(meeting.host_state_id) if meeting.host_state_id else "",  # type: ignore[arg-type]
-        "formats": FORMATS, "parts": PARTS, "answers": ANSWERS, "agenda_statuses": AGENDA_STATUSES,
-        "action_statuses": ACTION_STATUSES, "zones": accounts.region_time_zones(get_settings().seeds_dir),
+        "formats": FORMATS,
+        "parts": PARTS,
+        "answers": ANSWERS,
+        "agenda_statuses": AGENDA_STATUSES,
+        "action_statuses": ACTION_STATUSES,
+        "zones": accounts.region_time_zones(get_settings().seeds_dir),
         "all_states": service.places(session, language=language) if rights.runs else [],
-        "observers": list(session.exec(select(User).where(User.role == Role.observer, User.is_active == True)  # noqa: E712
-                                       .order_by(col(User.display_name))).all()) if rights.runs else [],
-        "notice": NOTICES.get(notice), "errors": errors or {},
+        "observers": list(
+            session.exec(
+                select(User)
+                .where(User.role == Role.observer, User.is_active == True)  # noqa: E712
+                .order_by(col(User.display_name))
+            ).all()
+        )
+        if rights.runs
+        else [],
+        "notice": NOTICES.get(notice),
+        "errors": errors or {},
         "max_mb": round(get_settings().upload_max_bytes / 1024 / 1024, 1),
         "local_start": meeting.starts_at.astimezone(ZoneInfo(meeting.host_zone)),
     }
@@ -256,21 +445,35 @@ def _meeting_page(request: Request, session: SessionDep, user: User, meeting: Me
 
 
 def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, User]]:
-    return [tuple(row) for row in session.exec(  # type: ignore[misc]
-        select(Invitation, User).join(User, col(User.id) == Invitation.user_id)
-        .where(Invitation.meeting_id == meeting.id).order_by(col(User.display_name))).all()]
+    return [
+        tuple(row)
+        for row in session.exec(  # type: ignore[misc]
+            select(Invitation, User)
+            .join(User, col(User.id) == Invitation.user_id)
+            .where(Invitation.meeting_id == meeting.id)
+            .order_by(col(User.display_name))
+        ).all()
+    ]
 
 
 @router.get("/meetings/{meeting_id}", response_class=HTMLResponse)
-def meeting_page(request: Request, user: CurrentUser, found: MeetingFromPath, session: SessionDep,
-                 notice: str = "") -> HTMLResponse:
+def meeting_page(
+    request: Request, user: CurrentUser, found: MeetingFromPath, session: SessionDep, notice: str = ""
+) -> HTMLResponse:
     """One meeting, in the viewer's time and the host's; members see the members-only parts."""
     meeting, rights = found
     return _meeting_page(request, session, user, meeting, rights, notice=notice)
 
 
-def _act(request: Request, session: SessionDep, user: User, found: tuple[Meeting, service.Access], form: str,
-         action, notice: str) -> Response:  # type: ignore[no-untyped-def]
+def _act(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    found: tuple[Meeting, service.Access],
+    form: str,
+    action,
+    notice: str,
+) -> Response:  # type: ignore[no-untyped-def]
     """Runs a change; on a refusal, shows the meeting page again with the message beside the form."""
     meeting, rights = found
     try:
@@ -280,85 +483,199 @@ def _act(request: Request, session: SessionDep, user: User, found: tuple[Meeting
         if error.status_code == 404:
             raise
         session.refresh(meeting)
-        return _meeting_page(request, session, user, meeting, rights, status=error.status_code,
-                             errors={form: error_text(error)})
+        return _meeting_page(
+            request, session, user, meeting, rights, status=error.status_code, errors={form: error_text(error)}
+        )
     return RedirectResponse(f"/meetings/{meeting.id}?notice={notice}#{form}", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/move", response_model=None)
-def move(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, day: Text = "",
-         start: Text = "", duration: Text = "", host_zone: Text = "") -> Response:
+def move(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    day: Text = "",
+    start: Text = "",
+    duration: Text = "",
+    host_zone: Text = "",
+) -> Response:
     """Moves this meeting only; the invited receive an updated calendar entry."""
-    return _act(request, session, user, found, "schedule", lambda: service.move_meeting(
-        session, get_settings(), user=user, meeting=found[0], day=day, start=start, duration=duration,
-        host_zone=host_zone), "moved")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "schedule",
+        lambda: service.move_meeting(
+            session,
+            get_settings(),
+            user=user,
+            meeting=found[0],
+            day=day,
+            start=start,
+            duration=duration,
+            host_zone=host_zone,
+        ),
+        "moved",
+    )
 
 
 @router.post("/meetings/{meeting_id}/cancel", response_model=None)
 def cancel(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep) -> Response:
     """Cancels this meeting only; the invited receive a cancellation."""
-    return _act(request, session, user, found, "schedule",
-                lambda: service.cancel_meeting(session, get_settings(), user=user, meeting=found[0]), "cancelled")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "schedule",
+        lambda: service.cancel_meeting(session, get_settings(), user=user, meeting=found[0]),
+        "cancelled",
+    )
 
 
 @router.post("/meetings/{meeting_id}/invitations", response_model=None)
-def invite(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
-           states: Annotated[list[int], Form()] = [], observers: Annotated[list[int], Form()] = []  # noqa: B006
-           ) -> Response:
+def invite(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    states: Annotated[list[int], Form()] = [],  # noqa: B006
+    observers: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
     """Invites states' focal points and observers, and emails the invitation with its calendar entry."""
-    return _act(request, session, user, found, "invitations", lambda: service.invite(
-        session, get_settings(), user=user, meeting=found[0], state_ids=states, observer_ids=observers), "invited")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "invitations",
+        lambda: service.invite(
+            session, get_settings(), user=user, meeting=found[0], state_ids=states, observer_ids=observers
+        ),
+        "invited",
+    )
 
 
 @router.post("/meetings/{meeting_id}/answer", response_model=None)
-def answer(request: Request, user: CurrentUser, found: MeetingFromPath, session: SessionDep, reply: Text = "",
-           delegate_name: Text = "", delegate_email: Text = "") -> Response:
+def answer(
+    request: Request,
+    user: CurrentUser,
+    found: MeetingFromPath,
+    session: SessionDep,
+    reply: Text = "",
+    delegate_name: Text = "",
+    delegate_email: Text = "",
+) -> Response:
     """The invited person answers: attending, not attending, or delegating to a named colleague."""
-    return _act(request, session, user, found, "answer", lambda: service.answer(
-        session, user=user, meeting=found[0], reply=reply, delegate_name=delegate_name,
-        delegate_email=delegate_email), "answered")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "answer",
+        lambda: service.answer(
+            session,
+            user=user,
+            meeting=found[0],
+            reply=reply,
+            delegate_name=delegate_name,
+            delegate_email=delegate_email,
+        ),
+        "answered",
+    )
 
 
 @router.post("/meetings/{meeting_id}/agenda", response_model=None)
-def add_item(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, title: Text = "",
-             presenter: Text = "", duration: Text = "", part: Text = "members") -> Response:
+def add_item(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    title: Text = "",
+    presenter: Text = "",
+    duration: Text = "",
+    part: Text = "members",
+) -> Response:
     """Adds an item at the end of the agenda."""
-    return _act(request, session, user, found, "agenda", lambda: service.add_agenda_item(
-        session, user=user, meeting=found[0], title=title, presenter=presenter, duration=duration, part=part),
-        "agenda")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "agenda",
+        lambda: service.add_agenda_item(
+            session, user=user, meeting=found[0], title=title, presenter=presenter, duration=duration, part=part
+        ),
+        "agenda",
+    )
 
 
 @router.post("/meetings/{meeting_id}/agenda/{item_id}", response_model=None)
-def change_item(request: Request, user: Coordinator, found: MeetingFromPath, item_id: int, session: SessionDep,
-                action: Text = "") -> Response:
+def change_item(
+    request: Request, user: Coordinator, found: MeetingFromPath, item_id: int, session: SessionDep, action: Text = ""
+) -> Response:
     """Moves an agenda item up or down, or removes it."""
     if action == "remove":
+
         def change() -> None:
             service.remove_agenda_item(session, user=user, meeting=found[0], item_id=item_id)
     else:
+
         def change() -> None:
             service.move_agenda_item(session, user=user, meeting=found[0], item_id=item_id, direction=action)
+
     return _act(request, session, user, found, "agenda", change, "agenda")
 
 
 @router.post("/meetings/{meeting_id}/agenda-status", response_model=None)
 def advance_agenda(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep) -> Response:
     """Circulates the draft agenda (the invited are notified), or makes a circulated agenda final."""
-    return _act(request, session, user, found, "agenda",
-                lambda: service.advance_agenda(session, get_settings(), user=user, meeting=found[0]), "agenda")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "agenda",
+        lambda: service.advance_agenda(session, get_settings(), user=user, meeting=found[0]),
+        "agenda",
+    )
 
 
 @router.post("/meetings/{meeting_id}/documents", response_model=None)
-def upload(request: Request, user: FocalPointOrCoordinator, found: MeetingFromPath, session: SessionDep,
-           file: Annotated[UploadFile | None, File()] = None, part: Annotated[str, Form(max_length=20)] = "members",
-           agenda_item: Annotated[str, Form(max_length=20)] = "") -> Response:
+def upload(
+    request: Request,
+    user: FocalPointOrCoordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    part: Annotated[str, Form(max_length=20)] = "members",
+    agenda_item: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
     """A coordinator attaches a file; a member state's focal point posts the state's written update."""
     limit = get_settings().upload_max_bytes
     content = file.file.read(limit + 1) if file is not None else b""
     filename = (file.filename or "") if file is not None else ""
-    return _act(request, session, user, found, "documents", lambda: service.upload(
-        session, get_settings(), user=user, meeting=found[0], rights=found[1], filename=filename, content=content,
-        part=part, agenda_item_id=int(agenda_item) if agenda_item.isdigit() else None), "uploaded")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "documents",
+        lambda: service.upload(
+            session,
+            get_settings(),
+            user=user,
+            meeting=found[0],
+            rights=found[1],
+            filename=filename,
+            content=content,
+            part=part,
+            agenda_item_id=int(agenda_item) if agenda_item.isdigit() else None,
+        ),
+        "uploaded",
+    )
 
 
 @router.get("/meetings/{meeting_id}/documents/{document_id}", response_model=None)
@@ -366,64 +683,152 @@ def download(user: CurrentUser, found: MeetingFromPath, document_id: int, sessio
     """A document, always as a download (never shown inline), if the viewer may read it."""
     document = service.get_document(session, found[0], found[1], document_id)
     content = documents.file_path(get_settings(), document.sha256).read_bytes()
-    return Response(content, media_type=document.media_type, headers={
-        "Content-Disposition": documents.attachment_header(document.filename), "Cache-Control": "private, no-store"})
+    return Response(
+        content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": documents.attachment_header(document.filename),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/meetings/{meeting_id}/attendance", response_model=None)
-def attendance(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
-               present: Annotated[list[int], Form()] = []) -> Response:  # noqa: B006
+def attendance(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    present: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
     """Records which invited states attended."""
-    return _act(request, session, user, found, "attendance", lambda: service.record_attendance(
-        session, user=user, meeting=found[0], present_state_ids=present), "attendance")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "attendance",
+        lambda: service.record_attendance(session, user=user, meeting=found[0], present_state_ids=present),
+        "attendance",
+    )
 
 
 @router.post("/meetings/{meeting_id}/minutes", response_model=None)
-def minutes(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
-            minutes_text: LongText = "") -> Response:
+def minutes(
+    request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, minutes_text: LongText = ""
+) -> Response:
     """Saves the minutes (Markdown) as a new version."""
-    return _act(request, session, user, found, "minutes", lambda: service.save_minutes(
-        session, user=user, meeting=found[0], text=minutes_text), "minutes")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "minutes",
+        lambda: service.save_minutes(session, user=user, meeting=found[0], text=minutes_text),
+        "minutes",
+    )
 
 
 @router.post("/meetings/{meeting_id}/publication", response_model=None)
-def publication(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
-                summary: Text = "", publish: Text = "", chatham_house: Text = "") -> Response:
+def publication(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    summary: Text = "",
+    publish: Text = "",
+    chatham_house: Text = "",
+) -> Response:
     """The public summary and whether it is published; the Chatham House rule for this meeting."""
-    return _act(request, session, user, found, "publication", lambda: service.set_publication(
-        session, user=user, meeting=found[0], summary=summary, publish=publish == "on",
-        chatham_house=chatham_house == "on"), "publication")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "publication",
+        lambda: service.set_publication(
+            session,
+            user=user,
+            meeting=found[0],
+            summary=summary,
+            publish=publish == "on",
+            chatham_house=chatham_house == "on",
+        ),
+        "publication",
+    )
 
 
 @router.post("/meetings/{meeting_id}/action-items", response_model=None)
-def add_action(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep,
-               owner_state: Text = "", action_text: Text = "", due_on: Text = "") -> Response:
+def add_action(
+    request: Request,
+    user: Coordinator,
+    found: MeetingFromPath,
+    session: SessionDep,
+    owner_state: Text = "",
+    action_text: Text = "",
+    due_on: Text = "",
+) -> Response:
     """Records an action item raised at this meeting."""
-    return _act(request, session, user, found, "actions", lambda: service.add_action_item(
-        session, user=user, meeting=found[0], owner_state_id=int(owner_state) if owner_state.isdigit() else 0,
-        text=action_text, due_on=due_on), "action")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "actions",
+        lambda: service.add_action_item(
+            session,
+            user=user,
+            meeting=found[0],
+            owner_state_id=int(owner_state) if owner_state.isdigit() else 0,
+            text=action_text,
+            due_on=due_on,
+        ),
+        "action",
+    )
 
 
 @router.post("/meetings/{meeting_id}/action-items/{action_id}", response_model=None)
-def change_action(request: Request, user: FocalPointOrCoordinator, found: MeetingFromPath, action_id: int,
-                  session: SessionDep, status: Text = "", note: Text = "") -> Response:
+def change_action(
+    request: Request,
+    user: FocalPointOrCoordinator,
+    found: MeetingFromPath,
+    action_id: int,
+    session: SessionDep,
+    status: Text = "",
+    note: Text = "",
+) -> Response:
     """The owner state's focal point or a coordinator updates an action item's status."""
-    return _act(request, session, user, found, "actions", lambda: service.change_action_item(
-        session, user=user, meeting=found[0], item_id=action_id, status=status, note=note), "action")
+    return _act(
+        request,
+        session,
+        user,
+        found,
+        "actions",
+        lambda: service.change_action_item(
+            session, user=user, meeting=found[0], item_id=action_id, status=status, note=note
+        ),
+        "action",
+    )
 
 
 @router.get("/meetings/{meeting_id}/calendar.ics", response_model=None)
 def meeting_ics(user: CurrentUser, found: MeetingFromPath) -> Response:
     """This meeting as a calendar entry."""
-    return Response(service.meeting_calendar(get_settings(), found[0], user=user), media_type=CALENDAR_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="meeting-{found[0].id}.ics"'})
+    return Response(
+        service.meeting_calendar(get_settings(), found[0], user=user),
+        media_type=CALENDAR_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="meeting-{found[0].id}.ics"'},
+    )
 
 
 @router.get("/calendar/{token}.ics", dependencies=[Depends(public)], response_model=None)
 def feed(token: str, session: SessionDep) -> Response:
     """A user's private feed of their meetings; the secret in the URL is the credential."""
-    return Response(service.feed_calendar(session, get_settings(), token=token), media_type=CALENDAR_TYPE,
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(
+        service.feed_calendar(session, get_settings(), token=token),
+        media_type=CALENDAR_TYPE,
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 @router.post("/meetings/calendar-feed", response_model=None)
@@ -431,8 +836,11 @@ def new_feed(request: Request, session: SessionDep, user: CurrentUser) -> Respon
     """Makes a new private calendar link (the old one stops working) and shows it once."""
     token = service.new_feed(session, user=user)
     base = get_settings().base_url
-    return render(request, "meetings/feed.html", {"url": f"{base}/calendar/{token}.ics",
-                                                  "training_url": f"{base}/training/calendar/{token}.ics"})
+    return render(
+        request,
+        "meetings/feed.html",
+        {"url": f"{base}/calendar/{token}.ics", "training_url": f"{base}/training/calendar/{token}.ics"},
+    )
 
 
 @router.post("/meetings/calendar-feed/revoke", response_model=None)

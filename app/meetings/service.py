@@ -83,10 +83,23 @@ def access(session: Session, meeting: Meeting, user: User) -> Access:
         return Access(sees=True, member=True, runs=True, state_id=None)
     members = member_states(session, meeting)
     state_id = user.member_state_id if user.role == Role.focal_point else None
-    invited = session.exec(select(func.count()).select_from(Invitation).where(
-        Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)).one() > 0
-    invited_state = state_id is not None and session.exec(select(func.count()).select_from(MeetingInvitee).where(
-        MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.state_id == state_id)).one() > 0
+    invited = (
+        session.exec(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
+        ).one()
+        > 0
+    )
+    invited_state = (
+        state_id is not None
+        and session.exec(
+            select(func.count())
+            .select_from(MeetingInvitee)
+            .where(MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.state_id == state_id)
+        ).one()
+        > 0
+    )
     member = state_id is not None and state_id in members
     return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
 
@@ -110,14 +123,22 @@ def _require_runner(user: User) -> None:
 # Places and time
 
 
-def places(session: Session, state_ids: Sequence[int] | None = None, *, language: str = "en"
-           ) -> list[timing.Place]:
+def places(session: Session, state_ids: Sequence[int] | None = None, *, language: str = "en") -> list[timing.Place]:
     """States as the scheduler sees them (the first zone of each state is its capital's)."""
     query = select(MemberState).order_by(col(MemberState.name_en))
     if state_ids is not None:
         query = query.where(col(MemberState.id).in_(list(state_ids)))
-    return [timing.Place(state.id, state.code, state.name(language), state.time_zones[0] if state.time_zones  # type: ignore[arg-type]
-                         else "UTC") for state in session.exec(query).all()]
+    return [
+        timing.Place(
+            state.id,
+            state.code,
+            state.name(language),
+            state.time_zones[0]
+            if state.time_zones  # type: ignore[arg-type]
+            else "UTC",
+        )
+        for state in session.exec(query).all()
+    ]
 
 
 def _check_zone(zone: str) -> str:
@@ -150,12 +171,17 @@ def _duration(minutes: int | str) -> timedelta:
     return timedelta(minutes=value)
 
 
-def burden(session: Session, series: MeetingSeries, settings: Settings, *, before: datetime | None = None,
-           occurrences: int = 4) -> tuple[dict[int, int], list[timing.Place]]:
+def burden(
+    session: Session, series: MeetingSeries, settings: Settings, *, before: datetime | None = None, occurrences: int = 4
+) -> tuple[dict[int, int], list[timing.Place]]:
     """How often each invited state met outside its working hours in the series' recent occurrences, and
     who carried it at the latest one."""
-    query = (select(Meeting).where(Meeting.series_id == series.id, Meeting.status == "scheduled")
-             .order_by(col(Meeting.starts_at).desc()).limit(occurrences))
+    query = (
+        select(Meeting)
+        .where(Meeting.series_id == series.id, Meeting.status == "scheduled")
+        .order_by(col(Meeting.starts_at).desc())
+        .limit(occurrences)
+    )
     if before is not None:
         query = query.where(col(Meeting.starts_at) < before)
     recent = list(session.exec(query).all())
@@ -167,8 +193,13 @@ def burden(session: Session, series: MeetingSeries, settings: Settings, *, befor
     counts: dict[int, int] = defaultdict(int)
     latest: list[timing.Place] = []
     for index, meeting in enumerate(recent):
-        outside = timing.outside_hours([everyone[i] for i in invited.get(meeting.id, set())],  # type: ignore[arg-type]
-                                       meeting.starts_at, meeting.ends_at, hours, days_off)
+        outside = timing.outside_hours(
+            [everyone[i] for i in invited.get(meeting.id, set())],  # type: ignore[arg-type]
+            meeting.starts_at,
+            meeting.ends_at,
+            hours,
+            days_off,
+        )
         for place in outside:
             counts[place.state_id] += 1
         if index == 0:
@@ -176,9 +207,18 @@ def burden(session: Session, series: MeetingSeries, settings: Settings, *, befor
     return dict(counts), latest
 
 
-def find_time(session: Session, settings: Settings, *, state_ids: Sequence[int], first: str, last: str, zone: str,
-              duration: int | str, series_id: int | None = None, language: str = "en"
-              ) -> tuple[list[timing.Slot], list[timing.Place]]:
+def find_time(
+    session: Session,
+    settings: Settings,
+    *,
+    state_ids: Sequence[int],
+    first: str,
+    last: str,
+    zone: str,
+    duration: int | str,
+    series_id: int | None = None,
+    language: str = "en",
+) -> tuple[list[timing.Slot], list[timing.Place]]:
     """Candidate slots for the states in a window of dates (in `zone`), and who carried the burden last."""
     if not state_ids:
         raise DomainError(N_("Choose at least one state."))
@@ -194,11 +234,19 @@ def find_time(session: Session, settings: Settings, *, state_ids: Sequence[int],
         series = session.get(MeetingSeries, series_id)
         if series is None:
             raise NotFound(N_("No such meeting series."))
-        carried, last_carried = burden(session, series, settings,
-                                       before=timing.to_utc(start_day, time(0), _check_zone(zone)))
-    slots = timing.find_slots(chosen, first=start_day, last=end_day, zone=_check_zone(zone),
-                              duration=_duration(duration), hours=timing.WorkingHours.from_settings(settings),
-                              holidays_by_code=timing.holidays(settings.seeds_dir), burden=carried)
+        carried, last_carried = burden(
+            session, series, settings, before=timing.to_utc(start_day, time(0), _check_zone(zone))
+        )
+    slots = timing.find_slots(
+        chosen,
+        first=start_day,
+        last=end_day,
+        zone=_check_zone(zone),
+        duration=_duration(duration),
+        hours=timing.WorkingHours.from_settings(settings),
+        holidays_by_code=timing.holidays(settings.seeds_dir),
+        burden=carried,
+    )
     return slots, last_carried
 
 
@@ -224,8 +272,9 @@ class MeetingForm:
     title_fr: str = ""
 
 
-def _owner(session: Session, settings: Settings, *, body_key: str, working_group_id: int | None,
-           user: User) -> tuple[int | None, int | None]:
+def _owner(
+    session: Session, settings: Settings, *, body_key: str, working_group_id: int | None, user: User
+) -> tuple[int | None, int | None]:
     """The body or working group a meeting or series belongs to; it must be active under the option."""
     if working_group_id:
         group = governance.get_working_group(session, settings, working_group_id, user=user)
@@ -282,31 +331,53 @@ def _new_uid(settings: Settings) -> str:
     return f"{uuid.uuid4()}@{host}"
 
 
-def add_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm,
-                series: MeetingSeries | None = None, invitee_state_ids: Sequence[int] | None = None) -> Meeting:
+def add_meeting(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    form: MeetingForm,
+    series: MeetingSeries | None = None,
+    invitee_state_ids: Sequence[int] | None = None,
+) -> Meeting:
     """Adds a meeting with the member states of its body or group invited (or the states given); the caller
     commits, so a meeting can be added in the same transaction as what it belongs to."""
     _require_runner(user)
     if series is not None:
         body_id, group_id = series.body_id, series.working_group_id
     else:
-        body_id, group_id = _owner(session, settings, body_key=form.body_key,
-                                   working_group_id=form.working_group_id, user=user)
+        body_id, group_id = _owner(
+            session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user
+        )
     title = _title(form.title)
     starts_at, ends_at = _instants(form)
     kind, venue, city, host_state_id, link = _where(session, form)
-    meeting = Meeting(series_id=series.id if series else None, title_en=title,
-                      title_fr=form.title_fr.strip()[:TITLE_LIMIT] or title, body_id=body_id,
-                      working_group_id=group_id, starts_at=starts_at, ends_at=ends_at, host_zone=form.host_zone.strip(),
-                      format=kind, venue=venue, city=city, host_state_id=host_state_id, link=link,
-                      uid=_new_uid(settings), created_at=utcnow(), created_by=user.id)
+    meeting = Meeting(
+        series_id=series.id if series else None,
+        title_en=title,
+        title_fr=form.title_fr.strip()[:TITLE_LIMIT] or title,
+        body_id=body_id,
+        working_group_id=group_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        host_zone=form.host_zone.strip(),
+        format=kind,
+        venue=venue,
+        city=city,
+        host_state_id=host_state_id,
+        link=link,
+        uid=_new_uid(settings),
+        created_at=utcnow(),
+        created_by=user.id,
+    )
     session.add(meeting)
     session.flush()
     invitees = member_states(session, meeting) if invitee_state_ids is None else set(invitee_state_ids)
     for state_id in sorted(invitees):
         session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
-    audit.record(session, actor_id=user.id, action="create", entity="meeting", entity_id=meeting.id,
-                 after=_snapshot(meeting))
+    audit.record(
+        session, actor_id=user.id, action="create", entity="meeting", entity_id=meeting.id, after=_snapshot(meeting)
+    )
     return meeting
 
 
@@ -318,53 +389,120 @@ def create_meeting(session: Session, settings: Settings, *, user: User, form: Me
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:
-    return audit.snapshot(meeting, ("title_en", "starts_at", "ends_at", "host_zone", "format", "venue", "city",
-                                    "link", "status"))
+    return audit.snapshot(
+        meeting, ("title_en", "starts_at", "ends_at", "host_zone", "format", "venue", "city", "link", "status")
+    )
 
 
-def create_series(session: Session, settings: Settings, *, user: User, title: str, body_key: str,
-                  working_group_id: int | None, host_zone: str, local_start: str, duration: int | str,
-                  first_day: str, title_fr: str = "", format: str = "virtual", link: str = "", venue: str = "",
-                  city: str = "", cadence: str = "quarterly") -> MeetingSeries:
+def create_series(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    title: str,
+    body_key: str,
+    working_group_id: int | None,
+    host_zone: str,
+    local_start: str,
+    duration: int | str,
+    first_day: str,
+    title_fr: str = "",
+    format: str = "virtual",
+    link: str = "",
+    venue: str = "",
+    city: str = "",
+    cadence: str = "quarterly",
+) -> MeetingSeries:
     """A series and its first meetings (four for a quarterly one), in one transaction."""
     _require_runner(user)
     if cadence not in CADENCES:
         raise DomainError(N_("Choose quarterly or custom."))
     body_id, group_id = _owner(session, settings, body_key=body_key, working_group_id=working_group_id, user=user)
     clock = _parse_clock(local_start)
-    series = MeetingSeries(title_en=_title(title), title_fr=title_fr.strip()[:TITLE_LIMIT] or title.strip(),
-                           cadence=cadence, body_id=body_id, working_group_id=group_id,
-                           host_zone=_check_zone(host_zone.strip()), local_start=clock.strftime("%H:%M"),
-                           duration_minutes=int(_duration(duration).total_seconds() // 60), created_at=utcnow(),
-                           created_by=user.id)
+    series = MeetingSeries(
+        title_en=_title(title),
+        title_fr=title_fr.strip()[:TITLE_LIMIT] or title.strip(),
+        cadence=cadence,
+        body_id=body_id,
+        working_group_id=group_id,
+        host_zone=_check_zone(host_zone.strip()),
+        local_start=clock.strftime("%H:%M"),
+        duration_minutes=int(_duration(duration).total_seconds() // 60),
+        created_at=utcnow(),
+        created_by=user.id,
+    )
     session.add(series)
     session.flush()
-    audit.record(session, actor_id=user.id, action="create", entity="meeting_series", entity_id=series.id,
-                 after={"title": series.title_en, "cadence": cadence})
-    _occurrences(session, settings, user=user, series=series, first_day=first_day, format=format, link=link,
-                 venue=venue, city=city)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="meeting_series",
+        entity_id=series.id,
+        after={"title": series.title_en, "cadence": cadence},
+    )
+    _occurrences(
+        session,
+        settings,
+        user=user,
+        series=series,
+        first_day=first_day,
+        format=format,
+        link=link,
+        venue=venue,
+        city=city,
+    )
     session.commit()
     return series
 
 
 def series_meetings(session: Session, series: MeetingSeries) -> list[Meeting]:
-    return list(session.exec(select(Meeting).where(Meeting.series_id == series.id)
-                             .order_by(col(Meeting.starts_at))).all())
+    return list(
+        session.exec(select(Meeting).where(Meeting.series_id == series.id).order_by(col(Meeting.starts_at))).all()
+    )
 
 
-def next_occurrences(session: Session, settings: Settings, *, user: User, series: MeetingSeries,
-                     first_day: str = "", format: str = "virtual", link: str = "", venue: str = "", city: str = ""
-                     ) -> list[Meeting]:
+def next_occurrences(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    series: MeetingSeries,
+    first_day: str = "",
+    format: str = "virtual",
+    link: str = "",
+    venue: str = "",
+    city: str = "",
+) -> list[Meeting]:
     """A quarterly series' next four occurrences after its latest, or a custom series' next one on
     `first_day`, in one transaction."""
-    meetings = _occurrences(session, settings, user=user, series=series, first_day=first_day, format=format,
-                            link=link, venue=venue, city=city)
+    meetings = _occurrences(
+        session,
+        settings,
+        user=user,
+        series=series,
+        first_day=first_day,
+        format=format,
+        link=link,
+        venue=venue,
+        city=city,
+    )
     session.commit()
     return meetings
 
 
-def _occurrences(session: Session, settings: Settings, *, user: User, series: MeetingSeries, first_day: str,
-                 format: str, link: str, venue: str, city: str) -> list[Meeting]:
+def _occurrences(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    series: MeetingSeries,
+    first_day: str,
+    format: str,
+    link: str,
+    venue: str,
+    city: str,
+) -> list[Meeting]:
     """Occurrences at the series' local time in its host zone (DST included): a quarterly series gets four,
     counted in quarters from its first occurrence (a moved one does not shift the rhythm) or from `first_day`;
     a custom series gets one, on `first_day`."""
@@ -385,29 +523,55 @@ def _occurrences(session: Session, settings: Settings, *, user: User, series: Me
         days = [start, *timing.quarterly_dates(start, QUARTERLY_OCCURRENCES - 1)]
     created = []
     for day in days:
-        form = MeetingForm(title=series.title_en, title_fr=series.title_fr, day=day.isoformat(),
-                           start=series.local_start, duration=series.duration_minutes, host_zone=series.host_zone,
-                           format=format, link=link, venue=venue, city=city)
+        form = MeetingForm(
+            title=series.title_en,
+            title_fr=series.title_fr,
+            day=day.isoformat(),
+            start=series.local_start,
+            duration=series.duration_minutes,
+            host_zone=series.host_zone,
+            format=format,
+            link=link,
+            venue=venue,
+            city=city,
+        )
         created.append(add_meeting(session, settings, user=user, form=form, series=series))
     return created
 
 
-def move_meeting(session: Session, settings: Settings, *, user: User, meeting: Meeting, day: str, start: str,
-                 duration: int | str, host_zone: str) -> Meeting:
+def move_meeting(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    meeting: Meeting,
+    day: str,
+    start: str,
+    duration: int | str,
+    host_zone: str,
+) -> Meeting:
     """Moves one meeting (never its series' other occurrences) and sends the change to the invited."""
     _require_runner(user)
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
-    form = MeetingForm(title=meeting.title_en, day=day, start=start, duration=duration, host_zone=host_zone,
-                       format=meeting.format)
+    form = MeetingForm(
+        title=meeting.title_en, day=day, start=start, duration=duration, host_zone=host_zone, format=meeting.format
+    )
     before = _snapshot(meeting)
     meeting.starts_at, meeting.ends_at = _instants(form)
     meeting.host_zone = host_zone.strip()
     _check_agenda_fits(session, meeting)
     meeting.ics_sequence += 1
     session.add(meeting)
-    audit.record(session, actor_id=user.id, action="move", entity="meeting", entity_id=meeting.id, before=before,
-                 after=_snapshot(meeting))
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="move",
+        entity="meeting",
+        entity_id=meeting.id,
+        before=before,
+        after=_snapshot(meeting),
+    )
     _send(session, settings, meeting, _invitations(session, meeting))
     session.commit()
     return meeting
@@ -422,8 +586,15 @@ def cancel_meeting(session: Session, settings: Settings, *, user: User, meeting:
     meeting.status = "cancelled"
     meeting.ics_sequence += 1
     session.add(meeting)
-    audit.record(session, actor_id=user.id, action="cancel", entity="meeting", entity_id=meeting.id, before=before,
-                 after=_snapshot(meeting))
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="cancel",
+        entity="meeting",
+        entity_id=meeting.id,
+        before=before,
+        after=_snapshot(meeting),
+    )
     _send(session, settings, meeting, [i for i in _invitations(session, meeting) if i.sent_sequence is not None])
     session.commit()
     return meeting
@@ -440,44 +611,69 @@ def _invited_states(session: Session, meeting_ids: list[int]) -> dict[int, set[i
 
 
 def _invitations(session: Session, meeting: Meeting) -> list[Invitation]:
-    return list(session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id)
-                             .order_by(col(Invitation.id))).all())
+    return list(
+        session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id).order_by(col(Invitation.id))).all()
+    )
 
 
-def invite(session: Session, settings: Settings, *, user: User, meeting: Meeting, state_ids: Sequence[int],
-           observer_ids: Sequence[int] = ()) -> int:
+def invite(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    meeting: Meeting,
+    state_ids: Sequence[int],
+    observer_ids: Sequence[int] = (),
+) -> int:
     """Invites the focal points of the chosen states and the chosen observers, and emails everyone invited
     who has not received the current version yet. Returns how many emails were queued."""
     _require_runner(user)
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
-    known = {row.state_id for row in session.exec(select(MeetingInvitee).where(
-        MeetingInvitee.meeting_id == meeting.id)).all()}
-    states = {state.id for state in session.exec(select(MemberState).where(
-        col(MemberState.id).in_(list(state_ids)))).all()}
+    known = {
+        row.state_id
+        for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
+    }
+    states = {
+        state.id for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
+    }
     if len(states) != len(set(state_ids)):
         raise DomainError(N_("Choose states from the list."))
     for state_id in sorted(states - known):
         session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
     everyone = known | states
-    people = list(session.exec(select(User).where(
-        User.is_active == True,  # noqa: E712
-        ((User.role == Role.focal_point) & col(User.member_state_id).in_(everyone))
-        | ((User.role == Role.observer) & col(User.id).in_(list(observer_ids))))).all())
+    people = list(
+        session.exec(
+            select(User).where(
+                User.is_active == True,  # noqa: E712
+                ((User.role == Role.focal_point) & col(User.member_state_id).in_(everyone))
+                | ((User.role == Role.observer) & col(User.id).in_(list(observer_ids))),
+            )
+        ).all()
+    )
     if len([p for p in people if p.role == Role.observer]) != len(set(observer_ids)):
         raise DomainError(N_("Choose observers from the list."))
     existing = {invitation.user_id: invitation for invitation in _invitations(session, meeting)}
     for person in people:
         if person.id not in existing:
-            invitation = Invitation(meeting_id=meeting.id, user_id=person.id,  # type: ignore[arg-type]
-                                    state_id=person.member_state_id if person.role == Role.focal_point else None)
+            invitation = Invitation(
+                meeting_id=meeting.id,
+                user_id=person.id,  # type: ignore[arg-type]
+                state_id=person.member_state_id if person.role == Role.focal_point else None,
+            )
             session.add(invitation)
             existing[person.id] = invitation  # type: ignore[index]
     session.flush()
     due = [i for i in existing.values() if i.sent_sequence != meeting.ics_sequence]
     _send(session, settings, meeting, due)
-    audit.record(session, actor_id=user.id, action="invite", entity="meeting", entity_id=meeting.id,
-                 after={"states": sorted(everyone), "observers": sorted(observer_ids), "emails": len(due)})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="invite",
+        entity="meeting",
+        entity_id=meeting.id,
+        after={"states": sorted(everyone), "observers": sorted(observer_ids), "emails": len(due)},
+    )
     session.commit()
     return len(due)
 
@@ -490,25 +686,39 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
     """Queues an email with an iCalendar REQUEST (or CANCEL) to each invitation's person."""
     if not invitations:
         return
-    users = {user.id: user for user in session.exec(select(User).where(
-        col(User.id).in_([i.user_id for i in invitations]))).all()}
+    users = {
+        user.id: user
+        for user in session.exec(select(User).where(col(User.id).in_([i.user_id for i in invitations]))).all()
+    }
     network = region.load(settings.seeds_dir)
     url = f"{settings.base_url}/meetings/{meeting.id}"
     for invitation in invitations:
         person = users[invitation.user_id]
         title = meeting.title(person.language)
-        subject, body = mail.meeting_message(user=person, meeting=meeting, title=title, url=url,
-                                             portal=network.short_name(person.language),
-                                             first=invitation.sent_sequence is None)
-        ics = calendar.invitation(meeting, title=title, url=url, organizer=settings.mail_from,
-                                  attendee=person.email, location=_location(meeting))
+        subject, body = mail.meeting_message(
+            user=person,
+            meeting=meeting,
+            title=title,
+            url=url,
+            portal=network.short_name(person.language),
+            first=invitation.sent_sequence is None,
+        )
+        ics = calendar.invitation(
+            meeting,
+            title=title,
+            url=url,
+            organizer=settings.mail_from,
+            attendee=person.email,
+            location=_location(meeting),
+        )
         outbox.queue(session, recipient=person.email, subject=subject, body=body, calendar=ics)
         invitation.sent_sequence = meeting.ics_sequence
         session.add(invitation)
 
 
-def answer(session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "",
-           delegate_email: str = "") -> Invitation:
+def answer(
+    session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "", delegate_email: str = ""
+) -> Invitation:
     """Records the invited person's answer. The row is locked while it changes, so two answers sent at the
     same moment are applied one after the other and the last one stands."""
     if reply not in ANSWERS:
@@ -523,16 +733,24 @@ def answer(session: Session, *, user: User, meeting: Meeting, reply: str, delega
         name, email = "", ""
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
-    invitation = session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                       Invitation.user_id == user.id).with_for_update()).first()
+    invitation = session.exec(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id).with_for_update()
+    ).first()
     if invitation is None:
         raise Forbidden(N_("You are not invited to this meeting."))
     before = {"answer": invitation.answer}
     invitation.answer, invitation.delegate_name, invitation.delegate_email = reply, name, email
     invitation.answered_at = utcnow()
     session.add(invitation)
-    audit.record(session, actor_id=user.id, action="answer", entity="invitation", entity_id=invitation.id,
-                 before=before, after={"answer": reply, "delegate": name})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="answer",
+        entity="invitation",
+        entity_id=invitation.id,
+        before=before,
+        after={"answer": reply, "delegate": name},
+    )
     session.commit()
     return invitation
 
@@ -541,16 +759,24 @@ def answer(session: Session, *, user: User, meeting: Meeting, reply: str, delega
 
 
 def agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
-    return list(session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-                             .order_by(col(AgendaItem.position), col(AgendaItem.id))).all())
+    return list(
+        session.exec(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(col(AgendaItem.position), col(AgendaItem.id))
+        ).all()
+    )
 
 
 def _check_agenda_fits(session: Session, meeting: Meeting, extra: int = 0) -> None:
     total = sum(item.duration_minutes for item in agenda(session, meeting)) + extra
     length = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     if total > length:
-        raise DomainError(N_("The agenda (%(total)s minutes) is longer than the meeting (%(length)s minutes)."),
-                          total=total, length=length)
+        raise DomainError(
+            N_("The agenda (%(total)s minutes) is longer than the meeting (%(length)s minutes)."),
+            total=total,
+            length=length,
+        )
 
 
 def _check_editable(meeting: Meeting) -> None:
@@ -558,8 +784,9 @@ def _check_editable(meeting: Meeting) -> None:
         raise Conflict(N_("The agenda is final and can no longer change."))
 
 
-def add_agenda_item(session: Session, *, user: User, meeting: Meeting, title: str, presenter: str,
-                    duration: int | str, part: str) -> AgendaItem:
+def add_agenda_item(
+    session: Session, *, user: User, meeting: Meeting, title: str, presenter: str, duration: int | str, part: str
+) -> AgendaItem:
     _require_runner(user)
     _check_editable(meeting)
     text = title.strip()
@@ -574,14 +801,30 @@ def add_agenda_item(session: Session, *, user: User, meeting: Meeting, title: st
     if minutes < 1:
         raise DomainError(N_("An item lasts at least one minute."))
     _check_agenda_fits(session, meeting, extra=minutes)
-    position = session.exec(select(func.coalesce(func.max(AgendaItem.position), 0)).where(
-        AgendaItem.meeting_id == meeting.id)).one() + 1
-    item = AgendaItem(meeting_id=meeting.id, position=position, title=text,  # type: ignore[arg-type]
-                      presenter=presenter.strip()[:200], duration_minutes=minutes, part=part)
+    position = (
+        session.exec(
+            select(func.coalesce(func.max(AgendaItem.position), 0)).where(AgendaItem.meeting_id == meeting.id)
+        ).one()
+        + 1
+    )
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        position=position,
+        title=text,  # type: ignore[arg-type]
+        presenter=presenter.strip()[:200],
+        duration_minutes=minutes,
+        part=part,
+    )
     session.add(item)
     session.flush()
-    audit.record(session, actor_id=user.id, action="add", entity="agenda_item", entity_id=item.id,
-                 after={"meeting": meeting.id, "title": text})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="add",
+        entity="agenda_item",
+        entity_id=item.id,
+        after={"meeting": meeting.id, "title": text},
+    )
     session.commit()
     return item
 
@@ -609,11 +852,18 @@ def remove_agenda_item(session: Session, *, user: User, meeting: Meeting, item_i
     item = session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         raise NotFound(N_("No such agenda item."))
-    if session.exec(select(func.count()).select_from(MeetingDocument).where(
-            MeetingDocument.agenda_item_id == item_id)).one():
+    if session.exec(
+        select(func.count()).select_from(MeetingDocument).where(MeetingDocument.agenda_item_id == item_id)
+    ).one():
         raise Conflict(N_("This item has attachments; it cannot be removed."))
-    audit.record(session, actor_id=user.id, action="remove", entity="agenda_item", entity_id=item.id,
-                 before={"meeting": meeting.id, "title": item.title})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="remove",
+        entity="agenda_item",
+        entity_id=item.id,
+        before={"meeting": meeting.id, "title": item.title},
+    )
     session.delete(item)
     session.commit()
 
@@ -639,21 +889,38 @@ def advance_agenda(session: Session, settings: Settings, *, user: User, meeting:
 
 
 def _notify_agenda(session: Session, settings: Settings, meeting: Meeting) -> None:
-    people = session.exec(select(User).join(Invitation, col(Invitation.user_id) == User.id).where(
-        Invitation.meeting_id == meeting.id, User.is_active == True)).all()  # noqa: E712
+    people = session.exec(
+        select(User)
+        .join(Invitation, col(Invitation.user_id) == User.id)
+        .where(Invitation.meeting_id == meeting.id, col(User.is_active).is_(True))
+    ).all()
     network = region.load(settings.seeds_dir)
     for person in people:
-        subject, body = mail.agenda_message(user=person, meeting=meeting, title=meeting.title(person.language),
-                                            url=f"{settings.base_url}/meetings/{meeting.id}",
-                                            portal=network.short_name(person.language))
+        subject, body = mail.agenda_message(
+            user=person,
+            meeting=meeting,
+            title=meeting.title(person.language),
+            url=f"{settings.base_url}/meetings/{meeting.id}",
+            portal=network.short_name(person.language),
+        )
         outbox.queue(session, recipient=person.email, subject=subject, body=body)
 
 
 # Documents
 
 
-def upload(session: Session, settings: Settings, *, user: User, meeting: Meeting, rights: Access, filename: str,
-           content: bytes, part: str = "members", agenda_item_id: int | None = None) -> MeetingDocument:
+def upload(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    meeting: Meeting,
+    rights: Access,
+    filename: str,
+    content: bytes,
+    part: str = "members",
+    agenda_item_id: int | None = None,
+) -> MeetingDocument:
     """A coordinator attaches a file to the agenda; a member state's focal point posts its written update."""
     if part not in ("members", "observers"):
         raise DomainError(N_("Choose members only or with observers."))
@@ -668,13 +935,29 @@ def upload(session: Session, settings: Settings, *, user: User, meeting: Meeting
     else:
         raise Forbidden(N_("Only member states post written updates to this meeting."))
     stored = documents.store(settings, filename=filename, content=content)
-    document = MeetingDocument(meeting_id=meeting.id, agenda_item_id=agenda_item_id, state_id=state_id,  # type: ignore[arg-type]
-                               kind=kind, part=part, filename=stored.filename, media_type=stored.media_type,
-                               size=stored.size, sha256=stored.sha256, uploaded_at=utcnow(), uploaded_by=user.id)
+    document = MeetingDocument(
+        meeting_id=meeting.id,
+        agenda_item_id=agenda_item_id,
+        state_id=state_id,  # type: ignore[arg-type]
+        kind=kind,
+        part=part,
+        filename=stored.filename,
+        media_type=stored.media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_at=utcnow(),
+        uploaded_by=user.id,
+    )
     session.add(document)
     session.flush()
-    audit.record(session, actor_id=user.id, action="upload", entity="meeting_document", entity_id=document.id,
-                 after={"meeting": meeting.id, "filename": document.filename, "size": document.size})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="upload",
+        entity="meeting_document",
+        entity_id=document.id,
+        after={"meeting": meeting.id, "filename": document.filename, "size": document.size},
+    )
     session.commit()
     return document
 
@@ -688,8 +971,11 @@ def visible_documents(session: Session, meeting: Meeting, rights: Access) -> lis
 
 def get_document(session: Session, meeting: Meeting, rights: Access, document_id: int) -> MeetingDocument:
     document = session.get(MeetingDocument, document_id)
-    if document is None or document.meeting_id != meeting.id or (
-            document.part == "members" and not rights.attributions):
+    if (
+        document is None
+        or document.meeting_id != meeting.id
+        or (document.part == "members" and not rights.attributions)
+    ):
         raise NotFound(N_("No such document."))
     return document
 
@@ -703,22 +989,35 @@ def record_attendance(session: Session, *, user: User, meeting: Meeting, present
     invited = _invited_states(session, [meeting.id]).get(meeting.id, set())  # type: ignore[list-item]
     if not set(present_state_ids) <= invited:
         raise DomainError(N_("Only invited states can be recorded as present."))
-    rows = {row.state_id: row for row in session.exec(select(Attendance).where(
-        Attendance.meeting_id == meeting.id)).all()}
+    rows = {
+        row.state_id: row for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
+    }
     now = utcnow()
     for state_id in sorted(invited):
-        row = rows.get(state_id) or Attendance(meeting_id=meeting.id, state_id=state_id, present=False,  # type: ignore[arg-type]
-                                               recorded_at=now)
+        row = rows.get(state_id) or Attendance(
+            meeting_id=meeting.id,
+            state_id=state_id,
+            present=False,  # type: ignore[arg-type]
+            recorded_at=now,
+        )
         row.present, row.recorded_at, row.recorded_by = state_id in present_state_ids, now, user.id
         session.add(row)
-    audit.record(session, actor_id=user.id, action="attendance", entity="meeting", entity_id=meeting.id,
-                 after={"present": sorted(present_state_ids)})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="attendance",
+        entity="meeting",
+        entity_id=meeting.id,
+        after={"present": sorted(present_state_ids)},
+    )
     session.commit()
 
 
 def attendance(session: Session, meeting: Meeting) -> dict[int, bool]:
-    return {row.state_id: row.present for row in session.exec(select(Attendance).where(
-        Attendance.meeting_id == meeting.id)).all()}
+    return {
+        row.state_id: row.present
+        for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
+    }
 
 
 MINUTES_LIMIT = 200_000
@@ -729,25 +1028,41 @@ def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -
     _require_runner(user)
     if len(text) > MINUTES_LIMIT:
         raise DomainError(N_("The minutes may have at most %(limit)s characters."), limit=MINUTES_LIMIT)
-    version = MinutesVersion(meeting_id=meeting.id, text=text.replace("\r\n", "\n"), written_at=utcnow(),  # type: ignore[arg-type]
-                             written_by=user.id)
+    version = MinutesVersion(
+        meeting_id=meeting.id,
+        text=text.replace("\r\n", "\n"),
+        written_at=utcnow(),  # type: ignore[arg-type]
+        written_by=user.id,
+    )
     session.add(version)
     session.flush()
-    audit.record(session, actor_id=user.id, action="minutes", entity="meeting", entity_id=meeting.id,
-                 after={"version": version.id, "characters": len(version.text)})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="minutes",
+        entity="meeting",
+        entity_id=meeting.id,
+        after={"version": version.id, "characters": len(version.text)},
+    )
     session.commit()
     return version
 
 
 def minutes(session: Session, meeting: Meeting) -> tuple[MinutesVersion | None, int]:
     """The current minutes and how many versions they have had."""
-    versions = list(session.exec(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
-                                 .order_by(col(MinutesVersion.id).desc())).all())
+    versions = list(
+        session.exec(
+            select(MinutesVersion)
+            .where(MinutesVersion.meeting_id == meeting.id)
+            .order_by(col(MinutesVersion.id).desc())
+        ).all()
+    )
     return (versions[0] if versions else None), len(versions)
 
 
-def set_publication(session: Session, *, user: User, meeting: Meeting, summary: str, publish: bool,
-                    chatham_house: bool) -> Meeting:
+def set_publication(
+    session: Session, *, user: User, meeting: Meeting, summary: str, publish: bool, chatham_house: bool
+) -> Meeting:
     """The public summary (shown beyond the members only once published) and the Chatham House flag."""
     _require_runner(user)
     if len(summary) > 20_000:
@@ -759,8 +1074,15 @@ def set_publication(session: Session, *, user: User, meeting: Meeting, summary: 
     meeting.summary_published_at = (meeting.summary_published_at or utcnow()) if publish else None
     meeting.chatham_house = chatham_house
     session.add(meeting)
-    audit.record(session, actor_id=user.id, action="publication", entity="meeting", entity_id=meeting.id,
-                 before=before, after={"published": publish, "chatham_house": chatham_house})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="publication",
+        entity="meeting",
+        entity_id=meeting.id,
+        before=before,
+        after={"published": publish, "chatham_house": chatham_house},
+    )
     session.commit()
     return meeting
 
@@ -768,34 +1090,49 @@ def set_publication(session: Session, *, user: User, meeting: Meeting, summary: 
 # Action items
 
 
-def add_action_item(session: Session, *, user: User, meeting: Meeting, owner_state_id: int, text: str,
-                    due_on: str) -> ActionItem:
+def add_action_item(
+    session: Session, *, user: User, meeting: Meeting, owner_state_id: int, text: str, due_on: str
+) -> ActionItem:
     _require_runner(user)
     words = text.strip()
     if not words or len(words) > 1000:
         raise DomainError(N_("Describe the action in at most 1,000 characters."))
     if session.get(MemberState, owner_state_id) is None:
         raise DomainError(N_("Choose the state that owns the action."))
-    item = ActionItem(meeting_id=meeting.id, owner_state_id=owner_state_id, text=words,  # type: ignore[arg-type]
-                      due_on=_parse_day(due_on), created_at=utcnow(), created_by=user.id)
+    item = ActionItem(
+        meeting_id=meeting.id,
+        owner_state_id=owner_state_id,
+        text=words,  # type: ignore[arg-type]
+        due_on=_parse_day(due_on),
+        created_at=utcnow(),
+        created_by=user.id,
+    )
     session.add(item)
     session.flush()
     session.add(ActionItemEvent(action_item_id=item.id, status="open", at=item.created_at, by=user.id))  # type: ignore[arg-type]
-    audit.record(session, actor_id=user.id, action="create", entity="action_item", entity_id=item.id,
-                 after={"meeting": meeting.id, "owner": owner_state_id, "due_on": item.due_on.isoformat()})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="action_item",
+        entity_id=item.id,
+        after={"meeting": meeting.id, "owner": owner_state_id, "due_on": item.due_on.isoformat()},
+    )
     session.commit()
     return item
 
 
-def change_action_item(session: Session, *, user: User, meeting: Meeting, item_id: int, status: str,
-                       note: str = "") -> ActionItem:
+def change_action_item(
+    session: Session, *, user: User, meeting: Meeting, item_id: int, status: str, note: str = ""
+) -> ActionItem:
     """The owner state's focal point or a coordinator moves an action item on; each change is appended.
     `meeting` is the page it is changed from: the one that raised it or a later one reviewing it."""
     item = session.get(ActionItem, item_id)
     if item is None or not (item.meeting_id == meeting.id or item.id in {i.id for i in for_review(session, meeting)}):
         raise NotFound(N_("No such action item."))
-    if not governance.coordinates(user) and not (user.role == Role.focal_point
-                                                 and user.member_state_id == item.owner_state_id):
+    if not governance.coordinates(user) and not (
+        user.role == Role.focal_point and user.member_state_id == item.owner_state_id
+    ):
         raise Forbidden(N_("Only the owner state's focal points and coordinators update this action item."))
     if status not in ACTION_STATUSES:
         raise DomainError(N_("Choose a status from the list."))
@@ -804,23 +1141,43 @@ def change_action_item(session: Session, *, user: User, meeting: Meeting, item_i
     before = {"status": item.status}
     item.status = status
     session.add(item)
-    session.add(ActionItemEvent(action_item_id=item.id, status=status, note=note.strip(), at=utcnow(),  # type: ignore[arg-type]
-                                by=user.id))
-    audit.record(session, actor_id=user.id, action="update", entity="action_item", entity_id=item.id,
-                 before=before, after={"status": status})
+    session.add(
+        ActionItemEvent(
+            action_item_id=item.id,
+            status=status,
+            note=note.strip(),
+            at=utcnow(),  # type: ignore[arg-type]
+            by=user.id,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="action_item",
+        entity_id=item.id,
+        before=before,
+        after={"status": status},
+    )
     session.commit()
     return item
 
 
 def action_items(session: Session, meeting: Meeting) -> list[ActionItem]:
-    return list(session.exec(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
-                             .order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
+    return list(
+        session.exec(
+            select(ActionItem)
+            .where(ActionItem.meeting_id == meeting.id)
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        ).all()
+    )
 
 
 def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
     """The last meeting of the same body or working group before this one."""
-    query = select(Meeting).where(col(Meeting.starts_at) < meeting.starts_at, Meeting.id != meeting.id,
-                                  Meeting.status == "scheduled")
+    query = select(Meeting).where(
+        col(Meeting.starts_at) < meeting.starts_at, Meeting.id != meeting.id, Meeting.status == "scheduled"
+    )
     if meeting.working_group_id is not None:
         query = query.where(Meeting.working_group_id == meeting.working_group_id)
     else:
@@ -828,17 +1185,25 @@ def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
     return session.exec(query.order_by(col(Meeting.starts_at).desc())).first()
 
 
-def open_action_items(session: Session, *, meeting_ids: Sequence[int] = (), owner_state_id: int | None = None
-                      ) -> list[tuple[ActionItem, Meeting]]:
+def open_action_items(
+    session: Session, *, meeting_ids: Sequence[int] = (), owner_state_id: int | None = None
+) -> list[tuple[ActionItem, Meeting]]:
     """Open and in-progress action items raised at these meetings or owned by this state, with their meeting."""
-    query = select(ActionItem, Meeting).join(Meeting, col(Meeting.id) == ActionItem.meeting_id).where(
-        col(ActionItem.status).in_(("open", "in_progress")))
+    query = (
+        select(ActionItem, Meeting)
+        .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
+        .where(col(ActionItem.status).in_(("open", "in_progress")))
+    )
     if meeting_ids:
         query = query.where(col(ActionItem.meeting_id).in_(list(meeting_ids)))
     if owner_state_id is not None:
         query = query.where(ActionItem.owner_state_id == owner_state_id)
-    return [tuple(row) for row in session.exec(  # type: ignore[misc]
-        query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()]
+    return [
+        tuple(row)
+        for row in session.exec(  # type: ignore[misc]
+            query.order_by(col(ActionItem.due_on), col(ActionItem.id))
+        ).all()
+    ]
 
 
 def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
@@ -848,9 +1213,13 @@ def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
         earlier = earlier.where(Meeting.working_group_id == meeting.working_group_id)
     else:
         earlier = earlier.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
-    return list(session.exec(select(ActionItem).where(col(ActionItem.meeting_id).in_(earlier),
-                                                      col(ActionItem.status).in_(("open", "in_progress")))
-                             .order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
+    return list(
+        session.exec(
+            select(ActionItem)
+            .where(col(ActionItem.meeting_id).in_(earlier), col(ActionItem.status).in_(("open", "in_progress")))
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        ).all()
+    )
 
 
 # Lists, the dashboard and calendar feeds
@@ -870,35 +1239,59 @@ def _visible_query(user: User):  # type: ignore[no-untyped-def]
 
 def upcoming(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
     now = now or utcnow()
-    return list(session.exec(_visible_query(user).where(col(Meeting.ends_at) >= now)
-                             .order_by(col(Meeting.starts_at)).limit(limit)).all())
+    return list(
+        session.exec(
+            _visible_query(user).where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
+        ).all()
+    )
 
 
 def past(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
     now = now or utcnow()
-    return list(session.exec(_visible_query(user).where(col(Meeting.ends_at) < now)
-                             .order_by(col(Meeting.starts_at).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            _visible_query(user).where(col(Meeting.ends_at) < now).order_by(col(Meeting.starts_at).desc()).limit(limit)
+        ).all()
+    )
 
 
-def upcoming_for_state(session: Session, *, state_id: int, limit: int = 10, now: datetime | None = None
-                       ) -> list[Meeting]:
+def upcoming_for_state(
+    session: Session, *, state_id: int, limit: int = 10, now: datetime | None = None
+) -> list[Meeting]:
     """The scheduled meetings a state is invited to that have not ended yet."""
     invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == state_id)
-    return list(session.exec(select(Meeting).where(col(Meeting.id).in_(invited), Meeting.status == "scheduled",
-                                                   col(Meeting.ends_at) >= (now or utcnow()))
-                             .order_by(col(Meeting.starts_at)).limit(limit)).all())
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(
+                col(Meeting.id).in_(invited), Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or utcnow())
+            )
+            .order_by(col(Meeting.starts_at))
+            .limit(limit)
+        ).all()
+    )
 
 
 def published_summaries(session: Session, *, limit: int = 10) -> list[Meeting]:
     """Meetings whose summary a coordinator has published, newest meeting first: readable by anyone."""
-    return list(session.exec(select(Meeting).where(col(Meeting.summary_published_at).is_not(None))
-                             .order_by(col(Meeting.starts_at).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(col(Meeting.summary_published_at).is_not(None))
+            .order_by(col(Meeting.starts_at).desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def answers_of(session: Session, *, user: User, meeting_ids: list[int]) -> dict[int, Invitation]:
     """The user's invitations to these meetings, by meeting (one query)."""
-    return {row.meeting_id: row for row in session.exec(select(Invitation).where(
-        Invitation.user_id == user.id, col(Invitation.meeting_id).in_(meeting_ids))).all()}
+    return {
+        row.meeting_id: row
+        for row in session.exec(
+            select(Invitation).where(Invitation.user_id == user.id, col(Invitation.meeting_id).in_(meeting_ids))
+        ).all()
+    }
 
 
 @dataclass
@@ -919,22 +1312,38 @@ def dashboard(session: Session, *, user: User, now: datetime | None = None) -> D
     waiting = [m for m in coming if m.id in answers and not answers[m.id].answer and not m.cancelled]  # type: ignore[index]
     due: list[tuple[ActionItem, Meeting]] = []
     if user.member_state_id is not None:
-        due = [tuple(row) for row in session.exec(  # type: ignore[misc]
-            select(ActionItem, Meeting).join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
-            .where(ActionItem.owner_state_id == user.member_state_id,
-                   col(ActionItem.status).in_(("open", "in_progress")))
-            .order_by(col(ActionItem.due_on))).all()]
-    latest = (select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
-              .group_by(col(MinutesVersion.meeting_id)).subquery())
+        due = [
+            tuple(row)
+            for row in session.exec(  # type: ignore[misc]
+                select(ActionItem, Meeting)
+                .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
+                .where(
+                    ActionItem.owner_state_id == user.member_state_id,
+                    col(ActionItem.status).in_(("open", "in_progress")),
+                )
+                .order_by(col(ActionItem.due_on))
+            ).all()
+        ]
+    latest = (
+        select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
+        .group_by(col(MinutesVersion.meeting_id))
+        .subquery()
+    )
     readable = _visible_query(user).subquery()
-    rows = session.exec(select(Meeting, MinutesVersion)
-                        .join(latest, latest.c.meeting_id == Meeting.id)
-                        .join(MinutesVersion, col(MinutesVersion.id) == latest.c.newest)
-                        .where(col(Meeting.id).in_(select(readable.c.id)))
-                        .order_by(col(MinutesVersion.written_at).desc()).limit(10)).all()
+    rows = session.exec(
+        select(Meeting, MinutesVersion)
+        .join(latest, latest.c.meeting_id == Meeting.id)
+        .join(MinutesVersion, col(MinutesVersion.id) == latest.c.newest)
+        .where(col(Meeting.id).in_(select(readable.c.id)))
+        .order_by(col(MinutesVersion.written_at).desc())
+        .limit(10)
+    ).all()
     members_of = _member_bodies(session, user)
-    recent = [(meeting, version) for meeting, version in rows
-              if governance.coordinates(user) or _is_member_meeting(meeting, members_of)]
+    recent = [
+        (meeting, version)
+        for meeting, version in rows
+        if governance.coordinates(user) or _is_member_meeting(meeting, members_of)
+    ]
     return Dashboard(coming, waiting, due, recent[:5], answers)
 
 
@@ -942,11 +1351,18 @@ def _member_bodies(session: Session, user: User) -> tuple[set[int], set[int]]:
     """The bodies and working groups the user's state is a member of."""
     if user.member_state_id is None:
         return set(), set()
-    bodies = {body_id for (body_id, _), standing in governance.memberships(
-        session, state_id=user.member_state_id).items() if standing.is_member}
-    groups = {group_id for group_id, states in governance.group_members(
-        session, list(session.exec(select(WorkingGroup.id)).all())).items()  # type: ignore[arg-type]
-        if user.member_state_id in states}
+    bodies = {
+        body_id
+        for (body_id, _), standing in governance.memberships(session, state_id=user.member_state_id).items()
+        if standing.is_member
+    }
+    groups = {
+        group_id
+        for group_id, states in governance.group_members(
+            session, list(session.exec(select(WorkingGroup.id)).all())
+        ).items()  # type: ignore[arg-type]
+        if user.member_state_id in states
+    }
     return bodies, groups
 
 
@@ -963,8 +1379,9 @@ def _feed_hash(token: str) -> str:
 def new_feed(session: Session, *, user: User) -> str:
     """A new private feed URL token; any earlier one stops working."""
     now = utcnow()
-    for feed in session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
-                                                        col(CalendarFeed.revoked_at).is_(None))).all():
+    for feed in session.exec(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))
+    ).all():
         feed.revoked_at = now
         session.add(feed)
     token = secrets.token_urlsafe(32)
@@ -976,8 +1393,11 @@ def new_feed(session: Session, *, user: User) -> str:
 
 def revoke_feed(session: Session, *, user: User) -> int:
     now = utcnow()
-    feeds = list(session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
-                                                         col(CalendarFeed.revoked_at).is_(None))).all())
+    feeds = list(
+        session.exec(
+            select(CalendarFeed).where(CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))
+        ).all()
+    )
     for feed in feeds:
         feed.revoked_at = now
         session.add(feed)
@@ -987,8 +1407,14 @@ def revoke_feed(session: Session, *, user: User) -> int:
 
 
 def has_feed(session: Session, *, user: User) -> bool:
-    return session.exec(select(func.count()).select_from(CalendarFeed).where(
-        CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))).one() > 0
+    return (
+        session.exec(
+            select(func.count())
+            .select_from(CalendarFeed)
+            .where(CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))
+        ).one()
+        > 0
+    )
 
 
 def feed_owner(session: Session, *, token: str) -> User:
@@ -1003,8 +1429,11 @@ def feed_owner(session: Session, *, token: str) -> User:
 def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
     """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
     owner = feed_owner(session, token=token)
-    meetings = session.exec(_visible_query(owner).where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
-                            .order_by(col(Meeting.starts_at))).all()
+    meetings = session.exec(
+        _visible_query(owner)
+        .where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
+        .order_by(col(Meeting.starts_at))
+    ).all()
     network = region.load(settings.seeds_dir)
     entries = [(m, m.title(owner.language), f"{settings.base_url}/meetings/{m.id}", _location(m)) for m in meetings]
     return calendar.feed(entries, name=network.short_name(owner.language), organizer=settings.mail_from)
@@ -1012,5 +1441,11 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
 
 def meeting_calendar(settings: Settings, meeting: Meeting, *, user: User) -> str:
     url = f"{settings.base_url}/meetings/{meeting.id}"
-    return calendar.invitation(meeting, title=meeting.title(user.language), url=url, organizer=settings.mail_from,
-                               attendee=user.email, location=_location(meeting))
+    return calendar.invitation(
+        meeting,
+        title=meeting.title(user.language),
+        url=url,
+        organizer=settings.mail_from,
+        attendee=user.email,
+        location=_location(meeting),
+    )

@@ -30,8 +30,9 @@ class WorkingHours:
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkingHours:
         start, end = settings.working_hours.split("-")
-        return cls(_clock(start), _clock(end), frozenset(WEEKDAYS.index(day) for day in
-                                                         settings.working_days.split(",")))
+        return cls(
+            _clock(start), _clock(end), frozenset(WEEKDAYS.index(day) for day in settings.working_days.split(","))
+        )
 
 
 def _clock(text: str) -> time:
@@ -90,16 +91,20 @@ class Slot:
         return self.starts_at.astimezone(ZoneInfo(place.zone))
 
 
-def _working_intervals(place: Place, first: date, last: date, hours: WorkingHours,
-                       days_off: dict[date, str]) -> tuple[list[datetime], list[datetime]]:
+def _working_intervals(
+    place: Place, first: date, last: date, hours: WorkingHours, days_off: dict[date, str]
+) -> tuple[list[datetime], list[datetime]]:
     """The state's working hours between two local dates, as sorted UTC starts and ends."""
     starts, ends = [], []
     day = first
     while day <= last:
         if day.weekday() in hours.weekdays and day not in days_off:
             starts.append(to_utc(day, hours.start, place.zone))
-            end = to_utc(day + timedelta(days=1), time(0), place.zone) if hours.end == time.max \
+            end = (
+                to_utc(day + timedelta(days=1), time(0), place.zone)
+                if hours.end == time.max
                 else to_utc(day, hours.end, place.zone)
+            )
             ends.append(end)
         day += timedelta(days=1)
     return starts, ends
@@ -110,9 +115,18 @@ def _inside(starts: list[datetime], ends: list[datetime], begin: datetime, finis
     return index >= 0 and finish <= ends[index]
 
 
-def find_slots(places: Sequence[Place], *, first: date, last: date, zone: str, duration: timedelta,
-               hours: WorkingHours, holidays_by_code: dict[str, dict[date, str]],
-               burden: dict[int, int] | None = None, limit: int = 10) -> list[Slot]:
+def find_slots(
+    places: Sequence[Place],
+    *,
+    first: date,
+    last: date,
+    zone: str,
+    duration: timedelta,
+    hours: WorkingHours,
+    holidays_by_code: dict[str, dict[date, str]],
+    burden: dict[int, int] | None = None,
+    limit: int = 10,
+) -> list[Slot]:
     """Slots between two dates of `zone`, best first: most states inside their working hours, then the
     fewest recent burdens carried by the states left outside, then the earliest."""
     burden = burden or {}
@@ -120,8 +134,9 @@ def find_slots(places: Sequence[Place], *, first: date, last: date, zone: str, d
     window_end = to_utc(last + timedelta(days=1), time(0), zone)
     margin = timedelta(days=2)
     intervals = {
-        place.state_id: _working_intervals(place, first - margin, last + margin, hours,
-                                           holidays_by_code.get(place.code, {}))
+        place.state_id: _working_intervals(
+            place, first - margin, last + margin, hours, holidays_by_code.get(place.code, {})
+        )
         for place in places
     }
     slots = []
@@ -138,14 +153,24 @@ def find_slots(places: Sequence[Place], *, first: date, last: date, zone: str, d
     return slots[:limit]
 
 
-def outside_hours(places: Iterable[Place], starts_at: datetime, ends_at: datetime, hours: WorkingHours,
-                  holidays_by_code: dict[str, dict[date, str]]) -> list[Place]:
+def outside_hours(
+    places: Iterable[Place],
+    starts_at: datetime,
+    ends_at: datetime,
+    hours: WorkingHours,
+    holidays_by_code: dict[str, dict[date, str]],
+) -> list[Place]:
     """The states for which a meeting falls outside working hours."""
     result = []
     for place in places:
         local_day = starts_at.astimezone(ZoneInfo(place.zone)).date()
-        starts, ends = _working_intervals(place, local_day - timedelta(days=1), local_day + timedelta(days=1),
-                                          hours, holidays_by_code.get(place.code, {}))
+        starts, ends = _working_intervals(
+            place,
+            local_day - timedelta(days=1),
+            local_day + timedelta(days=1),
+            hours,
+            holidays_by_code.get(place.code, {}),
+        )
         if not _inside(starts, ends, starts_at, ends_at):
             result.append(place)
     return result
@@ -167,7 +192,6 @@ def quarterly_dates(after: date, count: int) -> list[date]:
             day -= timedelta(days=7)
         result.append(day)
     return result
-
 
 
 def describe(instant: datetime, zone: str, language: str) -> str:

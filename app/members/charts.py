@@ -28,9 +28,16 @@ def series_chart(series: list[SeriesPoint]) -> list[Bar]:
     bars = []
     for index, point in enumerate(series):
         height = (HEIGHT - 2 * MARGIN) * point.personnel / top
-        bars.append(Bar(x=round(MARGIN + index * slot + slot * 0.15, 1), y=round(HEIGHT - MARGIN - height, 1),
-                        width=round(slot * 0.7, 1), height=round(height, 1), label=point.as_of.isoformat(),
-                        value=f"{point.personnel:,}"))
+        bars.append(
+            Bar(
+                x=round(MARGIN + index * slot + slot * 0.15, 1),
+                y=round(HEIGHT - MARGIN - height, 1),
+                width=round(slot * 0.7, 1),
+                height=round(height, 1),
+                label=point.as_of.isoformat(),
+                value=f"{point.personnel:,}",
+            )
+        )
     return bars
 
 
@@ -40,10 +47,14 @@ def share_chart(shares: list[WomenShare]) -> list[dict[str, object]]:
     span = WIDTH - 2 * MARGIN
     scale = max([0.25] + [s.target for s in shares] + [s.share or 0 for s in shares])
     for index, share in enumerate(shares):
-        rows.append({
-            "y": MARGIN + index * 50, "label": share.label,
-            "width": round(span * (share.share or 0) / scale, 1),
-            "target_x": round(MARGIN + span * share.target / scale, 1),
-            "share": share.share, "target": share.target,
-        })
+        rows.append(
+            {
+                "y": MARGIN + index * 50,
+                "label": share.label,
+                "width": round(span * (share.share or 0) / scale, 1),
+                "target_x": round(MARGIN + span * share.target / scale, 1),
+                "share": share.share,
+                "target": share.target,
+            }
+        )
     return rows

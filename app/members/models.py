@@ -18,8 +18,12 @@ CATEGORIES = {
     "experts_on_mission": N_("Experts on mission"),
 }
 PORTFOLIOS = {"defence": N_("Defence"), "police": N_("Police"), "foreign_affairs": N_("Foreign affairs")}
-READINESS_LEVELS = {"level_1": N_("Level 1"), "level_2": N_("Level 2"), "level_3": N_("Level 3"),
-                    "rapid": N_("Rapid deployment level")}
+READINESS_LEVELS = {
+    "level_1": N_("Level 1"),
+    "level_2": N_("Level 2"),
+    "level_3": N_("Level 3"),
+    "rapid": N_("Rapid deployment level"),
+}
 DEPLOYMENT_WINDOWS = (30, 60, 90)
 
 

@@ -62,35 +62,65 @@ EditableState = Annotated[MemberState, Depends(editable_state)]
 
 
 @router.get("/members", response_class=HTMLResponse)
-def member_directory(request: Request, session: SessionDep, user: CurrentUser, subregion: str = "",
-                     body: str = "", track: str = "") -> HTMLResponse:
+def member_directory(
+    request: Request, session: SessionDep, user: CurrentUser, subregion: str = "", body: str = "", track: str = ""
+) -> HTMLResponse:
     """States and territories, filtered by subregion, body and track."""
     settings = get_settings()
     rows = service.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
     bodies = [b for b, _ in governance.list_bodies(session, settings, user=None) if b.kind == "network"]
-    return render(request, "members/page.html", {
-        "rows": rows, "subregions": region.load(settings.seeds_dir).subregions, "tracks": TRACKS, "bodies": bodies,
-        "filters": {"subregion": subregion, "body": body, "track": track},
-        "heading": region.load(settings.seeds_dir).options[settings.governance_option].members_heading,
-    }, partial="members/_rows.html")
+    return render(
+        request,
+        "members/page.html",
+        {
+            "rows": rows,
+            "subregions": region.load(settings.seeds_dir).subregions,
+            "tracks": TRACKS,
+            "bodies": bodies,
+            "filters": {"subregion": subregion, "body": body, "track": track},
+            "heading": region.load(settings.seeds_dir).options[settings.governance_option].members_heading,
+        },
+        partial="members/_rows.html",
+    )
 
 
-def _profile_page(request: Request, session: SessionDep, user: User, state: MemberState, *,
-                  status: int = 200, notice: str | None = None, **errors: str) -> HTMLResponse:
+def _profile_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    state: MemberState,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    **errors: str,
+) -> HTMLResponse:
     settings = get_settings()
     profile = service.state_profile(session, settings, state, user=user)
-    return render(request, "members/detail.html", {
-        "profile": profile, "can_edit": service.can_edit(user, state), "coordinates": governance.coordinates(user),
-        "categories": CATEGORIES, "portfolios": PORTFOLIOS, "readiness_levels": READINESS_LEVELS,
-        "windows": DEPLOYMENT_WINDOWS, "today": date.today().isoformat(), "notice": NOTICES.get(notice or ""),
-        "zones": accounts.region_time_zones(settings.seeds_dir),
-        "sovereign": service.sovereign_name(session, state, current_language.get()), **errors,
-    }, status_code=status)
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "profile": profile,
+            "can_edit": service.can_edit(user, state),
+            "coordinates": governance.coordinates(user),
+            "categories": CATEGORIES,
+            "portfolios": PORTFOLIOS,
+            "readiness_levels": READINESS_LEVELS,
+            "windows": DEPLOYMENT_WINDOWS,
+            "today": date.today().isoformat(),
+            "notice": NOTICES.get(notice or ""),
+            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "sovereign": service.sovereign_name(session, state, current_language.get()),
+            **errors,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/members/{code}", response_class=HTMLResponse)
-def state_page(request: Request, state: StateFromPath, session: SessionDep, user: CurrentUser,
-               notice: str | None = None) -> HTMLResponse:
+def state_page(
+    request: Request, state: StateFromPath, session: SessionDep, user: CurrentUser, notice: str | None = None
+) -> HTMLResponse:
     """A state's memberships and since when, focal points, contributions and pledges."""
     return _profile_page(request, session, user, state, notice=notice)
 
@@ -100,10 +130,16 @@ def country_brief(request: Request, state: StateFromPath, session: SessionDep, u
     """One printable page on a state: memberships, focal points, contributions, needs and support, courses,
     meetings and open action items."""
     settings = get_settings()
-    return render(request, "members/brief.html", {
-        "brief": brief.country_brief(session, settings, state=state, user=user), "state": state,
-        "states": {place.id: place for place in accounts.member_states(session)}, "today": date.today(),
-    })
+    return render(
+        request,
+        "members/brief.html",
+        {
+            "brief": brief.country_brief(session, settings, state=state, user=user),
+            "state": state,
+            "states": {place.id: place for place in accounts.member_states(session)},
+            "today": date.today(),
+        },
+    )
 
 
 def _done(state: MemberState, notice: str) -> RedirectResponse:
@@ -111,8 +147,9 @@ def _done(state: MemberState, notice: str) -> RedirectResponse:
 
 
 @router.post("/members/{code}/profile", response_model=None)
-def save_profile(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
-                 profile: Text = "") -> Response:
+def save_profile(
+    request: Request, state: EditableState, session: SessionDep, user: CurrentUser, profile: Text = ""
+) -> Response:
     """A focal point (or coordinator) updates the state's description."""
     try:
         service.update_profile(session, user=user, state=state, profile=profile)
@@ -131,29 +168,64 @@ def _parse_date(value: str) -> date:
 
 
 @router.post("/members/{code}/contributions", response_model=None)
-def add_contribution(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
-                     as_of: Text = "", category: Text = "", men: Text = "0", women: Text = "0",
-                     unspecified: Text = "0", source: Text = "") -> Response:
+def add_contribution(
+    request: Request,
+    state: EditableState,
+    session: SessionDep,
+    user: CurrentUser,
+    as_of: Text = "",
+    category: Text = "",
+    men: Text = "0",
+    women: Text = "0",
+    unspecified: Text = "0",
+    source: Text = "",
+) -> Response:
     """Records the state's personnel in one category on one date."""
     try:
-        service.record_contribution(session, user=user, state=state, as_of=_parse_date(as_of), category=category,
-                                    men=men, women=women, unspecified=unspecified, source=source)
+        service.record_contribution(
+            session,
+            user=user,
+            state=state,
+            as_of=_parse_date(as_of),
+            category=category,
+            men=men,
+            women=women,
+            unspecified=unspecified,
+            source=source,
+        )
     except DomainError as error:
         if error.status_code == 403:
             raise
-        return _profile_page(request, session, user, state, status=error.status_code,
-                             contribution_error=error_text(error))
+        return _profile_page(
+            request, session, user, state, status=error.status_code, contribution_error=error_text(error)
+        )
     return _done(state, "contribution-saved")
 
 
 @router.post("/members/{code}/pledges", response_model=None)
-def add_pledge(request: Request, state: EditableState, session: SessionDep, user: CurrentUser,
-               capability: Text = "", category: Text = "", personnel: Text = "0", readiness: Text = "",
-               deployment_days: Text = "") -> Response:
+def add_pledge(
+    request: Request,
+    state: EditableState,
+    session: SessionDep,
+    user: CurrentUser,
+    capability: Text = "",
+    category: Text = "",
+    personnel: Text = "0",
+    readiness: Text = "",
+    deployment_days: Text = "",
+) -> Response:
     """Records a PCRS pledge."""
     try:
-        service.record_pledge(session, user=user, state=state, capability=capability, category=category,
-                              personnel=personnel, readiness=readiness, deployment_days=deployment_days)
+        service.record_pledge(
+            session,
+            user=user,
+            state=state,
+            capability=capability,
+            category=category,
+            personnel=personnel,
+            readiness=readiness,
+            deployment_days=deployment_days,
+        )
     except DomainError as error:
         if error.status_code == 403:
             raise
@@ -162,8 +234,7 @@ def add_pledge(request: Request, state: EditableState, session: SessionDep, user
 
 
 @router.post("/members/{code}/pledges/{pledge_id}/withdraw", response_class=RedirectResponse)
-def withdraw_pledge(state: EditableState, pledge_id: int, session: SessionDep, user: CurrentUser
-                    ) -> RedirectResponse:
+def withdraw_pledge(state: EditableState, pledge_id: int, session: SessionDep, user: CurrentUser) -> RedirectResponse:
     """Withdraws a pledge (it stays in the history)."""
     pledge = session.get(service.Pledge, pledge_id)
     if pledge is None or pledge.state_id != state.id:
@@ -173,22 +244,49 @@ def withdraw_pledge(state: EditableState, pledge_id: int, session: SessionDep, u
 
 
 @router.post("/members/{code}/focal-points", response_model=None)
-def invite(request: Request, state: StateFromPath, session: SessionDep, user: Coordinator, email: Text = "",
-           display_name: Text = "", portfolio: Text = "", position: Text = "", phone: Text = "",
-           language: Text = "en", time_zone: Text = "") -> Response:
+def invite(
+    request: Request,
+    state: StateFromPath,
+    session: SessionDep,
+    user: Coordinator,
+    email: Text = "",
+    display_name: Text = "",
+    portfolio: Text = "",
+    position: Text = "",
+    phone: Text = "",
+    language: Text = "en",
+    time_zone: Text = "",
+) -> Response:
     """A coordinator invites a focal point of this state by email."""
     try:
-        service.invite_focal_point(session, get_settings(), user=user, state=state, email=email,
-                                   display_name=display_name, portfolio=portfolio, position=position, phone=phone,
-                                   language=language, time_zone=time_zone)
+        service.invite_focal_point(
+            session,
+            get_settings(),
+            user=user,
+            state=state,
+            email=email,
+            display_name=display_name,
+            portfolio=portfolio,
+            position=position,
+            phone=phone,
+            language=language,
+            time_zone=time_zone,
+        )
     except DomainError as error:
         return _profile_page(request, session, user, state, status=error.status_code, invite_error=error_text(error))
     return _done(state, "invited")
 
 
 @router.post("/focal-points/{focal_point_id}", response_model=None)
-def save_focal_point(request: Request, focal_point_id: int, session: SessionDep, user: CurrentUser,
-                     portfolio: Text = "", position: Text = "", phone: Text = "") -> Response:
+def save_focal_point(
+    request: Request,
+    focal_point_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    portfolio: Text = "",
+    position: Text = "",
+    phone: Text = "",
+) -> Response:
     """Updates a focal point's portfolio and contact details (own state, or a coordinator)."""
     focal_point = session.get(FocalPoint, focal_point_id)
     if focal_point is None:
@@ -196,13 +294,15 @@ def save_focal_point(request: Request, focal_point_id: int, session: SessionDep,
     state = session.get(MemberState, focal_point.state_id)
     assert state is not None
     try:
-        service.update_focal_point(session, user=user, focal_point=focal_point, portfolio=portfolio,
-                                   position=position, phone=phone)
+        service.update_focal_point(
+            session, user=user, focal_point=focal_point, portfolio=portfolio, position=position, phone=phone
+        )
     except DomainError as error:
         if error.status_code == 403:
             raise
-        return _profile_page(request, session, user, state, status=error.status_code,
-                             focal_point_error=error_text(error))
+        return _profile_page(
+            request, session, user, state, status=error.status_code, focal_point_error=error_text(error)
+        )
     return _done(state, "focal-point-saved")
 
 
@@ -219,14 +319,17 @@ def invitation(request: Request, token: str, session: SessionDep) -> HTMLRespons
     """The invitee chooses a password (or signs in with single sign-on)."""
     _, invited = accounts.peek_token(session, token=token, purpose="invite")
     _speak_invitees_language(request, invited)
-    return render(request, "members/invitation.html", {"invited": invited, "token": token,
-                                                       "sso": get_settings().sso_enabled,
-                                                       "sso_label": get_settings().oidc_label})
+    return render(
+        request,
+        "members/invitation.html",
+        {"invited": invited, "token": token, "sso": get_settings().sso_enabled, "sso_label": get_settings().oidc_label},
+    )
 
 
 @router.post("/invitations/{token}", dependencies=[Depends(public)], response_model=None)
-def accept(request: Request, token: str, session: SessionDep, visitor: VisitorDep, password: Text = "",
-           confirm: Text = "") -> Response:
+def accept(
+    request: Request, token: str, session: SessionDep, visitor: VisitorDep, password: Text = "", confirm: Text = ""
+) -> Response:
     """Sets the password, uses up the invitation and signs the focal point in."""
     _, invited = accounts.peek_token(session, token=token, purpose="invite")
     _speak_invitees_language(request, invited)
@@ -235,12 +338,25 @@ def accept(request: Request, token: str, session: SessionDep, visitor: VisitorDe
             raise DomainError(N_("The two passwords are not the same."))
         invited = service.accept_invitation(session, token=token, password=password)
     except DomainError as error:
-        return render(request, "members/invitation.html", {
-            "invited": invited, "token": token, "sso": get_settings().sso_enabled,
-            "sso_label": get_settings().oidc_label, "error": error_text(error)}, status_code=error.status_code)
-    session_token = accounts.start_session(session, user=invited, address=client_address(request),
-                                           user_agent=request.headers.get("user-agent", ""),
-                                           replaces=visitor.auth_session)
+        return render(
+            request,
+            "members/invitation.html",
+            {
+                "invited": invited,
+                "token": token,
+                "sso": get_settings().sso_enabled,
+                "sso_label": get_settings().oidc_label,
+                "error": error_text(error),
+            },
+            status_code=error.status_code,
+        )
+    session_token = accounts.start_session(
+        session,
+        user=invited,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+    )
     state = session.get(MemberState, invited.member_state_id)
     return signed_in_response(session_token, f"/members/{state.code}" if state else "/")
 
@@ -251,9 +367,16 @@ def contributions(request: Request, session: SessionDep, user: CurrentUser) -> H
     settings = get_settings()
     series = service.region_series(session)
     shares = service.women_shares(session, settings, request.state.language)
-    return render(request, "members/contributions.html", {
-        "series": series, "shares": shares, "series_chart": charts.series_chart(series),
-        "share_chart": charts.share_chart(shares), "reports": service.latest_reports(session),
-        "states": {s.id: s for s in session.exec(service.select(MemberState)).all()}, "categories": CATEGORIES,
-    })
-
+    return render(
+        request,
+        "members/contributions.html",
+        {
+            "series": series,
+            "shares": shares,
+            "series_chart": charts.series_chart(series),
+            "share_chart": charts.share_chart(shares),
+            "reports": service.latest_reports(session),
+            "states": {s.id: s for s in session.exec(service.select(MemberState)).all()},
+            "categories": CATEGORIES,
+        },
+    )

@@ -82,8 +82,9 @@ class DirectoryRow:
     tracks: set[str]
 
 
-def directory(session: Session, settings: Settings, *, user: User | None, subregion: str = "",
-              body_key: str = "", track: str = "") -> list[DirectoryRow]:
+def directory(
+    session: Session, settings: Settings, *, user: User | None, subregion: str = "", body_key: str = "", track: str = ""
+) -> list[DirectoryRow]:
     """States with the active bodies they belong to, filtered; a fixed number of queries."""
     states = session.exec(select(MemberState).order_by(MemberState.name_en)).all()
     bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=None)}
@@ -130,17 +131,31 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
     bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=user)}
     standings = [s for s in governance.memberships(session, state_id=state.id).values() if s.body_id in bodies]
     history = [row for row in governance.history(session, state_id=state.id) if row[1].id in bodies]
-    focal_points = [tuple(row) for row in session.exec(
-        select(FocalPoint, User).join(User, col(User.id) == FocalPoint.user_id)
-        .where(FocalPoint.state_id == state.id, col(User.is_active)).order_by(User.display_name)).all()]
+    focal_points = [
+        tuple(row)
+        for row in session.exec(
+            select(FocalPoint, User)
+            .join(User, col(User.id) == FocalPoint.user_id)
+            .where(FocalPoint.state_id == state.id, col(User.is_active))
+            .order_by(User.display_name)
+        ).all()
+    ]
     groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=user)]
     members = governance.group_members(session, [group.id for group in groups])  # type: ignore[misc]
     return StateProfile(
-        state=state, memberships=standings, bodies=bodies, history=history,  # type: ignore[arg-type]
-        focal_points=focal_points, contributions=latest_reports(session, state_id=state.id),  # type: ignore[arg-type]
-        pledges=list(session.exec(select(Pledge).where(Pledge.state_id == state.id,
-                                                       col(Pledge.withdrawn_at).is_(None))
-                                  .order_by(col(Pledge.recorded_at).desc())).all()),
+        state=state,
+        memberships=standings,
+        bodies=bodies,
+        history=history,  # type: ignore[arg-type]
+        focal_points=focal_points,
+        contributions=latest_reports(session, state_id=state.id),  # type: ignore[arg-type]
+        pledges=list(
+            session.exec(
+                select(Pledge)
+                .where(Pledge.state_id == state.id, col(Pledge.withdrawn_at).is_(None))
+                .order_by(col(Pledge.recorded_at).desc())
+            ).all()
+        ),
         working_groups=[group for group in groups if state.id in members.get(group.id, set())],  # type: ignore[arg-type]
     )
 
@@ -153,8 +168,15 @@ def update_profile(session: Session, *, user: User, state: MemberState, profile:
     before = audit.snapshot(state, ("profile",))
     state.profile, state.edited_at, state.edited_by = profile.strip(), utcnow(), user.id
     session.add(state)
-    audit.record(session, actor_id=user.id, action="update", entity="member_state", entity_id=state.code,
-                 before=before, after=audit.snapshot(state, ("profile",)))
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="member_state",
+        entity_id=state.code,
+        before=before,
+        after=audit.snapshot(state, ("profile",)),
+    )
     session.commit()
 
 
@@ -162,8 +184,18 @@ def update_profile(session: Session, *, user: User, state: MemberState, profile:
 
 
 def invite_focal_point(
-    session: Session, settings: Settings, *, user: User, state: MemberState, email: str, display_name: str,
-    portfolio: str, position: str = "", phone: str = "", language: str = "en", time_zone: str = "",
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    state: MemberState,
+    email: str,
+    display_name: str,
+    portfolio: str,
+    position: str = "",
+    phone: str = "",
+    language: str = "en",
+    time_zone: str = "",
 ) -> User:
     """Opens a focal point's account and emails a one-time invitation link, in one transaction."""
     if not governance.coordinates(user):
@@ -175,19 +207,37 @@ def invite_focal_point(
     zone = time_zone.strip() or (state.time_zones[0] if state.time_zones else "UTC")
     if zone not in available_timezones():
         raise DomainError(N_("Choose a time zone from the list."))
-    invited = accounts.create_user(session, email=email, display_name=display_name, role=Role.focal_point,
-                                   actor_id=user.id, member_state_id=state.id,
-                                   language=language if language in LANGUAGES else "en")
+    invited = accounts.create_user(
+        session,
+        email=email,
+        display_name=display_name,
+        role=Role.focal_point,
+        actor_id=user.id,
+        member_state_id=state.id,
+        language=language if language in LANGUAGES else "en",
+    )
     invited.time_zone = zone
-    session.add(FocalPoint(user_id=invited.id, state_id=state.id, portfolio=portfolio,  # type: ignore[arg-type]
-                           position=position.strip(), phone=phone.strip()))
-    token = accounts.issue_token(session, user=invited, purpose="invite",
-                                 lifetime=timedelta(hours=settings.signin_link_hours))
+    session.add(
+        FocalPoint(
+            user_id=invited.id,
+            state_id=state.id,
+            portfolio=portfolio,  # type: ignore[arg-type]
+            position=position.strip(),
+            phone=phone.strip(),
+        )
+    )
+    token = accounts.issue_token(
+        session, user=invited, purpose="invite", lifetime=timedelta(hours=settings.signin_link_hours)
+    )
     network = region.load(settings.seeds_dir)
     subject, body = mail.invitation_message(
-        user=invited, link=f"{settings.base_url}/invitations/{token}", hours=settings.signin_link_hours,
-        portal=network.short_name(invited.language), state=state.name(invited.language),
-        sso=settings.sso_enabled)
+        user=invited,
+        link=f"{settings.base_url}/invitations/{token}",
+        hours=settings.signin_link_hours,
+        portal=network.short_name(invited.language),
+        state=state.name(invited.language),
+        sso=settings.sso_enabled,
+    )
     outbox.queue(session, recipient=invited.email, subject=subject, body=body)
     session.commit()
     return invited
@@ -207,8 +257,9 @@ def accept_invitation(session: Session, *, token: str, password: str) -> User:
     return invited
 
 
-def update_focal_point(session: Session, *, user: User, focal_point: FocalPoint, portfolio: str, position: str,
-                       phone: str) -> None:
+def update_focal_point(
+    session: Session, *, user: User, focal_point: FocalPoint, portfolio: str, position: str, phone: str
+) -> None:
     state = session.get(MemberState, focal_point.state_id)
     assert state is not None
     _require_edit(user, state)
@@ -219,8 +270,15 @@ def update_focal_point(session: Session, *, user: User, focal_point: FocalPoint,
     before = audit.snapshot(focal_point, ("portfolio", "position", "phone"))
     focal_point.portfolio, focal_point.position, focal_point.phone = portfolio, position.strip(), phone.strip()
     session.add(focal_point)
-    audit.record(session, actor_id=user.id, action="update", entity="focal_point", entity_id=focal_point.id,
-                 before=before, after=audit.snapshot(focal_point, ("portfolio", "position", "phone")))
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="focal_point",
+        entity_id=focal_point.id,
+        before=before,
+        after=audit.snapshot(focal_point, ("portfolio", "position", "phone")),
+    )
     session.commit()
 
 
@@ -238,25 +296,51 @@ def _count(value: str | int, field: str) -> int:
     return number
 
 
-def record_contribution(session: Session, *, user: User, state: MemberState, as_of: date, category: str,
-                        men: str | int, women: str | int, unspecified: str | int = 0, source: str = ""
-                        ) -> ContributionReport:
+def record_contribution(
+    session: Session,
+    *,
+    user: User,
+    state: MemberState,
+    as_of: date,
+    category: str,
+    men: str | int,
+    women: str | int,
+    unspecified: str | int = 0,
+    source: str = "",
+) -> ContributionReport:
     """Appends a report; for the same date and category it supersedes the earlier one, which is kept."""
     _require_edit(user, state)
     if category not in CATEGORIES:
         raise DomainError(N_("Choose a category."))
     if as_of > date.today() + timedelta(days=1) or as_of.year < 1948:
         raise DomainError(N_("The date must be between 1948 and today."))
-    report = ContributionReport(state_id=state.id, as_of=as_of, category=category,  # type: ignore[arg-type]
-                                men=_count(men, N_("Men")), women=_count(women, N_("Women")),
-                                unspecified=_count(unspecified, N_("Not specified")), source=source.strip()[:255],
-                                recorded_at=utcnow(), recorded_by=user.id)
+    report = ContributionReport(
+        state_id=state.id,
+        as_of=as_of,
+        category=category,  # type: ignore[arg-type]
+        men=_count(men, N_("Men")),
+        women=_count(women, N_("Women")),
+        unspecified=_count(unspecified, N_("Not specified")),
+        source=source.strip()[:255],
+        recorded_at=utcnow(),
+        recorded_by=user.id,
+    )
     session.add(report)
     session.flush()
-    audit.record(session, actor_id=user.id, action="report_contribution", entity="member_state",
-                 entity_id=state.code, after={"as_of": as_of.isoformat(), "category": category,
-                                              "men": report.men, "women": report.women,
-                                              "unspecified": report.unspecified})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="report_contribution",
+        entity="member_state",
+        entity_id=state.code,
+        after={
+            "as_of": as_of.isoformat(),
+            "category": category,
+            "men": report.men,
+            "women": report.women,
+            "unspecified": report.unspecified,
+        },
+    )
     session.commit()
     return report
 
@@ -272,8 +356,17 @@ def latest_reports(session: Session, *, state_id: int | None = None) -> list[Con
     return sorted(latest.values(), key=lambda r: (r.as_of, r.category), reverse=True)
 
 
-def record_pledge(session: Session, *, user: User, state: MemberState, capability: str, category: str,
-                  personnel: str | int, readiness: str, deployment_days: str | int) -> Pledge:
+def record_pledge(
+    session: Session,
+    *,
+    user: User,
+    state: MemberState,
+    capability: str,
+    category: str,
+    personnel: str | int,
+    readiness: str,
+    deployment_days: str | int,
+) -> Pledge:
     _require_edit(user, state)
     if not capability.strip() or len(capability) > 200:
         raise DomainError(N_("Describe the pledged capability in 1 to 200 characters."))
@@ -287,13 +380,26 @@ def record_pledge(session: Session, *, user: User, state: MemberState, capabilit
         days = 0
     if days not in DEPLOYMENT_WINDOWS:
         raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
-    pledge = Pledge(state_id=state.id, capability=capability.strip(), category=category,  # type: ignore[arg-type]
-                    personnel=_count(personnel, N_("Personnel")), readiness=readiness, deployment_days=days,
-                    recorded_at=utcnow(), recorded_by=user.id)
+    pledge = Pledge(
+        state_id=state.id,
+        capability=capability.strip(),
+        category=category,  # type: ignore[arg-type]
+        personnel=_count(personnel, N_("Personnel")),
+        readiness=readiness,
+        deployment_days=days,
+        recorded_at=utcnow(),
+        recorded_by=user.id,
+    )
     session.add(pledge)
     session.flush()
-    audit.record(session, actor_id=user.id, action="pledge", entity="member_state", entity_id=state.code,
-                 after={"capability": pledge.capability, "readiness": readiness, "days": days})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="pledge",
+        entity="member_state",
+        entity_id=state.code,
+        after={"capability": pledge.capability, "readiness": readiness, "days": days},
+    )
     session.commit()
     return pledge
 
@@ -307,8 +413,14 @@ def withdraw_pledge(session: Session, *, user: User, pledge_id: int) -> None:
     _require_edit(user, state)
     pledge.withdrawn_at = utcnow()
     session.add(pledge)
-    audit.record(session, actor_id=user.id, action="withdraw_pledge", entity="member_state", entity_id=state.code,
-                 after={"pledge": pledge.id})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="withdraw_pledge",
+        entity="member_state",
+        entity_id=state.code,
+        after={"pledge": pledge.id},
+    )
     session.commit()
 
 
@@ -344,8 +456,14 @@ def region_series(session: Session) -> list[SeriesPoint]:
     points = []
     for as_of in sorted(set(totals) | set(by_date)):
         total = totals.get(as_of)
-        points.append(SeriesPoint(as_of, total.personnel if total else by_date[as_of], by_date.get(as_of, 0),
-                                  total.source if total else ""))
+        points.append(
+            SeriesPoint(
+                as_of,
+                total.personnel if total else by_date[as_of],
+                by_date.get(as_of, 0),
+                total.source if total else "",
+            )
+        )
     return points
 
 
@@ -358,6 +476,9 @@ def women_shares(session: Session, settings: Settings, language: str) -> list[Wo
     shares = []
     for target in region.load(settings.seeds_dir).targets:
         chosen = [r for r in newest.values() if r.category in target.categories]
-        shares.append(WomenShare(target.label(language), target.share, sum(r.women for r in chosen),
-                                 sum(r.men + r.women for r in chosen)))
+        shares.append(
+            WomenShare(
+                target.label(language), target.share, sum(r.women for r in chosen), sum(r.men + r.women for r in chosen)
+            )
+        )
     return shares

@@ -20,9 +20,15 @@ router = APIRouter()
 def outbox_page(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
     """The newest messages and their delivery state."""
     messages, counts = service.list_messages(session)
-    return render(request, "outbox/page.html", {
-        "messages": messages, "counts": counts, "smtp_enabled": get_settings().smtp_enabled,
-    })
+    return render(
+        request,
+        "outbox/page.html",
+        {
+            "messages": messages,
+            "counts": counts,
+            "smtp_enabled": get_settings().smtp_enabled,
+        },
+    )
 
 
 @router.get("/admin/outbox/{message_id}", response_class=HTMLResponse)

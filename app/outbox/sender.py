@@ -28,7 +28,8 @@ def run(settings: Settings, stop: threading.Event, *, interval: float = 5.0) -> 
 
 def start_thread(settings: Settings, *, interval: float = 5.0) -> threading.Event:
     stop = threading.Event()
-    thread = threading.Thread(target=run, args=(settings, stop), kwargs={"interval": interval},
-                              name="outbox-sender", daemon=True)
+    thread = threading.Thread(
+        target=run, args=(settings, stop), kwargs={"interval": interval}, name="outbox-sender", daemon=True
+    )
     thread.start()
     return stop

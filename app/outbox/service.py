@@ -24,14 +24,16 @@ LONGEST_WAIT = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(hours=6)
 
 
-def queue(
-    session: Session, *, recipient: str, subject: str, body: str, calendar: str | None = None
-) -> OutboxMessage:
+def queue(session: Session, *, recipient: str, subject: str, body: str, calendar: str | None = None) -> OutboxMessage:
     """Adds a message to the outbox; it is sent only if the caller's transaction commits."""
     now = utcnow()
     message = OutboxMessage(
-        recipient=recipient, subject=subject[:255], body=body, calendar=calendar,
-        created_at=now, next_attempt_at=now,
+        recipient=recipient,
+        subject=subject[:255],
+        body=body,
+        calendar=calendar,
+        created_at=now,
+        next_attempt_at=now,
     )
     session.add(message)
     return message
@@ -57,7 +59,8 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
         or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
     )
     due = (
-        select(OutboxMessage.id).where(*claimable)
+        select(OutboxMessage.id)
+        .where(*claimable)
         .order_by(col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -74,14 +77,15 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
         chosen = col(OutboxMessage.id).in_(due.scalar_subquery())
     claim = secrets.token_hex(16)
     session.execute(
-        update(OutboxMessage).where(chosen, *claimable)
+        update(OutboxMessage)
+        .where(chosen, *claimable)
         .values(claim=claim, claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return list(session.exec(
-        select(OutboxMessage).where(OutboxMessage.claim == claim).order_by(col(OutboxMessage.id))
-    ).all())
+    return list(
+        session.exec(select(OutboxMessage).where(OutboxMessage.claim == claim).order_by(col(OutboxMessage.id))).all()
+    )
 
 
 def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
@@ -94,8 +98,11 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     email.set_content(message.body)
     if message.calendar:
         email.add_attachment(
-            message.calendar.encode(), maintype="text", subtype="calendar",
-            filename="invite.ics", params={"method": _ics_method(message.calendar)},
+            message.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": _ics_method(message.calendar)},
         )
     return email
 
@@ -135,7 +142,9 @@ def record_result(session: Session, message: OutboxMessage, error: str | None) -
     message_id = message.id
     session.commit()
     session.execute(
-        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -160,9 +169,7 @@ def send_due(session: Session, settings: Settings, *, limit: int = 20) -> int:
 def list_messages(session: Session, *, limit: int = 100) -> tuple[list[OutboxMessage], dict[str, int]]:
     """The newest messages and the count per status, for the admin outbox page."""
     messages = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
-    counts = dict(
-        session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    )
+    counts = dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     return list(messages), counts
 
 

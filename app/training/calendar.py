@@ -24,8 +24,10 @@ def offers_feed(session: Session, settings: Settings, offers: list[TrainingOffer
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     with in_language(language):
-        calendar.add("x-wr-calname", _("Training offers · %(network)s") % {
-            "network": region.load(settings.seeds_dir).short_name(language)})
+        calendar.add(
+            "x-wr-calname",
+            _("Training offers · %(network)s") % {"network": region.load(settings.seeds_dir).short_name(language)},
+        )
         for offer in offers:
             event = Event()
             event.add("uid", f"training-offer-{offer.id}@{settings.base_url.split('://')[-1]}")
@@ -36,8 +38,10 @@ def offers_feed(session: Session, settings: Settings, offers: list[TrainingOffer
             event.add("url", f"{settings.base_url}/training/{offer.id}")
             event.add("status", "CANCELLED" if offer.status == "cancelled" else "CONFIRMED")
             venue = states.get(offer.venue_state_id) if offer.venue_state_id else None
-            event.add("location", _("Online") if offer.online else
-                      f"{offer.city}, {venue.name(language) if venue else ''}".strip(", "))
+            event.add(
+                "location",
+                _("Online") if offer.online else f"{offer.city}, {venue.name(language) if venue else ''}".strip(", "),
+            )
             event.add("description", _("Nominations until %(day)s.") % {"day": offer.deadline_on.isoformat()})
             calendar.add_component(event)
     return calendar.to_ical().decode()

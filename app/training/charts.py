@@ -22,8 +22,16 @@ def seats_chart(years: list[YearRow]) -> tuple[list[Bar], list[tuple[float, int]
         for position, series in enumerate(SERIES):
             value = getattr(year, series)
             height = (HEIGHT - 2 * MARGIN) * value / top
-            bars.append(Bar(round(left + position * width, 1), round(HEIGHT - MARGIN - height, 1),
-                            round(width * 0.9, 1), round(height, 1), series, str(value)))
+            bars.append(
+                Bar(
+                    round(left + position * width, 1),
+                    round(HEIGHT - MARGIN - height, 1),
+                    round(width * 0.9, 1),
+                    round(height, 1),
+                    series,
+                    str(value),
+                )
+            )
         labels.append((round(MARGIN + index * slot + slot / 2, 1), year.year))
     return bars, labels
 
@@ -34,8 +42,14 @@ def share_chart(years: list[YearRow]) -> list[dict[str, object]]:
     rows = []
     for index, year in enumerate(years):
         nominated, filled = year.nominated_share.share, year.filled_share.share
-        rows.append({"y": MARGIN + index * 50, "year": year.year,
-                     "nominated": round(span * min(nominated or 0, 0.5) / 0.5, 1),
-                     "filled": round(span * min(filled or 0, 0.5) / 0.5, 1),
-                     "nominated_share": nominated, "filled_share": filled})
+        rows.append(
+            {
+                "y": MARGIN + index * 50,
+                "year": year.year,
+                "nominated": round(span * min(nominated or 0, 0.5) / 0.5, 1),
+                "filled": round(span * min(filled or 0, 0.5) / 0.5, 1),
+                "nominated_share": nominated,
+                "filled_share": filled,
+            }
+        )
     return rows

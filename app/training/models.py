@@ -9,16 +9,28 @@ from sqlmodel import Column, Field, SQLModel, Text
 from app.db import UTCDateTime
 from app.i18n import N_
 
-OFFER_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian"),
-                "any": N_("Any track")}
-OFFER_STATUSES = {"draft": N_("Draft"), "published": N_("Published"), "closed": N_("Nominations closed"),
-                  "completed": N_("Completed"), "cancelled": N_("Cancelled")}
-NOMINATION_STATUSES = {"nominated": N_("Waiting for a decision"), "accepted": N_("Accepted"),
-                       "waitlisted": N_("On the waiting list"), "declined": N_("Declined"),
-                       "withdrawn": N_("Withdrawn")}
+OFFER_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian"), "any": N_("Any track")}
+OFFER_STATUSES = {
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "closed": N_("Nominations closed"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+NOMINATION_STATUSES = {
+    "nominated": N_("Waiting for a decision"),
+    "accepted": N_("Accepted"),
+    "waitlisted": N_("On the waiting list"),
+    "declined": N_("Declined"),
+    "withdrawn": N_("Withdrawn"),
+}
 GENDERS = {"woman": N_("Woman"), "man": N_("Man"), "unspecified": N_("Not specified")}
-OUTCOMES = {"completed": N_("Completed the course"), "not_completed": N_("Did not complete"),
-            "passed": N_("SAAT passed"), "not_passed": N_("SAAT not passed")}
+OUTCOMES = {
+    "completed": N_("Completed the course"),
+    "not_completed": N_("Did not complete"),
+    "passed": N_("SAAT passed"),
+    "not_passed": N_("SAAT not passed"),
+}
 LANGUAGES = {"en": N_("English"), "fr": N_("French")}
 
 

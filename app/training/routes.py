@@ -51,8 +51,7 @@ def offer_from_path(offer_id: int, session: SessionDep, user: CurrentUser) -> Tr
     return service.get_offer(session, offer_id, user=user)
 
 
-def nomination_from_path(nomination_id: int, session: SessionDep,
-                         user: Member) -> tuple[Nomination, TrainingOffer]:
+def nomination_from_path(nomination_id: int, session: SessionDep, user: Member) -> tuple[Nomination, TrainingOffer]:
     return service.get_nomination(session, nomination_id, user=user)
 
 
@@ -76,48 +75,108 @@ def _date_or_none(value: str) -> date | None:
 
 
 @router.get("/training", response_class=HTMLResponse)
-def catalogue(request: Request, session: SessionDep, user: CurrentUser, track: str = "", course_type: str = "",
-              language: str = "", provider: str = "", after: str = "", before: str = "",
-              notice: str = "") -> HTMLResponse:
+def catalogue(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    track: str = "",
+    course_type: str = "",
+    language: str = "",
+    provider: str = "",
+    after: str = "",
+    before: str = "",
+    notice: str = "",
+) -> HTMLResponse:
     """Published offers, filtered by track, type, dates, language and providing state."""
-    filters = service.Filters(track=track, course_type=course_type, language=language, provider=provider,
-                              after=_date_or_none(after), before=_date_or_none(before))
+    filters = service.Filters(
+        track=track,
+        course_type=course_type,
+        language=language,
+        provider=provider,
+        after=_date_or_none(after),
+        before=_date_or_none(before),
+    )
     rows = service.catalogue(session, user=user, filters=filters)
     nominated, accepted = service.overall(rows)
     settings = get_settings()
-    return render(request, "training/catalogue.html", {
-        "rows": rows, "filters": filters, "kinds": _kinds(session), "states": _states(session),
-        "nominated": nominated, "accepted": accepted, "targets": service.targets_for(settings, "any"),
-        "may_offer": service.may_offer(user), "notice": NOTICES.get(notice),
-    }, partial="training/_offers.html")
+    return render(
+        request,
+        "training/catalogue.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "kinds": _kinds(session),
+            "states": _states(session),
+            "nominated": nominated,
+            "accepted": accepted,
+            "targets": service.targets_for(settings, "any"),
+            "may_offer": service.may_offer(user),
+            "notice": NOTICES.get(notice),
+        },
+        partial="training/_offers.html",
+    )
 
 
-def _form_page(request: Request, session: SessionDep, user: User, *, offer: TrainingOffer | None = None,
-               values: dict[str, object] | None = None, error: str = "", status: int = 200) -> HTMLResponse:
-    return render(request, "training/form.html", {
-        "offer": offer, "values": values or {}, "error": error, "kinds": _kinds(session), "states": _states(session),
-        "zones": accounts.region_time_zones(get_settings().seeds_dir), "default_zone": user.time_zone,
-        "chooses_provider": user.role in service.STAFF, "language_labels": LANGUAGES,
-    }, status_code=status)
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    offer: TrainingOffer | None = None,
+    values: dict[str, object] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "training/form.html",
+        {
+            "offer": offer,
+            "values": values or {},
+            "error": error,
+            "kinds": _kinds(session),
+            "states": _states(session),
+            "zones": accounts.region_time_zones(get_settings().seeds_dir),
+            "default_zone": user.time_zone,
+            "chooses_provider": user.role in service.STAFF,
+            "language_labels": LANGUAGES,
+        },
+        status_code=status,
+    )
 
 
 def _offer_values(offer: TrainingOffer, session: SessionDep) -> dict[str, object]:
     kind = session.get(CourseType, offer.course_type_id)
     venue = session.get(MemberState, offer.venue_state_id) if offer.venue_state_id else None
-    return {"title": offer.title, "course_type": kind.key if kind else "", "track": offer.track,
-            "starts_on": offer.starts_on.isoformat(), "ends_on": offer.ends_on.isoformat(),
-            "deadline_on": offer.deadline_on.isoformat(), "seats": offer.seats,
-            "seats_per_state": offer.seats_per_state, "languages": offer.language_codes(), "online": offer.online,
-            "venue_state": venue.code if venue else "", "city": offer.city, "eligibility": offer.eligibility,
-            "cost_sharing": offer.cost_sharing, "contact": offer.contact, "zone": offer.zone}
+    return {
+        "title": offer.title,
+        "course_type": kind.key if kind else "",
+        "track": offer.track,
+        "starts_on": offer.starts_on.isoformat(),
+        "ends_on": offer.ends_on.isoformat(),
+        "deadline_on": offer.deadline_on.isoformat(),
+        "seats": offer.seats,
+        "seats_per_state": offer.seats_per_state,
+        "languages": offer.language_codes(),
+        "online": offer.online,
+        "venue_state": venue.code if venue else "",
+        "city": offer.city,
+        "eligibility": offer.eligibility,
+        "cost_sharing": offer.cost_sharing,
+        "contact": offer.contact,
+        "zone": offer.zone,
+    }
 
 
 @router.get("/training/certified", response_class=HTMLResponse)
 def certified(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """Police officers per state whose SAAT pass still counts: who is ready for deployment."""
     settings = get_settings()
-    return render(request, "training/certified.html", {
-        "rows": service.certified_view(session, settings), "months": service.valid_months(settings.seeds_dir)})
+    return render(
+        request,
+        "training/certified.html",
+        {"rows": service.certified_view(session, settings), "months": service.valid_months(settings.seeds_dir)},
+    )
 
 
 @router.get("/training/records/{code}", response_class=HTMLResponse)
@@ -137,11 +196,18 @@ def reports(request: Request, session: SessionDep, user: CurrentUser, year: str 
     settings = get_settings()
     years, per_state = service.report(session)
     chosen = int(year) if year.isdigit() and int(year) in per_state else (years[-1].year if years else None)
-    return render(request, "training/reports.html", {
-        "years": years, "chosen": chosen, "per_state": per_state.get(chosen, []) if chosen else [],
-        "seats_chart": charts.seats_chart(years), "share_chart": charts.share_chart(years),
-        "targets": service.targets_for(settings, "any"),
-    })
+    return render(
+        request,
+        "training/reports.html",
+        {
+            "years": years,
+            "chosen": chosen,
+            "per_state": per_state.get(chosen, []) if chosen else [],
+            "seats_chart": charts.seats_chart(years),
+            "share_chart": charts.share_chart(years),
+            "targets": service.targets_for(settings, "any"),
+        },
+    )
 
 
 @router.get("/training/calendar/{token}.ics", response_model=None, dependencies=[Depends(public)])
@@ -159,18 +225,46 @@ def new_offer(request: Request, session: SessionDep, user: Member) -> HTMLRespon
     return _form_page(request, session, user)
 
 
-def _offer_input(title: Text = "", course_type: Text = "", track: Text = "", starts_on: Text = "",
-                           ends_on: Text = "", deadline_on: Text = "", seats: Text = "", seats_per_state: Text = "",
-                           languages: Choices = [], online: Text = "", venue_state: Text = "",  # noqa: B006
-                           city: Text = "", provider_state: Text = "", provider_organisation: Text = "",
-                           eligibility: Text = "", cost_sharing: Text = "", contact: Text = "",
-                           zone: Text = "") -> service.OfferForm:
+def _offer_input(
+    title: Text = "",
+    course_type: Text = "",
+    track: Text = "",
+    starts_on: Text = "",
+    ends_on: Text = "",
+    deadline_on: Text = "",
+    seats: Text = "",
+    seats_per_state: Text = "",
+    languages: Choices = [],  # noqa: B006
+    online: Text = "",
+    venue_state: Text = "",
+    city: Text = "",
+    provider_state: Text = "",
+    provider_organisation: Text = "",
+    eligibility: Text = "",
+    cost_sharing: Text = "",
+    contact: Text = "",
+    zone: Text = "",
+) -> service.OfferForm:
     return service.OfferForm(
-        title=title, course_type=course_type, track=track, starts_on=starts_on, ends_on=ends_on,
-        deadline_on=deadline_on, seats=seats, seats_per_state=seats_per_state, languages=languages,
-        online=online == "yes", venue_state=venue_state, city=city, provider_state=provider_state,
-        provider_organisation=provider_organisation, eligibility=eligibility, cost_sharing=cost_sharing,
-        contact=contact, zone=zone)
+        title=title,
+        course_type=course_type,
+        track=track,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        deadline_on=deadline_on,
+        seats=seats,
+        seats_per_state=seats_per_state,
+        languages=languages,
+        online=online == "yes",
+        venue_state=venue_state,
+        city=city,
+        provider_state=provider_state,
+        provider_organisation=provider_organisation,
+        eligibility=eligibility,
+        cost_sharing=cost_sharing,
+        contact=contact,
+        zone=zone,
+    )
 
 
 OfferInput = Annotated[service.OfferForm, Depends(_offer_input)]
@@ -185,8 +279,7 @@ def create_offer(request: Request, session: SessionDep, user: Member, form: Offe
         session.rollback()
         if error.status_code == 403:
             raise
-        return _form_page(request, session, user, values=vars(form), error=error_text(error),
-                          status=error.status_code)
+        return _form_page(request, session, user, values=vars(form), error=error_text(error), status=error.status_code)
     return RedirectResponse(f"/training/{offer.id}?notice=created", status_code=303)
 
 
@@ -199,8 +292,7 @@ def edit_offer(request: Request, user: Member, offer: OfferFromPath, session: Se
 
 
 @router.post("/training/{offer_id}", response_model=None)
-def save_offer(request: Request, user: Member, offer: OfferFromPath, session: SessionDep,
-               form: OfferInput) -> Response:
+def save_offer(request: Request, user: Member, offer: OfferFromPath, session: SessionDep, form: OfferInput) -> Response:
     """Saves the changes to an offer."""
     try:
         service.update_offer(session, user=user, offer=offer, form=form)
@@ -208,38 +300,70 @@ def save_offer(request: Request, user: Member, offer: OfferFromPath, session: Se
         session.rollback()
         if error.status_code == 403:
             raise
-        return _form_page(request, session, user, offer=offer, values=vars(form), error=error_text(error),
-                          status=error.status_code)
+        return _form_page(
+            request, session, user, offer=offer, values=vars(form), error=error_text(error), status=error.status_code
+        )
     return RedirectResponse(f"/training/{offer.id}?notice=saved", status_code=303)
 
 
-def _offer_page(request: Request, session: SessionDep, user: User, offer: TrainingOffer, *, notice: str = "",
-                errors: dict[str, str] | None = None, status: int = 200,
-                decisions: dict[int, str] | None = None, reasons: dict[int, str] | None = None) -> HTMLResponse:
+def _offer_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    offer: TrainingOffer,
+    *,
+    notice: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    decisions: dict[int, str] | None = None,
+    reasons: dict[int, str] | None = None,
+) -> HTMLResponse:
     settings = get_settings()
     manages = service.manages(user, offer)
     everyone = service.preview(session, offer, {})
-    mine = service.state_nominations(session, offer, user.member_state_id) \
-        if user.member_state_id is not None and user.role == "focal_point" else []
+    mine = (
+        service.state_nominations(session, offer, user.member_state_id)
+        if user.member_state_id is not None and user.role == "focal_point"
+        else []
+    )
     nominations = service.nominations(session, offer.id) if manages else []  # type: ignore[arg-type]
     states = {s.id: s for s in _states(session)}
-    return render(request, "training/offer.html", {
-        "offer": offer, "kind": session.get(CourseType, offer.course_type_id), "states": states,
-        "provider": states.get(offer.provider_state_id) if offer.provider_state_id else None,  # type: ignore[arg-type]
-        "venue": states.get(offer.venue_state_id) if offer.venue_state_id else None,  # type: ignore[arg-type]
-        "manages": manages, "mine": mine, "nominations": nominations, "allocation": everyone,
-        "projected": service.preview(session, offer, decisions or {}) if decisions else None,
-        "decisions": decisions or {}, "reasons": reasons or {}, "targets": service.targets_for(settings, offer.track),
-        "next_statuses": service.NEXT_STATUSES.get(offer.status, ()) if manages else (),
-        "may_nominate": user.role == "focal_point" and user.member_state_id is not None
-        and offer.status == "published" and not service.deadline_passed(offer),
-        "deadline_passed": service.deadline_passed(offer), "outcomes": service.outcomes_for(session, offer),
-        "notice": NOTICES.get(notice), "errors": errors or {}, "language_labels": LANGUAGES,
-    }, status_code=status, partial="training/_projection.html" if decisions is not None else None)
+    return render(
+        request,
+        "training/offer.html",
+        {
+            "offer": offer,
+            "kind": session.get(CourseType, offer.course_type_id),
+            "states": states,
+            "provider": states.get(offer.provider_state_id) if offer.provider_state_id else None,  # type: ignore[arg-type]
+            "venue": states.get(offer.venue_state_id) if offer.venue_state_id else None,  # type: ignore[arg-type]
+            "manages": manages,
+            "mine": mine,
+            "nominations": nominations,
+            "allocation": everyone,
+            "projected": service.preview(session, offer, decisions or {}) if decisions else None,
+            "decisions": decisions or {},
+            "reasons": reasons or {},
+            "targets": service.targets_for(settings, offer.track),
+            "next_statuses": service.NEXT_STATUSES.get(offer.status, ()) if manages else (),
+            "may_nominate": user.role == "focal_point"
+            and user.member_state_id is not None
+            and offer.status == "published"
+            and not service.deadline_passed(offer),
+            "deadline_passed": service.deadline_passed(offer),
+            "outcomes": service.outcomes_for(session, offer),
+            "notice": NOTICES.get(notice),
+            "errors": errors or {},
+            "language_labels": LANGUAGES,
+        },
+        status_code=status,
+        partial="training/_projection.html" if decisions is not None else None,
+    )
 
 
-def _or_offer_page(request: Request, session: SessionDep, user: User, offer: TrainingOffer, part: str,
-                   change: Callable[[], object]) -> HTMLResponse | None:
+def _or_offer_page(
+    request: Request, session: SessionDep, user: User, offer: TrainingOffer, part: str, change: Callable[[], object]
+) -> HTMLResponse | None:
     """Makes the change; if it is refused (other than for lack of rights), the offer page with the message
     beside the form `part`, nothing changed."""
     try:
@@ -261,30 +385,49 @@ Posted = Annotated[dict[str, str], Depends(posted)]
 
 
 @router.get("/training/{offer_id}", response_class=HTMLResponse)
-def offer_page(request: Request, offer: OfferFromPath, session: SessionDep, user: CurrentUser,
-               notice: str = "") -> HTMLResponse:
+def offer_page(
+    request: Request, offer: OfferFromPath, session: SessionDep, user: CurrentUser, notice: str = ""
+) -> HTMLResponse:
     """One offer: its details, the women's share, and the forms the user's role allows."""
     return _offer_page(request, session, user, offer, notice=notice)
 
 
 @router.post("/training/{offer_id}/status", response_model=None)
-def change_status(request: Request, user: Member, offer: OfferFromPath, session: SessionDep,
-                  status: Text = "") -> Response:
+def change_status(
+    request: Request, user: Member, offer: OfferFromPath, session: SessionDep, status: Text = ""
+) -> Response:
     """Publishes, closes, reopens, completes or cancels the offer."""
-    refused = _or_offer_page(request, session, user, offer, "status", lambda: service.set_status(
-        session, get_settings(), user=user, offer=offer, status=status))
+    refused = _or_offer_page(
+        request,
+        session,
+        user,
+        offer,
+        "status",
+        lambda: service.set_status(session, get_settings(), user=user, offer=offer, status=status),
+    )
     return refused or RedirectResponse(f"/training/{offer.id}?notice={status}", status_code=303)
 
 
 @router.post("/training/{offer_id}/nominations", response_model=None)
-def nominate(request: Request, user: FocalPoint, offer: OfferFromPath, session: SessionDep, full_name: Text = "",
-             gender: Text = "", rank: Text = "", service_name: Text = "", languages: Choices = [],  # noqa: B006
-             notes: Text = "") -> Response:
+def nominate(
+    request: Request,
+    user: FocalPoint,
+    offer: OfferFromPath,
+    session: SessionDep,
+    full_name: Text = "",
+    gender: Text = "",
+    rank: Text = "",
+    service_name: Text = "",
+    languages: Choices = [],  # noqa: B006
+    notes: Text = "",
+) -> Response:
     """A focal point nominates a candidate of their state."""
-    form = service.CandidateForm(full_name=full_name, gender=gender, rank=rank, service=service_name,
-                                 languages=languages, notes=notes)
-    refused = _or_offer_page(request, session, user, offer, "nominate",
-                             lambda: service.nominate(session, user=user, offer=offer, form=form))
+    form = service.CandidateForm(
+        full_name=full_name, gender=gender, rank=rank, service=service_name, languages=languages, notes=notes
+    )
+    refused = _or_offer_page(
+        request, session, user, offer, "nominate", lambda: service.nominate(session, user=user, offer=offer, form=form)
+    )
     return refused or RedirectResponse(f"/training/{offer.id}?notice=nominated#nominations", status_code=303)
 
 
@@ -315,8 +458,7 @@ def _by_id(fields: dict[str, str], prefix: str) -> dict[int, str]:
 
 
 @router.get("/training/{offer_id}/allocation", response_class=HTMLResponse)
-def allocation_preview(request: Request, user: Member, offer: OfferFromPath,
-                       session: SessionDep) -> HTMLResponse:
+def allocation_preview(request: Request, user: Member, offer: OfferFromPath, session: SessionDep) -> HTMLResponse:
     """The allocation with the choices made but not confirmed: seats taken and the women's share it would give."""
     if not service.manages(user, offer):
         raise DomainError(N_("Only the course provider, coordinators and admins may do this."), status_code=403)
@@ -329,8 +471,14 @@ def allocation_preview(request: Request, user: Member, offer: OfferFromPath,
 def allocate(request: Request, user: Member, offer: OfferFromPath, session: SessionDep, form: Posted) -> Response:
     """Confirms the provider's decisions."""
     decisions, reasons = _by_id(form, "decision"), _by_id(form, "reason")
-    refused = _or_offer_page(request, session, user, offer, "allocation", lambda: service.allocate(
-        session, get_settings(), user=user, offer=offer, decisions=decisions, reasons=reasons))
+    refused = _or_offer_page(
+        request,
+        session,
+        user,
+        offer,
+        "allocation",
+        lambda: service.allocate(session, get_settings(), user=user, offer=offer, decisions=decisions, reasons=reasons),
+    )
     return refused or RedirectResponse(f"/training/{offer.id}?notice=allocated#allocation", status_code=303)
 
 
@@ -339,8 +487,14 @@ def outcomes(request: Request, user: Member, offer: OfferFromPath, session: Sess
     """Records completion and assessment outcomes with their dates."""
     days = _by_id(form, "on")
     found = {key: (outcome, days.get(key, "")) for key, outcome in _by_id(form, "outcome").items()}
-    refused = _or_offer_page(request, session, user, offer, "outcomes",
-                             lambda: service.record_outcomes(session, user=user, offer=offer, outcomes=found))
+    refused = _or_offer_page(
+        request,
+        session,
+        user,
+        offer,
+        "outcomes",
+        lambda: service.record_outcomes(session, user=user, offer=offer, outcomes=found),
+    )
     return refused or RedirectResponse(f"/training/{offer.id}?notice=outcomes#outcomes", status_code=303)
 
 
@@ -348,20 +502,35 @@ def outcomes(request: Request, user: Member, offer: OfferFromPath, session: Sess
 def export(user: Member, offer: OfferFromPath, session: SessionDep) -> Response:
     """The offer's nominations as a CSV file, for the provider."""
     text = service.nominations_csv(session, user=user, offer=offer, language=current_language.get())
-    return Response(text, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="nominations-{offer.id}.csv"', "Cache-Control": "no-store"})
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nominations-{offer.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/training/nominations/{nomination_id}", response_class=HTMLResponse)
-def candidate(request: Request, found: NominationFromPath, session: SessionDep, user: CurrentUser,
-              notice: str = "") -> HTMLResponse:
+def candidate(
+    request: Request, found: NominationFromPath, session: SessionDep, user: CurrentUser, notice: str = ""
+) -> HTMLResponse:
     """A candidate's details and the decisions on their nomination."""
     nomination, offer = found
-    return render(request, "training/candidate.html", {
-        "nomination": nomination, "offer": offer, "state": session.get(MemberState, nomination.state_id),
-        "history": service.history(session, nomination), "notice": NOTICES.get(notice),
-        "language_labels": LANGUAGES,
-    }, headers={"Cache-Control": "no-store"})
+    return render(
+        request,
+        "training/candidate.html",
+        {
+            "nomination": nomination,
+            "offer": offer,
+            "state": session.get(MemberState, nomination.state_id),
+            "history": service.history(session, nomination),
+            "notice": NOTICES.get(notice),
+            "language_labels": LANGUAGES,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/training/nominations/{nomination_id}/erase", response_model=None)

@@ -48,8 +48,13 @@ MAX_SEATS = 500
 STAFF = (Role.admin.value, Role.coordinator.value)
 ACTIVE = ("nominated", "accepted", "waitlisted")
 SEEN_BY_ALL = ("published", "closed", "completed", "cancelled")
-NEXT_STATUSES = {"draft": ("published", "cancelled"), "published": ("closed", "cancelled"),
-                 "closed": ("published", "completed", "cancelled"), "completed": (), "cancelled": ()}
+NEXT_STATUSES = {
+    "draft": ("published", "cancelled"),
+    "published": ("closed", "cancelled"),
+    "closed": ("published", "completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
 DECISIONS = ("accepted", "waitlisted", "declined")
 SAAT_OUTCOMES = ("passed", "not_passed")
 COURSE_OUTCOMES = ("completed", "not_completed")
@@ -63,8 +68,11 @@ def manages(user: User, offer: TrainingOffer) -> bool:
     points."""
     if user.role in STAFF:
         return True
-    return offer.provider_state_id is not None and user.role == Role.focal_point.value and \
-        user.member_state_id == offer.provider_state_id
+    return (
+        offer.provider_state_id is not None
+        and user.role == Role.focal_point.value
+        and user.member_state_id == offer.provider_state_id
+    )
 
 
 def may_offer(user: User) -> bool:
@@ -191,17 +199,31 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     if offer is not None:
         accepted = _count(session, offer.id, ("accepted",))  # type: ignore[arg-type]
         if seats < accepted:
-            raise Conflict(N_("%(accepted)s people are already accepted: keep at least that many seats."),
-                           accepted=accepted)
-    state_id, organisation = _provider(session, user, form) if offer is None else \
-        (offer.provider_state_id, offer.provider_organisation)
+            raise Conflict(
+                N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
+            )
+    state_id, organisation = (
+        _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
+    )
     return {
-        "title": title, "course_type_id": kind.id, "track": form.track, "starts_on": starts, "ends_on": ends,
-        "deadline_on": deadline, "seats": seats, "seats_per_state": per_state, "languages": " ".join(languages),
-        "online": form.online, "venue_state_id": None if form.online else venue.id,  # type: ignore[union-attr]
-        "city": "" if form.online else city, "eligibility": form.eligibility.strip()[:5000],
-        "cost_sharing": form.cost_sharing.strip()[:5000], "contact": form.contact.strip()[:254], "zone": zone,
-        "provider_state_id": state_id, "provider_organisation": organisation,
+        "title": title,
+        "course_type_id": kind.id,
+        "track": form.track,
+        "starts_on": starts,
+        "ends_on": ends,
+        "deadline_on": deadline,
+        "seats": seats,
+        "seats_per_state": per_state,
+        "languages": " ".join(languages),
+        "online": form.online,
+        "venue_state_id": None if form.online else venue.id,  # type: ignore[union-attr]
+        "city": "" if form.online else city,
+        "eligibility": form.eligibility.strip()[:5000],
+        "cost_sharing": form.cost_sharing.strip()[:5000],
+        "contact": form.contact.strip()[:254],
+        "zone": zone,
+        "provider_state_id": state_id,
+        "provider_organisation": organisation,
     }
 
 
@@ -209,13 +231,20 @@ def create_offer(session: Session, *, user: User, form: OfferForm) -> TrainingOf
     """A draft offer; the provider publishes it when ready."""
     if not may_offer(user):
         raise Forbidden(N_("Your role does not let you offer courses."))
-    offer = TrainingOffer(**_checked(session, user, form, None), status="draft", created_at=utcnow(),
-                          created_by=user.id)
+    offer = TrainingOffer(
+        **_checked(session, user, form, None), status="draft", created_at=utcnow(), created_by=user.id
+    )
     session.add(offer)
     session.flush()
     _offer_event(session, offer, "draft", user)
-    audit.record(session, actor_id=user.id, action="create", entity="training_offer", entity_id=offer.id,
-                 after={"title": offer.title})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="training_offer",
+        entity_id=offer.id,
+        after={"title": offer.title},
+    )
     session.commit()
     return offer
 
@@ -237,8 +266,11 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
     """Moves the offer along its life; cancelling tells the states that nominated."""
     _require_manager(user, offer)
     if status not in NEXT_STATUSES.get(offer.status, ()):
-        raise Conflict(N_("This offer cannot go from “%(now)s” to “%(next)s”."),
-                       now=Label(OFFER_STATUSES[offer.status]), next=Label(OFFER_STATUSES.get(status, status)))
+        raise Conflict(
+            N_("This offer cannot go from “%(now)s” to “%(next)s”."),
+            now=Label(OFFER_STATUSES[offer.status]),
+            next=Label(OFFER_STATUSES.get(status, status)),
+        )
     if status == "published" and offer.deadline_on < datetime.now(ZoneInfo(offer.zone)).date():
         raise Conflict(N_("The nomination deadline has already passed."))
     offer.status = status
@@ -257,8 +289,12 @@ def _offer_event(session: Session, offer: TrainingOffer, status: str, user: User
 
 def _lock(session: Session, offer: TrainingOffer) -> TrainingOffer:
     """Locks the offer's row (PostgreSQL) so allocations and nominations on it happen one after the other."""
-    return session.exec(select(TrainingOffer).where(TrainingOffer.id == offer.id).with_for_update()
-                        .execution_options(populate_existing=True)).one()
+    return session.exec(
+        select(TrainingOffer)
+        .where(TrainingOffer.id == offer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 # Nominations
@@ -280,8 +316,11 @@ def deadline_passed(offer: TrainingOffer) -> bool:
 
 
 def _count(session: Session, offer_id: int, statuses: Iterable[str], *, state_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Nomination).where(
-        Nomination.offer_id == offer_id, col(Nomination.status).in_(list(statuses)))
+    query = (
+        select(func.count())
+        .select_from(Nomination)
+        .where(Nomination.offer_id == offer_id, col(Nomination.status).in_(list(statuses)))
+    )
     if state_id is not None:
         query = query.where(Nomination.state_id == state_id)
     return int(session.exec(query).one())
@@ -291,8 +330,9 @@ def nominations(session: Session, offer_id: int, statuses: Iterable[str] | None 
     query = select(Nomination).where(Nomination.offer_id == offer_id)
     if statuses is not None:
         query = query.where(col(Nomination.status).in_(list(statuses)))
-    return list(session.exec(query.order_by(col(Nomination.state_id), col(Nomination.preference),
-                                            col(Nomination.id))).all())
+    return list(
+        session.exec(query.order_by(col(Nomination.state_id), col(Nomination.preference), col(Nomination.id))).all()
+    )
 
 
 def nominate(session: Session, *, user: User, offer: TrainingOffer, form: CandidateForm) -> Nomination:
@@ -314,14 +354,31 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
     languages = [code for code in LANGUAGES if code in form.languages]
     taken = _count(session, offer.id, ACTIVE, state_id=user.member_state_id)  # type: ignore[arg-type]
     if taken >= offer.seats_per_state:
-        raise Conflict(N_("Your state has already nominated %(count)s candidates, the most this course takes "
-                          "from one state."), count=taken)
-    last = session.exec(select(func.max(Nomination.preference)).where(
-        Nomination.offer_id == offer.id, Nomination.state_id == user.member_state_id)).one() or 0
+        raise Conflict(
+            N_("Your state has already nominated %(count)s candidates, the most this course takes from one state."),
+            count=taken,
+        )
+    last = (
+        session.exec(
+            select(func.max(Nomination.preference)).where(
+                Nomination.offer_id == offer.id, Nomination.state_id == user.member_state_id
+            )
+        ).one()
+        or 0
+    )
     nomination = Nomination(
-        offer_id=offer.id, state_id=user.member_state_id, preference=last + 1, full_name=name,  # type: ignore[arg-type]
-        rank=form.rank.strip(), service=form.service.strip(), gender=form.gender, languages=" ".join(languages),
-        notes=form.notes.strip(), nominated_at=utcnow(), nominated_by=user.id)
+        offer_id=offer.id,
+        state_id=user.member_state_id,
+        preference=last + 1,
+        full_name=name,  # type: ignore[arg-type]
+        rank=form.rank.strip(),
+        service=form.service.strip(),
+        gender=form.gender,
+        languages=" ".join(languages),
+        notes=form.notes.strip(),
+        nominated_at=utcnow(),
+        nominated_by=user.id,
+    )
     session.add(nomination)
     session.flush()
     _nomination_event(session, nomination, "nominated", user)
@@ -331,8 +388,13 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
 
 def state_nominations(session: Session, offer: TrainingOffer, state_id: int) -> list[Nomination]:
     """One state's nominations in its order of preference."""
-    return list(session.exec(select(Nomination).where(Nomination.offer_id == offer.id, Nomination.state_id == state_id)
-                             .order_by(col(Nomination.preference), col(Nomination.id))).all())
+    return list(
+        session.exec(
+            select(Nomination)
+            .where(Nomination.offer_id == offer.id, Nomination.state_id == state_id)
+            .order_by(col(Nomination.preference), col(Nomination.id))
+        ).all()
+    )
 
 
 def move(session: Session, *, user: User, nomination: Nomination, offer: TrainingOffer, up: bool) -> None:
@@ -353,18 +415,29 @@ def move(session: Session, *, user: User, nomination: Nomination, offer: Trainin
     session.commit()
 
 
-def _nomination_event(session: Session, nomination: Nomination, status: str, user: User | None, *,
-                      outcome: str = "", note: str = "") -> None:
-    session.add(NominationEvent(nomination_id=nomination.id, status=status, outcome=outcome,  # type: ignore[arg-type]
-                                note=note[:500], at=utcnow(), by=user.id if user else None))
+def _nomination_event(
+    session: Session, nomination: Nomination, status: str, user: User | None, *, outcome: str = "", note: str = ""
+) -> None:
+    session.add(
+        NominationEvent(
+            nomination_id=nomination.id,
+            status=status,
+            outcome=outcome,  # type: ignore[arg-type]
+            note=note[:500],
+            at=utcnow(),
+            by=user.id if user else None,
+        )
+    )
 
 
-def withdraw(session: Session, settings: Settings, *, user: User, nomination: Nomination,
-             offer: TrainingOffer) -> Nomination | None:
+def withdraw(
+    session: Session, settings: Settings, *, user: User, nomination: Nomination, offer: TrainingOffer
+) -> Nomination | None:
     """Withdraws a candidate; a seat they held goes to the first on the waiting list whose state has room.
     Returns the promoted nomination, if any."""
-    if not (manages(user, offer) or (user.role == Role.focal_point.value
-                                     and user.member_state_id == nomination.state_id)):
+    if not (
+        manages(user, offer) or (user.role == Role.focal_point.value and user.member_state_id == nomination.state_id)
+    ):
         raise Forbidden(N_("Only the state's focal points or the provider may withdraw a nomination."))
     offer = _lock(session, offer)
     if offer.status in ("completed", "cancelled") or nomination.status not in ACTIVE:
@@ -383,9 +456,11 @@ def _promote(session: Session, settings: Settings, offer: TrainingOffer) -> Nomi
     session.flush()
     if _count(session, offer.id, ("accepted",)) >= offer.seats:  # type: ignore[arg-type]
         return None
-    waiting = session.exec(select(Nomination).where(Nomination.offer_id == offer.id,
-                                                    Nomination.status == "waitlisted")
-                           .order_by(col(Nomination.waitlisted_at), col(Nomination.id))).all()
+    waiting = session.exec(
+        select(Nomination)
+        .where(Nomination.offer_id == offer.id, Nomination.status == "waitlisted")
+        .order_by(col(Nomination.waitlisted_at), col(Nomination.id))
+    ).all()
     for candidate in waiting:
         if _count(session, offer.id, ("accepted",), state_id=candidate.state_id) < offer.seats_per_state:
             candidate.status = "accepted"
@@ -414,8 +489,11 @@ class Share:
 
 def share_of(nominations: Iterable[Nomination]) -> Share:
     genders = [n.gender for n in nominations]
-    return Share(women=genders.count("woman"), counted=genders.count("woman") + genders.count("man"),
-                 unspecified=genders.count("unspecified"))
+    return Share(
+        women=genders.count("woman"),
+        counted=genders.count("woman") + genders.count("man"),
+        unspecified=genders.count("unspecified"),
+    )
 
 
 @dataclass
@@ -438,12 +516,24 @@ def preview(session: Session, offer: TrainingOffer, decisions: dict[int, str]) -
     active = nominations(session, offer.id, ACTIVE)  # type: ignore[arg-type]
     after = _decided(active, {k: v for k, v in decisions.items() if v in DECISIONS})
     chosen = [n for n in active if after[n.id] == "accepted"]  # type: ignore[index]
-    return Allocation(accepted=len(chosen), seats=offer.seats, nominated=share_of(active),
-                      now=share_of([n for n in active if n.status == "accepted"]), after=share_of(chosen))
+    return Allocation(
+        accepted=len(chosen),
+        seats=offer.seats,
+        nominated=share_of(active),
+        now=share_of([n for n in active if n.status == "accepted"]),
+        after=share_of(chosen),
+    )
 
 
-def allocate(session: Session, settings: Settings, *, user: User, offer: TrainingOffer,
-             decisions: dict[int, str], reasons: dict[int, str]) -> int:
+def allocate(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    offer: TrainingOffer,
+    decisions: dict[int, str],
+    reasons: dict[int, str],
+) -> int:
     """Applies the provider's decisions in one transaction, never accepting more than the seats (the offer's row
     is locked, so two providers allocating at once are applied one after the other). Returns how many changed."""
     _require_manager(user, offer)
@@ -457,14 +547,17 @@ def allocate(session: Session, settings: Settings, *, user: User, offer: Trainin
     after = _decided(list(active.values()), wanted)
     taken = [n for n in active.values() if after[n.id] == "accepted"]  # type: ignore[index]
     if len(taken) > offer.seats:
-        raise Conflict(N_("This would accept %(wanted)s people for %(seats)s seats."), wanted=len(taken),
-                       seats=offer.seats)
+        raise Conflict(
+            N_("This would accept %(wanted)s people for %(seats)s seats."), wanted=len(taken), seats=offer.seats
+        )
     per_state: dict[int, int] = defaultdict(int)
     for nomination in taken:
         per_state[nomination.state_id] += 1
     if any(count > offer.seats_per_state for count in per_state.values()):
-        raise Conflict(N_("Seats per state: %(quota)s. This would accept more people than that from one state."),
-                       quota=offer.seats_per_state)
+        raise Conflict(
+            N_("Seats per state: %(quota)s. This would accept more people than that from one state."),
+            quota=offer.seats_per_state,
+        )
     changed: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key, status in wanted.items():
         nomination = active[key]
@@ -480,20 +573,30 @@ def allocate(session: Session, settings: Settings, *, user: User, offer: Trainin
         changed[nomination.state_id][status] += 1
     for state_id, counts in changed.items():
         _tell_states(session, settings, offer, {state_id}, mail.decisions_message, counts=dict(counts))
-    audit.record(session, actor_id=user.id, action="allocate", entity="training_offer", entity_id=offer.id,
-                 after={"changed": sum(sum(c.values()) for c in changed.values())})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="allocate",
+        entity="training_offer",
+        entity_id=offer.id,
+        after={"changed": sum(sum(c.values()) for c in changed.values())},
+    )
     session.commit()
     return sum(sum(c.values()) for c in changed.values())
 
 
-def _tell_states(session: Session, settings: Settings, offer: TrainingOffer, state_ids: Iterable[int],
-                 message, **extra: object) -> None:  # type: ignore[no-untyped-def]
+def _tell_states(
+    session: Session, settings: Settings, offer: TrainingOffer, state_ids: Iterable[int], message, **extra: object
+) -> None:  # type: ignore[no-untyped-def]
     """Queues one email to each active focal point of the states; emails carry no candidate's details."""
     ids = list(state_ids)
     if not ids:
         return
-    people = session.exec(select(User).where(col(User.member_state_id).in_(ids), User.role == Role.focal_point.value,
-                                             col(User.is_active).is_(True))).all()
+    people = session.exec(
+        select(User).where(
+            col(User.member_state_id).in_(ids), User.role == Role.focal_point.value, col(User.is_active).is_(True)
+        )
+    ).all()
     url = f"{settings.base_url}/training/{offer.id}"
     for person in people:
         subject, body = message(user=person, offer=offer, url=url, **extra)
@@ -508,8 +611,7 @@ def outcomes_for(session: Session, offer: TrainingOffer) -> tuple[str, ...]:
     return SAAT_OUTCOMES + COURSE_OUTCOMES if kind and kind.certifies else COURSE_OUTCOMES
 
 
-def record_outcomes(session: Session, *, user: User, offer: TrainingOffer,
-                    outcomes: dict[int, tuple[str, str]]) -> int:
+def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outcomes: dict[int, tuple[str, str]]) -> int:
     """Records each accepted candidate's outcome and its date (outcomes left empty are left as they were)."""
     _require_manager(user, offer)
     if offer.status not in ("closed", "completed"):
@@ -535,8 +637,14 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer,
         session.add(nomination)
         _nomination_event(session, nomination, "accepted", user, outcome=outcome, note=day.isoformat())
         changed += 1
-    audit.record(session, actor_id=user.id, action="outcomes", entity="training_offer", entity_id=offer.id,
-                 after={"changed": changed})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="outcomes",
+        entity="training_offer",
+        entity_id=offer.id,
+        after={"changed": changed},
+    )
     session.commit()
     return changed
 
@@ -560,8 +668,13 @@ def erase(session: Session, *, user: User, nomination: Nomination, offer: Traini
 
 
 def history(session: Session, nomination: Nomination) -> list[NominationEvent]:
-    return list(session.exec(select(NominationEvent).where(NominationEvent.nomination_id == nomination.id)
-                             .order_by(col(NominationEvent.at), col(NominationEvent.id))).all())
+    return list(
+        session.exec(
+            select(NominationEvent)
+            .where(NominationEvent.nomination_id == nomination.id)
+            .order_by(col(NominationEvent.at), col(NominationEvent.id))
+        ).all()
+    )
 
 
 def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, language: str) -> str:
@@ -571,14 +684,42 @@ def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, langu
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     with in_language(language):
-        writer.writerow([_("State"), _("Preference"), _("Full name"), _("Rank or grade"), _("Service"), _("Gender"),
-                         _("Languages"), _("Notes"), _("Status"), _("Reason"), _("Outcome"), _("Outcome date")])
+        writer.writerow(
+            [
+                _("State"),
+                _("Preference"),
+                _("Full name"),
+                _("Rank or grade"),
+                _("Service"),
+                _("Gender"),
+                _("Languages"),
+                _("Notes"),
+                _("Status"),
+                _("Reason"),
+                _("Outcome"),
+                _("Outcome date"),
+            ]
+        )
         for n in nominations(session, offer.id):  # type: ignore[arg-type]
-            writer.writerow([safe_cell(cell) for cell in (
-                names.get(n.state_id, ""), n.preference, n.full_name, n.rank, n.service, _(GENDERS[n.gender]),
-                " ".join(_(LANGUAGES[c]) for c in n.languages.split() if c in LANGUAGES), n.notes,
-                _(NOMINATION_STATUSES[n.status]), n.reason, _(OUTCOMES[n.outcome]) if n.outcome else "",
-                n.outcome_on.isoformat() if n.outcome_on else "")])
+            writer.writerow(
+                [
+                    safe_cell(cell)
+                    for cell in (
+                        names.get(n.state_id, ""),
+                        n.preference,
+                        n.full_name,
+                        n.rank,
+                        n.service,
+                        _(GENDERS[n.gender]),
+                        " ".join(_(LANGUAGES[c]) for c in n.languages.split() if c in LANGUAGES),
+                        n.notes,
+                        _(NOMINATION_STATUSES[n.status]),
+                        n.reason,
+                        _(OUTCOMES[n.outcome]) if n.outcome else "",
+                        n.outcome_on.isoformat() if n.outcome_on else "",
+                    )
+                ]
+            )
     return buffer.getvalue()
 
 
@@ -608,15 +749,19 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
     """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size."""
     query = select(TrainingOffer).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
     if filters.track in OFFER_TRACKS:
-        query = query.where(col(TrainingOffer.track).in_([filters.track, "any"]) if filters.track != "any"
-                            else TrainingOffer.track == "any")
+        query = query.where(
+            col(TrainingOffer.track).in_([filters.track, "any"])
+            if filters.track != "any"
+            else TrainingOffer.track == "any"
+        )
     if filters.course_type:
         query = query.join(CourseType).where(CourseType.key == filters.course_type)
     if filters.language in LANGUAGES:
         query = query.where(col(TrainingOffer.languages).contains(filters.language))
     if filters.provider:
         query = query.join(MemberState, col(MemberState.id) == col(TrainingOffer.provider_state_id)).where(
-            MemberState.code == filters.provider.upper())
+            MemberState.code == filters.provider.upper()
+        )
     if filters.after:
         query = query.where(col(TrainingOffer.ends_on) >= filters.after)
     if filters.before:
@@ -627,17 +772,26 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
     rows = []
     for offer in offers:
         tally = counts.get(offer.id, {})  # type: ignore[call-overload]
-        rows.append(OfferRow(offer, kinds[offer.course_type_id], _share(tally, ACTIVE), _share(tally, ("accepted",)),
-                             sum(tally.get(("accepted", g), 0) for g in GENDERS)))
+        rows.append(
+            OfferRow(
+                offer,
+                kinds[offer.course_type_id],
+                _share(tally, ACTIVE),
+                _share(tally, ("accepted",)),
+                sum(tally.get(("accepted", g), 0) for g in GENDERS),
+            )
+        )
     return rows
 
 
 def _gender_counts(session: Session, offer_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
     if not offer_ids:
         return {}
-    rows = session.exec(select(Nomination.offer_id, Nomination.status, Nomination.gender, func.count())
-                        .where(col(Nomination.offer_id).in_(offer_ids))
-                        .group_by(col(Nomination.offer_id), col(Nomination.status), col(Nomination.gender))).all()
+    rows = session.exec(
+        select(Nomination.offer_id, Nomination.status, Nomination.gender, func.count())
+        .where(col(Nomination.offer_id).in_(offer_ids))
+        .group_by(col(Nomination.offer_id), col(Nomination.status), col(Nomination.gender))
+    ).all()
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for offer_id, status, gender, number in rows:
         counts[offer_id][(status, gender)] = number
@@ -652,9 +806,11 @@ def _share(tally: dict[tuple[str, str], int], statuses: Iterable[str]) -> Share:
 
 def overall(rows: Sequence[OfferRow]) -> tuple[Share, Share]:
     """The women's share over the listed offers: among those nominated, and among those accepted."""
+
     def total(shares: Iterable[Share]) -> Share:
         items = list(shares)
         return Share(sum(s.women for s in items), sum(s.counted for s in items), sum(s.unspecified for s in items))
+
     return total(r.nominated for r in rows), total(r.accepted for r in rows)
 
 
@@ -683,8 +839,12 @@ def certified_view(session: Session, settings: Settings, *, today: date | None =
     """Per state, the people whose certifying assessment (SAAT) was passed within the validity period."""
     today = today or utcnow().date()
     since = today - timedelta(days=round(valid_months(settings.seeds_dir) * 30.44))
-    passed = session.exec(select(Nomination).join(TrainingOffer).join(CourseType).where(
-        col(CourseType.certifies).is_(True), Nomination.outcome == "passed")).all()
+    passed = session.exec(
+        select(Nomination)
+        .join(TrainingOffer)
+        .join(CourseType)
+        .where(col(CourseType.certifies).is_(True), Nomination.outcome == "passed")
+    ).all()
     by_state: dict[int, list[Nomination]] = defaultdict(list)
     for nomination in passed:
         by_state[nomination.state_id].append(nomination)
@@ -693,8 +853,15 @@ def certified_view(session: Session, settings: Settings, *, today: date | None =
     for state in states:
         mine = by_state.get(state.id, [])  # type: ignore[arg-type]
         ready = [n for n in mine if n.outcome_on and n.outcome_on >= since]
-        rows.append(ReadyRow(state, len(ready), sum(n.gender == "woman" for n in ready), len(mine),
-                             max((n.outcome_on for n in mine if n.outcome_on), default=None)))
+        rows.append(
+            ReadyRow(
+                state,
+                len(ready),
+                sum(n.gender == "woman" for n in ready),
+                len(mine),
+                max((n.outcome_on for n in mine if n.outcome_on), default=None),
+            )
+        )
     return rows
 
 
@@ -713,19 +880,30 @@ def upcoming_for_state(session: Session, *, state_id: int, today: date | None = 
     today = today or date.today()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for offer_id, status, number in session.exec(
-            select(Nomination.offer_id, Nomination.status, func.count()).where(
-                Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
-            .group_by(col(Nomination.offer_id), col(Nomination.status))).all():
+        select(Nomination.offer_id, Nomination.status, func.count())
+        .where(Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
+        .group_by(col(Nomination.offer_id), col(Nomination.status))
+    ).all():
         counts[offer_id][status] = int(number)
-    offers = session.exec(select(TrainingOffer).where(
-        col(TrainingOffer.status).in_(("published", "closed")), col(TrainingOffer.ends_on) >= today,
-        or_(col(TrainingOffer.provider_state_id) == state_id, col(TrainingOffer.venue_state_id) == state_id,
-            col(TrainingOffer.id).in_(list(counts)))).order_by(col(TrainingOffer.starts_on))).all()
+    offers = session.exec(
+        select(TrainingOffer)
+        .where(
+            col(TrainingOffer.status).in_(("published", "closed")),
+            col(TrainingOffer.ends_on) >= today,
+            or_(
+                col(TrainingOffer.provider_state_id) == state_id,
+                col(TrainingOffer.venue_state_id) == state_id,
+                col(TrainingOffer.id).in_(list(counts)),
+            ),
+        )
+        .order_by(col(TrainingOffer.starts_on))
+    ).all()
     rows = []
     for offer in offers:
         tally = counts.get(offer.id or 0, {})
-        rows.append(StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0),
-                                tally.get("accepted", 0)))
+        rows.append(
+            StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0), tally.get("accepted", 0))
+        )
     return rows
 
 
@@ -737,12 +915,16 @@ class RecordRow:
     certified: int
 
 
-def state_record(session: Session,
-                 state: MemberState) -> tuple[list[RecordRow], list[tuple[Nomination, TrainingOffer]]]:
+def state_record(
+    session: Session, state: MemberState
+) -> tuple[list[RecordRow], list[tuple[Nomination, TrainingOffer]]]:
     """A state's trained and certified personnel per kind of course, and the people behind them."""
-    rows = session.exec(select(Nomination, TrainingOffer).join(TrainingOffer).where(
-        Nomination.state_id == state.id, col(Nomination.outcome).in_(("completed", "passed", "not_passed")))
-        .order_by(col(Nomination.outcome_on).desc())).all()
+    rows = session.exec(
+        select(Nomination, TrainingOffer)
+        .join(TrainingOffer)
+        .where(Nomination.state_id == state.id, col(Nomination.outcome).in_(("completed", "passed", "not_passed")))
+        .order_by(col(Nomination.outcome_on).desc())
+    ).all()
     kinds = {kind.id: kind for kind in session.exec(select(CourseType)).all()}
     table: dict[int, RecordRow] = {}
     for nomination, offer in rows:
@@ -766,8 +948,12 @@ class YearRow:
 def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
     """Seats offered, nominated and filled per (state, year) and per (None, year) for the region, by the course's
     first day; a state's offered seats are those of the courses it provides. Two queries."""
-    offers = {offer.id: offer for offer in session.exec(select(TrainingOffer).where(col(TrainingOffer.status).in_(
-        ("published", "closed", "completed")))).all()}
+    offers = {
+        offer.id: offer
+        for offer in session.exec(
+            select(TrainingOffer).where(col(TrainingOffer.status).in_(("published", "closed", "completed")))
+        ).all()
+    }
     rows: dict[tuple[int | None, int], YearRow] = {}
 
     def row(state_id: int | None, year: int) -> YearRow:
@@ -780,8 +966,8 @@ def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
     counted = session.exec(
         select(Nomination.offer_id, Nomination.state_id, Nomination.status, Nomination.gender, func.count())
         .where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn")
-        .group_by(col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status),
-                  col(Nomination.gender))).all()
+        .group_by(col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
+    ).all()
     for offer_id, state_id, status, gender, number in counted:
         year = offers[offer_id].starts_on.year
         for target in (row(None, year), row(state_id, year)):

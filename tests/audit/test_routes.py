@@ -25,8 +25,13 @@ def test_audit_page_query_count_does_not_grow_with_entries(client, session, engi
     with QueryLog(engine) as few:
         client.get("/admin/audit")
     for number in range(30):
-        service.create_user(session, email=f"bulk{number}@example.org", display_name=f"Bulk {number}",
-                            role="observer", actor_id=admin.id)
+        service.create_user(
+            session,
+            email=f"bulk{number}@example.org",
+            display_name=f"Bulk {number}",
+            role="observer",
+            actor_id=admin.id,
+        )
     session.commit()
     with QueryLog(engine) as many:
         assert client.get("/admin/audit").status_code == 200

@@ -14,8 +14,9 @@ from tests.factories import PASSWORD, csrf_token, make_user, page_csrf, sign_in,
 
 def submit_sign_in(client, email: str, password: str, next: str = "/", **headers: str):  # type: ignore[no-untyped-def]
     token = page_csrf(client, "/auth/sign-in")
-    return client.post("/auth/sign-in", data={"email": email, "password": password, "next": next,
-                                              "csrf_token": token}, headers=headers)
+    return client.post(
+        "/auth/sign-in", data={"email": email, "password": password, "next": next, "csrf_token": token}, headers=headers
+    )
 
 
 def error_text(response) -> str:  # type: ignore[no-untyped-def]
@@ -101,8 +102,9 @@ def test_csrf_token_of_another_visitor_is_refused(client, session, app) -> None:
     sign_in(client, session, user)
     with TestClient(app, base_url="http://testserver") as other:
         stranger_token = page_csrf(other)
-    response = client.post("/account/preferences", data={"language": "fr", "time_zone": "UTC",
-                                                          "csrf_token": stranger_token})
+    response = client.post(
+        "/account/preferences", data={"language": "fr", "time_zone": "UTC", "csrf_token": stranger_token}
+    )
     assert response.status_code == 403
 
 
@@ -113,20 +115,25 @@ def test_htmx_requests_send_the_token_in_a_header(client, session) -> None:
     header_json = page.body["hx-headers:inherited"]
     token = csrf_token(str(page))
     assert token in header_json
-    refused = client.post("/account/preferences", data={"language": "fr", "time_zone": "UTC"},
-                          headers={"HX-Request": "true"})
+    refused = client.post(
+        "/account/preferences", data={"language": "fr", "time_zone": "UTC"}, headers={"HX-Request": "true"}
+    )
     assert refused.status_code == 403
     assert soup(refused.text).find(id="error") is not None and soup(refused.text).find("header") is None
-    accepted = client.post("/account/preferences", data={"language": "fr", "time_zone": "Pacific/Apia"},
-                           headers={"HX-Request": "true", "X-CSRF-Token": token})
+    accepted = client.post(
+        "/account/preferences",
+        data={"language": "fr", "time_zone": "Pacific/Apia"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
     assert accepted.status_code == 303
     session.refresh(user)
     assert (user.language, user.time_zone) == ("fr", "Pacific/Apia")
 
 
 def test_language_switch_works_signed_out_and_is_kept_for_the_account(client, session) -> None:
-    response = client.post("/language", data={"language": "fr", "next": "/auth/sign-in",
-                                               "csrf_token": page_csrf(client)})
+    response = client.post(
+        "/language", data={"language": "fr", "next": "/auth/sign-in", "csrf_token": page_csrf(client)}
+    )
     assert response.headers["location"] == "/auth/sign-in"
     assert soup(client.get("/auth/sign-in").text).h1.get_text() == "Se connecter"
     user = make_user(session)
@@ -145,11 +152,18 @@ def test_password_reset_by_email_link(client, session) -> None:
 
     form = client.get(link)
     assert form.status_code == 200 and user.email in form.text
-    mismatch = client.post(link, data={"password": "new lagoon passphrase", "confirm": "other",
-                                       "csrf_token": csrf_token(form.text)})
+    mismatch = client.post(
+        link, data={"password": "new lagoon passphrase", "confirm": "other", "csrf_token": csrf_token(form.text)}
+    )
     assert mismatch.status_code == 400 and "not the same" in error_text(mismatch)
-    done = client.post(link, data={"password": "new lagoon passphrase", "confirm": "new lagoon passphrase",
-                                   "csrf_token": csrf_token(form.text)})
+    done = client.post(
+        link,
+        data={
+            "password": "new lagoon passphrase",
+            "confirm": "new lagoon passphrase",
+            "csrf_token": csrf_token(form.text),
+        },
+    )
     assert done.headers["location"] == "/auth/sign-in?notice=password-changed"
     assert submit_sign_in(client, user.email, "new lagoon passphrase").status_code == 303
     reused = client.get(link)
@@ -157,8 +171,9 @@ def test_password_reset_by_email_link(client, session) -> None:
 
 
 def test_reset_for_unknown_address_looks_the_same(client, session) -> None:
-    response = client.post("/auth/reset", data={"email": "ghost@example.org",
-                                                "csrf_token": page_csrf(client, "/auth/reset")})
+    response = client.post(
+        "/auth/reset", data={"email": "ghost@example.org", "csrf_token": page_csrf(client, "/auth/reset")}
+    )
     assert response.status_code == 200 and "a link to reset its password is on its way" in response.text
     assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "ghost@example.org")).first() is None
 
@@ -186,8 +201,10 @@ def test_one_time_link_signs_in_once_and_asks_for_a_password(client, session) ->
 def test_account_preferences_refuse_an_unknown_zone(client, session) -> None:
     user = make_user(session)
     sign_in(client, session, user)
-    response = client.post("/account/preferences", data={"language": "en", "time_zone": "Pacific/Atlantis",
-                                                          "csrf_token": page_csrf(client, "/account")})
+    response = client.post(
+        "/account/preferences",
+        data={"language": "en", "time_zone": "Pacific/Atlantis", "csrf_token": page_csrf(client, "/account")},
+    )
     assert response.status_code == 400 and "time zone" in error_text(response)
     session.refresh(user)
     assert user.time_zone == "UTC"
@@ -198,14 +215,30 @@ def test_change_password_checks_the_current_one_and_ends_other_sessions(client, 
     other = service.start_session(session, user=user, address="elsewhere", user_agent="phone")
     sign_in(client, session, user)
     token = page_csrf(client, "/account")
-    wrong = client.post("/account/password", data={"current": "wrong", "password": "fresh coconut water",
-                                                   "confirm": "fresh coconut water", "csrf_token": token})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "current": "wrong",
+            "password": "fresh coconut water",
+            "confirm": "fresh coconut water",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 400 and "current password is not correct" in error_text(wrong)
-    weak = client.post("/account/password", data={"current": PASSWORD, "password": "password12345",
-                                                  "confirm": "password12345", "csrf_token": token})
+    weak = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": "password12345", "confirm": "password12345", "csrf_token": token},
+    )
     assert weak.status_code == 400 and "too common" in error_text(weak)
-    done = client.post("/account/password", data={"current": PASSWORD, "password": "fresh coconut water",
-                                                  "confirm": "fresh coconut water", "csrf_token": token})
+    done = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "fresh coconut water",
+            "confirm": "fresh coconut water",
+            "csrf_token": token,
+        },
+    )
     assert done.headers["location"] == "/account?notice=password-saved"
     assert client.get("/account").status_code == 200
     from app.config import get_settings
@@ -217,10 +250,17 @@ def test_admin_opens_an_account_and_the_link_goes_to_the_outbox(client, session)
     admin = make_user(session, role="admin")
     sign_in(client, session, admin)
     fiji = session.exec(select(service.MemberState).where(service.MemberState.code == "FJ")).one()
-    response = client.post("/admin/users", data={
-        "email": "Litia.Naivalu@police.gov.fj", "display_name": "Litia Naivalu", "role": "focal_point",
-        "member_state_id": str(fiji.id), "organisation": "", "csrf_token": page_csrf(client, "/admin/users"),
-    })
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": "Litia.Naivalu@police.gov.fj",
+            "display_name": "Litia Naivalu",
+            "role": "focal_point",
+            "member_state_id": str(fiji.id),
+            "organisation": "",
+            "csrf_token": page_csrf(client, "/admin/users"),
+        },
+    )
     assert response.headers["location"] == "/admin/users?notice=account-created"
     created = service.find_user_by_email(session, "litia.naivalu@police.gov.fj")
     assert created is not None and created.member_state_id == fiji.id and created.password_hash is None
@@ -230,18 +270,27 @@ def test_admin_opens_an_account_and_the_link_goes_to_the_outbox(client, session)
     assert "Litia Naivalu" in listing.find("table").get_text()
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"email": "", "display_name": "No Mail"}, "valid email"),
-    ({"display_name": "x" * 500}, "name of 1 to 120"),
-    ({"role": "focal_point"}, "must belong to a member state"),
-    ({"member_state_id": "fiji"}, "must belong to a member state"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "", "display_name": "No Mail"}, "valid email"),
+        ({"display_name": "x" * 500}, "name of 1 to 120"),
+        ({"role": "focal_point"}, "must belong to a member state"),
+        ({"member_state_id": "fiji"}, "must belong to a member state"),
+    ],
+)
 def test_admin_form_errors_are_shown_and_change_nothing(client, session, fields, message) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(session, role="admin")
     sign_in(client, session, admin)
     before = len(session.exec(select(User)).all())
-    data = {"email": "new.person@example.org", "display_name": "New Person", "role": "focal_point",
-            "member_state_id": "", "organisation": "", **fields}
+    data = {
+        "email": "new.person@example.org",
+        "display_name": "New Person",
+        "role": "focal_point",
+        "member_state_id": "",
+        "organisation": "",
+        **fields,
+    }
     if "role" not in fields and "member_state_id" not in fields:
         data["role"] = "observer"
     response = client.post("/admin/users", data={**data, "csrf_token": page_csrf(client, "/admin/users")})
@@ -253,9 +302,17 @@ def test_duplicate_account_is_refused(client, session) -> None:
     admin = make_user(session, role="admin")
     existing = make_user(session, role="observer")
     sign_in(client, session, admin)
-    response = client.post("/admin/users", data={
-        "email": existing.email.upper(), "display_name": "Again", "role": "observer", "member_state_id": "",
-        "organisation": "UN DPO", "csrf_token": page_csrf(client, "/admin/users")})
+    response = client.post(
+        "/admin/users",
+        data={
+            "email": existing.email.upper(),
+            "display_name": "Again",
+            "role": "observer",
+            "member_state_id": "",
+            "organisation": "UN DPO",
+            "csrf_token": page_csrf(client, "/admin/users"),
+        },
+    )
     assert response.status_code == 409 and "exists already" in error_text(response)
 
 
@@ -270,11 +327,13 @@ def test_admin_ends_sessions_and_deactivates(client, session, app) -> None:
         sign_in(client, session, admin)
         client.post(f"/admin/users/{user.id}/end-sessions", data={"csrf_token": page_csrf(client, "/admin/users")})
         assert users_browser.get("/account").status_code == 303
-        client.post(f"/admin/users/{user.id}/active", data={"active": "0",
-                                                            "csrf_token": page_csrf(client, "/admin/users")})
+        client.post(
+            f"/admin/users/{user.id}/active", data={"active": "0", "csrf_token": page_csrf(client, "/admin/users")}
+        )
         assert submit_sign_in(users_browser, user.email, PASSWORD).status_code == 400
-    response = client.post(f"/admin/users/{admin.id}/active", data={"active": "0",
-                                                                    "csrf_token": page_csrf(client, "/admin/users")})
+    response = client.post(
+        f"/admin/users/{admin.id}/active", data={"active": "0", "csrf_token": page_csrf(client, "/admin/users")}
+    )
     assert response.status_code == 400
 
 

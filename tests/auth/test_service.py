@@ -22,15 +22,18 @@ def test_passwords_are_hashed_with_argon2id() -> None:
     assert hash_password(PASSWORD).startswith("$argon2id$")
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short pass", "at least 12"),
-    ("x" * 100 + "y" * 29, "at most 128"),
-    ("password1234", "too common"),
-    ("Password123!", "too common"),
-    ("qwertyuiop123", "too common"),
-    ("aaaaaaaaaaaaaaaa", "too common"),
-    ("1212121212121212", "too common"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short pass", "at least 12"),
+        ("x" * 100 + "y" * 29, "at most 128"),
+        ("password1234", "too common"),
+        ("Password123!", "too common"),
+        ("qwertyuiop123", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        ("1212121212121212", "too common"),
+    ],
+)
 def test_weak_passwords_are_refused(password: str, reason: str) -> None:
     with pytest.raises(DomainError) as refused:
         check_new_password(password)
@@ -63,13 +66,16 @@ def test_address_limit_spans_accounts(session) -> None:
     settings = get_settings().model_copy(update={"max_failures_per_address": 3})
     for number in range(3):
         with pytest.raises(DomainError):
-            service.authenticate(session, settings, email=f"nobody{number}@example.org", password="x" * 12,
-                                 address="203.0.113.9")
+            service.authenticate(
+                session, settings, email=f"nobody{number}@example.org", password="x" * 12, address="203.0.113.9"
+            )
     user = make_user(session)
     with pytest.raises(TooManyAttempts):
         service.authenticate(session, settings, email=user.email, password=PASSWORD, address="203.0.113.9")
-    assert service.authenticate(session, settings, email=user.email, password=PASSWORD,
-                                address="198.51.100.1").id == user.id
+    assert (
+        service.authenticate(session, settings, email=user.email, password=PASSWORD, address="198.51.100.1").id
+        == user.id
+    )
 
 
 def test_email_is_case_insensitive_and_success_clears_failures(session) -> None:
@@ -79,8 +85,10 @@ def test_email_is_case_insensitive_and_success_clears_failures(session) -> None:
     for _ in range(settings.max_failures_per_account - 1):
         with pytest.raises(DomainError):
             service.authenticate(session, settings, email=user.email, password="nope nope nope", address="a")
-    assert service.authenticate(session, settings, email="MERE.TUILAGI@gov.ck", password=PASSWORD,
-                                address="a").id == user.id
+    assert (
+        service.authenticate(session, settings, email="MERE.TUILAGI@gov.ck", password=PASSWORD, address="a").id
+        == user.id
+    )
     with pytest.raises(DomainError, match="not correct"):
         service.authenticate(session, settings, email=user.email, password="nope nope nope", address="a")
 
@@ -147,8 +155,10 @@ def test_reset_link_works_once_and_ends_sessions(session) -> None:
     token = message.body.split("/auth/reset/")[1].split()[0]
 
     service.reset_password(session, token=token, new="a brand new passphrase")
-    assert service.authenticate(session, settings, email=user.email, password="a brand new passphrase",
-                                address="a").id == user.id
+    assert (
+        service.authenticate(session, settings, email=user.email, password="a brand new passphrase", address="a").id
+        == user.id
+    )
     assert service.load_visitor(session, settings, open_session).user is None
     with pytest.raises(DomainError, match="used already"):
         service.reset_password(session, token=token, new="another new passphrase")
@@ -214,24 +224,34 @@ def test_first_admin_link_is_offered_until_an_admin_has_a_password(session) -> N
 
 def test_creating_an_account_is_audited_without_secrets(session) -> None:
     user = make_user(session)
-    entry = session.exec(select(AuditEntry).where(AuditEntry.entity == "user",
-                                                  AuditEntry.entity_id == str(user.id),
-                                                  AuditEntry.action == "create")).one()
+    entry = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.entity == "user", AuditEntry.entity_id == str(user.id), AuditEntry.action == "create"
+        )
+    ).one()
     assert entry.after["email"] == user.email
     assert "password_hash" not in entry.after
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"email": "not-an-email"}, "valid email"),
-    ({"email": "a b@example.org"}, "valid email"),
-    ({"display_name": "  "}, "name of 1 to 120"),
-    ({"display_name": "n" * 121}, "name of 1 to 120"),
-    ({"role": "emperor"}, "Choose a role"),
-    ({"role": "focal_point", "member_state_id": None}, "must belong to a member state"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "not-an-email"}, "valid email"),
+        ({"email": "a b@example.org"}, "valid email"),
+        ({"display_name": "  "}, "name of 1 to 120"),
+        ({"display_name": "n" * 121}, "name of 1 to 120"),
+        ({"role": "emperor"}, "Choose a role"),
+        ({"role": "focal_point", "member_state_id": None}, "must belong to a member state"),
+    ],
+)
 def test_bad_account_fields_change_nothing(session, fields: dict[str, object], message: str) -> None:
-    values = {"email": "valid@example.org", "display_name": "Valid", "role": "observer",
-              "member_state_id": None, **fields}
+    values = {
+        "email": "valid@example.org",
+        "display_name": "Valid",
+        "role": "observer",
+        "member_state_id": None,
+        **fields,
+    }
     with pytest.raises(DomainError, match=message):
         service.create_user(session, actor_id=None, **values)  # type: ignore[arg-type]
     assert service.find_user_by_email(session, "valid@example.org") is None

@@ -25,15 +25,15 @@ LABEL = "Pacific Identity"
 
 UNVERIFIED = {
     "en": "Your identity provider has not verified your email address, so it cannot be linked to an account "
-          "here. Sign in with your password or ask a coordinator.",
+    "here. Sign in with your password or ask a coordinator.",
     "fr": "Votre fournisseur d’identité n’a pas vérifié votre adresse électronique : elle ne peut donc pas "
-          "être liée à un compte de ce portail. Connectez-vous avec votre mot de passe ou adressez-vous à un "
-          "coordinateur.",
+    "être liée à un compte de ce portail. Connectez-vous avec votre mot de passe ou adressez-vous à un "
+    "coordinateur.",
 }
 UNKNOWN = {
     "en": "No account here uses the email address of your identity provider. Ask a coordinator to invite you.",
     "fr": "Aucun compte de ce portail n’utilise l’adresse électronique de votre fournisseur d’identité. "
-          "Demandez à un coordinateur de vous inviter.",
+    "Demandez à un coordinateur de vous inviter.",
 }
 FAILED = {
     "en": "Single sign-on did not succeed. Try again, or sign in with your password.",
@@ -58,13 +58,15 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]
 @pytest.fixture(scope="session")
 def sso_server(live_env: dict[str, str], provider: OidcProvider) -> Iterator[LiveServer]:
     """A live portal that offers single sign-on through `provider`."""
-    live = LiveServer({
-        **live_env,
-        "PRCN_OIDC_ISSUER": provider.url,
-        "PRCN_OIDC_CLIENT_ID": CLIENT_ID,
-        "PRCN_OIDC_CLIENT_SECRET": "client-secret-of-the-portal",
-        "PRCN_OIDC_LABEL": LABEL,
-    }).start()
+    live = LiveServer(
+        {
+            **live_env,
+            "PRCN_OIDC_ISSUER": provider.url,
+            "PRCN_OIDC_CLIENT_ID": CLIENT_ID,
+            "PRCN_OIDC_CLIENT_SECRET": "client-secret-of-the-portal",
+            "PRCN_OIDC_LABEL": LABEL,
+        }
+    ).start()
     try:
         yield live
     finally:
@@ -83,8 +85,9 @@ def plain_server(live_env: dict[str, str]) -> Iterator[LiveServer]:
 
 def visitor_client(server: LiveServer, **headers: str) -> httpx.Client:
     """A client that keeps cookies and follows redirects between portal and provider, like a browser."""
-    return httpx.Client(base_url=server.url, follow_redirects=True, timeout=15,
-                        headers={"Accept-Language": "en", **headers})
+    return httpx.Client(
+        base_url=server.url, follow_redirects=True, timeout=15, headers={"Accept-Language": "en", **headers}
+    )
 
 
 @pytest.fixture
@@ -105,8 +108,14 @@ def make_account(engine: Engine, *, password: str | None = None, active: bool = 
     """An observer account with a unique email address in the live portal's database."""
     tag = unique("sso")
     with Session(engine, expire_on_commit=False) as db:
-        user = service.create_user(db, actor_id=None, email=f"{tag}@example.org", display_name=f"Member {tag}",
-                                   role="observer", password=password)
+        user = service.create_user(
+            db,
+            actor_id=None,
+            email=f"{tag}@example.org",
+            display_name=f"Member {tag}",
+            role="observer",
+            password=password,
+        )
         user.is_active = active
         db.add(user)
         db.commit()
@@ -115,8 +124,9 @@ def make_account(engine: Engine, *, password: str | None = None, active: bool = 
 
 def links_of(engine: Engine, issuer: str, subject: str) -> list[SsoIdentity]:
     with Session(engine) as db:
-        return list(db.exec(select(SsoIdentity).where(SsoIdentity.issuer == issuer,
-                                                      SsoIdentity.subject == subject)).all())
+        return list(
+            db.exec(select(SsoIdentity).where(SsoIdentity.issuer == issuer, SsoIdentity.subject == subject)).all()
+        )
 
 
 def sessions_of(engine: Engine, user: User) -> list[UserSession]:
@@ -200,8 +210,10 @@ def with_state(url: str, state: str | None) -> str:
 
 def sign_in_with_password(client: httpx.Client, user: User) -> str:
     page = client.get("/auth/sign-in")
-    response = client.post("/auth/sign-in", data={"email": user.email, "password": PASSWORD, "next": "/account",
-                                                  "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/auth/sign-in",
+        data={"email": user.email, "password": PASSWORD, "next": "/account", "csrf_token": csrf_token(page.text)},
+    )
     assert account_facts(response)["Email address"] == user.email
     token = session_cookie(client)
     assert token is not None
@@ -212,7 +224,8 @@ def sign_in_with_password(client: httpx.Client, user: User) -> str:
 
 
 def test_sso_button_on_the_sign_in_page_signs_in_the_account_with_the_verified_email(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     user = make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email)
@@ -225,8 +238,9 @@ def test_sso_button_on_the_sign_in_page_signs_in_the_account_with_the_verified_e
 
     assert response.status_code == 200
     assert response.url == f"{sso_server.url}/account"
-    assert any(str(step.url).startswith(f"{provider.url}/authorize?") for step in response.history), \
+    assert any(str(step.url).startswith(f"{provider.url}/authorize?") for step in response.history), (
         "the flow did not go through the provider"
+    )
     facts = account_facts(response)
     assert facts["Email address"] == user.email
     assert facts["Name"] == user.display_name
@@ -239,7 +253,8 @@ def test_sso_button_on_the_sign_in_page_signs_in_the_account_with_the_verified_e
 
 
 def test_a_linked_identity_signs_in_the_same_account_after_its_email_changes(
-        sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     user = make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email)
@@ -257,7 +272,8 @@ def test_a_linked_identity_signs_in_the_same_account_after_its_email_changes(
 
 
 def test_a_linked_identity_keeps_its_account_when_the_provider_reports_another_accounts_email(
-        sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     linked, other = make_account(live_engine), make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=linked.email)
@@ -274,7 +290,8 @@ def test_a_linked_identity_keeps_its_account_when_the_provider_reports_another_a
 
 
 def test_after_sso_sign_in_the_portal_stays_on_its_own_pages_even_if_next_names_another_site(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     user = make_account(live_engine)
     provider.identify(subject=unique("subject"), email=user.email)
 
@@ -290,8 +307,12 @@ def test_after_sso_sign_in_the_portal_stays_on_its_own_pages_even_if_next_names_
 
 @pytest.mark.parametrize("email_verified", [False, None], ids=["verified-false", "claim-absent"])
 def test_an_unverified_email_is_refused_with_its_message_and_signs_nobody_in(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine,
-        email_verified: bool | None) -> None:
+    visitor: httpx.Client,
+    sso_server: LiveServer,
+    provider: OidcProvider,
+    live_engine: Engine,
+    email_verified: bool | None,
+) -> None:
     user = make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email, email_verified=email_verified)
@@ -308,7 +329,8 @@ def test_an_unverified_email_is_refused_with_its_message_and_signs_nobody_in(
 
 
 def test_an_email_that_matches_no_account_is_refused_with_its_message_and_creates_nothing(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     email = f"{unique('stranger')}@example.org"
     subject = unique("subject")
     provider.identify(subject=subject, email=email)
@@ -323,7 +345,8 @@ def test_an_email_that_matches_no_account_is_refused_with_its_message_and_create
 
 
 def test_a_deactivated_account_cannot_sign_in_through_sso(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     user = make_account(live_engine, active=False)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email)
@@ -339,8 +362,8 @@ def test_a_deactivated_account_cannot_sign_in_through_sso(
 
 @pytest.mark.parametrize("state", ["forged-state-value", None], ids=["forged", "missing"])
 def test_a_callback_with_a_forged_or_missing_state_is_refused_and_signs_nobody_in(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine,
-        state: str | None) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine, state: str | None
+) -> None:
     user = make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email)
@@ -356,7 +379,8 @@ def test_a_callback_with_a_forged_or_missing_state_is_refused_and_signs_nobody_i
 
 
 def test_a_callback_opened_in_another_browser_than_the_one_that_started_is_refused(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     """The provider's answer only counts in the browser that began the sign-on (its state cookie)."""
     user = make_account(live_engine)
     provider.identify(subject=unique("subject"), email=user.email)
@@ -371,15 +395,18 @@ def test_a_callback_opened_in_another_browser_than_the_one_that_started_is_refus
     assert sessions_of(live_engine, user) == []
 
 
-@pytest.mark.parametrize("claims", [
-    pytest.param({"nonce": "not-the-nonce-of-this-sign-on"}, id="other-nonce"),
-    pytest.param({"aud": "another-client"}, id="other-audience"),
-    pytest.param({"iss": "http://127.0.0.1:9"}, id="other-issuer"),
-    pytest.param({"exp": 1_000_000_000}, id="expired"),
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"nonce": "not-the-nonce-of-this-sign-on"}, id="other-nonce"),
+        pytest.param({"aud": "another-client"}, id="other-audience"),
+        pytest.param({"iss": "http://127.0.0.1:9"}, id="other-issuer"),
+        pytest.param({"exp": 1_000_000_000}, id="expired"),
+    ],
+)
 def test_an_id_token_the_portal_cannot_trust_is_refused_with_the_clear_message_and_signs_nobody_in(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine,
-        claims: dict[str, Any]) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine, claims: dict[str, Any]
+) -> None:
     user = make_account(live_engine)
     subject = unique("subject")
     provider.identify(subject=subject, email=user.email, **claims)
@@ -397,7 +424,8 @@ def test_an_id_token_the_portal_cannot_trust_is_refused_with_the_clear_message_a
 
 
 def test_the_authorization_request_uses_the_code_flow_with_pkce_a_state_and_a_nonce(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider
+) -> None:
     requests = []
     for _ in range(2):
         response = visitor.get("/auth/sso/start", follow_redirects=False)
@@ -424,7 +452,8 @@ def test_the_authorization_request_uses_the_code_flow_with_pkce_a_state_and_a_no
 
 
 def test_sso_sign_in_ends_the_session_the_browser_already_had_and_opens_a_new_one(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     earlier, user = make_account(live_engine, password=PASSWORD), make_account(live_engine)
     old_token = sign_in_with_password(visitor, earlier)
     provider.identify(subject=unique("subject"), email=user.email)
@@ -441,7 +470,8 @@ def test_sso_sign_in_ends_the_session_the_browser_already_had_and_opens_a_new_on
 
 
 def test_sso_sign_in_never_adopts_a_session_cookie_planted_before_it(
-        visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine) -> None:
+    visitor: httpx.Client, sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
     user = make_account(live_engine)
     planted = f"planted-{uuid.uuid4().hex}"
     visitor.cookies.set(SESSION_COOKIE, planted, domain="127.0.0.1")
@@ -460,7 +490,8 @@ def test_sso_sign_in_never_adopts_a_session_cookie_planted_before_it(
 
 
 def test_without_an_issuer_sso_start_is_not_found_and_the_sign_in_page_has_no_sso_button(
-        plain_server: LiveServer) -> None:
+    plain_server: LiveServer,
+) -> None:
     with visitor_client(plain_server) as client:
         start = client.get("/auth/sso/start")
         page = client.get("/auth/sign-in")
@@ -471,8 +502,7 @@ def test_without_an_issuer_sso_start_is_not_found_and_the_sign_in_page_has_no_ss
     assert "Sign in with" not in soup(page.text).get_text()
 
 
-def test_with_an_issuer_the_sign_in_page_shows_the_sso_button_with_the_configured_label(
-        visitor: httpx.Client) -> None:
+def test_with_an_issuer_the_sign_in_page_shows_the_sso_button_with_the_configured_label(visitor: httpx.Client) -> None:
     page = visitor.get("/auth/sign-in", params={"next": "/account"})
 
     button = sso_button(page)
@@ -498,7 +528,8 @@ def french_visitor(server: LiveServer, chosen_by: str) -> httpx.Client:
 @pytest.mark.parametrize("chosen_by", ["cookie", "accept-language"])
 @pytest.mark.parametrize("refusal", ["unverified", "unknown-email", "forged-state"])
 def test_refusals_are_shown_in_french_to_a_french_speaking_visitor(
-        sso_server: LiveServer, provider: OidcProvider, live_engine: Engine, chosen_by: str, refusal: str) -> None:
+    sso_server: LiveServer, provider: OidcProvider, live_engine: Engine, chosen_by: str, refusal: str
+) -> None:
     with french_visitor(sso_server, chosen_by) as client:
         if refusal == "unverified":
             email = make_account(live_engine).email
@@ -524,4 +555,3 @@ def test_the_sso_button_label_is_translated_for_a_french_speaking_visitor(sso_se
     button = sso_button(page)
     assert button is not None
     assert button.get_text(strip=True) == f"Se connecter avec {LABEL}"
-

@@ -56,8 +56,11 @@ def new_context(browser: Browser, server: LiveServer) -> Iterator[Callable[..., 
         # A documentation address per context, passed through the portal's trusted local proxy header, keeps
         # this test's failed sign-ins from counting against other tests' (the limit is per address).
         address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
-        settings: dict[str, Any] = {"base_url": server.url, "locale": "en-GB",
-                                    "extra_http_headers": {"X-Forwarded-For": address}}
+        settings: dict[str, Any] = {
+            "base_url": server.url,
+            "locale": "en-GB",
+            "extra_http_headers": {"X-Forwarded-For": address},
+        }
         context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(10_000)
         watch = Watch(server.url)
@@ -85,16 +88,17 @@ def make_account(live_engine: Engine) -> Callable[..., Account]:
 
     def make(role: str = "observer", **overrides: Any) -> Account:
         tag = uuid.uuid4().hex[:10]
-        fields: dict[str, Any] = {"email": f"browser-{tag}@example.org", "display_name": f"Tester {tag}",
-                                  "role": role, "password": PASSWORD}
+        fields: dict[str, Any] = {
+            "email": f"browser-{tag}@example.org",
+            "display_name": f"Tester {tag}",
+            "role": role,
+            "password": PASSWORD,
+        }
         fields.update(overrides)
         with Session(live_engine, expire_on_commit=False) as db:
             user = service.create_user(db, actor_id=None, **fields)
             db.commit()
             assert user.id is not None
-            return Account(id=user.id, email=user.email, display_name=user.display_name,
-                           password=fields["password"])
+            return Account(id=user.id, email=user.email, display_name=user.display_name, password=fields["password"])
 
     return make
-
-

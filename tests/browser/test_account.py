@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.models import UserSession
 from tests.support.browser import (
@@ -39,8 +39,11 @@ def signed_in_page(new_context: NewContext, account: Account, server: LiveServer
 
 def open_sessions(live_engine: Engine, account: Account) -> int:
     with Session(live_engine) as db:
-        return len(db.exec(select(UserSession).where(UserSession.user_id == account.id,
-                                                     UserSession.ended_at == None)).all())  # noqa: E711
+        return len(
+            db.exec(
+                select(UserSession).where(UserSession.user_id == account.id, col(UserSession.ended_at).is_(None))
+            ).all()
+        )
 
 
 def ask_for_reset(page: Page, account: Account) -> None:
@@ -70,8 +73,12 @@ def expect_refused_form(page: Page, language: str = "en") -> None:
 
 
 def test_password_reset_by_emailed_link_replaces_the_password_and_works_once(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     account = make_account()
     elsewhere = signed_in_page(new_context, account, server)
     context, _ = new_context()
@@ -92,7 +99,8 @@ def test_password_reset_by_emailed_link_replaces_the_password_and_works_once(
     old = sign_in(page, account.email, account.password)
     assert old is not None and old.status == 400
     expect(page.get_by_role("main").get_by_role("alert")).to_have_text(
-        "The email address or the password is not correct.")
+        "The email address or the password is not correct."
+    )
     sign_in(page, account.email, NEW_PASSWORD)
     expect(page).to_have_url(f"{server.url}/")
     expect(page.locator("header.site").get_by_role("button", name="Sign out")).to_be_visible()
@@ -103,13 +111,15 @@ def test_password_reset_by_emailed_link_replaces_the_password_and_works_once(
     again = page.goto(link)
     assert again is not None and again.status == 400
     expect(page.get_by_role("main").get_by_role("alert")).to_have_text(
-        "This link has been used already. Ask for a new one.")
+        "This link has been used already. Ask for a new one."
+    )
     expect(page.get_by_label("New password", exact=True)).to_have_count(0)
     assert_accessible(page, axe_source)
 
 
 def test_reset_form_refuses_short_common_and_mismatched_passwords_and_keeps_the_link(
-        page: Page, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine) -> None:
+    page: Page, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     account = make_account()
     ask_for_reset(page, account)
     link = reset_link(live_engine, account, server.url)
@@ -136,8 +146,12 @@ def test_reset_form_refuses_short_common_and_mismatched_passwords_and_keeps_the_
 
 
 def test_preferences_form_with_a_forged_token_is_refused_and_changes_nothing(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     account = make_account()
     page = signed_in_page(new_context, account, server)
     page.goto("/account")
@@ -157,8 +171,8 @@ def test_preferences_form_with_a_forged_token_is_refused_and_changes_nothing(
 
 
 def test_password_form_without_its_token_is_refused_and_keeps_the_password(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     account = make_account()
     page = signed_in_page(new_context, account, server)
     hash_before = stored_user(live_engine, account).password_hash
@@ -180,16 +194,19 @@ def test_password_form_without_its_token_is_refused_and_keeps_the_password(
 
 
 def test_form_carrying_another_browsers_token_is_refused(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     """A page prepared with an attacker's own valid token cannot act for a signed-in victim."""
     attacker, victim = make_account(), make_account()
     attacker_page = signed_in_page(new_context, attacker, server)
     attacker_token = attacker_page.locator("header.site input[name=csrf_token]").first.input_value()
     page = signed_in_page(new_context, victim, server)
-    page.evaluate("""token => {
+    page.evaluate(
+        """token => {
         document.querySelector('header.site form[action="/language"] input[name=csrf_token]').value = token;
-    }""", attacker_token)
+    }""",
+        attacker_token,
+    )
 
     response = submit(page, "Français", within="header.site")
 
@@ -208,8 +225,8 @@ HTMX_PREFERENCES = """async ([language, zone]) => {
 
 
 def test_htmx_request_sends_the_pages_token_in_its_header_and_a_tampered_one_is_refused(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     """The token set on <body> for htmx travels as X-CSRF-Token; a changed one gets the error in the page."""
     account = make_account()
     page = signed_in_page(new_context, account, server)
@@ -230,8 +247,9 @@ def test_htmx_request_sends_the_pages_token_in_its_header_and_a_tampered_one_is_
     assert (user.language, user.time_zone) == ("en", "UTC")
 
     page.goto("/account")
-    page.evaluate("() => document.querySelector('form[action=\"/account/preferences\"] input[name=csrf_token]')"
-                  ".remove()")
+    page.evaluate(
+        "() => document.querySelector('form[action=\"/account/preferences\"] input[name=csrf_token]').remove()"
+    )
     with page.expect_response(lambda r: r.url.endswith("/account/preferences")) as accepted:
         page.evaluate(HTMX_PREFERENCES, ["fr", "Pacific/Fiji"])
 
@@ -242,8 +260,12 @@ def test_htmx_request_sends_the_pages_token_in_its_header_and_a_tampered_one_is_
 
 
 def test_language_and_time_zone_saved_on_the_account_page_change_the_page_and_the_account(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     account = make_account()
     page = signed_in_page(new_context, account, server)
     page.goto("/account")
@@ -270,8 +292,8 @@ def test_language_and_time_zone_saved_on_the_account_page_change_the_page_and_th
 
 
 def test_unknown_time_zone_is_refused_with_the_message_on_the_form(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     account = make_account()
     page = signed_in_page(new_context, account, server)
     page.goto("/account")
@@ -285,8 +307,12 @@ def test_unknown_time_zone_is_refused_with_the_message_on_the_form(
 
 
 def test_admin_ending_all_sessions_of_a_user_sends_their_browser_to_sign_in(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     admin, member = make_account("admin"), make_account("observer")
     member_page = signed_in_page(new_context, member, server)
     member_page.goto("/account")

@@ -27,8 +27,10 @@ pytestmark = pytest.mark.browser
 NewContext = Callable[..., tuple[BrowserContext, Watch]]
 MakeAccount = Callable[..., Account]
 # Each run works for its own state, so the two runs (and other tests) never share a row of the deconfliction view.
-RUNS = [pytest.param(True, "TV", "Tuvalu", id="with-javascript"),
-        pytest.param(False, "NR", "Nauru", id="without-javascript")]
+RUNS = [
+    pytest.param(True, "TV", "Tuvalu", id="with-javascript"),
+    pytest.param(False, "NR", "Nauru", id="without-javascript"),
+]
 
 
 def state_id(live_engine: Engine, code: str) -> int:
@@ -84,8 +86,15 @@ def swap_of(path: str) -> Callable[[Response], bool]:
 
 @pytest.mark.parametrize(("javascript", "code", "state"), RUNS)
 def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_and_convenes_a_coalition(
-        javascript: bool, code: str, state: str, new_context: NewContext, make_account: MakeAccount,
-        server: LiveServer, live_engine: Engine, axe_source: str) -> None:
+    javascript: bool,
+    code: str,
+    state: str,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     tag = uuid.uuid4().hex[:8]
     today = date.today()
     overdue_need = f"Radios for the outer-island police posts {tag}"
@@ -114,7 +123,8 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     mine = desk.locator("#needs").get_by_role("row").filter(has_text=tag)
     expect(mine).to_have_count(2)
     expect(mine.filter(has_text=future_need).get_by_role("cell")).to_contain_text(
-        [state, "Training", "Police", "High", re.compile(".+"), "Open", "0"])
+        [state, "Training", "Police", "High", re.compile(".+"), "Open", "0"]
+    )
     check(desk, axe_source, javascript)
 
     # Australia supports the later need from its page; a partner organisation supports the same area at an
@@ -174,8 +184,9 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     expect(gap).to_have_count(1)
     expect(gap.get_by_role("link")).to_have_text(re.compile(f"^{state}, Equipment: wanted by .+, no support$"))
     expect(gap.get_by_role("link")).to_have_attribute("href", f"/needs/{overdue_id}")
-    expect(office.get_by_role("region", name="Gaps").get_by_role("listitem").filter(has_text=future_need)
-           ).to_have_count(0)
+    expect(
+        office.get_by_role("region", name="Gaps").get_by_role("listitem").filter(has_text=future_need)
+    ).to_have_count(0)
     check(office, axe_source, javascript)
 
     # Narrowed to the organisation's support, the view keeps only the state it supports.
@@ -197,8 +208,9 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
         office.get_by_role("link", name="Export this view (CSV)", exact=True).click()
     path = download.value.path()
     assert download.value.suggested_filename == "deconfliction.csv"
-    rows = {(row["State"], row["Area"]): row for row in csv.DictReader(io.StringIO(
-        Path(path).read_text(encoding="utf-8")))}
+    rows = {
+        (row["State"], row["Area"]): row for row in csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8")))
+    }
     assert {place for place, _area in rows} == {state}, "the CSV does not follow the view's filter"
     assert rows[(state, "Training")]["Overlap"] == "Yes"
     assert {"Australia", organisation} <= set(rows[(state, "Training")]["Providers"].split("; "))
@@ -223,8 +235,9 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     office.get_by_label(f"Open need of {state}", exact=True).select_option(label=f"Training: {future_need}")
     submit(office, "Add to the scope")
     expect(office.get_by_role("status")).to_have_text("The need is now in the coalition's scope.")
-    expect(office.get_by_role("region", name="Needs in scope").get_by_role("link", name=future_need, exact=True)
-           ).to_be_visible()
+    expect(
+        office.get_by_role("region", name="Needs in scope").get_by_role("link", name=future_need, exact=True)
+    ).to_be_visible()
 
     # A virtual coalition meeting, and an action item for Australia raised at it.
     meeting_title = f"Coalition meeting {tag}"
@@ -239,7 +252,8 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     meetings.get_by_label("Link (virtual or hybrid)", exact=True).fill(f"https://meet.example.org/coalition-{tag}")
     submit(office, "Schedule the meeting")
     expect(office.get_by_role("status")).to_have_text(
-        "The meeting has been scheduled; invite its participants from the meeting's page.")
+        "The meeting has been scheduled; invite its participants from the meeting's page."
+    )
     expect(meetings.get_by_role("link", name=meeting_title, exact=True)).to_be_visible()
 
     action = f"Confirm the instructors' travel dates {tag}"
@@ -252,16 +266,16 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     submit(office, "Add the action item")
     expect(office.get_by_role("status")).to_have_text("The action item has been added.")
     item = actions.get_by_role("row").filter(has_text=action)
-    expect(item.get_by_role("cell")).to_contain_text(
-        [action, "Australia", re.compile(".+"), "Open", meeting_title])
+    expect(item.get_by_role("cell")).to_contain_text([action, "Australia", re.compile(".+"), "Open", meeting_title])
     check(office, axe_source, javascript)
 
     # The state's focal point, who leads the coalition, records progress and opens the meeting it is invited to.
     desk.get_by_role("navigation", name="Main").get_by_role("link", name="Coalitions", exact=True).click()
     desk.get_by_role("link", name=title, exact=True).click()
     expect(desk).to_have_url(f"{server.url}{coalition_url}")
-    expect(desk.get_by_role("region", name="Open action items").get_by_role("row").filter(has_text=action)
-           ).to_have_count(1)
+    expect(
+        desk.get_by_role("region", name="Open action items").get_by_role("row").filter(has_text=action)
+    ).to_have_count(1)
     progress = f"Australia has confirmed two instructors for the first course {tag}"
     history = desk.get_by_role("region", name="Progress history")
     history.get_by_label("What has moved on since the last entry", exact=True).fill(progress)
@@ -278,8 +292,16 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
 
 @pytest.mark.parametrize(("javascript", "code", "state"), RUNS)
 def test_a_lesson_learned_shared_in_french_is_found_with_and_without_accents(
-        javascript: bool, code: str, state: str, new_context: NewContext, make_account: MakeAccount,
-        server: LiveServer, live_engine: Engine, axe_source: str, tmp_path: Path) -> None:
+    javascript: bool,
+    code: str,
+    state: str,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+    tmp_path: Path,
+) -> None:
     tag = uuid.uuid4().hex[:8]
     title = f"Retour d'expérience de la mission {tag}"
     text = f"Leçons apprises du déploiement des policiers.\nRéférence {tag}\n"
@@ -312,8 +334,7 @@ def test_a_lesson_learned_shared_in_french_is_found_with_and_without_accents(
     page = signed_in_page(new_context, reader, javascript=javascript)
     page.goto("/library")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bibliothèque de connaissances")
-    found = page.locator("#results").get_by_role("article").filter(
-        has=page.get_by_role("link", name=title, exact=True))
+    found = page.locator("#results").get_by_role("article").filter(has=page.get_by_role("link", name=title, exact=True))
     if javascript:
         page.evaluate("() => { window.stillTheSamePage = true; }")
     for words in ("leçons", "lecons", "DÉPLOIEMENT"):

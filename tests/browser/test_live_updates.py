@@ -26,8 +26,11 @@ pytestmark = pytest.mark.browser
 
 NewContext = Callable[..., tuple[BrowserContext, Watch]]
 MakeAccount = Callable[..., Account]
-CANDIDATES = {"CK": [("Mere Tapu", "woman"), ("Tere Nia", "man")], "WS": [("Sina Leota", "woman")],
-              "PG": [("Kila Wari", "man")]}
+CANDIDATES = {
+    "CK": [("Mere Tapu", "woman"), ("Tere Nia", "man")],
+    "WS": [("Sina Leota", "woman")],
+    "PG": [("Kila Wari", "man")],
+}
 
 
 def state_ids(live_engine: Engine) -> dict[str, int]:
@@ -43,18 +46,32 @@ def published_course_with_four_candidates(live_engine: Engine, make_account: Mak
     with Session(live_engine, expire_on_commit=False) as db:
         fiji = db.get(User, provider.id)
         assert fiji is not None
-        offer = training.create_offer(db, user=fiji, form=training.OfferForm(
-            title=f"SAAT preparation {uuid.uuid4().hex[:6]}", course_type="saat-preparation", track="police",
-            starts_on=start.isoformat(), ends_on=(start + timedelta(days=4)).isoformat(),
-            deadline_on=(start - timedelta(days=10)).isoformat(), seats=3, seats_per_state=2, languages=["en"],
-            venue_state="FJ", city="Nadi", zone="Pacific/Fiji"))
+        offer = training.create_offer(
+            db,
+            user=fiji,
+            form=training.OfferForm(
+                title=f"SAAT preparation {uuid.uuid4().hex[:6]}",
+                course_type="saat-preparation",
+                track="police",
+                starts_on=start.isoformat(),
+                ends_on=(start + timedelta(days=4)).isoformat(),
+                deadline_on=(start - timedelta(days=10)).isoformat(),
+                seats=3,
+                seats_per_state=2,
+                languages=["en"],
+                venue_state="FJ",
+                city="Nadi",
+                zone="Pacific/Fiji",
+            ),
+        )
         training.set_status(db, get_settings(), user=fiji, offer=offer, status="published")
         for code, candidates in CANDIDATES.items():
             focal = db.get(User, make_account("focal_point", member_state_id=ids[code]).id)
             assert focal is not None
             for name, gender in candidates:
-                training.nominate(db, user=focal, offer=offer,
-                                  form=training.CandidateForm(full_name=name, gender=gender))
+                training.nominate(
+                    db, user=focal, offer=offer, form=training.CandidateForm(full_name=name, gender=gender)
+                )
         assert offer.id is not None
         return provider, offer.id
 
@@ -67,7 +84,8 @@ def signed_in(new_context: NewContext, account: Account) -> Page:
 
 
 def test_the_allocation_preview_shows_the_latest_choices_when_older_answers_arrive_last(
-        new_context: NewContext, make_account: MakeAccount, live_engine: Engine, server: LiveServer) -> None:
+    new_context: NewContext, make_account: MakeAccount, live_engine: Engine, server: LiveServer
+) -> None:
     provider, offer_id = published_course_with_four_candidates(live_engine, make_account)
     desk = signed_in(new_context, provider)
     desk.goto(f"/training/{offer_id}")
@@ -83,28 +101,41 @@ def test_the_allocation_preview_shows_the_latest_choices_when_older_answers_arri
     projection = desk.locator("#projection")
     expect(projection).to_contain_text("With these choices: 3 of 3 seats taken")
     expect(projection).to_contain_text("Women accepted: 66.7 % women (2 of 3)")
-    for name, value in (("Mere Tapu", "accepted"), ("Sina Leota", "accepted"), ("Kila Wari", "accepted"),
-                        ("Tere Nia", "waitlisted")):
+    for name, value in (
+        ("Mere Tapu", "accepted"),
+        ("Sina Leota", "accepted"),
+        ("Kila Wari", "accepted"),
+        ("Tere Nia", "waitlisted"),
+    ):
         expect(desk.get_by_label(f"Decision for {name}", exact=True)).to_have_value(value)
 
 
 # A live filter: its page, the part htmx replaces, and successive choices (a field's label, the value chosen).
 FILTERS = {
-    "members": ("/members", "#directory", [("Subregion", "melanesia"), ("Subregion", "polynesia"),
-                                            ("Subregion", "micronesia")]),
+    "members": (
+        "/members",
+        "#directory",
+        [("Subregion", "melanesia"), ("Subregion", "polynesia"), ("Subregion", "micronesia")],
+    ),
     "needs": ("/needs", "#needs", [("Track", "police"), ("Area", "training"), ("Subregion", "polynesia")]),
-    "library": ("/library", "#results", [("Kind of document", "lesson_learned"), ("Language", "fr"),
-                                          ("Kind of document", "guidance_note")]),
-    "training catalogue": ("/training", "#offers", [("Track", "police"), ("Language", "fr"),
-                                                     ("Track", "military")]),
-    "deconfliction": ("/deconfliction", "#deconfliction", [("Track", "police"), ("Subregion", "melanesia"),
-                                                           ("Track", "military")]),
+    "library": (
+        "/library",
+        "#results",
+        [("Kind of document", "lesson_learned"), ("Language", "fr"), ("Kind of document", "guidance_note")],
+    ),
+    "training catalogue": ("/training", "#offers", [("Track", "police"), ("Language", "fr"), ("Track", "military")]),
+    "deconfliction": (
+        "/deconfliction",
+        "#deconfliction",
+        [("Track", "police"), ("Subregion", "melanesia"), ("Track", "military")],
+    ),
 }
 
 
 @pytest.mark.parametrize("name", FILTERS)
 def test_a_live_filter_shows_the_latest_choices_when_older_answers_arrive_last(
-        name: str, new_context: NewContext, make_account: MakeAccount, server: LiveServer) -> None:
+    name: str, new_context: NewContext, make_account: MakeAccount, server: LiveServer
+) -> None:
     path, target, choices = FILTERS[name]
     page = signed_in(new_context, make_account("coordinator"))
     page.goto(path)
@@ -134,7 +165,8 @@ def test_a_live_filter_shows_the_latest_choices_when_older_answers_arrive_last(
 
 
 def test_find_a_time_shows_the_slots_of_the_latest_search_when_an_older_answer_arrives_last(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer
+) -> None:
     page = signed_in(new_context, make_account("coordinator"))
     page.goto("/meetings/find-time")
     answers = HeldAnswers(page, "/meetings/find-time")
@@ -159,7 +191,8 @@ def test_find_a_time_shows_the_slots_of_the_latest_search_when_an_older_answer_a
 
 
 def test_going_back_after_live_filtering_shows_the_whole_earlier_page(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer
+) -> None:
     page = signed_in(new_context, make_account("coordinator"))
     page.goto("/members")
     filters = page.locator("form[method='get'][action='/members']")
@@ -176,5 +209,6 @@ def test_going_back_after_live_filtering_shows_the_whole_earlier_page(
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.locator("form[method='get'][action='/members']").get_by_label("Subregion", exact=True)).to_have_value(
-        "melanesia")
+        "melanesia"
+    )
     assert page.locator("#directory").inner_text() == melanesia

@@ -39,8 +39,13 @@ BODY_KEY = "sme"
 BODY_NAME = "Quarterly subject-matter-expert meeting"
 HOST_ZONE = "Pacific/Fiji"
 # The five states of the scenario and the zone of each capital, as the seeds give them.
-ZONES = {"FJ": "Pacific/Fiji", "WS": "Pacific/Apia", "CK": "Pacific/Rarotonga", "PG": "Pacific/Port_Moresby",
-         "PW": "Pacific/Palau"}
+ZONES = {
+    "FJ": "Pacific/Fiji",
+    "WS": "Pacific/Apia",
+    "CK": "Pacific/Rarotonga",
+    "PG": "Pacific/Port_Moresby",
+    "PW": "Pacific/Palau",
+}
 NAMES = {"FJ": "Fiji", "WS": "Samoa", "CK": "Cook Islands", "PG": "Papua New Guinea", "PW": "Palau"}
 DURATION = timedelta(minutes=120)
 WORKDAY = (time(8), time(18))
@@ -67,8 +72,13 @@ def days_off() -> dict[str, set[date]]:
 def at_work(begin: datetime, end: datetime, zone: str, holidays: set[date]) -> bool:
     """Whether [begin, end] falls within 08:00-18:00 of one working day (Monday to Friday) in the zone."""
     start, finish = begin.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
-    return (start.date() == finish.date() and start.weekday() < 5 and start.date() not in holidays
-            and WORKDAY[0] <= start.time() and finish.time() <= WORKDAY[1])
+    return (
+        start.date() == finish.date()
+        and start.weekday() < 5
+        and start.date() not in holidays
+        and WORKDAY[0] <= start.time()
+        and finish.time() <= WORKDAY[1]
+    )
 
 
 def earliest_slot_for_everyone(first: date, last: date) -> datetime:
@@ -129,8 +139,9 @@ def sme_membership(live_engine: Engine, coordinator: Account, *, join: bool, cod
             if join and (standing is None or not standing.is_member):
                 governance.record_membership(db, settings, user=user, body=body, state=state)
             elif not join:
-                asked = governance.request_membership(db, settings, user=user, body=body, state=state,
-                                                      action="withdraw")
+                asked = governance.request_membership(
+                    db, settings, user=user, body=body, state=state, action="withdraw"
+                )
                 governance.decide(db, settings, user=user, event_id=asked.id, accept=True)  # type: ignore[arg-type]
             else:
                 continue
@@ -148,15 +159,15 @@ def set_time_zone(live_engine: Engine, account: Account, zone: str) -> None:
 def series_meetings(live_engine: Engine, title: str) -> list[Meeting]:
     with Session(live_engine, expire_on_commit=False) as db:
         series = db.exec(select(MeetingSeries).where(MeetingSeries.title_en == title)).one()
-        return list(db.exec(select(Meeting).where(Meeting.series_id == series.id)
-                            .order_by(col(Meeting.starts_at))).all())
+        return list(
+            db.exec(select(Meeting).where(Meeting.series_id == series.id).order_by(col(Meeting.starts_at))).all()
+        )
 
 
 def rows_of(live_engine: Engine, model: type[Row], meeting_id: int) -> list[Row]:
     """The rows of one of the meeting's tables, in the order they were written."""
     with Session(live_engine, expire_on_commit=False) as db:
-        return list(db.exec(select(model).where(col(model.meeting_id) == meeting_id)
-                            .order_by(col(model.id))).all())
+        return list(db.exec(select(model).where(col(model.meeting_id) == meeting_id).order_by(col(model.id))).all())
 
 
 def calendar_sent_to(live_engine: Engine, email: str) -> tuple[OutboxMessage, Calendar]:
@@ -207,18 +218,21 @@ def check_best_slot(page: Page, best: datetime) -> None:
     """The slots table lists the five states by name and starts with the expected time, inside for all five."""
     table = page.get_by_role("table", name="Best times first")
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Time (UTC)", "Inside working hours", "Cook Islands", "Fiji", "Palau", "Papua New Guinea", "Samoa"])
+        ["Time (UTC)", "Inside working hours", "Cook Islands", "Fiji", "Palau", "Papua New Guinea", "Samoa"]
+    )
     first_row = table.locator("tbody tr").first
     expect(first_row.get_by_role("rowheader")).to_have_text(short_time(best, "UTC"))
     expect(first_row.get_by_role("cell")).to_have_text(
-        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")])
+        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")]
+    )
     expect(first_row.locator(".outside")).to_have_count(0)
 
 
 def fact(page: Page, term: str) -> Locator:
     """The value beside a term of the meeting's facts list."""
-    return page.locator(f"xpath=//dl[contains(@class, 'facts')]/dt[normalize-space()='{term}']"
-                        "/following-sibling::dd[1]")
+    return page.locator(
+        f"xpath=//dl[contains(@class, 'facts')]/dt[normalize-space()='{term}']/following-sibling::dd[1]"
+    )
 
 
 def region(page: Page, name: str) -> Locator:
@@ -229,7 +243,8 @@ def region(page: Page, name: str) -> Locator:
 
 
 def test_find_a_time_without_javascript_answers_with_a_full_page_and_the_same_best_slot(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer
+) -> None:
     coordinator = make_account("coordinator")
     first, last = window()
     best = earliest_slot_for_everyone(first, last)
@@ -239,8 +254,9 @@ def test_find_a_time_without_javascript_answers_with_a_full_page_and_the_same_be
     with page.expect_navigation():
         ask_for_times(page, first, last)
 
-    expect(page).to_have_url(re.compile(re.escape(f"{server.url}/meetings/find-time?") + ".*"
-                                        + re.escape(f"first={first.isoformat()}")))
+    expect(page).to_have_url(
+        re.compile(re.escape(f"{server.url}/meetings/find-time?") + ".*" + re.escape(f"first={first.isoformat()}"))
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a time")
     check_best_slot(page, best)
     for name in NAMES.values():
@@ -249,8 +265,13 @@ def test_find_a_time_without_javascript_answers_with_a_full_page_and_the_same_be
 
 
 def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_cook_islands_focal_point_answers(
-        sme_coordinator: Account, new_context: NewContext, make_account: MakeAccount, server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    sme_coordinator: Account,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     ids = state_ids(live_engine)
     coordinator = sme_coordinator
     focal = make_account("focal_point", member_state_id=ids["CK"], display_name="Teina Marsters")
@@ -297,10 +318,11 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     assert len(meetings) == 4
     assert meetings[0].starts_at == best and meetings[0].ends_at == best + DURATION
     assert {m.host_zone for m in meetings} == {HOST_ZONE}
-    assert {m.starts_at.astimezone(ZoneInfo(HOST_ZONE)).strftime("%H:%M") for m in meetings} == {
-        suva.strftime("%H:%M")}
-    months = [m.starts_at.astimezone(ZoneInfo(HOST_ZONE)).year * 12 + m.starts_at.astimezone(
-        ZoneInfo(HOST_ZONE)).month for m in meetings]
+    assert {m.starts_at.astimezone(ZoneInfo(HOST_ZONE)).strftime("%H:%M") for m in meetings} == {suva.strftime("%H:%M")}
+    months = [
+        m.starts_at.astimezone(ZoneInfo(HOST_ZONE)).year * 12 + m.starts_at.astimezone(ZoneInfo(HOST_ZONE)).month
+        for m in meetings
+    ]
     assert [b - a for a, b in zip(months, months[1:], strict=False)] == [3, 3, 3]
     meeting = meetings[0]
     assert meeting.id is not None
@@ -325,8 +347,11 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     assert response is not None and response.status == 200
     expect(desk).to_have_url(f"{server.url}/meetings/{meeting.id}?notice=invited#invitations")
     expect(desk.get_by_role("status")).to_have_text("The invitations have been sent.")
-    answer_row = region(desk, "Invitations").get_by_role("row").filter(
-        has=desk.get_by_role("rowheader", name=focal.display_name, exact=True))
+    answer_row = (
+        region(desk, "Invitations")
+        .get_by_role("row")
+        .filter(has=desk.get_by_role("rowheader", name=focal.display_name, exact=True))
+    )
     expect(answer_row.get_by_role("cell")).to_have_text(["Cook Islands", "No answer yet"])
     message, invitation = calendar_sent_to(live_engine, focal.email)
     assert message.subject == f"Invitation: {title}"
@@ -345,31 +370,37 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
 
     # The agenda, the minutes in Markdown and an action item owned by Papua New Guinea.
     agenda = region(desk, "Agenda")
-    for item, presenter, minutes, part in (("Opening and adoption of the agenda", "Fiji", "15", "Members only"),
-                                           ("Pre-deployment training updates", "Papua New Guinea", "45",
-                                            "With observers")):
+    for item, presenter, minutes, part in (
+        ("Opening and adoption of the agenda", "Fiji", "15", "Members only"),
+        ("Pre-deployment training updates", "Papua New Guinea", "45", "With observers"),
+    ):
         agenda.get_by_label("Item", exact=True).fill(item)
         agenda.get_by_label("Presenter (state or organisation)", exact=True).fill(presenter)
         agenda.get_by_label("Duration in minutes", exact=True).fill(minutes)
         agenda.get_by_label("Part", exact=True).select_option(label=part)
         submit(desk, "Add the item")
         expect(desk.get_by_role("status")).to_have_text("The agenda has been updated.")
-    expect(region(desk, "Agenda").get_by_role("listitem")).to_have_text([
-        re.compile(r"^Opening and adoption of the agenda — 15 minutes · Fiji · Members only"),
-        re.compile(r"^Pre-deployment training updates — 45 minutes · Papua New Guinea · With observers"),
-    ])
+    expect(region(desk, "Agenda").get_by_role("listitem")).to_have_text(
+        [
+            re.compile(r"^Opening and adoption of the agenda — 15 minutes · Fiji · Members only"),
+            re.compile(r"^Pre-deployment training updates — 45 minutes · Papua New Guinea · With observers"),
+        ]
+    )
 
-    minutes_text = ("## Decisions\n\n"
-                    "- Palau offers to host the next meeting **in person**.\n"
-                    "- Samoa circulates its training calendar.\n\n"
-                    "<script>document.title = 'hijacked'</script>\n")
+    minutes_text = (
+        "## Decisions\n\n"
+        "- Palau offers to host the next meeting **in person**.\n"
+        "- Samoa circulates its training calendar.\n\n"
+        "<script>document.title = 'hijacked'</script>\n"
+    )
     region(desk, "Minutes").get_by_label("Minutes (Markdown)", exact=True).fill(minutes_text)
     submit(desk, "Save the minutes")
     expect(desk.get_by_role("status")).to_have_text("The minutes have been saved.")
     written = region(desk, "Minutes").locator(".prose")
     expect(written.get_by_role("heading", level=3)).to_have_text("Decisions")
-    expect(written.get_by_role("listitem")).to_have_text([
-        "Palau offers to host the next meeting in person.", "Samoa circulates its training calendar."])
+    expect(written.get_by_role("listitem")).to_have_text(
+        ["Palau offers to host the next meeting in person.", "Samoa circulates its training calendar."]
+    )
     expect(written.locator("strong")).to_have_text("in person")
     expect(written).to_contain_text("<script>document.title = 'hijacked'</script>")
     expect(written.locator("script")).to_have_count(0)
@@ -382,21 +413,31 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     actions.get_by_label("Due date", exact=True).fill(due.isoformat())
     submit(desk, "Add the action item")
     expect(desk.get_by_role("status")).to_have_text("The action item has been saved.")
-    raised = region(desk, "Action items").get_by_role("row").filter(
-        has=desk.get_by_role("rowheader", name=action, exact=True))
+    raised = (
+        region(desk, "Action items")
+        .get_by_role("row")
+        .filter(has=desk.get_by_role("rowheader", name=action, exact=True))
+    )
     expect(raised.get_by_role("cell").nth(0)).to_have_text("Papua New Guinea")
     expect(raised.get_by_role("cell").nth(1)).to_have_text(due.isoformat())
     expect(raised.get_by_role("combobox")).to_have_value("open")
     assert_accessible(desk, axe_source)
 
-    assert [(i.title, i.presenter, i.duration_minutes, i.part) for i in rows_of(live_engine, AgendaItem, meeting.id)
-            ] == [("Opening and adoption of the agenda", "Fiji", 15, "members"),
-                  ("Pre-deployment training updates", "Papua New Guinea", 45, "observers")]
+    assert [
+        (i.title, i.presenter, i.duration_minutes, i.part) for i in rows_of(live_engine, AgendaItem, meeting.id)
+    ] == [
+        ("Opening and adoption of the agenda", "Fiji", 15, "members"),
+        ("Pre-deployment training updates", "Papua New Guinea", 45, "observers"),
+    ]
     [version] = rows_of(live_engine, MinutesVersion, meeting.id)
     assert version.text == minutes_text
     [stored_action] = rows_of(live_engine, ActionItem, meeting.id)
     assert (stored_action.owner_state_id, stored_action.text, stored_action.due_on, stored_action.status) == (
-        ids["PG"], action, due, "open")
+        ids["PG"],
+        action,
+        due,
+        "open",
+    )
 
     # The Cook Islands focal point, in Rarotonga: the meeting falls the day before it does in Suva.
     rarotonga = best.astimezone(ZoneInfo("Pacific/Rarotonga"))
@@ -405,11 +446,15 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     page.locator("header.site").get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     expect(page.get_by_role("main")).to_contain_text("Times are shown in your time zone, Pacific/Rarotonga.")
-    waiting = region(page, "Waiting for your answer").get_by_role("listitem").filter(
-        has=page.get_by_role("link", name=title, exact=True))
+    waiting = (
+        region(page, "Waiting for your answer")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_role("link", name=title, exact=True))
+    )
     expect(waiting).to_have_text(f"{title} — {long_time(best, 'Pacific/Rarotonga')}")
-    expect(region(page, "Next meetings").get_by_role("listitem").filter(
-        has_text=long_time(best, "Pacific/Rarotonga"))).to_have_count(1)
+    expect(
+        region(page, "Next meetings").get_by_role("listitem").filter(has_text=long_time(best, "Pacific/Rarotonga"))
+    ).to_have_count(1)
     expect(region(page, "Your state's action items")).not_to_contain_text(action)
     expect(region(page, "Recent minutes").get_by_role("link", name=title, exact=True)).to_have_count(1)
     assert_accessible(page, axe_source)
@@ -417,14 +462,18 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     waiting.get_by_role("link", name=title, exact=True).click()
     expect(page).to_have_url(f"{server.url}/meetings/{meeting.id}#answer")
     expect(fact(page, "Your time")).to_have_text(
-        f"{long_time(best, 'Pacific/Rarotonga')} – {short_time(best + DURATION, 'Pacific/Rarotonga')}")
+        f"{long_time(best, 'Pacific/Rarotonga')} – {short_time(best + DURATION, 'Pacific/Rarotonga')}"
+    )
     expect(fact(page, "At the host")).to_have_text(f"{long_time(best, HOST_ZONE)} ({HOST_ZONE})")
     expect(fact(page, "Your time")).to_contain_text(f"{rarotonga:%A} {rarotonga.day} {rarotonga:%B}")
     expect(fact(page, "At the host")).to_contain_text(f"{suva:%A} {suva.day} {suva:%B}")
     expect(region(page, "Minutes").locator(".prose strong")).to_have_text("in person")
-    expect(region(page, "Action items").get_by_role("row").filter(
-        has=page.get_by_role("rowheader", name=action, exact=True)).get_by_role("cell")).to_have_text(
-        ["Papua New Guinea", due.isoformat(), "Open"])
+    expect(
+        region(page, "Action items")
+        .get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=action, exact=True))
+        .get_by_role("cell")
+    ).to_have_text(["Papua New Guinea", due.isoformat(), "Open"])
     expect(page.get_by_role("button", name="Send the invitations")).to_have_count(0)
     assert_accessible(page, axe_source)
 
@@ -439,19 +488,24 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     expect(region(page, "Your answer").get_by_label("Attending", exact=True)).to_be_checked()
     assert_accessible(page, axe_source)
     with Session(live_engine) as db:
-        stored = db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                  Invitation.user_id == focal.id)).one()
+        stored = db.exec(
+            select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == focal.id)
+        ).one()
         assert (stored.answer, stored.state_id) == ("attending", ids["CK"])
         assert stored.answered_at is not None
 
     page.goto("/dashboard")
     expect(region(page, "Waiting for your answer").get_by_role("link", name=title, exact=True)).to_have_count(0)
-    expect(region(page, "Next meetings").get_by_role("listitem").filter(
-        has_text=long_time(best, "Pacific/Rarotonga"))).to_have_count(1)
+    expect(
+        region(page, "Next meetings").get_by_role("listitem").filter(has_text=long_time(best, "Pacific/Rarotonga"))
+    ).to_have_count(1)
     assert_accessible(page, axe_source)
 
     desk.reload()
-    answer_row = region(desk, "Invitations").get_by_role("row").filter(
-        has=desk.get_by_role("rowheader", name=focal.display_name, exact=True))
+    answer_row = (
+        region(desk, "Invitations")
+        .get_by_role("row")
+        .filter(has=desk.get_by_role("rowheader", name=focal.display_name, exact=True))
+    )
     expect(answer_row.get_by_role("cell")).to_have_text(["Cook Islands", "Attending"])
     assert_accessible(desk, axe_source)

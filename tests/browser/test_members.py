@@ -51,10 +51,14 @@ def body_id(live_engine: Engine) -> int:
 def state_never_in_body(live_engine: Engine) -> MemberState:
     """A member state (Fiji left aside) with no membership event for the body yet, so it can ask to join."""
     with Session(live_engine, expire_on_commit=False) as db:
-        touched = set(db.exec(select(MembershipEvent.state_id).where(
-            MembershipEvent.body_id == body_id(live_engine))).all())
-        states = db.exec(select(MemberState).where(MemberState.status == "state", MemberState.code != "FJ")
-                         .order_by(col(MemberState.code).desc())).all()
+        touched = set(
+            db.exec(select(MembershipEvent.state_id).where(MembershipEvent.body_id == body_id(live_engine))).all()
+        )
+        states = db.exec(
+            select(MemberState)
+            .where(MemberState.status == "state", MemberState.code != "FJ")
+            .order_by(col(MemberState.code).desc())
+        ).all()
         free = [state for state in states if state.id not in touched]
         assert free, "every state has joined the body already"
         return free[0]
@@ -62,15 +66,24 @@ def state_never_in_body(live_engine: Engine) -> MemberState:
 
 def membership_events(live_engine: Engine, state_id: int) -> list[MembershipEvent]:
     with Session(live_engine, expire_on_commit=False) as db:
-        return list(db.exec(select(MembershipEvent).where(
-            MembershipEvent.body_id == body_id(live_engine), MembershipEvent.state_id == state_id)
-            .order_by(col(MembershipEvent.id))).all())
+        return list(
+            db.exec(
+                select(MembershipEvent)
+                .where(MembershipEvent.body_id == body_id(live_engine), MembershipEvent.state_id == state_id)
+                .order_by(col(MembershipEvent.id))
+            ).all()
+        )
 
 
 def contribution_reports(live_engine: Engine, state_id: int) -> list[ContributionReport]:
     with Session(live_engine, expire_on_commit=False) as db:
-        return list(db.exec(select(ContributionReport).where(ContributionReport.state_id == state_id)
-                            .order_by(col(ContributionReport.id))).all())
+        return list(
+            db.exec(
+                select(ContributionReport)
+                .where(ContributionReport.state_id == state_id)
+                .order_by(col(ContributionReport.id))
+            ).all()
+        )
 
 
 def account_by_email(live_engine: Engine, email: str) -> User:
@@ -83,8 +96,9 @@ def account_by_email(live_engine: Engine, email: str) -> User:
 def invitation_link(live_engine: Engine, email: str, base_url: str) -> str:
     """The link in the newest email queued for `email`, read from the outbox table."""
     with Session(live_engine) as db:
-        message = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == email)
-                          .order_by(col(OutboxMessage.id).desc())).first()
+        message = db.exec(
+            select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(col(OutboxMessage.id).desc())
+        ).first()
         assert message is not None, f"no email queued for {email}"
         found = re.search(re.escape(base_url) + r"/invitations/\S+", message.body)
         assert found, f"no invitation link in the email: {message.body!r}"
@@ -93,8 +107,9 @@ def invitation_link(live_engine: Engine, email: str, base_url: str) -> str:
 
 def invitation_used(live_engine: Engine, user_id: int) -> bool:
     with Session(live_engine) as db:
-        token = db.exec(select(OneTimeToken).where(OneTimeToken.user_id == user_id,
-                                                   OneTimeToken.purpose == "invite")).one()
+        token = db.exec(
+            select(OneTimeToken).where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == "invite")
+        ).one()
         return token.used_at is not None
 
 
@@ -121,7 +136,8 @@ def check_accessible(page: Page, axe_source: str, javascript: bool = True) -> No
 def opened(page: Page, summary: str) -> Locator:
     """The disclosure (<details>) whose summary reads `summary`, opened if it was closed."""
     block = page.locator("details").filter(
-        has=page.locator("summary", has_text=re.compile("^" + re.escape(summary) + "$")))
+        has=page.locator("summary", has_text=re.compile("^" + re.escape(summary) + "$"))
+    )
     expect(block).to_have_count(1)
     if block.get_attribute("open") is None:
         block.locator("summary").first.click()
@@ -150,8 +166,8 @@ def today_in(zone: str) -> str:
 
 
 def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_state(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine,
-        axe_source: str) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine, axe_source: str
+) -> None:
     coordinator = make_account("coordinator")
     tonga = member_state(live_engine, "TO")
     email = f"focal-{uuid.uuid4().hex[:10]}@example.org"
@@ -180,7 +196,11 @@ def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_s
 
     invited = account_by_email(live_engine, email)
     assert (invited.role, invited.member_state_id, invited.language, invited.time_zone) == (
-        "focal_point", tonga.id, "fr", "Pacific/Auckland")
+        "focal_point",
+        tonga.id,
+        "fr",
+        "Pacific/Auckland",
+    )
     assert invited.password_hash is None
     with Session(live_engine) as db:
         focal_point = db.exec(select(FocalPoint).where(FocalPoint.user_id == invited.id)).one()
@@ -193,8 +213,9 @@ def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_s
     # The invitation speaks the language the coordinator chose for the invitee.
     expect(invitee.locator("html")).to_have_attribute("lang", "fr")
     expect(invitee.get_by_role("heading", level=1)).to_have_text("Accepter l’invitation")
-    expect(invitee.get_by_role("main")).to_contain_text(f"Bienvenue, Mele Taumalolo. Choisissez un mot de passe "
-                                                        f"pour le compte {email}.")
+    expect(invitee.get_by_role("main")).to_contain_text(
+        f"Bienvenue, Mele Taumalolo. Choisissez un mot de passe pour le compte {email}."
+    )
     assert_accessible(invitee, axe_source)
     invitee.get_by_label("Nouveau mot de passe", exact=True).fill(NEW_PASSWORD)
     invitee.get_by_label("Nouveau mot de passe, à nouveau", exact=True).fill(NEW_PASSWORD)
@@ -218,7 +239,8 @@ def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_s
 
     assert response is not None and response.status == 400
     expect(again.get_by_role("main").get_by_role("alert")).to_have_text(
-        "This link has been used already. Ask for a new one.")
+        "This link has been used already. Ask for a new one."
+    )
     expect(again.get_by_label("New password", exact=True)).to_have_count(0)
     assert_accessible(again, axe_source)
 
@@ -228,8 +250,13 @@ def test_coordinator_invites_a_focal_point_who_accepts_once_and_lands_on_their_s
 
 @pytest.mark.parametrize("javascript", JAVASCRIPT)
 def test_focal_point_asks_to_join_the_body_and_a_coordinator_confirms_it(
-        javascript: bool, new_context: NewContext, make_account: MakeAccount, server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    javascript: bool,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     state = state_never_in_body(live_engine)
     assert state.id is not None
     focal = make_account("focal_point", member_state_id=state.id)
@@ -257,8 +284,7 @@ def test_focal_point_asks_to_join_the_body_and_a_coordinator_confirms_it(
     assert (request.kind, request.recorded_by, request.note) == ("join_requested", focal.id, note)
 
     page.goto(f"/members/{state.code}")
-    expect(page.get_by_role("main")).to_contain_text(
-        f"Waiting for confirmation: asked to join ({BODY_NAME['en']}).")
+    expect(page.get_by_role("main")).to_contain_text(f"Waiting for confirmation: asked to join ({BODY_NAME['en']}).")
     expect(page.get_by_role("main")).to_contain_text("Not a member of any body of the current option.")
 
     desk = signed_in_page(new_context, coordinator, javascript=javascript)
@@ -296,8 +322,8 @@ def test_focal_point_asks_to_join_the_body_and_a_coordinator_confirms_it(
 
 
 def test_focal_point_sees_no_edit_controls_for_another_state_and_is_refused_its_edit_address(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine,
-        axe_source: str) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine, axe_source: str
+) -> None:
     samoa, new_zealand = member_state(live_engine, "WS"), member_state(live_engine, "NZ")
     focal = make_account("focal_point", member_state_id=samoa.id)
     page = signed_in_page(new_context, focal)
@@ -340,13 +366,23 @@ def test_focal_point_sees_no_edit_controls_for_another_state_and_is_refused_its_
 # Contributions
 
 
-@pytest.mark.parametrize(("javascript", "code", "as_of"), [
-    pytest.param(True, "NR", "2003-07-29", id="with-javascript"),
-    pytest.param(False, "TV", "2004-11-23", id="without-javascript"),
-])
+@pytest.mark.parametrize(
+    ("javascript", "code", "as_of"),
+    [
+        pytest.param(True, "NR", "2003-07-29", id="with-javascript"),
+        pytest.param(False, "TV", "2004-11-23", id="without-javascript"),
+    ],
+)
 def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad_value_changes_nothing(
-        javascript: bool, code: str, as_of: str, new_context: NewContext, make_account: MakeAccount,
-        server: LiveServer, live_engine: Engine, axe_source: str) -> None:
+    javascript: bool,
+    code: str,
+    as_of: str,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     state = member_state(live_engine, code)
     assert state.id is not None
     focal = make_account("focal_point", member_state_id=state.id)
@@ -366,14 +402,19 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
     assert response.status == 200
     expect(page).to_have_url(f"{server.url}/members/{code}?notice=contribution-saved")
     expect(page.get_by_role("status")).to_have_text("The figures have been recorded.")
-    reported = page.get_by_role("region", name="Personnel in UN operations").get_by_role("row").filter(
-        has_text=as_of)
+    reported = page.get_by_role("region", name="Personnel in UN operations").get_by_role("row").filter(has_text=as_of)
     expect(reported).to_have_count(1)
     expect(reported.get_by_role("cell")).to_have_text([as_of, "Troops", "41", "9", "3", "53"])
     check_accessible(page, axe_source, javascript)
     [report] = contribution_reports(live_engine, state.id)
     assert (report.as_of, report.category, report.men, report.women, report.unspecified, report.recorded_by) == (
-        date.fromisoformat(as_of), "troops", 41, 9, 3, focal.id)
+        date.fromisoformat(as_of),
+        "troops",
+        41,
+        9,
+        3,
+        focal.id,
+    )
 
     form = opened(page, "Report figures")
     form.get_by_label("Date", exact=True).fill(as_of)
@@ -392,12 +433,12 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page).to_have_url(f"{server.url}/contributions")
     expect(page.get_by_role("heading", level=1)).to_have_text("Uniformed personnel in UN peacekeeping")
-    by_state = page.get_by_role("region", name="Figures reported by states").get_by_role("row").filter(
-        has_text=as_of)
+    by_state = page.get_by_role("region", name="Figures reported by states").get_by_role("row").filter(has_text=as_of)
     expect(by_state.get_by_role("cell")).to_have_text([state.name_en, as_of, "Troops", "41", "9", "3"])
     over_time = page.get_by_role("region", name="Uniformed personnel over time")
     expect(over_time.get_by_role("row").filter(has_text=as_of).get_by_role("cell")).to_have_text(
-        [as_of, "53", "53", "Sum of state reports"])
+        [as_of, "53", "53", "Sum of state reports"]
+    )
     bar_label = over_time.locator("svg text.label").filter(has_text=re.compile(f"^{as_of}$"))
     expect(bar_label).to_have_count(1)
     expect(bar_label.locator("xpath=preceding-sibling::*[1]")).to_have_text("53")
@@ -409,8 +450,8 @@ def test_focal_point_reports_figures_that_the_contributions_page_shows_and_a_bad
 
 
 def test_member_and_body_pages_show_french_headings_after_the_language_switch(
-        new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine,
-        axe_source: str) -> None:
+    new_context: NewContext, make_account: MakeAccount, server: LiveServer, live_engine: Engine, axe_source: str
+) -> None:
     coordinator = make_account("coordinator")
     email = f"focal-{uuid.uuid4().hex[:10]}@example.org"
     page = signed_in_page(new_context, coordinator)
@@ -420,8 +461,13 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
     expect(page).to_have_url(f"{server.url}/members/CK")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", level=1)).to_have_text("Îles Cook")
-    assert {"Adhésions", "Points focaux", "Personnel dans les opérations des Nations Unies", "Annonces au PCRS",
-            "Profil"} <= set(headings(page, 2))
+    assert {
+        "Adhésions",
+        "Points focaux",
+        "Personnel dans les opérations des Nations Unies",
+        "Annonces au PCRS",
+        "Profil",
+    } <= set(headings(page, 2))
     assert_accessible(page, axe_source)
     form = opened(page, "Inviter un point focal")
     form.get_by_label("Adresse électronique", exact=True).fill(email)
@@ -444,9 +490,13 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
 
     page.locator("header.site").get_by_role("link", name="Contributions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Personnel en uniforme dans le maintien de la paix des Nations Unies")
-    assert {"Personnel en uniforme au fil du temps", "Participation des femmes au regard des cibles",
-            "Chiffres déclarés par les États"} <= set(headings(page, 2))
+        "Personnel en uniforme dans le maintien de la paix des Nations Unies"
+    )
+    assert {
+        "Personnel en uniforme au fil du temps",
+        "Participation des femmes au regard des cibles",
+        "Chiffres déclarés par les États",
+    } <= set(headings(page, 2))
     assert_accessible(page, axe_source)
 
     invitee_context, _ = new_context()
@@ -476,5 +526,6 @@ def test_member_and_body_pages_show_french_headings_after_the_language_switch(
     invitee.goto(link)
     expect(invitee.get_by_role("heading", level=1)).to_have_text("Une erreur s’est produite")
     expect(invitee.get_by_role("main").get_by_role("alert")).to_have_text(
-        "Ce lien a déjà servi. Demandez-en un nouveau.")
+        "Ce lien a déjà servi. Demandez-en un nouveau."
+    )
     assert_accessible(invitee, axe_source)

@@ -67,15 +67,20 @@ def fiji_id(live_engine: Engine) -> int:
 def queued_email(live_engine: Engine) -> int:
     """One message in the outbox, so that the outbox's message page is reachable from its list."""
     with Session(live_engine, expire_on_commit=False) as db:
-        message = outbox.queue(db, recipient="pages@example.org", subject="Agenda of the quarterly SME meeting",
-                               body="The agenda is attached.")
+        message = outbox.queue(
+            db,
+            recipient="pages@example.org",
+            subject="Agenda of the quarterly SME meeting",
+            body="The agenda is attached.",
+        )
         db.commit()
         assert message.id is not None
         return message.id
 
 
-def open_as(role: str, language: str, new_context: NewContext, make_account: Callable[..., Account],
-            fiji_id: int) -> Page:
+def open_as(
+    role: str, language: str, new_context: NewContext, make_account: Callable[..., Account], fiji_id: int
+) -> Page:
     """A page in a fresh context, signed in with a new account of `role` (or anonymous) speaking `language`."""
     context, _ = new_context(locale=LOCALES[language])
     page = context.new_page()
@@ -103,8 +108,9 @@ def same_site_links(page: Page, base_url: str) -> Iterator[str]:
 def is_download(page: Page, address: str) -> bool:
     """Whether the address answers with a file to save (a calendar, a document) rather than a page to show."""
     answer = page.request.get(address)
-    return (not answer.headers.get("content-type", "").startswith("text/html")
-            or answer.headers.get("content-disposition", "").startswith("attachment"))
+    return not answer.headers.get("content-type", "").startswith("text/html") or answer.headers.get(
+        "content-disposition", ""
+    ).startswith("attachment")
 
 
 def page_problems(page: Page, language: str, axe_source: str) -> list[str]:
@@ -127,8 +133,9 @@ def page_problems(page: Page, language: str, axe_source: str) -> list[str]:
     return problems
 
 
-def visit_every_page(page: Page, start: list[str], routes: list[Route], base_url: str, language: str,
-                     axe_source: str) -> tuple[list[str], dict[str, list[str]]]:
+def visit_every_page(
+    page: Page, start: list[str], routes: list[Route], base_url: str, language: str, axe_source: str
+) -> tuple[list[str], dict[str, list[str]]]:
     """Opens the start pages and every page their links lead to; returns the pages seen and each one's problems."""
     queue = deque(start)
     asked: set[str] = set()
@@ -163,8 +170,15 @@ def visit_every_page(page: Page, start: list[str], routes: list[Route], base_url
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_reachable_page_is_accessible_and_well_formed(
-        role: str, language: str, new_context: NewContext, make_account: Callable[..., Account],
-        server: LiveServer, axe_source: str, get_routes: list[Route], fiji_id: int) -> None:
+    role: str,
+    language: str,
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    axe_source: str,
+    get_routes: list[Route],
+    fiji_id: int,
+) -> None:
     """Each page a role reaches has one <h1>, a <main>, its language on <html>, a title and no serious axe finding."""
     page = open_as(role, language, new_context, make_account, fiji_id)
     start = [route.path for route in get_routes if "{" not in route.path] + ["/members/FJ"]
@@ -184,9 +198,12 @@ def test_every_reachable_page_is_accessible_and_well_formed(
 
 def focused(page: Page) -> str:
     """The focused element as tag:id (or its name, or its text)."""
-    return str(page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return `${e.tagName.toLowerCase()}:${e.id || e.getAttribute('name') || e.textContent.trim()}`; }"))
+    return str(
+        page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return `${e.tagName.toLowerCase()}:${e.id || e.getAttribute('name') || e.textContent.trim()}`; }"
+        )
+    )
 
 
 def tab_until(page: Page, wanted: str, limit: int = 20) -> list[str]:
@@ -200,7 +217,8 @@ def tab_until(page: Page, wanted: str, limit: int = 20) -> list[str]:
 
 
 def test_sign_in_form_is_filled_and_sent_with_the_keyboard_only(
-        page: Page, make_account: Callable[..., Account], server: LiveServer) -> None:
+    page: Page, make_account: Callable[..., Account], server: LiveServer
+) -> None:
     account = make_account()
     page.goto("/auth/sign-in")
 
@@ -222,7 +240,8 @@ def test_sign_in_form_is_filled_and_sent_with_the_keyboard_only(
 
 @pytest.mark.parametrize(("language", "words"), [("en", "Skip to content"), ("fr", "Aller au contenu")])
 def test_skip_link_is_the_first_stop_and_moves_the_keyboard_into_the_content(
-        new_context: NewContext, server: LiveServer, language: str, words: str) -> None:
+    new_context: NewContext, server: LiveServer, language: str, words: str
+) -> None:
     context, _ = new_context(locale=LOCALES[language])
     page = context.new_page()
     page.goto("/auth/sign-in")
@@ -246,7 +265,8 @@ def directory_names(page: Page) -> list[str]:
 
 
 def test_member_filter_updates_the_table_in_place_and_keeps_the_address(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, axe_source: str) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, axe_source: str
+) -> None:
     """htmx swaps only the directory when a filter changes; the address follows, and Back shows the full page."""
     context, _ = new_context()
     page = context.new_page()
@@ -257,8 +277,9 @@ def test_member_filter_updates_the_table_in_place_and_keeps_the_address(
     assert "Fiji" in everyone and "Samoa" in everyone
     page.evaluate("() => { window.stillTheSamePage = true; }")
 
-    with page.expect_response(lambda r: urlsplit(r.url).path == "/members" and r.request.headers.get("hx-request")
-                              == "true") as answer:
+    with page.expect_response(
+        lambda r: urlsplit(r.url).path == "/members" and r.request.headers.get("hx-request") == "true"
+    ) as answer:
         page.get_by_label("Subregion", exact=True).select_option("melanesia")
     assert answer.value.status == 200
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import UserSession
@@ -24,7 +24,8 @@ def session_cookie(context: BrowserContext) -> str | None:
 
 
 def test_sign_in_with_email_and_password_opens_the_account(
-        page: Page, make_account: Callable[..., Account], server: LiveServer, axe_source: str) -> None:
+    page: Page, make_account: Callable[..., Account], server: LiveServer, axe_source: str
+) -> None:
     account = make_account()
     page.goto("/account")
     expect(page).to_have_url(f"{server.url}/auth/sign-in?next=/account")
@@ -44,7 +45,8 @@ def test_sign_in_with_email_and_password_opens_the_account(
 
 
 def test_wrong_password_shows_the_error_on_the_form_and_does_not_sign_in(
-        page: Page, make_account: Callable[..., Account], server: LiveServer, axe_source: str) -> None:
+    page: Page, make_account: Callable[..., Account], server: LiveServer, axe_source: str
+) -> None:
     account = make_account()
     page.goto("/auth/sign-in")
 
@@ -53,7 +55,8 @@ def test_wrong_password_shows_the_error_on_the_form_and_does_not_sign_in(
     assert response is not None and response.status == 400
     expect(page).to_have_url(f"{server.url}/auth/sign-in")
     expect(page.get_by_role("main").get_by_role("alert")).to_have_text(
-        "The email address or the password is not correct.")
+        "The email address or the password is not correct."
+    )
     expect(page.get_by_label("Email address", exact=True)).to_have_value(account.email)
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
     expect(page.locator("header.site").get_by_role("button", name="Sign out")).to_have_count(0)
@@ -65,8 +68,12 @@ def test_wrong_password_shows_the_error_on_the_form_and_does_not_sign_in(
 
 
 def test_sign_out_ends_the_session_on_the_server(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     account = make_account()
     context, _ = new_context()
     page = context.new_page()
@@ -98,14 +105,15 @@ def test_sign_out_ends_the_session_on_the_server(
     replay.goto("/account")
     expect(replay).to_have_url(f"{server.url}/auth/sign-in?next=/account")
     with Session(live_engine) as db:
-        open_sessions = db.exec(select(UserSession).where(UserSession.user_id == account.id,
-                                                          UserSession.ended_at == None)).all()  # noqa: E711
+        open_sessions = db.exec(
+            select(UserSession).where(UserSession.user_id == account.id, col(UserSession.ended_at).is_(None))
+        ).all()
     assert open_sessions == []
 
 
 def test_sign_in_and_language_switch_work_without_javascript(
-        new_context: NewContext, make_account: Callable[..., Account], server: LiveServer,
-        live_engine: Engine) -> None:
+    new_context: NewContext, make_account: Callable[..., Account], server: LiveServer, live_engine: Engine
+) -> None:
     account = make_account()
     context, _ = new_context(java_script_enabled=False)
     page = context.new_page()

@@ -23,8 +23,11 @@ pytestmark = pytest.mark.browser
 NewContext = Callable[..., tuple[BrowserContext, Watch]]
 MakeAccount = Callable[..., Account]
 # Who each nominating state puts forward, in its order of preference.
-CANDIDATES = {"CK": [("Mere Tapu", "Woman"), ("Tere Nia", "Man")], "WS": [("Sina Leota", "Woman")],
-              "PG": [("Kila Wari", "Man")]}
+CANDIDATES = {
+    "CK": [("Mere Tapu", "Woman"), ("Tere Nia", "Man")],
+    "WS": [("Sina Leota", "Woman")],
+    "PG": [("Kila Wari", "Man")],
+}
 NAMES = {"FJ": "Fiji", "CK": "Cook Islands", "WS": "Samoa", "PG": "Papua New Guinea"}
 
 
@@ -53,7 +56,8 @@ def ready_counts(page: Page) -> dict[str, list[str]]:
     counts = {}
     for row in table.get_by_role("row").all()[1:]:
         counts[row.get_by_role("rowheader").inner_text().strip()] = [
-            cell.strip() for cell in row.get_by_role("cell").all_inner_texts()]
+            cell.strip() for cell in row.get_by_role("cell").all_inner_texts()
+        ]
     return counts
 
 
@@ -63,8 +67,11 @@ def move_into_the_past(live_engine: Engine, offer_id: int) -> None:
         offer = db.get(TrainingOffer, offer_id)
         assert offer is not None
         today = date.today()
-        offer.deadline_on, offer.starts_on, offer.ends_on = (today - timedelta(days=20), today - timedelta(days=6),
-                                                             today - timedelta(days=2))
+        offer.deadline_on, offer.starts_on, offer.ends_on = (
+            today - timedelta(days=20),
+            today - timedelta(days=6),
+            today - timedelta(days=2),
+        )
         db.add(offer)
         db.commit()
 
@@ -75,8 +82,13 @@ def decision(page: Page, name: str) -> Locator:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
 def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_officers_view_follows(
-        javascript: bool, new_context: NewContext, make_account: MakeAccount, server: LiveServer,
-        live_engine: Engine, axe_source: str) -> None:
+    javascript: bool,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
     ids = state_ids(live_engine)
     provider = make_account("focal_point", member_state_id=ids["FJ"])
     title = f"SAAT preparation, Blackrock {uuid.uuid4().hex[:6]}"
@@ -132,8 +144,7 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
 
     # Fiji allocates the three seats, seeing the share of women it would give before confirming.
     desk.goto(offer_url)
-    expect(desk.get_by_role("region", name="Women's participation")).to_contain_text(
-        "Nominated: 50.0 % women (2 of 4)")
+    expect(desk.get_by_role("region", name="Women's participation")).to_contain_text("Nominated: 50.0 % women (2 of 4)")
     for name in ("Mere Tapu", "Sina Leota", "Kila Wari"):
         decision(desk, name).select_option(label="Accepted")
     decision(desk, "Tere Nia").select_option(label="On the waiting list")
@@ -146,12 +157,12 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
     expect(projection).to_contain_text("Women accepted: 66.7 % women (2 of 3)")
     with Session(live_engine) as db:
         assert {n.status for n in db.exec(select(Nomination).where(Nomination.offer_id == offer_id)).all()} == {
-            "nominated"}, "showing the effect changed the nominations"
+            "nominated"
+        }, "showing the effect changed the nominations"
     check(desk, axe_source, javascript)
     submit(desk, "Confirm the decisions")
     expect(desk.get_by_role("status")).to_have_text("The decisions have been recorded; the states are told.")
-    expect(desk.get_by_role("region", name="Women's participation")).to_contain_text(
-        "Accepted: 66.7 % women (2 of 3)")
+    expect(desk.get_by_role("region", name="Women's participation")).to_contain_text("Accepted: 66.7 % women (2 of 3)")
     submit(desk, "Close nominations")
     expect(desk.get_by_role("status")).to_have_text("Nominations are closed.")
 
@@ -160,8 +171,11 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
     desk.reload()
     results = desk.get_by_role("region", name="Completion and outcomes")
     today = date.today().isoformat()
-    for name, outcome in (("Mere Tapu", "SAAT passed"), ("Sina Leota", "SAAT passed"),
-                          ("Kila Wari", "SAAT not passed")):
+    for name, outcome in (
+        ("Mere Tapu", "SAAT passed"),
+        ("Sina Leota", "SAAT passed"),
+        ("Kila Wari", "SAAT not passed"),
+    ):
         results.get_by_label(f"Outcome for {name}", exact=True).select_option(label=outcome)
         results.get_by_label(f"Date of the outcome for {name}", exact=True).fill(today)
     submit(desk, "Record the outcomes")
@@ -177,12 +191,14 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
     desk.get_by_role("link", name="Cook Islands", exact=True).click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("Training record: Cook Islands")
     expect(desk.get_by_role("table", name="People trained").get_by_role("row").filter(has_text=title)).to_have_text(
-        re.compile(r"Mere Tapu.*SAAT passed"))
+        re.compile(r"Mere Tapu.*SAAT passed")
+    )
     check(desk, axe_source, javascript)
 
 
 def test_the_catalogue_and_an_offer_read_in_french(
-        new_context: NewContext, make_account: MakeAccount, live_engine: Engine, axe_source: str) -> None:
+    new_context: NewContext, make_account: MakeAccount, live_engine: Engine, axe_source: str
+) -> None:
     ids = state_ids(live_engine)
     coordinator = make_account("coordinator")
     desk = signed_in_page(new_context, coordinator, javascript=True)
@@ -218,5 +234,6 @@ def test_the_catalogue_and_an_offer_read_in_french(
     expect(page.get_by_role("heading", name="Proposer un candidat")).to_be_visible()
     expect(page.locator("dl.facts")).to_contain_text("12, au plus 2 par État")
     expect(page.get_by_role("region", name="Participation des femmes")).to_contain_text(
-        "Objectif : Femmes parmi les officiers d'état-major et les observateurs militaires")
+        "Objectif : Femmes parmi les officiers d'état-major et les observateurs militaires"
+    )
     assert_accessible(page, axe_source)

@@ -29,16 +29,28 @@ def focal_point(session: Session, code: str, **fields: Any) -> User:
 
 def need_form(**changes: Any) -> service.NeedForm:
     """Police SAAT preparation for Fiji, high priority, wanted in three months; keyword arguments replace fields."""
-    fields: dict[str, Any] = {"state": "FJ", "area": "training", "track": "police", "priority": "high",
-                              "description": "SAAT preparation for 20 police officers", "wanted_by": day(90)}
+    fields: dict[str, Any] = {
+        "state": "FJ",
+        "area": "training",
+        "track": "police",
+        "priority": "high",
+        "description": "SAAT preparation for 20 police officers",
+        "wanted_by": day(90),
+    }
     fields.update(changes)
     return service.NeedForm(**fields)
 
 
 def support_form(**changes: Any) -> service.SupportForm:
     """Trainers for Fiji in the training area, police track, for two weeks from next month."""
-    fields: dict[str, Any] = {"recipient_state": "FJ", "area": "training", "track": "police",
-                              "starts_on": day(30), "ends_on": day(44), "kind": "trainers"}
+    fields: dict[str, Any] = {
+        "recipient_state": "FJ",
+        "area": "training",
+        "track": "police",
+        "starts_on": day(30),
+        "ends_on": day(44),
+        "kind": "trainers",
+    }
     fields.update(changes)
     return service.SupportForm(**fields)
 
@@ -66,14 +78,21 @@ def counts(session: Session) -> dict[str, int]:
     def count(model: Any) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
-    return {"needs": count(Need), "need events": count(NeedEvent), "supports": count(Support),
-            "support events": count(SupportEvent), "audit": count(AuditEntry)}
+    return {
+        "needs": count(Need),
+        "need events": count(NeedEvent),
+        "supports": count(Support),
+        "support events": count(SupportEvent),
+        "audit": count(AuditEntry),
+    }
 
 
 def statuses(session: Session) -> list[tuple[Any, ...]]:
     session.expire_all()
-    return [*session.exec(select(Need.id, Need.status).order_by(col(Need.id))).all(),
-            *session.exec(select(Support.id, Support.status).order_by(col(Support.id))).all()]
+    return [
+        *session.exec(select(Need.id, Need.status).order_by(col(Need.id))).all(),
+        *session.exec(select(Support.id, Support.status).order_by(col(Support.id))).all(),
+    ]
 
 
 @pytest.fixture

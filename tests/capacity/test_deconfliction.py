@@ -22,8 +22,10 @@ START = date.today() + timedelta(days=30)
 
 def period(first: int, last: int) -> dict[str, str]:
     """Days `first` to `last` counted from START."""
-    return {"starts_on": (START + timedelta(days=first)).isoformat(),
-            "ends_on": (START + timedelta(days=last)).isoformat()}
+    return {
+        "starts_on": (START + timedelta(days=first)).isoformat(),
+        "ends_on": (START + timedelta(days=last)).isoformat(),
+    }
 
 
 def view(session: Session, **filters: Any) -> service.Deconfliction:
@@ -40,7 +42,8 @@ def overlapping(result: service.Deconfliction) -> set[tuple[str, str, str, str]]
 
 
 def test_a_cell_counts_the_open_needs_with_the_highest_priority_and_lists_the_providers(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     record_need(session, coordinator, priority="low")
     record_need(session, coordinator, priority="medium")
     met = record_need(session, coordinator, priority="high")
@@ -56,15 +59,19 @@ def test_a_cell_counts_the_open_needs_with_the_highest_priority_and_lists_the_pr
     assert cell(result, "FJ", "equipment").empty
 
 
-@pytest.mark.parametrize(("first", "second", "overlaps"), [
-    ((0, 10), (5, 15), True),
-    ((0, 10), (10, 20), True),   # touching: both give support on day 10
-    ((0, 10), (11, 20), False),  # one after the other
-    ((0, 30), (10, 12), True),   # one inside the other
-    ((10, 10), (10, 10), True),  # the same single day
-])
+@pytest.mark.parametrize(
+    ("first", "second", "overlaps"),
+    [
+        ((0, 10), (5, 15), True),
+        ((0, 10), (10, 20), True),  # touching: both give support on day 10
+        ((0, 10), (11, 20), False),  # one after the other
+        ((0, 30), (10, 12), True),  # one inside the other
+        ((10, 10), (10, 10), True),  # the same single day
+    ],
+)
 def test_two_providers_in_the_same_state_and_area_overlap_when_their_periods_share_a_day(
-        session: Session, coordinator: User, first: tuple[int, int], second: tuple[int, int], overlaps: bool) -> None:
+    session: Session, coordinator: User, first: tuple[int, int], second: tuple[int, int], overlaps: bool
+) -> None:
     record_support(session, coordinator, provider_state="AU", **period(*first))
     record_support(session, coordinator, provider_state="NZ", **period(*second))
     result = view(session)
@@ -73,10 +80,12 @@ def test_two_providers_in_the_same_state_and_area_overlap_when_their_periods_sha
 
 
 def test_cancelled_support_the_same_provider_twice_another_area_or_another_state_is_no_overlap(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     record_support(session, coordinator, provider_state="AU", **period(0, 10))
-    record_support(session, coordinator, provider_state="AU", kind="funding", amount="1000", currency="AUD",
-                   **period(0, 10))
+    record_support(
+        session, coordinator, provider_state="AU", kind="funding", amount="1000", currency="AUD", **period(0, 10)
+    )
     cancelled = record_support(session, coordinator, provider_state="NZ", **period(0, 10))
     service.set_support_status(session, user=coordinator, support=cancelled, status="cancelled")
     record_support(session, coordinator, provider_state="JP", area="equipment", **period(0, 10))
@@ -89,13 +98,17 @@ def test_cancelled_support_the_same_provider_twice_another_area_or_another_state
 
 
 def test_completed_support_still_overlaps_and_three_providers_give_each_pair(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     done = record_support(session, coordinator, provider_state="AU", **period(0, 10))
     service.set_support_status(session, user=coordinator, support=done, status="completed")
     record_support(session, coordinator, provider_state="NZ", **period(5, 15))
     record_support(session, coordinator, provider_organisation=DPO, **period(8, 9))
-    assert overlapping(view(session)) == {("FJ", "training", "Australia", "New Zealand"),
-                                          ("FJ", "training", "Australia", DPO), ("FJ", "training", "New Zealand", DPO)}
+    assert overlapping(view(session)) == {
+        ("FJ", "training", "Australia", "New Zealand"),
+        ("FJ", "training", "Australia", DPO),
+        ("FJ", "training", "New Zealand", DPO),
+    }
 
 
 def test_a_need_past_its_date_with_no_support_is_a_gap(session: Session, coordinator: User) -> None:
@@ -107,8 +120,7 @@ def test_a_need_past_its_date_with_no_support_is_a_gap(session: Session, coordin
     assert cell(result, "FJ", "training").gap and cell(result, "WS", "logistics").gap
 
 
-def test_met_withdrawn_undated_not_yet_due_and_supported_needs_are_no_gaps(
-        session: Session, coordinator: User) -> None:
+def test_met_withdrawn_undated_not_yet_due_and_supported_needs_are_no_gaps(session: Session, coordinator: User) -> None:
     met = past_due(session, record_need(session, coordinator, area="equipment"))
     service.set_need_status(session, user=coordinator, need=met, status="met")
     withdrawn = past_due(session, record_need(session, coordinator, area="logistics"))
@@ -139,12 +151,12 @@ def test_the_track_filter_narrows_needs_and_support_to_one_track(session: Sessio
     assert overlapping(view(session)) == {("FJ", "training", "Australia", "New Zealand")}
     police = view(session, track="police")
     assert police.overlaps == []
-    assert (cell(police, "FJ", "training").open_needs, cell(police, "FJ", "training").providers) == \
-        (1, ["New Zealand"])
+    assert (cell(police, "FJ", "training").open_needs, cell(police, "FJ", "training").providers) == (1, ["New Zealand"])
 
 
 def test_the_subregion_filter_keeps_its_states_and_an_unknown_one_is_ignored(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     record_need(session, coordinator, state="FJ")
     record_need(session, coordinator, state="WS")
     assert {row.state.code for row in view(session, subregion="polynesia").rows} == {"WS"}
@@ -152,7 +164,8 @@ def test_the_subregion_filter_keeps_its_states_and_an_unknown_one_is_ignored(
 
 
 def test_the_provider_filter_keeps_the_states_it_supports_and_its_own_overlaps(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     record_support(session, coordinator, provider_state="AU", **period(0, 10))
     record_support(session, coordinator, provider_state="NZ", **period(0, 10))
     record_support(session, coordinator, provider_state="NZ", recipient_state="WS", **period(0, 10))
@@ -199,12 +212,15 @@ def test_the_csv_has_the_views_cells_with_the_same_filters(client: Any, session:
     _header, *polynesia = rows_of(client.get("/deconfliction.csv?subregion=polynesia").text)
     assert polynesia == [["Samoa", "Polynesia", "Logistics", "1", "Low", "", "", ""]]
     _header, *by_australia = rows_of(client.get("/deconfliction.csv?provider=AU").text)
-    assert [line[:3] for line in by_australia] == [["Fiji", "Melanesia", "Training"],
-                                                   ["Fiji", "Melanesia", "Equipment"]]
+    assert [line[:3] for line in by_australia] == [
+        ["Fiji", "Melanesia", "Training"],
+        ["Fiji", "Melanesia", "Equipment"],
+    ]
 
 
-def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(client: Any, session: Session,
-                                                                coordinator: User) -> None:
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
+    client: Any, session: Session, coordinator: User
+) -> None:
     risky = '=HYPERLINK("http://evil.example","Click")'
     record_support(session, coordinator, provider_organisation=risky)
     record_support(session, coordinator, provider_organisation="@SUM(1+1)", area="equipment")

@@ -17,19 +17,22 @@ from tests.capacity.conftest import counts, day, record_need
 from tests.factories import make_user, state
 
 
-def test_a_focal_point_records_a_need_of_their_state_with_its_first_history_entry(
-        session: Session, fiji: User) -> None:
+def test_a_focal_point_records_a_need_of_their_state_with_its_first_history_entry(session: Session, fiji: User) -> None:
     need = record_need(session, fiji, state="")
-    assert (need.state_id, need.status, need.area, need.track, need.priority) == \
-        (state(session, "FJ").id, "open", "training", "police", "high")
+    assert (need.state_id, need.status, need.area, need.track, need.priority) == (
+        state(session, "FJ").id,
+        "open",
+        "training",
+        "police",
+        "high",
+    )
     [(event, name)] = service.need_history(session, need)
     assert (event.status, event.by, name) == ("open", fiji.id, "Fiji Focal Point")
     entry = session.exec(select(AuditEntry).where(AuditEntry.entity == "capacity_need")).one()
     assert (entry.action, entry.entity_id, entry.actor_id) == ("create", str(need.id), fiji.id)
 
 
-def test_a_focal_point_naming_another_state_is_refused_and_nothing_is_recorded(
-        session: Session, samoa: User) -> None:
+def test_a_focal_point_naming_another_state_is_refused_and_nothing_is_recorded(session: Session, samoa: User) -> None:
     before = counts(session)
     with pytest.raises(DomainError) as refused:
         record_need(session, samoa, state="FJ")
@@ -54,16 +57,20 @@ def test_observers_do_not_record_needs(session: Session, observer: User) -> None
     assert refused.value.status_code == 403
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"area": "catering"}, "Choose an area from the list."),
-    ({"track": "naval"}, "Choose a track from the list."),
-    ({"priority": "urgent"}, "Choose a priority from the list."),
-    ({"description": "   "}, "Describe the need in at most %(high)s characters."),
-    ({"description": "x" * 5001}, "Describe the need in at most %(high)s characters."),
-    ({"wanted_by": "next spring"}, "Give the date the need is wanted by as a date, or leave it empty."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"area": "catering"}, "Choose an area from the list."),
+        ({"track": "naval"}, "Choose a track from the list."),
+        ({"priority": "urgent"}, "Choose a priority from the list."),
+        ({"description": "   "}, "Describe the need in at most %(high)s characters."),
+        ({"description": "x" * 5001}, "Describe the need in at most %(high)s characters."),
+        ({"wanted_by": "next spring"}, "Give the date the need is wanted by as a date, or leave it empty."),
+    ],
+)
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_recorded(
-        session: Session, fiji: User, change: dict[str, Any], message: str) -> None:
+    session: Session, fiji: User, change: dict[str, Any], message: str
+) -> None:
     before = counts(session)
     with pytest.raises(DomainError) as refused:
         record_need(session, fiji, **change)
@@ -77,27 +84,37 @@ def test_a_need_may_have_no_wanted_by_date(session: Session, fiji: User) -> None
 
 
 def test_status_changes_are_appended_to_the_history_never_overwritten(
-        session: Session, fiji: User, coordinator: User) -> None:
+    session: Session, fiji: User, coordinator: User
+) -> None:
     need = record_need(session, fiji)
     service.set_need_status(session, user=fiji, need=need, status="partly_met", note="Ten officers trained by NZ")
     service.set_need_status(session, user=coordinator, need=need, status="met")
     history = service.need_history(session, need)
     assert [(e.status, e.note, name) for e, name in history] == [
-        ("open", "", "Fiji Focal Point"), ("partly_met", "Ten officers trained by NZ", "Fiji Focal Point"),
-        ("met", "", "Network Coordinator")]
+        ("open", "", "Fiji Focal Point"),
+        ("partly_met", "Ten officers trained by NZ", "Fiji Focal Point"),
+        ("met", "", "Network Coordinator"),
+    ]
     assert need.status == "met"
-    assert [e.action for e in session.exec(select(AuditEntry).where(AuditEntry.entity == "capacity_need")
-                                           .order_by(AuditEntry.id)).all()] == ["create", "status:partly_met",
-                                                                                 "status:met"]
+    assert [
+        e.action
+        for e in session.exec(
+            select(AuditEntry).where(AuditEntry.entity == "capacity_need").order_by(AuditEntry.id)
+        ).all()
+    ] == ["create", "status:partly_met", "status:met"]
 
 
-@pytest.mark.parametrize(("status", "note", "message"), [
-    ("open", "", "The need is already “%(status)s”."),
-    ("solved", "", "Choose a status from the list."),
-    ("met", "x" * 501, "The note may have at most %(high)s characters."),
-])
+@pytest.mark.parametrize(
+    ("status", "note", "message"),
+    [
+        ("open", "", "The need is already “%(status)s”."),
+        ("solved", "", "Choose a status from the list."),
+        ("met", "x" * 501, "The note may have at most %(high)s characters."),
+    ],
+)
 def test_a_status_change_that_makes_no_sense_is_refused_and_the_history_stays(
-        session: Session, fiji: User, status: str, note: str, message: str) -> None:
+    session: Session, fiji: User, status: str, note: str, message: str
+) -> None:
     need = record_need(session, fiji)
     before = counts(session)
     with pytest.raises(DomainError) as refused:
@@ -109,7 +126,8 @@ def test_a_status_change_that_makes_no_sense_is_refused_and_the_history_stays(
 
 
 def test_a_focal_point_of_another_state_cannot_change_a_need_and_nothing_changes(
-        session: Session, fiji: User, samoa: User) -> None:
+    session: Session, fiji: User, samoa: User
+) -> None:
     need = record_need(session, fiji)
     before = counts(session)
     with pytest.raises(DomainError) as refused:
@@ -120,7 +138,8 @@ def test_a_focal_point_of_another_state_cannot_change_a_need_and_nothing_changes
 
 
 def test_needs_of_a_state_come_most_pressing_first_and_only_open_ones_unless_asked(
-        session: Session, fiji: User) -> None:
+    session: Session, fiji: User
+) -> None:
     low = record_need(session, fiji, priority="low", description="Radio sets")
     later = record_need(session, fiji, priority="high", wanted_by=day(200), description="French courses")
     sooner = record_need(session, fiji, priority="high", wanted_by=day(20), description="SAAT")
@@ -141,19 +160,24 @@ def test_an_unknown_need_is_not_found(session: Session) -> None:
     assert refused.value.status_code == 404
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    ({}, {"Fiji SAAT", "Fiji radios", "Samoa medics", "Tonga vehicles"}),
-    ({"state": "fj"}, {"Fiji SAAT", "Fiji radios"}),
-    ({"area": "equipment"}, {"Fiji radios", "Tonga vehicles"}),
-    ({"track": "military"}, {"Fiji radios"}),
-    ({"status": "met"}, {"Tonga vehicles"}),
-    ({"subregion": "polynesia"}, {"Samoa medics", "Tonga vehicles"}),
-    ({"subregion": "melanesia", "area": "training"}, {"Fiji SAAT"}),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"Fiji SAAT", "Fiji radios", "Samoa medics", "Tonga vehicles"}),
+        ({"state": "fj"}, {"Fiji SAAT", "Fiji radios"}),
+        ({"area": "equipment"}, {"Fiji radios", "Tonga vehicles"}),
+        ({"track": "military"}, {"Fiji radios"}),
+        ({"status": "met"}, {"Tonga vehicles"}),
+        ({"subregion": "polynesia"}, {"Samoa medics", "Tonga vehicles"}),
+        ({"subregion": "melanesia", "area": "training"}, {"Fiji SAAT"}),
+    ],
+)
 def test_the_list_of_needs_filters_by_state_area_track_status_and_subregion(
-        session: Session, coordinator: User, filters: dict[str, str], expected: set[str]) -> None:
-    assert {state(session, "FJ").subregion, state(session, "WS").subregion} <= \
-        set(region.load(get_settings().seeds_dir).subregions)
+    session: Session, coordinator: User, filters: dict[str, str], expected: set[str]
+) -> None:
+    assert {state(session, "FJ").subregion, state(session, "WS").subregion} <= set(
+        region.load(get_settings().seeds_dir).subregions
+    )
     record_need(session, coordinator, description="Fiji SAAT")
     record_need(session, coordinator, area="equipment", track="military", description="Fiji radios")
     record_need(session, coordinator, state="WS", area="deployment_support", description="Samoa medics")
@@ -164,7 +188,8 @@ def test_the_list_of_needs_filters_by_state_area_track_status_and_subregion(
 
 
 def test_the_list_counts_the_support_answering_each_need_cancelled_support_left_out(
-        session: Session, coordinator: User) -> None:
+    session: Session, coordinator: User
+) -> None:
     from tests.capacity.conftest import record_support
 
     need = record_need(session, coordinator)
@@ -173,4 +198,3 @@ def test_the_list_counts_the_support_answering_each_need_cancelled_support_left_
     service.set_support_status(session, user=coordinator, support=cancelled, status="cancelled")
     [row] = service.list_needs(session, filters=service.NeedFilters(state="FJ"))
     assert row.supports == 1
-

@@ -37,8 +37,10 @@ def table_rows(html: str, caption_start: str = "") -> list[list[str]]:
     for table in soup(html).find_all("table"):
         caption = table.find("caption")
         if caption is not None and caption.get_text(" ", strip=True).startswith(caption_start):
-            return [[" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"])]
-                    for tr in table.find("tbody").find_all("tr")]
+            return [
+                [" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"])]
+                for tr in table.find("tbody").find_all("tr")
+            ]
     raise AssertionError(f"no table whose caption starts with {caption_start!r}")
 
 
@@ -62,7 +64,8 @@ def selected(html: str, name: str) -> str:
 
 
 def test_the_needs_page_and_its_htmx_fragment_list_the_filtered_needs(
-        client: Any, session: Session, coordinator: User, observer: User) -> None:
+    client: Any, session: Session, coordinator: User, observer: User
+) -> None:
     record_need(session, coordinator, description="Fiji SAAT preparation")
     record_need(session, coordinator, state="WS", area="logistics", description="Samoa transport to missions")
     sign_in(client, session, observer)
@@ -72,8 +75,9 @@ def test_the_needs_page_and_its_htmx_fragment_list_the_filtered_needs(
     page = soup(full.text)
     assert page.find("html") is not None and page.select_one("nav a[href='/needs']") is not None
     assert selected(full.text, "subregion") == "polynesia"
-    assert [row[:3] for row in table_rows(full.text, "1 need")] == [["Samoa transport to missions", "Samoa",
-                                                                      "Logistics"]]
+    assert [row[:3] for row in table_rows(full.text, "1 need")] == [
+        ["Samoa transport to missions", "Samoa", "Logistics"]
+    ]
     assert page.find("form", attrs={"action": "/needs", "method": "post"}) is None  # observers record no needs
     assert page.select_one("a[href='/support/new']") is not None
     assert_every_field_labelled(full.text)
@@ -85,15 +89,24 @@ def test_the_needs_page_and_its_htmx_fragment_list_the_filtered_needs(
 
 
 def test_a_focal_point_records_a_need_for_their_state_and_sees_it_with_its_history(
-        client: Any, session: Session, fiji: User) -> None:
+    client: Any, session: Session, fiji: User
+) -> None:
     sign_in(client, session, fiji)
     page = client.get("/needs").text
     form = soup(page).find("form", attrs={"action": "/needs", "method": "post"})
     assert form.find("select", attrs={"name": "state"}) is None and "Fiji" in form.get_text()
     assert_every_field_labelled(page)
-    response = client.post("/needs", data={
-        "csrf_token": csrf_token(page), "area": "deployment_support", "track": "military", "priority": "high",
-        "description": "Pre-deployment training for a platoon", "wanted_by": day(120)})
+    response = client.post(
+        "/needs",
+        data={
+            "csrf_token": csrf_token(page),
+            "area": "deployment_support",
+            "track": "military",
+            "priority": "high",
+            "description": "Pre-deployment training for a platoon",
+            "wanted_by": day(120),
+        },
+    )
     assert response.status_code == 303
     need = session.get(Need, int(response.headers["location"].split("/")[2].split("?")[0]))
     assert need is not None and (need.state_id, need.status) == (state(session, "FJ").id, "open")
@@ -104,30 +117,50 @@ def test_a_focal_point_records_a_need_for_their_state_and_sees_it_with_its_histo
     assert entry[1:3] == ["Open", "Fiji Focal Point"]
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Choose an area from the list."),
-    ("fr", "Choisissez un domaine dans la liste."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Choose an area from the list."),
+        ("fr", "Choisissez un domaine dans la liste."),
+    ],
+)
 def test_a_need_in_an_unknown_area_is_refused_with_the_form_kept_and_nothing_saved(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     sign_in(client, session, focal_point(session, "FJ", language=language))
     page = client.get("/needs").text
     before = counts(session)
-    response = client.post("/needs", data={"csrf_token": csrf_token(page), "area": "catering", "track": "police",
-                                           "priority": "high", "description": "Field kitchens"})
+    response = client.post(
+        "/needs",
+        data={
+            "csrf_token": csrf_token(page),
+            "area": "catering",
+            "track": "police",
+            "priority": "high",
+            "description": "Field kitchens",
+        },
+    )
     assert response.status_code == 400
     assert alert(response.text) == message
     assert soup(response.text).find("textarea", attrs={"name": "description"}).get_text() == "Field kitchens"
     assert counts(session) == before
 
 
-def test_a_focal_point_naming_another_state_in_the_form_is_refused(client: Any, session: Session,
-                                                                   samoa: User) -> None:
+def test_a_focal_point_naming_another_state_in_the_form_is_refused(client: Any, session: Session, samoa: User) -> None:
     sign_in(client, session, samoa)
     page = client.get("/needs").text
     before = counts(session)
-    response = client.post("/needs", data={"csrf_token": csrf_token(page), "state": "FJ", "area": "training",
-                                           "track": "police", "priority": "high", "description": "Taken over"})
+    response = client.post(
+        "/needs",
+        data={
+            "csrf_token": csrf_token(page),
+            "state": "FJ",
+            "area": "training",
+            "track": "police",
+            "priority": "high",
+            "description": "Taken over",
+        },
+    )
     assert response.status_code == 403
     assert counts(session) == before
 
@@ -136,7 +169,8 @@ def test_a_focal_point_naming_another_state_in_the_form_is_refused(client: Any, 
 
 
 def test_a_need_page_shows_its_support_and_offers_the_status_form_only_to_its_state(
-        client: Any, session: Session, fiji: User, samoa: User, observer: User) -> None:
+    client: Any, session: Session, fiji: User, samoa: User, observer: User
+) -> None:
     need = record_need(session, fiji)
     record_support(session, observer, need=str(need.id))
     sign_in(client, session, observer)
@@ -145,23 +179,27 @@ def test_a_need_page_shows_its_support_and_offers_the_status_form_only_to_its_st
     assert soup(page).find("form", attrs={"action": f"/needs/{need.id}/status"}) is None
     assert soup(page).select_one(f"a[href='/support/new?need={need.id}']") is not None
     sign_in(client, session, samoa)
-    assert soup(client.get(f"/needs/{need.id}").text).find("form", attrs={"action": f"/needs/{need.id}/status"}) \
-        is None
+    assert soup(client.get(f"/needs/{need.id}").text).find("form", attrs={"action": f"/needs/{need.id}/status"}) is None
     sign_in(client, session, fiji)
     page = client.get(f"/needs/{need.id}").text
     assert_every_field_labelled(page)
-    response = client.post(f"/needs/{need.id}/status", data={"csrf_token": csrf_token(page), "status": "partly_met",
-                                                             "note": "Australia trains ten"})
+    response = client.post(
+        f"/needs/{need.id}/status",
+        data={"csrf_token": csrf_token(page), "status": "partly_met", "note": "Australia trains ten"},
+    )
     assert response.status_code == 303
     shown = client.get(response.headers["location"]).text
     assert notice(shown) == "The need's status has been changed."
     assert soup(shown).find(id="need-status").get_text(strip=True) == "Partly met"
     assert [row[1:] for row in table_rows(shown, "Every change")] == [
-        ["Open", "Fiji Focal Point", ""], ["Partly met", "Fiji Focal Point", "Australia trains ten"]]
+        ["Open", "Fiji Focal Point", ""],
+        ["Partly met", "Fiji Focal Point", "Australia trains ten"],
+    ]
 
 
 def test_a_focal_point_guessing_another_states_ids_is_refused_and_nothing_changes(
-        client: Any, session: Session, fiji: User, samoa: User) -> None:
+    client: Any, session: Session, fiji: User, samoa: User
+) -> None:
     need = record_need(session, fiji)
     support = record_support(session, fiji, recipient_state="TO")
     sign_in(client, session, samoa)
@@ -178,19 +216,29 @@ def test_a_focal_point_guessing_another_states_ids_is_refused_and_nothing_change
 
 
 def support_fields(**changes: Any) -> dict[str, Any]:
-    fields = {"recipient_state": "FJ", "area": "training", "track": "police", "starts_on": day(30),
-              "ends_on": day(40), "kind": "trainers", "description": "Two SAAT instructors"}
+    fields = {
+        "recipient_state": "FJ",
+        "area": "training",
+        "track": "police",
+        "starts_on": day(30),
+        "ends_on": day(40),
+        "kind": "trainers",
+        "description": "Two SAAT instructors",
+    }
     fields.update(changes)
     return fields
 
 
-def test_the_support_form_is_filled_in_from_the_need(client: Any, session: Session, fiji: User,
-                                                     observer: User) -> None:
+def test_the_support_form_is_filled_in_from_the_need(client: Any, session: Session, fiji: User, observer: User) -> None:
     need = record_need(session, fiji, area="logistics", track="civilian")
     sign_in(client, session, observer)
     page = client.get(f"/support/new?need={need.id}").text
-    assert (selected(page, "need"), selected(page, "recipient_state"), selected(page, "area"),
-            selected(page, "track")) == (str(need.id), "FJ", "logistics", "civilian")
+    assert (
+        selected(page, "need"),
+        selected(page, "recipient_state"),
+        selected(page, "area"),
+        selected(page, "track"),
+    ) == (str(need.id), "FJ", "logistics", "civilian")
     assert DPO in soup(page).find("fieldset").get_text()
     assert soup(page).find("select", attrs={"name": "provider_state"}) is None
     assert_every_field_labelled(page)
@@ -198,43 +246,63 @@ def test_the_support_form_is_filled_in_from_the_need(client: Any, session: Sessi
 
 
 def test_support_recorded_through_the_form_is_shown_and_its_provider_moves_it_along(
-        client: Any, session: Session, observer: User, fiji: User) -> None:
+    client: Any, session: Session, observer: User, fiji: User
+) -> None:
     sign_in(client, session, observer)
     page = client.get("/support/new").text
-    response = client.post("/support", data={"csrf_token": csrf_token(page), **support_fields(
-        kind="funding", amount="25000", currency="aud")})
+    response = client.post(
+        "/support",
+        data={"csrf_token": csrf_token(page), **support_fields(kind="funding", amount="25000", currency="aud")},
+    )
     assert response.status_code == 303
     support = session.get(Support, int(response.headers["location"].split("/")[2].split("?")[0]))
-    assert support is not None and (support.provider_organisation, support.amount, support.currency) == \
-        (DPO, 25000, "AUD")
+    assert support is not None and (support.provider_organisation, support.amount, support.currency) == (
+        DPO,
+        25000,
+        "AUD",
+    )
     shown = client.get(response.headers["location"]).text
     assert notice(shown) == "The support has been recorded."
     assert soup(shown).find(id="provider").get_text(strip=True) == DPO
     assert_every_field_labelled(shown)
-    moved = client.post(f"/support/{support.id}/status", data={"csrf_token": csrf_token(shown),
-                                                              "status": "under_way", "note": "Funds transferred"})
+    moved = client.post(
+        f"/support/{support.id}/status",
+        data={"csrf_token": csrf_token(shown), "status": "under_way", "note": "Funds transferred"},
+    )
     assert moved.status_code == 303
     after = client.get(moved.headers["location"]).text
     assert soup(after).find(id="support-status").get_text(strip=True) == "Under way"
     assert [row[1:] for row in table_rows(after, "Every change")] == [
-        ["Planned", "DPO Observer", ""], ["Under way", "DPO Observer", "Funds transferred"]]
+        ["Planned", "DPO Observer", ""],
+        ["Under way", "DPO Observer", "Funds transferred"],
+    ]
     sign_in(client, session, fiji)
-    assert soup(client.get(f"/support/{support.id}").text).find(
-        "form", attrs={"action": f"/support/{support.id}/status"}) is None
+    assert (
+        soup(client.get(f"/support/{support.id}").text).find("form", attrs={"action": f"/support/{support.id}/status"})
+        is None
+    )
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"starts_on": day(40), "ends_on": day(30)}, "The support period ends before it starts."),
-    ({"kind": "funding", "amount": "", "currency": "AUD"}, "Funding needs a whole amount from 1 to 2,000,000,000."),
-    ({"kind": "funding", "amount": "5000", "currency": "PACIFIC"},
-     "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."),
-    ({"kind": "funding", "amount": "5000", "currency": "QQQ"},
-     "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."),
-    ({"area": "catering"}, "Choose an area from the list."),
-    ({"recipient_state": "WS", "need": "fiji"}, "The need chosen is not a need of the receiving state."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"starts_on": day(40), "ends_on": day(30)}, "The support period ends before it starts."),
+        ({"kind": "funding", "amount": "", "currency": "AUD"}, "Funding needs a whole amount from 1 to 2,000,000,000."),
+        (
+            {"kind": "funding", "amount": "5000", "currency": "PACIFIC"},
+            "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.",
+        ),
+        (
+            {"kind": "funding", "amount": "5000", "currency": "QQQ"},
+            "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.",
+        ),
+        ({"area": "catering"}, "Choose an area from the list."),
+        ({"recipient_state": "WS", "need": "fiji"}, "The need chosen is not a need of the receiving state."),
+    ],
+)
 def test_bad_support_is_refused_with_a_clear_message_the_form_kept_and_nothing_saved(
-        client: Any, session: Session, fiji: User, observer: User, change: dict[str, str], message: str) -> None:
+    client: Any, session: Session, fiji: User, observer: User, change: dict[str, str], message: str
+) -> None:
     fiji_need = record_need(session, fiji)
     if change.get("need") == "fiji":
         change = {**change, "need": str(fiji_need.id)}
@@ -248,17 +316,22 @@ def test_bad_support_is_refused_with_a_clear_message_the_form_kept_and_nothing_s
     assert counts(session) == before
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "The support period ends before it starts."),
-    ("fr", "La période d’appui se termine avant de commencer."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The support period ends before it starts."),
+        ("fr", "La période d’appui se termine avant de commencer."),
+    ],
+)
 def test_support_ending_before_it_starts_is_explained_in_the_users_language(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     sign_in(client, session, focal_point(session, "NC", language=language))
     page = client.get("/support/new").text
     before = counts(session)
-    response = client.post("/support", data={"csrf_token": csrf_token(page), **support_fields(
-        starts_on=day(40), ends_on=day(30))})
+    response = client.post(
+        "/support", data={"csrf_token": csrf_token(page), **support_fields(starts_on=day(40), ends_on=day(30))}
+    )
     assert response.status_code == 400
     assert alert(response.text) == message
     assert counts(session) == before
@@ -271,17 +344,21 @@ def test_french_is_also_chosen_by_the_language_cookie(client: Any, session: Sess
     sign_in(client, session, observer)
     client.cookies.set("prcn_lang", "fr")
     page = client.get("/support/new").text
-    response = client.post("/support", data={"csrf_token": csrf_token(page), **support_fields(
-        kind="funding", amount="100", currency="ZZZ")})
-    assert alert(response.text) == ("Indiquez la devise par son code ISO 4217 à trois lettres, par exemple AUD, "
-                                    "NZD, USD, EUR ou JPY.")
+    response = client.post(
+        "/support",
+        data={"csrf_token": csrf_token(page), **support_fields(kind="funding", amount="100", currency="ZZZ")},
+    )
+    assert alert(response.text) == (
+        "Indiquez la devise par son code ISO 4217 à trois lettres, par exemple AUD, NZD, USD, EUR ou JPY."
+    )
 
 
 # The deconfliction view
 
 
 def test_the_deconfliction_page_and_its_fragment_show_overlaps_and_gaps_with_links(
-        client: Any, session: Session, coordinator: User) -> None:
+    client: Any, session: Session, coordinator: User
+) -> None:
     first = record_support(session, coordinator, provider_state="AU", starts_on=day(10), ends_on=day(20))
     second = record_support(session, coordinator, provider_organisation=DPO, starts_on=day(20), ends_on=day(30))
     gap = past_due(session, record_need(session, coordinator, state="WS", area="logistics", priority="high"))
@@ -322,27 +399,32 @@ def test_the_deconfliction_view_is_for_coordinators_and_admins(client: Any, sess
 
 
 def test_needs_and_deconfliction_pages_run_as_many_queries_for_twelve_states_as_for_two(
-        client: Any, session: Session, coordinator: User) -> None:
+    client: Any, session: Session, coordinator: User
+) -> None:
     codes = ["FJ", "WS", "TO", "VU", "SB", "PG", "KI", "NR", "TV", "CK", "NC", "PF"]
     providers = ["AU", "NZ", "JP", "KR"]
 
     def add(states: list[str]) -> None:
         for number, code in enumerate(states):
-            need = record_need(session, coordinator, state=code, area="training", priority="high",
-                               description=f"Need {code}")
+            need = record_need(
+                session, coordinator, state=code, area="training", priority="high", description=f"Need {code}"
+            )
             past_due(session, record_need(session, coordinator, state=code, area="logistics"))
-            record_support(session, coordinator, provider_state=providers[number % 4], recipient_state=code,
-                           need=str(need.id))
+            record_support(
+                session, coordinator, provider_state=providers[number % 4], recipient_state=code, need=str(need.id)
+            )
             record_support(session, coordinator, provider_organisation=DPO, recipient_state=code)
 
     def queries() -> dict[str, int]:
         found = {}
-        for label, path, headers in (("needs", "/needs", {}), ("filtered needs", "/needs?track=police", {}),
-                                     ("needs fragment", "/needs", {"HX-Request": "true"}),
-                                     ("deconfliction", "/deconfliction", {}),
-                                     ("deconfliction fragment", "/deconfliction?track=police",
-                                      {"HX-Request": "true"}),
-                                     ("csv", "/deconfliction.csv", {})):
+        for label, path, headers in (
+            ("needs", "/needs", {}),
+            ("filtered needs", "/needs?track=police", {}),
+            ("needs fragment", "/needs", {"HX-Request": "true"}),
+            ("deconfliction", "/deconfliction", {}),
+            ("deconfliction fragment", "/deconfliction?track=police", {"HX-Request": "true"}),
+            ("csv", "/deconfliction.csv", {}),
+        ):
             with QueryLog(get_engine()) as log:
                 response = client.get(path, headers=headers)
             assert response.status_code == 200, path
@@ -367,11 +449,12 @@ def test_every_capacity_form_refuses_a_post_without_its_token(client: Any, sessi
     support = record_support(session, fiji)
     sign_in(client, session, fiji)
     before, was = counts(session), statuses(session)
-    for path, fields in (("/needs", {"area": "training", "track": "police", "priority": "low",
-                                     "description": "No token"}),
-                         (f"/needs/{need.id}/status", {"status": "met"}),
-                         ("/support", support_fields()),
-                         (f"/support/{support.id}/status", {"status": "cancelled"})):
+    for path, fields in (
+        ("/needs", {"area": "training", "track": "police", "priority": "low", "description": "No token"}),
+        (f"/needs/{need.id}/status", {"status": "met"}),
+        ("/support", support_fields()),
+        (f"/support/{support.id}/status", {"status": "cancelled"}),
+    ):
         response = client.post(path, data=fields)
         assert response.status_code == 403, path
         assert alert(response.text) == FORM_EXPIRED

@@ -21,7 +21,8 @@ from tests.training.conftest import offer_form
 
 
 def test_a_focal_point_gives_support_in_their_own_states_name_whatever_the_form_says(
-        session: Session, samoa: User) -> None:
+    session: Session, samoa: User
+) -> None:
     support = record_support(session, samoa, provider_state="AU", provider_organisation="Someone else")
     assert (support.provider_state_id, support.provider_organisation) == (state(session, "WS").id, "")
     [(event, name)] = service.support_history(session, support)
@@ -46,8 +47,10 @@ def test_an_observer_whose_account_names_no_organisation_is_told_and_nothing_is_
 def test_coordinators_choose_a_providing_state_or_name_an_organisation(session: Session, coordinator: User) -> None:
     assert record_support(session, coordinator, provider_state="nz").provider_state_id == state(session, "NZ").id
     by_name = record_support(session, coordinator, provider_organisation="  Japan International Cooperation Agency ")
-    assert (by_name.provider_state_id, by_name.provider_organisation) == \
-        (None, "Japan International Cooperation Agency")
+    assert (by_name.provider_state_id, by_name.provider_organisation) == (
+        None,
+        "Japan International Cooperation Agency",
+    )
     before = counts(session)
     for fields in ({}, {"provider_state": "XX", "provider_organisation": "Anyone"}):
         with pytest.raises(DomainError, match="Choose the state giving the support or name the organisation."):
@@ -63,34 +66,49 @@ def test_support_for_a_need_takes_the_needs_area_and_track(session: Session, fij
     assert without_state.recipient_state_id == need.state_id
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"starts_on": day(30), "ends_on": day(29)}, "The support period ends before it starts."),
-    ({"starts_on": "soon"}, "Give the first day of the support as a date."),
-    ({"ends_on": ""}, "Give the last day of the support as a date."),
-    ({"recipient_state": "XX"}, "Choose the receiving state from the list."),
-    ({"area": "catering"}, "Choose an area from the list."),
-    ({"track": ""}, "Choose a track from the list."),
-    ({"kind": "advice"}, "Choose a kind of support from the list."),
-    ({"kind": "funding"}, "Funding needs a whole amount from 1 to %(high)s."),
-    ({"kind": "funding", "amount": "0", "currency": "AUD"}, "Funding needs a whole amount from 1 to %(high)s."),
-    ({"kind": "funding", "amount": "-500", "currency": "AUD"}, "Funding needs a whole amount from 1 to %(high)s."),
-    ({"kind": "funding", "amount": "1500.50", "currency": "AUD"}, "Funding needs a whole amount from 1 to %(high)s."),
-    ({"kind": "funding", "amount": "3000000000", "currency": "JPY"},
-     "Funding needs a whole amount from 1 to %(high)s."),
-    ({"kind": "funding", "amount": "50000", "currency": ""},
-     "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."),
-    ({"kind": "funding", "amount": "50000", "currency": "ABC"},
-     "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."),
-    ({"kind": "funding", "amount": "50000", "currency": "dollars"},
-     "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."),
-    ({"status": "cancelled"}, "Choose a status from the list."),
-    ({"description": "x" * 5001}, "The description may have at most %(high)s characters."),
-    ({"need": "999999"}, "No such need."),
-    ({"need": "first"}, "No such need."),
-    ({"training_offer": "999999"}, "No such training offer."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"starts_on": day(30), "ends_on": day(29)}, "The support period ends before it starts."),
+        ({"starts_on": "soon"}, "Give the first day of the support as a date."),
+        ({"ends_on": ""}, "Give the last day of the support as a date."),
+        ({"recipient_state": "XX"}, "Choose the receiving state from the list."),
+        ({"area": "catering"}, "Choose an area from the list."),
+        ({"track": ""}, "Choose a track from the list."),
+        ({"kind": "advice"}, "Choose a kind of support from the list."),
+        ({"kind": "funding"}, "Funding needs a whole amount from 1 to %(high)s."),
+        ({"kind": "funding", "amount": "0", "currency": "AUD"}, "Funding needs a whole amount from 1 to %(high)s."),
+        ({"kind": "funding", "amount": "-500", "currency": "AUD"}, "Funding needs a whole amount from 1 to %(high)s."),
+        (
+            {"kind": "funding", "amount": "1500.50", "currency": "AUD"},
+            "Funding needs a whole amount from 1 to %(high)s.",
+        ),
+        (
+            {"kind": "funding", "amount": "3000000000", "currency": "JPY"},
+            "Funding needs a whole amount from 1 to %(high)s.",
+        ),
+        (
+            {"kind": "funding", "amount": "50000", "currency": ""},
+            "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.",
+        ),
+        (
+            {"kind": "funding", "amount": "50000", "currency": "ABC"},
+            "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.",
+        ),
+        (
+            {"kind": "funding", "amount": "50000", "currency": "dollars"},
+            "Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.",
+        ),
+        ({"status": "cancelled"}, "Choose a status from the list."),
+        ({"description": "x" * 5001}, "The description may have at most %(high)s characters."),
+        ({"need": "999999"}, "No such need."),
+        ({"need": "first"}, "No such need."),
+        ({"training_offer": "999999"}, "No such training offer."),
+    ],
+)
 def test_bad_support_is_refused_with_a_clear_message_and_nothing_is_recorded(
-        session: Session, observer: User, change: dict[str, Any], message: str) -> None:
+    session: Session, observer: User, change: dict[str, Any], message: str
+) -> None:
     before = counts(session)
     with pytest.raises(DomainError) as refused:
         record_support(session, observer, **change)
@@ -100,7 +118,8 @@ def test_bad_support_is_refused_with_a_clear_message_and_nothing_is_recorded(
 
 
 def test_support_for_a_need_of_another_state_is_refused_and_nothing_is_recorded(
-        session: Session, fiji: User, observer: User) -> None:
+    session: Session, fiji: User, observer: User
+) -> None:
     need = record_need(session, fiji)
     before = counts(session)
     with pytest.raises(DomainError, match="The need chosen is not a need of the receiving state."):
@@ -141,21 +160,28 @@ def test_support_may_point_to_a_training_offer_the_provider_can_see(session: Ses
 
 
 def test_the_provider_moves_support_along_its_life_and_each_step_is_kept(
-        session: Session, samoa: User, coordinator: User) -> None:
+    session: Session, samoa: User, coordinator: User
+) -> None:
     support = record_support(session, samoa)
     service.set_support_status(session, user=samoa, support=support, status="under_way", note="Trainers arrived")
     service.set_support_status(session, user=coordinator, support=support, status="completed")
     assert [(e.status, e.note, name) for e, name in service.support_history(session, support)] == [
-        ("planned", "", "Samoa Focal Point"), ("under_way", "Trainers arrived", "Samoa Focal Point"),
-        ("completed", "", "Network Coordinator")]
+        ("planned", "", "Samoa Focal Point"),
+        ("under_way", "Trainers arrived", "Samoa Focal Point"),
+        ("completed", "", "Network Coordinator"),
+    ]
 
 
-@pytest.mark.parametrize(("now", "wanted"), [("completed", "cancelled"), ("cancelled", "planned"),
-                                             ("under_way", "planned"), ("planned", "planned")])
-def test_support_cannot_go_back_or_leave_a_final_status(session: Session, coordinator: User, now: str,
-                                                        wanted: str) -> None:
-    support = record_support(session, coordinator, provider_state="AU", status="under_way" if now != "planned"
-                             else "planned")
+@pytest.mark.parametrize(
+    ("now", "wanted"),
+    [("completed", "cancelled"), ("cancelled", "planned"), ("under_way", "planned"), ("planned", "planned")],
+)
+def test_support_cannot_go_back_or_leave_a_final_status(
+    session: Session, coordinator: User, now: str, wanted: str
+) -> None:
+    support = record_support(
+        session, coordinator, provider_state="AU", status="under_way" if now != "planned" else "planned"
+    )
     if now in ("completed", "cancelled"):
         service.set_support_status(session, user=coordinator, support=support, status=now)
     before = counts(session)
@@ -166,14 +192,20 @@ def test_support_cannot_go_back_or_leave_a_final_status(session: Session, coordi
 
 
 def test_only_the_provider_side_coordinators_and_admins_change_support(
-        session: Session, fiji: User, samoa: User, observer: User) -> None:
+    session: Session, fiji: User, samoa: User, observer: User
+) -> None:
     by_samoa = record_support(session, samoa)
     by_dpo = record_support(session, observer)
     colleague = make_user(session, role="observer", password=None, organisation=DPO.upper())
     other_partner = make_user(session, role="observer", password=None, organisation="Another donor")
     before = counts(session)
-    for user, support in ((fiji, by_samoa), (observer, by_samoa), (fiji, by_dpo), (samoa, by_dpo),
-                          (other_partner, by_dpo)):
+    for user, support in (
+        (fiji, by_samoa),
+        (observer, by_samoa),
+        (fiji, by_dpo),
+        (samoa, by_dpo),
+        (other_partner, by_dpo),
+    ):
         with pytest.raises(DomainError) as refused:
             service.set_support_status(session, user=user, support=support, status="cancelled")
         assert refused.value.status_code == 403
@@ -182,8 +214,7 @@ def test_only_the_provider_side_coordinators_and_admins_change_support(
     assert by_dpo.status == "under_way"
 
 
-def test_support_for_a_state_lists_what_it_receives_soonest_first(
-        session: Session, coordinator: User) -> None:
+def test_support_for_a_state_lists_what_it_receives_soonest_first(session: Session, coordinator: User) -> None:
     later = record_support(session, coordinator, provider_state="AU", starts_on=day(60), ends_on=day(70))
     sooner = record_support(session, coordinator, provider_state="NZ", starts_on=day(5), ends_on=day(7))
     record_support(session, coordinator, provider_state="AU", recipient_state="WS")

@@ -22,10 +22,16 @@ def alert(html: str) -> str:
 
 def test_coordinator_convenes_from_the_list(client, session, people: People) -> None:
     sign_in(client, session, people.coordinator)
-    response = form_post(client, "/coalitions", "/coalitions", state_id=str(state(session, "FJ").id),
-                         title="Fiji police deployment", purpose="SAAT and pre-deployment training",
-                         partner_state_ids=[str(state(session, "AU").id), str(state(session, "NZ").id)],
-                         organisations="UN DPO\nPacific Islands Chiefs of Police secretariat")
+    response = form_post(
+        client,
+        "/coalitions",
+        "/coalitions",
+        state_id=str(state(session, "FJ").id),
+        title="Fiji police deployment",
+        purpose="SAAT and pre-deployment training",
+        partner_state_ids=[str(state(session, "AU").id), str(state(session, "NZ").id)],
+        organisations="UN DPO\nPacific Islands Chiefs of Police secretariat",
+    )
     assert response.status_code == 303
     page = soup(client.get(response.headers["location"]).text)
     assert page.h1.get_text(strip=True) == "Fiji police deployment"
@@ -41,9 +47,17 @@ def test_focal_points_see_coalitions_but_not_the_convening_form(client, session,
     page = soup(client.get("/coalitions").text)
     assert page.find("a", string="Fiji police deployment coalition")
     assert page.find("form", action="/coalitions") is None
-    assert client.post("/coalitions", data={"csrf_token": csrf_token(client.get("/coalitions").text),
-                                            "state_id": str(state(session, "WS").id), "title": "Ours"}
-                       ).status_code == 403
+    assert (
+        client.post(
+            "/coalitions",
+            data={
+                "csrf_token": csrf_token(client.get("/coalitions").text),
+                "state_id": str(state(session, "WS").id),
+                "title": "Ours",
+            },
+        ).status_code
+        == 403
+    )
 
 
 def test_convening_refusal_is_shown_in_french_and_creates_nothing(client, session, people) -> None:
@@ -71,8 +85,9 @@ def test_the_states_focal_point_leads_from_the_page(client, session, people, coa
     assert "Radios ordered by a partner" in history and "Fiji FP" in history
 
 
-def test_partner_state_records_progress_but_cannot_change_the_scope(client, session, people, coalition,
-                                                                     fiji_needs) -> None:
+def test_partner_state_records_progress_but_cannot_change_the_scope(
+    client, session, people, coalition, fiji_needs
+) -> None:
     sign_in(client, session, people.new_zealand)
     page_url = f"/coalitions/{coalition.id}"
     page = soup(client.get(page_url).text)
@@ -87,9 +102,11 @@ def test_another_state_cannot_write_into_the_coalition(client, session, people, 
     page_url = f"/coalitions/{coalition.id}"
     assert soup(client.get(page_url).text).find("form", action=f"{page_url}/progress") is None
     before = session.exec(select(func.count()).select_from(CoalitionProgress)).one()
-    for target, fields in ((f"{page_url}/progress", {"text": "Taken over"}),
-                           (f"{page_url}/partners", {"organisation": "Someone"}),
-                           (f"{page_url}/status", {"status": "closed"})):
+    for target, fields in (
+        (f"{page_url}/progress", {"text": "Taken over"}),
+        (f"{page_url}/partners", {"organisation": "Someone"}),
+        (f"{page_url}/status", {"status": "closed"}),
+    ):
         assert form_post(client, page_url, target, **fields).status_code == 403
     assert session.exec(select(func.count()).select_from(CoalitionProgress)).one() == before
     session.refresh(coalition)
@@ -99,14 +116,29 @@ def test_another_state_cannot_write_into_the_coalition(client, session, people, 
 def test_coordinator_schedules_a_meeting_and_adds_an_action_item(client, session, people, coalition) -> None:
     sign_in(client, session, people.coordinator)
     page_url = f"/coalitions/{coalition.id}"
-    response = form_post(client, page_url, f"{page_url}/meetings", title="Coalition talanoa", day="2031-05-06",
-                         start="09:00", duration="90", host_zone="Pacific/Fiji", format="virtual",
-                         link="https://meet.example.org/talanoa")
+    response = form_post(
+        client,
+        page_url,
+        f"{page_url}/meetings",
+        title="Coalition talanoa",
+        day="2031-05-06",
+        start="09:00",
+        duration="90",
+        host_zone="Pacific/Fiji",
+        format="virtual",
+        link="https://meet.example.org/talanoa",
+    )
     assert response.status_code == 303
     meeting = session.exec(select(Meeting).where(Meeting.title_en == "Coalition talanoa")).one()
-    response = form_post(client, page_url, f"{page_url}/action-items", meeting_id=str(meeting.id),
-                         owner_state_id=str(state(session, "NZ").id), text="Confirm two police trainers",
-                         due_on="2031-06-01")
+    response = form_post(
+        client,
+        page_url,
+        f"{page_url}/action-items",
+        meeting_id=str(meeting.id),
+        owner_state_id=str(state(session, "NZ").id),
+        text="Confirm two police trainers",
+        due_on="2031-06-01",
+    )
     assert response.status_code == 303
     page = soup(client.get(page_url).text)
     assert page.find(id="meetings").find("a", href=f"/meetings/{meeting.id}")
@@ -121,8 +153,18 @@ def test_a_refused_meeting_shows_the_message_beside_its_form(client, session, pe
     sign_in(client, session, people.coordinator)
     page_url = f"/coalitions/{coalition.id}"
     before = session.exec(select(func.count()).select_from(Meeting)).one()
-    response = form_post(client, page_url, f"{page_url}/meetings", title="No link", day="2031-05-06",
-                         start="09:00", duration="90", host_zone="Pacific/Fiji", format="virtual", link="")
+    response = form_post(
+        client,
+        page_url,
+        f"{page_url}/meetings",
+        title="No link",
+        day="2031-05-06",
+        start="09:00",
+        duration="90",
+        host_zone="Pacific/Fiji",
+        format="virtual",
+        link="",
+    )
     assert response.status_code == 400
     section = soup(response.text).find(id="meetings")
     assert "https:// link" in section.find(attrs={"role": "alert"}).get_text()
@@ -132,8 +174,9 @@ def test_a_refused_meeting_shows_the_message_beside_its_form(client, session, pe
 def test_a_guessed_coalition_is_not_found(client, session, people) -> None:
     sign_in(client, session, people.fiji)
     assert client.get("/coalitions/999999").status_code == 404
-    response = client.post("/coalitions/999999/progress",
-                           data={"csrf_token": csrf_token(client.get("/coalitions").text), "text": "x"})
+    response = client.post(
+        "/coalitions/999999/progress", data={"csrf_token": csrf_token(client.get("/coalitions").text), "text": "x"}
+    )
     assert response.status_code == 404
 
 

@@ -21,9 +21,15 @@ def count(session: Session, model: type) -> int:
 
 
 def meeting_form(**changes: object) -> meetings.MeetingForm:
-    fields: dict[str, object] = {"title": "Coalition meeting", "day": "2031-03-11", "start": "10:00",
-                                 "duration": 60, "host_zone": "Pacific/Fiji", "format": "virtual",
-                                 "link": "https://meet.example.org/fiji"}
+    fields: dict[str, object] = {
+        "title": "Coalition meeting",
+        "day": "2031-03-11",
+        "start": "10:00",
+        "duration": 60,
+        "host_zone": "Pacific/Fiji",
+        "format": "virtual",
+        "link": "https://meet.example.org/fiji",
+    }
     fields.update(changes)
     return meetings.MeetingForm(**fields)  # type: ignore[arg-type]
 
@@ -43,12 +49,15 @@ def test_only_coordinators_convene(session, people: People) -> None:
     assert count(session, Coalition) == before
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"state_id": "", "title": "Coalition"}, "Choose the state"),
-    ({"state_id": "999999", "title": "Coalition"}, "Choose the state"),
-    ({"title": "   "}, "Give the coalition a title"),
-    ({"title": "x" * 201}, "Give the coalition a title"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"state_id": "", "title": "Coalition"}, "Choose the state"),
+        ({"state_id": "999999", "title": "Coalition"}, "Choose the state"),
+        ({"title": "   "}, "Give the coalition a title"),
+        ({"title": "x" * 201}, "Give the coalition a title"),
+    ],
+)
 def test_convening_with_bad_input_changes_nothing(session, people: People, fields, message: str) -> None:
     arguments = {"state_id": state(session, "FJ").id, "title": "Coalition", **fields}
     before = count(session, Coalition), count(session, CoalitionPartner)
@@ -73,8 +82,7 @@ def test_the_state_is_not_its_own_partner_and_partners_are_not_doubled(session, 
 
 
 def test_a_leaving_partner_stays_in_the_history(session, people, coalition) -> None:
-    australia = service.add_partner(session, user=people.fiji, coalition=coalition,
-                                    state_id=state(session, "AU").id)
+    australia = service.add_partner(session, user=people.fiji, coalition=coalition, state_id=state(session, "AU").id)
     service.partner_leaves(session, user=people.fiji, coalition=coalition, partner_id=australia.id)
     assert "AU" not in {s.code for _, s in service.partners(session, coalition) if s}
     assert "AU" in {s.code for _, s in service.partners(session, coalition, current_only=False) if s}
@@ -117,16 +125,16 @@ def test_progress_by_the_state_and_its_partners_only(session, people, coalition)
     with pytest.raises(DomainError, match="Describe the progress"):
         service.record_progress(session, user=people.fiji, coalition=coalition, text="  ")
     session.rollback()
-    notes = [entry.subject for entry in service.history(session, coalition, language="en")
-             if entry.kind == "progress"]
+    notes = [entry.subject for entry in service.history(session, coalition, language="en") if entry.kind == "progress"]
     assert notes == ["Two trainers offered", "SAAT mock test held in Suva"]
     assert count(session, CoalitionProgress) == 2
 
 
 def test_a_coalition_meeting_invites_the_state_and_its_partner_states(session, people, coalition) -> None:
     settings = get_settings()
-    meeting = service.schedule_meeting(session, settings, user=people.coordinator, coalition=coalition,
-                                       form=meeting_form())
+    meeting = service.schedule_meeting(
+        session, settings, user=people.coordinator, coalition=coalition, form=meeting_form()
+    )
     invited = set(session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all())
     assert invited == {state(session, "FJ").id, state(session, "NZ").id}
     assert service.coalition_meetings(session, coalition) == [meeting]
@@ -139,8 +147,11 @@ def test_a_coalition_meeting_invites_the_state_and_its_partner_states(session, p
 def test_a_refused_meeting_leaves_neither_meeting_nor_link(session, people, coalition) -> None:
     settings = get_settings()
     before = count(session, Meeting), count(session, CoalitionMeeting)
-    for form in (meeting_form(host_zone="Pacific/Atlantis"), meeting_form(link="http://insecure.example.org"),
-                 meeting_form(title="")):
+    for form in (
+        meeting_form(host_zone="Pacific/Atlantis"),
+        meeting_form(link="http://insecure.example.org"),
+        meeting_form(title=""),
+    ):
         with pytest.raises(DomainError):
             service.schedule_meeting(session, settings, user=people.coordinator, coalition=coalition, form=form)
         session.rollback()
@@ -152,19 +163,35 @@ def test_a_refused_meeting_leaves_neither_meeting_nor_link(session, people, coal
 
 def test_action_items_are_raised_at_the_coalitions_meetings(session, people, coalition) -> None:
     settings = get_settings()
-    meeting = service.schedule_meeting(session, settings, user=people.coordinator, coalition=coalition,
-                                       form=meeting_form())
-    other = meetings.create_meeting(session, settings, user=people.coordinator,
-                                    form=meeting_form(title="Unrelated", body_key="sme"))
-    item = service.add_action_item(session, user=people.coordinator, coalition=coalition, meeting_id=meeting.id,
-                                   owner_state_id=state(session, "NZ").id, text="Send two trainers",
-                                   due_on="2031-04-30")
+    meeting = service.schedule_meeting(
+        session, settings, user=people.coordinator, coalition=coalition, form=meeting_form()
+    )
+    other = meetings.create_meeting(
+        session, settings, user=people.coordinator, form=meeting_form(title="Unrelated", body_key="sme")
+    )
+    item = service.add_action_item(
+        session,
+        user=people.coordinator,
+        coalition=coalition,
+        meeting_id=meeting.id,
+        owner_state_id=state(session, "NZ").id,
+        text="Send two trainers",
+        due_on="2031-04-30",
+    )
     with pytest.raises(DomainError, match="coalition's meetings"):
-        service.add_action_item(session, user=people.coordinator, coalition=coalition, meeting_id=other.id,
-                                owner_state_id=state(session, "FJ").id, text="Wrong meeting", due_on="2031-04-30")
+        service.add_action_item(
+            session,
+            user=people.coordinator,
+            coalition=coalition,
+            meeting_id=other.id,
+            owner_state_id=state(session, "FJ").id,
+            text="Wrong meeting",
+            due_on="2031-04-30",
+        )
     session.rollback()
-    assert [(i.id, m.id) for i, m in meetings.open_action_items(session, meeting_ids=[meeting.id])] == \
-        [(item.id, meeting.id)]
+    assert [(i.id, m.id) for i, m in meetings.open_action_items(session, meeting_ids=[meeting.id])] == [
+        (item.id, meeting.id)
+    ]
 
 
 def test_a_closed_coalition_takes_no_new_partners_until_reopened(session, people, coalition, fiji_needs) -> None:
@@ -186,9 +213,14 @@ def test_a_closed_coalition_takes_no_new_partners_until_reopened(session, people
 def test_the_list_runs_the_same_queries_for_few_and_many(session, engine, people) -> None:
     def convene(n: int) -> None:
         for index in range(n):
-            service.convene(session, user=people.coordinator, state_id=state(session, "TO").id,
-                            title=f"Coalition {index}", partner_state_ids=[state(session, "AU").id],
-                            organisations="A donor")
+            service.convene(
+                session,
+                user=people.coordinator,
+                state_id=state(session, "TO").id,
+                title=f"Coalition {index}",
+                partner_state_ids=[state(session, "AU").id],
+                organisations="A donor",
+            )
 
     convene(2)
     with QueryLog(engine) as few:

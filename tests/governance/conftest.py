@@ -65,7 +65,7 @@ def links(scope: str | Tag, prefix: str) -> set[str]:
     if isinstance(scope, str):
         page = soup(scope)
         scope = page.find("main") or page
-    return {str(a["href"])[len(prefix):] for a in scope.find_all("a", href=True) if str(a["href"]).startswith(prefix)}
+    return {str(a["href"])[len(prefix) :] for a in scope.find_all("a", href=True) if str(a["href"]).startswith(prefix)}
 
 
 @dataclass
@@ -83,10 +83,10 @@ def people(session: Session) -> People:
     return People(
         admin=make_user(session, role="admin", display_name="Ana Admin", password=None),
         coordinator=make_user(session, role="coordinator", display_name="Colin Coordinator", password=None),
-        fiji=make_user(session, role="focal_point", display_name="Fiji Focal", member_state_id=fiji.id,
-                       password=None),
-        samoa=make_user(session, role="focal_point", display_name="Samoa Focal", member_state_id=samoa.id,
-                        password=None),
+        fiji=make_user(session, role="focal_point", display_name="Fiji Focal", member_state_id=fiji.id, password=None),
+        samoa=make_user(
+            session, role="focal_point", display_name="Samoa Focal", member_state_id=samoa.id, password=None
+        ),
     )
 
 
@@ -118,7 +118,8 @@ class Portal:
         if user is not None:
             if user.id not in self.tokens:
                 self.tokens[user.id] = accounts.start_session(  # type: ignore[index]
-                    self.session, user=user, address="testclient", user_agent="pytest")
+                    self.session, user=user, address="testclient", user_agent="pytest"
+                )
             browser.cookies.set(SESSION_COOKIE, self.tokens[user.id])  # type: ignore[index]
         return browser
 

@@ -20,8 +20,10 @@ from tests.governance.conftest import People, Portal, alert, body, settings_for
 
 def recorded(session: Session) -> list[tuple[Any, ...]]:
     """Every membership event as stored, oldest first."""
-    return [(e.id, e.body_id, e.state_id, e.kind, e.at, e.recorded_by, e.note)
-            for e in session.exec(select(MembershipEvent).order_by(col(MembershipEvent.id))).all()]
+    return [
+        (e.id, e.body_id, e.state_id, e.kind, e.at, e.recorded_by, e.note)
+        for e in session.exec(select(MembershipEvent).order_by(col(MembershipEvent.id))).all()
+    ]
 
 
 def chair_terms(session: Session) -> list[tuple[Any, ...]]:
@@ -43,16 +45,20 @@ def member_rows(html: str) -> dict[str, str]:
     return {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in table.select("tbody tr") if row.th}
 
 
-def test_focal_point_asks_to_join_and_a_coordinator_confirms(
-        session: Session, people: People, portal: Portal) -> None:
+def test_focal_point_asks_to_join_and_a_coordinator_confirms(session: Session, people: People, portal: Portal) -> None:
     portal.run("adhoc")
     fiji = portal.client(people.fiji)
     coordinator = portal.client(people.coordinator)
     page = fiji.get("/bodies/adhoc-network")
     assert soup(page.text).find("button", string="Ask to join") is not None
 
-    asked = post_form(fiji, "/bodies/adhoc-network", "/bodies/adhoc-network/requests", action="join",
-                      note="Cabinet approved on 3 March")
+    asked = post_form(
+        fiji,
+        "/bodies/adhoc-network",
+        "/bodies/adhoc-network/requests",
+        action="join",
+        note="Cabinet approved on 3 March",
+    )
 
     assert asked.status_code == 303
     assert asked.headers["location"] == "/bodies/adhoc-network?notice=requested"
@@ -61,16 +67,27 @@ def test_focal_point_asks_to_join_and_a_coordinator_confirms(
     pending = soup(coordinator.get("/bodies").text).find(id="pending-heading").parent.get_text(" ", strip=True)
     assert "Fiji — asked to join" in pending
     request = session.exec(select(MembershipEvent).order_by(col(MembershipEvent.id).desc())).first()
-    assert (request.kind, request.recorded_by, request.note) == ("join_requested", people.fiji.id,
-                                                                 "Cabinet approved on 3 March")
+    assert (request.kind, request.recorded_by, request.note) == (
+        "join_requested",
+        people.fiji.id,
+        "Cabinet approved on 3 March",
+    )
 
-    confirmed = post_form(coordinator, "/bodies/adhoc-network", f"/membership-requests/{request.id}",
-                          decision="accept", note="Welcomed at the SME meeting")
+    confirmed = post_form(
+        coordinator,
+        "/bodies/adhoc-network",
+        f"/membership-requests/{request.id}",
+        decision="accept",
+        note="Welcomed at the SME meeting",
+    )
 
     assert confirmed.status_code == 303
     joined = session.exec(select(MembershipEvent).order_by(col(MembershipEvent.id).desc())).first()
-    assert (joined.kind, joined.recorded_by, joined.note) == ("joined", people.coordinator.id,
-                                                              "Welcomed at the SME meeting")
+    assert (joined.kind, joined.recorded_by, joined.note) == (
+        "joined",
+        people.coordinator.id,
+        "Welcomed at the SME meeting",
+    )
     page = fiji.get("/bodies/adhoc-network").text
     assert member_rows(page) == {"Fiji": local_date(joined.at, people.fiji.time_zone)}
     assert soup(page).find("button", string="Ask to withdraw") is not None
@@ -78,7 +95,8 @@ def test_focal_point_asks_to_join_and_a_coordinator_confirms(
 
 
 def test_withdrawal_is_asked_and_confirmed_and_the_whole_story_is_kept(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     portal.run("informal")
     fiji = portal.client(people.fiji)
     coordinator = portal.client(people.coordinator)
@@ -95,7 +113,7 @@ def test_withdrawal_is_asked_and_confirmed_and_the_whole_story_is_kept(
         response = post_form(browser, "/bodies/sme", action, **fields)
         assert response.status_code == 303, alert(response.text)
         now = recorded(session)
-        assert now[:len(snapshots[-1])] == snapshots[-1], "an earlier event was changed or removed"
+        assert now[: len(snapshots[-1])] == snapshots[-1], "an earlier event was changed or removed"
         assert len(now) == len(snapshots[-1]) + 1
         snapshots.append(now)
 
@@ -116,32 +134,44 @@ def test_withdrawal_is_asked_and_confirmed_and_the_whole_story_is_kept(
 
 
 def test_declined_request_leaves_the_state_outside_and_can_be_asked_again(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     settings = settings_for("operational")
     group, fiji = body(session, "spdmm-group"), state(session, "FJ")
-    request = governance.request_membership(session, settings, user=people.fiji, body=group, state=fiji,
-                                            action="join")
-    declined = governance.decide(session, settings, user=people.coordinator, event_id=request.id, accept=False,
-                                 note="Military track only for states with armed forces")
+    request = governance.request_membership(session, settings, user=people.fiji, body=group, state=fiji, action="join")
+    declined = governance.decide(
+        session,
+        settings,
+        user=people.coordinator,
+        event_id=request.id,
+        accept=False,
+        note="Military track only for states with armed forces",
+    )
     assert declined.kind == "join_declined"
     standing = governance.memberships(session, body_id=group.id)[(group.id, fiji.id)]
     assert not standing.is_member and not standing.pending and standing.since is None
     with pytest.raises(Conflict, match="answered already"):
         governance.decide(session, settings, user=people.coordinator, event_id=request.id, accept=True)
-    again = governance.request_membership(session, settings, user=people.fiji, body=group, state=fiji,
-                                          action="join")
+    again = governance.request_membership(session, settings, user=people.fiji, body=group, state=fiji, action="join")
     assert again.kind == "join_requested"
 
 
-@pytest.mark.parametrize(("setup", "action", "message"), [
-    ([("join", None)], "join", "A request for this state is already waiting for confirmation."),
-    ([("join", True)], "join", "This state is already a member."),
-    ([], "withdraw", "This state is not a member, so it cannot withdraw."),
-    ([("join", True), ("withdraw", None)], "withdraw", "A request for this state is already waiting for confirmation."),
-])
+@pytest.mark.parametrize(
+    ("setup", "action", "message"),
+    [
+        ([("join", None)], "join", "A request for this state is already waiting for confirmation."),
+        ([("join", True)], "join", "This state is already a member."),
+        ([], "withdraw", "This state is not a member, so it cannot withdraw."),
+        (
+            [("join", True), ("withdraw", None)],
+            "withdraw",
+            "A request for this state is already waiting for confirmation.",
+        ),
+    ],
+)
 def test_request_that_makes_no_sense_is_explained_and_changes_nothing(
-        session: Session, people: People, portal: Portal, setup: list[tuple[str, bool | None]], action: str,
-        message: str) -> None:
+    session: Session, people: People, portal: Portal, setup: list[tuple[str, bool | None]], action: str, message: str
+) -> None:
     settings = portal.run("informal")
     sme, fj = body(session, "sme"), state(session, "FJ")
     for step, accept in setup:
@@ -164,8 +194,9 @@ def test_request_that_makes_no_sense_is_explained_and_changes_nothing(
 def test_coordinator_recording_a_member_twice_is_told_so(session: Session, people: People) -> None:
     settings = settings_for("informal")
     sme, fj = body(session, "sme"), state(session, "FJ")
-    governance.record_membership(session, settings, user=people.coordinator, body=sme, state=fj,
-                                 note="Decided at the March SME meeting")
+    governance.record_membership(
+        session, settings, user=people.coordinator, body=sme, state=fj, note="Decided at the March SME meeting"
+    )
     before = recorded(session)
     with pytest.raises(Conflict, match="already a member"):
         governance.record_membership(session, settings, user=people.coordinator, body=sme, state=fj)
@@ -173,13 +204,17 @@ def test_coordinator_recording_a_member_twice_is_told_so(session: Session, peopl
     assert (before[-1][3], *before[-1][5:]) == ("joined", people.coordinator.id, "Decided at the March SME meeting")
 
 
-@pytest.mark.parametrize(("key", "status", "message"), [
-    ("pif", 400, "States cannot join this body through the portal."),
-    ("lcm", 400, "States cannot join this body through the portal."),
-    ("adhoc-network", 404, "This body does not exist under the current governance option."),
-])
+@pytest.mark.parametrize(
+    ("key", "status", "message"),
+    [
+        ("pif", 400, "States cannot join this body through the portal."),
+        ("lcm", 400, "States cannot join this body through the portal."),
+        ("adhoc-network", 404, "This body does not exist under the current governance option."),
+    ],
+)
 def test_regional_and_dormant_bodies_cannot_be_joined(
-        session: Session, people: People, portal: Portal, key: str, status: int, message: str) -> None:
+    session: Session, people: People, portal: Portal, key: str, status: int, message: str
+) -> None:
     portal.run("informal")
     fiji = portal.client(people.fiji)
     before = recorded(session)
@@ -213,13 +248,15 @@ def test_focal_point_cannot_ask_for_another_state(session: Session, people: Peop
     assert response.status_code == 403
     assert "You can act only for your own state." in soup(response.text).get_text()
     with pytest.raises(Forbidden):
-        governance.request_membership(session, settings_for("informal"), user=people.samoa, body=sme, state=fj,
-                                      action="join")
+        governance.request_membership(
+            session, settings_for("informal"), user=people.samoa, body=sme, state=fj, action="join"
+        )
     assert recorded(session) == before
 
 
 def test_focal_point_cannot_confirm_record_or_chair_by_guessing_addresses(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     settings = portal.run("informal")
     sme, fj, ws = body(session, "sme"), state(session, "FJ"), state(session, "WS")
     request = governance.request_membership(session, settings, user=people.samoa, body=sme, state=ws, action="join")
@@ -232,8 +269,7 @@ def test_focal_point_cannot_confirm_record_or_chair_by_guessing_addresses(
     answers = [
         samoa.post(f"/membership-requests/{request.id}", data={"csrf_token": token, "decision": "accept"}),
         samoa.post("/bodies/sme/members", data={"csrf_token": token, "state_id": str(ws.id)}),
-        samoa.post("/bodies/sme/chairs", data={"csrf_token": token, "state_id": str(ws.id),
-                                               "starts_on": "2025-01-01"}),
+        samoa.post("/bodies/sme/chairs", data={"csrf_token": token, "state_id": str(ws.id), "starts_on": "2025-01-01"}),
         samoa.post("/bodies/sme/requests", data={"csrf_token": token, "action": "join", "state_id": str(fj.id)}),
     ]
 
@@ -244,14 +280,14 @@ def test_focal_point_cannot_confirm_record_or_chair_by_guessing_addresses(
     assert recorded(session) == before
 
 
-def test_state_page_shows_since_when_it_belongs_to_each_body(
-        session: Session, people: People, portal: Portal) -> None:
+def test_state_page_shows_since_when_it_belongs_to_each_body(session: Session, people: People, portal: Portal) -> None:
     settings = portal.run("operational")
     fj = state(session, "FJ")
     joined = {}
     for key in ("sme", "picp-group"):
-        joined[key] = governance.record_membership(session, settings, user=people.coordinator, body=body(session, key),
-                                                   state=fj)
+        joined[key] = governance.record_membership(
+            session, settings, user=people.coordinator, body=body(session, key), state=fj
+        )
     people.fiji.time_zone = "Pacific/Fiji"
     session.add(people.fiji)
     session.commit()
@@ -266,10 +302,17 @@ def test_state_page_shows_since_when_it_belongs_to_each_body(
 
 
 def test_request_on_a_body_gone_dormant_waits_unseen_and_cannot_be_decided(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     settings = portal.run("adhoc")
-    request = governance.request_membership(session, settings, user=people.fiji, body=body(session, "adhoc-network"),
-                                            state=state(session, "FJ"), action="join")
+    request = governance.request_membership(
+        session,
+        settings,
+        user=people.fiji,
+        body=body(session, "adhoc-network"),
+        state=state(session, "FJ"),
+        action="join",
+    )
     settings = portal.run("informal")
     coordinator = portal.client(people.coordinator)
     assert soup(coordinator.get("/bodies").text).find(id="pending-heading") is None
@@ -295,42 +338,64 @@ def test_chair_rotation_is_recorded_as_appended_terms(session: Session, people: 
         governance.record_membership(session, settings, user=people.coordinator, body=committee, state=member)
     coordinator = portal.client(people.coordinator)
 
-    first = post_form(coordinator, "/bodies/pif-subcommittee", "/bodies/pif-subcommittee/chairs",
-                      state_id=str(fj.id), starts_on="2025-01-01")
+    first = post_form(
+        coordinator,
+        "/bodies/pif-subcommittee",
+        "/bodies/pif-subcommittee/chairs",
+        state_id=str(fj.id),
+        starts_on="2025-01-01",
+    )
     assert first.status_code == 303 and first.headers["location"].endswith("?notice=chair-recorded")
     after_first = chair_terms(session)
-    second = post_form(coordinator, "/bodies/pif-subcommittee", "/bodies/pif-subcommittee/chairs",
-                       state_id=str(ws.id), starts_on="2025-07-01")
+    second = post_form(
+        coordinator,
+        "/bodies/pif-subcommittee",
+        "/bodies/pif-subcommittee/chairs",
+        state_id=str(ws.id),
+        starts_on="2025-07-01",
+    )
     assert second.status_code == 303
 
     assert chair_terms(session)[:1] == after_first, "the earlier term is kept as it was"
     terms = session.exec(select(ChairTerm).where(ChairTerm.body_id == committee.id).order_by(ChairTerm.id)).all()
     assert [(t.state_id, t.starts_on, t.recorded_by) for t in terms] == [
-        (fj.id, date(2025, 1, 1), people.coordinator.id), (ws.id, date(2025, 7, 1), people.coordinator.id)]
+        (fj.id, date(2025, 1, 1), people.coordinator.id),
+        (ws.id, date(2025, 7, 1), people.coordinator.id),
+    ]
     page = soup(portal.client(people.fiji).get("/bodies/pif-subcommittee").text)
-    facts = dict(zip([dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
-                     [" ".join(dd.get_text(" ", strip=True).split()) for dd in page.select("dl.facts dd")],
-                     strict=True))
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
+            [" ".join(dd.get_text(" ", strip=True).split()) for dd in page.select("dl.facts dd")],
+            strict=True,
+        )
+    )
     assert facts["Chair"] == "Samoa (since 2025-07-01) · rotating among member states"
     rotation = [li.get_text(strip=True) for li in page.find(id="chairs-heading").parent.find_all("li")]
     assert rotation == ["Samoa from 2025-07-01", "Fiji from 2025-01-01"]
 
 
-@pytest.mark.parametrize(("code", "starts_on", "message"), [
-    ("TO", "2025-01-01", "Only a member state can chair this body."),
-    ("FJ", "next July", "Enter a date as YYYY-MM-DD."),
-    ("FJ", "", "Enter a date as YYYY-MM-DD."),
-])
+@pytest.mark.parametrize(
+    ("code", "starts_on", "message"),
+    [
+        ("TO", "2025-01-01", "Only a member state can chair this body."),
+        ("FJ", "next July", "Enter a date as YYYY-MM-DD."),
+        ("FJ", "", "Enter a date as YYYY-MM-DD."),
+    ],
+)
 def test_chair_that_cannot_be_recorded_is_explained(
-        session: Session, people: People, portal: Portal, code: str, starts_on: str, message: str) -> None:
+    session: Session, people: People, portal: Portal, code: str, starts_on: str, message: str
+) -> None:
     settings = portal.run("informal")
-    governance.record_membership(session, settings, user=people.coordinator, body=body(session, "sme"),
-                                 state=state(session, "FJ"))
+    governance.record_membership(
+        session, settings, user=people.coordinator, body=body(session, "sme"), state=state(session, "FJ")
+    )
     coordinator = portal.client(people.coordinator)
     before = chair_terms(session)
 
-    response = post_form(coordinator, "/bodies/sme", "/bodies/sme/chairs", state_id=str(state(session, code).id),
-                         starts_on=starts_on)
+    response = post_form(
+        coordinator, "/bodies/sme", "/bodies/sme/chairs", state_id=str(state(session, code).id), starts_on=starts_on
+    )
 
     assert response.status_code == 400
     assert alert(response.text) == message
@@ -344,18 +409,25 @@ def test_chairs_are_recorded_only_by_coordinators(session: Session, people: Peop
     with pytest.raises(Forbidden):
         governance.record_chair(session, settings, user=people.fiji, body=sme, state=fj, starts_on=date(2025, 1, 1))
     with pytest.raises(DomainError, match="cannot join"):
-        governance.record_chair(session, settings, user=people.coordinator, body=body(session, "pif"), state=fj,
-                                starts_on=date(2025, 1, 1))
+        governance.record_chair(
+            session, settings, user=people.coordinator, body=body(session, "pif"), state=fj, starts_on=date(2025, 1, 1)
+        )
     assert chair_terms(session) == []
 
 
 @pytest.mark.parametrize("option", ["diplomatic", "operational", "informal", "adhoc"])
 def test_network_body_says_decisions_are_taken_by_consensus(
-        session: Session, people: People, portal: Portal, option: str) -> None:
+    session: Session, people: People, portal: Portal, option: str
+) -> None:
     portal.run(option)
     page = soup(portal.client(people.fiji).get("/bodies/sme").text)
-    facts = dict(zip([dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
-                     [dd.get_text(" ", strip=True) for dd in page.select("dl.facts dd")], strict=True))
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
+            [dd.get_text(" ", strip=True) for dd in page.select("dl.facts dd")],
+            strict=True,
+        )
+    )
     assert facts["Decisions"] == "By consensus"
     assert facts["Chair"].startswith("None recorded")
     assert governance.profile(settings_for(option)).decisions == "consensus"

@@ -49,13 +49,15 @@ def test_each_option_activates_exactly_the_bodies_of_its_profile(session: Sessio
     active = {b.key for b in session.exec(select(Body)).all() if governance.is_active(b, settings)}
     assert active == PROFILE_BODIES[option] | REGIONAL
     assert set(governance.profile(settings).bodies) == PROFILE_BODIES[option]
-    assert {key: tuple(tracks) for key, tracks in governance.profile(settings).working_groups.items()} == \
-        PROFILE_GROUPS[option]
+    assert {
+        key: tuple(tracks) for key, tracks in governance.profile(settings).working_groups.items()
+    } == PROFILE_GROUPS[option]
 
 
 @pytest.mark.parametrize("option", OPTIONS)
 def test_focal_point_sees_the_bodies_of_the_option_in_force(
-        session: Session, people: People, portal: Portal, option: str) -> None:
+    session: Session, people: People, portal: Portal, option: str
+) -> None:
     portal.run(option)
     page = soup(portal.client(people.fiji).get("/bodies").text)
     assert links(page.find(id="h-network").parent, "/bodies/") == PROFILE_BODIES[option]
@@ -65,7 +67,8 @@ def test_focal_point_sees_the_bodies_of_the_option_in_force(
 
 @pytest.mark.parametrize("option", OPTIONS)
 def test_quarterly_sme_meeting_runs_under_every_option(
-        session: Session, people: People, portal: Portal, option: str) -> None:
+    session: Session, people: People, portal: Portal, option: str
+) -> None:
     settings = portal.run(option)
     assert "sme-quarterly" in governance.profile(settings).meeting_series
     page = portal.client(people.fiji).get("/bodies/sme")
@@ -102,29 +105,66 @@ chair = "rotation"
 decisions = "consensus"
 """
 BROKEN = {
-    "unknown body": ("network.toml", 'bodies = ["sme", "pif-subcommittee"]', 'bodies = ["sme", "pif-subcomittee"]',
-                     "[profiles.diplomatic]: 'pif-subcomittee' is not a network body of bodies.toml"),
-    "regional body": ("network.toml", 'bodies = ["sme", "adhoc-network"]', 'bodies = ["sme", "pif"]',
-                      "[profiles.adhoc]: 'pif' is not a network body of bodies.toml"),
-    "option misspelt": ("network.toml", "[profiles.adhoc]", "[profiles.ad-hoc]",
-                        "[profiles.ad-hoc] is not a governance option; use one of: diplomatic, operational"),
-    "missing chair": ("network.toml", PROFILE_BLOCK, PROFILE_BLOCK.replace('chair = "rotation"\n', ""),
-                      "[profiles.informal]: field chair is missing or empty"),
-    "missing decisions": ("network.toml", PROFILE_BLOCK, PROFILE_BLOCK.replace('decisions = "consensus"\n', ""),
-                          "[profiles.informal]: field decisions is missing or empty"),
-    "missing label": ("network.toml", 'label_fr = "Option opérationnelle"\n', "",
-                      "[options.operational]: field label_fr is missing or empty"),
-    "missing meeting series": ("network.toml", PROFILE_BLOCK, PROFILE_BLOCK.replace(
-        'meeting_series = ["sme-quarterly"]\n', ""), "meeting_series must include 'sme-quarterly'"),
-    "unknown track": ("network.toml", '{ body = "picp-group", tracks = ["police"] }',
-                      '{ body = "picp-group", tracks = ["traffic"] }',
-                      "[profiles.operational]: working groups under 'picp-group' need tracks among"),
+    "unknown body": (
+        "network.toml",
+        'bodies = ["sme", "pif-subcommittee"]',
+        'bodies = ["sme", "pif-subcomittee"]',
+        "[profiles.diplomatic]: 'pif-subcomittee' is not a network body of bodies.toml",
+    ),
+    "regional body": (
+        "network.toml",
+        'bodies = ["sme", "adhoc-network"]',
+        'bodies = ["sme", "pif"]',
+        "[profiles.adhoc]: 'pif' is not a network body of bodies.toml",
+    ),
+    "option misspelt": (
+        "network.toml",
+        "[profiles.adhoc]",
+        "[profiles.ad-hoc]",
+        "[profiles.ad-hoc] is not a governance option; use one of: diplomatic, operational",
+    ),
+    "missing chair": (
+        "network.toml",
+        PROFILE_BLOCK,
+        PROFILE_BLOCK.replace('chair = "rotation"\n', ""),
+        "[profiles.informal]: field chair is missing or empty",
+    ),
+    "missing decisions": (
+        "network.toml",
+        PROFILE_BLOCK,
+        PROFILE_BLOCK.replace('decisions = "consensus"\n', ""),
+        "[profiles.informal]: field decisions is missing or empty",
+    ),
+    "missing label": (
+        "network.toml",
+        'label_fr = "Option opérationnelle"\n',
+        "",
+        "[options.operational]: field label_fr is missing or empty",
+    ),
+    "missing meeting series": (
+        "network.toml",
+        PROFILE_BLOCK,
+        PROFILE_BLOCK.replace('meeting_series = ["sme-quarterly"]\n', ""),
+        "meeting_series must include 'sme-quarterly'",
+    ),
+    "unknown track": (
+        "network.toml",
+        '{ body = "picp-group", tracks = ["police"] }',
+        '{ body = "picp-group", tracks = ["traffic"] }',
+        "[profiles.operational]: working groups under 'picp-group' need tracks among",
+    ),
     "groups under a body the option lacks": (
-        "network.toml", '{ body = "spdmm-group", tracks = ["military"] }',
+        "network.toml",
+        '{ body = "spdmm-group", tracks = ["military"] }',
         '{ body = "adhoc-network", tracks = ["military"] }',
-        "[profiles.operational]: working groups under 'adhoc-network', which this option does not have"),
-    "unknown time zone": ("states.toml", '"Pacific/Fiji"', '"Pacific/Atlantis"',
-                          "unknown time zone 'Pacific/Atlantis'"),
+        "[profiles.operational]: working groups under 'adhoc-network', which this option does not have",
+    ),
+    "unknown time zone": (
+        "states.toml",
+        '"Pacific/Fiji"',
+        '"Pacific/Atlantis"',
+        "unknown time zone 'Pacific/Atlantis'",
+    ),
 }
 
 
@@ -145,8 +185,12 @@ def test_broken_profile_names_the_file_and_the_problem(tmp_path: Path, case: str
 
 
 def test_profile_for_an_option_that_does_not_exist_is_refused(tmp_path: Path) -> None:
-    seeds_dir = seeds_copy(tmp_path, "network.toml", "[profiles.adhoc]",
-                           PROFILE_BLOCK.replace("informal", "federal") + "\n[profiles.adhoc]")
+    seeds_dir = seeds_copy(
+        tmp_path,
+        "network.toml",
+        "[profiles.adhoc]",
+        PROFILE_BLOCK.replace("informal", "federal") + "\n[profiles.adhoc]",
+    )
     with pytest.raises(SeedError) as refused:
         check_seeds(seeds_dir)
     message = str(refused.value)
@@ -169,16 +213,22 @@ def seed_target(new_database: Callable[[str], str]) -> str:
 
 def run_cli(command: str, seeds_dir: Path, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PRCN_")}
-    env.update(PRCN_SEEDS_DIR=str(seeds_dir), PRCN_DATABASE_URL=database_url,
-               PRCN_VAR_DIR=os.environ["PRCN_VAR_DIR"], PRCN_SECRET_KEY=os.environ["PRCN_SECRET_KEY"])
-    return subprocess.run([sys.executable, "-m", "app", command], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    env.update(
+        PRCN_SEEDS_DIR=str(seeds_dir),
+        PRCN_DATABASE_URL=database_url,
+        PRCN_VAR_DIR=os.environ["PRCN_VAR_DIR"],
+        PRCN_SECRET_KEY=os.environ["PRCN_SECRET_KEY"],
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "app", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("command", ["seed", "check-config"])
 @pytest.mark.parametrize("case", ["unknown body", "option misspelt", "missing chair", "unknown time zone"])
-def test_command_stops_on_a_broken_seed_with_one_line(tmp_path: Path, seed_target: str, case: str,
-                                                      command: str) -> None:
+def test_command_stops_on_a_broken_seed_with_one_line(
+    tmp_path: Path, seed_target: str, case: str, command: str
+) -> None:
     file, old, new, problem = BROKEN[case]
     seeds_dir = seeds_copy(tmp_path, file, old, new)
 
@@ -210,44 +260,101 @@ def populate(session: Session, people: People) -> dict[str, list[WorkingGroup]]:
             done.add(key)
             network_body = body(session, key)
             for member in (fj, ws, pg):
-                governance.record_membership(session, settings, user=coordinator, body=network_body, state=member,
-                                             note=f"{member.code} joins {key}")
-            leaving = governance.request_membership(session, settings, user=coordinator, body=network_body,
-                                                    state=pg, action="withdraw", note="Leaving")
+                governance.record_membership(
+                    session,
+                    settings,
+                    user=coordinator,
+                    body=network_body,
+                    state=member,
+                    note=f"{member.code} joins {key}",
+                )
+            leaving = governance.request_membership(
+                session, settings, user=coordinator, body=network_body, state=pg, action="withdraw", note="Leaving"
+            )
             governance.decide(session, settings, user=coordinator, event_id=leaving.id, accept=True)
-            governance.request_membership(session, settings, user=coordinator, body=network_body, state=to,
-                                          action="join", note="Waiting")
-            governance.record_chair(session, settings, user=coordinator, body=network_body, state=fj,
-                                    starts_on=date(2025, 1, 1))
-            governance.record_chair(session, settings, user=coordinator, body=network_body, state=ws,
-                                    starts_on=date(2025, 7, 1))
+            governance.request_membership(
+                session, settings, user=coordinator, body=network_body, state=to, action="join", note="Waiting"
+            )
+            governance.record_chair(
+                session, settings, user=coordinator, body=network_body, state=fj, starts_on=date(2025, 1, 1)
+            )
+            governance.record_chair(
+                session, settings, user=coordinator, body=network_body, state=ws, starts_on=date(2025, 7, 1)
+            )
         for key, tracks in governance.profile(settings).working_groups.items():
             for track in tracks:
                 group = governance.create_working_group(
-                    session, settings, user=coordinator, body_key=key, name=f"{key} {track}", track=track,
-                    lead_state_id=fj.id, mandate=f"Mandate of {key} {track}", member_state_ids=[ws.id, to.id])
+                    session,
+                    settings,
+                    user=coordinator,
+                    body_key=key,
+                    name=f"{key} {track}",
+                    track=track,
+                    lead_state_id=fj.id,
+                    mandate=f"Mandate of {key} {track}",
+                    member_state_ids=[ws.id, to.id],
+                )
                 groups.setdefault(key, []).append(group)
     first = next(iter(groups.values()))[0]
     governance.change_group_member(session, user=coordinator, group=first, state_id=to.id, add=False)
-    governance.update_working_group(session, user=coordinator, group=first, name=first.name + " (renamed)",
-                                    mandate="New mandate", lead_state_id=fj.id)
+    governance.update_working_group(
+        session,
+        user=coordinator,
+        group=first,
+        name=first.name + " (renamed)",
+        mandate="New mandate",
+        lead_state_id=fj.id,
+    )
     governance.archive_working_group(session, user=coordinator, group=groups["adhoc-network"][-1], archived=True)
-    members.invite_focal_point(session, settings_for("adhoc"), user=coordinator, state=fj,
-                               email="mere.focal@example.org", display_name="Mere Focal", portfolio="police")
-    members.record_contribution(session, user=people.fiji, state=fj, as_of=date(2025, 3, 31),
-                                category="individual_police", men=12, women=4)
-    members.record_pledge(session, user=people.fiji, state=fj, capability="Formed police unit",
-                          category="formed_police_units", personnel=140, readiness="level_2", deployment_days=90)
-    withdrawn = members.record_pledge(session, user=people.fiji, state=fj, capability="Staff officers",
-                                      category="staff_officers", personnel=4, readiness="level_1",
-                                      deployment_days=60)
+    members.invite_focal_point(
+        session,
+        settings_for("adhoc"),
+        user=coordinator,
+        state=fj,
+        email="mere.focal@example.org",
+        display_name="Mere Focal",
+        portfolio="police",
+    )
+    members.record_contribution(
+        session, user=people.fiji, state=fj, as_of=date(2025, 3, 31), category="individual_police", men=12, women=4
+    )
+    members.record_pledge(
+        session,
+        user=people.fiji,
+        state=fj,
+        capability="Formed police unit",
+        category="formed_police_units",
+        personnel=140,
+        readiness="level_2",
+        deployment_days=90,
+    )
+    withdrawn = members.record_pledge(
+        session,
+        user=people.fiji,
+        state=fj,
+        capability="Staff officers",
+        category="staff_officers",
+        personnel=4,
+        readiness="level_1",
+        deployment_days=60,
+    )
     members.withdraw_pledge(session, user=people.fiji, pledge_id=withdrawn.id)
     return groups
 
 
 APPENDED_ONLY = {"audit_entry", "option_switch"}
-GOVERNANCE_AND_MEMBERS = {"body", "membership_event", "chair_term", "working_group", "working_group_event",
-                          "member_state", "focal_point", "contribution_report", "region_total", "pledge"}
+GOVERNANCE_AND_MEMBERS = {
+    "body",
+    "membership_event",
+    "chair_term",
+    "working_group",
+    "working_group_event",
+    "member_state",
+    "focal_point",
+    "contribution_report",
+    "region_total",
+    "pledge",
+}
 
 
 def dump(session: Session) -> dict[str, list[dict[str, Any]]]:
@@ -257,8 +364,9 @@ def dump(session: Session) -> dict[str, list[dict[str, Any]]]:
     tables = {}
     for table in SQLModel.metadata.sorted_tables:
         rows = session.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
-        tables[table.name] = [{k: v for k, v in row.items()
-                               if not (table.name == "user_session" and k == "last_seen_at")} for row in rows]
+        tables[table.name] = [
+            {k: v for k, v in row.items() if not (table.name == "user_session" and k == "last_seen_at")} for row in rows
+        ]
     return tables
 
 
@@ -290,8 +398,9 @@ def shows(portal: Portal, people: People, option: str, groups: dict[str, list[Wo
     assert links(admin_bodies.find(id="h-network").parent, "/bodies/") == NETWORK
     marked = {li.a["href"].removeprefix("/bodies/") for li in admin_bodies.select("li.dormant")}
     assert marked == dormant, f"{option}: dormant bodies marked for the admin"
-    assert {int(i) for i in links(admin.get("/working-groups").text, "/working-groups/")} == \
-        active_groups | dormant_groups
+    assert {
+        int(i) for i in links(admin.get("/working-groups").text, "/working-groups/")
+    } == active_groups | dormant_groups
     for key in dormant:
         page = admin.get(f"/bodies/{key}")
         assert page.status_code == 200
@@ -303,8 +412,11 @@ def shows(portal: Portal, people: People, option: str, groups: dict[str, list[Wo
         assert page.status_code == 200 and "This working group is dormant" in soup(page.text).get_text()
     overview = soup(admin.get("/admin").text)
     tables = {t.caption.get_text(strip=True): t for t in overview.find_all("table") if t.caption}
-    dormant_rows = {row.th.a["href"].removeprefix("/bodies/"): [td.get_text(strip=True) for td in row.find_all("td")]
-                    for row in tables["Dormant network bodies"].select("tbody tr") if row.th}
+    dormant_rows = {
+        row.th.a["href"].removeprefix("/bodies/"): [td.get_text(strip=True) for td in row.find_all("td")]
+        for row in tables["Dormant network bodies"].select("tbody tr")
+        if row.th
+    }
     assert set(dormant_rows) == dormant, f"{option}: admin overview"
     for key, (member_count, group_count) in dormant_rows.items():
         assert member_count == "2" and group_count == str(len(groups.get(key, [])))
@@ -313,7 +425,8 @@ def shows(portal: Portal, people: People, option: str, groups: dict[str, list[Wo
 
 @pytest.mark.parametrize(("first", "second"), list(itertools.permutations(OPTIONS, 2)))
 def test_switching_there_and_back_hides_then_restores_and_deletes_nothing(
-        session: Session, people: People, portal: Portal, first: str, second: str) -> None:
+    session: Session, people: People, portal: Portal, first: str, second: str
+) -> None:
     groups = populate(session, people)
     portal.run(first)
     for user in (people.fiji, people.admin):
@@ -332,7 +445,7 @@ def test_switching_there_and_back_hides_then_restores_and_deletes_nothing(
     assert seen_again == seen_first
     for name in before:
         if name in APPENDED_ONLY:
-            assert after[name][:len(before[name])] == before[name], f"{name}: an earlier row changed"
+            assert after[name][: len(before[name])] == before[name], f"{name}: an earlier row changed"
         else:
             assert after[name] == before[name], f"{name} changed"
     switches = session.exec(select(OptionSwitch).order_by(OptionSwitch.id)).all()

@@ -16,16 +16,24 @@ from app.members.models import MemberState
 from tests.factories import QueryLog, soup, state
 from tests.governance.conftest import OPTIONS, People, Portal, body, links, settings_for
 
-LABELS = {"diplomatic": "Diplomatic option", "operational": "Operational option", "informal": "Informal option",
-          "adhoc": "Ad hoc voluntary network"}
+LABELS = {
+    "diplomatic": "Diplomatic option",
+    "operational": "Operational option",
+    "informal": "Informal option",
+    "adhoc": "Ad hoc voluntary network",
+}
 SUMMARY_WORDS = {
     "diplomatic": "voluntary-membership sub-committee of the Pacific Islands Forum",
     "operational": "a military peacekeeping group under the South Pacific Defence Ministers' Meeting",
     "informal": "No new body is created.",
     "adhoc": "One network with voluntary membership for military and law-enforcement peacekeeping",
 }
-MEMBERS_HEADING = {"diplomatic": "Member states", "operational": "Member states", "informal": "Participating states",
-                   "adhoc": "Member states"}
+MEMBERS_HEADING = {
+    "diplomatic": "Member states",
+    "operational": "Member states",
+    "informal": "Participating states",
+    "adhoc": "Member states",
+}
 
 
 def words(html: str) -> str:
@@ -77,7 +85,8 @@ def test_admin_page_marks_the_option_in_force_and_lists_the_switches(people: Peo
 
 
 def test_working_groups_page_offers_only_the_bodies_and_tracks_the_option_allows(
-        people: People, portal: Portal) -> None:
+    people: People, portal: Portal
+) -> None:
     portal.run("operational")
     page = soup(portal.client(people.coordinator).get("/working-groups").text)
     assert [o["value"] for o in page.select("#f-body option")] == ["spdmm-group", "picp-group"]
@@ -95,9 +104,16 @@ def add_groups(session: Session, people: People, count: int) -> None:
     existing = len(governance.list_working_groups(session, settings, user=people.admin, include_archived=True))
     for number in range(existing, existing + count):
         governance.create_working_group(
-            session, settings, user=people.coordinator, body_key="adhoc-network", name=f"Group {number:02}",
-            track=("military", "police", "joint")[number % 3], lead_state_id=ids[number % len(ids)],
-            mandate="Share practice.", member_state_ids=[ids[(number + 1) % len(ids)], ids[(number + 2) % len(ids)]])
+            session,
+            settings,
+            user=people.coordinator,
+            body_key="adhoc-network",
+            name=f"Group {number:02}",
+            track=("military", "police", "joint")[number % 3],
+            lead_state_id=ids[number % len(ids)],
+            mandate="Share practice.",
+            member_state_ids=[ids[(number + 1) % len(ids)], ids[(number + 2) % len(ids)]],
+        )
 
 
 def add_members(session: Session, people: People, count: int) -> None:
@@ -108,10 +124,12 @@ def add_members(session: Session, people: People, count: int) -> None:
     free = [s for s in session.exec(select(MemberState).order_by(MemberState.id)).all() if s.id not in taken]
     for member in free[:count]:
         governance.record_membership(session, settings, user=people.coordinator, body=network, state=member)
-        governance.request_membership(session, settings, user=people.coordinator, body=sme, state=member,
-                                      action="join", note="Please")
-        governance.record_chair(session, settings, user=people.coordinator, body=network, state=member,
-                                starts_on=date(2025, 1, 1))
+        governance.request_membership(
+            session, settings, user=people.coordinator, body=sme, state=member, action="join", note="Please"
+        )
+        governance.record_chair(
+            session, settings, user=people.coordinator, body=network, state=member, starts_on=date(2025, 1, 1)
+        )
 
 
 def queries(engine: Engine, browser: TestClient, path: str) -> int:
@@ -121,17 +139,27 @@ def queries(engine: Engine, browser: TestClient, path: str) -> int:
     return len(log)
 
 
-@pytest.mark.parametrize(("role", "path", "grow", "rows"), [
-    ("coordinator", "/working-groups", add_groups, "main table tbody tr"),
-    ("focal_point", "/working-groups", add_groups, "main table tbody tr"),
-    ("coordinator", "/bodies", add_members, "#pending-heading + ul > li"),
-    ("focal_point", "/bodies/adhoc-network", add_members, "section[aria-labelledby=members-heading] tbody tr"),
-    ("coordinator", "/bodies/adhoc-network", add_members, "section[aria-labelledby=members-heading] tbody tr"),
-    ("focal_point", "/bodies/adhoc-network", add_groups, "section[aria-labelledby=groups-heading] li"),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "grow", "rows"),
+    [
+        ("coordinator", "/working-groups", add_groups, "main table tbody tr"),
+        ("focal_point", "/working-groups", add_groups, "main table tbody tr"),
+        ("coordinator", "/bodies", add_members, "#pending-heading + ul > li"),
+        ("focal_point", "/bodies/adhoc-network", add_members, "section[aria-labelledby=members-heading] tbody tr"),
+        ("coordinator", "/bodies/adhoc-network", add_members, "section[aria-labelledby=members-heading] tbody tr"),
+        ("focal_point", "/bodies/adhoc-network", add_groups, "section[aria-labelledby=groups-heading] li"),
+    ],
+)
 def test_page_costs_the_same_queries_with_2_or_20_rows(
-        session: Session, engine: Engine, people: People, portal: Portal, role: str, path: str,
-        grow: Callable[[Session, People, int], None], rows: str) -> None:
+    session: Session,
+    engine: Engine,
+    people: People,
+    portal: Portal,
+    role: str,
+    path: str,
+    grow: Callable[[Session, People, int], None],
+    rows: str,
+) -> None:
     portal.run("adhoc")
     browser = portal.client(people.coordinator if role == "coordinator" else people.fiji)
     grow(session, people, 2)
@@ -146,15 +174,24 @@ def test_page_costs_the_same_queries_with_2_or_20_rows(
 
 
 def test_focal_point_state_page_lists_groups_with_a_fixed_number_of_queries(
-        session: Session, engine: Engine, people: People, portal: Portal) -> None:
+    session: Session, engine: Engine, people: People, portal: Portal
+) -> None:
     portal.run("adhoc")
     browser = portal.client(people.fiji)
 
     def led_by_fiji(count: int) -> None:
         for _ in range(count):
-            governance.create_working_group(session, settings_for("adhoc"), user=people.coordinator,
-                                            body_key="adhoc-network", name="Fiji-led group", track="joint",
-                                            lead_state_id=state(session, "FJ").id, mandate="", member_state_ids=[])
+            governance.create_working_group(
+                session,
+                settings_for("adhoc"),
+                user=people.coordinator,
+                body_key="adhoc-network",
+                name="Fiji-led group",
+                track="joint",
+                lead_state_id=state(session, "FJ").id,
+                mandate="",
+                member_state_ids=[],
+            )
 
     def groups_shown() -> int:
         section = soup(browser.get("/members/FJ").text).find(id="memberships-heading").parent

@@ -16,14 +16,23 @@ from app.governance.region import TRACKS
 from tests.factories import csrf_token, soup, state
 from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, Portal, alert, settings_for
 
-ALLOWED = [(option, key, track) for option in OPTIONS for key, tracks in PROFILE_GROUPS[option].items()
-           for track in tracks]
-REFUSED_TRACKS = [(option, key, track) for option in OPTIONS for key, tracks in PROFILE_GROUPS[option].items()
-                  for track in TRACKS if track not in tracks]
-REFUSED_BODIES = [(option, key) for option in OPTIONS if PROFILE_GROUPS[option]
-                  for key in ("sme", "pif", "pif-subcommittee", "spdmm-group", "picp-group", "adhoc-network",
-                              "no-such-body")
-                  if key not in PROFILE_GROUPS[option]]
+ALLOWED = [
+    (option, key, track) for option in OPTIONS for key, tracks in PROFILE_GROUPS[option].items() for track in tracks
+]
+REFUSED_TRACKS = [
+    (option, key, track)
+    for option in OPTIONS
+    for key, tracks in PROFILE_GROUPS[option].items()
+    for track in TRACKS
+    if track not in tracks
+]
+REFUSED_BODIES = [
+    (option, key)
+    for option in OPTIONS
+    if PROFILE_GROUPS[option]
+    for key in ("sme", "pif", "pif-subcommittee", "spdmm-group", "picp-group", "adhoc-network", "no-such-body")
+    if key not in PROFILE_GROUPS[option]
+]
 
 
 def group_count(session: Session) -> int:
@@ -33,14 +42,21 @@ def group_count(session: Session) -> int:
 def stored_groups(session: Session) -> list[tuple[Any, ...]]:
     """Every working group and membership change as stored, to show that a refusal changed nothing."""
     groups = [tuple(g.model_dump().values()) for g in session.exec(select(WorkingGroup).order_by(WorkingGroup.id))]
-    events = [tuple(e.model_dump().values())
-              for e in session.exec(select(WorkingGroupEvent).order_by(WorkingGroupEvent.id))]
+    events = [
+        tuple(e.model_dump().values()) for e in session.exec(select(WorkingGroupEvent).order_by(WorkingGroupEvent.id))
+    ]
     return groups + events
 
 
 def create(session: Session, people: People, option: str, **fields: Any) -> WorkingGroup:
-    values: dict[str, Any] = {"body_key": "adhoc-network", "name": "Pre-deployment training", "track": "police",
-                              "lead_state_id": state(session, "FJ").id, "mandate": "", "member_state_ids": []}
+    values: dict[str, Any] = {
+        "body_key": "adhoc-network",
+        "name": "Pre-deployment training",
+        "track": "police",
+        "lead_state_id": state(session, "FJ").id,
+        "mandate": "",
+        "member_state_ids": [],
+    }
     values.update(fields)
     return governance.create_working_group(session, settings_for(option), user=people.coordinator, **values)
 
@@ -51,16 +67,19 @@ def form(page_html: str, **fields: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("option", "body_key", "track"), ALLOWED)
 def test_group_is_created_under_each_body_and_track_the_option_allows(
-        session: Session, people: People, option: str, body_key: str, track: str) -> None:
+    session: Session, people: People, option: str, body_key: str, track: str
+) -> None:
     group = create(session, people, option, body_key=body_key, track=track, name=f"{body_key} {track} group")
     listed = governance.list_working_groups(session, settings_for(option), user=people.fiji)
     assert [(g.name, b.key, g.track) for g, b, _ in listed if g.id == group.id] == [
-        (f"{body_key} {track} group", body_key, track)]
+        (f"{body_key} {track} group", body_key, track)
+    ]
 
 
 @pytest.mark.parametrize(("option", "body_key", "track"), REFUSED_TRACKS)
 def test_track_the_body_does_not_allow_is_refused(
-        session: Session, people: People, option: str, body_key: str, track: str) -> None:
+    session: Session, people: People, option: str, body_key: str, track: str
+) -> None:
     before = group_count(session)
     with pytest.raises(DomainError) as refused:
         create(session, people, option, body_key=body_key, track=track)
@@ -72,7 +91,8 @@ def test_track_the_body_does_not_allow_is_refused(
 
 @pytest.mark.parametrize(("option", "body_key"), REFUSED_BODIES)
 def test_body_without_working_groups_under_the_option_is_refused(
-        session: Session, people: People, option: str, body_key: str) -> None:
+    session: Session, people: People, option: str, body_key: str
+) -> None:
     before = group_count(session)
     with pytest.raises(DomainError, match="Choose a body under which the current option allows working groups"):
         create(session, people, option, body_key=body_key, track="joint")
@@ -89,7 +109,8 @@ def test_informal_option_has_no_working_groups_at_all(session: Session, people: 
 
 
 def test_informal_page_offers_no_form_and_refuses_a_crafted_post(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     portal.run("informal")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get("/working-groups")
@@ -99,8 +120,12 @@ def test_informal_page_offers_no_form_and_refuses_a_crafted_post(
     assert section.find("form") is None
     before = stored_groups(session)
 
-    response = coordinator.post("/working-groups", data=form(page.text, body="sme", name="Quarterly follow-up",
-                                                             track="joint", lead_state_id=state(session, "FJ").id))
+    response = coordinator.post(
+        "/working-groups",
+        data=form(
+            page.text, body="sme", name="Quarterly follow-up", track="joint", lead_state_id=state(session, "FJ").id
+        ),
+    )
 
     assert response.status_code == 400
     assert "The current governance option has no working groups." in soup(response.text).get_text()
@@ -108,7 +133,8 @@ def test_informal_page_offers_no_form_and_refuses_a_crafted_post(
 
 
 def test_coordinator_creates_a_group_with_lead_members_mandate_and_track(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     portal.run("adhoc")
     fiji, samoa, tonga = (state(session, code) for code in ("FJ", "WS", "TO"))
     coordinator = portal.client(people.coordinator)
@@ -116,17 +142,30 @@ def test_coordinator_creates_a_group_with_lead_members_mandate_and_track(
     offered = [option["value"] for option in soup(page.text).select("#f-body option")]
     assert offered == ["adhoc-network"]
 
-    response = coordinator.post("/working-groups", data=form(
-        page.text, body="adhoc-network", name="  Pre-deployment training  ", track="police",
-        lead_state_id=str(fiji.id), member_state_ids=[str(samoa.id), str(tonga.id)],
-        mandate="A regional approach to pre-deployment training of individual police officers."))
+    response = coordinator.post(
+        "/working-groups",
+        data=form(
+            page.text,
+            body="adhoc-network",
+            name="  Pre-deployment training  ",
+            track="police",
+            lead_state_id=str(fiji.id),
+            member_state_ids=[str(samoa.id), str(tonga.id)],
+            mandate="A regional approach to pre-deployment training of individual police officers.",
+        ),
+    )
 
     assert response.status_code == 303
     assert response.headers["location"].endswith("?notice=group-created")
     shown = soup(coordinator.get(response.headers["location"]).text)
     assert shown.h1.get_text(strip=True) == "Pre-deployment training"
-    facts = dict(zip([dt.get_text(strip=True) for dt in shown.select("dl.facts dt")],
-                     [dd.get_text(strip=True) for dd in shown.select("dl.facts dd")], strict=True))
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in shown.select("dl.facts dt")],
+            [dd.get_text(strip=True) for dd in shown.select("dl.facts dd")],
+            strict=True,
+        )
+    )
     assert facts["Track"] == "Police"
     assert facts["Lead state"] == "Fiji"
     assert facts["Body"].startswith("Pacific peacekeeping network")
@@ -138,25 +177,35 @@ def test_coordinator_creates_a_group_with_lead_members_mandate_and_track(
     assert [cell.get_text(strip=True) for cell in row.find_all("td")] == ["PPN", "Police", "Fiji", "3"]
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"name": "   "}, "Enter a name of 1 to 160 characters."),
-    ({"name": "x" * 161}, "Enter a name of 1 to 160 characters."),
-    ({"body": "pif"}, "Choose a body under which the current option allows working groups."),
-    ({"body": "spdmm-group"}, "Choose a body under which the current option allows working groups."),
-    ({"track": "navy"}, "This body's working groups may have these tracks only: military, police, joint."),
-    ({"track": ""}, "This body's working groups may have these tracks only: military, police, joint."),
-    ({"lead_state_id": ""}, "Choose the lead state."),
-    ({"lead_state_id": "999999"}, "Choose the lead state."),
-    ({"mandate": "m" * 5001}, "The mandate may have at most 5000 characters."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "   "}, "Enter a name of 1 to 160 characters."),
+        ({"name": "x" * 161}, "Enter a name of 1 to 160 characters."),
+        ({"body": "pif"}, "Choose a body under which the current option allows working groups."),
+        ({"body": "spdmm-group"}, "Choose a body under which the current option allows working groups."),
+        ({"track": "navy"}, "This body's working groups may have these tracks only: military, police, joint."),
+        ({"track": ""}, "This body's working groups may have these tracks only: military, police, joint."),
+        ({"lead_state_id": ""}, "Choose the lead state."),
+        ({"lead_state_id": "999999"}, "Choose the lead state."),
+        ({"mandate": "m" * 5001}, "The mandate may have at most 5000 characters."),
+    ],
+)
 def test_bad_input_shows_the_message_and_stores_nothing(
-        session: Session, people: People, portal: Portal, fields: dict[str, str], message: str) -> None:
+    session: Session, people: People, portal: Portal, fields: dict[str, str], message: str
+) -> None:
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get("/working-groups")
     before = stored_groups(session)
-    values = {"body": "adhoc-network", "name": "Gender parity in deployments", "track": "joint",
-              "lead_state_id": str(state(session, "FJ").id), "mandate": "Share practice.", **fields}
+    values = {
+        "body": "adhoc-network",
+        "name": "Gender parity in deployments",
+        "track": "joint",
+        "lead_state_id": str(state(session, "FJ").id),
+        "mandate": "Share practice.",
+        **fields,
+    }
 
     response = coordinator.post("/working-groups", data=form(page.text, **values))
 
@@ -168,15 +217,24 @@ def test_bad_input_shows_the_message_and_stores_nothing(
 
 
 def test_unknown_member_state_is_refused_and_no_half_made_group_appears(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get("/working-groups")
     before = stored_groups(session)
 
-    response = coordinator.post("/working-groups", data=form(
-        page.text, body="adhoc-network", name="Ghost group", track="joint",
-        lead_state_id=str(state(session, "FJ").id), member_state_ids=["999999"]))
+    response = coordinator.post(
+        "/working-groups",
+        data=form(
+            page.text,
+            body="adhoc-network",
+            name="Ghost group",
+            track="joint",
+            lead_state_id=str(state(session, "FJ").id),
+            member_state_ids=["999999"],
+        ),
+    )
 
     assert response.status_code == 400
     assert alert(response.text) == "Choose member states from the list."
@@ -190,32 +248,51 @@ def test_focal_point_cannot_create_a_group(session: Session, people: People, por
     page = fiji.get("/working-groups")
     assert soup(page.text).find(id="new-group-heading") is None
     before = stored_groups(session)
-    response = fiji.post("/working-groups", data=form(page.text, body="adhoc-network", name="Mine", track="joint",
-                                                      lead_state_id=str(state(session, "FJ").id)))
+    response = fiji.post(
+        "/working-groups",
+        data=form(
+            page.text, body="adhoc-network", name="Mine", track="joint", lead_state_id=str(state(session, "FJ").id)
+        ),
+    )
     assert response.status_code == 403
     with pytest.raises(Forbidden):
-        governance.create_working_group(session, settings_for("adhoc"), user=people.fiji, body_key="adhoc-network",
-                                        name="Mine", track="joint", lead_state_id=state(session, "FJ").id,
-                                        mandate="", member_state_ids=[])
+        governance.create_working_group(
+            session,
+            settings_for("adhoc"),
+            user=people.fiji,
+            body_key="adhoc-network",
+            name="Mine",
+            track="joint",
+            lead_state_id=state(session, "FJ").id,
+            mandate="",
+            member_state_ids=[],
+        )
     assert stored_groups(session) == before
 
 
 def audit_trail(session: Session, group: WorkingGroup) -> list[tuple[str, Any, Any]]:
-    entries = session.exec(select(AuditEntry).where(AuditEntry.entity == "working_group",
-                                                    AuditEntry.entity_id == str(group.id))
-                           .order_by(col(AuditEntry.id))).all()
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "working_group", AuditEntry.entity_id == str(group.id))
+        .order_by(col(AuditEntry.id))
+    ).all()
     return [(entry.action, entry.before, entry.after) for entry in entries]
 
 
 def test_rename_and_new_mandate_are_saved_with_before_and_after_kept(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     group = create(session, people, "adhoc", name="Training", mandate="First mandate.")
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get(f"/working-groups/{group.id}")
 
-    response = coordinator.post(f"/working-groups/{group.id}", data=form(
-        page.text, name="Pre-deployment training", mandate="Second mandate.", lead_state_id=str(group.lead_state_id)))
+    response = coordinator.post(
+        f"/working-groups/{group.id}",
+        data=form(
+            page.text, name="Pre-deployment training", mandate="Second mandate.", lead_state_id=str(group.lead_state_id)
+        ),
+    )
 
     assert response.status_code == 303
     shown = soup(coordinator.get(response.headers["location"]).text)
@@ -228,15 +305,18 @@ def test_rename_and_new_mandate_are_saved_with_before_and_after_kept(
 
 
 def test_rename_to_an_empty_name_is_refused_and_keeps_the_old_name(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     group = create(session, people, "adhoc", name="Training")
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get(f"/working-groups/{group.id}")
     before = stored_groups(session)
 
-    response = coordinator.post(f"/working-groups/{group.id}", data=form(
-        page.text, name=" ", mandate="", lead_state_id=str(group.lead_state_id)))
+    response = coordinator.post(
+        f"/working-groups/{group.id}",
+        data=form(page.text, name=" ", mandate="", lead_state_id=str(group.lead_state_id)),
+    )
 
     assert response.status_code == 400
     assert alert(response.text) == "Enter a name of 1 to 160 characters."
@@ -244,8 +324,7 @@ def test_rename_to_an_empty_name_is_refused_and_keeps_the_old_name(
     assert [action for action, _, _ in audit_trail(session, group)] == ["create"]
 
 
-def test_archive_and_bring_back_are_both_kept_in_the_history(
-        session: Session, people: People, portal: Portal) -> None:
+def test_archive_and_bring_back_are_both_kept_in_the_history(session: Session, people: People, portal: Portal) -> None:
     group = create(session, people, "adhoc", name="Training")
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
@@ -258,8 +337,9 @@ def test_archive_and_bring_back_are_both_kept_in_the_history(
     assert "This working group is archived." in soup(shown).get_text()
     row = soup(coordinator.get("/working-groups").text).find("main").find("a", string="Training").find_parent("tr")
     assert "archived" in row.get_text() and "dormant" in row["class"]
-    assert group.id not in {g.id for g, _, _ in governance.list_working_groups(
-        session, settings_for("adhoc"), user=people.coordinator)}
+    assert group.id not in {
+        g.id for g, _, _ in governance.list_working_groups(session, settings_for("adhoc"), user=people.coordinator)
+    }
 
     restored = coordinator.post(f"/working-groups/{group.id}/archive", data=form(shown, archived="0"))
 
@@ -269,47 +349,62 @@ def test_archive_and_bring_back_are_both_kept_in_the_history(
 
 
 def test_member_states_join_and_leave_with_each_change_appended(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     fiji, samoa = state(session, "FJ"), state(session, "WS")
     group = create(session, people, "adhoc", name="Training")
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get(f"/working-groups/{group.id}")
 
-    added = coordinator.post(f"/working-groups/{group.id}/members", data=form(page.text, state_id=str(samoa.id),
-                                                                              change="add"))
+    added = coordinator.post(
+        f"/working-groups/{group.id}/members", data=form(page.text, state_id=str(samoa.id), change="add")
+    )
     assert added.status_code == 303
     first_rows = stored_groups(session)
-    removed = coordinator.post(f"/working-groups/{group.id}/members", data=form(page.text, state_id=str(samoa.id),
-                                                                                change="remove"))
+    removed = coordinator.post(
+        f"/working-groups/{group.id}/members", data=form(page.text, state_id=str(samoa.id), change="remove")
+    )
     assert removed.status_code == 303
 
-    assert stored_groups(session)[:len(first_rows)] == first_rows, "earlier changes are never rewritten"
-    events = session.exec(select(WorkingGroupEvent).where(WorkingGroupEvent.working_group_id == group.id)
-                          .order_by(col(WorkingGroupEvent.id))).all()
+    assert stored_groups(session)[: len(first_rows)] == first_rows, "earlier changes are never rewritten"
+    events = session.exec(
+        select(WorkingGroupEvent)
+        .where(WorkingGroupEvent.working_group_id == group.id)
+        .order_by(col(WorkingGroupEvent.id))
+    ).all()
     assert [(e.state_id, e.kind, e.recorded_by) for e in events] == [
-        (fiji.id, "added", people.coordinator.id), (samoa.id, "added", people.coordinator.id),
-        (samoa.id, "removed", people.coordinator.id)]
+        (fiji.id, "added", people.coordinator.id),
+        (samoa.id, "added", people.coordinator.id),
+        (samoa.id, "removed", people.coordinator.id),
+    ]
     shown = soup(coordinator.get(f"/working-groups/{group.id}").text)
     assert [a.get_text(strip=True) for a in shown.find(id="wg-members-heading").parent.select("ul > li > a")] == [
-        "Fiji"]
+        "Fiji"
+    ]
 
 
-@pytest.mark.parametrize(("code", "change", "message"), [
-    ("FJ", "add", "This state is already a member."),
-    ("WS", "remove", "This state is not a member."),
-    ("FJ", "remove", "The lead state cannot leave its working group; choose another lead first."),
-])
+@pytest.mark.parametrize(
+    ("code", "change", "message"),
+    [
+        ("FJ", "add", "This state is already a member."),
+        ("WS", "remove", "This state is not a member."),
+        ("FJ", "remove", "The lead state cannot leave its working group; choose another lead first."),
+    ],
+)
 def test_impossible_member_change_is_explained_and_changes_nothing(
-        session: Session, people: People, portal: Portal, code: str, change: str, message: str) -> None:
+    session: Session, people: People, portal: Portal, code: str, change: str, message: str
+) -> None:
     group = create(session, people, "adhoc", name="Training")
     portal.run("adhoc")
     coordinator = portal.client(people.coordinator)
     page = coordinator.get(f"/working-groups/{group.id}")
     before = stored_groups(session)
 
-    response = coordinator.post(f"/working-groups/{group.id}/members", data=form(
-        page.text, state_id=str(state(session, code).id), change=change))
+    response = coordinator.post(
+        f"/working-groups/{group.id}/members",
+        data=form(page.text, state_id=str(state(session, code).id), change=change),
+    )
 
     assert response.status_code in (400, 409)
     assert alert(response.text) == message
@@ -317,7 +412,8 @@ def test_impossible_member_change_is_explained_and_changes_nothing(
 
 
 def test_focal_point_cannot_change_a_group_by_guessing_its_address(
-        session: Session, people: People, portal: Portal) -> None:
+    session: Session, people: People, portal: Portal
+) -> None:
     group = create(session, people, "adhoc", name="Training")
     portal.run("adhoc")
     fiji = portal.client(people.fiji)
@@ -327,11 +423,15 @@ def test_focal_point_cannot_change_a_group_by_guessing_its_address(
     before = stored_groups(session)
     token = csrf_token(fiji.get("/").text)
     answers = [
-        fiji.post(f"/working-groups/{group.id}", data={"csrf_token": token, "name": "Taken", "mandate": "",
-                                                       "lead_state_id": str(group.lead_state_id)}),
+        fiji.post(
+            f"/working-groups/{group.id}",
+            data={"csrf_token": token, "name": "Taken", "mandate": "", "lead_state_id": str(group.lead_state_id)},
+        ),
         fiji.post(f"/working-groups/{group.id}/archive", data={"csrf_token": token, "archived": "1"}),
-        fiji.post(f"/working-groups/{group.id}/members", data={"csrf_token": token, "change": "add",
-                                                               "state_id": str(state(session, "WS").id)}),
+        fiji.post(
+            f"/working-groups/{group.id}/members",
+            data={"csrf_token": token, "change": "add", "state_id": str(state(session, "WS").id)},
+        ),
     ]
     assert [answer.status_code for answer in answers] == [403, 403, 403]
     assert stored_groups(session) == before
@@ -347,8 +447,9 @@ def test_new_lead_state_is_one_of_the_group_members(session: Session, people: Pe
     offered = [option["value"] for option in soup(page.text).select("#f-lead option")]
     assert offered == [str(group.lead_state_id)], "the form offers the group's members only"
 
-    response = coordinator.post(f"/working-groups/{group.id}", data=form(
-        page.text, name="Training", mandate="", lead_state_id=str(tonga.id)))
+    response = coordinator.post(
+        f"/working-groups/{group.id}", data=form(page.text, name="Training", mandate="", lead_state_id=str(tonga.id))
+    )
 
     members = governance.group_members(session, [group.id]).get(group.id, set())
     session.refresh(group)

@@ -75,9 +75,18 @@ def samoa(session: Session) -> User:
 def add(session: Session, settings: Settings, user: User, **changes: Any) -> LibraryDocument:
     """A document uploaded by `user`: an English guidance note for all members, as a small PDF, unless told
     otherwise."""
-    fields: dict[str, Any] = {"title": "Guidance note", "kind": "guidance_note", "language": "en", "tags": "",
-                              "access": "members", "body_key": "", "working_group_id": None, "summary": "",
-                              "filename": "note.pdf", "content": PDF}
+    fields: dict[str, Any] = {
+        "title": "Guidance note",
+        "kind": "guidance_note",
+        "language": "en",
+        "tags": "",
+        "access": "members",
+        "body_key": "",
+        "working_group_id": None,
+        "summary": "",
+        "filename": "note.pdf",
+        "content": PDF,
+    }
     fields.update(changes)
     return service.upload(session, settings, user=user, **fields)
 
@@ -85,13 +94,14 @@ def add(session: Session, settings: Settings, user: User, **changes: Any) -> Lib
 def docx(*paragraphs: list[str]) -> bytes:
     """A minimal Word file; each paragraph is a list of runs (a word may be split across runs, as Word does)."""
     ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    body = "".join("<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>"
-                   for runs in paragraphs)
+    body = "".join("<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>" for runs in paragraphs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        archive.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8"?>'
-                                              f'<w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>')
+        archive.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>',
+        )
     return buffer.getvalue()
 
 
@@ -103,9 +113,12 @@ def odt(*paragraphs: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-                                        f'xmlns:office="{office}" xmlns:text="{ns}"><office:body><office:text>'
-                                        f'{body}</office:text></office:body></office:document-content>')
+        archive.writestr(
+            "content.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            f'xmlns:office="{office}" xmlns:text="{ns}"><office:body><office:text>'
+            f"{body}</office:text></office:body></office:document-content>",
+        )
     return buffer.getvalue()
 
 

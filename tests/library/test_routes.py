@@ -31,9 +31,17 @@ def listed(html: str) -> set[int]:
 
 
 def form_fields(client: Any, **changes: str) -> dict[str, str]:
-    fields = {"csrf_token": csrf_token(client.get("/library/new").text), "title": "Lessons from the rotation",
-              "kind": "lesson_learned", "language": "en", "tags": "rotation", "access": "members", "body": "",
-              "working_group": "", "summary": "What went well."}
+    fields = {
+        "csrf_token": csrf_token(client.get("/library/new").text),
+        "title": "Lessons from the rotation",
+        "kind": "lesson_learned",
+        "language": "en",
+        "tags": "rotation",
+        "access": "members",
+        "body": "",
+        "working_group": "",
+        "summary": "What went well.",
+    }
     fields.update(changes)
     return fields
 
@@ -42,7 +50,8 @@ def form_fields(client: Any, **changes: str) -> dict[str, str]:
 
 
 def test_the_library_page_has_a_labelled_search_form_and_lists_what_the_user_may_read(
-        client: Any, session: Session, settings: Settings, fiji: User, samoa: User) -> None:
+    client: Any, session: Session, settings: Settings, fiji: User, samoa: User
+) -> None:
     readable = add(session, settings, fiji, title="Lessons on medical evacuation")
     hidden = add(session, settings, fiji, title="SME body note", access="body", body_key="sme")
     sign_in(client, session, samoa)
@@ -60,10 +69,10 @@ def test_the_library_page_has_a_labelled_search_form_and_lists_what_the_user_may
     assert page.find("a", attrs={"href": "/library/new"}) is not None
 
 
-def test_the_search_answers_a_full_page_and_an_htmx_fragment(client: Any, session: Session, settings: Settings,
-                                                             fiji: User) -> None:
-    french = add(session, settings, fiji, title="Leçons apprises du déploiement", language="fr",
-                 kind="lesson_learned")
+def test_the_search_answers_a_full_page_and_an_htmx_fragment(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
+    french = add(session, settings, fiji, title="Leçons apprises du déploiement", language="fr", kind="lesson_learned")
     add(session, settings, fiji, title="Guidance on logistics")
     sign_in(client, session, fiji)
     full = client.get("/library", params={"q": "deploiement"})
@@ -86,10 +95,12 @@ def test_the_nav_links_to_the_library_for_signed_in_users(client: Any, session: 
     assert nav.find("a", attrs={"href": "/library"}).get_text(strip=True) == "Library"
 
 
-@pytest.mark.parametrize("typed", ['"', "*", "NEAR(a b)", "OR", "') OR 1=1 --", "a:* & !b",
-                                   "'; DROP TABLE library_document; --"])
-def test_operators_and_injection_neither_fail_nor_leak(client: Any, session: Session, settings: Settings,
-                                                       fiji: User, samoa: User, typed: str) -> None:
+@pytest.mark.parametrize(
+    "typed", ['"', "*", "NEAR(a b)", "OR", "') OR 1=1 --", "a:* & !b", "'; DROP TABLE library_document; --"]
+)
+def test_operators_and_injection_neither_fail_nor_leak(
+    client: Any, session: Session, settings: Settings, fiji: User, samoa: User, typed: str
+) -> None:
     hidden = add(session, settings, fiji, title="Or a b drop table body", access="body", body_key="sme")
     before = document_count(session)
     sign_in(client, session, samoa)
@@ -131,11 +142,13 @@ def test_the_upload_form_is_multipart_with_a_token_and_labels(client: Any, sessi
     assert form.find("fieldset").find("legend").get_text(strip=True) == "Who may read it"
 
 
-def test_a_focal_point_adds_a_document_and_is_sent_to_it(client: Any, session: Session, settings: Settings,
-                                                         fiji: User) -> None:
+def test_a_focal_point_adds_a_document_and_is_sent_to_it(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
     sign_in(client, session, fiji)
-    response = client.post("/library", data=form_fields(client),
-                           files={"file": ("rotation.pdf", PDF + b"rotation", "application/pdf")})
+    response = client.post(
+        "/library", data=form_fields(client), files={"file": ("rotation.pdf", PDF + b"rotation", "application/pdf")}
+    )
     assert response.status_code == 303
     document = session.exec(select(LibraryDocument).where(LibraryDocument.title == "Lessons from the rotation")).one()
     assert response.headers["location"] == f"/library/{document.id}?notice=uploaded"
@@ -146,21 +159,40 @@ def test_a_focal_point_adds_a_document_and_is_sent_to_it(client: Any, session: S
     assert kept(settings, PDF + b"rotation")
 
 
-@pytest.mark.parametrize(("filename", "content", "status", "message"), [
-    ("picture.pdf", PNG, 415, "The file is named .pdf but its content is of another kind. Send the file under the "
-                              "extension of what it really is."),
-    ("empty.pdf", b"", 400, "The file is empty."),
-    ("large.pdf", PDF + b"0" * 2048, 413, "The file is larger than 2.0 KB."),
-])
+@pytest.mark.parametrize(
+    ("filename", "content", "status", "message"),
+    [
+        (
+            "picture.pdf",
+            PNG,
+            415,
+            "The file is named .pdf but its content is of another kind. Send the file under the "
+            "extension of what it really is.",
+        ),
+        ("empty.pdf", b"", 400, "The file is empty."),
+        ("large.pdf", PDF + b"0" * 2048, 413, "The file is larger than 2.0 KB."),
+    ],
+)
 def test_a_refused_file_comes_back_with_the_form_and_nothing_is_kept(
-        client: Any, session: Session, settings: Settings, fiji: User, monkeypatch: pytest.MonkeyPatch,
-        filename: str, content: bytes, status: int, message: str) -> None:
+    client: Any,
+    session: Session,
+    settings: Settings,
+    fiji: User,
+    monkeypatch: pytest.MonkeyPatch,
+    filename: str,
+    content: bytes,
+    status: int,
+    message: str,
+) -> None:
     monkeypatch.setenv("PRCN_UPLOAD_MAX_BYTES", "2048")
     get_settings.cache_clear()
     sign_in(client, session, fiji)
     before = document_count(session), index_count(session)
-    response = client.post("/library", data=form_fields(client, title="Refused file"),
-                           files={"file": (filename, content, "application/pdf")})
+    response = client.post(
+        "/library",
+        data=form_fields(client, title="Refused file"),
+        files={"file": (filename, content, "application/pdf")},
+    )
     assert response.status_code == status
     assert alert(response.text) == message
     assert soup(response.text).find("input", attrs={"name": "title"})["value"] == "Refused file"
@@ -172,11 +204,14 @@ def test_a_lying_extension_is_refused_in_french(client: Any, session: Session, s
     """Needs the French catalogue (/tmp/fr_library.po merged)."""
     sign_in(client, session, person(session, "focal_point", "NC", language="fr"))
     before = document_count(session)
-    response = client.post("/library", data=form_fields(client),
-                           files={"file": ("photo.pdf", PNG + b"nc", "application/pdf")})
+    response = client.post(
+        "/library", data=form_fields(client), files={"file": ("photo.pdf", PNG + b"nc", "application/pdf")}
+    )
     assert response.status_code == 415
-    assert alert(response.text) == ("Le fichier porte l’extension .pdf, mais son contenu est d’un autre type. "
-                                    "Envoyez-le avec l’extension qui correspond à son contenu réel.")
+    assert alert(response.text) == (
+        "Le fichier porte l’extension .pdf, mais son contenu est d’un autre type. "
+        "Envoyez-le avec l’extension qui correspond à son contenu réel."
+    )
     assert document_count(session) == before
 
 
@@ -185,15 +220,24 @@ def test_an_observer_may_not_open_the_form_nor_post(client: Any, session: Sessio
     assert client.get("/library/new").status_code == 403
     token = csrf_token(client.get("/library").text)
     before = document_count(session)
-    response = client.post("/library", data={"csrf_token": token, "title": "Partner note", "kind": "guidance_note",
-                                             "language": "en", "access": "members"},
-                           files={"file": ("note.pdf", PDF, "application/pdf")})
+    response = client.post(
+        "/library",
+        data={
+            "csrf_token": token,
+            "title": "Partner note",
+            "kind": "guidance_note",
+            "language": "en",
+            "access": "members",
+        },
+        files={"file": ("note.pdf", PDF, "application/pdf")},
+    )
     assert response.status_code == 403
     assert document_count(session) == before
 
 
-def test_posting_without_the_form_token_is_refused(client: Any, session: Session, settings: Settings,
-                                                   fiji: User) -> None:
+def test_posting_without_the_form_token_is_refused(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
     sign_in(client, session, fiji)
     fields = form_fields(client)
     del fields["csrf_token"]
@@ -212,10 +256,19 @@ def test_posting_without_the_form_token_is_refused(client: Any, session: Session
 # Reading a document
 
 
-def test_a_public_document_and_its_file_are_read_without_signing_in(client: Any, session: Session,
-                                                                    settings: Settings, coordinator: User) -> None:
-    document = add(session, settings, coordinator, title="Public summary", kind="public_summary", access="public",
-                   filename="Leçons apprises 2026.pdf", content=PDF + b"public")
+def test_a_public_document_and_its_file_are_read_without_signing_in(
+    client: Any, session: Session, settings: Settings, coordinator: User
+) -> None:
+    document = add(
+        session,
+        settings,
+        coordinator,
+        title="Public summary",
+        kind="public_summary",
+        access="public",
+        filename="Leçons apprises 2026.pdf",
+        content=PDF + b"public",
+    )
     page = client.get(f"/library/{document.id}")
     assert page.status_code == 200
     assert soup(page.text).h1.get_text(strip=True) == "Public summary"
@@ -225,11 +278,13 @@ def test_a_public_document_and_its_file_are_read_without_signing_in(client: Any,
     assert download.headers["content-type"] == "application/pdf"
     assert download.headers["x-content-type-options"] == "nosniff"
     assert download.headers["content-disposition"] == (
-        "attachment; filename=\"Lecons apprises 2026.pdf\"; filename*=UTF-8''Le%C3%A7ons%20apprises%202026.pdf")
+        "attachment; filename=\"Lecons apprises 2026.pdf\"; filename*=UTF-8''Le%C3%A7ons%20apprises%202026.pdf"
+    )
 
 
-def test_a_plain_ascii_name_needs_no_rfc_5987_form(client: Any, session: Session, settings: Settings,
-                                                   fiji: User) -> None:
+def test_a_plain_ascii_name_needs_no_rfc_5987_form(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
     document = add(session, settings, fiji, filename="notes.txt", content=b"Plain notes")
     sign_in(client, session, fiji)
     download = client.get(f"/library/{document.id}/file")
@@ -238,9 +293,9 @@ def test_a_plain_ascii_name_needs_no_rfc_5987_form(client: Any, session: Session
 
 
 @pytest.mark.parametrize("reader", ["anonymous", "observer", "samoa"])
-def test_what_one_may_not_read_is_not_found_guessed_ids_too(request: pytest.FixtureRequest, client: Any,
-                                                            session: Session, settings: Settings, fiji: User,
-                                                            reader: str) -> None:
+def test_what_one_may_not_read_is_not_found_guessed_ids_too(
+    request: pytest.FixtureRequest, client: Any, session: Session, settings: Settings, fiji: User, reader: str
+) -> None:
     members = add(session, settings, fiji, access="members")
     body = add(session, settings, fiji, access="body", body_key="sme")
     if reader != "anonymous":
@@ -253,8 +308,9 @@ def test_what_one_may_not_read_is_not_found_guessed_ids_too(request: pytest.Fixt
             assert "location" not in response.headers
 
 
-def test_chatham_house_attribution_is_hidden_from_focal_points(client: Any, session: Session, settings: Settings,
-                                                               fiji: User, samoa: User, coordinator: User) -> None:
+def test_chatham_house_attribution_is_hidden_from_focal_points(
+    client: Any, session: Session, settings: Settings, fiji: User, samoa: User, coordinator: User
+) -> None:
     document = add(session, settings, fiji, title="Frank lessons", access="chatham_house")
     sign_in(client, session, samoa)
     for html in (client.get(f"/library/{document.id}").text, client.get("/library").text):
@@ -269,15 +325,15 @@ def test_chatham_house_attribution_is_hidden_from_focal_points(client: Any, sess
 # Withdrawing
 
 
-def test_the_uploader_withdraws_from_the_page(client: Any, session: Session, settings: Settings,
-                                              fiji: User) -> None:
+def test_the_uploader_withdraws_from_the_page(client: Any, session: Session, settings: Settings, fiji: User) -> None:
     document = add(session, settings, fiji, title="Old roster")
     sign_in(client, session, fiji)
     page = soup(client.get(f"/library/{document.id}").text)
     form = page.find("form", attrs={"action": f"/library/{document.id}/withdraw"})
     assert form is not None and form["method"] == "post"
-    response = client.post(form["action"], data={"csrf_token": form.find("input", attrs={"name": "csrf_token"})[
-        "value"]})
+    response = client.post(
+        form["action"], data={"csrf_token": form.find("input", attrs={"name": "csrf_token"})["value"]}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/library?notice=withdrawn"
     after = client.get(response.headers["location"])
     assert document.id not in listed(after.text)
@@ -286,9 +342,9 @@ def test_the_uploader_withdraws_from_the_page(client: Any, session: Session, set
     assert document.withdrawn_at is not None
 
 
-def test_another_focal_point_sees_no_withdraw_button_and_is_refused(client: Any, session: Session,
-                                                                    settings: Settings, fiji: User,
-                                                                    samoa: User) -> None:
+def test_another_focal_point_sees_no_withdraw_button_and_is_refused(
+    client: Any, session: Session, settings: Settings, fiji: User, samoa: User
+) -> None:
     document = add(session, settings, fiji)
     sign_in(client, session, samoa)
     page = client.get(f"/library/{document.id}")
@@ -303,7 +359,8 @@ def test_another_focal_point_sees_no_withdraw_button_and_is_refused(client: Any,
 
 
 def test_the_library_page_runs_as_many_queries_for_2_as_for_12_documents(
-        client: Any, session: Session, settings: Settings, fiji: User, coordinator: User) -> None:
+    client: Any, session: Session, settings: Settings, fiji: User, coordinator: User
+) -> None:
     def count() -> int:
         with QueryLog(get_engine()) as log:
             assert client.get("/library").status_code == 200
@@ -314,7 +371,12 @@ def test_the_library_page_runs_as_many_queries_for_2_as_for_12_documents(
     add(session, settings, coordinator, access="chatham_house")
     with_two = count()
     for number in range(10):
-        add(session, settings, fiji if number % 2 else coordinator, title=f"Note {number}",
-            access=("public", "members", "chatham_house")[number % 3])
+        add(
+            session,
+            settings,
+            fiji if number % 2 else coordinator,
+            title=f"Note {number}",
+            access=("public", "members", "chatham_house")[number % 3],
+        )
     assert len(listed(client.get("/library").text)) == 12
     assert count() == with_two

@@ -65,16 +65,30 @@ def test_a_query_too_long_is_refused() -> None:
     assert len(search.parse_query(" ".join(f"word{n}" for n in range(12)))) == 12
 
 
-@pytest.mark.parametrize("typed", ['"peace', 'peace*', "NEAR(peace keeping)", "peace OR keeping",
-                                   "') OR 1=1 --", "a:* & !b", "'; DROP TABLE library_document; --",
-                                   'tokens:peace', "peace AND NOT keeping", "^peace"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"peace',
+        "peace*",
+        "NEAR(peace keeping)",
+        "peace OR keeping",
+        "') OR 1=1 --",
+        "a:* & !b",
+        "'; DROP TABLE library_document; --",
+        "tokens:peace",
+        "peace AND NOT keeping",
+        "^peace",
+    ],
+)
 def test_no_operator_or_quote_from_the_user_reaches_the_engine(typed: str) -> None:
     terms = search.parse_query(typed)
     # Only quoted tokens, the prefix star, parentheses and the operators we put in.
-    assert re.fullmatch(r'\("[a-z0-9]+"\*( OR "[a-z0-9]+")*\)( AND \("[a-z0-9]+"\*( OR "[a-z0-9]+")*\))*',
-                        search.fts5_match(terms))
-    assert re.fullmatch(r"\([a-z0-9]+:\*( \| [a-z0-9]+)*\)( & \([a-z0-9]+:\*( \| [a-z0-9]+)*\))*",
-                        search.tsquery(terms))
+    assert re.fullmatch(
+        r'\("[a-z0-9]+"\*( OR "[a-z0-9]+")*\)( AND \("[a-z0-9]+"\*( OR "[a-z0-9]+")*\))*', search.fts5_match(terms)
+    )
+    assert re.fullmatch(
+        r"\([a-z0-9]+:\*( \| [a-z0-9]+)*\)( & \([a-z0-9]+:\*( \| [a-z0-9]+)*\))*", search.tsquery(terms)
+    )
 
 
 # One corpus, the same answers on both engines
@@ -83,35 +97,67 @@ def test_no_operator_or_quote_from_the_user_reaches_the_engine(typed: str) -> No
 @pytest.fixture
 def corpus(session: Session, settings: Settings, fiji: User, coordinator: User) -> dict[str, LibraryDocument]:
     return {
-        "lecons": add(session, settings, fiji, title="Leçons apprises du déploiement au Soudan du Sud",
-                      kind="lesson_learned", language="fr", tags="déploiement, formation",
-                      summary="La formation des Casques bleus avant le déploiement."),
-        "guidance": add(session, settings, coordinator, title="Guidance on pre-deployment training",
-                        summary="How to prepare police officers for deployments.", tags="police"),
-        "update": add(session, settings, fiji, title="Written update from Fiji", kind="written_update",
-                      summary="Progress on the women, peace and security agenda."),
-        "formations": add(session, settings, coordinator, title="Formations de préparation au SAAT",
-                          kind="training_material", language="fr",
-                          summary="Supports de cours pour les formateurs de la police."),
-        "public": add(session, settings, coordinator, title="Public summary of the SME meeting",
-                      kind="public_summary", access="public", summary="Peacekeeping cooperation in 2026."),
+        "lecons": add(
+            session,
+            settings,
+            fiji,
+            title="Leçons apprises du déploiement au Soudan du Sud",
+            kind="lesson_learned",
+            language="fr",
+            tags="déploiement, formation",
+            summary="La formation des Casques bleus avant le déploiement.",
+        ),
+        "guidance": add(
+            session,
+            settings,
+            coordinator,
+            title="Guidance on pre-deployment training",
+            summary="How to prepare police officers for deployments.",
+            tags="police",
+        ),
+        "update": add(
+            session,
+            settings,
+            fiji,
+            title="Written update from Fiji",
+            kind="written_update",
+            summary="Progress on the women, peace and security agenda.",
+        ),
+        "formations": add(
+            session,
+            settings,
+            coordinator,
+            title="Formations de préparation au SAAT",
+            kind="training_material",
+            language="fr",
+            summary="Supports de cours pour les formateurs de la police.",
+        ),
+        "public": add(
+            session,
+            settings,
+            coordinator,
+            title="Public summary of the SME meeting",
+            kind="public_summary",
+            access="public",
+            summary="Peacekeeping cooperation in 2026.",
+        ),
     }
 
 
 CASES = [
     ("leçons", {"lecons"}),
-    ("lecons", {"lecons"}),                       # without the cedilla
-    ("LEÇON", {"lecons"}),                        # the French stem: the singular finds the plural
+    ("lecons", {"lecons"}),  # without the cedilla
+    ("LEÇON", {"lecons"}),  # the French stem: the singular finds the plural
     ("déploiement", {"lecons"}),
-    ("deploiement", {"lecons"}),                  # without accents
-    ("formations", {"lecons", "formations"}),     # French stem: "formations" finds "formation"
-    ("formation", {"lecons", "formations"}),      # prefix of "formations", stem of "formateurs"
-    ("deployment", {"guidance"}),                 # English stem and prefix: "deployments", "pre-deployment"
-    ("trained", {"guidance"}),                    # English stem: "trained" finds "training"
+    ("deploiement", {"lecons"}),  # without accents
+    ("formations", {"lecons", "formations"}),  # French stem: "formations" finds "formation"
+    ("formation", {"lecons", "formations"}),  # prefix of "formations", stem of "formateurs"
+    ("deployment", {"guidance"}),  # English stem and prefix: "deployments", "pre-deployment"
+    ("trained", {"guidance"}),  # English stem: "trained" finds "training"
     ("police", {"guidance", "formations"}),
-    ("police deployments", {"guidance"}),         # words are ANDed
+    ("police deployments", {"guidance"}),  # words are ANDed
     ("casques bleus", {"lecons"}),
-    ("prépar", {"guidance", "formations"}),       # a prefix: "prepare", "préparation"
+    ("prépar", {"guidance", "formations"}),  # a prefix: "prepare", "préparation"
     ("women security", {"update"}),
     ("peacekeeping", {"public"}),
     ("2026", {"public"}),
@@ -121,22 +167,29 @@ CASES = [
 
 
 @pytest.mark.parametrize(("typed", "expected"), CASES)
-def test_the_same_corpus_gives_exactly_these_documents(session: Session, settings: Settings,
-                                                       corpus: dict[str, LibraryDocument], coordinator: User,
-                                                       typed: str, expected: set[str]) -> None:
+def test_the_same_corpus_gives_exactly_these_documents(
+    session: Session,
+    settings: Settings,
+    corpus: dict[str, LibraryDocument],
+    coordinator: User,
+    typed: str,
+    expected: set[str],
+) -> None:
     found = ids(service.visible_documents(session, settings, user=coordinator, query=typed))
     assert found == {corpus[name].id for name in expected}
 
 
-def test_results_are_ordered_newest_first_then_by_id(session: Session, settings: Settings,
-                                                     corpus: dict[str, LibraryDocument], coordinator: User) -> None:
+def test_results_are_ordered_newest_first_then_by_id(
+    session: Session, settings: Settings, corpus: dict[str, LibraryDocument], coordinator: User
+) -> None:
     rows = service.visible_documents(session, settings, user=coordinator, query="police")
     documents = [row.document for row in rows]
     assert documents == sorted(documents, key=lambda d: (d.uploaded_at, d.id), reverse=True)
 
 
-def test_search_combines_with_the_filters(session: Session, settings: Settings,
-                                          corpus: dict[str, LibraryDocument], coordinator: User) -> None:
+def test_search_combines_with_the_filters(
+    session: Session, settings: Settings, corpus: dict[str, LibraryDocument], coordinator: User
+) -> None:
     def found(**filters: str) -> set[int]:
         return ids(service.visible_documents(session, settings, user=coordinator, **filters))
 
@@ -147,14 +200,27 @@ def test_search_combines_with_the_filters(session: Session, settings: Settings,
     assert found(kind="public_summary") == {corpus["public"].id}
 
 
-def test_words_inside_word_opendocument_and_text_files_are_found(session: Session, settings: Settings,
-                                                                 fiji: User) -> None:
-    word = add(session, settings, fiji, title="Rapport", language="fr", filename="rapport.docx",
-               content=docx(["Le dé", "ploiement"], ["des observateurs militaires"]))
-    writer = add(session, settings, fiji, title="Notes", filename="notes.odt",
-                 content=odt("Logistics of the rotation", "Medical evacuation"))
-    plain = add(session, settings, fiji, title="Plain", filename="plain.txt",
-                content=b"Maritime surveillance exercise")
+def test_words_inside_word_opendocument_and_text_files_are_found(
+    session: Session, settings: Settings, fiji: User
+) -> None:
+    word = add(
+        session,
+        settings,
+        fiji,
+        title="Rapport",
+        language="fr",
+        filename="rapport.docx",
+        content=docx(["Le dé", "ploiement"], ["des observateurs militaires"]),
+    )
+    writer = add(
+        session,
+        settings,
+        fiji,
+        title="Notes",
+        filename="notes.odt",
+        content=odt("Logistics of the rotation", "Medical evacuation"),
+    )
+    plain = add(session, settings, fiji, title="Plain", filename="plain.txt", content=b"Maritime surveillance exercise")
 
     def found(typed: str) -> set[int]:
         return ids(service.visible_documents(session, settings, user=fiji, query=typed))
@@ -165,28 +231,42 @@ def test_words_inside_word_opendocument_and_text_files_are_found(session: Sessio
     assert found("observateurs medical") == set()  # paragraphs of different files do not mix
 
 
-def test_a_word_file_declaring_entities_is_indexed_by_its_title_only(session: Session, settings: Settings,
-                                                                    fiji: User) -> None:
+def test_a_word_file_declaring_entities_is_indexed_by_its_title_only(
+    session: Session, settings: Settings, fiji: User
+) -> None:
     import io
     import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "bomb">'
-                                              '<!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>')
+        archive.writestr(
+            "word/document.xml",
+            '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "bomb"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>',
+        )
     document = add(session, settings, fiji, title="Suspicious", filename="odd.docx", content=buffer.getvalue())
     assert "bomb" not in document.search_tokens.split()
     assert ids(service.visible_documents(session, settings, user=fiji, query="suspicious")) == {document.id}
 
 
-INJECTIONS = ['"', "*", "NEAR(a b)", "OR", "') OR 1=1 --", "a:* & !b", "'; DROP TABLE library_document; --",
-              '"guidance" OR "body"', "tokens:*", "guidance) OR (body"]
+INJECTIONS = [
+    '"',
+    "*",
+    "NEAR(a b)",
+    "OR",
+    "') OR 1=1 --",
+    "a:* & !b",
+    "'; DROP TABLE library_document; --",
+    '"guidance" OR "body"',
+    "tokens:*",
+    "guidance) OR (body",
+]
 
 
 @pytest.mark.parametrize("typed", INJECTIONS)
-def test_injection_attempts_neither_fail_nor_show_hidden_documents(session: Session, settings: Settings,
-                                                                   fiji: User, samoa: User, typed: str) -> None:
+def test_injection_attempts_neither_fail_nor_show_hidden_documents(
+    session: Session, settings: Settings, fiji: User, samoa: User, typed: str
+) -> None:
     hidden = add(session, settings, fiji, title="Guidance or body a b drop table", access="body", body_key="sme")
     seen = add(session, settings, fiji, title="Guidance or a b", access="members")
     before = document_count(session)

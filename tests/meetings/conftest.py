@@ -23,8 +23,15 @@ from tests.factories import make_user, state
 
 MEMBERS = ("FJ", "WS", "CK", "PG", "PW")
 OTHERS = ("TO", "VU")
-ZONES = {"FJ": "Pacific/Fiji", "WS": "Pacific/Apia", "CK": "Pacific/Rarotonga", "PG": "Pacific/Port_Moresby",
-         "PW": "Pacific/Palau", "TO": "Pacific/Tongatapu", "VU": "Pacific/Efate"}
+ZONES = {
+    "FJ": "Pacific/Fiji",
+    "WS": "Pacific/Apia",
+    "CK": "Pacific/Rarotonga",
+    "PG": "Pacific/Port_Moresby",
+    "PW": "Pacific/Palau",
+    "TO": "Pacific/Tongatapu",
+    "VU": "Pacific/Efate",
+}
 LINK = "https://meet.example.org/sme"
 
 
@@ -52,8 +59,14 @@ def sme(session: Session) -> Body:
 
 def focal_point(session: Session, code: str, **overrides: Any) -> User:
     """A focal point of the state `code`, living in that state's capital zone."""
-    user = make_user(session, role="focal_point", member_state_id=state(session, code).id, password=None,
-                     display_name=overrides.pop("display_name", f"Focal {code}"), **overrides)
+    user = make_user(
+        session,
+        role="focal_point",
+        member_state_id=state(session, code).id,
+        password=None,
+        display_name=overrides.pop("display_name", f"Focal {code}"),
+        **overrides,
+    )
     accounts.update_preferences(session, user=user, language=user.language, time_zone=ZONES[code])
     return user
 
@@ -68,19 +81,28 @@ def cast(session: Session, settings: Settings) -> Cast:
     return Cast(
         coordinator=coordinator,
         focal={code: focal_point(session, code) for code in (*MEMBERS, *OTHERS)},
-        observer=make_user(session, role="observer", display_name="Olga Observer", organisation="UN DPO",
-                           password=None),
-        other_observer=make_user(session, role="observer", display_name="Otto Outsider", organisation="ICRC",
-                                 password=None),
+        observer=make_user(
+            session, role="observer", display_name="Olga Observer", organisation="UN DPO", password=None
+        ),
+        other_observer=make_user(
+            session, role="observer", display_name="Otto Outsider", organisation="ICRC", password=None
+        ),
         states=states,
     )
 
 
 def form(**overrides: Any) -> service.MeetingForm:
     """A virtual SME meeting on Tuesday 13 July 2027 at 10:00 in Suva, for two hours."""
-    fields: dict[str, Any] = {"title": "Quarterly SME meeting", "day": "2027-07-13", "start": "10:00",
-                              "duration": 120, "host_zone": "Pacific/Fiji", "format": "virtual", "link": LINK,
-                              "body_key": "sme"}
+    fields: dict[str, Any] = {
+        "title": "Quarterly SME meeting",
+        "day": "2027-07-13",
+        "start": "10:00",
+        "duration": 120,
+        "host_zone": "Pacific/Fiji",
+        "format": "virtual",
+        "link": LINK,
+        "body_key": "sme",
+    }
     fields.update(overrides)
     return service.MeetingForm(**fields)
 
@@ -91,15 +113,22 @@ MeetingFactory = Callable[..., Meeting]
 @pytest.fixture
 def make_meeting(session: Session, settings: Settings, cast: Cast) -> MeetingFactory:
     """Creates a meeting through the service as the coordinator; keyword arguments override the form."""
+
     def make(**overrides: Any) -> Meeting:
         return service.create_meeting(session, settings, user=cast.coordinator, form=form(**overrides))
+
     return make
 
 
 def outbox_for(session: Session, *people: User) -> list[OutboxMessage]:
     """The queued emails addressed to these people, oldest first."""
-    return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.recipient).in_([p.email for p in people]))
-                             .order_by(col(OutboxMessage.id))).all())
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.recipient).in_([p.email for p in people]))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
 
 
 def count(session: Session, model: type) -> int:

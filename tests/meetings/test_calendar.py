@@ -56,7 +56,8 @@ def invite_members(session: Session, settings: Settings, cast: Cast, meeting: Me
 
 
 def test_each_invited_focal_point_gets_an_email_with_a_request_a_calendar_library_accepts(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     assert invite_members(session, settings, cast, meeting) == 5
 
@@ -80,15 +81,25 @@ def test_each_invited_focal_point_gets_an_email_with_a_request_a_calendar_librar
         assert by_vtimezone(calendar, "dtstart") == starts_at and by_vtimezone(calendar, "dtend") == ends_at
 
 
-@pytest.mark.parametrize(("day", "start", "zone", "utc"), [
-    ("2027-02-09", "10:00", "Pacific/Auckland", datetime(2027, 2, 8, 21, 0, tzinfo=UTC)),
-    ("2027-05-11", "10:00", "Pacific/Auckland", datetime(2027, 5, 10, 22, 0, tzinfo=UTC)),
-    ("2027-04-13", "10:00", "America/Santiago", datetime(2027, 4, 13, 14, 0, tzinfo=UTC)),
-    ("2027-10-12", "10:00", "America/Santiago", datetime(2027, 10, 12, 13, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("day", "start", "zone", "utc"),
+    [
+        ("2027-02-09", "10:00", "Pacific/Auckland", datetime(2027, 2, 8, 21, 0, tzinfo=UTC)),
+        ("2027-05-11", "10:00", "Pacific/Auckland", datetime(2027, 5, 10, 22, 0, tzinfo=UTC)),
+        ("2027-04-13", "10:00", "America/Santiago", datetime(2027, 4, 13, 14, 0, tzinfo=UTC)),
+        ("2027-10-12", "10:00", "America/Santiago", datetime(2027, 10, 12, 13, 0, tzinfo=UTC)),
+    ],
+)
 def test_the_vtimezone_places_a_daylight_saving_meeting_at_its_true_instant(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory,
-        day: str, start: str, zone: str, utc: datetime) -> None:
+    session: Session,
+    settings: Settings,
+    cast: Cast,
+    make_meeting: MeetingFactory,
+    day: str,
+    start: str,
+    zone: str,
+    utc: datetime,
+) -> None:
     meeting = make_meeting(day=day, start=start, host_zone=zone)
     invite_members(session, settings, cast, meeting)
     calendar = parse(outbox_for(session, cast.focal["FJ"])[0].calendar)
@@ -98,23 +109,27 @@ def test_the_vtimezone_places_a_daylight_saving_meeting_at_its_true_instant(
 
 
 def test_the_email_shows_the_recipients_own_time_and_the_hosts(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     invite_members(session, settings, cast, make_meeting())
-    rarotonga, = outbox_for(session, cast.focal["CK"])
-    apia, = outbox_for(session, cast.focal["WS"])
+    (rarotonga,) = outbox_for(session, cast.focal["CK"])
+    (apia,) = outbox_for(session, cast.focal["WS"])
     assert rarotonga.subject == "Invitation: Quarterly SME meeting"
-    assert ("Monday 12 July 2027, 12:00 UTC-10 (your time); Tuesday 13 July 2027, 10:00 UTC+12 at the host"
-            in rarotonga.body)
+    assert (
+        "Monday 12 July 2027, 12:00 UTC-10 (your time); Tuesday 13 July 2027, 10:00 UTC+12 at the host"
+        in rarotonga.body
+    )
     assert "Tuesday 13 July 2027, 11:00 UTC+13 (your time)" in apia.body
     assert "http://testserver/meetings/" in rarotonga.body
 
 
 def test_a_french_speaking_focal_point_gets_the_invitation_in_french_with_their_own_time(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     francophone = focal_point(session, "CK", language="fr", display_name="Camille Cook")
     meeting = make_meeting(title_fr="Réunion trimestrielle des experts")
     invite_members(session, settings, cast, meeting)
-    message, = outbox_for(session, francophone)
+    (message,) = outbox_for(session, francophone)
     assert "lundi 12 juillet 2027, 12:00 UTC-10" in message.body
     assert "mardi 13 juillet 2027, 10:00 UTC+12" in message.body
     assert str(event(parse(message.calendar))["summary"]) == "Réunion trimestrielle des experts"
@@ -124,12 +139,21 @@ def test_a_french_speaking_focal_point_gets_the_invitation_in_french_with_their_
 
 
 def test_moving_a_meeting_sends_a_request_with_the_same_uid_and_the_next_sequence(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
     uid = meeting.uid
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-14",
-                         start="09:00", duration=90, host_zone="Pacific/Apia")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        day="2027-07-14",
+        start="09:00",
+        duration=90,
+        host_zone="Pacific/Apia",
+    )
 
     first, change = outbox_for(session, cast.focal["PG"])
     assert change.subject == "Changed: Quarterly SME meeting"
@@ -143,17 +167,28 @@ def test_moving_a_meeting_sends_a_request_with_the_same_uid_and_the_next_sequenc
     starts_at, ends_at = stored(session, meeting)
     assert starts_at == datetime(2027, 7, 13, 20, 0, tzinfo=UTC) and ends_at - starts_at == timedelta(minutes=90)
     assert by_vtimezone(calendar, "dtstart") == starts_at
-    assert "Wednesday 14 July 2027, 06:00 UTC+10 (your time); Wednesday 14 July 2027, 09:00 UTC+13 at the host" \
+    assert (
+        "Wednesday 14 July 2027, 06:00 UTC+10 (your time); Wednesday 14 July 2027, 09:00 UTC+13 at the host"
         in change.body
+    )
 
 
 def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
     uid = meeting.uid
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-13",
-                         start="11:00", duration=120, host_zone="Pacific/Fiji")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        day="2027-07-13",
+        start="11:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
     service.cancel_meeting(session, settings, user=cast.coordinator, meeting=meeting)
 
     messages = outbox_for(session, *members(cast))
@@ -169,20 +204,30 @@ def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(
 
 
 def test_someone_invited_after_a_change_receives_an_invitation_not_a_change_notice(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-14",
-                         start="10:00", duration=120, host_zone="Pacific/Fiji")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        day="2027-07-14",
+        start="10:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
     service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[cast.states["VU"].id])
-    newcomer, = outbox_for(session, cast.focal["VU"])
+    (newcomer,) = outbox_for(session, cast.focal["VU"])
     assert newcomer.subject == "Invitation: Quarterly SME meeting"
     assert "You are invited to" in newcomer.body and "has changed" not in newcomer.body
     assert int(event(parse(newcomer.calendar))["sequence"]) == 1
 
 
 def test_a_cancelled_meeting_cannot_be_cancelled_or_moved_again(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
     service.cancel_meeting(session, settings, user=cast.coordinator, meeting=meeting)
@@ -190,15 +235,24 @@ def test_a_cancelled_meeting_cannot_be_cancelled_or_moved_again(
     with pytest.raises(Conflict):
         service.cancel_meeting(session, settings, user=cast.coordinator, meeting=meeting)
     with pytest.raises(Conflict):
-        service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-20",
-                             start="10:00", duration=60, host_zone="Pacific/Fiji")
+        service.move_meeting(
+            session,
+            settings,
+            user=cast.coordinator,
+            meeting=meeting,
+            day="2027-07-20",
+            start="10:00",
+            duration=60,
+            host_zone="Pacific/Fiji",
+        )
     session.rollback()
     assert len(outbox_for(session, *members(cast))) == before
     assert session.get(Meeting, meeting.id).ics_sequence == 1  # type: ignore[union-attr]
 
 
 def test_the_calendar_a_user_downloads_from_the_meeting_page_matches_the_emailed_one(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
     downloaded = parse(service.meeting_calendar(settings, meeting, user=cast.focal["FJ"]))
@@ -219,7 +273,8 @@ def feed_uids(session: Session, settings: Settings, token: str) -> dict[str, str
 
 
 def test_a_feed_lists_the_users_meetings_and_not_others(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     sme = make_meeting()
     cancelled = make_meeting(day="2027-10-12")
     service.cancel_meeting(session, settings, user=cast.coordinator, meeting=cancelled)
@@ -230,15 +285,19 @@ def test_a_feed_lists_the_users_meetings_and_not_others(
     tonga = service.new_feed(session, user=cast.focal["TO"])
     vanuatu = service.new_feed(session, user=cast.focal["VU"])
 
-    assert feed_uids(session, settings, fiji) == {sme.uid: "CONFIRMED", cancelled.uid: "CANCELLED",
-                                                  for_tonga.uid: "CONFIRMED"}
+    assert feed_uids(session, settings, fiji) == {
+        sme.uid: "CONFIRMED",
+        cancelled.uid: "CANCELLED",
+        for_tonga.uid: "CONFIRMED",
+    }
     assert feed_uids(session, settings, tonga) == {for_tonga.uid: "CONFIRMED"}
     assert feed_uids(session, settings, vanuatu) == {}
     assert service.has_feed(session, user=cast.focal["FJ"])
 
 
 def test_feed_events_carry_the_host_zone_and_the_stored_instant(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting(host_zone="Pacific/Auckland", day="2027-02-09")
     token = service.new_feed(session, user=cast.focal["WS"])
     calendar = parse(service.feed_calendar(session, settings, token=token))
@@ -247,7 +306,8 @@ def test_feed_events_carry_the_host_zone_and_the_stored_instant(
 
 
 def test_a_new_feed_link_stops_the_old_one(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     old = service.new_feed(session, user=cast.focal["FJ"])
     new = service.new_feed(session, user=cast.focal["FJ"])
@@ -258,7 +318,8 @@ def test_a_new_feed_link_stops_the_old_one(
 
 
 def test_a_revoked_feed_link_is_not_found(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     make_meeting()
     token = service.new_feed(session, user=cast.focal["FJ"])
     assert service.revoke_feed(session, user=cast.focal["FJ"]) == 1
@@ -275,11 +336,13 @@ def test_a_guessed_feed_token_is_not_found(session: Session, settings: Settings,
 
 
 def test_only_emails_with_invitations_carry_a_calendar(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
-    service.add_agenda_item(session, user=cast.coordinator, meeting=meeting, title="Welcome", presenter="Fiji",
-                            duration=10, part="members")
+    service.add_agenda_item(
+        session, user=cast.coordinator, meeting=meeting, title="Welcome", presenter="Fiji", duration=10, part="members"
+    )
     service.advance_agenda(session, settings, user=cast.coordinator, meeting=meeting)
     kinds = {(m.subject.split(":")[0], m.calendar is not None) for m in outbox_for(session, *members(cast))}
     assert kinds == {("Invitation", True), ("Agenda circulated", False)}

@@ -28,8 +28,10 @@ def office(first_part: str) -> bytes:
     """A minimal Office Open XML package: its content types and one part (word/, xl/ or ppt/)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats'
-                                                '.org/package/2006/content-types"/>')
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
         archive.writestr(first_part, '<?xml version="1.0"?><document/>')
     return buffer.getvalue()
@@ -63,24 +65,40 @@ def said(error: pytest.ExceptionInfo[DomainError]) -> str:
 # Checking and keeping a file
 
 
-@pytest.mark.parametrize(("name", "content", "media_type", "stored_as"), [
-    ("written update.pdf", PDF, "application/pdf", "written update.pdf"),
-    ("map.png", PNG, "image/png", "map.png"),
-    ("photo.jpeg", JPEG, "image/jpeg", "photo.jpg"),
-    ("update.docx", office("word/document.xml"),
-     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "update.docx"),
-    ("figures.xlsx", office("xl/workbook.xml"),
-     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "figures.xlsx"),
-    ("briefing.pptx", office("ppt/presentation.xml"),
-     "application/vnd.openxmlformats-officedocument.presentationml.presentation", "briefing.pptx"),
-    ("notes.odt", odt(), "application/vnd.oasis.opendocument.text", "notes.odt"),
-    ("notes.txt", "Fidji : rapport écrit.\n".encode(), "text/plain", "notes.txt"),
-    ("really a picture.pdf", PNG, "image/png", "really a picture.png"),
-    ("../../etc/cron.d/evil.pdf", PDF, "application/pdf", "evil.pdf"),
-    ("C:\\Users\\fp\\Update <final>.pdf", PDF, "application/pdf", "Update _final_.pdf"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "media_type", "stored_as"),
+    [
+        ("written update.pdf", PDF, "application/pdf", "written update.pdf"),
+        ("map.png", PNG, "image/png", "map.png"),
+        ("photo.jpeg", JPEG, "image/jpeg", "photo.jpg"),
+        (
+            "update.docx",
+            office("word/document.xml"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "update.docx",
+        ),
+        (
+            "figures.xlsx",
+            office("xl/workbook.xml"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "figures.xlsx",
+        ),
+        (
+            "briefing.pptx",
+            office("ppt/presentation.xml"),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "briefing.pptx",
+        ),
+        ("notes.odt", odt(), "application/vnd.oasis.opendocument.text", "notes.odt"),
+        ("notes.txt", "Fidji : rapport écrit.\n".encode(), "text/plain", "notes.txt"),
+        ("really a picture.pdf", PNG, "image/png", "really a picture.png"),
+        ("../../etc/cron.d/evil.pdf", PDF, "application/pdf", "evil.pdf"),
+        ("C:\\Users\\fp\\Update <final>.pdf", PDF, "application/pdf", "Update _final_.pdf"),
+    ],
+)
 def test_accepted_files_are_named_and_typed_by_their_content(
-        kept: Settings, name: str, content: bytes, media_type: str, stored_as: str) -> None:
+    kept: Settings, name: str, content: bytes, media_type: str, stored_as: str
+) -> None:
     stored = documents.store(kept, filename=name, content=content)
     assert (stored.filename, stored.media_type, stored.size) == (stored_as, media_type, len(content))
 
@@ -111,15 +129,17 @@ def test_a_file_of_exactly_the_limit_is_accepted_and_one_byte_more_is_too_large(
     assert said(error) == "The file is larger than 1.0 MB."
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("minutes.pdf", EXE),
-    ("update.pdf", random.Random(4).randbytes(4096)),
-    ("update.docx", plain_zip()),
-    ("update.docx", b"PK\x03\x04" + b"not really a zip archive"),
-    ("nul.txt", b"text with a \x00 inside"),
-])
-def test_a_file_whose_content_is_not_an_accepted_kind_is_refused(
-        kept: Settings, name: str, content: bytes) -> None:
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("minutes.pdf", EXE),
+        ("update.pdf", random.Random(4).randbytes(4096)),
+        ("update.docx", plain_zip()),
+        ("update.docx", b"PK\x03\x04" + b"not really a zip archive"),
+        ("nul.txt", b"text with a \x00 inside"),
+    ],
+)
+def test_a_file_whose_content_is_not_an_accepted_kind_is_refused(kept: Settings, name: str, content: bytes) -> None:
     with pytest.raises(DomainError) as error:
         documents.store(kept, filename=name, content=content)
     assert error.value.status_code == 415
@@ -141,16 +161,39 @@ def test_an_empty_file_is_refused(kept: Settings) -> None:
 def meeting(session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> Meeting:
     """An SME meeting with its members, Tonga (not a member) and one observer invited."""
     found = make_meeting()
-    service.invite(session, settings, user=cast.coordinator, meeting=found, state_ids=[cast.states["TO"].id],
-                   observer_ids=[cast.observer.id])  # type: ignore[list-item]
+    service.invite(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=found,
+        state_ids=[cast.states["TO"].id],
+        observer_ids=[cast.observer.id],
+    )  # type: ignore[list-item]
     return found
 
 
-def upload(session: Session, settings: Settings, meeting: Meeting, user: User, name: str, content: bytes = PDF,
-           part: str = "members", agenda_item_id: int | None = None) -> MeetingDocument:
+def upload(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    user: User,
+    name: str,
+    content: bytes = PDF,
+    part: str = "members",
+    agenda_item_id: int | None = None,
+) -> MeetingDocument:
     rights = service.access(session, meeting, user)
-    return service.upload(session, settings, user=user, meeting=meeting, rights=rights, filename=name,
-                          content=content, part=part, agenda_item_id=agenda_item_id)
+    return service.upload(
+        session,
+        settings,
+        user=user,
+        meeting=meeting,
+        rights=rights,
+        filename=name,
+        content=content,
+        part=part,
+        agenda_item_id=agenda_item_id,
+    )
 
 
 def seen_by(session: Session, meeting: Meeting, user: User) -> list[str]:
@@ -158,11 +201,13 @@ def seen_by(session: Session, meeting: Meeting, user: User) -> list[str]:
 
 
 def test_members_only_documents_are_hidden_from_non_members(
-        session: Session, kept: Settings, cast: Cast, meeting: Meeting) -> None:
+    session: Session, kept: Settings, cast: Cast, meeting: Meeting
+) -> None:
     secret = upload(session, kept, meeting, cast.coordinator, "members brief.pdf", part="members")
     upload(session, kept, meeting, cast.coordinator, "open brief.pdf", content=PDF + b"%open", part="observers")
-    update = upload(session, kept, meeting, cast.focal["FJ"], "fiji update.pdf", content=PDF + b"%fiji",
-                    part="observers")
+    update = upload(
+        session, kept, meeting, cast.focal["FJ"], "fiji update.pdf", content=PDF + b"%fiji", part="observers"
+    )
     assert (update.kind, update.part, update.state_id) == ("written_update", "members", cast.states["FJ"].id)
 
     everything = ["members brief.pdf", "open brief.pdf", "fiji update.pdf"]
@@ -179,7 +224,8 @@ def test_members_only_documents_are_hidden_from_non_members(
 
 
 def test_a_document_is_not_found_through_another_meeting(
-        session: Session, kept: Settings, cast: Cast, meeting: Meeting, make_meeting: MeetingFactory) -> None:
+    session: Session, kept: Settings, cast: Cast, meeting: Meeting, make_meeting: MeetingFactory
+) -> None:
     document = upload(session, kept, meeting, cast.coordinator, "brief.pdf", part="observers")
     other = make_meeting(day="2027-10-12")
     with pytest.raises(NotFound):
@@ -188,7 +234,8 @@ def test_a_document_is_not_found_through_another_meeting(
 
 @pytest.mark.parametrize("who", ["invited non-member state", "invited observer"])
 def test_only_member_states_post_written_updates(
-        session: Session, kept: Settings, cast: Cast, meeting: Meeting, who: str) -> None:
+    session: Session, kept: Settings, cast: Cast, meeting: Meeting, who: str
+) -> None:
     user = cast.focal["TO"] if who == "invited non-member state" else cast.observer
     with pytest.raises(Forbidden):
         upload(session, kept, meeting, user, "our update.pdf")
@@ -198,7 +245,8 @@ def test_only_member_states_post_written_updates(
 
 
 def test_a_refused_upload_leaves_no_document_behind(
-        session: Session, kept: Settings, cast: Cast, meeting: Meeting) -> None:
+    session: Session, kept: Settings, cast: Cast, meeting: Meeting
+) -> None:
     for content, status in ((EXE, 415), (b"", 400), (PDF + b" " * kept.upload_max_bytes, 413)):
         with pytest.raises(DomainError) as error:
             upload(session, kept, meeting, cast.focal["FJ"], "update.pdf", content=content)
@@ -208,11 +256,20 @@ def test_a_refused_upload_leaves_no_document_behind(
 
 
 def test_an_agenda_item_with_an_attachment_cannot_be_removed(
-        session: Session, kept: Settings, cast: Cast, meeting: Meeting, make_meeting: MeetingFactory) -> None:
-    item = service.add_agenda_item(session, user=cast.coordinator, meeting=meeting, title="Readiness briefing",
-                                   presenter="UN DPO", duration=30, part="observers")
-    attachment = upload(session, kept, meeting, cast.coordinator, "briefing.pdf", part="observers",
-                        agenda_item_id=item.id)
+    session: Session, kept: Settings, cast: Cast, meeting: Meeting, make_meeting: MeetingFactory
+) -> None:
+    item = service.add_agenda_item(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        title="Readiness briefing",
+        presenter="UN DPO",
+        duration=30,
+        part="observers",
+    )
+    attachment = upload(
+        session, kept, meeting, cast.coordinator, "briefing.pdf", part="observers", agenda_item_id=item.id
+    )
     assert attachment.agenda_item_id == item.id and attachment.kind == "attachment"
     with pytest.raises(Conflict):
         service.remove_agenda_item(session, user=cast.coordinator, meeting=meeting, item_id=item.id)  # type: ignore[arg-type]
@@ -227,7 +284,8 @@ def test_an_agenda_item_with_an_attachment_cannot_be_removed(
 
 
 def test_a_document_named_in_any_script_downloads_under_its_own_name(
-        client, session: Session, settings: Settings, cast: Cast, meeting: Meeting) -> None:  # type: ignore[no-untyped-def]
+    client, session: Session, settings: Settings, cast: Cast, meeting: Meeting
+) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import sign_in
 
     document = upload(session, settings, meeting, cast.coordinator, "Sprawozdanie z Łodzi.pdf", part="observers")

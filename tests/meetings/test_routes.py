@@ -86,8 +86,9 @@ class Scene:
     meeting: Meeting
 
 
-def person(session: Session, role: str, name: str, code: str | None = None, zone: str = "UTC",
-           language: str = "en") -> User:
+def person(
+    session: Session, role: str, name: str, code: str | None = None, zone: str = "UTC", language: str = "en"
+) -> User:
     extra = {"member_state_id": state(session, code).id} if code else {}
     user = make_user(session, role=role, display_name=name, password=None, language=language, **extra)
     user.time_zone = zone
@@ -96,11 +97,26 @@ def person(session: Session, role: str, name: str, code: str | None = None, zone
     return user
 
 
-def schedule(session: Session, coordinator: User, *, day: date = MEETING_DAY, title: str = "SME meeting",
-             start: str = "10:00", duration: int = 120) -> Meeting:
+def schedule(
+    session: Session,
+    coordinator: User,
+    *,
+    day: date = MEETING_DAY,
+    title: str = "SME meeting",
+    start: str = "10:00",
+    duration: int = 120,
+) -> Meeting:
     """A virtual meeting of the SME body, hosted from Suva; its member states are invited."""
-    form = meetings.MeetingForm(title=title, day=day.isoformat(), start=start, duration=duration, host_zone=SUVA,
-                                format="virtual", body_key="sme", link=LINK)
+    form = meetings.MeetingForm(
+        title=title,
+        day=day.isoformat(),
+        start=start,
+        duration=duration,
+        host_zone=SUVA,
+        format="virtual",
+        body_key="sme",
+        link=LINK,
+    )
     return meetings.create_meeting(session, get_settings(), user=coordinator, form=form)
 
 
@@ -120,8 +136,14 @@ def scene(session: Session) -> Scene:
         "outsider": person(session, "focal_point", "Papua Focal", "PG", "Pacific/Port_Moresby"),
     }
     meeting = schedule(session, coordinator)
-    meetings.invite(session, get_settings(), user=coordinator, meeting=meeting,
-                    state_ids=[state(session, "CK").id], observer_ids=[cast["observer"].id])
+    meetings.invite(
+        session,
+        get_settings(),
+        user=coordinator,
+        meeting=meeting,
+        state_ids=[state(session, "CK").id],
+        observer_ids=[cast["observer"].id],
+    )
     return Scene(coordinator=coordinator, meeting=meeting, **cast)
 
 
@@ -177,7 +199,8 @@ def refreshed(session: Session, row: Any) -> Any:
 
 
 def test_meetings_page_shows_the_viewers_own_weekday_and_date_with_the_hosts_time_beside(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.cook)
 
     response = client.get("/meetings")
@@ -206,19 +229,37 @@ def test_meetings_page_shows_the_answer_once_given(client: TestClient, session: 
 
 
 def test_dashboard_shows_next_meetings_waiting_invitations_open_action_items_and_recent_minutes(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     answered = schedule(session, scene.coordinator, day=MEETING_DAY + timedelta(days=7), title="Answered meeting")
     meetings.invite(session, get_settings(), user=scene.coordinator, meeting=answered, state_ids=[])
     meetings.answer(session, user=scene.fiji, meeting=answered, reply="attending")
     fiji_id, samoa_id = state(session, "FJ").id, state(session, "WS").id
-    meetings.add_action_item(session, user=scene.coordinator, meeting=scene.meeting, owner_state_id=fiji_id,
-                             text="Share the course outline", due_on="2027-02-01")
-    done = meetings.add_action_item(session, user=scene.coordinator, meeting=scene.meeting, owner_state_id=fiji_id,
-                                    text="Send the roster", due_on="2027-01-15")
-    meetings.change_action_item(session, user=scene.coordinator, meeting=scene.meeting, item_id=done.id,
-                                status="done")
-    meetings.add_action_item(session, user=scene.coordinator, meeting=scene.meeting, owner_state_id=samoa_id,
-                             text="Samoa's own task", due_on="2027-01-20")
+    meetings.add_action_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        owner_state_id=fiji_id,
+        text="Share the course outline",
+        due_on="2027-02-01",
+    )
+    done = meetings.add_action_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        owner_state_id=fiji_id,
+        text="Send the roster",
+        due_on="2027-01-15",
+    )
+    meetings.change_action_item(session, user=scene.coordinator, meeting=scene.meeting, item_id=done.id, status="done")
+    meetings.add_action_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        owner_state_id=samoa_id,
+        text="Samoa's own task",
+        due_on="2027-01-20",
+    )
     meetings.save_minutes(session, user=scene.coordinator, meeting=scene.meeting, text="Fiji chaired.")
     sign_in(client, session, scene.fiji)
 
@@ -228,8 +269,10 @@ def test_dashboard_shows_next_meetings_waiting_invitations_open_action_items_and
     page = soup(response.text).main
     assert "Times are shown in your time zone, Pacific/Fiji." in page.get_text(" ")
     assert listed(page, "waiting-heading") == [f"SME meeting — {lived(scene.meeting.starts_at, SUVA)}"]
-    assert listed(page, "next-heading") == [f"SME meeting — {lived(scene.meeting.starts_at, SUVA)}",
-                                            f"Answered meeting — {lived(answered.starts_at, SUVA)}"]
+    assert listed(page, "next-heading") == [
+        f"SME meeting — {lived(scene.meeting.starts_at, SUVA)}",
+        f"Answered meeting — {lived(answered.starts_at, SUVA)}",
+    ]
     assert listed(page, "actions-heading") == ["Share the course outline — due 2027-02-01 ( SME meeting )"]
     minutes = listed(page, "minutes-heading")
     assert len(minutes) == 1 and minutes[0].startswith("SME meeting — ")
@@ -237,7 +280,8 @@ def test_dashboard_shows_next_meetings_waiting_invitations_open_action_items_and
 
 
 def test_new_meeting_page_offers_the_active_bodies_and_the_regions_zones(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.coordinator)
 
     response = client.get("/meetings/new")
@@ -267,7 +311,8 @@ def at_work(local: datetime, minutes: int) -> bool:
 
 
 def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.coordinator)
 
     response = client.get("/meetings/find-time", params=find_query(session, "FJ", "WS", "CK"))
@@ -294,15 +339,18 @@ def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
         counts.append(inside)
     assert counts == sorted(counts, reverse=True) and counts[0] == 3
     assert [o["value"] for o in page.select("input[name=states][checked]")] == [
-        str(state(session, code).id) for code in ("CK", "FJ", "WS")]
+        str(state(session, code).id) for code in ("CK", "FJ", "WS")
+    ]
 
 
 def test_find_time_answers_htmx_with_the_slots_fragment_only(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.coordinator)
 
-    response = client.get("/meetings/find-time", params=find_query(session, "FJ", "WS", "CK"),
-                          headers={"HX-Request": "true"})
+    response = client.get(
+        "/meetings/find-time", params=find_query(session, "FJ", "WS", "CK"), headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     assert "<html" not in response.text and "<h1" not in response.text and "<form" not in response.text
@@ -312,7 +360,8 @@ def test_find_time_answers_htmx_with_the_slots_fragment_only(
 
 
 def test_find_time_with_a_window_that_ends_before_it_starts_says_so(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.coordinator)
     query = find_query(session, "FJ") | {"first": "2030-03-15", "last": "2030-03-11"}
 
@@ -326,7 +375,8 @@ def test_find_time_with_a_window_that_ends_before_it_starts_says_so(
 
 
 def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_state(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.samoa)
 
     response = client.get(f"/meetings/{scene.meeting.id}")
@@ -334,8 +384,13 @@ def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_st
     assert response.status_code == 200
     page = soup(response.text)
     assert page.h1.get_text(strip=True) == "SME meeting"
-    facts = dict(zip([dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
-                     [" ".join(dd.get_text(" ").split()) for dd in page.select("dl.facts dd")], strict=True))
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
+            [" ".join(dd.get_text(" ").split()) for dd in page.select("dl.facts dd")],
+            strict=True,
+        )
+    )
     starts, ends = scene.meeting.starts_at, scene.meeting.ends_at
     assert facts["Your time"] == f"{lived(starts, APIA)} – {short(ends, APIA)}"
     assert facts["At the host"] == f"{lived(starts, SUVA)} ({SUVA})"
@@ -343,15 +398,19 @@ def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_st
     assert facts["Link"] == LINK
     table = page.find(id="times-heading").find_next("table")
     times = {row.th.get_text(strip=True): row.find("td").get_text(strip=True) for row in table.select("tbody tr")}
-    assert times == {"Cook Islands": lived(starts, RAROTONGA), "Fiji": lived(starts, SUVA),
-                     "Samoa": lived(starts, APIA)}
+    assert times == {
+        "Cook Islands": lived(starts, RAROTONGA),
+        "Fiji": lived(starts, SUVA),
+        "Samoa": lived(starts, APIA),
+    }
     assert page.find("a", href=f"/meetings/{scene.meeting.id}/calendar.ics") is not None
     assert page.find("form", action=f"/meetings/{scene.meeting.id}/answer") is not None
     assert page.find("form", action=f"/meetings/{scene.meeting.id}/move") is None, "only coordinators move it"
 
 
 def test_meeting_calendar_file_is_a_request_in_the_hosts_zone(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     sign_in(client, session, scene.fiji)
 
     response = client.get(f"/meetings/{scene.meeting.id}/calendar.ics")
@@ -372,14 +431,30 @@ def test_meeting_calendar_file_is_a_request_in_the_hosts_zone(
 
 
 def test_coordinator_schedules_a_one_off_meeting_and_its_member_states_are_invited(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     day = MEETING_DAY + timedelta(days=28)
 
-    response = post(client, token, "/meetings", {
-        "title": "Training needs review", "title_fr": "Revue des besoins de formation", "owner": "body:sme",
-        "day": day.isoformat(), "start": "14:30", "duration": "90", "host_zone": APIA, "format": "hybrid",
-        "venue": "TATTE Centre", "city": "Apia", "host_state": "WS", "link": "https://meet.example.org/review"})
+    response = post(
+        client,
+        token,
+        "/meetings",
+        {
+            "title": "Training needs review",
+            "title_fr": "Revue des besoins de formation",
+            "owner": "body:sme",
+            "day": day.isoformat(),
+            "start": "14:30",
+            "duration": "90",
+            "host_zone": APIA,
+            "format": "hybrid",
+            "venue": "TATTE Centre",
+            "city": "Apia",
+            "host_state": "WS",
+            "link": "https://meet.example.org/review",
+        },
+    )
 
     assert response.status_code == 303
     meeting = session.exec(select(Meeting).where(Meeting.title_en == "Training needs review")).one()
@@ -396,19 +471,34 @@ def test_coordinator_schedules_a_one_off_meeting_and_its_member_states_are_invit
 
 
 def test_coordinator_creates_a_quarterly_series_of_four_meetings_at_the_same_local_hour(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     before = rows(session, Meeting)
 
-    response = post(client, token, "/meetings/series", {
-        "title": "SME quarterly 2031", "owner": "body:sme", "cadence": "quarterly", "first_day": "2031-02-11",
-        "local_start": "10:00", "duration": "120", "host_zone": AUCKLAND, "format": "virtual", "link": LINK})
+    response = post(
+        client,
+        token,
+        "/meetings/series",
+        {
+            "title": "SME quarterly 2031",
+            "owner": "body:sme",
+            "cadence": "quarterly",
+            "first_day": "2031-02-11",
+            "local_start": "10:00",
+            "duration": "120",
+            "host_zone": AUCKLAND,
+            "format": "virtual",
+            "link": LINK,
+        },
+    )
 
     assert response.status_code == 303
     assert response.headers["location"] == "/meetings?notice=series-created"
     series = session.exec(select(MeetingSeries).where(MeetingSeries.title_en == "SME quarterly 2031")).one()
-    occurrences = session.exec(select(Meeting).where(Meeting.series_id == series.id)
-                               .order_by(col(Meeting.starts_at))).all()
+    occurrences = session.exec(
+        select(Meeting).where(Meeting.series_id == series.id).order_by(col(Meeting.starts_at))
+    ).all()
     assert rows(session, Meeting) == before + 4 and len(occurrences) == 4
     local = [m.starts_at.astimezone(ZoneInfo(AUCKLAND)) for m in occurrences]
     assert [day.month for day in local] == [2, 5, 8, 11]
@@ -422,9 +512,19 @@ def test_coordinator_creates_a_quarterly_series_of_four_meetings_at_the_same_loc
 @pytest.fixture
 def series(session: Session, scene: Scene) -> list[Meeting]:
     """Four quarterly SME meetings hosted from Suva, the member states' focal points invited to each."""
-    made = meetings.create_series(session, get_settings(), user=scene.coordinator, title="SME series",
-                                  body_key="sme", working_group_id=None, host_zone=SUVA, local_start="10:00",
-                                  duration=120, first_day=MEETING_DAY.isoformat(), link=LINK)
+    made = meetings.create_series(
+        session,
+        get_settings(),
+        user=scene.coordinator,
+        title="SME series",
+        body_key="sme",
+        working_group_id=None,
+        host_zone=SUVA,
+        local_start="10:00",
+        duration=120,
+        first_day=MEETING_DAY.isoformat(),
+        link=LINK,
+    )
     occurrences = meetings.series_meetings(session, made)
     for meeting in occurrences:
         meetings.invite(session, get_settings(), user=scene.coordinator, meeting=meeting, state_ids=[])
@@ -432,15 +532,20 @@ def series(session: Session, scene: Scene) -> list[Meeting]:
 
 
 def test_moving_one_occurrence_leaves_the_others_and_sends_the_change(
-        client: TestClient, session: Session, scene: Scene, series: list[Meeting]) -> None:
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
     token = enter(client, session, scene.coordinator)
     second = series[1]
     others = {m.id: m.starts_at for m in series if m is not second}
     day = second.starts_at.astimezone(ZoneInfo(SUVA)).date() + timedelta(days=2)
     mails = rows(session, OutboxMessage)
 
-    response = post(client, token, f"/meetings/{second.id}/move",
-                    {"day": day.isoformat(), "start": "09:00", "duration": "60", "host_zone": SUVA})
+    response = post(
+        client,
+        token,
+        f"/meetings/{second.id}/move",
+        {"day": day.isoformat(), "start": "09:00", "duration": "60", "host_zone": SUVA},
+    )
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{second.id}?notice=moved#schedule"
@@ -454,12 +559,15 @@ def test_moving_one_occurrence_leaves_the_others_and_sends_the_change(
     sent = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc())).first()
     event = Calendar.from_ical(sent.calendar).walk("VEVENT")[0]
     assert str(event["uid"]) == second.uid and int(event["sequence"]) == 1
-    assert notice(client.get(response.headers["location"]).text) == \
-        "The meeting has been moved; the invited receive the change."
+    assert (
+        notice(client.get(response.headers["location"]).text)
+        == "The meeting has been moved; the invited receive the change."
+    )
 
 
 def test_cancelling_one_occurrence_leaves_the_others_scheduled(
-        client: TestClient, session: Session, scene: Scene, series: list[Meeting]) -> None:
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
     token = enter(client, session, scene.coordinator)
     third = series[2]
 
@@ -479,26 +587,35 @@ def test_cancelling_one_occurrence_leaves_the_others_scheduled(
 
 
 def test_coordinator_invites_another_state_and_only_the_new_focal_point_is_emailed(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     mails = rows(session, OutboxMessage)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/invitations",
-                    {"states": [state(session, "PG").id]})
+    response = post(client, token, f"/meetings/{scene.meeting.id}/invitations", {"states": [state(session, "PG").id]})
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{scene.meeting.id}?notice=invited#invitations"
-    assert rows(session, Invitation, Invitation.meeting_id == scene.meeting.id,
-                Invitation.user_id == scene.outsider.id) == 1
+    assert (
+        rows(session, Invitation, Invitation.meeting_id == scene.meeting.id, Invitation.user_id == scene.outsider.id)
+        == 1
+    )
     assert rows(session, OutboxMessage) == mails + 1
     sent = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id).desc())).first()
     assert sent.recipient == scene.outsider.email
     assert str(Calendar.from_ical(sent.calendar)["method"]) == "REQUEST"
     page = soup(client.get(response.headers["location"]).text)
-    answers = {row.th.get_text(strip=True): row.find_all("td")[0].get_text(strip=True)
-               for row in page.find("caption", string="Answers").find_parent("table").select("tbody tr")}
-    assert answers == {"Cook Focal": "Cook Islands", "Fiji Focal": "Fiji", "Olive Observer": "Observer",
-                       "Papua Focal": "Papua New Guinea", "Samoa Focal": "Samoa"}
+    answers = {
+        row.th.get_text(strip=True): row.find_all("td")[0].get_text(strip=True)
+        for row in page.find("caption", string="Answers").find_parent("table").select("tbody tr")
+    }
+    assert answers == {
+        "Cook Focal": "Cook Islands",
+        "Fiji Focal": "Fiji",
+        "Olive Observer": "Observer",
+        "Papua Focal": "Papua New Guinea",
+        "Samoa Focal": "Samoa",
+    }
 
 
 def test_invited_focal_point_answers_attending(client: TestClient, session: Session, scene: Scene) -> None:
@@ -515,17 +632,23 @@ def test_invited_focal_point_answers_attending(client: TestClient, session: Sess
     assert "You answered: Attending." in section(page, "answer").get_text(" ")
 
 
-def test_invited_focal_point_delegates_to_a_named_colleague(
-        client: TestClient, session: Session, scene: Scene) -> None:
+def test_invited_focal_point_delegates_to_a_named_colleague(client: TestClient, session: Session, scene: Scene) -> None:
     token = enter(client, session, scene.samoa)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/answer", {
-        "reply": "delegated", "delegate_name": "Sina Tuilagi", "delegate_email": "sina@example.ws"})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/answer",
+        {"reply": "delegated", "delegate_name": "Sina Tuilagi", "delegate_email": "sina@example.ws"},
+    )
 
     assert response.status_code == 303
     invitation = session.exec(select(Invitation).where(Invitation.user_id == scene.samoa.id)).one()
     assert (invitation.answer, invitation.delegate_name, invitation.delegate_email) == (
-        "delegated", "Sina Tuilagi", "sina@example.ws")
+        "delegated",
+        "Sina Tuilagi",
+        "sina@example.ws",
+    )
     enter(client, session, scene.coordinator)
     table = soup(client.get(f"/meetings/{scene.meeting.id}").text).find("caption", string="Answers").parent
     row = table.find("th", string="Samoa Focal").parent
@@ -544,8 +667,9 @@ def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: S
     token = enter(client, session, scene.coordinator)
     path = f"/meetings/{scene.meeting.id}/agenda"
     for title, minutes in (("Welcome", "10"), ("Updates from members", "60"), ("Any other business", "20")):
-        response = post(client, token, path, {"title": title, "presenter": "Fiji", "duration": minutes,
-                                              "part": "members"})
+        response = post(
+            client, token, path, {"title": title, "presenter": "Fiji", "duration": minutes, "part": "members"}
+        )
         assert response.status_code == 303
         assert response.headers["location"] == f"/meetings/{scene.meeting.id}?notice=agenda#agenda"
     items = {item.title: item for item in meetings.agenda(session, scene.meeting)}
@@ -560,9 +684,17 @@ def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: S
 
 
 def test_agenda_is_circulated_to_the_invited_then_made_final_and_then_cannot_change(
-        client: TestClient, session: Session, scene: Scene) -> None:
-    meetings.add_agenda_item(session, user=scene.coordinator, meeting=scene.meeting, title="Updates",
-                             presenter="Samoa", duration=30, part="observers")
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    meetings.add_agenda_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        title="Updates",
+        presenter="Samoa",
+        duration=30,
+        part="observers",
+    )
     token = enter(client, session, scene.coordinator)
     path = f"/meetings/{scene.meeting.id}/agenda-status"
     last = latest_mail_id(session)
@@ -577,8 +709,12 @@ def test_agenda_is_circulated_to_the_invited_then_made_final_and_then_cannot_cha
     final = post(client, token, path)
     assert final.status_code == 303
     assert refreshed(session, scene.meeting).agenda_status == "final"
-    late = post(client, token, f"/meetings/{scene.meeting.id}/agenda",
-                {"title": "Late item", "duration": "5", "part": "members"})
+    late = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/agenda",
+        {"title": "Late item", "duration": "5", "part": "members"},
+    )
 
     assert late.status_code == 409
     assert alert(section(late.text, "agenda")) == "The agenda is final and can no longer change."
@@ -590,32 +726,46 @@ def test_agenda_is_circulated_to_the_invited_then_made_final_and_then_cannot_cha
 
 
 def test_member_focal_point_uploads_the_states_written_update(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.fiji)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/documents",
-                    files={"file": ("Fiji update.pdf", PDF, "application/pdf")})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/documents",
+        files={"file": ("Fiji update.pdf", PDF, "application/pdf")},
+    )
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{scene.meeting.id}?notice=uploaded#documents"
     document = session.exec(select(MeetingDocument).where(MeetingDocument.meeting_id == scene.meeting.id)).one()
-    assert (document.kind, document.state_id, document.part) == ("written_update", state(session, "FJ").id,
-                                                                 "members")
-    assert (document.filename, document.media_type, document.size) == ("Fiji update.pdf", "application/pdf",
-                                                                       len(PDF))
+    assert (document.kind, document.state_id, document.part) == ("written_update", state(session, "FJ").id, "members")
+    assert (document.filename, document.media_type, document.size) == ("Fiji update.pdf", "application/pdf", len(PDF))
     stored = get_settings().var_dir / "uploads" / document.sha256[:2] / document.sha256
     assert stored.read_bytes() == PDF
     assert "static" not in stored.parts
-    entry = section(client.get(response.headers["location"]).text, "documents").find(
-        "a", href=f"/meetings/{scene.meeting.id}/documents/{document.id}").parent
+    entry = (
+        section(client.get(response.headers["location"]).text, "documents")
+        .find("a", href=f"/meetings/{scene.meeting.id}/documents/{document.id}")
+        .parent
+    )
     assert "written update of Fiji" in entry.get_text(" ")
 
 
 def test_document_downloads_as_an_attachment_with_its_stored_media_type(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     rights = meetings.access(session, scene.meeting, scene.coordinator)
-    document = meetings.upload(session, get_settings(), user=scene.coordinator, meeting=scene.meeting,
-                               rights=rights, filename='Roster "final".pdf', content=PDF)
+    document = meetings.upload(
+        session,
+        get_settings(),
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        rights=rights,
+        filename='Roster "final".pdf',
+        content=PDF,
+    )
     sign_in(client, session, scene.samoa)
 
     response = client.get(f"/meetings/{scene.meeting.id}/documents/{document.id}")
@@ -638,15 +788,19 @@ def test_attendance_is_recorded_for_the_invited_states(client: TestClient, sessi
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{scene.meeting.id}?notice=attendance#attendance"
-    recorded = dict(session.exec(select(Attendance.state_id, Attendance.present)
-                                 .where(Attendance.meeting_id == scene.meeting.id)).all())
+    recorded = dict(
+        session.exec(
+            select(Attendance.state_id, Attendance.present).where(Attendance.meeting_id == scene.meeting.id)
+        ).all()
+    )
     assert recorded == {fiji_id: True, samoa_id: False, cook_id: True}
     checked = section(client.get(response.headers["location"]).text, "attendance").select("input[checked]")
     assert sorted(int(box["value"]) for box in checked) == sorted([fiji_id, cook_id])
 
 
 def test_minutes_are_saved_as_new_versions_and_shown_rendered(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     path = f"/meetings/{scene.meeting.id}/minutes"
 
@@ -663,11 +817,16 @@ def test_minutes_are_saved_as_new_versions_and_shown_rendered(
 
 
 def test_publication_saves_the_summary_and_the_chatham_house_rule(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/publication", {
-        "summary": "Members shared pre-deployment training plans.", "publish": "on", "chatham_house": "on"})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/publication",
+        {"summary": "Members shared pre-deployment training plans.", "publish": "on", "chatham_house": "on"},
+    )
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{scene.meeting.id}?notice=publication#publication"
@@ -675,8 +834,10 @@ def test_publication_saves_the_summary_and_the_chatham_house_rule(
     assert scene.meeting.summary_published_at is not None and scene.meeting.chatham_house
     page = client.get(response.headers["location"]).text
     assert "Chatham House rule" in soup(page).select_one("dl.facts").get_text()
-    assert section(page, "publication").select_one("div.prose").get_text(strip=True) == \
-        "Members shared pre-deployment training plans."
+    assert (
+        section(page, "publication").select_one("div.prose").get_text(strip=True)
+        == "Members shared pre-deployment training plans."
+    )
 
 
 def test_publishing_an_empty_summary_is_refused(client: TestClient, session: Session, scene: Scene) -> None:
@@ -690,12 +851,17 @@ def test_publishing_an_empty_summary_is_refused(client: TestClient, session: Ses
 
 
 def test_action_item_is_raised_and_its_owner_state_moves_it_on(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     fiji_id = state(session, "FJ").id
 
-    raised = post(client, token, f"/meetings/{scene.meeting.id}/action-items", {
-        "owner_state": fiji_id, "action_text": "Share the course outline", "due_on": "2027-03-01"})
+    raised = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/action-items",
+        {"owner_state": fiji_id, "action_text": "Share the course outline", "due_on": "2027-03-01"},
+    )
 
     assert raised.status_code == 303
     assert raised.headers["location"] == f"/meetings/{scene.meeting.id}?notice=action#actions"
@@ -703,13 +869,20 @@ def test_action_item_is_raised_and_its_owner_state_moves_it_on(
     assert (item.owner_state_id, item.due_on, item.status) == (fiji_id, date(2027, 3, 1), "open")
 
     token = enter(client, session, scene.fiji)
-    changed = post(client, token, f"/meetings/{scene.meeting.id}/action-items/{item.id}",
-                   {"status": "in_progress", "note": "Draft sent"})
+    changed = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/action-items/{item.id}",
+        {"status": "in_progress", "note": "Draft sent"},
+    )
 
     assert changed.status_code == 303
     assert refreshed(session, item).status == "in_progress"
-    events = session.exec(select(ActionItemEvent.status).where(ActionItemEvent.action_item_id == item.id)
-                          .order_by(col(ActionItemEvent.id))).all()
+    events = session.exec(
+        select(ActionItemEvent.status)
+        .where(ActionItemEvent.action_item_id == item.id)
+        .order_by(col(ActionItemEvent.id))
+    ).all()
     assert events == ["open", "in_progress"]
     table = section(client.get(changed.headers["location"]).text, "actions").find("table")
     assert "Share the course outline" in table.get_text(" ")
@@ -718,21 +891,33 @@ def test_action_item_is_raised_and_its_owner_state_moves_it_on(
 # Bad input: a clear message on the page, nothing changed
 
 
-GOOD_MEETING = {"title": "Refused meeting", "owner": "body:sme", "day": MEETING_DAY.isoformat(), "start": "10:00",
-                "duration": "120", "host_zone": SUVA, "format": "virtual", "link": LINK}
+GOOD_MEETING = {
+    "title": "Refused meeting",
+    "owner": "body:sme",
+    "day": MEETING_DAY.isoformat(),
+    "start": "10:00",
+    "duration": "120",
+    "host_zone": SUVA,
+    "format": "virtual",
+    "link": LINK,
+}
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("duration", "0", "A meeting lasts between 15 minutes and 24 hours."),
-    ("duration", "-60", "A meeting lasts between 15 minutes and 24 hours."),
-    ("duration", "2000", "A meeting lasts between 15 minutes and 24 hours."),
-    ("host_zone", "Pacific/Atlantis", "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
-    ("day", "2031-02-30", "Give the date as YYYY-MM-DD."),
-    ("link", "http://meet.example.org/plain", "A virtual meeting needs its https:// link."),
-], ids=["zero-duration", "ends-before-it-starts", "longer-than-a-day", "unknown-zone", "no-such-date",
-        "not-https"])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("duration", "0", "A meeting lasts between 15 minutes and 24 hours."),
+        ("duration", "-60", "A meeting lasts between 15 minutes and 24 hours."),
+        ("duration", "2000", "A meeting lasts between 15 minutes and 24 hours."),
+        ("host_zone", "Pacific/Atlantis", "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
+        ("day", "2031-02-30", "Give the date as YYYY-MM-DD."),
+        ("link", "http://meet.example.org/plain", "A virtual meeting needs its https:// link."),
+    ],
+    ids=["zero-duration", "ends-before-it-starts", "longer-than-a-day", "unknown-zone", "no-such-date", "not-https"],
+)
 def test_meeting_with_bad_input_is_refused_with_the_form_kept(
-        client: TestClient, session: Session, scene: Scene, field: str, value: str, message: str) -> None:
+    client: TestClient, session: Session, scene: Scene, field: str, value: str, message: str
+) -> None:
     token = enter(client, session, scene.coordinator)
     before = rows(session, Meeting), rows(session, MeetingInvitee)
 
@@ -746,13 +931,26 @@ def test_meeting_with_bad_input_is_refused_with_the_form_kept(
 
 
 def test_series_with_an_unknown_zone_is_refused_and_creates_nothing(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     token = enter(client, session, scene.coordinator)
     before = rows(session, MeetingSeries), rows(session, Meeting)
 
-    response = post(client, token, "/meetings/series", {
-        "title": "Doomed series", "owner": "body:sme", "cadence": "quarterly", "first_day": "2031-02-11",
-        "local_start": "10:00", "duration": "120", "host_zone": "Mars/Olympus_Mons", "link": LINK})
+    response = post(
+        client,
+        token,
+        "/meetings/series",
+        {
+            "title": "Doomed series",
+            "owner": "body:sme",
+            "cadence": "quarterly",
+            "first_day": "2031-02-11",
+            "local_start": "10:00",
+            "duration": "120",
+            "host_zone": "Mars/Olympus_Mons",
+            "link": LINK,
+        },
+    )
 
     assert response.status_code == 400
     assert alert(soup(response.text).main) == "Unknown time zone: Mars/Olympus_Mons. Choose one from the list."
@@ -761,13 +959,22 @@ def test_series_with_an_unknown_zone_is_refused_and_creates_nothing(
 
 @pytest.mark.parametrize("duration", ["0", "-30"])
 def test_moving_a_meeting_to_end_before_it_starts_is_refused(
-        client: TestClient, session: Session, scene: Scene, duration: str) -> None:
+    client: TestClient, session: Session, scene: Scene, duration: str
+) -> None:
     token = enter(client, session, scene.coordinator)
     starts, mails = scene.meeting.starts_at, rows(session, OutboxMessage)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/move", {
-        "day": (MEETING_DAY + timedelta(days=1)).isoformat(), "start": "09:00", "duration": duration,
-        "host_zone": SUVA})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/move",
+        {
+            "day": (MEETING_DAY + timedelta(days=1)).isoformat(),
+            "start": "09:00",
+            "duration": duration,
+            "host_zone": SUVA,
+        },
+    )
 
     assert response.status_code == 400
     assert alert(section(response.text, "schedule")) == "A meeting lasts between 15 minutes and 24 hours."
@@ -777,33 +984,57 @@ def test_moving_a_meeting_to_end_before_it_starts_is_refused(
 
 
 def test_agenda_item_that_makes_the_agenda_longer_than_the_meeting_is_refused(
-        client: TestClient, session: Session, scene: Scene) -> None:
-    meetings.add_agenda_item(session, user=scene.coordinator, meeting=scene.meeting, title="Updates",
-                             presenter="", duration=90, part="members")
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    meetings.add_agenda_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        title="Updates",
+        presenter="",
+        duration=90,
+        part="members",
+    )
     token = enter(client, session, scene.coordinator)
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/agenda",
-                    {"title": "Long debate", "duration": "45", "part": "members"})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/agenda",
+        {"title": "Long debate", "duration": "45", "part": "members"},
+    )
 
     assert response.status_code == 400
-    assert alert(section(response.text, "agenda")) == \
-        "The agenda (135 minutes) is longer than the meeting (120 minutes)."
+    assert (
+        alert(section(response.text, "agenda")) == "The agenda (135 minutes) is longer than the meeting (120 minutes)."
+    )
     assert rows(session, AgendaItem, AgendaItem.meeting_id == scene.meeting.id) == 1
 
 
-def test_shortening_a_meeting_below_its_agenda_is_refused(
-        client: TestClient, session: Session, scene: Scene) -> None:
-    meetings.add_agenda_item(session, user=scene.coordinator, meeting=scene.meeting, title="Updates",
-                             presenter="", duration=90, part="members")
+def test_shortening_a_meeting_below_its_agenda_is_refused(client: TestClient, session: Session, scene: Scene) -> None:
+    meetings.add_agenda_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        title="Updates",
+        presenter="",
+        duration=90,
+        part="members",
+    )
     token = enter(client, session, scene.coordinator)
     starts, ends = scene.meeting.starts_at, scene.meeting.ends_at
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/move",
-                    {"day": MEETING_DAY.isoformat(), "start": "10:00", "duration": "60", "host_zone": SUVA})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/move",
+        {"day": MEETING_DAY.isoformat(), "start": "10:00", "duration": "60", "host_zone": SUVA},
+    )
 
     assert response.status_code == 400
-    assert alert(section(response.text, "schedule")) == \
-        "The agenda (90 minutes) is longer than the meeting (60 minutes)."
+    assert (
+        alert(section(response.text, "schedule")) == "The agenda (90 minutes) is longer than the meeting (60 minutes)."
+    )
     refreshed(session, scene.meeting)
     assert (scene.meeting.starts_at, scene.meeting.ends_at, scene.meeting.ics_sequence) == (starts, ends, 0)
 
@@ -817,8 +1048,12 @@ def test_oversized_upload_is_refused_and_not_kept(client: TestClient, session: S
     token = enter(client, session, scene.fiji)
     content = PDF + b"0" * get_settings().upload_max_bytes
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/documents",
-                    files={"file": ("huge.pdf", content, "application/pdf")})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/documents",
+        files={"file": ("huge.pdf", content, "application/pdf")},
+    )
 
     assert response.status_code == 413
     assert alert(section(response.text, "documents")) == "The file is larger than 10.0 MB."
@@ -830,19 +1065,25 @@ def test_upload_of_a_program_named_like_a_pdf_is_refused(client: TestClient, ses
     token = enter(client, session, scene.fiji)
     content = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" * 8
 
-    response = post(client, token, f"/meetings/{scene.meeting.id}/documents",
-                    files={"file": ("update.pdf", content, "application/pdf")})
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/documents",
+        files={"file": ("update.pdf", content, "application/pdf")},
+    )
 
     assert response.status_code == 415
     assert alert(section(response.text, "documents")) == (
         "This kind of file is not accepted: send a PDF, Word, Excel, PowerPoint, OpenDocument text, PNG, JPEG "
-        "or plain-text file.")
+        "or plain-text file."
+    )
     assert rows(session, MeetingDocument, MeetingDocument.meeting_id == scene.meeting.id) == 0
     assert not stored_path(content).exists()
 
 
 def test_answer_from_a_member_state_focal_point_who_was_not_invited_is_refused_on_the_page(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     latecomer = person(session, "focal_point", "Second Samoa Focal", "WS", APIA)
     token = enter(client, session, latecomer)
     before = rows(session, Invitation, Invitation.meeting_id == scene.meeting.id)
@@ -893,7 +1134,8 @@ def make_feed(client: TestClient, session: Session, user: User) -> str:
 
 
 def test_calendar_feed_url_serves_the_users_meetings_without_signing_in(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     path = make_feed(client, session, scene.cook)
     client.cookies.clear()
 
@@ -908,7 +1150,8 @@ def test_calendar_feed_url_serves_the_users_meetings_without_signing_in(
 
 
 def test_revoked_calendar_feed_answers_not_found_with_a_clear_message(
-        client: TestClient, session: Session, scene: Scene) -> None:
+    client: TestClient, session: Session, scene: Scene
+) -> None:
     path = make_feed(client, session, scene.cook)
     token = page_csrf(client, "/meetings")
 
@@ -918,11 +1161,14 @@ def test_revoked_calendar_feed_answers_not_found_with_a_clear_message(
 
     assert revoked.status_code == 303 and revoked.headers["location"] == "/meetings?notice=feed-revoked"
     assert response.status_code == 404
-    assert alert(soup(response.text)) == \
-        "This calendar link does not work any more. Make a new one on the meetings page."
+    assert (
+        alert(soup(response.text)) == "This calendar link does not work any more. Make a new one on the meetings page."
+    )
     client.cookies.set("prcn_lang", "fr")
-    assert alert(soup(client.get(path).text)) == \
-        "Ce lien d’agenda ne fonctionne plus. Créez-en un nouveau sur la page des réunions."
+    assert (
+        alert(soup(client.get(path).text))
+        == "Ce lien d’agenda ne fonctionne plus. Créez-en un nouveau sur la page des réunions."
+    )
 
 
 def test_making_a_new_calendar_link_stops_the_old_one(client: TestClient, session: Session, scene: Scene) -> None:
@@ -943,11 +1189,22 @@ def grow(session: Session, scene: Scene, count: int) -> None:
     fiji_id = state(session, "FJ").id
     existing = rows(session, Meeting)
     for number in range(existing, existing + count):
-        meeting = schedule(session, scene.coordinator, day=MEETING_DAY + timedelta(days=7 * (number % 40)),
-                           title=f"SME meeting {number}", start=f"{8 + number % 8:02}:00")
+        meeting = schedule(
+            session,
+            scene.coordinator,
+            day=MEETING_DAY + timedelta(days=7 * (number % 40)),
+            title=f"SME meeting {number}",
+            start=f"{8 + number % 8:02}:00",
+        )
         meetings.invite(session, get_settings(), user=scene.coordinator, meeting=meeting, state_ids=[])
-        meetings.add_action_item(session, user=scene.coordinator, meeting=meeting, owner_state_id=fiji_id,
-                                 text=f"Follow up {number}", due_on="2027-06-30")
+        meetings.add_action_item(
+            session,
+            user=scene.coordinator,
+            meeting=meeting,
+            owner_state_id=fiji_id,
+            text=f"Follow up {number}",
+            due_on="2027-06-30",
+        )
         meetings.save_minutes(session, user=scene.coordinator, meeting=meeting, text=f"Minutes {number}")
 
 
@@ -957,14 +1214,18 @@ def queries(engine: Engine, client: TestClient, path: str) -> int:
     return len(log)
 
 
-@pytest.mark.parametrize(("who", "path", "shown", "first"), [
-    ("fiji", "/meetings", "section[aria-labelledby=upcoming-heading] tbody tr", 1),
-    ("coordinator", "/meetings", "section[aria-labelledby=upcoming-heading] tbody tr", 1),
-    ("fiji", "/dashboard", "#actions-heading + ul > li", 2),
-], ids=["meetings-focal-point", "meetings-coordinator", "dashboard"])
+@pytest.mark.parametrize(
+    ("who", "path", "shown", "first"),
+    [
+        ("fiji", "/meetings", "section[aria-labelledby=upcoming-heading] tbody tr", 1),
+        ("coordinator", "/meetings", "section[aria-labelledby=upcoming-heading] tbody tr", 1),
+        ("fiji", "/dashboard", "#actions-heading + ul > li", 2),
+    ],
+    ids=["meetings-focal-point", "meetings-coordinator", "dashboard"],
+)
 def test_list_page_costs_the_same_queries_with_2_or_12_meetings(
-        client: TestClient, session: Session, engine: Engine, scene: Scene, who: str, path: str,
-        shown: str, first: int) -> None:
+    client: TestClient, session: Session, engine: Engine, scene: Scene, who: str, path: str, shown: str, first: int
+) -> None:
     """`first` more meetings make two rows on the page (the scene's meeting has no action item)."""
     sign_in(client, session, getattr(scene, who))
     grow(session, scene, first)

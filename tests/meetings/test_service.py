@@ -51,9 +51,16 @@ def member_ids(cast: Cast) -> set[int]:
 
 
 def quarterly(session: Session, settings: Settings, cast: Cast, **overrides: Any) -> MeetingSeries:
-    fields: dict[str, Any] = {"title": "Quarterly SME meeting", "body_key": "sme", "working_group_id": None,
-                              "host_zone": "Pacific/Fiji", "local_start": "10:00", "duration": 120,
-                              "first_day": "2027-07-13", "link": LINK}
+    fields: dict[str, Any] = {
+        "title": "Quarterly SME meeting",
+        "body_key": "sme",
+        "working_group_id": None,
+        "host_zone": "Pacific/Fiji",
+        "local_start": "10:00",
+        "duration": 120,
+        "first_day": "2027-07-13",
+        "link": LINK,
+    }
     fields.update(overrides)
     return service.create_series(session, settings, user=cast.coordinator, **fields)
 
@@ -66,30 +73,38 @@ def snapshot(meeting: Meeting) -> tuple[object, ...]:
 
 
 def test_a_quarterly_series_makes_four_meetings_on_the_same_weekday_of_the_month(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     series = quarterly(session, settings, cast)
     meetings = service.series_meetings(session, series)
-    assert local_days(meetings) == ["Tue 2027-07-13 10:00", "Tue 2027-10-12 10:00", "Tue 2028-01-11 10:00",
-                                    "Tue 2028-04-11 10:00"]
+    assert local_days(meetings) == [
+        "Tue 2027-07-13 10:00",
+        "Tue 2027-10-12 10:00",
+        "Tue 2028-01-11 10:00",
+        "Tue 2028-04-11 10:00",
+    ]
     assert len({m.uid for m in meetings}) == 4
-    assert all(m.series_id == series.id and m.body_id == series.body_id and m.format == "virtual"
-               for m in meetings)
+    assert all(m.series_id == series.id and m.body_id == series.body_id and m.format == "virtual" for m in meetings)
     assert all(invited_states(session, m) == member_ids(cast) for m in meetings)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"link": "http://meet.example.org/sme"}, "A virtual meeting needs its https:// link."),
-    ({"first_day": "2027-02-30"}, "Give the date as YYYY-MM-DD."),
-    ({"first_day": ""}, "Give the date of the first meeting."),
-    ({"host_zone": "Pacific/Atlantis"}, "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
-    ({"local_start": "25:00"}, "Give the time as HH:MM."),
-    ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"title": "  "}, "Give the meeting a title."),
-    ({"cadence": "weekly"}, "Choose quarterly or custom."),
-    ({"format": "in_person", "venue": "", "city": "Suva"}, "A meeting in person needs a venue and a city."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"link": "http://meet.example.org/sme"}, "A virtual meeting needs its https:// link."),
+        ({"first_day": "2027-02-30"}, "Give the date as YYYY-MM-DD."),
+        ({"first_day": ""}, "Give the date of the first meeting."),
+        ({"host_zone": "Pacific/Atlantis"}, "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
+        ({"local_start": "25:00"}, "Give the time as HH:MM."),
+        ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"title": "  "}, "Give the meeting a title."),
+        ({"cadence": "weekly"}, "Choose quarterly or custom."),
+        ({"format": "in_person", "venue": "", "city": "Suva"}, "A meeting in person needs a venue and a city."),
+    ],
+)
 def test_a_series_with_a_bad_field_creates_nothing(
-        session: Session, settings: Settings, cast: Cast, change: dict[str, Any], message: str) -> None:
+    session: Session, settings: Settings, cast: Cast, change: dict[str, Any], message: str
+) -> None:
     before = (count(session, MeetingSeries), count(session, Meeting), count(session, MeetingInvitee))
     with pytest.raises(DomainError) as error:
         quarterly(session, settings, cast, **change)
@@ -98,49 +113,72 @@ def test_a_series_with_a_bad_field_creates_nothing(
     assert (count(session, MeetingSeries), count(session, Meeting), count(session, MeetingInvitee)) == before
 
 
-def test_next_occurrences_adds_the_next_four_after_the_latest(
-        session: Session, settings: Settings, cast: Cast) -> None:
+def test_next_occurrences_adds_the_next_four_after_the_latest(session: Session, settings: Settings, cast: Cast) -> None:
     series = quarterly(session, settings, cast)
     added = service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK)
-    assert local_days(added) == ["Tue 2028-07-11 10:00", "Tue 2028-10-10 10:00", "Tue 2029-01-09 10:00",
-                                 "Tue 2029-04-10 10:00"]
+    assert local_days(added) == [
+        "Tue 2028-07-11 10:00",
+        "Tue 2028-10-10 10:00",
+        "Tue 2029-01-09 10:00",
+        "Tue 2029-04-10 10:00",
+    ]
     assert len(service.series_meetings(session, series)) == 8
 
 
 def test_next_occurrences_keep_the_series_rhythm_after_one_occurrence_was_moved(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     """Moving April's meeting to a Thursday is a one-off: later quarters stay on the second Tuesday."""
     series = quarterly(session, settings, cast)
     april = service.series_meetings(session, series)[-1]
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=april, day="2028-04-13", start="10:00",
-                         duration=120, host_zone="Pacific/Fiji")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=april,
+        day="2028-04-13",
+        start="10:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
     added = service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK)
-    assert local_days(added) == ["Tue 2028-07-11 10:00", "Tue 2028-10-10 10:00", "Tue 2029-01-09 10:00",
-                                 "Tue 2029-04-10 10:00"]
+    assert local_days(added) == [
+        "Tue 2028-07-11 10:00",
+        "Tue 2028-10-10 10:00",
+        "Tue 2029-01-09 10:00",
+        "Tue 2029-04-10 10:00",
+    ]
 
 
-def test_a_custom_series_adds_one_meeting_on_the_day_given(
-        session: Session, settings: Settings, cast: Cast) -> None:
+def test_a_custom_series_adds_one_meeting_on_the_day_given(session: Session, settings: Settings, cast: Cast) -> None:
     series = quarterly(session, settings, cast, cadence="custom", title="SME working session")
     assert local_days(service.series_meetings(session, series)) == ["Tue 2027-07-13 10:00"]
     with pytest.raises(DomainError) as error:
         service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK)
     assert said(error) == "Give the date of the meeting."
-    added = service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK,
-                                     first_day="2027-09-02")
+    added = service.next_occurrences(
+        session, settings, user=cast.coordinator, series=series, link=LINK, first_day="2027-09-02"
+    )
     assert local_days(added) == ["Thu 2027-09-02 10:00"]
 
 
-def test_moving_one_occurrence_leaves_the_others_untouched(
-        session: Session, settings: Settings, cast: Cast) -> None:
+def test_moving_one_occurrence_leaves_the_others_untouched(session: Session, settings: Settings, cast: Cast) -> None:
     meetings = service.series_meetings(session, quarterly(session, settings, cast))
     for meeting in meetings:
         service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[])
     others = {m.id: snapshot(m) for m in meetings if m is not meetings[1]}
     sent_before = len(outbox_for(session, cast.focal["FJ"]))
 
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=meetings[1], day="2027-10-14",
-                         start="14:00", duration=120, host_zone="Pacific/Fiji")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meetings[1],
+        day="2027-10-14",
+        start="14:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
 
     session.expire_all()
     reread = service.series_meetings(session, session.get(MeetingSeries, meetings[0].series_id))  # type: ignore[arg-type]
@@ -151,7 +189,8 @@ def test_moving_one_occurrence_leaves_the_others_untouched(
 
 
 def test_cancelling_one_occurrence_leaves_the_others_scheduled(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     meetings = service.series_meetings(session, quarterly(session, settings, cast))
     others = {m.id: snapshot(m) for m in meetings if m is not meetings[2]}
     service.cancel_meeting(session, settings, user=cast.coordinator, meeting=meetings[2])
@@ -164,9 +203,19 @@ def test_cancelling_one_occurrence_leaves_the_others_scheduled(
 def test_only_coordinators_create_series_and_meetings(session: Session, settings: Settings, cast: Cast) -> None:
     before = count(session, Meeting)
     with pytest.raises(Forbidden):
-        service.create_series(session, settings, user=cast.focal["FJ"], title="Our own series", body_key="sme",
-                              working_group_id=None, host_zone="Pacific/Fiji", local_start="10:00", duration=60,
-                              first_day="2027-07-13", link=LINK)
+        service.create_series(
+            session,
+            settings,
+            user=cast.focal["FJ"],
+            title="Our own series",
+            body_key="sme",
+            working_group_id=None,
+            host_zone="Pacific/Fiji",
+            local_start="10:00",
+            duration=60,
+            first_day="2027-07-13",
+            link=LINK,
+        )
     with pytest.raises(Forbidden):
         service.create_meeting(session, settings, user=cast.observer, form=form())
     session.rollback()
@@ -176,32 +225,40 @@ def test_only_coordinators_create_series_and_meetings(session: Session, settings
 # Meetings refused
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"duration": -30}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"duration": "1 hour"}, "The duration must be a number of minutes."),
-    ({"duration": 24 * 60 + 1}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"host_zone": "Pacific/Nowhere"}, "Unknown time zone: Pacific/Nowhere. Choose one from the list."),
-    ({"host_zone": "UTC+12"}, "Unknown time zone: UTC+12. Choose one from the list."),
-    ({"link": "http://meet.example.org/sme"}, "A virtual meeting needs its https:// link."),
-    ({"link": "javascript:alert(1)"}, "A virtual meeting needs its https:// link."),
-    ({"link": ""}, "A virtual meeting needs its https:// link."),
-    ({"format": "in_person", "venue": "", "city": "Suva"}, "A meeting in person needs a venue and a city."),
-    ({"format": "in_person", "venue": "Grand Pacific Hotel", "city": ""},
-     "A meeting in person needs a venue and a city."),
-    ({"format": "hybrid", "venue": "", "city": ""}, "A meeting in person needs a venue and a city."),
-    ({"format": "hybrid", "venue": "Grand Pacific Hotel", "city": "Suva", "link": ""},
-     "A virtual meeting needs its https:// link."),
-    ({"format": "carrier_pigeon"}, "Choose in person, virtual or hybrid."),
-    ({"day": "2027-02-30"}, "Give the date as YYYY-MM-DD."),
-    ({"start": "10h"}, "Give the time as HH:MM."),
-    ({"title": ""}, "Give the meeting a title."),
-    ({"title": "x" * 201}, "The title may have at most 200 characters."),
-    ({"body_key": ""}, "Choose the body or working group that meets."),
-    ({"host_state_code": "XX"}, "Choose the host state from the list."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"duration": -30}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"duration": "1 hour"}, "The duration must be a number of minutes."),
+        ({"duration": 24 * 60 + 1}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"host_zone": "Pacific/Nowhere"}, "Unknown time zone: Pacific/Nowhere. Choose one from the list."),
+        ({"host_zone": "UTC+12"}, "Unknown time zone: UTC+12. Choose one from the list."),
+        ({"link": "http://meet.example.org/sme"}, "A virtual meeting needs its https:// link."),
+        ({"link": "javascript:alert(1)"}, "A virtual meeting needs its https:// link."),
+        ({"link": ""}, "A virtual meeting needs its https:// link."),
+        ({"format": "in_person", "venue": "", "city": "Suva"}, "A meeting in person needs a venue and a city."),
+        (
+            {"format": "in_person", "venue": "Grand Pacific Hotel", "city": ""},
+            "A meeting in person needs a venue and a city.",
+        ),
+        ({"format": "hybrid", "venue": "", "city": ""}, "A meeting in person needs a venue and a city."),
+        (
+            {"format": "hybrid", "venue": "Grand Pacific Hotel", "city": "Suva", "link": ""},
+            "A virtual meeting needs its https:// link.",
+        ),
+        ({"format": "carrier_pigeon"}, "Choose in person, virtual or hybrid."),
+        ({"day": "2027-02-30"}, "Give the date as YYYY-MM-DD."),
+        ({"start": "10h"}, "Give the time as HH:MM."),
+        ({"title": ""}, "Give the meeting a title."),
+        ({"title": "x" * 201}, "The title may have at most 200 characters."),
+        ({"body_key": ""}, "Choose the body or working group that meets."),
+        ({"host_state_code": "XX"}, "Choose the host state from the list."),
+    ],
+)
 def test_a_meeting_with_bad_time_place_or_link_is_refused_and_nothing_is_stored(
-        session: Session, settings: Settings, cast: Cast, change: dict[str, Any], message: str) -> None:
+    session: Session, settings: Settings, cast: Cast, change: dict[str, Any], message: str
+) -> None:
     before = (count(session, Meeting), count(session, MeetingInvitee))
     with pytest.raises(DomainError) as error:
         service.create_meeting(session, settings, user=cast.coordinator, form=form(**change))
@@ -211,20 +268,27 @@ def test_a_meeting_with_bad_time_place_or_link_is_refused_and_nothing_is_stored(
 
 
 def test_a_meeting_in_person_keeps_its_venue_and_drops_any_link(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting(format="in_person", venue="Grand Pacific Hotel", city="Suva", host_state_code="FJ")
     assert (meeting.venue, meeting.city, meeting.link) == ("Grand Pacific Hotel", "Suva", "")
     assert meeting.host_state_id == cast.states["FJ"].id
 
 
 def test_moving_a_meeting_to_an_impossible_time_leaves_it_where_it_was(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[])
     before, sent = snapshot(meeting), len(outbox_for(session, cast.focal["FJ"]))
     for change in ({"duration": -60}, {"host_zone": "Pacific/Nowhere"}, {"day": "next Tuesday"}):
-        fields: dict[str, Any] = {"day": "2027-07-20", "start": "10:00", "duration": 120,
-                                  "host_zone": "Pacific/Fiji", **change}
+        fields: dict[str, Any] = {
+            "day": "2027-07-20",
+            "start": "10:00",
+            "duration": 120,
+            "host_zone": "Pacific/Fiji",
+            **change,
+        }
         with pytest.raises(DomainError):
             service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, **fields)
         session.rollback()
@@ -236,40 +300,59 @@ def test_moving_a_meeting_to_an_impossible_time_leaves_it_where_it_was(
 
 
 def test_invite_reaches_the_focal_points_of_chosen_states_and_chosen_observers_with_one_email_each(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
-    queued = service.invite(session, settings, user=cast.coordinator, meeting=meeting,
-                            state_ids=[cast.states["TO"].id], observer_ids=[cast.observer.id])  # type: ignore[list-item]
+    queued = service.invite(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        state_ids=[cast.states["TO"].id],
+        observer_ids=[cast.observer.id],
+    )  # type: ignore[list-item]
     invited = [cast.focal[code] for code in (*MEMBERS, "TO")] + [cast.observer]
     assert queued == 7
     assert invited_people(session, meeting) == {person.id for person in invited}
-    assert sorted(m.recipient for m in outbox_for(session, *cast.focal.values(), cast.observer,
-                                                  cast.other_observer)) == sorted(p.email for p in invited)
+    assert sorted(
+        m.recipient for m in outbox_for(session, *cast.focal.values(), cast.observer, cast.other_observer)
+    ) == sorted(p.email for p in invited)
     rows = {i.user_id: i for i in session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id))}
     assert rows[cast.focal["TO"].id].state_id == cast.states["TO"].id  # type: ignore[index]
     assert rows[cast.observer.id].state_id is None  # type: ignore[index]
 
 
 def test_inviting_again_emails_only_those_without_the_current_version(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[])
     assert service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[]) == 0
 
     second_fiji = focal_point(session, "FJ", display_name="Second Fiji Focal")
-    assert service.invite(session, settings, user=cast.coordinator, meeting=meeting,
-                          state_ids=[cast.states["VU"].id]) == 2  # type: ignore[list-item]
+    assert (
+        service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[cast.states["VU"].id]) == 2
+    )  # type: ignore[list-item]
     assert len(outbox_for(session, second_fiji)) == 1 and len(outbox_for(session, cast.focal["VU"])) == 1
     assert len(outbox_for(session, cast.focal["FJ"])) == 1
 
-    service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-14",
-                         start="10:00", duration=120, host_zone="Pacific/Fiji")
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        day="2027-07-14",
+        start="10:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
     assert len(outbox_for(session, cast.focal["FJ"])) == 2
     assert service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[]) == 0
 
 
 def test_inactive_focal_points_are_not_invited(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     gone = focal_point(session, "WS", display_name="Former Samoa Focal")
     gone.is_active = False
     session.add(gone)
@@ -279,16 +362,19 @@ def test_inactive_focal_points_are_not_invited(
     assert gone.id not in invited_people(session, meeting) and outbox_for(session, gone) == []
 
 
-@pytest.mark.parametrize(("who", "message"), [("unknown_state", "Choose states from the list."),
-                                               ("focal_point_as_observer", "Choose observers from the list.")])
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [("unknown_state", "Choose states from the list."), ("focal_point_as_observer", "Choose observers from the list.")],
+)
 def test_inviting_someone_not_on_the_lists_is_refused_and_nobody_is_invited(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory, who: str,
-        message: str) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory, who: str, message: str
+) -> None:
     meeting = make_meeting()
     states, observers = ([999_999], []) if who == "unknown_state" else ([], [cast.focal["VU"].id])
     with pytest.raises(DomainError) as error:
-        service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=states,
-                       observer_ids=observers)  # type: ignore[arg-type]
+        service.invite(
+            session, settings, user=cast.coordinator, meeting=meeting, state_ids=states, observer_ids=observers
+        )  # type: ignore[arg-type]
     session.rollback()
     assert said(error) == message
     assert invited_people(session, meeting) == set()
@@ -296,7 +382,8 @@ def test_inviting_someone_not_on_the_lists_is_refused_and_nobody_is_invited(
 
 
 def test_only_coordinators_invite_and_nobody_is_invited_to_a_cancelled_meeting(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     with pytest.raises(Forbidden):
         service.invite(session, settings, user=cast.focal["FJ"], meeting=meeting, state_ids=[])
@@ -311,24 +398,38 @@ def test_only_coordinators_invite_and_nobody_is_invited_to_a_cancelled_meeting(
 def invited(session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> Meeting:
     """A meeting whose member states, Tonga and one observer are invited."""
     meeting = make_meeting()
-    service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[cast.states["TO"].id],
-                   observer_ids=[cast.observer.id])  # type: ignore[list-item]
+    service.invite(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=meeting,
+        state_ids=[cast.states["TO"].id],
+        observer_ids=[cast.observer.id],
+    )  # type: ignore[list-item]
     return meeting
 
 
 def invitation_of(session: Session, meeting: Meeting, user: User) -> Invitation:
     session.expire_all()
-    found = session.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                  Invitation.user_id == user.id)).one()
+    found = session.exec(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
+    ).one()
     return found
 
 
 def test_focal_points_answer_attending_not_attending_or_delegating(
-        session: Session, cast: Cast, invited: Meeting) -> None:
+    session: Session, cast: Cast, invited: Meeting
+) -> None:
     service.answer(session, user=cast.focal["FJ"], meeting=invited, reply="attending")
     service.answer(session, user=cast.focal["WS"], meeting=invited, reply="not_attending")
-    service.answer(session, user=cast.focal["CK"], meeting=invited, reply="delegated",
-                   delegate_name="  Mele Tupou ", delegate_email="mele.tupou@example.org")
+    service.answer(
+        session,
+        user=cast.focal["CK"],
+        meeting=invited,
+        reply="delegated",
+        delegate_name="  Mele Tupou ",
+        delegate_email="mele.tupou@example.org",
+    )
     service.answer(session, user=cast.observer, meeting=invited, reply="attending")
 
     fiji, samoa, cook = (invitation_of(session, invited, cast.focal[code]) for code in ("FJ", "WS", "CK"))
@@ -340,27 +441,42 @@ def test_focal_points_answer_attending_not_attending_or_delegating(
 
 
 def test_a_later_answer_replaces_the_earlier_one_and_clears_the_delegate(
-        session: Session, cast: Cast, invited: Meeting) -> None:
+    session: Session, cast: Cast, invited: Meeting
+) -> None:
     service.answer(session, user=cast.focal["CK"], meeting=invited, reply="delegated", delegate_name="Mele Tupou")
     service.answer(session, user=cast.focal["CK"], meeting=invited, reply="attending")
     row = invitation_of(session, invited, cast.focal["CK"])
     assert (row.answer, row.delegate_name, row.delegate_email) == ("attending", "", "")
-    assert len(session.exec(select(Invitation).where(Invitation.meeting_id == invited.id,
-                                                     Invitation.user_id == cast.focal["CK"].id)).all()) == 1
+    assert (
+        len(
+            session.exec(
+                select(Invitation).where(Invitation.meeting_id == invited.id, Invitation.user_id == cast.focal["CK"].id)
+            ).all()
+        )
+        == 1
+    )
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"reply": "delegated"}, "Give the name of the colleague you delegate to."),
-    ({"reply": "delegated", "delegate_name": "   "}, "Give the name of the colleague you delegate to."),
-    ({"reply": "delegated", "delegate_name": "x" * 121}, "Give the name of the colleague you delegate to."),
-    ({"reply": "delegated", "delegate_name": "Mele Tupou", "delegate_email": "mele at example.org"},
-     "The colleague's email address is not valid."),
-    ({"reply": "delegated", "delegate_name": "Mele Tupou", "delegate_email": "Mele <mele@example.org>"},
-     "The colleague's email address is not valid."),
-    ({"reply": "maybe"}, "Answer attending, not attending or delegating."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reply": "delegated"}, "Give the name of the colleague you delegate to."),
+        ({"reply": "delegated", "delegate_name": "   "}, "Give the name of the colleague you delegate to."),
+        ({"reply": "delegated", "delegate_name": "x" * 121}, "Give the name of the colleague you delegate to."),
+        (
+            {"reply": "delegated", "delegate_name": "Mele Tupou", "delegate_email": "mele at example.org"},
+            "The colleague's email address is not valid.",
+        ),
+        (
+            {"reply": "delegated", "delegate_name": "Mele Tupou", "delegate_email": "Mele <mele@example.org>"},
+            "The colleague's email address is not valid.",
+        ),
+        ({"reply": "maybe"}, "Answer attending, not attending or delegating."),
+    ],
+)
 def test_a_bad_answer_is_refused_and_the_invitation_keeps_waiting(
-        session: Session, cast: Cast, invited: Meeting, fields: dict[str, str], message: str) -> None:
+    session: Session, cast: Cast, invited: Meeting, fields: dict[str, str], message: str
+) -> None:
     with pytest.raises(DomainError) as error:
         service.answer(session, user=cast.focal["CK"], meeting=invited, **fields)
     session.rollback()
@@ -371,8 +487,11 @@ def test_a_bad_answer_is_refused_and_the_invitation_keeps_waiting(
 
 @pytest.mark.parametrize("who", ["uninvited_focal_point", "uninvited_observer", "coordinator"])
 def test_someone_not_invited_cannot_answer(session: Session, cast: Cast, invited: Meeting, who: str) -> None:
-    user = {"uninvited_focal_point": cast.focal["VU"], "uninvited_observer": cast.other_observer,
-            "coordinator": cast.coordinator}[who]
+    user = {
+        "uninvited_focal_point": cast.focal["VU"],
+        "uninvited_observer": cast.other_observer,
+        "coordinator": cast.coordinator,
+    }[who]
     with pytest.raises(Forbidden) as error:
         service.answer(session, user=user, meeting=invited, reply="attending")
     assert said(error) == "You are not invited to this meeting."
@@ -380,8 +499,7 @@ def test_someone_not_invited_cannot_answer(session: Session, cast: Cast, invited
     assert invited_people(session, invited).isdisjoint({user.id})
 
 
-def test_nobody_answers_a_cancelled_meeting(
-        session: Session, settings: Settings, cast: Cast, invited: Meeting) -> None:
+def test_nobody_answers_a_cancelled_meeting(session: Session, settings: Settings, cast: Cast, invited: Meeting) -> None:
     service.cancel_meeting(session, settings, user=cast.coordinator, meeting=invited)
     with pytest.raises(Conflict):
         service.answer(session, user=cast.focal["FJ"], meeting=invited, reply="attending")
@@ -392,10 +510,12 @@ def test_nobody_answers_a_cancelled_meeting(
 # Agenda
 
 
-def add(session: Session, cast: Cast, meeting: Meeting, title: str, minutes: int = 20,
-        part: str = "members") -> AgendaItem:
-    return service.add_agenda_item(session, user=cast.coordinator, meeting=meeting, title=title, presenter="Fiji",
-                                   duration=minutes, part=part)
+def add(
+    session: Session, cast: Cast, meeting: Meeting, title: str, minutes: int = 20, part: str = "members"
+) -> AgendaItem:
+    return service.add_agenda_item(
+        session, user=cast.coordinator, meeting=meeting, title=title, presenter="Fiji", duration=minutes, part=part
+    )
 
 
 def titles(session: Session, meeting: Meeting) -> list[str]:
@@ -403,20 +523,37 @@ def titles(session: Session, meeting: Meeting) -> list[str]:
 
 
 def test_agenda_items_keep_their_order_and_can_be_moved_and_removed(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
-    welcome, updates, actions, close = (add(session, cast, meeting, t) for t in
-                                        ("Welcome", "Written updates", "Action items", "Close"))
+    welcome, updates, actions, close = (
+        add(session, cast, meeting, t) for t in ("Welcome", "Written updates", "Action items", "Close")
+    )
     assert titles(session, meeting) == ["Welcome", "Written updates", "Action items", "Close"]
 
-    service.move_agenda_item(session, user=cast.coordinator, meeting=meeting, item_id=actions.id,  # type: ignore[arg-type]
-                             direction="up")
+    service.move_agenda_item(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        item_id=actions.id,  # type: ignore[arg-type]
+        direction="up",
+    )
     assert titles(session, meeting) == ["Welcome", "Action items", "Written updates", "Close"]
-    service.move_agenda_item(session, user=cast.coordinator, meeting=meeting, item_id=welcome.id,  # type: ignore[arg-type]
-                             direction="down")
+    service.move_agenda_item(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        item_id=welcome.id,  # type: ignore[arg-type]
+        direction="down",
+    )
     assert titles(session, meeting) == ["Action items", "Welcome", "Written updates", "Close"]
-    service.move_agenda_item(session, user=cast.coordinator, meeting=meeting, item_id=close.id,  # type: ignore[arg-type]
-                             direction="down")
+    service.move_agenda_item(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        item_id=close.id,  # type: ignore[arg-type]
+        direction="down",
+    )
     assert titles(session, meeting) == ["Action items", "Welcome", "Written updates", "Close"]
 
     service.remove_agenda_item(session, user=cast.coordinator, meeting=meeting, item_id=updates.id)  # type: ignore[arg-type]
@@ -426,7 +563,8 @@ def test_agenda_items_keep_their_order_and_can_be_moved_and_removed(
 
 
 def test_an_agenda_longer_than_the_meeting_is_refused(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting(duration=120)
     add(session, cast, meeting, "Members-only part", 60)
     add(session, cast, meeting, "Part with observers", 60, part="observers")
@@ -438,26 +576,39 @@ def test_an_agenda_longer_than_the_meeting_is_refused(
 
 
 def test_a_meeting_cannot_be_shortened_below_its_agenda(
-        session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting(duration=120)
     add(session, cast, meeting, "Members-only part", 90)
     with pytest.raises(DomainError) as error:
-        service.move_meeting(session, settings, user=cast.coordinator, meeting=meeting, day="2027-07-13",
-                             start="10:00", duration=60, host_zone="Pacific/Fiji")
+        service.move_meeting(
+            session,
+            settings,
+            user=cast.coordinator,
+            meeting=meeting,
+            day="2027-07-13",
+            start="10:00",
+            duration=60,
+            host_zone="Pacific/Fiji",
+        )
     session.rollback()
     assert said(error) == "The agenda (90 minutes) is longer than the meeting (60 minutes)."
     reread = session.get(Meeting, meeting.id)
     assert reread is not None and (reread.ends_at - reread.starts_at).total_seconds() == 120 * 60
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"title": " "}, "Give the item a title of at most 300 characters."),
-    ({"duration": 0}, "An item lasts at least one minute."),
-    ({"duration": "ten"}, "The duration must be a number of minutes."),
-    ({"part": "everyone"}, "Choose members only or with observers."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": " "}, "Give the item a title of at most 300 characters."),
+        ({"duration": 0}, "An item lasts at least one minute."),
+        ({"duration": "ten"}, "The duration must be a number of minutes."),
+        ({"part": "everyone"}, "Choose members only or with observers."),
+    ],
+)
 def test_a_bad_agenda_item_is_refused(
-        session: Session, cast: Cast, make_meeting: MeetingFactory, fields: dict[str, Any], message: str) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory, fields: dict[str, Any], message: str
+) -> None:
     meeting = make_meeting()
     item: dict[str, Any] = {"title": "Welcome", "presenter": "Fiji", "duration": 10, "part": "members", **fields}
     with pytest.raises(DomainError) as error:
@@ -468,7 +619,8 @@ def test_a_bad_agenda_item_is_refused(
 
 
 def test_circulating_the_agenda_emails_each_invited_person_then_final_freezes_it(
-        session: Session, settings: Settings, cast: Cast, invited: Meeting) -> None:
+    session: Session, settings: Settings, cast: Cast, invited: Meeting
+) -> None:
     with pytest.raises(DomainError) as empty:
         service.advance_agenda(session, settings, user=cast.coordinator, meeting=invited)
     assert said(empty) == "Add at least one item before circulating the agenda."
@@ -477,8 +629,11 @@ def test_circulating_the_agenda_emails_each_invited_person_then_final_freezes_it
     before = {person.id: len(outbox_for(session, person)) for person in people}
 
     assert service.advance_agenda(session, settings, user=cast.coordinator, meeting=invited) == "circulated"
-    notices = [m for m in outbox_for(session, *people, cast.focal["VU"], cast.other_observer)
-               if m.subject == "Agenda circulated: Quarterly SME meeting"]
+    notices = [
+        m
+        for m in outbox_for(session, *people, cast.focal["VU"], cast.other_observer)
+        if m.subject == "Agenda circulated: Quarterly SME meeting"
+    ]
     assert sorted(m.recipient for m in notices) == sorted(p.email for p in people)
     assert all(len(outbox_for(session, p)) == before[p.id] + 1 for p in people)
     rarotonga = next(m for m in notices if m.recipient == cast.focal["CK"].email)
@@ -488,8 +643,9 @@ def test_circulating_the_agenda_emails_each_invited_person_then_final_freezes_it
     assert service.advance_agenda(session, settings, user=cast.coordinator, meeting=invited) == "final"
     changes = [
         lambda: add(session, cast, invited, "Too late", 10),
-        lambda: service.move_agenda_item(session, user=cast.coordinator, meeting=invited, item_id=item.id,
-                                         direction="down"),
+        lambda: service.move_agenda_item(
+            session, user=cast.coordinator, meeting=invited, item_id=item.id, direction="down"
+        ),
         lambda: service.remove_agenda_item(session, user=cast.coordinator, meeting=invited, item_id=item.id),
         lambda: service.advance_agenda(session, settings, user=cast.coordinator, meeting=invited),
     ]
@@ -502,8 +658,9 @@ def test_circulating_the_agenda_emails_each_invited_person_then_final_freezes_it
 def test_focal_points_cannot_edit_the_agenda(session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
     meeting = make_meeting()
     with pytest.raises(Forbidden):
-        service.add_agenda_item(session, user=cast.focal["FJ"], meeting=meeting, title="Our item", presenter="",
-                                duration=10, part="members")
+        service.add_agenda_item(
+            session, user=cast.focal["FJ"], meeting=meeting, title="Our item", presenter="", duration=10, part="members"
+        )
     assert titles(session, meeting) == []
 
 
@@ -511,7 +668,8 @@ def test_focal_points_cannot_edit_the_agenda(session: Session, cast: Cast, make_
 
 
 def test_each_save_of_the_minutes_appends_a_version_and_keeps_the_earlier_ones(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     assert service.minutes(session, meeting) == (None, 0)
     first = service.save_minutes(session, user=cast.coordinator, meeting=meeting, text="Draft.\r\nFiji opened.")
@@ -520,8 +678,9 @@ def test_each_save_of_the_minutes_appends_a_version_and_keeps_the_earlier_ones(
     assert versions == 2 and current is not None and current.id == second.id
     assert current.text == "Fiji opened; Samoa chaired."
     session.expire_all()
-    kept = session.exec(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
-                        .order_by(col(MinutesVersion.id))).all()
+    kept = session.exec(
+        select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id).order_by(col(MinutesVersion.id))
+    ).all()
     assert [v.text for v in kept] == ["Draft.\nFiji opened.", "Fiji opened; Samoa chaired."]
     assert kept[0].id == first.id
 
@@ -534,10 +693,13 @@ def test_only_coordinators_write_minutes(session: Session, cast: Cast, make_meet
 
 
 def test_rendered_minutes_drop_scripts_raw_html_and_javascript_links() -> None:
-    html = str(text.render(
-        "Opened.\n\n<script>alert('x')</script>\n\n<b onclick=\"steal()\">bold</b>\n\n"
-        "[report](javascript:alert(1)) and [UN](https://peacekeeping.un.org) and [mail](mailto:sme@example.org)"
-        "\n\n<a href=\"javascript:alert(2)\">raw link</a>"))
+    html = str(
+        text.render(
+            "Opened.\n\n<script>alert('x')</script>\n\n<b onclick=\"steal()\">bold</b>\n\n"
+            "[report](javascript:alert(1)) and [UN](https://peacekeeping.un.org) and [mail](mailto:sme@example.org)"
+            '\n\n<a href="javascript:alert(2)">raw link</a>'
+        )
+    )
     page = BeautifulSoup(html, "html.parser")
     assert page.find("script") is None and page.find("b") is None
     assert not any(name.startswith("on") for tag in page.find_all(True) for name in tag.attrs)
@@ -550,33 +712,42 @@ def test_rendered_minutes_put_headings_below_the_pages_title() -> None:
     page = BeautifulSoup(str(text.render("# Minutes\n\n## Members-only part\n\n### Item 1\n\nText.")), "html.parser")
     assert page.find("h1") is None
     assert [(h.name, h.get_text()) for h in page.find_all(["h2", "h3", "h4"])] == [
-        ("h2", "Minutes"), ("h3", "Members-only part"), ("h4", "Item 1")]
+        ("h2", "Minutes"),
+        ("h3", "Members-only part"),
+        ("h4", "Item 1"),
+    ]
 
 
 def test_a_summary_is_public_only_once_published_with_text(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     with pytest.raises(DomainError) as error:
-        service.set_publication(session, user=cast.coordinator, meeting=meeting, summary="  ", publish=True,
-                                chatham_house=True)
+        service.set_publication(
+            session, user=cast.coordinator, meeting=meeting, summary="  ", publish=True, chatham_house=True
+        )
     assert said(error) == "Write the summary before publishing it."
     session.rollback()
-    draft = service.set_publication(session, user=cast.coordinator, meeting=meeting, summary="Met.",
-                                    publish=False, chatham_house=True)
+    draft = service.set_publication(
+        session, user=cast.coordinator, meeting=meeting, summary="Met.", publish=False, chatham_house=True
+    )
     assert draft.summary_published_at is None and draft.chatham_house
-    published = service.set_publication(session, user=cast.coordinator, meeting=meeting, summary="Met.",
-                                        publish=True, chatham_house=True)
+    published = service.set_publication(
+        session, user=cast.coordinator, meeting=meeting, summary="Met.", publish=True, chatham_house=True
+    )
     assert published.summary_published_at is not None
     with pytest.raises(Forbidden):
-        service.set_publication(session, user=cast.focal["FJ"], meeting=meeting, summary="", publish=False,
-                                chatham_house=False)
+        service.set_publication(
+            session, user=cast.focal["FJ"], meeting=meeting, summary="", publish=False, chatham_house=False
+        )
 
 
 # Attendance
 
 
 def test_attendance_is_recorded_for_invited_states_only(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     fiji, samoa = cast.states["FJ"].id, cast.states["WS"].id
     service.record_attendance(session, user=cast.coordinator, meeting=meeting, present_state_ids=[fiji, samoa])
@@ -584,8 +755,9 @@ def test_attendance_is_recorded_for_invited_states_only(
     record = service.attendance(session, meeting)
     assert record == {state_id: state_id == fiji for state_id in member_ids(cast)}
     with pytest.raises(DomainError) as error:
-        service.record_attendance(session, user=cast.coordinator, meeting=meeting,
-                                  present_state_ids=[cast.states["VU"].id])  # type: ignore[list-item]
+        service.record_attendance(
+            session, user=cast.coordinator, meeting=meeting, present_state_ids=[cast.states["VU"].id]
+        )  # type: ignore[list-item]
     assert said(error) == "Only invited states can be recorded as present."
     session.rollback()
     assert service.attendance(session, meeting) == record
@@ -601,18 +773,29 @@ def two_meetings(make_meeting: MeetingFactory) -> tuple[Meeting, Meeting]:
 
 
 def raise_item(session: Session, cast: Cast, meeting: Meeting, code: str = "FJ") -> ActionItem:
-    return service.add_action_item(session, user=cast.coordinator, meeting=meeting,
-                                   owner_state_id=cast.states[code].id,  # type: ignore[arg-type]
-                                   text="Circulate the deployment readiness checklist", due_on="2027-09-30")
+    return service.add_action_item(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        owner_state_id=cast.states[code].id,  # type: ignore[arg-type]
+        text="Circulate the deployment readiness checklist",
+        due_on="2027-09-30",
+    )
 
 
 def events(session: Session, item: ActionItem) -> list[str]:
-    return list(session.exec(select(ActionItemEvent.status).where(ActionItemEvent.action_item_id == item.id)
-                             .order_by(col(ActionItemEvent.id))).all())
+    return list(
+        session.exec(
+            select(ActionItemEvent.status)
+            .where(ActionItemEvent.action_item_id == item.id)
+            .order_by(col(ActionItemEvent.id))
+        ).all()
+    )
 
 
 def test_an_action_item_raised_at_one_meeting_is_reviewed_at_the_next(
-        session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], make_meeting: MeetingFactory
+) -> None:
     july, october = two_meetings
     item = raise_item(session, cast, july)
     earlier = make_meeting(day="2027-04-13")
@@ -624,16 +807,29 @@ def test_an_action_item_raised_at_one_meeting_is_reviewed_at_the_next(
 
 
 def test_status_changes_append_events_and_a_done_item_leaves_the_review(
-        session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting]) -> None:
+    session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting]
+) -> None:
     july, october = two_meetings
     item = raise_item(session, cast, july)
-    service.change_action_item(session, user=cast.focal["FJ"], meeting=july, item_id=item.id,  # type: ignore[arg-type]
-                               status="in_progress", note="Draft shared with PNG")
-    service.change_action_item(session, user=cast.coordinator, meeting=october, item_id=item.id,  # type: ignore[arg-type]
-                               status="done")
+    service.change_action_item(
+        session,
+        user=cast.focal["FJ"],
+        meeting=july,
+        item_id=item.id,  # type: ignore[arg-type]
+        status="in_progress",
+        note="Draft shared with PNG",
+    )
+    service.change_action_item(
+        session,
+        user=cast.coordinator,
+        meeting=october,
+        item_id=item.id,  # type: ignore[arg-type]
+        status="done",
+    )
     assert events(session, item) == ["open", "in_progress", "done"]
-    notes = session.exec(select(ActionItemEvent.note).where(ActionItemEvent.action_item_id == item.id)
-                         .order_by(col(ActionItemEvent.id))).all()
+    notes = session.exec(
+        select(ActionItemEvent.note).where(ActionItemEvent.action_item_id == item.id).order_by(col(ActionItemEvent.id))
+    ).all()
     assert list(notes) == ["", "Draft shared with PNG", ""]
     assert session.get(ActionItem, item.id).status == "done"  # type: ignore[union-attr]
     assert service.for_review(session, october) == []
@@ -641,7 +837,8 @@ def test_status_changes_append_events_and_a_done_item_leaves_the_review(
 
 @pytest.mark.parametrize("who", ["focal point of another state", "observer"])
 def test_only_the_owner_states_focal_points_or_coordinators_change_an_action_item(
-        session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], who: str) -> None:
+    session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], who: str
+) -> None:
     july, _ = two_meetings
     item = raise_item(session, cast, july, code="FJ")
     user = cast.observer if who == "observer" else cast.focal["WS"]
@@ -653,33 +850,46 @@ def test_only_the_owner_states_focal_points_or_coordinators_change_an_action_ite
 
 
 def test_an_action_item_is_not_changed_through_an_unrelated_meeting_or_to_an_unknown_status(
-        session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], make_meeting: MeetingFactory
+) -> None:
     july, _ = two_meetings
     item = raise_item(session, cast, july)
     earlier = make_meeting(day="2027-04-13")
     with pytest.raises(NotFound):
-        service.change_action_item(session, user=cast.coordinator, meeting=earlier, item_id=item.id,  # type: ignore[arg-type]
-                                   status="done")
+        service.change_action_item(
+            session,
+            user=cast.coordinator,
+            meeting=earlier,
+            item_id=item.id,  # type: ignore[arg-type]
+            status="done",
+        )
     with pytest.raises(DomainError) as error:
-        service.change_action_item(session, user=cast.coordinator, meeting=july, item_id=item.id,  # type: ignore[arg-type]
-                                   status="forgotten")
+        service.change_action_item(
+            session,
+            user=cast.coordinator,
+            meeting=july,
+            item_id=item.id,  # type: ignore[arg-type]
+            status="forgotten",
+        )
     assert said(error) == "Choose a status from the list."
     session.rollback()
     assert events(session, item) == ["open"]
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"text": "  "}, "Describe the action in at most 1,000 characters."),
-    ({"text": "x" * 1001}, "Describe the action in at most 1,000 characters."),
-    ({"due_on": "30/09/2027"}, "Give the date as YYYY-MM-DD."),
-    ({"owner_state_id": 999_999}, "Choose the state that owns the action."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"text": "  "}, "Describe the action in at most 1,000 characters."),
+        ({"text": "x" * 1001}, "Describe the action in at most 1,000 characters."),
+        ({"due_on": "30/09/2027"}, "Give the date as YYYY-MM-DD."),
+        ({"owner_state_id": 999_999}, "Choose the state that owns the action."),
+    ],
+)
 def test_a_bad_action_item_is_refused(
-        session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], fields: dict[str, Any],
-        message: str) -> None:
+    session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting], fields: dict[str, Any], message: str
+) -> None:
     july, _ = two_meetings
-    item: dict[str, Any] = {"owner_state_id": cast.states["FJ"].id, "text": "Report", "due_on": "2027-09-30",
-                            **fields}
+    item: dict[str, Any] = {"owner_state_id": cast.states["FJ"].id, "text": "Report", "due_on": "2027-09-30", **fields}
     with pytest.raises(DomainError) as error:
         service.add_action_item(session, user=cast.coordinator, meeting=july, **item)
     session.rollback()
@@ -691,7 +901,8 @@ def test_a_bad_action_item_is_refused(
 
 
 def test_the_dashboard_shows_next_meetings_waiting_invitations_and_due_action_items(
-        session: Session, settings: Settings, cast: Cast, two_meetings: tuple[Meeting, Meeting]) -> None:
+    session: Session, settings: Settings, cast: Cast, two_meetings: tuple[Meeting, Meeting]
+) -> None:
     july, october = two_meetings
     for meeting in two_meetings:
         service.invite(session, settings, user=cast.coordinator, meeting=meeting, state_ids=[])
@@ -738,7 +949,8 @@ def person(session: Session, cast: Cast, who: str) -> User:
 
 @pytest.mark.parametrize(("who", "expected"), ACCESS, ids=[who for who, _ in ACCESS])
 def test_access_for_each_kind_of_person(
-        session: Session, cast: Cast, invited: Meeting, who: str, expected: tuple[bool, bool, bool]) -> None:
+    session: Session, cast: Cast, invited: Meeting, who: str, expected: tuple[bool, bool, bool]
+) -> None:
     user = person(session, cast, who)
     rights = service.access(session, invited, user)
     assert (rights.sees, rights.member, rights.runs) == expected
@@ -754,7 +966,8 @@ def test_access_for_each_kind_of_person(
 
 
 def test_a_member_states_focal_point_sees_the_meeting_before_being_invited(
-        session: Session, cast: Cast, make_meeting: MeetingFactory) -> None:
+    session: Session, cast: Cast, make_meeting: MeetingFactory
+) -> None:
     meeting = make_meeting()
     rights = service.access(session, meeting, cast.focal["PW"])
     assert (rights.sees, rights.member, rights.runs, rights.state_id) == (True, True, False, cast.states["PW"].id)

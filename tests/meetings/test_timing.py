@@ -41,8 +41,9 @@ def inside_hours(place: timing.Place, slot: Slot, start: time, end: time, weekda
     """Worked out independently of the scheduler: start and end on the same working local day, within hours."""
     zone = ZoneInfo(place.zone)
     begins, ends = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
-    return (begins.weekday() in weekdays and begins.date() == ends.date()
-            and start <= begins.time() and ends.time() <= end)
+    return (
+        begins.weekday() in weekdays and begins.date() == ends.date() and start <= begins.time() and ends.time() <= end
+    )
 
 
 # Living one instant in different zones
@@ -78,7 +79,11 @@ def test_new_zealand_shows_its_daylight_saving_abbreviation() -> None:
 def test_quarterly_dates_keep_the_same_weekday_of_the_month() -> None:
     # 13 July 2027 is the second Tuesday of July.
     assert timing.quarterly_dates(date(2027, 7, 13), 4) == [
-        date(2027, 10, 12), date(2028, 1, 11), date(2028, 4, 11), date(2028, 7, 11)]
+        date(2027, 10, 12),
+        date(2028, 1, 11),
+        date(2028, 4, 11),
+        date(2028, 7, 11),
+    ]
     assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in timing.quarterly_dates(date(2027, 7, 13), 8))
 
 
@@ -94,29 +99,63 @@ def starts(session: Session, series_id: int) -> list[Meeting]:
 
 
 def test_a_quarterly_series_in_auckland_stays_at_ten_local_while_its_utc_instant_moves_an_hour(
-        session: Session, settings: Settings, cast: Cast) -> None:
-    series = service.create_series(session, settings, user=cast.coordinator, title="SME meeting in Wellington",
-                                   body_key="sme", working_group_id=None, host_zone="Pacific/Auckland",
-                                   local_start="10:00", duration=120, first_day="2027-02-09", link=LINK)
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    series = service.create_series(
+        session,
+        settings,
+        user=cast.coordinator,
+        title="SME meeting in Wellington",
+        body_key="sme",
+        working_group_id=None,
+        host_zone="Pacific/Auckland",
+        local_start="10:00",
+        duration=120,
+        first_day="2027-02-09",
+        link=LINK,
+    )
     meetings = starts(session, series.id)  # type: ignore[arg-type]
     lived = [m.starts_at.astimezone(ZoneInfo("Pacific/Auckland")) for m in meetings]
     assert [moment.strftime("%a %d %b %Y %H:%M %Z") for moment in lived] == [
-        "Tue 09 Feb 2027 10:00 NZDT", "Tue 11 May 2027 10:00 NZST", "Tue 10 Aug 2027 10:00 NZST",
-        "Tue 09 Nov 2027 10:00 NZDT"]
+        "Tue 09 Feb 2027 10:00 NZDT",
+        "Tue 11 May 2027 10:00 NZST",
+        "Tue 10 Aug 2027 10:00 NZST",
+        "Tue 09 Nov 2027 10:00 NZDT",
+    ]
     assert [m.starts_at.astimezone(UTC).strftime("%d %b %H:%M") for m in meetings] == [
-        "08 Feb 21:00", "10 May 22:00", "09 Aug 22:00", "08 Nov 21:00"]
+        "08 Feb 21:00",
+        "10 May 22:00",
+        "09 Aug 22:00",
+        "08 Nov 21:00",
+    ]
 
 
 def test_a_quarterly_series_in_santiago_follows_chiles_clock_changes(
-        session: Session, settings: Settings, cast: Cast) -> None:
-    series = service.create_series(session, settings, user=cast.coordinator, title="Latin American SME meeting",
-                                   body_key="sme", working_group_id=None, host_zone="America/Santiago",
-                                   local_start="10:00", duration=90, first_day="2027-01-12", link=LINK)
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    series = service.create_series(
+        session,
+        settings,
+        user=cast.coordinator,
+        title="Latin American SME meeting",
+        body_key="sme",
+        working_group_id=None,
+        host_zone="America/Santiago",
+        local_start="10:00",
+        duration=90,
+        first_day="2027-01-12",
+        link=LINK,
+    )
     meetings = starts(session, series.id)  # type: ignore[arg-type]
     assert {m.starts_at.astimezone(ZoneInfo("America/Santiago")).strftime("%a %H:%M") for m in meetings} == {
-        "Tue 10:00"}
+        "Tue 10:00"
+    }
     assert [m.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") for m in meetings] == [
-        "2027-01-12 13:00", "2027-04-13 14:00", "2027-07-13 14:00", "2027-10-12 13:00"]
+        "2027-01-12 13:00",
+        "2027-04-13 14:00",
+        "2027-07-13 14:00",
+        "2027-10-12 13:00",
+    ]
 
 
 # Finding a time
@@ -127,24 +166,42 @@ def five_states(cast: Cast) -> list[int]:
 
 
 def test_the_best_slot_across_fiji_samoa_cook_islands_png_and_palau_suits_all_five(
-        session: Session, settings: Settings, cast: Cast) -> None:
-    slots, carried = service.find_time(session, settings, state_ids=five_states(cast), first="2027-07-12",
-                                       last="2027-07-25", zone="Pacific/Fiji", duration=120)
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    slots, carried = service.find_time(
+        session,
+        settings,
+        state_ids=five_states(cast),
+        first="2027-07-12",
+        last="2027-07-25",
+        zone="Pacific/Fiji",
+        duration=120,
+    )
     best = slots[0]
     assert codes(best.inside) == ["CK", "FJ", "PW", "PG", "WS"] and best.outside == []
     assert best.starts_at == datetime(2027, 7, 12, 23, 0, tzinfo=UTC)
     assert {code: local(best, code) for code in ("CK", "FJ", "WS", "PG", "PW")} == {
-        "CK": "Mon 13:00", "FJ": "Tue 11:00", "WS": "Tue 12:00", "PG": "Tue 09:00", "PW": "Tue 08:00"}
+        "CK": "Mon 13:00",
+        "FJ": "Tue 11:00",
+        "WS": "Tue 12:00",
+        "PG": "Tue 09:00",
+        "PW": "Tue 08:00",
+    }
     assert carried == []
 
 
-def test_every_slot_says_truly_who_is_inside_working_hours(
-        session: Session, settings: Settings, cast: Cast) -> None:
+def test_every_slot_says_truly_who_is_inside_working_hours(session: Session, settings: Settings, cast: Cast) -> None:
     """Checked against a plain reading of each state's clock, also for a narrow working day where not all fit."""
     for hours, best in (("08:00-18:00", 5), ("09:00-12:00", 2)):
-        slots, _ = service.find_time(session, settings.model_copy(update={"working_hours": hours}),
-                                     state_ids=five_states(cast), first="2027-07-12", last="2027-07-25",
-                                     zone="Pacific/Fiji", duration=120)
+        slots, _ = service.find_time(
+            session,
+            settings.model_copy(update={"working_hours": hours}),
+            state_ids=five_states(cast),
+            first="2027-07-12",
+            last="2027-07-25",
+            zone="Pacific/Fiji",
+            duration=120,
+        )
         start, end = (time.fromisoformat(part) for part in hours.split("-"))
         assert len(slots) == 10
         assert len(slots[0].inside) == best
@@ -156,58 +213,124 @@ def test_every_slot_says_truly_who_is_inside_working_hours(
 
 
 def test_a_public_holiday_puts_the_state_outside_working_hours_that_day(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     # 4 August 2027 is Constitution Day in the Cook Islands (seeds/holidays.toml); the 5th is a working day.
-    holiday, _ = service.find_time(session, settings, state_ids=ids(cast, "CK"), first="2027-08-04",
-                                   last="2027-08-04", zone="Pacific/Rarotonga", duration=60)
-    working, _ = service.find_time(session, settings, state_ids=ids(cast, "CK"), first="2027-08-05",
-                                   last="2027-08-05", zone="Pacific/Rarotonga", duration=60)
+    holiday, _ = service.find_time(
+        session,
+        settings,
+        state_ids=ids(cast, "CK"),
+        first="2027-08-04",
+        last="2027-08-04",
+        zone="Pacific/Rarotonga",
+        duration=60,
+    )
+    working, _ = service.find_time(
+        session,
+        settings,
+        state_ids=ids(cast, "CK"),
+        first="2027-08-05",
+        last="2027-08-05",
+        zone="Pacific/Rarotonga",
+        duration=60,
+    )
     assert all(slot.inside == [] for slot in holiday)
     assert codes(working[0].inside) == ["CK"] and local(working[0], "CK") == "Thu 08:00"
 
 
 def test_without_the_holiday_seed_the_same_day_is_a_working_day(
-        session: Session, settings: Settings, cast: Cast, tmp_path: Path) -> None:
+    session: Session, settings: Settings, cast: Cast, tmp_path: Path
+) -> None:
     bare = settings.model_copy(update={"seeds_dir": tmp_path})
-    slots, _ = service.find_time(session, bare, state_ids=ids(cast, "CK"), first="2027-08-04", last="2027-08-04",
-                                 zone="Pacific/Rarotonga", duration=60)
+    slots, _ = service.find_time(
+        session,
+        bare,
+        state_ids=ids(cast, "CK"),
+        first="2027-08-04",
+        last="2027-08-04",
+        zone="Pacific/Rarotonga",
+        duration=60,
+    )
     assert codes(slots[0].inside) == ["CK"] and local(slots[0], "CK") == "Wed 08:00"
 
 
-def test_working_hours_from_the_settings_change_the_best_slot(
-        session: Session, settings: Settings, cast: Cast) -> None:
+def test_working_hours_from_the_settings_change_the_best_slot(session: Session, settings: Settings, cast: Cast) -> None:
     afternoons = settings.model_copy(update={"working_hours": "13:00-17:00"})
-    default, _ = service.find_time(session, settings, state_ids=ids(cast, "FJ"), first="2027-07-13",
-                                   last="2027-07-13", zone="Pacific/Fiji", duration=60)
-    changed, _ = service.find_time(session, afternoons, state_ids=ids(cast, "FJ"), first="2027-07-13",
-                                   last="2027-07-13", zone="Pacific/Fiji", duration=60)
+    default, _ = service.find_time(
+        session,
+        settings,
+        state_ids=ids(cast, "FJ"),
+        first="2027-07-13",
+        last="2027-07-13",
+        zone="Pacific/Fiji",
+        duration=60,
+    )
+    changed, _ = service.find_time(
+        session,
+        afternoons,
+        state_ids=ids(cast, "FJ"),
+        first="2027-07-13",
+        last="2027-07-13",
+        zone="Pacific/Fiji",
+        duration=60,
+    )
     assert local(default[0], "FJ") == "Tue 08:00"
     assert local(changed[0], "FJ") == "Tue 13:00" and codes(changed[0].inside) == ["FJ"]
     assert all(slot.local(place).hour >= 13 for slot in changed for place in slot.inside)
 
 
 def test_working_days_from_the_settings_change_which_days_count(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     # 17 July 2027 is a Saturday.
-    weekdays, _ = service.find_time(session, settings, state_ids=ids(cast, "FJ"), first="2027-07-17",
-                                    last="2027-07-17", zone="Pacific/Fiji", duration=60)
-    weekend, _ = service.find_time(session, settings.model_copy(update={"working_days": "sat,sun"}),
-                                   state_ids=ids(cast, "FJ"), first="2027-07-17", last="2027-07-17",
-                                   zone="Pacific/Fiji", duration=60)
+    weekdays, _ = service.find_time(
+        session,
+        settings,
+        state_ids=ids(cast, "FJ"),
+        first="2027-07-17",
+        last="2027-07-17",
+        zone="Pacific/Fiji",
+        duration=60,
+    )
+    weekend, _ = service.find_time(
+        session,
+        settings.model_copy(update={"working_days": "sat,sun"}),
+        state_ids=ids(cast, "FJ"),
+        first="2027-07-17",
+        last="2027-07-17",
+        zone="Pacific/Fiji",
+        duration=60,
+    )
     assert all(slot.inside == [] for slot in weekdays)
     assert codes(weekend[0].inside) == ["FJ"] and local(weekend[0], "FJ") == "Sat 08:00"
 
 
 def test_a_series_spares_the_states_that_carried_the_burden_last_time(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     """With a 09:00-12:00 day, Palau and the Cook Islands never share a two-hour slot; the series met at Palau's
     morning, so this time the Cook Islands' morning comes first and the coordinator sees who carried it."""
     narrow = settings.model_copy(update={"working_hours": "09:00-12:00"})
-    series = service.create_series(session, narrow, user=cast.coordinator, title="SME meeting", body_key="sme",
-                                   working_group_id=None, host_zone="Pacific/Palau", local_start="09:00",
-                                   duration=120, first_day="2027-07-13", link=LINK)
-    window = {"state_ids": ids(cast, "CK", "PW"), "first": "2028-07-10", "last": "2028-07-21",
-              "zone": "Pacific/Palau", "duration": 120}
+    series = service.create_series(
+        session,
+        narrow,
+        user=cast.coordinator,
+        title="SME meeting",
+        body_key="sme",
+        working_group_id=None,
+        host_zone="Pacific/Palau",
+        local_start="09:00",
+        duration=120,
+        first_day="2027-07-13",
+        link=LINK,
+    )
+    window = {
+        "state_ids": ids(cast, "CK", "PW"),
+        "first": "2028-07-10",
+        "last": "2028-07-21",
+        "zone": "Pacific/Palau",
+        "duration": 120,
+    }
 
     plain, nobody = service.find_time(session, narrow, **window)  # type: ignore[arg-type]
     spread, carried = service.find_time(session, narrow, series_id=series.id, **window)  # type: ignore[arg-type]
@@ -221,50 +344,114 @@ def test_a_series_spares_the_states_that_carried_the_burden_last_time(
 
 
 def test_once_the_burden_has_moved_the_coordinator_sees_who_carried_it_at_the_latest_occurrence(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     narrow = settings.model_copy(update={"working_hours": "09:00-12:00"})
-    series = service.create_series(session, narrow, user=cast.coordinator, title="SME meeting", body_key="sme",
-                                   working_group_id=None, host_zone="Pacific/Palau", local_start="09:00",
-                                   duration=120, first_day="2027-07-13", link=LINK)
+    series = service.create_series(
+        session,
+        narrow,
+        user=cast.coordinator,
+        title="SME meeting",
+        body_key="sme",
+        working_group_id=None,
+        host_zone="Pacific/Palau",
+        local_start="09:00",
+        duration=120,
+        first_day="2027-07-13",
+        link=LINK,
+    )
     latest = starts(session, series.id)[-1]  # type: ignore[arg-type]
-    service.move_meeting(session, narrow, user=cast.coordinator, meeting=latest, day="2028-04-10", start="09:00",
-                         duration=120, host_zone="Pacific/Rarotonga")
-    _, carried = service.find_time(session, narrow, state_ids=ids(cast, "CK", "PW"), first="2028-07-10",
-                                   last="2028-07-21", zone="Pacific/Palau", duration=120, series_id=series.id)
+    service.move_meeting(
+        session,
+        narrow,
+        user=cast.coordinator,
+        meeting=latest,
+        day="2028-04-10",
+        start="09:00",
+        duration=120,
+        host_zone="Pacific/Rarotonga",
+    )
+    _, carried = service.find_time(
+        session,
+        narrow,
+        state_ids=ids(cast, "CK", "PW"),
+        first="2028-07-10",
+        last="2028-07-21",
+        zone="Pacific/Palau",
+        duration=120,
+        series_id=series.id,
+    )
     assert codes(carried) == ["FJ", "PW", "PG", "WS"]
 
 
 def test_who_carried_the_burden_last_time_is_read_from_the_occurrence_before_the_window(
-        session: Session, settings: Settings, cast: Cast) -> None:
+    session: Session, settings: Settings, cast: Cast
+) -> None:
     """Finding a time for January 2028 looks back to October 2027, not to April 2028, already scheduled."""
     narrow = settings.model_copy(update={"working_hours": "09:00-12:00"})
-    series = service.create_series(session, narrow, user=cast.coordinator, title="SME meeting", body_key="sme",
-                                   working_group_id=None, host_zone="Pacific/Palau", local_start="09:00",
-                                   duration=120, first_day="2027-07-13", link=LINK)
+    series = service.create_series(
+        session,
+        narrow,
+        user=cast.coordinator,
+        title="SME meeting",
+        body_key="sme",
+        working_group_id=None,
+        host_zone="Pacific/Palau",
+        local_start="09:00",
+        duration=120,
+        first_day="2027-07-13",
+        link=LINK,
+    )
     october = starts(session, series.id)[1]  # type: ignore[arg-type]
-    service.move_meeting(session, narrow, user=cast.coordinator, meeting=october, day="2027-10-11", start="09:00",
-                         duration=120, host_zone="Pacific/Rarotonga")
-    _, carried = service.find_time(session, narrow, state_ids=ids(cast, "CK", "PW"), first="2028-01-03",
-                                   last="2028-01-14", zone="Pacific/Palau", duration=120, series_id=series.id)
+    service.move_meeting(
+        session,
+        narrow,
+        user=cast.coordinator,
+        meeting=october,
+        day="2027-10-11",
+        start="09:00",
+        duration=120,
+        host_zone="Pacific/Rarotonga",
+    )
+    _, carried = service.find_time(
+        session,
+        narrow,
+        state_ids=ids(cast, "CK", "PW"),
+        first="2028-01-03",
+        last="2028-01-14",
+        zone="Pacific/Palau",
+        duration=120,
+        series_id=series.id,
+    )
     assert codes(carried) == ["FJ", "PW", "PG", "WS"]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"state_ids": []}, "Choose at least one state."),
-    ({"first": "2027-07-25", "last": "2027-07-12"}, "The window ends before it starts."),
-    ({"first": "2027-07-01", "last": "2027-08-01"}, "Search a window of at most 31 days."),
-    ({"first": "13/07/2027"}, "Give the date as YYYY-MM-DD."),
-    ({"zone": "Pacific/Atlantis"}, "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
-    ({"zone": "+12:00"}, "Unknown time zone: +12:00. Choose one from the list."),
-    ({"duration": "two hours"}, "The duration must be a number of minutes."),
-    ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"duration": -60}, "A meeting lasts between 15 minutes and 24 hours."),
-    ({"duration": 25 * 60}, "A meeting lasts between 15 minutes and 24 hours."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"state_ids": []}, "Choose at least one state."),
+        ({"first": "2027-07-25", "last": "2027-07-12"}, "The window ends before it starts."),
+        ({"first": "2027-07-01", "last": "2027-08-01"}, "Search a window of at most 31 days."),
+        ({"first": "13/07/2027"}, "Give the date as YYYY-MM-DD."),
+        ({"zone": "Pacific/Atlantis"}, "Unknown time zone: Pacific/Atlantis. Choose one from the list."),
+        ({"zone": "+12:00"}, "Unknown time zone: +12:00. Choose one from the list."),
+        ({"duration": "two hours"}, "The duration must be a number of minutes."),
+        ({"duration": 0}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"duration": -60}, "A meeting lasts between 15 minutes and 24 hours."),
+        ({"duration": 25 * 60}, "A meeting lasts between 15 minutes and 24 hours."),
+    ],
+)
 def test_finding_a_time_refuses_bad_input_with_a_clear_message(
-        session: Session, settings: Settings, cast: Cast, change: dict[str, object], message: str) -> None:
-    query: dict[str, object] = {"state_ids": five_states(cast), "first": "2027-07-12", "last": "2027-07-25",
-                                "zone": "Pacific/Fiji", "duration": 120, **change}
+    session: Session, settings: Settings, cast: Cast, change: dict[str, object], message: str
+) -> None:
+    query: dict[str, object] = {
+        "state_ids": five_states(cast),
+        "first": "2027-07-12",
+        "last": "2027-07-25",
+        "zone": "Pacific/Fiji",
+        "duration": 120,
+        **change,
+    }
     with pytest.raises(DomainError) as error:
         service.find_time(session, settings, **query)  # type: ignore[arg-type]
     assert said(error) == message
@@ -272,6 +459,13 @@ def test_finding_a_time_refuses_bad_input_with_a_clear_message(
 
 
 def test_a_window_of_exactly_31_days_is_searched(session: Session, settings: Settings, cast: Cast) -> None:
-    slots, _ = service.find_time(session, settings, state_ids=ids(cast, "FJ"), first="2027-07-01",
-                                 last="2027-07-31", zone="Pacific/Fiji", duration=60)
+    slots, _ = service.find_time(
+        session,
+        settings,
+        state_ids=ids(cast, "FJ"),
+        first="2027-07-01",
+        last="2027-07-31",
+        zone="Pacific/Fiji",
+        duration=60,
+    )
     assert codes(slots[0].inside) == ["FJ"]

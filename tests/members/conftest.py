@@ -42,8 +42,7 @@ def table_rows(html: str, heading_id: str, index: int = 0) -> list[list[str]]:
     """The body cells of the `index`-th table in the section labelled by `heading_id`."""
     section = soup(html).find(id=heading_id).find_parent("section")
     table = section.find_all("table")[index]
-    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
-            for row in table.select("tbody tr")]
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in table.select("tbody tr")]
 
 
 def rows_of(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
@@ -69,10 +68,16 @@ def people(session: Session) -> People:
     return People(
         coordinator=make_user(session, role="coordinator", display_name="Colin Coordinator", password=None),
         observer=make_user(session, role="observer", display_name="Olive Observer", password=None),
-        fiji=make_user(session, role="focal_point", display_name="Fiji Focal", member_state_id=state(session).id,
-                       password=None),
-        samoa=make_user(session, role="focal_point", display_name="Samoa Focal",
-                        member_state_id=state(session, "WS").id, password=None),
+        fiji=make_user(
+            session, role="focal_point", display_name="Fiji Focal", member_state_id=state(session).id, password=None
+        ),
+        samoa=make_user(
+            session,
+            role="focal_point",
+            display_name="Samoa Focal",
+            member_state_id=state(session, "WS").id,
+            password=None,
+        ),
     )
 
 
@@ -106,6 +111,7 @@ def browser_for(app, session: Session) -> Iterator[Callable[[User | None], TestC
 def configure() -> Iterator[Callable[..., None]]:
     """Changes the portal's configuration (PRCN_ variables) for one test; restored afterwards."""
     with pytest.MonkeyPatch.context() as patch:
+
         def apply(**values: str) -> None:
             for key, value in values.items():
                 patch.setenv(f"PRCN_{key.upper()}", value)
@@ -158,18 +164,35 @@ class TinyRegion:
 
 
 TINY_STATES = {
-    "XA": {"name_en": "Verdant Isle", "name_fr": "Île Verdoyante", "time_zones": ["Atlantic/Azores"],
-           "languages": ["en"]},
-    "XB": {"name_en": "Nordholm", "name_fr": "Nordholme", "time_zones": ["Europe/Oslo", "Arctic/Longyearbyen"],
-           "languages": ["fr"]},
+    "XA": {
+        "name_en": "Verdant Isle",
+        "name_fr": "Île Verdoyante",
+        "time_zones": ["Atlantic/Azores"],
+        "languages": ["en"],
+    },
+    "XB": {
+        "name_en": "Nordholm",
+        "name_fr": "Nordholme",
+        "time_zones": ["Europe/Oslo", "Arctic/Longyearbyen"],
+        "languages": ["fr"],
+    },
 }
-TINY_BODY = {"key": "harbour-council", "kind": "network", "track": "joint", "acronym": "HCN",
-             "name_en": "Harbour Council of the North", "name_fr": "Conseil portuaire du Nord"}
-TINY_NETWORK = {"name_en": "Northern Harbours Cooperation Network",
-                "name_fr": "Réseau de coopération des ports du Nord",
-                "short_name_en": "Northern harbours network", "short_name_fr": "Réseau des ports du Nord",
-                "lead_en": "Harbour masters of the north, cooperating.",
-                "lead_fr": "Les capitaines de port du Nord coopèrent."}
+TINY_BODY = {
+    "key": "harbour-council",
+    "kind": "network",
+    "track": "joint",
+    "acronym": "HCN",
+    "name_en": "Harbour Council of the North",
+    "name_fr": "Conseil portuaire du Nord",
+}
+TINY_NETWORK = {
+    "name_en": "Northern Harbours Cooperation Network",
+    "name_fr": "Réseau de coopération des ports du Nord",
+    "short_name_en": "Northern harbours network",
+    "short_name_fr": "Réseau des ports du Nord",
+    "lead_en": "Harbour masters of the north, cooperating.",
+    "lead_fr": "Les capitaines de port du Nord coopèrent.",
+}
 TINY_SUBREGION = {"name_en": "Northern shores", "name_fr": "Rivages du Nord"}
 OPTIONS = ("diplomatic", "operational", "informal", "adhoc")
 
@@ -178,22 +201,35 @@ def write_tiny_region(directory: Path) -> TinyRegion:
     """Seed files of an invented region: two states, one body, and a profile for each of the four options."""
     seeds_dir = directory / "tiny-seeds"
     seeds_dir.mkdir()
-    states = "".join(toml_table("[[state]]", {"code": code, "subregion": "shores", "status": "state", **fields})
-                     for code, fields in TINY_STATES.items())
+    states = "".join(
+        toml_table("[[state]]", {"code": code, "subregion": "shores", "status": "state", **fields})
+        for code, fields in TINY_STATES.items()
+    )
     (seeds_dir / "states.toml").write_text(states, encoding="utf-8")
     (seeds_dir / "bodies.toml").write_text(toml_table("[[body]]", TINY_BODY), encoding="utf-8")
     network = toml_table("[network]", TINY_NETWORK) + toml_table("[subregions.shores]", TINY_SUBREGION)
     for option in OPTIONS:
-        network += toml_table(f"[options.{option}]", {
-            "label_en": f"Harbour way {option}", "label_fr": f"Voie portuaire {option}",
-            "summary_en": "Harbour masters meet and share their practice.",
-            "summary_fr": "Les capitaines de port se réunissent et partagent leurs pratiques.",
-            "members_heading_en": "Harbour members", "members_heading_fr": "Membres portuaires",
-        })
-        network += toml_table(f"[profiles.{option}]", {
-            "bodies": [TINY_BODY["key"]], "working_groups": [], "meeting_series": ["sme-quarterly"],
-            "chair": "rotation", "decisions": "consensus",
-        })
+        network += toml_table(
+            f"[options.{option}]",
+            {
+                "label_en": f"Harbour way {option}",
+                "label_fr": f"Voie portuaire {option}",
+                "summary_en": "Harbour masters meet and share their practice.",
+                "summary_fr": "Les capitaines de port se réunissent et partagent leurs pratiques.",
+                "members_heading_en": "Harbour members",
+                "members_heading_fr": "Membres portuaires",
+            },
+        )
+        network += toml_table(
+            f"[profiles.{option}]",
+            {
+                "bodies": [TINY_BODY["key"]],
+                "working_groups": [],
+                "meeting_series": ["sme-quarterly"],
+                "chair": "rotation",
+                "decisions": "consensus",
+            },
+        )
     (seeds_dir / "network.toml").write_text(network, encoding="utf-8")
     return TinyRegion(
         seeds_dir=seeds_dir,

@@ -23,39 +23,97 @@ def tonga(session: Session) -> dict[str, object]:
     settings = get_settings()
     coordinator = make_user(session, role="coordinator", password=None)
     place = state(session, "TO")
-    focal_point = members.invite_focal_point(session, settings, user=coordinator, state=place,
-                                             email="tonga.fp@example.org", display_name="Tonga FP",
-                                             portfolio="police")
+    focal_point = members.invite_focal_point(
+        session,
+        settings,
+        user=coordinator,
+        state=place,
+        email="tonga.fp@example.org",
+        display_name="Tonga FP",
+        portfolio="police",
+    )
     sme = governance.get_body(session, settings, "sme", user=coordinator)
     governance.record_membership(session, settings, user=coordinator, body=sme, state=place)
-    members.record_contribution(session, user=focal_point, state=place, as_of=date(2024, 5, 30),
-                                category="individual_police", men=3, women=2)
-    need = capacity.record_need(session, user=focal_point, form=capacity.NeedForm(
-        area="equipment", track="police", description="Vehicles for the deployment unit", priority="high"))
-    capacity.record_support(session, user=coordinator, form=capacity.SupportForm(
-        recipient_state="TO", need=str(need.id), starts_on="2030-01-01", ends_on="2030-12-31", kind="funding",
-        amount="250000", currency="AUD", provider_state="AU"))
+    members.record_contribution(
+        session, user=focal_point, state=place, as_of=date(2024, 5, 30), category="individual_police", men=3, women=2
+    )
+    need = capacity.record_need(
+        session,
+        user=focal_point,
+        form=capacity.NeedForm(
+            area="equipment", track="police", description="Vehicles for the deployment unit", priority="high"
+        ),
+    )
+    capacity.record_support(
+        session,
+        user=coordinator,
+        form=capacity.SupportForm(
+            recipient_state="TO",
+            need=str(need.id),
+            starts_on="2030-01-01",
+            ends_on="2030-12-31",
+            kind="funding",
+            amount="250000",
+            currency="AUD",
+            provider_state="AU",
+        ),
+    )
     first = date.today() + timedelta(days=40)
-    offer = training.create_offer(session, user=coordinator, form=training.OfferForm(
-        title="Regional pre-deployment course", course_type="pre-deployment", track="police",
-        starts_on=first.isoformat(), ends_on=(first + timedelta(days=9)).isoformat(),
-        deadline_on=(first - timedelta(days=10)).isoformat(), seats=20, seats_per_state=4, languages=["en"],
-        venue_state="FJ", city="Nadi", provider_state="FJ", zone="Pacific/Fiji"))
+    offer = training.create_offer(
+        session,
+        user=coordinator,
+        form=training.OfferForm(
+            title="Regional pre-deployment course",
+            course_type="pre-deployment",
+            track="police",
+            starts_on=first.isoformat(),
+            ends_on=(first + timedelta(days=9)).isoformat(),
+            deadline_on=(first - timedelta(days=10)).isoformat(),
+            seats=20,
+            seats_per_state=4,
+            languages=["en"],
+            venue_state="FJ",
+            city="Nadi",
+            provider_state="FJ",
+            zone="Pacific/Fiji",
+        ),
+    )
     training.set_status(session, settings, user=coordinator, offer=offer, status="published")
-    training.nominate(session, user=focal_point, offer=offer,
-                      form=training.CandidateForm(full_name="Sione Candidate", gender="man"))
-    meeting = meetings.create_meeting(session, settings, user=coordinator, form=meetings.MeetingForm(
-        title="SME meeting, second quarter", day=(date.today() + timedelta(days=20)).isoformat(), start="10:00",
-        duration=120, host_zone="Pacific/Tongatapu", format="virtual", link="https://meet.example.org/sme",
-        body_key="sme"))
-    meetings.add_action_item(session, user=coordinator, meeting=meeting, owner_state_id=place.id,  # type: ignore[arg-type]
-                             text="Share the vehicle specifications", due_on="2030-02-01")
+    training.nominate(
+        session, user=focal_point, offer=offer, form=training.CandidateForm(full_name="Sione Candidate", gender="man")
+    )
+    meeting = meetings.create_meeting(
+        session,
+        settings,
+        user=coordinator,
+        form=meetings.MeetingForm(
+            title="SME meeting, second quarter",
+            day=(date.today() + timedelta(days=20)).isoformat(),
+            start="10:00",
+            duration=120,
+            host_zone="Pacific/Tongatapu",
+            format="virtual",
+            link="https://meet.example.org/sme",
+            body_key="sme",
+        ),
+    )
+    meetings.add_action_item(
+        session,
+        user=coordinator,
+        meeting=meeting,
+        owner_state_id=place.id,  # type: ignore[arg-type]
+        text="Share the vehicle specifications",
+        due_on="2030-02-01",
+    )
     return {"focal_point": focal_point, "coordinator": coordinator}
 
 
 def sections(html: str) -> dict[str, str]:
-    return {section.h2.get_text(strip=True): section.get_text(" ", strip=True)
-            for section in soup(html).find_all("section") if section.h2}
+    return {
+        section.h2.get_text(strip=True): section.get_text(" ", strip=True)
+        for section in soup(html).find_all("section")
+        if section.h2
+    }
 
 
 def test_brief_gathers_what_a_capital_asks_for(client, session, tonga) -> None:
@@ -75,8 +133,9 @@ def test_brief_gathers_what_a_capital_asks_for(client, session, tonga) -> None:
 
 
 def test_other_states_do_not_see_the_states_meetings_and_actions(client, session, tonga) -> None:
-    sign_in(client, session, make_user(session, role="focal_point", member_state_id=state(session, "WS").id,
-                                       password=None))
+    sign_in(
+        client, session, make_user(session, role="focal_point", member_state_id=state(session, "WS").id, password=None)
+    )
     found = sections(client.get("/members/TO/brief").text)
     assert "Upcoming meetings" not in found and "Open action items" not in found
     assert "Vehicles for the deployment unit" in found["Open needs and the support against them"]

@@ -22,12 +22,21 @@ from tests.factories import make_user, soup, state
 from tests.members.conftest import People, alert, copy_seeds, post_form, replace_in, rows_of, table_rows
 
 CATEGORY_LABELS = {
-    "troops": "Troops", "staff_officers": "Staff officers", "military_observers": "Military observers",
-    "formed_police_units": "Formed police units", "individual_police": "Individual police officers",
+    "troops": "Troops",
+    "staff_officers": "Staff officers",
+    "military_observers": "Military observers",
+    "formed_police_units": "Formed police units",
+    "individual_police": "Individual police officers",
     "experts_on_mission": "Experts on mission",
 }
-FIGURES = {"as_of": "2024-06-30", "category": "individual_police", "men": "20", "women": "5", "unspecified": "0",
-           "source": "UN DPO, June 2024"}
+FIGURES = {
+    "as_of": "2024-06-30",
+    "category": "individual_police",
+    "men": "20",
+    "women": "5",
+    "unspecified": "0",
+    "source": "UN DPO, June 2024",
+}
 
 
 def report(browser: TestClient, code: str = "FJ", **changes: str) -> Any:
@@ -35,22 +44,34 @@ def report(browser: TestClient, code: str = "FJ", **changes: str) -> Any:
 
 
 def pledge(browser: TestClient, code: str = "FJ", **changes: str) -> Any:
-    fields = {"capability": "Formed police unit", "category": "formed_police_units", "personnel": "140",
-              "readiness": "level_2", "deployment_days": "60", **changes}
+    fields = {
+        "capability": "Formed police unit",
+        "category": "formed_police_units",
+        "personnel": "140",
+        "readiness": "level_2",
+        "deployment_days": "60",
+        **changes,
+    }
     return post_form(browser, f"/members/{code}", f"/members/{code}/pledges", **fields)
 
 
 def reports_of(session: Session, code: str) -> list[ContributionReport]:
     session.expire_all()
-    return list(session.exec(select(ContributionReport).where(ContributionReport.state_id == state(session, code).id)
-                             .order_by(col(ContributionReport.id))).all())
+    return list(
+        session.exec(
+            select(ContributionReport)
+            .where(ContributionReport.state_id == state(session, code).id)
+            .order_by(col(ContributionReport.id))
+        ).all()
+    )
 
 
 # Reporting figures
 
 
 def test_a_focal_point_records_their_states_figures_by_category_and_gender(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     fiji = browser_for(people.fiji)
 
     for number, category in enumerate(CATEGORY_LABELS, start=1):
@@ -65,11 +86,13 @@ def test_a_focal_point_records_their_states_figures_by_category_and_gender(
     stored = reports_of(session, "FJ")[-6:]
     assert [(r.category, r.men, r.women, r.unspecified, r.as_of, r.recorded_by, r.source) for r in stored] == [
         (category, 10 * number, number, 1, date(2024, 6, 30), people.fiji.id, "UN DPO, June 2024")
-        for number, category in enumerate(CATEGORY_LABELS, start=1)]
+        for number, category in enumerate(CATEGORY_LABELS, start=1)
+    ]
 
 
 def test_a_coordinator_may_record_figures_for_any_state(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     saved = report(browser_for(people.coordinator), "TO", category="troops", men="3", women="1")
 
     assert saved.status_code == 303
@@ -90,8 +113,8 @@ WRONG_FIGURES = {
 
 @pytest.mark.parametrize(("changes", "message"), WRONG_FIGURES.values(), ids=WRONG_FIGURES.keys())
 def test_wrong_figures_are_refused_with_a_clear_message_and_nothing_is_recorded(
-        session: Session, people: People, browser_for: Callable[..., Any], changes: dict[str, str],
-        message: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], changes: dict[str, str], message: str
+) -> None:
     fiji = browser_for(people.fiji)
     before = rows_of(session, ContributionReport)
 
@@ -105,9 +128,11 @@ def test_wrong_figures_are_refused_with_a_clear_message_and_nothing_is_recorded(
 
 
 def test_wrong_figures_are_explained_in_french_to_a_french_speaking_focal_point(
-        session: Session, browser_for: Callable[..., Any]) -> None:
-    focal_point = make_user(session, role="focal_point", member_state_id=state(session, "NC").id, language="fr",
-                            password=None)
+    session: Session, browser_for: Callable[..., Any]
+) -> None:
+    focal_point = make_user(
+        session, role="focal_point", member_state_id=state(session, "NC").id, language="fr", password=None
+    )
     french = browser_for(focal_point)
     before = rows_of(session, ContributionReport)
 
@@ -120,8 +145,9 @@ def test_wrong_figures_are_explained_in_french_to_a_french_speaking_focal_point(
 
 
 def test_the_wrong_number_is_named_in_french_too(session: Session, browser_for: Callable[..., Any]) -> None:
-    focal_point = make_user(session, role="focal_point", member_state_id=state(session, "NC").id, language="fr",
-                            password=None)
+    focal_point = make_user(
+        session, role="focal_point", member_state_id=state(session, "NC").id, language="fr", password=None
+    )
 
     refused = report(browser_for(focal_point), "NC", women="cinq")
 
@@ -129,14 +155,24 @@ def test_the_wrong_number_is_named_in_french_too(session: Session, browser_for: 
 
 
 def test_a_focal_point_cannot_report_or_pledge_for_another_state(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     samoa = browser_for(people.samoa)
     token = soup(samoa.get("/members/WS").text).find("input", attrs={"name": "csrf_token"})["value"]
     before = [rows_of(session, ContributionReport), rows_of(session, Pledge)]
 
     for target in ("/members/FJ/contributions", "/members/FJ/pledges"):
-        refused = samoa.post(target, data={"csrf_token": token, **FIGURES, "capability": "Engineers",
-                                           "readiness": "level_1", "deployment_days": "30", "personnel": "5"})
+        refused = samoa.post(
+            target,
+            data={
+                "csrf_token": token,
+                **FIGURES,
+                "capability": "Engineers",
+                "readiness": "level_1",
+                "deployment_days": "30",
+                "personnel": "5",
+            },
+        )
         assert refused.status_code == 403, target
         assert "You can act only for your own state." in soup(refused.text).find("main").get_text()
 
@@ -144,7 +180,8 @@ def test_a_focal_point_cannot_report_or_pledge_for_another_state(
 
 
 def test_a_new_report_for_the_same_date_and_category_is_appended_and_shown_instead_of_the_old_one(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     fiji = browser_for(people.fiji)
     report(fiji)
     first = rows_of(session, ContributionReport)
@@ -153,15 +190,22 @@ def test_a_new_report_for_the_same_date_and_category_is_appended_and_shown_inste
     assert report(fiji, as_of="2024-07-31", men="18", women="7").status_code == 303
 
     now = rows_of(session, ContributionReport)
-    assert now[:len(first)] == first, "the earlier report is kept as it was"
+    assert now[: len(first)] == first, "the earlier report is kept as it was"
     assert [(r.as_of, r.men, r.women, r.source) for r in reports_of(session, "FJ")[-3:]] == [
-        (date(2024, 6, 30), 20, 5, "UN DPO, June 2024"), (date(2024, 6, 30), 22, 6, "Corrected"),
-        (date(2024, 7, 31), 18, 7, "UN DPO, June 2024")]
-    shown = [row for row in table_rows(fiji.get("/members/FJ").text, "contrib-heading")
-             if row[1] == "Individual police officers"]
-    assert shown == [["2024-07-31", "Individual police officers", "18", "7", "0", "25"],
-                     ["2024-06-30", "Individual police officers", "22", "6", "0", "28"],
-                     ["2024-05-30", "Individual police officers", "0", "0", "26", "26"]]
+        (date(2024, 6, 30), 20, 5, "UN DPO, June 2024"),
+        (date(2024, 6, 30), 22, 6, "Corrected"),
+        (date(2024, 7, 31), 18, 7, "UN DPO, June 2024"),
+    ]
+    shown = [
+        row
+        for row in table_rows(fiji.get("/members/FJ").text, "contrib-heading")
+        if row[1] == "Individual police officers"
+    ]
+    assert shown == [
+        ["2024-07-31", "Individual police officers", "18", "7", "0", "25"],
+        ["2024-06-30", "Individual police officers", "22", "6", "0", "28"],
+        ["2024-05-30", "Individual police officers", "0", "0", "26", "26"],
+    ]
 
 
 # Pledges
@@ -169,18 +213,24 @@ def test_a_new_report_for_the_same_date_and_category_is_appended_and_shown_inste
 
 @pytest.mark.parametrize("days", ["30", "60", "90"])
 def test_a_focal_point_pledges_a_capability_with_readiness_and_a_rapid_deployment_window(
-        session: Session, people: People, browser_for: Callable[..., Any], days: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], days: str
+) -> None:
     fiji = browser_for(people.fiji)
 
     saved = pledge(fiji, deployment_days=days, readiness="rapid")
 
     assert saved.status_code == 303 and saved.headers["location"] == "/members/FJ?notice=pledge-saved"
     rows = table_rows(fiji.get("/members/FJ").text, "pledge-heading")
-    assert rows == [["Formed police unit", "Formed police units", "140", "Rapid deployment level", f"{days} days",
-                     "Withdraw"]]
+    assert rows == [
+        ["Formed police unit", "Formed police units", "140", "Rapid deployment level", f"{days} days", "Withdraw"]
+    ]
     stored = session.exec(select(Pledge).where(Pledge.state_id == state(session, "FJ").id)).one()
     assert (stored.readiness, stored.deployment_days, stored.personnel, stored.recorded_by) == (
-        "rapid", int(days), 140, people.fiji.id)
+        "rapid",
+        int(days),
+        140,
+        people.fiji.id,
+    )
 
 
 WRONG_PLEDGES = {
@@ -196,8 +246,8 @@ WRONG_PLEDGES = {
 
 @pytest.mark.parametrize(("changes", "message"), WRONG_PLEDGES.values(), ids=WRONG_PLEDGES.keys())
 def test_a_wrong_pledge_is_refused_with_a_clear_message_and_nothing_is_recorded(
-        session: Session, people: People, browser_for: Callable[..., Any], changes: dict[str, str],
-        message: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], changes: dict[str, str], message: str
+) -> None:
     fiji = browser_for(people.fiji)
 
     refused = pledge(fiji, **changes)
@@ -208,11 +258,18 @@ def test_a_wrong_pledge_is_refused_with_a_clear_message_and_nothing_is_recorded(
 
 
 def test_a_withdrawn_pledge_leaves_the_page_and_stays_in_the_records(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     fiji = browser_for(people.fiji)
     pledge(fiji)
-    kept = pledge(fiji, capability="Military observers", category="military_observers", personnel="4",
-                  readiness="level_1", deployment_days="90")
+    kept = pledge(
+        fiji,
+        capability="Military observers",
+        category="military_observers",
+        personnel="4",
+        readiness="level_1",
+        deployment_days="90",
+    )
     assert kept.status_code == 303
     first = session.exec(select(Pledge).where(Pledge.capability == "Formed police unit")).one()
 
@@ -232,7 +289,8 @@ def series_table(html: str) -> list[list[str]]:
 
 
 def test_the_personnel_chart_is_drawn_on_the_server_with_the_stored_figures_in_the_table(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     report(browser_for(people.fiji))
     observer = browser_for(people.observer)
 
@@ -243,9 +301,15 @@ def test_the_personnel_chart_is_drawn_on_the_server_with_the_stored_figures_in_t
     reported: dict[date, int] = {}
     for found in session.exec(select(ContributionReport)).all():
         reported[found.as_of] = reported.get(found.as_of, 0) + found.total
-    expected = [[as_of.isoformat(), f"{totals[as_of].personnel if as_of in totals else reported[as_of]:,}",
-                 str(reported.get(as_of, 0)), totals[as_of].source if as_of in totals else "Sum of state reports"]
-                for as_of in sorted(set(totals) | set(reported))]
+    expected = [
+        [
+            as_of.isoformat(),
+            f"{totals[as_of].personnel if as_of in totals else reported[as_of]:,}",
+            str(reported.get(as_of, 0)),
+            totals[as_of].source if as_of in totals else "Sum of state reports",
+        ]
+        for as_of in sorted(set(totals) | set(reported))
+    ]
     assert series_table(page.text) == expected
     assert expected[0][:2] == ["2020-10-31", "1,837"] and expected[1][:3] == ["2024-05-30", "1,531", "36"]
     assert expected[2][:3] == ["2024-06-30", "25", "25"]
@@ -265,12 +329,27 @@ def share_rows(html: str) -> list[list[str]]:
 
 
 def test_the_womens_share_is_compared_with_the_targets_of_the_seeds(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     report(browser_for(people.fiji), men="20", women="5")
-    members.record_contribution(session, user=people.samoa, state=state(session, "WS"), as_of=date(2024, 6, 30),
-                                category="formed_police_units", men=30, women=10)
-    members.record_contribution(session, user=people.coordinator, state=state(session, "PG"),
-                                as_of=date(2024, 6, 30), category="staff_officers", men=9, women=1)
+    members.record_contribution(
+        session,
+        user=people.samoa,
+        state=state(session, "WS"),
+        as_of=date(2024, 6, 30),
+        category="formed_police_units",
+        men=30,
+        women=10,
+    )
+    members.record_contribution(
+        session,
+        user=people.coordinator,
+        state=state(session, "PG"),
+        as_of=date(2024, 6, 30),
+        category="staff_officers",
+        men=9,
+        women=1,
+    )
 
     page = browser_for(people.observer).get("/contributions").text
 
@@ -278,17 +357,25 @@ def test_the_womens_share_is_compared_with_the_targets_of_the_seeds(
     assert sorted(target.share for target in targets) == [0.15, 0.20]
     shares = {"women-staff-observers": (1, 10), "women-police": (15, 65)}
     assert share_rows(page) == [
-        [target.label("en"), str(shares[target.key][0]), str(shares[target.key][1]),
-         percent(shares[target.key][0] / shares[target.key][1]), percent(target.share)] for target in targets]
+        [
+            target.label("en"),
+            str(shares[target.key][0]),
+            str(shares[target.key][1]),
+            percent(shares[target.key][0] / shares[target.key][1]),
+            percent(target.share),
+        ]
+        for target in targets
+    ]
     assert {row[4] for row in share_rows(page)} == {"15.0 %", "20.0 %"}
     chart = soup(page).find(id="women-heading").find_parent("section").find("svg")
     assert [text.get_text(strip=True) for text in chart.find_all("text", class_="value")] == [
-        f"target {percent(target.share)}" for target in targets]
+        f"target {percent(target.share)}" for target in targets
+    ]
 
 
 def test_changing_a_target_in_the_seed_files_changes_the_chart_and_the_table(
-        session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None],
-        tmp_path: Path) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None], tmp_path: Path
+) -> None:
     observer = browser_for(people.observer)
     before = soup(observer.get("/contributions").text).find(id="women-heading").find_parent("section")
     changed = copy_seeds(tmp_path)
@@ -300,21 +387,28 @@ def test_changing_a_target_in_the_seed_files_changes_the_chart_and_the_table(
     page = observer.get("/contributions").text
 
     assert [(row[0], row[4]) for row in share_rows(page)] == [
-        ("Women among staff officers and military observers", "25.0 %"), ("Women in police units", "35.0 %")]
+        ("Women among staff officers and military observers", "25.0 %"),
+        ("Women in police units", "35.0 %"),
+    ]
     after = soup(page).find(id="women-heading").find_parent("section")
     assert [text.get_text(strip=True) for text in after.find_all("text", class_="value")] == [
-        "target 25.0 %", "target 35.0 %"]
+        "target 25.0 %",
+        "target 35.0 %",
+    ]
     lines = [float(line["x1"]) for line in after.find_all("line", class_="target")]
     assert lines != [float(line["x1"]) for line in before.find_all("line", class_="target")]
 
 
 def test_the_contributions_page_names_states_and_categories_in_french(
-        session: Session, browser_for: Callable[..., Any]) -> None:
+    session: Session, browser_for: Callable[..., Any]
+) -> None:
     reader = make_user(session, role="observer", language="fr", password=None)
 
     page = browser_for(reader).get("/contributions").text
 
     rows = table_rows(page, "reports-heading")
-    assert sorted(rows) == [["Fidji", "2024-05-30", "Policiers individuels", "0", "0", "26"],
-                            ["Kiribati", "2024-05-30", "Policiers individuels", "0", "0", "8"],
-                            ["Papouasie-Nouvelle-Guinée", "2024-05-30", "Experts en mission", "0", "0", "2"]]
+    assert sorted(rows) == [
+        ["Fidji", "2024-05-30", "Policiers individuels", "0", "0", "26"],
+        ["Kiribati", "2024-05-30", "Policiers individuels", "0", "0", "8"],
+        ["Papouasie-Nouvelle-Guinée", "2024-05-30", "Experts en mission", "0", "0", "2"],
+    ]

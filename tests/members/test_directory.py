@@ -22,8 +22,10 @@ from tests.members.conftest import People
 
 def directory(html: str) -> list[list[str]]:
     """The directory table's rows: name, subregion, bodies."""
-    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
-            for row in soup(html).select("table tbody tr")]
+    return [
+        [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+        for row in soup(html).select("table tbody tr")
+    ]
 
 
 def names(html: str) -> list[str]:
@@ -39,8 +41,9 @@ def body(session: Session, key: str) -> Body:
 def join(session: Session, coordinator: User, key: str, *codes: str) -> None:
     """Records the states as members of a body, as a coordinator does after a meeting decided it."""
     for code in codes:
-        governance.record_membership(session, get_settings(), user=coordinator, body=body(session, key),
-                                     state=state(session, code))
+        governance.record_membership(
+            session, get_settings(), user=coordinator, body=body(session, key), state=state(session, code)
+        )
 
 
 def all_states(session: Session) -> list[MemberState]:
@@ -48,7 +51,8 @@ def all_states(session: Session) -> list[MemberState]:
 
 
 def test_the_directory_lists_every_state_and_territory_by_name(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     page = browser_for(people.observer).get("/members")
 
     assert page.status_code == 200
@@ -62,7 +66,8 @@ def test_the_directory_lists_every_state_and_territory_by_name(
 
 @pytest.mark.parametrize("subregion", ["melanesia", "micronesia", "polynesia", "partner"])
 def test_filtering_by_subregion_lists_only_the_states_of_that_subregion(
-        session: Session, people: People, browser_for: Callable[..., Any], subregion: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], subregion: str
+) -> None:
     page = browser_for(people.observer).get("/members", params={"subregion": subregion})
 
     expected = sorted(found.name_en for found in all_states(session) if found.subregion == subregion)
@@ -72,31 +77,60 @@ def test_filtering_by_subregion_lists_only_the_states_of_that_subregion(
 
 
 def test_filtering_by_body_lists_its_members_only(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     join(session, people.coordinator, "sme", "FJ", "WS", "NZ")
-    governance.request_membership(session, get_settings(), user=people.fiji, body=body(session, "sme"),
-                                  state=state(session, "FJ"), action="withdraw")
-    governance.request_membership(session, get_settings(), user=people.coordinator, body=body(session, "sme"),
-                                  state=state(session, "TO"), action="join")
-    leaving = governance.request_membership(session, get_settings(), user=people.coordinator,
-                                            body=body(session, "sme"), state=state(session, "NZ"), action="withdraw")
+    governance.request_membership(
+        session,
+        get_settings(),
+        user=people.fiji,
+        body=body(session, "sme"),
+        state=state(session, "FJ"),
+        action="withdraw",
+    )
+    governance.request_membership(
+        session,
+        get_settings(),
+        user=people.coordinator,
+        body=body(session, "sme"),
+        state=state(session, "TO"),
+        action="join",
+    )
+    leaving = governance.request_membership(
+        session,
+        get_settings(),
+        user=people.coordinator,
+        body=body(session, "sme"),
+        state=state(session, "NZ"),
+        action="withdraw",
+    )
     governance.decide(session, get_settings(), user=people.coordinator, event_id=leaving.id, accept=True)  # type: ignore[arg-type]
 
     page = browser_for(people.observer).get("/members", params={"body": "sme"})
 
-    assert directory(page.text) == [["Fiji", "Melanesia", "SME"], ["Samoa", "Polynesia", "SME"]], \
+    assert directory(page.text) == [["Fiji", "Melanesia", "SME"], ["Samoa", "Polynesia", "SME"]], (
         "members only: Fiji's withdrawal is not confirmed, Tonga is not confirmed yet, New Zealand withdrew"
+    )
 
 
 def test_filtering_by_track_counts_bodies_and_working_groups_and_joint_ones_for_both(
-        session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None]
+) -> None:
     configure(governance_option="operational")
     join(session, people.coordinator, "spdmm-group", "FJ")
     join(session, people.coordinator, "picp-group", "WS")
     join(session, people.coordinator, "sme", "TO")
-    governance.create_working_group(session, get_settings(), user=people.coordinator, body_key="picp-group",
-                                    name="Pre-deployment training", track="police",
-                                    lead_state_id=state(session, "NC").id, mandate="", member_state_ids=[])
+    governance.create_working_group(
+        session,
+        get_settings(),
+        user=people.coordinator,
+        body_key="picp-group",
+        name="Pre-deployment training",
+        track="police",
+        lead_state_id=state(session, "NC").id,
+        mandate="",
+        member_state_ids=[],
+    )
     observer = browser_for(people.observer)
 
     def listed(**filters: str) -> list[str]:
@@ -111,7 +145,8 @@ def test_filtering_by_track_counts_bodies_and_working_groups_and_joint_ones_for_
 
 
 def test_a_filter_that_matches_nothing_says_so(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     observer = browser_for(people.observer)
 
     for filters in ({"subregion": "micronesia", "body": "sme"}, {"subregion": "atlantis"}, {"track": "naval"}):
@@ -122,7 +157,8 @@ def test_a_filter_that_matches_nothing_says_so(
 
 
 def test_htmx_gets_the_filtered_table_alone_and_a_browser_the_whole_page(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     observer = browser_for(people.observer)
 
     fragment = observer.get("/members", params={"subregion": "melanesia"}, headers={"HX-Request": "true"})
@@ -130,12 +166,16 @@ def test_htmx_gets_the_filtered_table_alone_and_a_browser_the_whole_page(
 
     assert soup(fragment.text).find("html") is None and soup(fragment.text).find("form") is None
     assert soup(whole.text).find("form", attrs={"action": "/members", "method": "get"}) is not None
-    assert names(fragment.text) == names(whole.text) == sorted(
-        found.name_en for found in all_states(session) if found.subregion == "melanesia")
+    assert (
+        names(fragment.text)
+        == names(whole.text)
+        == sorted(found.name_en for found in all_states(session) if found.subregion == "melanesia")
+    )
 
 
 def test_the_directory_in_french_shows_french_names(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     reader = make_user(session, role="observer", language="fr", password=None)
     join(session, people.coordinator, "sme", "NC")
 
@@ -160,8 +200,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(browser_for: Callable[..., Any])
 
 
 def test_the_directory_runs_as_many_queries_with_more_states_and_memberships(
-        session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None],
-        engine: Engine) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], configure: Callable[..., None], engine: Engine
+) -> None:
     configure(governance_option="adhoc")
     observer = browser_for(people.observer)
     observer.get("/members")
@@ -175,16 +215,27 @@ def test_the_directory_runs_as_many_queries_with_more_states_and_memberships(
     small, _ = count()
     small_filtered, _ = count(track="police")
     for number in range(8):
-        session.add(MemberState(code=f"Q{number}", name_en=f"Extra state {number}", name_fr=f"État {number}",
-                                subregion="partner"))
+        session.add(
+            MemberState(
+                code=f"Q{number}", name_en=f"Extra state {number}", name_fr=f"État {number}", subregion="partner"
+            )
+        )
     session.commit()
     extra = [state(session, f"Q{number}") for number in range(8)]
     join(session, people.coordinator, "sme", "FJ", "WS", "TO", *(found.code for found in extra))
     join(session, people.coordinator, "adhoc-network", "FJ", *(found.code for found in extra[:4]))
     for track, lead in (("police", extra[0]), ("military", extra[1]), ("joint", extra[2])):
-        governance.create_working_group(session, get_settings(), user=people.coordinator, body_key="adhoc-network",
-                                        name=f"{track} group", track=track, lead_state_id=lead.id, mandate="",
-                                        member_state_ids=[found.id for found in extra[3:]])  # type: ignore[misc]
+        governance.create_working_group(
+            session,
+            get_settings(),
+            user=people.coordinator,
+            body_key="adhoc-network",
+            name=f"{track} group",
+            track=track,
+            lead_state_id=lead.id,
+            mandate="",
+            member_state_ids=[found.id for found in extra[3:]],
+        )  # type: ignore[misc]
 
     large, html = count()
     large_filtered, filtered_html = count(track="police")

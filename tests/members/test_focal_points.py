@@ -26,9 +26,15 @@ from tests.factories import make_user, page_csrf, soup, state
 from tests.members.conftest import People, alert, post_form, rows_of
 
 NEW_PASSWORD = "breadfruit canoe trade winds"
-INVITEE = {"email": "mere.vakacegu@police.example.fj", "display_name": "Mere Vakacegu", "portfolio": "police",
-           "position": "Inspector, peacekeeping desk", "phone": "+679 330 0000", "language": "fr",
-           "time_zone": "Pacific/Fiji"}
+INVITEE = {
+    "email": "mere.vakacegu@police.example.fj",
+    "display_name": "Mere Vakacegu",
+    "portfolio": "police",
+    "position": "Inspector, peacekeeping desk",
+    "phone": "+679 330 0000",
+    "language": "fr",
+    "time_zone": "Pacific/Fiji",
+}
 PORTFOLIO_LABELS = {"defence": "Defence", "police": "Police", "foreign_affairs": "Foreign affairs"}
 
 
@@ -54,14 +60,21 @@ def invitation_path(message: OutboxMessage) -> str:
 
 def edit_forms(html: str) -> set[str]:
     """Where the page's POST forms go, the language switch and sign-out left out."""
-    return {str(form["action"]) for form in soup(html).find_all("form", method="post")} - {"/language",
-                                                                                          "/auth/sign-out"}
+    return {str(form["action"]) for form in soup(html).find_all("form", method="post")} - {
+        "/language",
+        "/auth/sign-out",
+    }
 
 
 def record_focal_point(session: Session, user: User, portfolio: str = "defence") -> FocalPoint:
     """The focal point details of an account made by the factory."""
-    details = FocalPoint(user_id=user.id, state_id=user.member_state_id, portfolio=portfolio,  # type: ignore[arg-type]
-                         position="Director", phone="+685 20 000")
+    details = FocalPoint(
+        user_id=user.id,
+        state_id=user.member_state_id,
+        portfolio=portfolio,  # type: ignore[arg-type]
+        position="Director",
+        phone="+685 20 000",
+    )
     session.add(details)
     session.commit()
     return details
@@ -82,7 +95,8 @@ def invited(session: Session, people: People, browser_for: Callable[..., Any]) -
 
 @pytest.mark.parametrize("portfolio", PORTFOLIO_LABELS)
 def test_a_coordinator_invites_a_focal_point_with_portfolio_contact_zone_and_language(
-        session: Session, people: People, browser_for: Callable[..., Any], portfolio: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], portfolio: str
+) -> None:
     coordinator = browser_for(people.coordinator)
 
     response = invite(coordinator, portfolio=portfolio)
@@ -98,14 +112,24 @@ def test_a_coordinator_invites_a_focal_point_with_portfolio_contact_zone_and_lan
     user = account(session, INVITEE["email"])
     assert user is not None
     assert (user.role, user.member_state_id, user.language, user.time_zone, user.password_hash) == (
-        "focal_point", state(session, "FJ").id, "fr", "Pacific/Fiji", None)
+        "focal_point",
+        state(session, "FJ").id,
+        "fr",
+        "Pacific/Fiji",
+        None,
+    )
     details = session.exec(select(FocalPoint).where(FocalPoint.user_id == user.id)).one()
     assert (details.state_id, details.portfolio, details.position, details.phone) == (
-        state(session, "FJ").id, portfolio, "Inspector, peacekeeping desk", "+679 330 0000")
+        state(session, "FJ").id,
+        portfolio,
+        "Inspector, peacekeeping desk",
+        "+679 330 0000",
+    )
 
 
 def test_the_invitation_email_is_in_the_invitees_language_with_a_one_time_link(
-        session: Session, invited: tuple[User, str]) -> None:
+    session: Session, invited: tuple[User, str]
+) -> None:
     messages = mail_to(session, INVITEE["email"])
 
     assert len(messages) == 1
@@ -120,7 +144,8 @@ def test_the_invitation_email_is_in_the_invitees_language_with_a_one_time_link(
 
 
 def test_the_time_zone_defaults_to_the_states_first_one(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     response = invite(browser_for(people.coordinator), "KI", time_zone="", email="teuea@police.example.ki")
 
     assert response.status_code == 303
@@ -132,15 +157,19 @@ WRONG_INVITATIONS = {
     "unknown time zone": ({"time_zone": "Pacific/Atlantis"}, 400, "Choose a time zone from the list."),
     "not an email address": ({"email": "mere at police"}, 400, "Enter a valid email address."),
     "no name": ({"display_name": "  "}, 400, "Enter a name of 1 to 120 characters."),
-    "email already used": ({"email": "taken@example.org"}, 409,
-                           "An account with this email address exists already."),
+    "email already used": ({"email": "taken@example.org"}, 409, "An account with this email address exists already."),
 }
 
 
 @pytest.mark.parametrize(("changes", "status", "message"), WRONG_INVITATIONS.values(), ids=WRONG_INVITATIONS.keys())
 def test_a_wrong_invitation_is_refused_with_a_message_and_creates_nothing(
-        session: Session, people: People, browser_for: Callable[..., Any], changes: dict[str, str], status: int,
-        message: str) -> None:
+    session: Session,
+    people: People,
+    browser_for: Callable[..., Any],
+    changes: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
     make_user(session, role="observer", email="taken@example.org", password=None)
     coordinator = browser_for(people.coordinator)
     before = [rows_of(session, model) for model in (User, FocalPoint, OutboxMessage, OneTimeToken)]
@@ -155,7 +184,8 @@ def test_a_wrong_invitation_is_refused_with_a_message_and_creates_nothing(
 
 @pytest.mark.parametrize("who", ["fiji", "observer"])
 def test_only_coordinators_invite_focal_points(
-        session: Session, people: People, browser_for: Callable[..., Any], who: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], who: str
+) -> None:
     browser = browser_for(getattr(people, who))
     before = [rows_of(session, model) for model in (User, FocalPoint, OutboxMessage)]
 
@@ -173,8 +203,15 @@ def test_the_account_and_its_invitation_email_are_committed_or_rolled_back_toget
     try:
         db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         coordinator = make_user(db, role="coordinator", password=None)
-        members.invite_focal_point(db, get_settings(), user=coordinator, state=state(db, "FJ"),
-                                   email="rolled.back@example.fj", display_name="Rolled Back", portfolio="defence")
+        members.invite_focal_point(
+            db,
+            get_settings(),
+            user=coordinator,
+            state=state(db, "FJ"),
+            email="rolled.back@example.fj",
+            display_name="Rolled Back",
+            portfolio="defence",
+        )
         assert account(db, "rolled.back@example.fj") is not None and len(mail_to(db, "rolled.back@example.fj")) == 1
         with Session(engine) as outside:
             assert account(outside, "rolled.back@example.fj") is None
@@ -193,7 +230,8 @@ def test_the_account_and_its_invitation_email_are_committed_or_rolled_back_toget
 
 
 def test_the_invitee_chooses_a_password_and_is_signed_in_as_focal_point_of_that_state(
-        session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]) -> None:
+    session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]
+) -> None:
     user, link = invited
     invitee = browser_for(None)
 
@@ -213,16 +251,28 @@ def test_the_invitee_chooses_a_password_and_is_signed_in_as_focal_point_of_that_
     assert "Point focal" in soup(invitee.get("/account").text).find("dl").get_text()
 
 
-@pytest.mark.parametrize(("password", "confirm", "message"), [
-    ("short words", "short words", "The password must have at least 12 characters."),
-    ("password123456", "password123456", "This password is too common or too easy to guess. Choose another one."),
-    ("mere.vakacegu-2024", "mere.vakacegu-2024",
-     "This password is too common or too easy to guess. Choose another one."),
-    (NEW_PASSWORD, NEW_PASSWORD + "!", "The two passwords are not the same."),
-], ids=["too short", "common", "contains the email", "not confirmed"])
+@pytest.mark.parametrize(
+    ("password", "confirm", "message"),
+    [
+        ("short words", "short words", "The password must have at least 12 characters."),
+        ("password123456", "password123456", "This password is too common or too easy to guess. Choose another one."),
+        (
+            "mere.vakacegu-2024",
+            "mere.vakacegu-2024",
+            "This password is too common or too easy to guess. Choose another one.",
+        ),
+        (NEW_PASSWORD, NEW_PASSWORD + "!", "The two passwords are not the same."),
+    ],
+    ids=["too short", "common", "contains the email", "not confirmed"],
+)
 def test_a_weak_password_is_refused_and_the_link_keeps_working(
-        session: Session, browser_for: Callable[..., Any], invited: tuple[User, str], password: str, confirm: str,
-        message: str) -> None:
+    session: Session,
+    browser_for: Callable[..., Any],
+    invited: tuple[User, str],
+    password: str,
+    confirm: str,
+    message: str,
+) -> None:
     user, link = invited
     invitee = browser_for(None)
     invitee.cookies.set("prcn_lang", "en")
@@ -238,7 +288,8 @@ def test_a_weak_password_is_refused_and_the_link_keeps_working(
 
 
 def test_a_used_invitation_link_is_refused_and_changes_nothing(
-        session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]) -> None:
+    session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]
+) -> None:
     user, link = invited
     assert post_form(browser_for(None), link, link, password=NEW_PASSWORD, confirm=NEW_PASSWORD).status_code == 303
     session.refresh(user)
@@ -247,8 +298,14 @@ def test_a_used_invitation_link_is_refused_and_changes_nothing(
     stranger = browser_for(None)
 
     opened = stranger.get(link)
-    again = stranger.post(link, data={"password": "another long passphrase", "confirm": "another long passphrase",
-                                      "csrf_token": page_csrf(stranger, "/auth/sign-in")})
+    again = stranger.post(
+        link,
+        data={
+            "password": "another long passphrase",
+            "confirm": "another long passphrase",
+            "csrf_token": page_csrf(stranger, "/auth/sign-in"),
+        },
+    )
 
     message = "This link has been used already. Ask for a new one."
     assert (opened.status_code, again.status_code) == (400, 400)
@@ -257,15 +314,19 @@ def test_a_used_invitation_link_is_refused_and_changes_nothing(
     assert SESSION_COOKIE not in again.cookies
     session.refresh(user)
     assert user.password_hash == first_hash
-    assert session.exec(select(func.count()).select_from(UserSession)
-                        .where(UserSession.user_id == user.id)).one() == sessions
+    assert (
+        session.exec(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)).one()
+        == sessions
+    )
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "This link has expired. Ask for a new one."), ("fr", "Ce lien a expiré. Demandez-en un nouveau.")])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "This link has expired. Ask for a new one."), ("fr", "Ce lien a expiré. Demandez-en un nouveau.")],
+)
 def test_an_expired_invitation_link_is_refused_and_changes_nothing(
-        session: Session, browser_for: Callable[..., Any], invited: tuple[User, str], language: str,
-        message: str) -> None:
+    session: Session, browser_for: Callable[..., Any], invited: tuple[User, str], language: str, message: str
+) -> None:
     user, link = invited
     token = session.exec(select(OneTimeToken).where(OneTimeToken.user_id == user.id)).one()
     token.expires_at = utcnow() - timedelta(minutes=1)
@@ -275,8 +336,9 @@ def test_an_expired_invitation_link_is_refused_and_changes_nothing(
     late.cookies.set("prcn_lang", language)
 
     opened = late.get(link)
-    tried = late.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                  "csrf_token": page_csrf(late, "/auth/sign-in")})
+    tried = late.post(
+        link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": page_csrf(late, "/auth/sign-in")}
+    )
 
     assert (opened.status_code, tried.status_code) == (400, 400)
     assert message in soup(opened.text).find("main").get_text(" ", strip=True)
@@ -288,7 +350,8 @@ def test_an_expired_invitation_link_is_refused_and_changes_nothing(
 
 
 def test_the_invitation_page_speaks_the_invitees_language_until_the_visitor_chooses_one(
-        session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]) -> None:
+    session: Session, browser_for: Callable[..., Any], invited: tuple[User, str]
+) -> None:
     _, link = invited
     invitee = browser_for(None)
 
@@ -307,7 +370,8 @@ def test_the_invitation_page_speaks_the_invitees_language_until_the_visitor_choo
 
 
 def test_a_focal_point_edits_their_own_states_profile(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     fiji = browser_for(people.fiji)
 
     saved = post_form(fiji, "/members/FJ", "/members/FJ/profile", profile="  Police officers in UNMISS.  ")
@@ -320,26 +384,42 @@ def test_a_focal_point_edits_their_own_states_profile(
 
 
 def test_a_focal_point_updates_their_own_portfolio_and_contact(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     details = record_focal_point(session, people.fiji)
     fiji = browser_for(people.fiji)
 
-    saved = post_form(fiji, "/members/FJ", f"/focal-points/{details.id}", portfolio="foreign_affairs",
-                      position="Desk officer", phone="+679 1")
+    saved = post_form(
+        fiji,
+        "/members/FJ",
+        f"/focal-points/{details.id}",
+        portfolio="foreign_affairs",
+        position="Desk officer",
+        phone="+679 1",
+    )
 
     assert saved.status_code == 303
     session.refresh(details)
     assert (details.portfolio, details.position, details.phone) == ("foreign_affairs", "Desk officer", "+679 1")
     assert "Fiji Focal — Foreign affairs, Desk officer" in soup(fiji.get("/members/FJ").text).find(
-        id="fp-heading").find_parent("section").get_text(" ", strip=True)
+        id="fp-heading"
+    ).find_parent("section").get_text(" ", strip=True)
 
 
 def test_a_focal_point_gets_403_for_another_states_profile_and_focal_points(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     samoa_details = record_focal_point(session, people.samoa)
-    samoa_pledge = members.record_pledge(session, user=people.samoa, state=state(session, "WS"),
-                                         capability="Formed police unit", category="formed_police_units",
-                                         personnel=140, readiness="level_2", deployment_days=60)
+    samoa_pledge = members.record_pledge(
+        session,
+        user=people.samoa,
+        state=state(session, "WS"),
+        capability="Formed police unit",
+        category="formed_police_units",
+        personnel=140,
+        readiness="level_2",
+        deployment_days=60,
+    )
     tracked = (MemberState, FocalPoint, Pledge)
     before = [rows_of(session, model) for model in tracked]
     fiji = browser_for(people.fiji)
@@ -363,17 +443,21 @@ def test_a_focal_point_gets_403_for_another_states_profile_and_focal_points(
 
 @pytest.mark.parametrize("who", ["observer", "anonymous"])
 def test_observers_and_anonymous_visitors_cannot_edit_a_state(
-        session: Session, people: People, browser_for: Callable[..., Any], who: str) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any], who: str
+) -> None:
     details = record_focal_point(session, people.fiji)
     visitor = browser_for(people.observer if who == "observer" else None)
     token = page_csrf(visitor, "/auth/sign-in" if who == "anonymous" else "/members/FJ")
     tracked = (MemberState, FocalPoint)
     before = [rows_of(session, model) for model in tracked]
 
-    statuses = {visitor.post(target, data={"csrf_token": token, **fields}).status_code for target, fields in {
-        "/members/FJ/profile": {"profile": "Not theirs"},
-        f"/focal-points/{details.id}": {"portfolio": "police", "position": "", "phone": ""},
-    }.items()}
+    statuses = {
+        visitor.post(target, data={"csrf_token": token, **fields}).status_code
+        for target, fields in {
+            "/members/FJ/profile": {"profile": "Not theirs"},
+            f"/focal-points/{details.id}": {"portfolio": "police", "position": "", "phone": ""},
+        }.items()
+    }
 
     assert statuses == ({403} if who == "observer" else {401})
     if who == "observer":
@@ -382,7 +466,8 @@ def test_observers_and_anonymous_visitors_cannot_edit_a_state(
 
 
 def test_a_state_page_offers_a_focal_point_only_their_own_states_records_and_unknown_ids_are_404(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     samoa_details = record_focal_point(session, people.samoa)
     own = record_focal_point(session, people.fiji)
     fiji = browser_for(people.fiji)
@@ -390,8 +475,12 @@ def test_a_state_page_offers_a_focal_point_only_their_own_states_records_and_unk
 
     assert f"/focal-points/{own.id}" in edit_forms(page)
     assert f"/focal-points/{samoa_details.id}" not in edit_forms(page)
-    missing = post_form(fiji, "/members/FJ", f"/focal-points/{max(own.id, samoa_details.id) + 1000}",  # type: ignore[type-var]
-                        portfolio="police")
+    missing = post_form(
+        fiji,
+        "/members/FJ",
+        f"/focal-points/{max(own.id, samoa_details.id) + 1000}",  # type: ignore[type-var]
+        portfolio="police",
+    )
     assert missing.status_code == 404
     session.refresh(samoa_details)
     assert samoa_details.position == "Director"

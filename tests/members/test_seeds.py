@@ -73,7 +73,8 @@ def test_every_state_and_territory_of_the_seed_file_is_loaded_with_all_its_facts
     for entry in entries:
         found = loaded[entry["code"]]
         assert {field: getattr(found, field) for field in STATE_FIELDS} == {
-            field: entry.get(field, "") for field in STATE_FIELDS}, entry["code"]
+            field: entry.get(field, "") for field in STATE_FIELDS
+        }, entry["code"]
 
 
 def test_states_carry_the_facts_of_the_study(session: Session) -> None:
@@ -83,8 +84,7 @@ def test_states_carry_the_facts_of_the_study(session: Session) -> None:
     assert (loaded["FJ"].name_en, loaded["FJ"].name_fr, loaded["FJ"].subregion) == ("Fiji", "Fidji", "melanesia")
     assert (loaded["CK"].status, loaded["CK"].sovereign) == ("associated_state", "NZ")
     assert (loaded["PF"].status, loaded["PF"].sovereign, loaded["PF"].languages) == ("territory", "FR", ["fr"])
-    assert (loaded["TK"].status, loaded["TK"].sovereign, loaded["TK"].standing) == ("territory", "NZ",
-                                                                                   "pif_associate")
+    assert (loaded["TK"].status, loaded["TK"].sovereign, loaded["TK"].standing) == ("territory", "NZ", "pif_associate")
     assert loaded["WF"].name_fr == "Wallis-et-Futuna"
     assert loaded["AU"].subregion == loaded["JP"].subregion == "partner"
     assert (loaded["PG"].status, loaded["PG"].sovereign) == ("state", "")
@@ -95,23 +95,36 @@ def test_states_carry_the_facts_of_the_study(session: Session) -> None:
 
 
 def test_a_territory_page_shows_whose_it_is_its_zones_and_languages(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     page = soup(browser_for(people.observer).get("/members/PF").text)
 
-    facts = dict(zip([dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
-                     [dd.get_text(strip=True) for dd in page.select("dl.facts dd")], strict=True))
+    facts = dict(
+        zip(
+            [dt.get_text(strip=True) for dt in page.select("dl.facts dt")],
+            [dd.get_text(strip=True) for dd in page.select("dl.facts dd")],
+            strict=True,
+        )
+    )
     assert page.h1.get_text(strip=True) == "French Polynesia"
-    assert facts == {"Subregion": "Polynesia", "Status": "Territory of France",
-                     "Time zones": "Pacific/Tahiti, Pacific/Marquesas, Pacific/Gambier", "Official languages": "fr"}
+    assert facts == {
+        "Subregion": "Polynesia",
+        "Status": "Territory of France",
+        "Time zones": "Pacific/Tahiti, Pacific/Marquesas, Pacific/Gambier",
+        "Official languages": "fr",
+    }
 
 
 def test_the_study_figures_are_seeded(session: Session) -> None:
     totals = {total.as_of: total.personnel for total in session.exec(select(RegionTotal)).all()}
-    reports = {(state_code, report.category): report.total
-               for report, state_code in session.exec(
-                   select(ContributionReport, MemberState.code)
-                   .join(MemberState, MemberState.id == ContributionReport.state_id)  # type: ignore[arg-type]
-                   .where(ContributionReport.as_of == date(2024, 5, 30))).all()}
+    reports = {
+        (state_code, report.category): report.total
+        for report, state_code in session.exec(
+            select(ContributionReport, MemberState.code)
+            .join(MemberState, MemberState.id == ContributionReport.state_id)  # type: ignore[arg-type]
+            .where(ContributionReport.as_of == date(2024, 5, 30))
+        ).all()
+    }
 
     assert totals[date(2020, 10, 31)] == 1837
     assert totals[date(2024, 5, 30)] == 1531
@@ -138,7 +151,8 @@ def test_loading_the_seeds_twice_adds_nothing_and_changes_nothing(fresh_engine: 
 
 
 def test_a_state_edited_in_the_portal_keeps_its_edits_when_the_seeds_are_loaded_again(
-        session: Session, people: People, tmp_path: Path) -> None:
+    session: Session, people: People, tmp_path: Path
+) -> None:
     fiji = state(session, "FJ")
     members.update_profile(session, user=people.fiji, state=fiji, profile="Police deployed to UNMISS since 2011.")
     changed = copy_seeds(tmp_path)
@@ -183,14 +197,26 @@ def seeded_engine(new_database: Callable[[str], str]) -> Iterator[Engine]:
 
 @pytest.mark.parametrize(("old", "new", "code", "complaint"), BAD_STATES.values(), ids=BAD_STATES.keys())
 def test_a_wrong_states_file_is_refused_naming_the_entry_and_loads_nothing(
-        seeded_engine: Engine, tmp_path: Path, old: str, new: str, code: str, complaint: str) -> None:
+    seeded_engine: Engine, tmp_path: Path, old: str, new: str, code: str, complaint: str
+) -> None:
     wrong = copy_seeds(tmp_path)
     path = wrong / "states.toml"
     replace_in(path, 'name_en = "Samoa"', 'name_en = "Independent State of Samoa"')
     replace_in(path, old, new)
-    path.write_text(path.read_text(encoding="utf-8") + toml_table("[[state]]", {
-        "code": "XQ", "name_en": "Quietland", "name_fr": "Pays tranquille", "subregion": "partner",
-        "time_zones": ["UTC"]}), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + toml_table(
+            "[[state]]",
+            {
+                "code": "XQ",
+                "name_en": "Quietland",
+                "name_fr": "Pays tranquille",
+                "subregion": "partner",
+                "time_zones": ["UTC"],
+            },
+        ),
+        encoding="utf-8",
+    )
     before = snapshot(seeded_engine)
 
     with Session(seeded_engine) as db, pytest.raises(SeedError) as refused:
@@ -203,12 +229,16 @@ def test_a_wrong_states_file_is_refused_naming_the_entry_and_loads_nothing(
 
 
 def test_a_report_for_an_unknown_state_is_refused_and_no_state_of_that_load_stays(
-        fresh_engine: Callable[[], Engine], tmp_path: Path) -> None:
+    fresh_engine: Callable[[], Engine], tmp_path: Path
+) -> None:
     engine = fresh_engine()
     wrong = copy_seeds(tmp_path)
     path = wrong / "contributions.toml"
-    path.write_text(path.read_text(encoding="utf-8") + toml_table("[[report]]", {
-        "state": "ZZ", "as_of": date(2024, 5, 30), "category": "troops", "unspecified": 4}), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + toml_table("[[report]]", {"state": "ZZ", "as_of": date(2024, 5, 30), "category": "troops", "unspecified": 4}),
+        encoding="utf-8",
+    )
     reports = len(seed_file("contributions.toml", wrong)["report"])
 
     with Session(engine) as db, pytest.raises(SeedError) as refused:
@@ -241,16 +271,20 @@ def test_no_seeded_state_or_body_name_is_written_into_the_code_or_templates() ->
     found = []
     for path in code_files():
         text = path.read_text(encoding="utf-8")
-        found += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(names)
-                  if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+        found += [
+            f"{path.relative_to(ROOT)}: {name}"
+            for name in sorted(names)
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+        ]
 
     assert len(code_files()) > 20 and len(names) > 40
     assert found == []
 
 
 @pytest.fixture(scope="module")
-def tiny_portal(new_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[tuple[TinyRegion, httpx.Client]]:
+def tiny_portal(
+    new_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TinyRegion, httpx.Client]]:
     """The portal serving an invented two-state region from its own seeds and database, signed in."""
     directory = tmp_path_factory.mktemp("tiny")
     tiny = write_tiny_region(directory)
@@ -259,17 +293,26 @@ def tiny_portal(new_database: Callable[[str], str], tmp_path_factory: pytest.Tem
     engine = make_engine(url)
     with Session(engine) as db:
         assert seeds.load(db, tiny.seeds_dir) == 2
-        accounts.create_user(db, email="harbour@example.org", display_name="Harbour Watcher", role="observer",
-                             actor_id=None, password=PASSWORD)
+        accounts.create_user(
+            db,
+            email="harbour@example.org",
+            display_name="Harbour Watcher",
+            role="observer",
+            actor_id=None,
+            password=PASSWORD,
+        )
         db.commit()
     engine.dispose()
-    server = LiveServer({"PRCN_DATABASE_URL": url, "PRCN_SEEDS_DIR": str(tiny.seeds_dir),
-                         "PRCN_VAR_DIR": str(directory / "var")}).start()
+    server = LiveServer(
+        {"PRCN_DATABASE_URL": url, "PRCN_SEEDS_DIR": str(tiny.seeds_dir), "PRCN_VAR_DIR": str(directory / "var")}
+    ).start()
     try:
         with httpx.Client(base_url=server.url, timeout=20) as web:
             token = csrf_token(web.get("/auth/sign-in").text)
-            signed = web.post("/auth/sign-in", data={"email": "harbour@example.org", "password": PASSWORD,
-                                                     "next": "/members", "csrf_token": token})
+            signed = web.post(
+                "/auth/sign-in",
+                data={"email": "harbour@example.org", "password": PASSWORD, "next": "/members", "csrf_token": token},
+            )
             assert signed.status_code == 303, signed.text
             yield tiny, web
     finally:
@@ -277,7 +320,8 @@ def tiny_portal(new_database: Callable[[str], str], tmp_path_factory: pytest.Tem
 
 
 def test_another_region_served_from_its_own_seed_files_lists_only_its_own_states(
-        tiny_portal: tuple[TinyRegion, httpx.Client]) -> None:
+    tiny_portal: tuple[TinyRegion, httpx.Client],
+) -> None:
     tiny, web = tiny_portal
 
     english = web.get("/members")
@@ -289,7 +333,8 @@ def test_another_region_served_from_its_own_seed_files_lists_only_its_own_states
     assert tiny.body[0] in [option.get_text(strip=True) for option in soup(english.text).select("#f-body option")]
     assert tiny.network[0] in soup(english.text).find("footer").get_text()
     assert [option.get_text(strip=True) for option in soup(english.text).select("#f-subregion option")][1:] == [
-        "Northern shores"]
+        "Northern shores"
+    ]
     visible = soup(english.text).get_text(" ")
     assert [word for word in sorted(seeded_words()) if word in visible] == []
     assert re.search(r"Pacific|Pacifique", visible) is None
@@ -297,8 +342,10 @@ def test_another_region_served_from_its_own_seed_files_lists_only_its_own_states
 
 def table_rows_in(html: str) -> list[list[str]]:
     """The rows of the directory table."""
-    return [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
-            for row in soup(html).select("#directory tbody tr")]
+    return [
+        [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+        for row in soup(html).select("#directory tbody tr")
+    ]
 
 
 def test_another_regions_pages_carry_no_pacific_words(tiny_portal: tuple[TinyRegion, httpx.Client]) -> None:
@@ -315,7 +362,8 @@ def test_another_regions_pages_carry_no_pacific_words(tiny_portal: tuple[TinyReg
 
 
 def test_a_state_page_shows_the_figures_seeded_for_it(
-        session: Session, people: People, browser_for: Callable[..., Any]) -> None:
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
     rows = table_rows(browser_for(people.observer).get("/members/FJ").text, "contrib-heading")
 
     assert ["2024-05-30", "Individual police officers", "0", "0", "26", "26"] in rows

@@ -81,9 +81,13 @@ def smtp(smtp_down: SmtpServer) -> SmtpServer:
 
 def settings_for(server: SmtpServer) -> Settings:
     """The portal's settings with the sender pointed at `server`."""
-    return get_settings().model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": server.port, "mail_from": "portal@prcn.example.org",
-    })
+    return get_settings().model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": server.port,
+            "mail_from": "portal@prcn.example.org",
+        }
+    )
 
 
 @pytest.fixture(scope="session")

@@ -20,17 +20,37 @@ from tests.outbox.conftest import SmtpServer, settings_for
 from tests.support.live import ROOT
 
 FRENCH_SUBJECT = "Réunion du comité : l'ordre du jour — « sécurité maritime »"
-FRENCH_BODY = ("Bonjour Hélène,\n\nLa réunion des points focaux aura lieu à Nouméa.\n"
-               "Merci de confirmer votre présence avant vendredi.\n\nÀ bientôt,\nLe secrétariat ✓")
-ICS = "\r\n".join([
-    "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//PRCN//Portal//FR", "METHOD:REQUEST", "BEGIN:VEVENT",
-    "UID:meeting-42@prcn.example.org", "DTSTAMP:20250301T000000Z", "DTSTART:20250310T220000Z",
-    "DTEND:20250310T233000Z", "SUMMARY:Réunion du groupe de travail", "END:VEVENT", "END:VCALENDAR", "",
-])
+FRENCH_BODY = (
+    "Bonjour Hélène,\n\nLa réunion des points focaux aura lieu à Nouméa.\n"
+    "Merci de confirmer votre présence avant vendredi.\n\nÀ bientôt,\nLe secrétariat ✓"
+)
+ICS = "\r\n".join(
+    [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//PRCN//Portal//FR",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+        "UID:meeting-42@prcn.example.org",
+        "DTSTAMP:20250301T000000Z",
+        "DTSTART:20250310T220000Z",
+        "DTEND:20250310T233000Z",
+        "SUMMARY:Réunion du groupe de travail",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+)
 
 
-def queue_committed(engine: Engine, *, subject: str, body: str = "Hello.", calendar: str | None = None,
-                    recipient: str = "focal.point@example.org") -> int:
+def queue_committed(
+    engine: Engine,
+    *,
+    subject: str,
+    body: str = "Hello.",
+    calendar: str | None = None,
+    recipient: str = "focal.point@example.org",
+) -> int:
     with Session(engine, expire_on_commit=False) as db:
         message = outbox.queue(db, recipient=recipient, subject=subject, body=body, calendar=calendar)
         db.commit()
@@ -54,13 +74,17 @@ def load(engine: Engine, message_id: int) -> OutboxMessage:
 def make_due(engine: Engine, message_id: int) -> None:
     """Moves the next attempt into the past, as if the back-off had elapsed."""
     with Session(engine) as db:
-        db.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
-                   .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        db.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
         db.commit()
 
 
 def test_message_queued_while_smtp_is_down_is_delivered_once_when_it_is_back(
-        outbox_engine: Engine, smtp_down: SmtpServer) -> None:
+    outbox_engine: Engine, smtp_down: SmtpServer
+) -> None:
     message_id = queue_committed(outbox_engine, subject="Your account on PRCN")
 
     before = utcnow()
@@ -115,8 +139,11 @@ def test_sender_keeps_trying_for_at_least_four_hours(outbox_engine: Engine, smtp
         ages_while_pending.append(utcnow() - message.created_at)
         wait = message.next_attempt_at - utcnow()
         with Session(outbox_engine) as db:
-            db.execute(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(
-                created_at=message.created_at - wait, next_attempt_at=message.next_attempt_at - wait))
+            db.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .values(created_at=message.created_at - wait, next_attempt_at=message.next_attempt_at - wait)
+            )
             db.commit()
     message = load(outbox_engine, message_id)
     assert message.status == "failed"
@@ -143,8 +170,9 @@ def test_french_subject_and_body_arrive_intact(outbox_engine: Engine, smtp: Smtp
 
 
 def test_calendar_arrives_as_a_text_calendar_attachment(outbox_engine: Engine, smtp: SmtpServer) -> None:
-    queue_committed(outbox_engine, subject="Invitation : groupe de travail", body="Voir l'invitation jointe.",
-                    calendar=ICS)
+    queue_committed(
+        outbox_engine, subject="Invitation : groupe de travail", body="Voir l'invitation jointe.", calendar=ICS
+    )
     assert sender_pass(outbox_engine, smtp) == 1
     [received] = smtp.mailbox.messages
     body = received.get_body(preferencelist=("plain",))
@@ -205,20 +233,37 @@ def test_concurrent_senders_deliver_each_message_exactly_once(outbox_engine: Eng
     assert all(row.claim is None and row.claimed_until is None for row in rows)
 
 
-def test_send_outbox_command_delivers_once_and_in_a_loop(outbox_url: str, outbox_engine: Engine,
-                                                         smtp: SmtpServer) -> None:
+def test_send_outbox_command_delivers_once_and_in_a_loop(
+    outbox_url: str, outbox_engine: Engine, smtp: SmtpServer
+) -> None:
     """`python -m app send-outbox --once`, then the looping sender picking up a message queued later."""
-    env = {**os.environ, "PRCN_DATABASE_URL": outbox_url, "PRCN_SMTP_HOST": "127.0.0.1",
-           "PRCN_SMTP_PORT": str(smtp.port), "PRCN_MAIL_FROM": "portal@prcn.example.org"}
+    env = {
+        **os.environ,
+        "PRCN_DATABASE_URL": outbox_url,
+        "PRCN_SMTP_HOST": "127.0.0.1",
+        "PRCN_SMTP_PORT": str(smtp.port),
+        "PRCN_MAIL_FROM": "portal@prcn.example.org",
+    }
     queue_committed(outbox_engine, subject="Sent by the command")
-    once = subprocess.run([sys.executable, "-m", "app", "send-outbox", "--once"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    once = subprocess.run(
+        [sys.executable, "-m", "app", "send-outbox", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert once.returncode == 0, once.stderr
     assert "1 message(s) sent." in once.stdout
     assert smtp.mailbox.subjects() == ["Sent by the command"]
 
-    loop = subprocess.Popen([sys.executable, "-m", "app", "send-outbox"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "app", "send-outbox"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         queue_committed(outbox_engine, subject="Picked up by the loop")
         deadline = time.monotonic() + 30

@@ -25,8 +25,11 @@ def messages_to(engine: Engine, recipient: str) -> list[OutboxMessage]:
 
 def reset_tokens(engine: Engine, user_id: int | None) -> list[OneTimeToken]:
     with Session(engine) as other:
-        return list(other.exec(select(OneTimeToken).where(OneTimeToken.user_id == user_id,
-                                                          OneTimeToken.purpose == "reset")).all())
+        return list(
+            other.exec(
+                select(OneTimeToken).where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == "reset")
+            ).all()
+        )
 
 
 def test_reset_request_queues_its_email_when_it_commits(outbox_engine: Engine) -> None:
@@ -68,15 +71,31 @@ def test_invitation_and_its_email_are_one_transaction(outbox_engine: Engine) -> 
     with outbox_engine.connect() as connection:
         transaction = connection.begin()
         db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        auth.invite_user(db, get_settings(), email="rolled.back@example.org", display_name="Rolled Back",
-                         role="observer", member_state_id=None, organisation="", actor_id=admin.id)  # type: ignore[arg-type]
+        auth.invite_user(
+            db,
+            get_settings(),
+            email="rolled.back@example.org",
+            display_name="Rolled Back",
+            role="observer",
+            member_state_id=None,
+            organisation="",
+            actor_id=admin.id,
+        )  # type: ignore[arg-type]
         db.close()
         transaction.rollback()
     assert messages_to(outbox_engine, "rolled.back@example.org") == []
 
     with Session(outbox_engine, expire_on_commit=False) as db:
-        auth.invite_user(db, get_settings(), email="kept@example.org", display_name="Kept", role="observer",
-                         member_state_id=None, organisation="", actor_id=admin.id)  # type: ignore[arg-type]
+        auth.invite_user(
+            db,
+            get_settings(),
+            email="kept@example.org",
+            display_name="Kept",
+            role="observer",
+            member_state_id=None,
+            organisation="",
+            actor_id=admin.id,
+        )  # type: ignore[arg-type]
     [message] = messages_to(outbox_engine, "kept@example.org")
     assert "/auth/link/" in message.body
     with Session(outbox_engine) as other:
@@ -99,13 +118,20 @@ def test_queued_message_disappears_with_a_rollback(session: Session) -> None:
 
 def test_retry_delay_doubles_then_stays_at_thirty_minutes() -> None:
     assert [outbox.retry_delay(n) for n in range(1, 10)] == [
-        timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30, 30, 30)]
+        timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30, 30, 30)
+    ]
 
 
 def failing_message(session: Session, *, age: timedelta, attempts: int) -> OutboxMessage:
     created = utcnow() - age
-    message = OutboxMessage(recipient="far@example.org", subject="Still trying", body="…", created_at=created,
-                            next_attempt_at=created, attempts=attempts)
+    message = OutboxMessage(
+        recipient="far@example.org",
+        subject="Still trying",
+        body="…",
+        created_at=created,
+        next_attempt_at=created,
+        attempts=attempts,
+    )
     session.add(message)
     session.commit()
     return message
@@ -142,8 +168,9 @@ def test_success_clears_the_last_error(session: Session) -> None:
 
 def queue_many(engine: Engine, count: int) -> list[int]:
     with Session(engine, expire_on_commit=False) as db:
-        messages = [outbox.queue(db, recipient=f"p{n}@example.org", subject=f"Notice {n}", body="…")
-                    for n in range(count)]
+        messages = [
+            outbox.queue(db, recipient=f"p{n}@example.org", subject=f"Notice {n}", body="…") for n in range(count)
+        ]
         db.commit()
         return [message.id for message in messages if message.id is not None]
 

@@ -21,8 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -86,8 +90,7 @@ def reset_link(live_engine: Engine, account: Account, base_url: str) -> str:
     """The link of the newest password-reset email queued for the account."""
     with Session(live_engine) as db:
         message = db.exec(
-            select(OutboxMessage).where(OutboxMessage.recipient == account.email)
-            .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+            select(OutboxMessage).where(OutboxMessage.recipient == account.email).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
         ).first()
         assert message is not None, f"no email queued for {account.email}"
         found = re.search(re.escape(base_url) + r"/auth/reset/\S+", message.body)
@@ -144,7 +147,6 @@ def assert_accessible(page: Page, axe_source: str) -> None:
     assert not blocking, f"accessibility violations on {page.url}:\n{describe(blocking)}"
 
 
-
 class HeldAnswers:
     """Holds the page's htmx requests to one path until the test lets them through, in the order it chooses.
 
@@ -184,7 +186,6 @@ class HeldAnswers:
                 continue
             if not self.page.evaluate("() => document.querySelector('.htmx-request') !== null"):
                 self.page.wait_for_timeout(50)
-                if not self.held and not self.page.evaluate(
-                        "() => document.querySelector('.htmx-request') !== null"):
+                if not self.held and not self.page.evaluate("() => document.querySelector('.htmx-request') !== null"):
                     return
             self.page.wait_for_timeout(10)

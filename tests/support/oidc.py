@@ -40,7 +40,9 @@ class OidcProvider:
         self._log_handle = self.log.open("wb")
         self.process = subprocess.Popen(
             ["node", str(SCRIPT), str(self.port), str(self.identity_file)],
-            cwd=SCRIPT.parent, stdout=subprocess.PIPE, stderr=self._log_handle,
+            cwd=SCRIPT.parent,
+            stdout=subprocess.PIPE,
+            stderr=self._log_handle,
         )
         try:
             announced = self._ready_line()
@@ -77,8 +79,15 @@ class OidcProvider:
     def _log(self) -> str:
         return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
 
-    def identify(self, *, subject: str, email: str | None, email_verified: bool | None = True,
-                 name: str = "Test Person", **claims: Any) -> None:
+    def identify(
+        self,
+        *,
+        subject: str,
+        email: str | None,
+        email_verified: bool | None = True,
+        name: str = "Test Person",
+        **claims: Any,
+    ) -> None:
         """Makes the next sign-in at the provider carry these claims (None leaves a claim out)."""
         identity: dict[str, Any] = {"sub": subject, "name": name, **claims}
         if email is not None:

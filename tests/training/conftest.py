@@ -21,10 +21,19 @@ def offer_form(**changes: Any) -> service.OfferForm:
     days before; keyword arguments replace fields."""
     first_day = date.today() + timedelta(days=42)
     fields: dict[str, Any] = {
-        "title": "SAAT preparation, Nadi", "course_type": "saat-preparation", "track": "police",
-        "starts_on": first_day.isoformat(), "ends_on": (first_day + timedelta(days=4)).isoformat(),
-        "deadline_on": (first_day - timedelta(days=10)).isoformat(), "seats": 6, "seats_per_state": 2,
-        "languages": ["en"], "online": False, "venue_state": "FJ", "city": "Nadi", "provider_state": "FJ",
+        "title": "SAAT preparation, Nadi",
+        "course_type": "saat-preparation",
+        "track": "police",
+        "starts_on": first_day.isoformat(),
+        "ends_on": (first_day + timedelta(days=4)).isoformat(),
+        "deadline_on": (first_day - timedelta(days=10)).isoformat(),
+        "seats": 6,
+        "seats_per_state": 2,
+        "languages": ["en"],
+        "online": False,
+        "venue_state": "FJ",
+        "city": "Nadi",
+        "provider_state": "FJ",
         "zone": "Pacific/Fiji",
     }
     fields.update(changes)
@@ -34,8 +43,13 @@ def offer_form(**changes: Any) -> service.OfferForm:
 @pytest.fixture
 def provider(session: Session) -> User:
     """A focal point of Fiji, the state that provides the courses."""
-    return make_user(session, role="focal_point", member_state_id=state(session, "FJ").id, password=None,
-                     display_name="Fiji Provider")
+    return make_user(
+        session,
+        role="focal_point",
+        member_state_id=state(session, "FJ").id,
+        password=None,
+        display_name="Fiji Provider",
+    )
 
 
 @pytest.fixture

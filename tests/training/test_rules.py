@@ -21,10 +21,19 @@ from tests.factories import make_user, state
 def offer_form(**changes: Any) -> service.OfferForm:
     start = date.today() + timedelta(days=40)
     fields: dict[str, Any] = {
-        "title": "SAAT preparation", "course_type": "saat-preparation", "track": "police",
-        "starts_on": start.isoformat(), "ends_on": (start + timedelta(days=4)).isoformat(),
-        "deadline_on": (start - timedelta(days=10)).isoformat(), "seats": 2, "seats_per_state": 2,
-        "languages": ["en"], "online": True, "provider_state": "FJ", "zone": "Pacific/Fiji"}
+        "title": "SAAT preparation",
+        "course_type": "saat-preparation",
+        "track": "police",
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=4)).isoformat(),
+        "deadline_on": (start - timedelta(days=10)).isoformat(),
+        "seats": 2,
+        "seats_per_state": 2,
+        "languages": ["en"],
+        "online": True,
+        "provider_state": "FJ",
+        "zone": "Pacific/Fiji",
+    }
     fields.update(changes)
     return service.OfferForm(**fields)
 
@@ -53,7 +62,8 @@ def said(error: pytest.ExceptionInfo[DomainError]) -> str:
 
 
 def test_the_deadline_day_ends_where_the_provider_lives_not_where_the_server_is(
-        session: Session, coordinator: Any) -> None:
+    session: Session, coordinator: Any
+) -> None:
     """The same deadline date is still open in Kiritimati (UTC+14) when it has passed in Pago Pago (UTC-11)."""
     now = datetime.now(UTC)
     kiritimati_today = (now + timedelta(hours=14)).date()
@@ -88,18 +98,29 @@ def test_an_offer_moves_only_along_its_life(session: Session, coordinator: Any) 
 
 
 def test_a_withdrawn_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room_and_that_state_is_told(
-        session: Session, coordinator: Any) -> None:
+    session: Session, coordinator: Any
+) -> None:
     offer = published(session, coordinator, seats=2, seats_per_state=1)
-    samoa, tonga, palau = focal_point(session, "WS"), focal_point(session, "TO"), focal_point(session, "PW",
-                                                                                              language="fr")
+    samoa, tonga, palau = (
+        focal_point(session, "WS"),
+        focal_point(session, "TO"),
+        focal_point(session, "PW", language="fr"),
+    )
     first = candidate(session, offer, samoa, "Sina Leota")
     second = candidate(session, offer, tonga, "Mele Taufa")
     waiting_longest = candidate(session, offer, palau, "Dirrecheteruu Ngirmang")
     settings = get_settings()
-    service.allocate(session, settings, user=coordinator, offer=offer,
-                     decisions={first.id: "accepted", second.id: "accepted"}, reasons={})  # type: ignore[dict-item]
-    service.allocate(session, settings, user=coordinator, offer=offer,
-                     decisions={waiting_longest.id: "waitlisted"}, reasons={})  # type: ignore[dict-item]
+    service.allocate(
+        session,
+        settings,
+        user=coordinator,
+        offer=offer,
+        decisions={first.id: "accepted", second.id: "accepted"},
+        reasons={},
+    )  # type: ignore[dict-item]
+    service.allocate(
+        session, settings, user=coordinator, offer=offer, decisions={waiting_longest.id: "waitlisted"}, reasons={}
+    )  # type: ignore[dict-item]
     before = {m.id for m in session.exec(select(OutboxMessage)).all()}
 
     promoted = service.withdraw(session, settings, user=samoa, nomination=first, offer=offer)
@@ -111,34 +132,45 @@ def test_a_withdrawn_seat_goes_to_the_longest_waiting_candidate_whose_state_has_
 
 
 def test_decisions_never_exceed_the_seats_or_a_states_quota_and_a_decline_needs_a_reason(
-        session: Session, coordinator: Any) -> None:
+    session: Session, coordinator: Any
+) -> None:
     offer = published(session, coordinator, seats=2, seats_per_state=1)
     samoa, tonga, fiji = focal_point(session, "WS"), focal_point(session, "TO"), focal_point(session, "FJ")
-    people = [candidate(session, offer, user, name) for user, name in
-              ((samoa, "Sina"), (tonga, "Mele"), (fiji, "Litia"))]
+    people = [
+        candidate(session, offer, user, name) for user, name in ((samoa, "Sina"), (tonga, "Mele"), (fiji, "Litia"))
+    ]
     settings = get_settings()
     with pytest.raises(Conflict) as refused:
-        service.allocate(session, settings, user=coordinator, offer=offer,
-                         decisions={p.id: "accepted" for p in people}, reasons={})  # type: ignore[misc]
+        service.allocate(
+            session, settings, user=coordinator, offer=offer, decisions={p.id: "accepted" for p in people}, reasons={}
+        )  # type: ignore[misc]
     assert said(refused) == "This would accept 3 people for 2 seats."
     with pytest.raises(DomainError) as refused:
-        service.allocate(session, settings, user=coordinator, offer=offer,
-                         decisions={people[0].id: "declined"}, reasons={})  # type: ignore[dict-item]
+        service.allocate(
+            session, settings, user=coordinator, offer=offer, decisions={people[0].id: "declined"}, reasons={}
+        )  # type: ignore[dict-item]
     assert said(refused) == "Give a reason for each declined nomination."
     session.rollback()
     assert {n.status for n in session.exec(select(Nomination)).all()} == {"nominated"}
 
 
 def test_outcomes_wait_for_the_course_and_saat_results_only_fit_a_certifying_course(
-        session: Session, coordinator: Any) -> None:
+    session: Session, coordinator: Any
+) -> None:
     settings = get_settings()
     offer = published(session, coordinator)
     staff_course = published(session, coordinator, course_type="staff-officer", track="military")
     samoa = focal_point(session, "WS")
     sina, tavita = candidate(session, offer, samoa, "Sina"), candidate(session, staff_course, samoa, "Tavita", "man")
     for course, person in ((offer, sina), (staff_course, tavita)):
-        service.allocate(session, settings, user=coordinator, offer=course, decisions={person.id: "accepted"},  # type: ignore[dict-item]
-                         reasons={})
+        service.allocate(
+            session,
+            settings,
+            user=coordinator,
+            offer=course,
+            decisions={person.id: "accepted"},  # type: ignore[dict-item]
+            reasons={},
+        )
     today = date.today().isoformat()
     with pytest.raises(Conflict) as refused:
         service.record_outcomes(session, user=coordinator, offer=offer, outcomes={sina.id: ("passed", today)})  # type: ignore[dict-item]
@@ -149,27 +181,28 @@ def test_outcomes_wait_for_the_course_and_saat_results_only_fit_a_certifying_cou
         session.add(course)
     session.commit()
     with pytest.raises(DomainError) as refused:
-        service.record_outcomes(session, user=coordinator, offer=staff_course,
-                                outcomes={tavita.id: ("passed", today)})  # type: ignore[dict-item]
+        service.record_outcomes(session, user=coordinator, offer=staff_course, outcomes={tavita.id: ("passed", today)})  # type: ignore[dict-item]
     assert said(refused) == "Choose an outcome from the list."
     with pytest.raises(DomainError) as refused:
         # Tomorrow where the provider is: the course's dates are lived in its zone, across the date line.
         tomorrow_there = datetime.now(ZoneInfo(offer.zone)).date() + timedelta(days=1)
-        service.record_outcomes(session, user=coordinator, offer=offer, outcomes={
-            sina.id: ("passed", tomorrow_there.isoformat())})  # type: ignore[dict-item]
+        service.record_outcomes(
+            session, user=coordinator, offer=offer, outcomes={sina.id: ("passed", tomorrow_there.isoformat())}
+        )  # type: ignore[dict-item]
     assert said(refused) == "An outcome's date falls between the course's first day and today."
     assert service.record_outcomes(session, user=coordinator, offer=offer, outcomes={sina.id: ("passed", today)}) == 1  # type: ignore[dict-item]
 
 
-def test_a_saat_pass_counts_as_ready_only_within_the_validity_the_seeds_set(
-        session: Session, coordinator: Any) -> None:
+def test_a_saat_pass_counts_as_ready_only_within_the_validity_the_seeds_set(session: Session, coordinator: Any) -> None:
     settings = get_settings()
     offer = published(session, coordinator)
     samoa = focal_point(session, "WS")
     recent, old = candidate(session, offer, samoa, "Sina"), candidate(session, offer, samoa, "Tavita", "man")
     months = service.valid_months(settings.seeds_dir)
-    for person, day in ((recent, date.today() - timedelta(days=10)),
-                        (old, date.today() - timedelta(days=round(months * 30.44) + 10))):
+    for person, day in (
+        (recent, date.today() - timedelta(days=10)),
+        (old, date.today() - timedelta(days=round(months * 30.44) + 10)),
+    ):
         person.status, person.outcome, person.outcome_on = "accepted", "passed", day
         session.add(person)
     session.commit()

@@ -23,8 +23,13 @@ from app.training.models import Nomination, NominationEvent, OfferEvent, Trainin
 from tests.factories import make_user, state
 from tests.training.conftest import offer_form
 
-STATUS_LABELS = {"draft": "Draft", "published": "Published", "closed": "Nominations closed",
-                 "completed": "Completed", "cancelled": "Cancelled"}
+STATUS_LABELS = {
+    "draft": "Draft",
+    "published": "Published",
+    "closed": "Nominations closed",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
 TITLE = "SAAT preparation, Nadi"
 
 
@@ -35,19 +40,27 @@ def focal_point(session: Session, code: str, **fields: Any) -> User:
     return make_user(session, role="focal_point", member_state_id=state(session, code).id, password=None, **fields)
 
 
-def put_forward(session: Session, offer: TrainingOffer, user: User, name: str, gender: str = "woman",
-                **fields: Any) -> Nomination:
+def put_forward(
+    session: Session, offer: TrainingOffer, user: User, name: str, gender: str = "woman", **fields: Any
+) -> Nomination:
     """`user` nominates a candidate of their state."""
-    return service.nominate(session, user=user, offer=offer,
-                            form=service.CandidateForm(full_name=name, gender=gender, **fields))
+    return service.nominate(
+        session, user=user, offer=offer, form=service.CandidateForm(full_name=name, gender=gender, **fields)
+    )
 
 
-def decide(session: Session, user: User, offer: TrainingOffer, *choices: tuple[Nomination, str] | tuple[
-        Nomination, str, str]) -> int:
+def decide(
+    session: Session, user: User, offer: TrainingOffer, *choices: tuple[Nomination, str] | tuple[Nomination, str, str]
+) -> int:
     """Applies the provider's decisions, each (nomination, decision) or (nomination, "declined", reason)."""
-    return service.allocate(session, get_settings(), user=user, offer=offer,
-                            decisions={c[0].id: c[1] for c in choices},  # type: ignore[misc]
-                            reasons={c[0].id: c[2] for c in choices if len(c) == 3})  # type: ignore[misc]
+    return service.allocate(
+        session,
+        get_settings(),
+        user=user,
+        offer=offer,
+        decisions={c[0].id: c[1] for c in choices},  # type: ignore[misc]
+        reasons={c[0].id: c[2] for c in choices if len(c) == 3},
+    )  # type: ignore[misc]
 
 
 def accept_all(session: Session, user: User, offer: TrainingOffer, *people: Nomination) -> int:
@@ -69,8 +82,13 @@ def count(session: Session, model: type) -> int:
 
 def mail_to(session: Session, *people: User) -> list[OutboxMessage]:
     """Queued emails addressed to these people, oldest first."""
-    return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.recipient).in_([p.email for p in people]))
-                             .order_by(col(OutboxMessage.id))).all())
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.recipient).in_([p.email for p in people]))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
 
 
 def statuses(session: Session, *people: Nomination) -> list[str]:
@@ -107,30 +125,44 @@ def _iso(day: date) -> str:
 
 
 BAD_OFFERS: dict[str, tuple[Callable[[date], dict[str, Any]], str]] = {
-    "ends before it starts": (lambda first: {"ends_on": _iso(first - timedelta(days=1))},
-                              "The course ends before it starts."),
-    "deadline after the first day": (lambda first: {"deadline_on": _iso(first + timedelta(days=1))},
-                                     "The nomination deadline must be on or before the first day of the course."),
+    "ends before it starts": (
+        lambda first: {"ends_on": _iso(first - timedelta(days=1))},
+        "The course ends before it starts.",
+    ),
+    "deadline after the first day": (
+        lambda first: {"deadline_on": _iso(first + timedelta(days=1))},
+        "The nomination deadline must be on or before the first day of the course.",
+    ),
     "deadline already passed": (
         lambda first: {"deadline_on": _iso(datetime.now(ZoneInfo("Pacific/Fiji")).date() - timedelta(days=1))},
-        "The nomination deadline has already passed."),
+        "The nomination deadline has already passed.",
+    ),
     "no seats": (lambda first: {"seats": 0}, "Seats: a whole number from 1 to 500."),
-    "more per state than seats": (lambda first: {"seats": 3, "seats_per_state": 4},
-                                  "Seats per state: a whole number from 1 to 3."),
-    "unknown course type": (lambda first: {"course_type": "underwater-basket-weaving"},
-                            "Choose a course type from the list."),
+    "more per state than seats": (
+        lambda first: {"seats": 3, "seats_per_state": 4},
+        "Seats per state: a whole number from 1 to 3.",
+    ),
+    "unknown course type": (
+        lambda first: {"course_type": "underwater-basket-weaving"},
+        "Choose a course type from the list.",
+    ),
     "unknown track": (lambda first: {"track": "navy"}, "Choose a track from the list."),
-    "in person without a venue": (lambda first: {"venue_state": ""},
-                                  "A course in person needs the state and the city where it takes place."),
-    "in person without a city": (lambda first: {"city": "  "},
-                                 "A course in person needs the state and the city where it takes place."),
+    "in person without a venue": (
+        lambda first: {"venue_state": ""},
+        "A course in person needs the state and the city where it takes place.",
+    ),
+    "in person without a city": (
+        lambda first: {"city": "  "},
+        "A course in person needs the state and the city where it takes place.",
+    ),
     "no language": (lambda first: {"languages": []}, "Choose the languages the course is given in."),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_OFFERS))
 def test_a_bad_offer_field_is_refused_with_its_own_message_and_nothing_is_created(
-        session: Session, provider: User, case: str) -> None:
+    session: Session, provider: User, case: str
+) -> None:
     changes, message = BAD_OFFERS[case]
     first_day = date.fromisoformat(offer_form().starts_on)
     offers, events = count(session, TrainingOffer), count(session, OfferEvent)
@@ -141,9 +173,13 @@ def test_a_bad_offer_field_is_refused_with_its_own_message_and_nothing_is_create
 
 
 def test_an_online_course_needs_no_venue_and_a_focal_point_always_offers_for_their_own_state(
-        session: Session, provider: User) -> None:
-    offer = service.create_offer(session, user=provider, form=offer_form(
-        online=True, venue_state="", city="", provider_state="WS", languages=["fr", "en"]))
+    session: Session, provider: User
+) -> None:
+    offer = service.create_offer(
+        session,
+        user=provider,
+        form=offer_form(online=True, venue_state="", city="", provider_state="WS", languages=["fr", "en"]),
+    )
     assert offer.status == "draft"
     assert offer.provider_state_id == state(session, "FJ").id
     assert (offer.venue_state_id, offer.city, offer.language_codes()) == (None, "", ["en", "fr"])
@@ -158,7 +194,8 @@ def test_observers_cannot_offer_courses(session: Session) -> None:
 
 
 def test_a_draft_is_hidden_from_everyone_but_those_who_manage_it_until_it_is_published(
-        session: Session, provider: User, coordinator: User) -> None:
+    session: Session, provider: User, coordinator: User
+) -> None:
     offer = service.create_offer(session, user=provider, form=offer_form())
     samoa, observer = focal_point(session, "WS"), make_user(session, role="observer", password=None)
     admin, colleague = make_user(session, role="admin", password=None), focal_point(session, "FJ")
@@ -174,8 +211,13 @@ def test_a_draft_is_hidden_from_everyone_but_those_who_manage_it_until_it_is_pub
 
 # The offer's life
 
-ROUTES = {"draft": [], "published": ["published"], "closed": ["published", "closed"],
-          "completed": ["published", "closed", "completed"], "cancelled": ["cancelled"]}
+ROUTES = {
+    "draft": [],
+    "published": ["published"],
+    "closed": ["published", "closed"],
+    "completed": ["published", "closed", "completed"],
+    "cancelled": ["cancelled"],
+}
 
 
 def offer_in(session: Session, user: User, status: str) -> TrainingOffer:
@@ -186,26 +228,48 @@ def offer_in(session: Session, user: User, status: str) -> TrainingOffer:
     return offer
 
 
-@pytest.mark.parametrize(("now", "then"), [
-    ("draft", "published"), ("draft", "cancelled"), ("published", "closed"), ("published", "cancelled"),
-    ("closed", "published"), ("closed", "completed"), ("closed", "cancelled")])
+@pytest.mark.parametrize(
+    ("now", "then"),
+    [
+        ("draft", "published"),
+        ("draft", "cancelled"),
+        ("published", "closed"),
+        ("published", "cancelled"),
+        ("closed", "published"),
+        ("closed", "completed"),
+        ("closed", "cancelled"),
+    ],
+)
 def test_an_offer_moves_forward_along_its_life_and_each_step_is_recorded(
-        session: Session, provider: User, now: str, then: str) -> None:
+    session: Session, provider: User, now: str, then: str
+) -> None:
     offer = offer_in(session, provider, now)
     move_to(session, provider, offer, then)
     session.expire_all()
     assert session.get(TrainingOffer, offer.id).status == then  # type: ignore[union-attr]
-    trail = session.exec(select(OfferEvent.status).where(OfferEvent.offer_id == offer.id)
-                         .order_by(col(OfferEvent.id))).all()
+    trail = session.exec(
+        select(OfferEvent.status).where(OfferEvent.offer_id == offer.id).order_by(col(OfferEvent.id))
+    ).all()
     assert trail == ["draft", *ROUTES[now], then]
 
 
-@pytest.mark.parametrize(("now", "then"), [
-    ("draft", "closed"), ("draft", "completed"), ("published", "completed"), ("published", "draft"),
-    ("closed", "draft"), ("completed", "published"), ("completed", "cancelled"), ("cancelled", "published"),
-    ("cancelled", "draft")])
+@pytest.mark.parametrize(
+    ("now", "then"),
+    [
+        ("draft", "closed"),
+        ("draft", "completed"),
+        ("published", "completed"),
+        ("published", "draft"),
+        ("closed", "draft"),
+        ("completed", "published"),
+        ("completed", "cancelled"),
+        ("cancelled", "published"),
+        ("cancelled", "draft"),
+    ],
+)
 def test_an_offer_cannot_skip_a_step_go_back_to_draft_or_leave_an_end(
-        session: Session, provider: User, now: str, then: str) -> None:
+    session: Session, provider: User, now: str, then: str
+) -> None:
     offer = offer_in(session, provider, now)
     with pytest.raises(Conflict) as refused:
         move_to(session, provider, offer, then)
@@ -225,7 +289,8 @@ def test_closed_nominations_cannot_reopen_once_the_deadline_has_passed(session: 
 
 
 def test_only_the_providing_state_and_the_staff_change_an_offers_status(
-        session: Session, provider: User, coordinator: User) -> None:
+    session: Session, provider: User, coordinator: User
+) -> None:
     offer = offer_in(session, provider, "draft")
     for stranger in (focal_point(session, "WS"), make_user(session, role="observer", password=None)):
         with pytest.raises(Forbidden) as refused:
@@ -236,7 +301,8 @@ def test_only_the_providing_state_and_the_staff_change_an_offers_status(
 
 
 def test_cancelling_tells_each_nominating_states_focal_points_in_their_own_language(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa, samoa_colleague = focal_point(session, "WS"), focal_point(session, "WS", display_name="Tavita")
     caledonia = focal_point(session, "NC", language="fr", display_name="Amélie")
     tonga = focal_point(session, "TO")
@@ -263,8 +329,7 @@ def test_cancelling_tells_each_nominating_states_focal_points_in_their_own_langu
 
 
 @pytest.mark.parametrize("status", ["draft", "closed", "completed", "cancelled"])
-def test_nominations_are_taken_only_while_the_offer_is_published(
-        session: Session, provider: User, status: str) -> None:
+def test_nominations_are_taken_only_while_the_offer_is_published(session: Session, provider: User, status: str) -> None:
     offer = offer_in(session, provider, status)
     with pytest.raises(Conflict) as refused:
         put_forward(session, offer, focal_point(session, "WS"), "Sina Leota")
@@ -273,7 +338,8 @@ def test_nominations_are_taken_only_while_the_offer_is_published(
 
 
 def test_the_deadline_day_ends_in_the_offers_zone_first_in_kiritimati_and_last_in_pago_pago(
-        session: Session, provider: User) -> None:
+    session: Session, provider: User
+) -> None:
     """Kiritimati (UTC+14) is always a calendar day or two ahead of Pago Pago (UTC−11)."""
     now = datetime.now(UTC)
     kiritimati_today, pago_pago_today = (now + timedelta(hours=14)).date(), (now - timedelta(hours=11)).date()
@@ -297,20 +363,25 @@ def test_the_deadline_day_ends_in_the_offers_zone_first_in_kiritimati_and_last_i
 
 
 def test_a_state_nominates_at_most_its_quota_and_a_withdrawal_frees_a_place(
-        session: Session, published_offer: TrainingOffer) -> None:
+    session: Session, published_offer: TrainingOffer
+) -> None:
     samoa, colleague, tonga = focal_point(session, "WS"), focal_point(session, "WS"), focal_point(session, "TO")
     first = put_forward(session, published_offer, samoa, "Sina Leota")
     put_forward(session, published_offer, colleague, "Tavita Aiono", "man")
     with pytest.raises(Conflict) as refused:
         put_forward(session, published_offer, samoa, "Iosefa Taala", "man")
-    assert said(refused) == ("Your state has already nominated 2 candidates, the most this course takes from "
-                             "one state.")
+    assert said(refused) == (
+        "Your state has already nominated 2 candidates, the most this course takes from one state."
+    )
     assert put_forward(session, published_offer, tonga, "Mele Taufa").status == "nominated"
 
     service.withdraw(session, get_settings(), user=samoa, nomination=first, offer=published_offer)
     assert put_forward(session, published_offer, colleague, "Iosefa Taala", "man").status == "nominated"
-    active = [n for n in service.state_nominations(session, published_offer, state(session, "WS").id)  # type: ignore[arg-type]
-              if n.status in service.ACTIVE]
+    active = [
+        n
+        for n in service.state_nominations(session, published_offer, state(session, "WS").id)  # type: ignore[arg-type]
+        if n.status in service.ACTIVE
+    ]
     assert [n.full_name for n in active] == ["Tavita Aiono", "Iosefa Taala"]
 
 
@@ -323,30 +394,33 @@ def test_only_a_focal_point_nominates(session: Session, published_offer: Trainin
 
 
 def test_a_nomination_is_always_for_the_nominating_focal_points_state(
-        session: Session, published_offer: TrainingOffer) -> None:
+    session: Session, published_offer: TrainingOffer
+) -> None:
     nomination = put_forward(session, published_offer, focal_point(session, "PG"), "Kila Dimo", "man")
     assert nomination.state_id == state(session, "PG").id
 
 
-@pytest.mark.parametrize(("name", "gender", "message"), [
-    ("  ", "woman", "Give the candidate's full name (at most 160 characters)."),
-    ("x" * 161, "woman", "Give the candidate's full name (at most 160 characters)."),
-    ("Sina Leota", "unknown", "Choose the candidate's gender from the list."),
-])
+@pytest.mark.parametrize(
+    ("name", "gender", "message"),
+    [
+        ("  ", "woman", "Give the candidate's full name (at most 160 characters)."),
+        ("x" * 161, "woman", "Give the candidate's full name (at most 160 characters)."),
+        ("Sina Leota", "unknown", "Choose the candidate's gender from the list."),
+    ],
+)
 def test_a_candidate_needs_a_name_and_a_gender_from_the_list(
-        session: Session, published_offer: TrainingOffer, name: str, gender: str, message: str) -> None:
+    session: Session, published_offer: TrainingOffer, name: str, gender: str, message: str
+) -> None:
     with pytest.raises(DomainError) as refused:
         put_forward(session, published_offer, focal_point(session, "WS"), name, gender)
     assert said(refused) == message
     assert count(session, Nomination) == 0
 
 
-def test_each_state_orders_its_own_candidates_and_moves_them_up_and_down(
-        session: Session, provider: User) -> None:
+def test_each_state_orders_its_own_candidates_and_moves_them_up_and_down(session: Session, provider: User) -> None:
     published_offer = offered(session, provider, seats_per_state=3)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    sina, tavita, iosefa = (put_forward(session, published_offer, samoa, name) for name in
-                            ("Sina", "Tavita", "Iosefa"))
+    sina, tavita, iosefa = (put_forward(session, published_offer, samoa, name) for name in ("Sina", "Tavita", "Iosefa"))
     mele = put_forward(session, published_offer, tonga, "Mele")
     assert [n.preference for n in (sina, tavita, iosefa, mele)] == [1, 2, 3, 1]
 
@@ -374,28 +448,36 @@ def test_each_state_orders_its_own_candidates_and_moves_them_up_and_down(
 
 
 def test_moving_a_withdrawn_candidate_is_refused_with_a_message_and_leaves_the_order(
-        session: Session, published_offer: TrainingOffer) -> None:
+    session: Session, published_offer: TrainingOffer
+) -> None:
     """A page opened before the withdrawal still shows the arrows; using them must not fail."""
     samoa = focal_point(session, "WS")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                      samoa, "Tavita")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, samoa, "Tavita"),
+    )
     service.withdraw(session, get_settings(), user=samoa, nomination=tavita, offer=published_offer)
     with pytest.raises(DomainError):
         service.move(session, user=samoa, nomination=tavita, offer=published_offer, up=True)
     session.expire_all()
     assert [n.full_name for n in service.state_nominations(session, published_offer, sina.state_id)] == [
-        "Sina", "Tavita"]
+        "Sina",
+        "Tavita",
+    ]
 
 
 # Allocation
 
 
-def test_the_provider_never_accepts_more_people_than_the_course_has_seats(
-        session: Session, provider: User) -> None:
+def test_the_provider_never_accepts_more_people_than_the_course_has_seats(session: Session, provider: User) -> None:
     offer = offered(session, provider, seats=3)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    people = [put_forward(session, offer, samoa, "Sina"), put_forward(session, offer, samoa, "Tavita", "man"),
-              put_forward(session, offer, tonga, "Mele"), put_forward(session, offer, tonga, "Sione", "man")]
+    people = [
+        put_forward(session, offer, samoa, "Sina"),
+        put_forward(session, offer, samoa, "Tavita", "man"),
+        put_forward(session, offer, tonga, "Mele"),
+        put_forward(session, offer, tonga, "Sione", "man"),
+    ]
 
     with pytest.raises(Conflict) as refused:
         accept_all(session, provider, offer, *people)
@@ -413,10 +495,13 @@ def test_the_provider_never_accepts_more_people_than_the_course_has_seats(
 
 
 def test_no_state_gets_more_accepted_candidates_than_its_quota(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                      samoa, "Tavita", "man")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, samoa, "Tavita", "man"),
+    )
     service.update_offer(session, user=provider, offer=published_offer, form=offer_form(seats_per_state=1))
     with pytest.raises(Conflict) as refused:
         accept_all(session, provider, published_offer, sina, tavita)
@@ -428,18 +513,26 @@ def test_no_state_gets_more_accepted_candidates_than_its_quota(
 
 
 def test_declining_a_nomination_needs_a_reason_which_is_kept(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                      samoa, "Tavita", "man")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, samoa, "Tavita", "man"),
+    )
     with pytest.raises(DomainError) as refused:
         decide(session, provider, published_offer, (sina, "accepted"), (tavita, "declined", "   "))
     assert said(refused) == "Give a reason for each declined nomination."
     session.rollback()
     assert statuses(session, sina, tavita) == ["nominated", "nominated"]
 
-    decide(session, provider, published_offer, (sina, "accepted"),
-           (tavita, "declined", "Rank below the course's requirement"))
+    decide(
+        session,
+        provider,
+        published_offer,
+        (sina, "accepted"),
+        (tavita, "declined", "Rank below the course's requirement"),
+    )
     session.expire_all()
     declined = session.get(Nomination, tavita.id)
     assert (declined.status, declined.reason) == ("declined", "Rank below the course's requirement")  # type: ignore[union-attr]
@@ -447,7 +540,8 @@ def test_declining_a_nomination_needs_a_reason_which_is_kept(
 
 
 def test_only_the_provider_and_the_staff_allocate_seats(
-        session: Session, coordinator: User, published_offer: TrainingOffer) -> None:
+    session: Session, coordinator: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
     sina = put_forward(session, published_offer, samoa, "Sina")
     for outsider in (samoa, focal_point(session, "TO"), make_user(session, role="observer", password=None)):
@@ -458,16 +552,25 @@ def test_only_the_provider_and_the_staff_allocate_seats(
 
 
 def test_each_state_with_decisions_gets_one_email_per_focal_point_with_counts_and_no_names(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa, samoa_colleague = focal_point(session, "WS"), focal_point(session, "WS")
     caledonia, tonga = focal_point(session, "NC", language="fr"), focal_point(session, "TO")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina Leota"), put_forward(
-        session, published_offer, samoa, "Tavita Aiono", "man")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina Leota"),
+        put_forward(session, published_offer, samoa, "Tavita Aiono", "man"),
+    )
     lea = put_forward(session, published_offer, caledonia, "Léa Wamytan")
     put_forward(session, published_offer, tonga, "Mele Taufa")
 
-    decide(session, provider, published_offer, (sina, "accepted"),
-           (tavita, "declined", "Passport of Tavita Aiono expires"), (lea, "waitlisted"))
+    decide(
+        session,
+        provider,
+        published_offer,
+        (sina, "accepted"),
+        (tavita, "declined", "Passport of Tavita Aiono expires"),
+        (lea, "waitlisted"),
+    )
 
     assert mail_to(session, tonga, provider) == []
     english = mail_to(session, samoa, samoa_colleague)
@@ -488,16 +591,28 @@ def test_each_state_with_decisions_gets_one_email_per_focal_point_with_counts_an
 
 
 def test_the_preview_shows_the_womens_share_the_decisions_would_give_without_saving_them(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                      samoa, "Tavita", "man")
-    mele, sione = put_forward(session, published_offer, tonga, "Mele"), put_forward(session, published_offer,
-                                                                                     tonga, "Sione", "man")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, samoa, "Tavita", "man"),
+    )
+    mele, sione = (
+        put_forward(session, published_offer, tonga, "Mele"),
+        put_forward(session, published_offer, tonga, "Sione", "man"),
+    )
     decide(session, provider, published_offer, (tavita, "accepted"))
 
-    preview = service.preview(session, published_offer, {sina.id: "accepted", mele.id: "accepted",  # type: ignore[dict-item]
-                                                         sione.id: "declined"})
+    preview = service.preview(
+        session,
+        published_offer,
+        {
+            sina.id: "accepted",
+            mele.id: "accepted",  # type: ignore[dict-item]
+            sione.id: "declined",
+        },
+    )
     assert (preview.accepted, preview.seats) == (3, 6)
     assert (preview.nominated.women, preview.nominated.counted) == (2, 4)
     assert preview.now.share == 0.0
@@ -509,7 +624,8 @@ def test_the_preview_shows_the_womens_share_the_decisions_would_give_without_sav
 
 
 def test_a_freed_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room_and_that_state_is_told(
-        session: Session, provider: User) -> None:
+    session: Session, provider: User
+) -> None:
     offer = offered(session, provider, seats=2, seats_per_state=2)
     samoa, tonga, cook = focal_point(session, "WS"), focal_point(session, "TO"), focal_point(session, "CK")
     caledonia = focal_point(session, "NC", language="fr")
@@ -526,8 +642,13 @@ def test_a_freed_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room
     promoted = service.withdraw(session, get_settings(), user=tonga, nomination=mele, offer=offer)
 
     assert promoted is not None and promoted.id == lea.id
-    assert statuses(session, sina, tavita, mele, teina, lea) == ["accepted", "waitlisted", "withdrawn",
-                                                                 "waitlisted", "accepted"]
+    assert statuses(session, sina, tavita, mele, teina, lea) == [
+        "accepted",
+        "waitlisted",
+        "withdrawn",
+        "waitlisted",
+        "accepted",
+    ]
     new = [m for m in session.exec(select(OutboxMessage)).all() if m.id not in already_told]
     assert [m.recipient for m in new] == [caledonia.email]
     assert new[0].subject == f"Une place pour votre État : {TITLE}"
@@ -535,10 +656,13 @@ def test_a_freed_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room
 
 
 def test_withdrawing_a_candidate_without_a_seat_moves_nobody_up(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    sina, mele = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                    tonga, "Mele")
+    sina, mele = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, tonga, "Mele"),
+    )
     decide(session, provider, published_offer, (sina, "waitlisted"), (mele, "waitlisted"))
     told = count(session, OutboxMessage)
     assert service.withdraw(session, get_settings(), user=samoa, nomination=sina, offer=published_offer) is None
@@ -550,10 +674,13 @@ def test_withdrawing_a_candidate_without_a_seat_moves_nobody_up(
 
 
 def test_only_the_candidates_state_or_the_provider_withdraws_a_nomination(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    sina, tavita = put_forward(session, published_offer, samoa, "Sina"), put_forward(session, published_offer,
-                                                                                      samoa, "Tavita", "man")
+    sina, tavita = (
+        put_forward(session, published_offer, samoa, "Sina"),
+        put_forward(session, published_offer, samoa, "Tavita", "man"),
+    )
     for outsider in (tonga, make_user(session, role="observer", password=None)):
         with pytest.raises(Forbidden) as refused:
             service.withdraw(session, get_settings(), user=outsider, nomination=sina, offer=published_offer)
@@ -565,8 +692,9 @@ def test_only_the_candidates_state_or_the_provider_withdraws_a_nomination(
 # Outcomes
 
 
-def accepted_on(session: Session, provider: User, offer: TrainingOffer, *people: tuple[User, str, str]
-                ) -> list[Nomination]:
+def accepted_on(
+    session: Session, provider: User, offer: TrainingOffer, *people: tuple[User, str, str]
+) -> list[Nomination]:
     """Nominates (focal point, name, gender) candidates and accepts them all."""
     chosen = [put_forward(session, offer, user, name, gender) for user, name, gender in people]
     accept_all(session, provider, offer, *chosen)
@@ -574,7 +702,8 @@ def accepted_on(session: Session, provider: User, offer: TrainingOffer, *people:
 
 
 def test_outcomes_wait_until_nominations_close_and_fit_only_accepted_candidates(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
     [sina] = accepted_on(session, provider, published_offer, (samoa, "Sina", "woman"))
     tavita = put_forward(session, published_offer, samoa, "Tavita", "man")
@@ -582,23 +711,28 @@ def test_outcomes_wait_until_nominations_close_and_fit_only_accepted_candidates(
     yesterday = _iso(date.today() - timedelta(days=1))
 
     with pytest.raises(Conflict) as refused:
-        service.record_outcomes(session, user=provider, offer=published_offer,
-                                outcomes={sina.id: ("passed", yesterday)})  # type: ignore[dict-item]
+        service.record_outcomes(
+            session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", yesterday)}
+        )  # type: ignore[dict-item]
     assert said(refused) == "Outcomes are recorded once nominations are closed."
     move_to(session, provider, published_offer, "closed")
     started(session, published_offer, days_ago=5)
     with pytest.raises(Conflict) as refused:
-        service.record_outcomes(session, user=provider, offer=published_offer,
-                                outcomes={tavita.id: ("passed", yesterday)})  # type: ignore[dict-item]
+        service.record_outcomes(
+            session, user=provider, offer=published_offer, outcomes={tavita.id: ("passed", yesterday)}
+        )  # type: ignore[dict-item]
     assert said(refused) == "Outcomes are recorded only for accepted candidates."
     with pytest.raises(Forbidden):
-        service.record_outcomes(session, user=samoa, offer=published_offer,
-                                outcomes={sina.id: ("passed", yesterday)})  # type: ignore[dict-item]
+        service.record_outcomes(session, user=samoa, offer=published_offer, outcomes={sina.id: ("passed", yesterday)})  # type: ignore[dict-item]
     session.expire_all()
     assert session.get(Nomination, sina.id).outcome == ""  # type: ignore[union-attr]
 
-    assert service.record_outcomes(session, user=provider, offer=published_offer,
-                                   outcomes={sina.id: ("passed", yesterday)}) == 1  # type: ignore[dict-item]
+    assert (
+        service.record_outcomes(
+            session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", yesterday)}
+        )
+        == 1
+    )  # type: ignore[dict-item]
     session.expire_all()
     recorded = session.get(Nomination, sina.id)
     assert (recorded.outcome, recorded.outcome_on) == ("passed", date.today() - timedelta(days=1))  # type: ignore[union-attr]
@@ -613,15 +747,22 @@ def test_saat_results_fit_only_a_course_type_that_certifies(session: Session, pr
     today = _iso(date.today())
     for saat in ("passed", "not_passed"):
         with pytest.raises(DomainError) as refused:
-            service.record_outcomes(session, user=provider, offer=staff_course,
-                                    outcomes={tavita.id: (saat, today)})  # type: ignore[dict-item]
+            service.record_outcomes(session, user=provider, offer=staff_course, outcomes={tavita.id: (saat, today)})  # type: ignore[dict-item]
         assert said(refused) == "Choose an outcome from the list."
-    assert service.record_outcomes(session, user=provider, offer=staff_course, outcomes={
-        tavita.id: ("completed", today), sina.id: ("not_completed", today)}) == 2  # type: ignore[dict-item]
+    assert (
+        service.record_outcomes(
+            session,
+            user=provider,
+            offer=staff_course,
+            outcomes={tavita.id: ("completed", today), sina.id: ("not_completed", today)},
+        )
+        == 2
+    )  # type: ignore[dict-item]
 
 
 def test_an_outcome_is_dated_between_the_courses_first_day_and_today(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
     [sina] = accepted_on(session, provider, published_offer, (samoa, "Sina", "woman"))
     move_to(session, provider, published_offer, "closed")
@@ -629,27 +770,37 @@ def test_an_outcome_is_dated_between_the_courses_first_day_and_today(
     first_day = published_offer.starts_on
     for wrong in (first_day - timedelta(days=1), local_today(published_offer) + timedelta(days=1)):
         with pytest.raises(DomainError) as refused:
-            service.record_outcomes(session, user=provider, offer=published_offer,
-                                    outcomes={sina.id: ("passed", _iso(wrong))})  # type: ignore[dict-item]
+            service.record_outcomes(
+                session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", _iso(wrong))}
+            )  # type: ignore[dict-item]
         assert said(refused) == "An outcome's date falls between the course's first day and today."
     with pytest.raises(DomainError) as refused:
-        service.record_outcomes(session, user=provider, offer=published_offer,
-                                outcomes={sina.id: ("passed", "soon")})  # type: ignore[dict-item]
+        service.record_outcomes(session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", "soon")})  # type: ignore[dict-item]
     assert said(refused) == "Give the date of each outcome."
     for right in (first_day, date.today()):
-        assert service.record_outcomes(session, user=provider, offer=published_offer,
-                                       outcomes={sina.id: ("passed", _iso(right))}) == 1  # type: ignore[dict-item]
+        assert (
+            service.record_outcomes(
+                session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", _iso(right))}
+            )
+            == 1
+        )  # type: ignore[dict-item]
 
 
 # Personal data
 
 
 def test_a_candidate_is_found_only_by_their_state_the_provider_and_the_staff(
-        session: Session, provider: User, coordinator: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, coordinator: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
     sina = put_forward(session, published_offer, samoa, "Sina Leota")
-    for insider in (samoa, focal_point(session, "WS"), provider, coordinator, make_user(session, role="admin",
-                                                                                          password=None)):
+    for insider in (
+        samoa,
+        focal_point(session, "WS"),
+        provider,
+        coordinator,
+        make_user(session, role="admin", password=None),
+    ):
         assert service.get_nomination(session, sina.id, user=insider)[0].full_name == "Sina Leota"  # type: ignore[arg-type]
     for outsider in (focal_point(session, "TO"), make_user(session, role="observer", password=None)):
         with pytest.raises(NotFound) as refused:
@@ -660,42 +811,69 @@ def test_a_candidate_is_found_only_by_their_state_the_provider_and_the_staff(
 
 
 def test_the_csv_export_is_for_managers_only_and_makes_formula_like_cells_harmless(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     samoa = focal_point(session, "WS")
-    put_forward(session, published_offer, samoa, "=HYPERLINK(\"http://x.example\")", rank="+1", notes="@SUM(A1)")
+    put_forward(session, published_offer, samoa, '=HYPERLINK("http://x.example")', rank="+1", notes="@SUM(A1)")
     with pytest.raises(Forbidden):
         service.nominations_csv(session, user=samoa, offer=published_offer, language="en")
-    [header, row] = list(csv.reader(io.StringIO(service.nominations_csv(session, user=provider,
-                                                                        offer=published_offer, language="en"))))
+    [header, row] = list(
+        csv.reader(io.StringIO(service.nominations_csv(session, user=provider, offer=published_offer, language="en")))
+    )
     record = dict(zip(header, row, strict=True))
-    assert record["Full name"] == "'=HYPERLINK(\"http://x.example\")"
+    assert record["Full name"] == '\'=HYPERLINK("http://x.example")'
     assert (record["Rank or grade"], record["Notes"], record["State"]) == ("'+1", "'@SUM(A1)", "Samoa")
 
 
 def test_erasing_a_candidate_removes_their_personal_data_but_keeps_every_count(
-        session: Session, provider: User, published_offer: TrainingOffer) -> None:
+    session: Session, provider: User, published_offer: TrainingOffer
+) -> None:
     settings = get_settings()
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    sina = put_forward(session, published_offer, samoa, "Sina Leota", rank="Constable", service="Samoa Police",
-                       languages=["en"], notes="Speaks Samoan")
+    sina = put_forward(
+        session,
+        published_offer,
+        samoa,
+        "Sina Leota",
+        rank="Constable",
+        service="Samoa Police",
+        languages=["en"],
+        notes="Speaks Samoan",
+    )
     mele = put_forward(session, published_offer, tonga, "Mele Taufa", rank="Inspector")
     sione = put_forward(session, published_offer, tonga, "Sione Havili", "man")
-    decide(session, provider, published_offer, (sina, "accepted"), (sione, "accepted"),
-           (mele, "declined", "Mele Taufa's passport expires before the course"))
+    decide(
+        session,
+        provider,
+        published_offer,
+        (sina, "accepted"),
+        (sione, "accepted"),
+        (mele, "declined", "Mele Taufa's passport expires before the course"),
+    )
     move_to(session, provider, published_offer, "closed")
     started(session, published_offer, days_ago=5)
-    service.record_outcomes(session, user=provider, offer=published_offer,
-                            outcomes={sina.id: ("passed", _iso(date.today()))})  # type: ignore[dict-item]
+    service.record_outcomes(
+        session, user=provider, offer=published_offer, outcomes={sina.id: ("passed", _iso(date.today()))}
+    )  # type: ignore[dict-item]
 
     def counts() -> tuple[object, ...]:
-        [row] = [r for r in service.catalogue(session, user=provider, filters=service.Filters())
-                 if r.offer.id == published_offer.id]
+        [row] = [
+            r
+            for r in service.catalogue(session, user=provider, filters=service.Filters())
+            if r.offer.id == published_offer.id
+        ]
         region, per_state = service.report(session)
         ready = [(r.state.code, r.ready, r.ready_women, r.certified) for r in service.certified_view(session, settings)]
         records = {code: service.state_record(session, state(session, code))[0] for code in ("WS", "TO")}
-        return (row.nominated, row.accepted, row.taken, region,
-                {year: [(s.code, r) for s, r in rows] for year, rows in per_state.items()}, ready,
-                {code: [(r.kind.key, r.trained, r.women, r.certified) for r in rows] for code, rows in records.items()})
+        return (
+            row.nominated,
+            row.accepted,
+            row.taken,
+            region,
+            {year: [(s.code, r) for s, r in rows] for year, rows in per_state.items()},
+            ready,
+            {code: [(r.kind.key, r.trained, r.women, r.certified) for r in rows] for code, rows in records.items()},
+        )
 
     before = counts()
     assert "Sina Leota" in service.nominations_csv(session, user=provider, offer=published_offer, language="en")
@@ -710,16 +888,23 @@ def test_erasing_a_candidate_removes_their_personal_data_but_keeps_every_count(
     erased = session.get(Nomination, sina.id)
     assert (erased.full_name, erased.rank, erased.service, erased.languages, erased.notes) == ("",) * 5  # type: ignore[union-attr]
     assert (erased.state_id, erased.gender, erased.status, erased.outcome) == (  # type: ignore[union-attr]
-        state(session, "WS").id, "woman", "accepted", "passed")
+        state(session, "WS").id,
+        "woman",
+        "accepted",
+        "passed",
+    )
     exported = service.nominations_csv(session, user=provider, offer=published_offer, language="en")
     for private in ("Sina", "Leota", "Constable", "Samoa Police", "Speaks Samoan", "Mele", "Inspector", "passport"):
         assert private not in exported
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert sorted((r["State"], r["Gender"], r["Status"], r["Outcome"]) for r in rows) == [
-        ("Samoa", "Woman", "Accepted", "SAAT passed"), ("Tonga", "Man", "Accepted", ""),
-        ("Tonga", "Woman", "Declined", "")]
-    notes = session.exec(select(NominationEvent.note).where(
-        col(NominationEvent.nomination_id).in_([sina.id, mele.id]))).all()
+        ("Samoa", "Woman", "Accepted", "SAAT passed"),
+        ("Tonga", "Man", "Accepted", ""),
+        ("Tonga", "Woman", "Declined", ""),
+    ]
+    notes = session.exec(
+        select(NominationEvent.note).where(col(NominationEvent.nomination_id).in_([sina.id, mele.id]))
+    ).all()
     assert notes and not any("Mele" in note or "passport" in note for note in notes)
 
 
@@ -732,19 +917,35 @@ def seeded_validity() -> int:
 
 
 def test_the_certified_view_counts_only_saat_passes_within_the_validity_the_seeds_set(
-        session: Session, provider: User) -> None:
+    session: Session, provider: User
+) -> None:
     months = seeded_validity()
     offer = offered(session, provider, seats_per_state=3)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    ana, ben, cara, fetu = accepted_on(session, provider, offer, (samoa, "Ana", "woman"), (samoa, "Ben", "man"),
-                                       (samoa, "Cara", "woman"), (tonga, "Fetu", "man"))
+    ana, ben, cara, fetu = accepted_on(
+        session,
+        provider,
+        offer,
+        (samoa, "Ana", "woman"),
+        (samoa, "Ben", "man"),
+        (samoa, "Cara", "woman"),
+        (tonga, "Fetu", "man"),
+    )
     move_to(session, provider, offer, "closed")
     started(session, offer, days_ago=(months + 6) * 31)
     recent = date.today() - timedelta(days=(months - 1) * 31)
     expired = date.today() - timedelta(days=(months + 1) * 31)
-    service.record_outcomes(session, user=provider, offer=offer, outcomes={  # type: ignore[arg-type]
-        ana.id: ("passed", _iso(recent)), ben.id: ("passed", _iso(expired)),
-        cara.id: ("not_passed", _iso(date.today())), fetu.id: ("completed", _iso(date.today()))})
+    service.record_outcomes(
+        session,
+        user=provider,
+        offer=offer,
+        outcomes={  # type: ignore[arg-type]
+            ana.id: ("passed", _iso(recent)),
+            ben.id: ("passed", _iso(expired)),
+            cara.id: ("not_passed", _iso(date.today())),
+            fetu.id: ("completed", _iso(date.today())),
+        },
+    )
 
     rows = {r.state.code: r for r in service.certified_view(session, get_settings())}
     assert (rows["WS"].ready, rows["WS"].ready_women, rows["WS"].certified, rows["WS"].latest) == (1, 1, 2, recent)
@@ -753,13 +954,23 @@ def test_the_certified_view_counts_only_saat_passes_within_the_validity_the_seed
 
 
 def test_the_report_counts_seats_offered_nominated_and_filled_per_year_and_per_state(
-        session: Session, provider: User, coordinator: User) -> None:
+    session: Session, provider: User, coordinator: User
+) -> None:
     year = date.today().year + 3
 
     def course(user: User, seats: int, first_day: date, **changes: Any) -> TrainingOffer:
-        offer = service.create_offer(session, user=user, form=offer_form(
-            seats=seats, seats_per_state=min(seats, 2), starts_on=_iso(first_day),
-            ends_on=_iso(first_day + timedelta(days=4)), deadline_on=_iso(first_day - timedelta(days=20)), **changes))
+        offer = service.create_offer(
+            session,
+            user=user,
+            form=offer_form(
+                seats=seats,
+                seats_per_state=min(seats, 2),
+                starts_on=_iso(first_day),
+                ends_on=_iso(first_day + timedelta(days=4)),
+                deadline_on=_iso(first_day - timedelta(days=20)),
+                **changes,
+            ),
+        )
         move_to(session, user, offer, "published")
         return offer
 
@@ -773,8 +984,16 @@ def test_the_report_counts_seats_offered_nominated_and_filled_per_year_and_per_s
     cancelled = course(provider, 10, date(year, 8, 1))
     put_forward(session, cancelled, samoa, "S3")
     move_to(session, provider, cancelled, "cancelled")
-    service.create_offer(session, user=provider, form=offer_form(
-        seats=5, starts_on=_iso(date(year, 9, 1)), ends_on=_iso(date(year, 9, 3)), deadline_on=_iso(date(year, 8, 1))))
+    service.create_offer(
+        session,
+        user=provider,
+        form=offer_form(
+            seats=5,
+            starts_on=_iso(date(year, 9, 1)),
+            ends_on=_iso(date(year, 9, 3)),
+            deadline_on=_iso(date(year, 8, 1)),
+        ),
+    )
     next_year = course(provider, 2, date(year + 1, 2, 1))
     u1 = put_forward(session, next_year, samoa, "U1", "unspecified")
     decide(session, provider, next_year, (u1, "accepted"))
@@ -783,26 +1002,41 @@ def test_the_report_counts_seats_offered_nominated_and_filled_per_year_and_per_s
 
     def numbers(row: service.YearRow) -> tuple[object, ...]:
         shares = (row.nominated_share, row.filled_share)
-        return (row.year, row.offered, row.nominated, row.filled,
-                *((s.women, s.counted, s.unspecified) for s in shares))
+        return (
+            row.year,
+            row.offered,
+            row.nominated,
+            row.filled,
+            *((s.women, s.counted, s.unspecified) for s in shares),
+        )
 
-    assert [numbers(r) for r in region] == [(year, 7, 3, 2, (2, 3, 0), (2, 2, 0)),
-                                            (year + 1, 2, 1, 1, (0, 0, 1), (0, 0, 1))]
+    assert [numbers(r) for r in region] == [
+        (year, 7, 3, 2, (2, 3, 0), (2, 2, 0)),
+        (year + 1, 2, 1, 1, (0, 0, 1), (0, 0, 1)),
+    ]
     assert {y: [(s.code, numbers(r)) for s, r in rows] for y, rows in per_state.items()} == {
-        year: [("FJ", (year, 4, 0, 0, (0, 0, 0), (0, 0, 0))), ("WS", (year, 0, 2, 1, (1, 2, 0), (1, 1, 0))),
-               ("TO", (year, 0, 1, 1, (1, 1, 0), (1, 1, 0)))],
-        year + 1: [("FJ", (year + 1, 2, 0, 0, (0, 0, 0), (0, 0, 0))),
-                   ("WS", (year + 1, 0, 1, 1, (0, 0, 1), (0, 0, 1)))]}
+        year: [
+            ("FJ", (year, 4, 0, 0, (0, 0, 0), (0, 0, 0))),
+            ("WS", (year, 0, 2, 1, (1, 2, 0), (1, 1, 0))),
+            ("TO", (year, 0, 1, 1, (1, 1, 0), (1, 1, 0))),
+        ],
+        year + 1: [
+            ("FJ", (year + 1, 2, 0, 0, (0, 0, 0), (0, 0, 0))),
+            ("WS", (year + 1, 0, 1, 1, (0, 0, 1), (0, 0, 1))),
+        ],
+    }
     assert region[0].nominated_share.share == pytest.approx(2 / 3)
 
 
 def test_a_states_record_counts_trained_women_and_certified_people_per_course_type(
-        session: Session, provider: User) -> None:
+    session: Session, provider: User
+) -> None:
     saat = offered(session, provider, seats_per_state=3)
     staff = offered(session, provider, course_type="staff-officer", track="military", seats_per_state=3)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
-    ana, ben, cara = accepted_on(session, provider, saat, (samoa, "Ana", "woman"), (samoa, "Ben", "man"),
-                                 (samoa, "Cara", "woman"))
+    ana, ben, cara = accepted_on(
+        session, provider, saat, (samoa, "Ana", "woman"), (samoa, "Ben", "man"), (samoa, "Cara", "woman")
+    )
     [fetu] = accepted_on(session, provider, saat, (tonga, "Fetu", "man"))
     dina, eli = accepted_on(session, provider, staff, (samoa, "Dina", "woman"), (samoa, "Eli", "man"))
     for offer in (saat, staff):
@@ -812,14 +1046,31 @@ def test_a_states_record_counts_trained_women_and_certified_people_per_course_ty
     def on(days_ago: int) -> str:
         return _iso(date.today() - timedelta(days=days_ago))
 
-    service.record_outcomes(session, user=provider, offer=saat, outcomes={  # type: ignore[arg-type]
-        ana.id: ("passed", on(3)), ben.id: ("not_passed", on(5)), fetu.id: ("passed", on(4))})
-    service.record_outcomes(session, user=provider, offer=staff, outcomes={  # type: ignore[arg-type]
-        dina.id: ("completed", on(1)), eli.id: ("not_completed", on(2))})
+    service.record_outcomes(
+        session,
+        user=provider,
+        offer=saat,
+        outcomes={  # type: ignore[arg-type]
+            ana.id: ("passed", on(3)),
+            ben.id: ("not_passed", on(5)),
+            fetu.id: ("passed", on(4)),
+        },
+    )
+    service.record_outcomes(
+        session,
+        user=provider,
+        offer=staff,
+        outcomes={  # type: ignore[arg-type]
+            dina.id: ("completed", on(1)),
+            eli.id: ("not_completed", on(2)),
+        },
+    )
 
     rows, people = service.state_record(session, state(session, "WS"))
     assert [(r.kind.key, r.trained, r.women, r.certified) for r in rows] == [
-        ("saat-preparation", 2, 1, 1), ("staff-officer", 1, 1, 0)]
+        ("saat-preparation", 2, 1, 1),
+        ("staff-officer", 1, 1, 0),
+    ]
     assert [n.full_name for n, _offer in people] == ["Dina", "Ana", "Ben"]
     assert cara.full_name not in [n.full_name for n, _offer in people]
     rows, people = service.state_record(session, state(session, "TO"))

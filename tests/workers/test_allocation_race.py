@@ -46,11 +46,23 @@ def focal_point(db: Session, code: str) -> User:
 def open_course(db: Session, provider: User, *, seats: int, per_state: int) -> TrainingOffer:
     """A police course Fiji's focal point offers and publishes, starting in two months."""
     first_day = date.today() + timedelta(days=60)
-    offer = service.create_offer(db, user=provider, form=service.OfferForm(
-        title="SAAT preparation, Suva", course_type="saat-preparation", track="police",
-        starts_on=first_day.isoformat(), ends_on=(first_day + timedelta(days=4)).isoformat(),
-        deadline_on=(first_day - timedelta(days=15)).isoformat(), seats=seats, seats_per_state=per_state,
-        languages=["en"], online=True, zone="Pacific/Fiji"))
+    offer = service.create_offer(
+        db,
+        user=provider,
+        form=service.OfferForm(
+            title="SAAT preparation, Suva",
+            course_type="saat-preparation",
+            track="police",
+            starts_on=first_day.isoformat(),
+            ends_on=(first_day + timedelta(days=4)).isoformat(),
+            deadline_on=(first_day - timedelta(days=15)).isoformat(),
+            seats=seats,
+            seats_per_state=per_state,
+            languages=["en"],
+            online=True,
+            zone="Pacific/Fiji",
+        ),
+    )
     service.set_status(db, get_settings(), user=provider, offer=offer, status="published")
     return offer
 
@@ -59,9 +71,14 @@ def blocked(engine: Engine) -> int:
     """How many sessions on this database wait for a lock (the first in line behind the holder, the next ones
     behind the first)."""
     with engine.connect() as probe:
-        return int(probe.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND cardinality(pg_blocking_pids(pid)) > 0")).scalar_one())
+        return int(
+            probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND cardinality(pg_blocking_pids(pid)) > 0"
+                )
+            ).scalar_one()
+        )
 
 
 @dataclass
@@ -102,37 +119,64 @@ def together(engine: Engine, offer_id: int, actions: list[Action]) -> list[Resul
 
 
 def test_two_providers_giving_the_last_seat_to_two_people_at_once_seat_only_one_and_tell_only_that_state(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     settings = get_settings()
     with Session(engine, expire_on_commit=False) as db:
         provider, colleague = focal_point(db, "FJ"), focal_point(db, "FJ")
         offer = open_course(db, provider, seats=2, per_state=2)
         nominators = {code: focal_point(db, code) for code in ("CK", "WS", "PG")}
-        candidates = {code: service.nominate(db, user=user, offer=offer, form=service.CandidateForm(
-            full_name=f"Candidate from {code}", gender="woman")) for code, user in nominators.items()}
-        service.allocate(db, settings, user=provider, offer=offer, decisions={candidates["CK"].id: "accepted"},  # type: ignore[dict-item]
-                         reasons={})
+        candidates = {
+            code: service.nominate(
+                db,
+                user=user,
+                offer=offer,
+                form=service.CandidateForm(full_name=f"Candidate from {code}", gender="woman"),
+            )
+            for code, user in nominators.items()
+        }
+        service.allocate(
+            db,
+            settings,
+            user=provider,
+            offer=offer,
+            decisions={candidates["CK"].id: "accepted"},  # type: ignore[dict-item]
+            reasons={},
+        )
 
     def accept(user_id: int, nomination_id: int) -> Action:
         def action(db: Session) -> object:
             user, course = db.get(User, user_id), db.get(TrainingOffer, offer.id)
             assert user is not None and course is not None
-            return service.allocate(db, settings, user=user, offer=course, decisions={nomination_id: "accepted"},
-                                    reasons={})
+            return service.allocate(
+                db, settings, user=user, offer=course, decisions={nomination_id: "accepted"}, reasons={}
+            )
+
         return action
 
-    results = together(engine, offer.id, [accept(provider.id, candidates["WS"].id),  # type: ignore[arg-type]
-                                          accept(colleague.id, candidates["PG"].id)])  # type: ignore[arg-type]
+    results = together(
+        engine,
+        offer.id,
+        [
+            accept(provider.id, candidates["WS"].id),  # type: ignore[arg-type]
+            accept(colleague.id, candidates["PG"].id),
+        ],
+    )  # type: ignore[arg-type]
 
     refused = [r.error for r in results if r.error is not None]
     assert len(refused) == 1 and isinstance(refused[0], Conflict), results
-    assert (refused[0].message, refused[0].params) == ("This would accept %(wanted)s people for %(seats)s seats.",
-                                                       {"wanted": 3, "seats": 2})
+    assert (refused[0].message, refused[0].params) == (
+        "This would accept %(wanted)s people for %(seats)s seats.",
+        {"wanted": 3, "seats": 2},
+    )
     assert sorted(r.returned for r in results if r.error is None) == [1]  # type: ignore[type-var]
     with Session(engine) as db:
         status = {code: db.get(Nomination, n.id).status for code, n in candidates.items()}  # type: ignore[union-attr]
-        told = db.exec(select(OutboxMessage.recipient).where(
-            col(OutboxMessage.recipient).in_([nominators["WS"].email, nominators["PG"].email]))).all()
+        told = db.exec(
+            select(OutboxMessage.recipient).where(
+                col(OutboxMessage.recipient).in_([nominators["WS"].email, nominators["PG"].email])
+            )
+        ).all()
     assert list(status.values()).count("accepted") == 2
     assert status["CK"] == "accepted" and sorted([status["WS"], status["PG"]]) == ["accepted", "nominated"]
     winner = "WS" if status["WS"] == "accepted" else "PG"
@@ -140,31 +184,44 @@ def test_two_providers_giving_the_last_seat_to_two_people_at_once_seat_only_one_
 
 
 def test_two_focal_points_of_one_state_nominating_at_its_quota_at_once_get_only_one_candidate_in(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     with Session(engine, expire_on_commit=False) as db:
         offer = open_course(db, focal_point(db, "FJ"), seats=12, per_state=2)
         first, second = focal_point(db, "TO"), focal_point(db, "TO")
-        service.nominate(db, user=first, offer=offer, form=service.CandidateForm(full_name="Mele Taufa",
-                                                                                 gender="woman"))
+        service.nominate(
+            db, user=first, offer=offer, form=service.CandidateForm(full_name="Mele Taufa", gender="woman")
+        )
         tonga = state(db, "TO").id
 
     def nominate(user_id: int, name: str) -> Action:
         def action(db: Session) -> object:
             user, course = db.get(User, user_id), db.get(TrainingOffer, offer.id)
             assert user is not None and course is not None
-            return service.nominate(db, user=user, offer=course,
-                                    form=service.CandidateForm(full_name=name, gender="man"))
+            return service.nominate(
+                db, user=user, offer=course, form=service.CandidateForm(full_name=name, gender="man")
+            )
+
         return action
 
-    results = together(engine, offer.id, [nominate(first.id, "Sione Havili"),  # type: ignore[arg-type]
-                                          nominate(second.id, "Viliami Fifita")])  # type: ignore[arg-type]
+    results = together(
+        engine,
+        offer.id,
+        [
+            nominate(first.id, "Sione Havili"),  # type: ignore[arg-type]
+            nominate(second.id, "Viliami Fifita"),
+        ],
+    )  # type: ignore[arg-type]
 
     refused = [r.error for r in results if r.error is not None]
     assert len(refused) == 1 and isinstance(refused[0], Conflict), results
     assert refused[0].params == {"count": 2}
     with Session(engine) as db:
-        nominated = db.exec(select(Nomination).where(Nomination.offer_id == offer.id, Nomination.state_id == tonga)
-                            .order_by(col(Nomination.preference))).all()
+        nominated = db.exec(
+            select(Nomination)
+            .where(Nomination.offer_id == offer.id, Nomination.state_id == tonga)
+            .order_by(col(Nomination.preference))
+        ).all()
     assert len(nominated) == 2
     assert [n.preference for n in nominated] == [1, 2] and nominated[0].full_name == "Mele Taufa"
     assert nominated[1].full_name in ("Sione Havili", "Viliami Fifita")

@@ -46,18 +46,35 @@ def invited_focal_point(engine: Engine) -> tuple[int, int]:
         coordinator = make_user(db, role="coordinator", password=None)
         fiji = state(db, "FJ")
         focal = make_user(db, role="focal_point", member_state_id=fiji.id, password=None)
-        meeting = service.create_meeting(db, settings, user=coordinator, form=service.MeetingForm(
-            title="Quarterly SME meeting", day="2027-07-13", start="10:00", duration=120, host_zone="Pacific/Fiji",
-            format="virtual", link="https://meet.example.org/sme", body_key="sme"))
+        meeting = service.create_meeting(
+            db,
+            settings,
+            user=coordinator,
+            form=service.MeetingForm(
+                title="Quarterly SME meeting",
+                day="2027-07-13",
+                start="10:00",
+                duration=120,
+                host_zone="Pacific/Fiji",
+                format="virtual",
+                link="https://meet.example.org/sme",
+                body_key="sme",
+            ),
+        )
         service.invite(db, settings, user=coordinator, meeting=meeting, state_ids=[fiji.id])  # type: ignore[list-item]
         return meeting.id, focal.id  # type: ignore[return-value]
 
 
 def waiting_for_locks(engine: Engine) -> int:
     with engine.connect() as probe:
-        return int(probe.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )).scalar_one())
+        return int(
+            probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
 
 
 def test_two_answers_at_the_same_moment_leave_one_invitation_with_one_answer_and_no_error(engine: Engine) -> None:
@@ -78,8 +95,10 @@ def test_two_answers_at_the_same_moment_leave_one_invitation_with_one_answer_and
     # Another transaction holds the invitation row, so both answers arrive while it is taken.
     with engine.connect() as holder:
         held = holder.begin()
-        holder.execute(text("SELECT id FROM invitation WHERE meeting_id = :m AND user_id = :u FOR UPDATE"),
-                       {"m": meeting_id, "u": user_id})
+        holder.execute(
+            text("SELECT id FROM invitation WHERE meeting_id = :m AND user_id = :u FOR UPDATE"),
+            {"m": meeting_id, "u": user_id},
+        )
         threads = [threading.Thread(target=send, args=answer) for answer in ANSWERS]
         for thread in threads:
             thread.start()
@@ -94,17 +113,24 @@ def test_two_answers_at_the_same_moment_leave_one_invitation_with_one_answer_and
     assert errors == []
     assert both_waited, "the two answers did not meet at the locked row"
     with Session(engine) as db:
-        rows = db.exec(select(Invitation).where(Invitation.meeting_id == meeting_id,
-                                                Invitation.user_id == user_id)).all()
+        rows = db.exec(
+            select(Invitation).where(Invitation.meeting_id == meeting_id, Invitation.user_id == user_id)
+        ).all()
         assert len(rows) == 1
         row = rows[0]
         assert (row.answer, row.answered_at is not None) in {(reply, True) for reply, _ in ANSWERS}
         expected_delegate = dict(ANSWERS)[row.answer]
-        assert (row.delegate_name, row.delegate_email) == (expected_delegate.get("delegate_name", ""),
-                                                           expected_delegate.get("delegate_email", ""))
-        trail = db.exec(select(AuditEntry).where(AuditEntry.entity == "invitation", AuditEntry.action == "answer",
-                                                 AuditEntry.entity_id == str(row.id))
-                        .order_by(col(AuditEntry.id))).all()
+        assert (row.delegate_name, row.delegate_email) == (
+            expected_delegate.get("delegate_name", ""),
+            expected_delegate.get("delegate_email", ""),
+        )
+        trail = db.exec(
+            select(AuditEntry)
+            .where(
+                AuditEntry.entity == "invitation", AuditEntry.action == "answer", AuditEntry.entity_id == str(row.id)
+            )
+            .order_by(col(AuditEntry.id))
+        ).all()
     # Applied one after the other: the second answer replaced the first, which it saw.
     assert [entry.before for entry in trail] == [{"answer": ""}, {"answer": trail[0].after["answer"]}]  # type: ignore[index]
     assert trail[1].after["answer"] == row.answer  # type: ignore[index]

@@ -24,15 +24,15 @@ def engine(new_database: Callable[[str], str]) -> Iterator[Engine]:
 
 def test_rows_locked_by_another_sender_are_skipped(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as db:
-        messages = [outbox.queue(db, recipient="fp@example.org", subject=f"Minutes {n}", body="…")
-                    for n in range(6)]
+        messages = [outbox.queue(db, recipient="fp@example.org", subject=f"Minutes {n}", body="…") for n in range(6)]
         db.commit()
         ids = [message.id for message in messages]
 
     with engine.connect() as other_sender:
         held = other_sender.begin()
-        locked = other_sender.execute(text(
-            "SELECT id FROM outbox_message ORDER BY id LIMIT 3 FOR UPDATE")).scalars().all()
+        locked = (
+            other_sender.execute(text("SELECT id FROM outbox_message ORDER BY id LIMIT 3 FOR UPDATE")).scalars().all()
+        )
         assert list(locked) == ids[:3]
         with Session(engine, expire_on_commit=False) as db:
             assert [message.id for message in outbox.claim_due(db, limit=3)] == ids[3:]

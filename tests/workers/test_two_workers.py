@@ -42,8 +42,7 @@ def address() -> str:
 
 
 def browser(server: LiveServer, address: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, follow_redirects=False, timeout=30,
-                        headers={"X-Forwarded-For": address})
+    return httpx.Client(base_url=server.url, follow_redirects=False, timeout=30, headers={"X-Forwarded-For": address})
 
 
 def account(live_engine: Engine) -> User:
@@ -54,12 +53,15 @@ def account(live_engine: Engine) -> User:
 def sign_in_form(client: httpx.Client, email: str, password: str) -> httpx.Response:
     page = client.get("/auth/sign-in")
     assert page.status_code == 200
-    return client.post("/auth/sign-in", data={"email": email, "password": password, "next": "/account",
-                                              "csrf_token": csrf_token(page.text)})
+    return client.post(
+        "/auth/sign-in",
+        data={"email": email, "password": password, "next": "/account", "csrf_token": csrf_token(page.text)},
+    )
 
 
 def test_a_session_opened_on_one_worker_works_on_the_other(
-        workers: tuple[LiveServer, LiveServer], live_engine: Engine, address: str) -> None:
+    workers: tuple[LiveServer, LiveServer], live_engine: Engine, address: str
+) -> None:
     a, b = workers
     user = account(live_engine)
     with browser(a, address) as on_a, browser(b, address) as on_b:
@@ -74,8 +76,10 @@ def test_a_session_opened_on_one_worker_works_on_the_other(
 
         form_from_a = on_a.get("/account")
         assert form_from_a.status_code == 200
-        saved = on_b.post("/account/preferences", data={"language": "fr", "time_zone": "Pacific/Noumea",
-                                                         "csrf_token": csrf_token(form_from_a.text)})
+        saved = on_b.post(
+            "/account/preferences",
+            data={"language": "fr", "time_zone": "Pacific/Noumea", "csrf_token": csrf_token(form_from_a.text)},
+        )
         assert saved.status_code == 303, saved.text
         with Session(live_engine) as db:
             stored = db.exec(select(User).where(User.email == user.email)).one()
@@ -91,7 +95,8 @@ def test_a_session_opened_on_one_worker_works_on_the_other(
 
 
 def test_sign_in_failures_count_across_workers(
-        workers: tuple[LiveServer, LiveServer], live_engine: Engine, address: str) -> None:
+    workers: tuple[LiveServer, LiveServer], live_engine: Engine, address: str
+) -> None:
     a, b = workers
     user = account(live_engine)
     limit = get_settings().max_failures_per_account  # the workers run with the same settings
