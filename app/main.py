@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Iterator, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
@@ -34,6 +36,25 @@ from app.members import routes as member_routes
 from app.outbox import routes as outbox_routes
 from app.training import routes as training_routes
 from app.web import STATIC_PREFIX, HashedStatic, error_text, render
+
+logger = logging.getLogger("app.errors")
+
+# The heading of an error page says what kind of refusal it is; only an unexpected error "went wrong".
+ERROR_HEADINGS = {
+    400: N_("This could not be done"),
+    401: N_("Sign-in needed"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not possible here"),
+    409: N_("Not possible now"),
+    410: N_("No longer valid"),
+    413: N_("Too large"),
+    415: N_("File not accepted"),
+    422: N_("Check the form"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    502: N_("Another service did not answer"),
+}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -127,19 +148,71 @@ def _language(request: Request) -> None:
     current_language.set(request.state.language)
 
 
+def error_page(request: Request, message: str, status: int, **extra: Any) -> Response:
+    """The portal's own error page (or its fragment for htmx), headed by the kind of refusal."""
+    heading = ERROR_HEADINGS.get(status, ERROR_HEADINGS[500 if status >= 500 else 400])
+    return render(
+        request,
+        "error.html",
+        {"message": message, "status": status, "heading": heading, **extra},
+        partial="_error.html",
+        status_code=status,
+    )
+
+
+class UnexpectedErrors:
+    """Turns an error nobody expected into the portal's error page in the visitor's language, with a short reference
+    that is also written to the log beside the traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            reference = secrets.token_hex(4).upper()
+            logger.exception("Unexpected error, reference %s, on %s %s", reference, scope["method"], scope["path"])
+            if started:
+                raise
+            response = unexpected_error_page(Request(scope), reference)
+            await response(scope, receive, send)
+
+
+def unexpected_error_page(request: Request, reference: str) -> Response:
+    _language(request)
+    message = gettext(
+        N_(
+            "The portal could not finish this request. Try again in a moment; if it happens again, give this "
+            "reference to an administrator: %(reference)s"
+        )
+    ) % {"reference": reference}
+    try:
+        return error_page(request, message, 500, reference=reference)
+    except Exception:
+        # The visitor's account may not be readable any more (its database session failed): show the page without it.
+        logger.exception("The error page %s could not show the visitor", reference)
+        request.state.visitor = None
+        return error_page(request, message, 500, reference=reference)
+
+
 async def domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     _language(request)
     if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
-    return render(
-        request,
-        "error.html",
-        {"message": error_text(error), "status": error.status_code},
-        partial="_error.html",
-        status_code=error.status_code,
-    )
+    return error_page(request, error_text(error), error.status_code)
 
 
 async def http_error(request: Request, error: Exception) -> Response:
@@ -148,20 +221,14 @@ async def http_error(request: Request, error: Exception) -> Response:
     messages = {404: N_("This page does not exist."), 405: N_("This action is not possible here.")}
     fallback = N_("The request could not be handled.")
     message = gettext(messages.get(error.status_code, fallback))
-    return render(
-        request,
-        "error.html",
-        {"message": message, "status": error.status_code},
-        partial="_error.html",
-        status_code=error.status_code,
-    )
+    return error_page(request, message, error.status_code)
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     _language(request)
     message = gettext(N_("Some fields are missing or too long. Check the form and try again."))
-    return render(request, "error.html", {"message": message, "status": 422}, partial="_error.html", status_code=422)
+    return error_page(request, message, 422)
 
 
 def create_app() -> FastAPI:
@@ -191,6 +258,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(UnexpectedErrors)
     # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by workers.
     app.add_middleware(
         SessionMiddleware,

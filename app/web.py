@@ -7,6 +7,7 @@ import mimetypes
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -155,6 +156,16 @@ def wants_part(request: Request) -> bool:
     return is_htmx(request) and request.headers.get("HX-Request-Type") != "full"
 
 
+def current_page(request: Request) -> str:
+    """Where a switch of language returns to: this page, or, on the answer to a form, the page the form was on."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
+
+
 def page_context(request: Request) -> dict[str, Any]:
     """What every template may use: the visitor, the language, the CSRF token, the network's words."""
     settings = get_settings()
@@ -164,6 +175,7 @@ def page_context(request: Request) -> dict[str, Any]:
     user = visitor.user if visitor else None
     return {
         "request": request,
+        "here": current_page(request),
         "user": user,
         "language": language,
         "csrf_token": getattr(request.state, "csrf_token", ""),

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
+import re
+
+import pytest
 
 from app.config import ROOT
 from app.web import static_manifest
@@ -117,3 +121,49 @@ def test_every_live_part_lets_a_newer_request_replace_an_older_one() -> None:
                     f'{path.name}: <{element.name}> makes htmx requests without hx-sync="this:replace"'
                 )
     assert found >= 7
+
+
+def test_an_unexpected_error_is_the_portals_own_page_with_a_reference_that_is_in_the_log(
+    engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app()
+
+    @app.get("/fails")
+    def fails() -> None:
+        raise RuntimeError("a fault nobody expected")
+
+    with caplog.at_level(logging.ERROR, logger="app.errors"), TestClient(app) as browser:
+        response = browser.get("/fails", headers={"Accept-Language": "fr"})
+    assert response.status_code == 500
+    page = soup(response.text)
+    assert page.find("h1").get_text() == "Une erreur s’est produite"
+    assert page.find("nav") is not None, "the error page is a portal page, with its navigation"
+    reference = re.search(r"[0-9A-F]{8}", page.find(id="error").get_text())
+    assert reference, page.find(id="error").get_text()
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    logged = [r for r in caplog.records if reference.group(0) in r.getMessage()]
+    assert logged and "a fault nobody expected" in (logged[0].exc_text or ""), (
+        "the reference is logged with the traceback"
+    )
+
+
+def test_expected_refusals_say_what_they_are_not_that_something_went_wrong(client, session) -> None:
+    from tests.factories import make_user, sign_in
+
+    refusals = {
+        "/nowhere": (404, "Not found"),
+        "/auth/link/not-a-real-token": (None, None),
+        "/admin": (403, "Not allowed"),
+    }
+    sign_in(client, session, make_user(session, role="observer"))
+    for path, (status, heading) in refusals.items():
+        response = client.get(path)
+        title = soup(response.text).find("h1").get_text()
+        assert title != "Something went wrong", f"{path} answers {response.status_code} with {title!r}"
+        if status is not None:
+            assert (response.status_code, title) == (status, heading)
