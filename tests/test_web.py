@@ -167,3 +167,21 @@ def test_expected_refusals_say_what_they_are_not_that_something_went_wrong(clien
         assert title != "Something went wrong", f"{path} answers {response.status_code} with {title!r}"
         if status is not None:
             assert (response.status_code, title) == (status, heading)
+
+
+def test_switching_language_on_a_refused_form_returns_to_the_page_of_the_form(client, session) -> None:
+    from tests.factories import csrf_token, make_user, sign_in
+
+    sign_in(client, session, make_user(session, role="focal_point"))
+    token = csrf_token(client.get("/account").text)
+    refused = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current": "wrong", "new": "x"},
+        headers={"Referer": "http://testserver/account?tab=security"},
+    )
+    assert refused.status_code >= 400
+    back = soup(refused.text).find("form", attrs={"action": "/language"}).find("input", attrs={"name": "next"})
+    assert back["value"] == "/account?tab=security"
+    filtered = client.get("/members", params={"subregion": "polynesia"})
+    back = soup(filtered.text).find("form", attrs={"action": "/language"}).find("input", attrs={"name": "next"})
+    assert back["value"] == "/members?subregion=polynesia", "the filters are kept across the switch"
