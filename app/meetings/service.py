@@ -278,7 +278,8 @@ def _owner(
     """The body or working group a meeting or series belongs to; it must be active under the option."""
     if working_group_id:
         group = governance.get_working_group(session, settings, working_group_id, user=user)
-        if group.archived or not governance.is_active(session.get(Body, group.body_id), settings):  # type: ignore[arg-type]
+        body = session.get(Body, group.body_id)
+        if group.archived_at is not None or body is None or not governance.is_active(body, settings):
             raise DomainError(N_("This working group does not meet under the current option."))
         return None, group.id
     if not body_key:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.config import Settings
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.governance import service as governance
 from app.meetings import service, text
 from app.meetings.models import (
     ActionItem,
@@ -219,6 +220,31 @@ def test_only_coordinators_create_series_and_meetings(session: Session, settings
     with pytest.raises(Forbidden):
         service.create_meeting(session, settings, user=cast.observer, form=form())
     session.rollback()
+    assert count(session, Meeting) == before
+
+
+def test_a_working_group_meets_until_it_is_archived(session: Session, settings: Settings, cast: Cast) -> None:
+    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # an option with working groups
+    group = governance.create_working_group(
+        session,
+        adhoc,
+        user=cast.coordinator,
+        body_key="adhoc-network",
+        name="Pre-deployment training",
+        track="police",
+        lead_state_id=cast.states["FJ"].id,
+        mandate="",
+        member_state_ids=[],
+    )
+    for_group = form(body_key="", working_group_id=group.id)
+    meeting = service.create_meeting(session, adhoc, user=cast.coordinator, form=for_group)
+    assert (meeting.body_id, meeting.working_group_id) == (None, group.id)
+    governance.archive_working_group(session, user=cast.coordinator, group=group, archived=True)
+    before = count(session, Meeting)
+    with pytest.raises(DomainError) as error:
+        service.create_meeting(session, adhoc, user=cast.coordinator, form=for_group)
+    session.rollback()
+    assert said(error) == "This working group does not meet under the current option."
     assert count(session, Meeting) == before
 
 
