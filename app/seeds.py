@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.governance import region
 from app.governance.models import Body
 from app.governance.region import SeedError, read_toml
@@ -95,7 +95,7 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
             raise SeedError(f"{path} region_total {number}: as_of (a date) and personnel (a number) are needed")
         if entry["as_of"] not in known_totals:
             session.add(RegionTotal(as_of=entry["as_of"], personnel=entry["personnel"], source=entry.get("source", "")))
-    states = {state.code: state.id for state in session.exec(select(MemberState)).all()}
+    states = {state.code: id_of(state) for state in session.exec(select(MemberState)).all()}
     reports = {(r.state_id, r.as_of, r.category, r.source) for r in session.exec(select(ContributionReport)).all()}
     for number, entry in enumerate(data.get("report", []), start=1):
         where = f"{path} report {number}"
