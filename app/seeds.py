@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db import id_of, utcnow
 from app.governance import region
@@ -89,7 +89,7 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
     if not path.exists():
         return
     data = read_toml(path)
-    known_totals = set(session.exec(select(RegionTotal.as_of)).all())
+    known_totals = set(session.exec(select(col(RegionTotal.as_of))).all())
     for number, entry in enumerate(data.get("region_total", []), start=1):
         if not isinstance(entry.get("as_of"), date) or not isinstance(entry.get("personnel"), int):
             raise SeedError(f"{path} region_total {number}: as_of (a date) and personnel (a number) are needed")

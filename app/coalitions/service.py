@@ -334,7 +334,7 @@ def partners(
     )
     if current_only:
         query = query.where(col(CoalitionPartner.left_at).is_(None))
-    return [tuple(row) for row in session.exec(query.order_by(col(CoalitionPartner.id))).all()]  # type: ignore[misc]
+    return [(partner, state) for partner, state in session.exec(query.order_by(col(CoalitionPartner.id))).all()]
 
 
 def needs_in_scope(session: Session, coalition: Coalition) -> list[Need]:

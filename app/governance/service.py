@@ -103,7 +103,7 @@ def option_history(session: Session) -> list[OptionSwitch]:
 
 def list_bodies(session: Session, settings: Settings, *, user: User | None) -> list[tuple[Body, bool]]:
     """Bodies with whether each is active; dormant ones only for admins."""
-    bodies = session.exec(select(Body).order_by(Body.kind.desc(), Body.id)).all()  # type: ignore[attr-defined]
+    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
     rows = [(body, is_active(body, settings)) for body in bodies]
     return [(body, active) for body, active in rows if active or sees_dormant(user)]
 
@@ -178,7 +178,7 @@ def history(
         query = query.where(MembershipEvent.body_id == body_id)
     if state_id is not None:
         query = query.where(MembershipEvent.state_id == state_id)
-    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+    return [(event, body, state, name) for event, body, state, name in session.exec(query).all()]
 
 
 def _standing(session: Session, body: Body, state: MemberState) -> MembershipState | None:
@@ -317,8 +317,8 @@ def record_chair(
 def chairs(session: Session, body: Body) -> list[tuple[ChairTerm, MemberState]]:
     """The rotation, newest term first."""
     return [
-        tuple(row)
-        for row in session.exec(
+        (term, state)
+        for term, state in session.exec(
             select(ChairTerm, MemberState)
             .join(MemberState, col(MemberState.id) == ChairTerm.state_id)
             .where(ChairTerm.body_id == body.id)
@@ -337,7 +337,7 @@ def allowed_tracks(body: Body, settings: Settings) -> tuple[str, ...]:
 def working_group_bodies(session: Session, settings: Settings) -> list[Body]:
     """The bodies under which the current option lets coordinators create working groups."""
     keys = profile(settings).working_groups
-    return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(Body.id)).all())
+    return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(col(Body.id))).all())
 
 
 def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state_id: int | None) -> MemberState:
@@ -540,7 +540,7 @@ def list_working_groups(
 
 def overview(session: Session, settings: Settings) -> dict[str, object]:
     """What is active and what is dormant under the current option, for the admin page."""
-    bodies = session.exec(select(Body).where(Body.kind == "network").order_by(Body.id)).all()
+    bodies = session.exec(select(Body).where(Body.kind == "network").order_by(col(Body.id))).all()
     groups = session.exec(select(WorkingGroup.body_id, func.count()).group_by(col(WorkingGroup.body_id))).all()
     members = defaultdict(int)
     for standing in memberships(session).values():

@@ -452,8 +452,8 @@ def _meeting_page(
 
 def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, User]]:
     return [
-        tuple(row)
-        for row in session.exec(
+        (invitation, person)
+        for invitation, person in session.exec(
             select(Invitation, User)
             .join(User, col(User.id) == Invitation.user_id)
             .where(Invitation.meeting_id == meeting.id)

@@ -641,8 +641,8 @@ def invite(
         session.exec(
             select(User).where(
                 User.is_active == True,  # noqa: E712
-                ((User.role == Role.focal_point) & col(User.member_state_id).in_(everyone))
-                | ((User.role == Role.observer) & col(User.id).in_(list(observer_ids))),
+                ((col(User.role) == Role.focal_point) & col(User.member_state_id).in_(everyone))
+                | ((col(User.role) == Role.observer) & col(User.id).in_(list(observer_ids))),
             )
         ).all()
     )
@@ -1194,7 +1194,10 @@ def open_action_items(
         query = query.where(col(ActionItem.meeting_id).in_(list(meeting_ids)))
     if owner_state_id is not None:
         query = query.where(ActionItem.owner_state_id == owner_state_id)
-    return [tuple(row) for row in session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()]
+    return [
+        (item, meeting)
+        for item, meeting in session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()
+    ]
 
 
 def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
@@ -1304,8 +1307,8 @@ def dashboard(session: Session, *, user: User, now: datetime | None = None) -> D
     due: list[tuple[ActionItem, Meeting]] = []
     if user.member_state_id is not None:
         due = [
-            tuple(row)
-            for row in session.exec(
+            (item, meeting)
+            for item, meeting in session.exec(
                 select(ActionItem, Meeting)
                 .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
                 .where(

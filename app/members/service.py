@@ -132,8 +132,8 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
     standings = [s for s in governance.memberships(session, state_id=state.id).values() if s.body_id in bodies]
     history = [row for row in governance.history(session, state_id=state.id) if row[1].id in bodies]
     focal_points = [
-        tuple(row)
-        for row in session.exec(
+        (focal_point, person)
+        for focal_point, person in session.exec(
             select(FocalPoint, User)
             .join(User, col(User.id) == FocalPoint.user_id)
             .where(FocalPoint.state_id == state.id, col(User.is_active))

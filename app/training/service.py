@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import Select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
@@ -964,10 +965,14 @@ def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
         row(None, offer.starts_on.year).offered += offer.seats
         if offer.provider_state_id is not None:
             row(offer.provider_state_id, offer.starts_on.year).offered += offer.seats
+    # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
+    counting: Select[int, int, str, str, int] = Select(
+        col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+    )
     counted = session.exec(
-        select(Nomination.offer_id, Nomination.state_id, Nomination.status, Nomination.gender, func.count())
-        .where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn")
-        .group_by(col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
+        counting.where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn").group_by(
+            col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender)
+        )
     ).all()
     for offer_id, state_id, status, gender, number in counted:
         year = offers[offer_id].starts_on.year
