@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
@@ -419,7 +420,26 @@ def _offer(session: Session, user: User, value: str) -> int | None:
         raise DomainError(N_("No such training offer.")) from None
 
 
-def _checked_support(session: Session, user: User, form: SupportForm) -> dict[str, object]:
+class SupportFields(TypedDict):
+    """A support record's fields as the form gives them, once checked."""
+
+    provider_state_id: int | None
+    provider_organisation: str
+    recipient_state_id: int
+    need_id: int | None
+    area: str
+    track: str
+    kind: str
+    amount: int | None
+    currency: str
+    starts_on: date
+    ends_on: date
+    status: str
+    description: str
+    training_offer_id: int | None
+
+
+def _checked_support(session: Session, user: User, form: SupportForm) -> SupportFields:
     """The support's fields from the form, or a DomainError naming the first problem."""
     provider_state_id, organisation = _support_provider(session, user, form)
     need: Need | None = None
@@ -464,7 +484,7 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> dict[st
     return {
         "provider_state_id": provider_state_id,
         "provider_organisation": organisation,
-        "recipient_state_id": recipient.id,
+        "recipient_state_id": id_of(recipient),
         "need_id": need.id if need else None,
         "area": area,
         "track": track,

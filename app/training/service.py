@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, or_, select
@@ -166,7 +167,30 @@ def _provider(session: Session, user: User, form: OfferForm) -> tuple[int | None
     return None, organisation
 
 
-def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer | None) -> dict[str, object]:
+class OfferFields(TypedDict):
+    """An offer's fields as the form gives them, once checked."""
+
+    title: str
+    course_type_id: int
+    track: str
+    starts_on: date
+    ends_on: date
+    deadline_on: date
+    seats: int
+    seats_per_state: int
+    languages: str
+    online: bool
+    venue_state_id: int | None
+    city: str
+    eligibility: str
+    cost_sharing: str
+    contact: str
+    zone: str
+    provider_state_id: int | None
+    provider_organisation: str
+
+
+def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer | None) -> OfferFields:
     """The offer's fields from the form, or a DomainError naming the first problem."""
     title = form.title.strip()
     if not title or len(title) > 200:
@@ -208,7 +232,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     )
     return {
         "title": title,
-        "course_type_id": kind.id,
+        "course_type_id": id_of(kind),
         "track": form.track,
         "starts_on": starts,
         "ends_on": ends,
@@ -217,7 +241,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         "seats_per_state": per_state,
         "languages": " ".join(languages),
         "online": form.online,
-        "venue_state_id": None if form.online else venue.id,  # type: ignore[union-attr]
+        "venue_state_id": None if form.online or venue is None else venue.id,
         "city": "" if form.online else city,
         "eligibility": form.eligibility.strip()[:5000],
         "cost_sharing": form.cost_sharing.strip()[:5000],
