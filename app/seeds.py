@@ -65,7 +65,7 @@ def _load_states(session: Session, seeds_dir: Path) -> int:
     for entry in read_states(seeds_dir):
         state = existing.get(entry["code"])
         if state is None:
-            state = MemberState(code=entry["code"])
+            state = MemberState(code=entry["code"], name_en="", name_fr="", subregion="")
             added += 1
         elif state.edited_at is not None:
             continue

@@ -542,7 +542,7 @@ def overview(session: Session, settings: Settings) -> dict[str, object]:
     """What is active and what is dormant under the current option, for the admin page."""
     bodies = session.exec(select(Body).where(Body.kind == "network").order_by(col(Body.id))).all()
     groups = session.exec(select(WorkingGroup.body_id, func.count()).group_by(col(WorkingGroup.body_id))).all()
-    members = defaultdict(int)
+    members: defaultdict[int, int] = defaultdict(int)
     for standing in memberships(session).values():
         if standing.is_member:
             members[standing.body_id] += 1

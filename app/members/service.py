@@ -19,7 +19,7 @@ from app.db import id_of, utcnow
 from app.errors import DomainError, Forbidden, Label, NotFound
 from app.governance import region
 from app.governance import service as governance
-from app.governance.models import Body, WorkingGroup
+from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.i18n import N_
 from app.members.models import (
     CATEGORIES,
@@ -120,7 +120,7 @@ class StateProfile:
     state: MemberState
     memberships: list[governance.MembershipState]
     bodies: dict[int, Body]
-    history: list[tuple[object, ...]]
+    history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
     focal_points: list[tuple[FocalPoint, User]]
     contributions: list[ContributionReport]
     pledges: list[Pledge]
@@ -146,7 +146,7 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
         state=state,
         memberships=standings,
         bodies=bodies,
-        history=history,  # type: ignore[arg-type]
+        history=history,
         focal_points=focal_points,
         contributions=latest_reports(session, state_id=id_of(state)),
         pledges=list(
