@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, event
@@ -25,6 +25,20 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Stored(Protocol):
+    """A table row: its primary key is None until the row is flushed."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: Stored) -> int:
+    """The primary key of a row that has been stored (flushed), where an int is needed."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no primary key yet: it was never flushed")
+    return row.id
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.governance import region
 from app.governance.models import Body
 from app.governance.region import SeedError, read_toml
@@ -65,7 +65,7 @@ def _load_states(session: Session, seeds_dir: Path) -> int:
     for entry in read_states(seeds_dir):
         state = existing.get(entry["code"])
         if state is None:
-            state = MemberState(code=entry["code"])
+            state = MemberState(code=entry["code"], name_en="", name_fr="", subregion="")
             added += 1
         elif state.edited_at is not None:
             continue
@@ -89,13 +89,13 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
     if not path.exists():
         return
     data = read_toml(path)
-    known_totals = set(session.exec(select(RegionTotal.as_of)).all())
+    known_totals = set(session.exec(select(col(RegionTotal.as_of))).all())
     for number, entry in enumerate(data.get("region_total", []), start=1):
         if not isinstance(entry.get("as_of"), date) or not isinstance(entry.get("personnel"), int):
             raise SeedError(f"{path} region_total {number}: as_of (a date) and personnel (a number) are needed")
         if entry["as_of"] not in known_totals:
             session.add(RegionTotal(as_of=entry["as_of"], personnel=entry["personnel"], source=entry.get("source", "")))
-    states = {state.code: state.id for state in session.exec(select(MemberState)).all()}
+    states = {state.code: id_of(state) for state in session.exec(select(MemberState)).all()}
     reports = {(r.state_id, r.as_of, r.category, r.source) for r in session.exec(select(ContributionReport)).all()}
     for number, entry in enumerate(data.get("report", []), start=1):
         where = f"{path} report {number}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -95,6 +96,14 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
+class _GettextEnvironment(Protocol):
+    """The method the jinja2.ext.i18n extension adds to its Environment at run time, which Environment's type lacks."""
+
+    def install_gettext_callables(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str], newstyle: bool | None = None
+    ) -> None: ...
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -104,7 +113,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    cast(_GettextEnvironment, env).install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals["static_url"] = static_url
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date

@@ -553,7 +553,7 @@ def region_time_zones(seeds_dir: Path) -> list[str]:
     """The time zones of the region's states, offered first on the account page."""
     from app.seeds import read_states
 
-    zones = {zone for state in read_states(seeds_dir) for zone in state["time_zones"]}  # type: ignore[attr-defined]
+    zones = {zone for state in read_states(seeds_dir) for zone in state["time_zones"]}
     return sorted(zones | {"UTC"})
 
 

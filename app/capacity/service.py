@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
 from app.governance import region
@@ -237,10 +238,10 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
     description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
     wanted_by = _optional_day(form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty."))
     need = Need(
-        state_id=state.id,
+        state_id=id_of(state),
         area=form.area,
         track=form.track,
-        description=description,  # type: ignore[arg-type]
+        description=description,
         priority=form.priority,
         wanted_by=wanted_by,
         status="open",
@@ -249,7 +250,7 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
     )
     session.add(need)
     session.flush()
-    session.add(NeedEvent(need_id=need.id, status="open", at=utcnow(), by=user.id))  # type: ignore[arg-type]
+    session.add(NeedEvent(need_id=id_of(need), status="open", at=utcnow(), by=user.id))
     audit.record(
         session,
         actor_id=user.id,
@@ -273,7 +274,7 @@ def set_need_status(session: Session, *, user: User, need: Need, status: str, no
     before = need.status
     need.status = status
     session.add(need)
-    event = NeedEvent(need_id=need.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
+    event = NeedEvent(need_id=id_of(need), status=status, note=text, at=utcnow(), by=user.id)
     session.add(event)
     audit.record(
         session,
@@ -338,17 +339,17 @@ def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
     if filters.status:
         query = query.where(Need.status == filters.status)
     found = session.exec(query).all()
-    counts: dict[int, int] = {}
+    counts: dict[int | None, int] = {}  # keyed by Support.need_id, a nullable column
     if found:
         counts = {
             need_id: number
-            for need_id, number in session.exec(  # type: ignore[misc]
+            for need_id, number in session.exec(
                 select(Support.need_id, func.count())
                 .where(col(Support.need_id).in_([n.id for n, _s in found]), Support.status != "cancelled")
                 .group_by(col(Support.need_id))
             ).all()
         }
-    rows = [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]  # type: ignore[arg-type]
+    rows = [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]
     return sorted(rows, key=lambda row: (row.state.name_en, _urgency(row.need)))
 
 
@@ -419,7 +420,26 @@ def _offer(session: Session, user: User, value: str) -> int | None:
         raise DomainError(N_("No such training offer.")) from None
 
 
-def _checked_support(session: Session, user: User, form: SupportForm) -> dict[str, object]:
+class SupportFields(TypedDict):
+    """A support record's fields as the form gives them, once checked."""
+
+    provider_state_id: int | None
+    provider_organisation: str
+    recipient_state_id: int
+    need_id: int | None
+    area: str
+    track: str
+    kind: str
+    amount: int | None
+    currency: str
+    starts_on: date
+    ends_on: date
+    status: str
+    description: str
+    training_offer_id: int | None
+
+
+def _checked_support(session: Session, user: User, form: SupportForm) -> SupportFields:
     """The support's fields from the form, or a DomainError naming the first problem."""
     provider_state_id, organisation = _support_provider(session, user, form)
     need: Need | None = None
@@ -464,7 +484,7 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> dict[st
     return {
         "provider_state_id": provider_state_id,
         "provider_organisation": organisation,
-        "recipient_state_id": recipient.id,
+        "recipient_state_id": id_of(recipient),
         "need_id": need.id if need else None,
         "area": area,
         "track": track,
@@ -485,12 +505,12 @@ def record_support(session: Session, *, user: User, form: SupportForm) -> Suppor
         raise Forbidden(N_("Your role does not let you record support."))
     support = Support(
         **_checked_support(session, user, form),
-        created_at=utcnow(),  # type: ignore[arg-type]
+        created_at=utcnow(),
         created_by=user.id,
     )
     session.add(support)
     session.flush()
-    session.add(SupportEvent(support_id=support.id, status=support.status, at=utcnow(), by=user.id))  # type: ignore[arg-type]
+    session.add(SupportEvent(support_id=id_of(support), status=support.status, at=utcnow(), by=user.id))
     audit.record(
         session,
         actor_id=user.id,
@@ -525,7 +545,7 @@ def set_support_status(session: Session, *, user: User, support: Support, status
     before = support.status
     support.status = status
     session.add(support)
-    event = SupportEvent(support_id=support.id, status=status, note=text, at=utcnow(), by=user.id)  # type: ignore[arg-type]
+    event = SupportEvent(support_id=id_of(support), status=status, note=text, at=utcnow(), by=user.id)
     session.add(event)
     audit.record(
         session,

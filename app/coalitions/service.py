@@ -22,7 +22,7 @@ from app.coalitions.models import (
     CoalitionProgress,
 )
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.i18n import N_
@@ -94,7 +94,7 @@ def _text(value: str, limit: int, message: str, *, required: bool = True) -> str
 
 def _state(session: Session, state_id: int | str | None, message: str) -> MemberState:
     try:
-        found = session.get(MemberState, int(state_id)) if state_id not in (None, "") else None  # type: ignore[arg-type]
+        found = session.get(MemberState, int(state_id)) if state_id not in (None, "") else None
     except (TypeError, ValueError):
         found = None
     if found is None:
@@ -118,7 +118,7 @@ def convene(
         raise Forbidden(N_("Only coordinators and admins may convene a coalition."))
     state = _state(session, state_id, N_("Choose the state the coalition supports."))
     coalition = Coalition(
-        state_id=state.id,  # type: ignore[arg-type]
+        state_id=id_of(state),
         title=_text(title, TITLE_LIMIT, N_("Give the coalition a title of at most %(limit)s characters.")),
         purpose=_text(purpose, TEXT_LIMIT, N_("The purpose may have at most %(limit)s characters."), required=False),
         created_at=utcnow(),
@@ -154,8 +154,8 @@ def _add_partner(
         if any(partner.partner_state_id == state.id for partner, _ in current):
             raise Conflict(N_("This partner is already in the coalition."))
         partner = CoalitionPartner(
-            coalition_id=coalition.id,
-            partner_state_id=state.id,  # type: ignore[arg-type]
+            coalition_id=id_of(coalition),
+            partner_state_id=state.id,
             joined_at=utcnow(),
             joined_by=user.id,
         )
@@ -164,8 +164,8 @@ def _add_partner(
         if any(partner.organisation.casefold() == name.casefold() for partner, _ in current):
             raise Conflict(N_("This partner is already in the coalition."))
         partner = CoalitionPartner(
-            coalition_id=coalition.id,
-            organisation=name,  # type: ignore[arg-type]
+            coalition_id=id_of(coalition),
+            organisation=name,
             joined_at=utcnow(),
             joined_by=user.id,
         )
@@ -227,9 +227,9 @@ def add_need(session: Session, *, user: User, coalition: Coalition, need_id: int
         raise Conflict(N_("This need is already in the coalition's scope."))
     session.add(
         CoalitionNeed(
-            coalition_id=coalition.id,
-            need_id=need.id,
-            added_at=utcnow(),  # type: ignore[arg-type]
+            coalition_id=id_of(coalition),
+            need_id=id_of(need),
+            added_at=utcnow(),
             added_by=user.id,
         )
     )
@@ -249,7 +249,7 @@ def record_progress(session: Session, *, user: User, coalition: Coalition, text:
     if not takes_part(session, user, coalition):
         raise Forbidden(N_("Only the coalition's state, its partner states and coordinators may record progress."))
     entry = CoalitionProgress(
-        coalition_id=coalition.id,  # type: ignore[arg-type]
+        coalition_id=id_of(coalition),
         text=_text(text, TEXT_LIMIT, N_("Describe the progress in at most %(limit)s characters.")),
         at=utcnow(),
         by=user.id,
@@ -287,7 +287,7 @@ def schedule_meeting(
     form.body_key, form.working_group_id = MEETING_BODY, None
     invited = {coalition.state_id} | _partner_state_ids(session, coalition)
     meeting = meetings.add_meeting(session, settings, user=user, form=form, invitee_state_ids=sorted(invited))
-    session.add(CoalitionMeeting(coalition_id=coalition.id, meeting_id=meeting.id))  # type: ignore[arg-type]
+    session.add(CoalitionMeeting(coalition_id=id_of(coalition), meeting_id=id_of(meeting)))
     session.commit()
     return meeting
 
@@ -315,7 +315,7 @@ def add_action_item(
         session,
         user=user,
         meeting=meeting,
-        owner_state_id=owner.id,  # type: ignore[arg-type]
+        owner_state_id=id_of(owner),
         text=text,
         due_on=due_on,
     )
@@ -334,7 +334,7 @@ def partners(
     )
     if current_only:
         query = query.where(col(CoalitionPartner.left_at).is_(None))
-    return [tuple(row) for row in session.exec(query.order_by(col(CoalitionPartner.id))).all()]  # type: ignore[misc]
+    return [(partner, state) for partner, state in session.exec(query.order_by(col(CoalitionPartner.id))).all()]
 
 
 def needs_in_scope(session: Session, coalition: Coalition) -> list[Need]:
@@ -438,8 +438,8 @@ def list_coalitions(session: Session, *, state_id: int | None = None) -> list[Co
         CoalitionRow(
             coalition,
             state,
-            partner_counts.get(coalition.id, 0),  # type: ignore[arg-type]
-            need_counts.get(coalition.id, 0),
+            partner_counts.get(id_of(coalition), 0),
+            need_counts.get(id_of(coalition), 0),
         )
         for coalition, state in rows
-    ]  # type: ignore[arg-type]
+    ]

@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.auth.deps import AdminUser, CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import GOVERNANCE_OPTIONS, get_settings
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import DomainError, NotFound
 from app.governance import region, service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -131,7 +131,7 @@ def _body_page(
     settings = get_settings()
     standings = service.memberships(session, body_id=body.id)
     states = {state.id: state for state in _states(session)}
-    own = standings.get((body.id, user.member_state_id)) if user.member_state_id else None  # type: ignore[arg-type]
+    own = standings.get((id_of(body), user.member_state_id)) if user.member_state_id else None
     return render(
         request,
         "governance/body.html",
@@ -289,7 +289,7 @@ def _groups_page(
 ) -> HTMLResponse:
     settings = get_settings()
     groups = service.list_working_groups(session, settings, user=user, include_archived=True)
-    members = service.group_members(session, [group.id for group, _, _ in groups])  # type: ignore[misc]
+    members = service.group_members(session, [id_of(group) for group, _, _ in groups])
     allowed = service.working_group_bodies(session, settings)
     return render(
         request,
@@ -368,15 +368,17 @@ def _group_page(
 ) -> HTMLResponse:
     settings = get_settings()
     body = session.get(Body, group.body_id)
+    assert body is not None  # a group's body is a foreign key
     states = {s.id: s for s in _states(session)}
-    members = service.group_members(session, [group.id]).get(group.id, set())  # type: ignore[arg-type]
+    group_id = id_of(group)
+    members = service.group_members(session, [group_id]).get(group_id, set())
     return render(
         request,
         "governance/working_group.html",
         {
             "group": group,
             "body": body,
-            "active": service.is_active(body, settings),  # type: ignore[arg-type]
+            "active": service.is_active(body, settings),
             "members": sorted((states[i] for i in members), key=lambda s: s.name_en),
             "states": states,
             "coordinates": service.coordinates(user),
@@ -469,7 +471,7 @@ def change_members(
             session,
             user=user,
             group=group,
-            state_id=_state_by_id(session, state_id).id,  # type: ignore[arg-type]
+            state_id=id_of(_state_by_id(session, state_id)),
             add=change == "add",
         ),
         "members-changed",

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import region
 from app.governance.models import (
@@ -103,7 +103,7 @@ def option_history(session: Session) -> list[OptionSwitch]:
 
 def list_bodies(session: Session, settings: Settings, *, user: User | None) -> list[tuple[Body, bool]]:
     """Bodies with whether each is active; dormant ones only for admins."""
-    bodies = session.exec(select(Body).order_by(Body.kind.desc(), Body.id)).all()  # type: ignore[attr-defined]
+    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
     rows = [(body, is_active(body, settings)) for body in bodies]
     return [(body, active) for body, active in rows if active or sees_dormant(user)]
 
@@ -178,11 +178,12 @@ def history(
         query = query.where(MembershipEvent.body_id == body_id)
     if state_id is not None:
         query = query.where(MembershipEvent.state_id == state_id)
-    return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+    return [(event, body, state, name) for event, body, state, name in session.exec(query).all()]
 
 
 def _standing(session: Session, body: Body, state: MemberState) -> MembershipState | None:
-    return memberships(session, body_id=body.id, state_id=state.id).get((body.id, state.id))  # type: ignore[arg-type]
+    body_id, state_id = id_of(body), id_of(state)
+    return memberships(session, body_id=body_id, state_id=state_id).get((body_id, state_id))
 
 
 def _check_joinable(body: Body, settings: Settings) -> None:
@@ -245,11 +246,11 @@ def _append(session: Session, *, user: User, body: Body, state: MemberState, kin
     if len(note) > 500:
         raise DomainError(N_("The note may have at most 500 characters."))
     event = MembershipEvent(
-        body_id=body.id,
-        state_id=state.id,
+        body_id=id_of(body),
+        state_id=id_of(state),
         kind=kind,
         at=utcnow(),
-        recorded_by=user.id,  # type: ignore[arg-type]
+        recorded_by=user.id,
         note=note.strip(),
     )
     session.add(event)
@@ -292,10 +293,10 @@ def record_chair(
     if standing is None or not standing.is_member:
         raise DomainError(N_("Only a member state can chair this body."))
     term = ChairTerm(
-        body_id=body.id,
-        state_id=state.id,
+        body_id=id_of(body),
+        state_id=id_of(state),
         starts_on=starts_on,
-        recorded_at=utcnow(),  # type: ignore[arg-type]
+        recorded_at=utcnow(),
         recorded_by=user.id,
         note=note.strip()[:500],
     )
@@ -316,8 +317,8 @@ def record_chair(
 def chairs(session: Session, body: Body) -> list[tuple[ChairTerm, MemberState]]:
     """The rotation, newest term first."""
     return [
-        tuple(row)
-        for row in session.exec(  # type: ignore[misc]
+        (term, state)
+        for term, state in session.exec(
             select(ChairTerm, MemberState)
             .join(MemberState, col(MemberState.id) == ChairTerm.state_id)
             .where(ChairTerm.body_id == body.id)
@@ -336,7 +337,7 @@ def allowed_tracks(body: Body, settings: Settings) -> tuple[str, ...]:
 def working_group_bodies(session: Session, settings: Settings) -> list[Body]:
     """The bodies under which the current option lets coordinators create working groups."""
     keys = profile(settings).working_groups
-    return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(Body.id)).all())
+    return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(col(Body.id))).all())
 
 
 def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state_id: int | None) -> MemberState:
@@ -375,15 +376,15 @@ def create_working_group(
             tracks=", ".join(allowed_tracks(body, settings)),
         )
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
-    members = sorted({lead.id, *member_state_ids})  # type: ignore[arg-type]
+    members = sorted({id_of(lead), *member_state_ids})
     known = session.exec(select(func.count()).select_from(MemberState).where(col(MemberState.id).in_(members))).one()
     if known != len(members):
         raise DomainError(N_("Choose member states from the list."))
     group = WorkingGroup(
-        body_id=body.id,
+        body_id=id_of(body),
         name=name.strip(),
         track=track,
-        lead_state_id=lead.id,  # type: ignore[arg-type]
+        lead_state_id=id_of(lead),
         mandate=mandate.strip(),
         created_at=utcnow(),
     )
@@ -392,9 +393,9 @@ def create_working_group(
     for state_id in members:
         session.add(
             WorkingGroupEvent(
-                working_group_id=group.id,
+                working_group_id=id_of(group),
                 state_id=state_id,
-                kind="added",  # type: ignore[arg-type]
+                kind="added",
                 at=utcnow(),
                 recorded_by=user.id,
             )
@@ -426,15 +427,16 @@ def update_working_group(
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
     before = audit.snapshot(group, ("name", "mandate", "lead_state_id"))
-    group.name, group.mandate, group.lead_state_id = name.strip(), mandate.strip(), lead.id  # type: ignore[assignment]
+    group_id, lead_id = id_of(group), id_of(lead)
+    group.name, group.mandate, group.lead_state_id = name.strip(), mandate.strip(), lead_id
     session.add(group)
-    if lead.id not in group_members(session, [group.id]).get(group.id, set()):  # type: ignore[list-item]
+    if lead_id not in group_members(session, [group_id]).get(group_id, set()):
         # A new lead that was not in the group joins it: the lead is always one of the members.
         session.add(
             WorkingGroupEvent(
-                working_group_id=group.id,
-                state_id=lead.id,
-                kind="added",  # type: ignore[arg-type]
+                working_group_id=group_id,
+                state_id=lead_id,
+                kind="added",
                 at=utcnow(),
                 recorded_by=user.id,
             )
@@ -473,16 +475,17 @@ def change_group_member(session: Session, *, user: User, group: WorkingGroup, st
     state = session.get(MemberState, state_id)
     if state is None:
         raise DomainError(N_("Choose member states from the list."))
-    current = group_members(session, [group.id]).get(group.id, set())  # type: ignore[arg-type]
+    group_id = id_of(group)
+    current = group_members(session, [group_id]).get(group_id, set())
     if add == (state_id in current):
         raise Conflict(N_("This state is already a member.") if add else N_("This state is not a member."))
     if not add and state_id == group.lead_state_id:
         raise DomainError(N_("The lead state cannot leave its working group; choose another lead first."))
     session.add(
         WorkingGroupEvent(
-            working_group_id=group.id,
+            working_group_id=group_id,
             state_id=state_id,
-            kind="added" if add else "removed",  # type: ignore[arg-type]
+            kind="added" if add else "removed",
             at=utcnow(),
             recorded_by=user.id,
         )
@@ -537,9 +540,9 @@ def list_working_groups(
 
 def overview(session: Session, settings: Settings) -> dict[str, object]:
     """What is active and what is dormant under the current option, for the admin page."""
-    bodies = session.exec(select(Body).where(Body.kind == "network").order_by(Body.id)).all()
+    bodies = session.exec(select(Body).where(Body.kind == "network").order_by(col(Body.id))).all()
     groups = session.exec(select(WorkingGroup.body_id, func.count()).group_by(col(WorkingGroup.body_id))).all()
-    members = defaultdict(int)
+    members: defaultdict[int, int] = defaultdict(int)
     for standing in memberships(session).values():
         if standing.is_member:
             members[standing.body_id] += 1
@@ -548,8 +551,8 @@ def overview(session: Session, settings: Settings) -> dict[str, object]:
         {
             "body": body,
             "active": is_active(body, settings),
-            "groups": group_counts.get(body.id, 0),
-            "members": members[body.id],
+            "groups": group_counts.get(id_of(body), 0),
+            "members": members[id_of(body)],
         }
         for body in bodies
     ]

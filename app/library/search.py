@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
 from app.errors import DomainError
@@ -135,16 +135,16 @@ def tsquery(terms: list[Term]) -> str:
     return " & ".join(groups)
 
 
-def matches(session: Session, terms: list[Term]) -> ColumnElement[bool]:
+def matches(session: Session, terms: list[Term]) -> TextClause:
     """The SQL condition on library_document that its indexed tokens match the terms, for this engine."""
     if session.get_bind().dialect.name == "sqlite":
         return text(
             "library_document.id IN (SELECT rowid FROM library_search WHERE library_search MATCH :fts)"
-        ).bindparams(fts=fts5_match(terms))  # type: ignore[return-value]
+        ).bindparams(fts=fts5_match(terms))
     # Written as the GIN index's expression, so PostgreSQL uses the index.
     return text("to_tsvector('simple', library_document.search_tokens) @@ to_tsquery('simple', :tsq)").bindparams(
         tsq=tsquery(terms)
-    )  # type: ignore[return-value]
+    )
 
 
 def index(session: Session, document_id: int, tokens: str) -> None:

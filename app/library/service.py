@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -427,7 +427,7 @@ def upload(
     )
     session.add(document)
     session.flush()
-    search.index(session, document.id, tokens)  # type: ignore[arg-type]
+    search.index(session, id_of(document), tokens)
     audit.record(
         session,
         actor_id=user.id,
@@ -448,6 +448,6 @@ def withdraw(session: Session, *, user: User, document: LibraryDocument) -> None
         return
     document.withdrawn_at, document.withdrawn_by = utcnow(), user.id
     session.add(document)
-    search.unindex(session, document.id)  # type: ignore[arg-type]
+    search.unindex(session, id_of(document))
     audit.record(session, actor_id=user.id, action="withdraw", entity="library_document", entity_id=document.id)
     session.commit()

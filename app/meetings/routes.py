@@ -14,7 +14,7 @@ from app.auth import service as accounts
 from app.auth.deps import CurrentUser, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import DomainError
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -68,13 +68,19 @@ MeetingFromPath = Annotated[tuple[Meeting, service.Access], Depends(meeting_from
 
 
 def _names(session: SessionDep, language: str) -> dict[int, str]:
-    return {state.id: state.name(language) for state in session.exec(select(MemberState)).all()}  # type: ignore[misc]
+    return {id_of(state): state.name(language) for state in session.exec(select(MemberState)).all()}
 
 
 def _owners(session: SessionDep, language: str) -> tuple[dict[int, str], dict[int, str]]:
-    bodies = {body.id: body.name(language) for body in session.exec(select(Body)).all()}
-    groups = {group.id: group.name for group in session.exec(select(WorkingGroup)).all()}
-    return bodies, groups  # type: ignore[return-value]
+    bodies = {id_of(body): body.name(language) for body in session.exec(select(Body)).all()}
+    groups = {id_of(group): group.name for group in session.exec(select(WorkingGroup)).all()}
+    return bodies, groups
+
+
+def _owner_name(meeting: Meeting, bodies: dict[int, str], groups: dict[int, str]) -> str | None:
+    if meeting.body_id:
+        return bodies.get(meeting.body_id)
+    return groups.get(meeting.working_group_id) if meeting.working_group_id else None
 
 
 def _viewer_zone(user: User) -> str:
@@ -101,7 +107,7 @@ def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: s
             "series": series,
             "bodies": bodies,
             "groups": groups,
-            "answers": service.answers_of(session, user=user, meeting_ids=[m.id for m in coming]),  # type: ignore[misc]
+            "answers": service.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming]),
             "zone": _viewer_zone(user),
             "runs": governance.coordinates(user),
             "notice": NOTICES.get(notice),
@@ -387,7 +393,7 @@ def _meeting_page(
         row.state_id
         for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
     )
-    invitations = service.answers_of(session, user=user, meeting_ids=[meeting.id])  # type: ignore[list-item]
+    invitations = service.answers_of(session, user=user, meeting_ids=[id_of(meeting)])
     names = _names(session, language)
     bodies, groups = _owners(session, language)
     everyone = service.places(session, invited, language=language)
@@ -412,14 +418,14 @@ def _meeting_page(
         "outside": outside,
         "names": names,
         "members": service.member_states(session, meeting),
-        "invitation": invitations.get(meeting.id),  # type: ignore[arg-type]
+        "invitation": invitations.get(id_of(meeting)),
         "all_answers": _answers(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},
         "actions": service.action_items(session, meeting) if rights.attributions else [],
         "review": service.for_review(session, meeting) if rights.attributions else [],
-        "owner_name": bodies.get(meeting.body_id) if meeting.body_id else groups.get(meeting.working_group_id),  # type: ignore[arg-type]
-        "host_state": names.get(meeting.host_state_id) if meeting.host_state_id else "",  # type: ignore[arg-type]
+        "owner_name": _owner_name(meeting, bodies, groups),
+        "host_state": names.get(meeting.host_state_id) if meeting.host_state_id else "",
         "formats": FORMATS,
         "parts": PARTS,
         "answers": ANSWERS,
@@ -446,8 +452,8 @@ def _meeting_page(
 
 def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, User]]:
     return [
-        tuple(row)
-        for row in session.exec(  # type: ignore[misc]
+        (invitation, person)
+        for invitation, person in session.exec(
             select(Invitation, User)
             .join(User, col(User.id) == Invitation.user_id)
             .where(Invitation.meeting_id == meeting.id)
@@ -473,7 +479,7 @@ def _act(
     form: str,
     action,
     notice: str,
-) -> Response:  # type: ignore[no-untyped-def]
+) -> Response:
     """Runs a change; on a refusal, shows the meeting page again with the message beside the form."""
     meeting, rights = found
     try:

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import region
 from app.governance import service as governance
@@ -129,14 +129,7 @@ def places(session: Session, state_ids: Sequence[int] | None = None, *, language
     if state_ids is not None:
         query = query.where(col(MemberState.id).in_(list(state_ids)))
     return [
-        timing.Place(
-            state.id,
-            state.code,
-            state.name(language),
-            state.time_zones[0]
-            if state.time_zones  # type: ignore[arg-type]
-            else "UTC",
-        )
+        timing.Place(id_of(state), state.code, state.name(language), state.time_zones[0] if state.time_zones else "UTC")
         for state in session.exec(query).all()
     ]
 
@@ -187,14 +180,14 @@ def burden(
     recent = list(session.exec(query).all())
     if not recent:
         return {}, []
-    invited = _invited_states(session, [meeting.id for meeting in recent])  # type: ignore[misc]
+    invited = _invited_states(session, [id_of(meeting) for meeting in recent])
     everyone = {place.state_id: place for place in places(session, sorted(set().union(*invited.values())))}
     hours, days_off = timing.WorkingHours.from_settings(settings), timing.holidays(settings.seeds_dir)
     counts: dict[int, int] = defaultdict(int)
     latest: list[timing.Place] = []
     for index, meeting in enumerate(recent):
         outside = timing.outside_hours(
-            [everyone[i] for i in invited.get(meeting.id, set())],  # type: ignore[arg-type]
+            [everyone[i] for i in invited.get(id_of(meeting), set())],
             meeting.starts_at,
             meeting.ends_at,
             hours,
@@ -278,7 +271,8 @@ def _owner(
     """The body or working group a meeting or series belongs to; it must be active under the option."""
     if working_group_id:
         group = governance.get_working_group(session, settings, working_group_id, user=user)
-        if group.archived or not governance.is_active(session.get(Body, group.body_id), settings):  # type: ignore[arg-type]
+        body = session.get(Body, group.body_id)
+        if group.archived_at is not None or body is None or not governance.is_active(body, settings):
             raise DomainError(N_("This working group does not meet under the current option."))
         return None, group.id
     if not body_key:
@@ -374,7 +368,7 @@ def add_meeting(
     session.flush()
     invitees = member_states(session, meeting) if invitee_state_ids is None else set(invitee_state_ids)
     for state_id in sorted(invitees):
-        session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
+        session.add(MeetingInvitee(meeting_id=id_of(meeting), state_id=state_id))
     audit.record(
         session, actor_id=user.id, action="create", entity="meeting", entity_id=meeting.id, after=_snapshot(meeting)
     )
@@ -635,19 +629,20 @@ def invite(
         for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
     }
     states = {
-        state.id for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
+        id_of(state)
+        for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
     }
     if len(states) != len(set(state_ids)):
         raise DomainError(N_("Choose states from the list."))
     for state_id in sorted(states - known):
-        session.add(MeetingInvitee(meeting_id=meeting.id, state_id=state_id))  # type: ignore[arg-type]
+        session.add(MeetingInvitee(meeting_id=id_of(meeting), state_id=state_id))
     everyone = known | states
     people = list(
         session.exec(
             select(User).where(
                 User.is_active == True,  # noqa: E712
-                ((User.role == Role.focal_point) & col(User.member_state_id).in_(everyone))
-                | ((User.role == Role.observer) & col(User.id).in_(list(observer_ids))),
+                ((col(User.role) == Role.focal_point) & col(User.member_state_id).in_(everyone))
+                | ((col(User.role) == Role.observer) & col(User.id).in_(list(observer_ids))),
             )
         ).all()
     )
@@ -657,12 +652,12 @@ def invite(
     for person in people:
         if person.id not in existing:
             invitation = Invitation(
-                meeting_id=meeting.id,
-                user_id=person.id,  # type: ignore[arg-type]
+                meeting_id=id_of(meeting),
+                user_id=id_of(person),
                 state_id=person.member_state_id if person.role == Role.focal_point else None,
             )
             session.add(invitation)
-            existing[person.id] = invitation  # type: ignore[index]
+            existing[id_of(person)] = invitation
     session.flush()
     due = [i for i in existing.values() if i.sent_sequence != meeting.ics_sequence]
     _send(session, settings, meeting, due)
@@ -808,9 +803,9 @@ def add_agenda_item(
         + 1
     )
     item = AgendaItem(
-        meeting_id=meeting.id,
+        meeting_id=id_of(meeting),
         position=position,
-        title=text,  # type: ignore[arg-type]
+        title=text,
         presenter=presenter.strip()[:200],
         duration_minutes=minutes,
         part=part,
@@ -936,9 +931,9 @@ def upload(
         raise Forbidden(N_("Only member states post written updates to this meeting."))
     stored = documents.store(settings, filename=filename, content=content)
     document = MeetingDocument(
-        meeting_id=meeting.id,
+        meeting_id=id_of(meeting),
         agenda_item_id=agenda_item_id,
-        state_id=state_id,  # type: ignore[arg-type]
+        state_id=state_id,
         kind=kind,
         part=part,
         filename=stored.filename,
@@ -986,7 +981,8 @@ def get_document(session: Session, meeting: Meeting, rights: Access, document_id
 def record_attendance(session: Session, *, user: User, meeting: Meeting, present_state_ids: Sequence[int]) -> None:
     """Who attended, among the invited states; recording again replaces the previous record."""
     _require_runner(user)
-    invited = _invited_states(session, [meeting.id]).get(meeting.id, set())  # type: ignore[list-item]
+    meeting_id = id_of(meeting)
+    invited = _invited_states(session, [meeting_id]).get(meeting_id, set())
     if not set(present_state_ids) <= invited:
         raise DomainError(N_("Only invited states can be recorded as present."))
     rows = {
@@ -995,9 +991,9 @@ def record_attendance(session: Session, *, user: User, meeting: Meeting, present
     now = utcnow()
     for state_id in sorted(invited):
         row = rows.get(state_id) or Attendance(
-            meeting_id=meeting.id,
+            meeting_id=meeting_id,
             state_id=state_id,
-            present=False,  # type: ignore[arg-type]
+            present=False,
             recorded_at=now,
         )
         row.present, row.recorded_at, row.recorded_by = state_id in present_state_ids, now, user.id
@@ -1029,9 +1025,9 @@ def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -
     if len(text) > MINUTES_LIMIT:
         raise DomainError(N_("The minutes may have at most %(limit)s characters."), limit=MINUTES_LIMIT)
     version = MinutesVersion(
-        meeting_id=meeting.id,
+        meeting_id=id_of(meeting),
         text=text.replace("\r\n", "\n"),
-        written_at=utcnow(),  # type: ignore[arg-type]
+        written_at=utcnow(),
         written_by=user.id,
     )
     session.add(version)
@@ -1100,16 +1096,16 @@ def add_action_item(
     if session.get(MemberState, owner_state_id) is None:
         raise DomainError(N_("Choose the state that owns the action."))
     item = ActionItem(
-        meeting_id=meeting.id,
+        meeting_id=id_of(meeting),
         owner_state_id=owner_state_id,
-        text=words,  # type: ignore[arg-type]
+        text=words,
         due_on=_parse_day(due_on),
         created_at=utcnow(),
         created_by=user.id,
     )
     session.add(item)
     session.flush()
-    session.add(ActionItemEvent(action_item_id=item.id, status="open", at=item.created_at, by=user.id))  # type: ignore[arg-type]
+    session.add(ActionItemEvent(action_item_id=id_of(item), status="open", at=item.created_at, by=user.id))
     audit.record(
         session,
         actor_id=user.id,
@@ -1143,10 +1139,10 @@ def change_action_item(
     session.add(item)
     session.add(
         ActionItemEvent(
-            action_item_id=item.id,
+            action_item_id=id_of(item),
             status=status,
             note=note.strip(),
-            at=utcnow(),  # type: ignore[arg-type]
+            at=utcnow(),
             by=user.id,
         )
     )
@@ -1199,10 +1195,8 @@ def open_action_items(
     if owner_state_id is not None:
         query = query.where(ActionItem.owner_state_id == owner_state_id)
     return [
-        tuple(row)
-        for row in session.exec(  # type: ignore[misc]
-            query.order_by(col(ActionItem.due_on), col(ActionItem.id))
-        ).all()
+        (item, meeting)
+        for item, meeting in session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()
     ]
 
 
@@ -1225,7 +1219,7 @@ def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
 # Lists, the dashboard and calendar feeds
 
 
-def _visible_query(user: User):  # type: ignore[no-untyped-def]
+def _visible_query(user: User):
     """Meetings the user may see, as a query (coordinators: all)."""
     query = select(Meeting)
     if governance.coordinates(user):
@@ -1308,13 +1302,13 @@ def dashboard(session: Session, *, user: User, now: datetime | None = None) -> D
     and the latest minutes they may read."""
     now = now or utcnow()
     coming = upcoming(session, user=user, limit=10, now=now)
-    answers = answers_of(session, user=user, meeting_ids=[m.id for m in coming])  # type: ignore[misc]
-    waiting = [m for m in coming if m.id in answers and not answers[m.id].answer and not m.cancelled]  # type: ignore[index]
+    answers = answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming])
+    waiting = [m for m in coming if m.id in answers and not answers[id_of(m)].answer and not m.cancelled]
     due: list[tuple[ActionItem, Meeting]] = []
     if user.member_state_id is not None:
         due = [
-            tuple(row)
-            for row in session.exec(  # type: ignore[misc]
+            (item, meeting)
+            for item, meeting in session.exec(
                 select(ActionItem, Meeting)
                 .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
                 .where(
@@ -1359,8 +1353,8 @@ def _member_bodies(session: Session, user: User) -> tuple[set[int], set[int]]:
     groups = {
         group_id
         for group_id, states in governance.group_members(
-            session, list(session.exec(select(WorkingGroup.id)).all())
-        ).items()  # type: ignore[arg-type]
+            session, [id_of(group) for group in session.exec(select(WorkingGroup)).all()]
+        ).items()
         if user.member_state_id in states
     }
     return bodies, groups
@@ -1385,7 +1379,7 @@ def new_feed(session: Session, *, user: User) -> str:
         feed.revoked_at = now
         session.add(feed)
     token = secrets.token_urlsafe(32)
-    session.add(CalendarFeed(user_id=user.id, token_hash=_feed_hash(token), created_at=now))  # type: ignore[arg-type]
+    session.add(CalendarFeed(user_id=id_of(user), token_hash=_feed_hash(token), created_at=now))
     audit.record(session, actor_id=user.id, action="new_feed", entity="calendar_feed", entity_id=user.id)
     session.commit()
     return token

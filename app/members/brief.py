@@ -11,6 +11,7 @@ from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
 from app.config import Settings
+from app.db import id_of
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
@@ -39,12 +40,13 @@ def sees_state_business(user: User, state: MemberState) -> bool:
 
 def country_brief(session: Session, settings: Settings, *, state: MemberState, user: User) -> CountryBrief:
     own = sees_state_business(user, state)
+    state_id = id_of(state)
     return CountryBrief(
         profile=members.state_profile(session, settings, state, user=user),
-        needs=capacity.needs_of_state(session, state_id=state.id),  # type: ignore[arg-type]
-        support=capacity.support_for_state(session, state_id=state.id),  # type: ignore[arg-type]
-        courses=training.upcoming_for_state(session, state_id=state.id),  # type: ignore[arg-type]
-        coalitions=coalitions.list_coalitions(session, state_id=state.id),
-        meetings=meetings.upcoming_for_state(session, state_id=state.id) if own else None,  # type: ignore[arg-type]
-        action_items=meetings.open_action_items(session, owner_state_id=state.id) if own else None,
+        needs=capacity.needs_of_state(session, state_id=state_id),
+        support=capacity.support_for_state(session, state_id=state_id),
+        courses=training.upcoming_for_state(session, state_id=state_id),
+        coalitions=coalitions.list_coalitions(session, state_id=state_id),
+        meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,
+        action_items=meetings.open_action_items(session, owner_state_id=state_id) if own else None,
     )

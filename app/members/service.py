@@ -15,11 +15,11 @@ from app.auth import mail
 from app.auth import service as accounts
 from app.auth.models import Role, User
 from app.config import LANGUAGES, Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import DomainError, Forbidden, Label, NotFound
 from app.governance import region
 from app.governance import service as governance
-from app.governance.models import Body, WorkingGroup
+from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.i18n import N_
 from app.members.models import (
     CATEGORIES,
@@ -94,14 +94,14 @@ def directory(
             member_of[state_id].append(bodies[body_id])
     group_tracks: dict[int, set[str]] = defaultdict(set)
     groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=None)]
-    members = governance.group_members(session, [group.id for group in groups])  # type: ignore[misc]
+    members = governance.group_members(session, [id_of(group) for group in groups])
     for group in groups:
-        for state_id in members.get(group.id, set()):  # type: ignore[arg-type]
+        for state_id in members.get(id_of(group), set()):
             group_tracks[state_id].add(group.track)
     rows = []
     for state in states:
-        joined = sorted(member_of.get(state.id, []), key=lambda body: body.id or 0)  # type: ignore[arg-type]
-        tracks = {body.track for body in joined} | group_tracks.get(state.id, set())  # type: ignore[arg-type]
+        joined = sorted(member_of.get(id_of(state), []), key=lambda body: body.id or 0)
+        tracks = {body.track for body in joined} | group_tracks.get(id_of(state), set())
         if subregion and state.subregion != subregion:
             continue
         if body_key and body_key not in {body.key for body in joined}:
@@ -120,7 +120,7 @@ class StateProfile:
     state: MemberState
     memberships: list[governance.MembershipState]
     bodies: dict[int, Body]
-    history: list[tuple[object, ...]]
+    history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
     focal_points: list[tuple[FocalPoint, User]]
     contributions: list[ContributionReport]
     pledges: list[Pledge]
@@ -128,12 +128,12 @@ class StateProfile:
 
 
 def state_profile(session: Session, settings: Settings, state: MemberState, *, user: User | None) -> StateProfile:
-    bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=user)}
+    bodies = {id_of(body): body for body, _ in governance.list_bodies(session, settings, user=user)}
     standings = [s for s in governance.memberships(session, state_id=state.id).values() if s.body_id in bodies]
     history = [row for row in governance.history(session, state_id=state.id) if row[1].id in bodies]
     focal_points = [
-        tuple(row)
-        for row in session.exec(
+        (focal_point, person)
+        for focal_point, person in session.exec(
             select(FocalPoint, User)
             .join(User, col(User.id) == FocalPoint.user_id)
             .where(FocalPoint.state_id == state.id, col(User.is_active))
@@ -141,14 +141,14 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
         ).all()
     ]
     groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=user)]
-    members = governance.group_members(session, [group.id for group in groups])  # type: ignore[misc]
+    members = governance.group_members(session, [id_of(group) for group in groups])
     return StateProfile(
         state=state,
         memberships=standings,
         bodies=bodies,
-        history=history,  # type: ignore[arg-type]
+        history=history,
         focal_points=focal_points,
-        contributions=latest_reports(session, state_id=state.id),  # type: ignore[arg-type]
+        contributions=latest_reports(session, state_id=id_of(state)),
         pledges=list(
             session.exec(
                 select(Pledge)
@@ -156,7 +156,7 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
                 .order_by(col(Pledge.recorded_at).desc())
             ).all()
         ),
-        working_groups=[group for group in groups if state.id in members.get(group.id, set())],  # type: ignore[arg-type]
+        working_groups=[group for group in groups if state.id in members.get(id_of(group), set())],
     )
 
 
@@ -219,9 +219,9 @@ def invite_focal_point(
     invited.time_zone = zone
     session.add(
         FocalPoint(
-            user_id=invited.id,
-            state_id=state.id,
-            portfolio=portfolio,  # type: ignore[arg-type]
+            user_id=id_of(invited),
+            state_id=id_of(state),
+            portfolio=portfolio,
             position=position.strip(),
             phone=phone.strip(),
         )
@@ -315,9 +315,9 @@ def record_contribution(
     if as_of > date.today() + timedelta(days=1) or as_of.year < 1948:
         raise DomainError(N_("The date must be between 1948 and today."))
     report = ContributionReport(
-        state_id=state.id,
+        state_id=id_of(state),
         as_of=as_of,
-        category=category,  # type: ignore[arg-type]
+        category=category,
         men=_count(men, N_("Men")),
         women=_count(women, N_("Women")),
         unspecified=_count(unspecified, N_("Not specified")),
@@ -381,9 +381,9 @@ def record_pledge(
     if days not in DEPLOYMENT_WINDOWS:
         raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
     pledge = Pledge(
-        state_id=state.id,
+        state_id=id_of(state),
         capability=capability.strip(),
-        category=category,  # type: ignore[arg-type]
+        category=category,
         personnel=_count(personnel, N_("Personnel")),
         readiness=readiness,
         deployment_days=days,

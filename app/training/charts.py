@@ -39,7 +39,7 @@ def seats_chart(years: list[YearRow]) -> tuple[list[Bar], list[tuple[float, int]
 def share_chart(years: list[YearRow]) -> list[dict[str, object]]:
     """Per year, the women's share among nominated and among accepted people, as bar widths out of 50%."""
     span = WIDTH - 2 * MARGIN - 120
-    rows = []
+    rows: list[dict[str, object]] = []
     for index, year in enumerate(years):
         nominated, filled = year.nominated_share.share, year.filled_share.share
         rows.append(

@@ -15,7 +15,7 @@ from app.auth import service as accounts
 from app.auth.deps import CurrentUser, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import DomainError
 from app.i18n import N_, current_language
 from app.meetings import service as meetings
@@ -326,7 +326,7 @@ def _offer_page(
         if user.member_state_id is not None and user.role == "focal_point"
         else []
     )
-    nominations = service.nominations(session, offer.id) if manages else []  # type: ignore[arg-type]
+    nominations = service.nominations(session, id_of(offer)) if manages else []
     states = {s.id: s for s in _states(session)}
     return render(
         request,
@@ -335,8 +335,8 @@ def _offer_page(
             "offer": offer,
             "kind": session.get(CourseType, offer.course_type_id),
             "states": states,
-            "provider": states.get(offer.provider_state_id) if offer.provider_state_id else None,  # type: ignore[arg-type]
-            "venue": states.get(offer.venue_state_id) if offer.venue_state_id else None,  # type: ignore[arg-type]
+            "provider": states.get(offer.provider_state_id) if offer.provider_state_id else None,
+            "venue": states.get(offer.venue_state_id) if offer.venue_state_id else None,
             "manages": manages,
             "mine": mine,
             "nominations": nominations,

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import Select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
 from app.governance import region
@@ -165,7 +167,30 @@ def _provider(session: Session, user: User, form: OfferForm) -> tuple[int | None
     return None, organisation
 
 
-def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer | None) -> dict[str, object]:
+class OfferFields(TypedDict):
+    """An offer's fields as the form gives them, once checked."""
+
+    title: str
+    course_type_id: int
+    track: str
+    starts_on: date
+    ends_on: date
+    deadline_on: date
+    seats: int
+    seats_per_state: int
+    languages: str
+    online: bool
+    venue_state_id: int | None
+    city: str
+    eligibility: str
+    cost_sharing: str
+    contact: str
+    zone: str
+    provider_state_id: int | None
+    provider_organisation: str
+
+
+def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer | None) -> OfferFields:
     """The offer's fields from the form, or a DomainError naming the first problem."""
     title = form.title.strip()
     if not title or len(title) > 200:
@@ -197,7 +222,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
         raise DomainError(N_("The nomination deadline has already passed."))
     if offer is not None:
-        accepted = _count(session, offer.id, ("accepted",))  # type: ignore[arg-type]
+        accepted = _count(session, id_of(offer), ("accepted",))
         if seats < accepted:
             raise Conflict(
                 N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
@@ -207,7 +232,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     )
     return {
         "title": title,
-        "course_type_id": kind.id,
+        "course_type_id": id_of(kind),
         "track": form.track,
         "starts_on": starts,
         "ends_on": ends,
@@ -216,7 +241,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         "seats_per_state": per_state,
         "languages": " ".join(languages),
         "online": form.online,
-        "venue_state_id": None if form.online else venue.id,  # type: ignore[union-attr]
+        "venue_state_id": None if form.online or venue is None else venue.id,
         "city": "" if form.online else city,
         "eligibility": form.eligibility.strip()[:5000],
         "cost_sharing": form.cost_sharing.strip()[:5000],
@@ -277,14 +302,14 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
     session.add(offer)
     _offer_event(session, offer, status, user)
     if status == "cancelled":
-        states = {n.state_id for n in nominations(session, offer.id, ACTIVE)}  # type: ignore[arg-type]
+        states = {n.state_id for n in nominations(session, id_of(offer), ACTIVE)}
         _tell_states(session, settings, offer, states, mail.cancelled_message)
     audit.record(session, actor_id=user.id, action=f"status:{status}", entity="training_offer", entity_id=offer.id)
     session.commit()
 
 
 def _offer_event(session: Session, offer: TrainingOffer, status: str, user: User) -> None:
-    session.add(OfferEvent(offer_id=offer.id, status=status, at=utcnow(), by=user.id))  # type: ignore[arg-type]
+    session.add(OfferEvent(offer_id=id_of(offer), status=status, at=utcnow(), by=user.id))
 
 
 def _lock(session: Session, offer: TrainingOffer) -> TrainingOffer:
@@ -352,7 +377,7 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
     if len(form.rank.strip()) > 80 or len(form.service.strip()) > 120 or len(form.notes.strip()) > 1000:
         raise DomainError(N_("Rank, service or notes are too long."))
     languages = [code for code in LANGUAGES if code in form.languages]
-    taken = _count(session, offer.id, ACTIVE, state_id=user.member_state_id)  # type: ignore[arg-type]
+    taken = _count(session, id_of(offer), ACTIVE, state_id=user.member_state_id)
     if taken >= offer.seats_per_state:
         raise Conflict(
             N_("Your state has already nominated %(count)s candidates, the most this course takes from one state."),
@@ -367,10 +392,10 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
         or 0
     )
     nomination = Nomination(
-        offer_id=offer.id,
+        offer_id=id_of(offer),
         state_id=user.member_state_id,
         preference=last + 1,
-        full_name=name,  # type: ignore[arg-type]
+        full_name=name,
         rank=form.rank.strip(),
         service=form.service.strip(),
         gender=form.gender,
@@ -420,9 +445,9 @@ def _nomination_event(
 ) -> None:
     session.add(
         NominationEvent(
-            nomination_id=nomination.id,
+            nomination_id=id_of(nomination),
             status=status,
-            outcome=outcome,  # type: ignore[arg-type]
+            outcome=outcome,
             note=note[:500],
             at=utcnow(),
             by=user.id if user else None,
@@ -454,15 +479,16 @@ def withdraw(
 def _promote(session: Session, settings: Settings, offer: TrainingOffer) -> Nomination | None:
     """Gives a free seat to the longest-waiting candidate whose state is under its quota, and tells the state."""
     session.flush()
-    if _count(session, offer.id, ("accepted",)) >= offer.seats:  # type: ignore[arg-type]
+    offer_id = id_of(offer)
+    if _count(session, offer_id, ("accepted",)) >= offer.seats:
         return None
     waiting = session.exec(
         select(Nomination)
-        .where(Nomination.offer_id == offer.id, Nomination.status == "waitlisted")
+        .where(Nomination.offer_id == offer_id, Nomination.status == "waitlisted")
         .order_by(col(Nomination.waitlisted_at), col(Nomination.id))
     ).all()
     for candidate in waiting:
-        if _count(session, offer.id, ("accepted",), state_id=candidate.state_id) < offer.seats_per_state:
+        if _count(session, offer_id, ("accepted",), state_id=candidate.state_id) < offer.seats_per_state:
             candidate.status = "accepted"
             session.add(candidate)
             _nomination_event(session, candidate, "accepted", None, note="promoted from the waiting list")
@@ -508,14 +534,14 @@ class Allocation:
 
 
 def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> dict[int, str]:
-    return {n.id: decisions.get(n.id, n.status) or n.status for n in nominations}  # type: ignore[misc]
+    return {id_of(n): decisions.get(id_of(n), n.status) or n.status for n in nominations}
 
 
 def preview(session: Session, offer: TrainingOffer, decisions: dict[int, str]) -> Allocation:
     """The allocation as it would be with `decisions` (nomination id → accepted/waitlisted/declined)."""
-    active = nominations(session, offer.id, ACTIVE)  # type: ignore[arg-type]
+    active = nominations(session, id_of(offer), ACTIVE)
     after = _decided(active, {k: v for k, v in decisions.items() if v in DECISIONS})
-    chosen = [n for n in active if after[n.id] == "accepted"]  # type: ignore[index]
+    chosen = [n for n in active if after[id_of(n)] == "accepted"]
     return Allocation(
         accepted=len(chosen),
         seats=offer.seats,
@@ -540,12 +566,12 @@ def allocate(
     offer = _lock(session, offer)
     if offer.status not in ("published", "closed"):
         raise Conflict(N_("Seats are allocated only while the offer is published or closed to nominations."))
-    active = {n.id: n for n in nominations(session, offer.id, ACTIVE)}
+    active = {id_of(n): n for n in nominations(session, id_of(offer), ACTIVE)}
     wanted = {key: value for key, value in decisions.items() if value in DECISIONS}
     if set(wanted) - set(active):
         raise Conflict(N_("A nomination has changed meanwhile; reload the page."))
     after = _decided(list(active.values()), wanted)
-    taken = [n for n in active.values() if after[n.id] == "accepted"]  # type: ignore[index]
+    taken = [n for n in active.values() if after[id_of(n)] == "accepted"]
     if len(taken) > offer.seats:
         raise Conflict(
             N_("This would accept %(wanted)s people for %(seats)s seats."), wanted=len(taken), seats=offer.seats
@@ -587,7 +613,7 @@ def allocate(
 
 def _tell_states(
     session: Session, settings: Settings, offer: TrainingOffer, state_ids: Iterable[int], message, **extra: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Queues one email to each active focal point of the states; emails carry no candidate's details."""
     ids = list(state_ids)
     if not ids:
@@ -617,7 +643,7 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
     if offer.status not in ("closed", "completed"):
         raise Conflict(N_("Outcomes are recorded once nominations are closed."))
     allowed = outcomes_for(session, offer)
-    accepted = {n.id: n for n in nominations(session, offer.id, ("accepted",))}
+    accepted = {id_of(n): n for n in nominations(session, id_of(offer), ("accepted",))}
     today = datetime.now(ZoneInfo(offer.zone)).date()
     changed = 0
     for key, (outcome, on) in outcomes.items():
@@ -700,7 +726,7 @@ def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, langu
                 _("Outcome date"),
             ]
         )
-        for n in nominations(session, offer.id):  # type: ignore[arg-type]
+        for n in nominations(session, id_of(offer)):
             writer.writerow(
                 [
                     safe_cell(cell)
@@ -768,10 +794,10 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
         query = query.where(col(TrainingOffer.starts_on) <= filters.before)
     offers = [o for o in session.exec(query).all() if o.status in SEEN_BY_ALL or manages(user, o)]
     kinds = {kind.id: kind for kind in session.exec(select(CourseType)).all()}
-    counts = _gender_counts(session, [o.id for o in offers])  # type: ignore[misc]
+    counts = _gender_counts(session, [id_of(o) for o in offers])
     rows = []
     for offer in offers:
-        tally = counts.get(offer.id, {})  # type: ignore[call-overload]
+        tally = counts.get(id_of(offer), {})
         rows.append(
             OfferRow(
                 offer,
@@ -851,7 +877,7 @@ def certified_view(session: Session, settings: Settings, *, today: date | None =
     states = session.exec(select(MemberState).order_by(col(MemberState.name_en))).all()
     rows = []
     for state in states:
-        mine = by_state.get(state.id, [])  # type: ignore[arg-type]
+        mine = by_state.get(id_of(state), [])
         ready = [n for n in mine if n.outcome_on and n.outcome_on >= since]
         rows.append(
             ReadyRow(
@@ -963,10 +989,14 @@ def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
         row(None, offer.starts_on.year).offered += offer.seats
         if offer.provider_state_id is not None:
             row(offer.provider_state_id, offer.starts_on.year).offered += offer.seats
+    # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
+    counting: Select[int, int, str, str, int] = Select(
+        col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+    )
     counted = session.exec(
-        select(Nomination.offer_id, Nomination.state_id, Nomination.status, Nomination.gender, func.count())
-        .where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn")
-        .group_by(col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
+        counting.where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn").group_by(
+            col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender)
+        )
     ).all()
     for offer_id, state_id, status, gender, number in counted:
         year = offers[offer_id].starts_on.year

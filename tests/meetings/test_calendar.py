@@ -247,7 +247,7 @@ def test_a_cancelled_meeting_cannot_be_cancelled_or_moved_again(
         )
     session.rollback()
     assert len(outbox_for(session, *members(cast))) == before
-    assert session.get(Meeting, meeting.id).ics_sequence == 1  # type: ignore[union-attr]
+    assert session.get_one(Meeting, meeting.id).ics_sequence == 1
 
 
 def test_the_calendar_a_user_downloads_from_the_meeting_page_matches_the_emailed_one(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import Engine, inspect
+from sqlmodel import Session, SQLModel, select
 
 from app.auth.models import User
 from app.config import ROOT, get_settings
@@ -48,7 +48,7 @@ def table_rows(html: str, heading_id: str, index: int = 0) -> list[list[str]]:
 def rows_of(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
     """Every row of a table as plain values, in id order, to compare before and after."""
     session.expire_all()
-    return [row.model_dump() for row in session.exec(select(model).order_by(col(model.id))).all()]  # type: ignore[attr-defined]
+    return [row.model_dump() for row in session.exec(select(model).order_by(*inspect(model).primary_key)).all()]
 
 
 # People

@@ -149,7 +149,9 @@ def test_the_time_zone_defaults_to_the_states_first_one(
     response = invite(browser_for(people.coordinator), "KI", time_zone="", email="teuea@police.example.ki")
 
     assert response.status_code == 303
-    assert account(session, "teuea@police.example.ki").time_zone == state(session, "KI").time_zones[0]  # type: ignore[union-attr]
+    invited = account(session, "teuea@police.example.ki")
+    assert invited is not None
+    assert invited.time_zone == state(session, "KI").time_zones[0]
 
 
 WRONG_INVITATIONS = {

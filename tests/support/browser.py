@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Request, Response, Route
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.outbox.models import OutboxMessage
@@ -90,7 +90,7 @@ def reset_link(live_engine: Engine, account: Account, base_url: str) -> str:
     """The link of the newest password-reset email queued for the account."""
     with Session(live_engine) as db:
         message = db.exec(
-            select(OutboxMessage).where(OutboxMessage.recipient == account.email).order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+            select(OutboxMessage).where(OutboxMessage.recipient == account.email).order_by(col(OutboxMessage.id).desc())
         ).first()
         assert message is not None, f"no email queued for {account.email}"
         found = re.search(re.escape(base_url) + r"/auth/reset/\S+", message.body)

@@ -94,7 +94,7 @@ def mail_to(session: Session, *people: User) -> list[OutboxMessage]:
 def statuses(session: Session, *people: Nomination) -> list[str]:
     """The stored status of each nomination, read again from the database."""
     session.expire_all()
-    return [session.get(Nomination, p.id).status for p in people]  # type: ignore[union-attr]
+    return [session.get_one(Nomination, p.id).status for p in people]
 
 
 def started(session: Session, offer: TrainingOffer, days_ago: int) -> None:
@@ -246,7 +246,7 @@ def test_an_offer_moves_forward_along_its_life_and_each_step_is_recorded(
     offer = offer_in(session, provider, now)
     move_to(session, provider, offer, then)
     session.expire_all()
-    assert session.get(TrainingOffer, offer.id).status == then  # type: ignore[union-attr]
+    assert session.get_one(TrainingOffer, offer.id).status == then
     trail = session.exec(
         select(OfferEvent.status).where(OfferEvent.offer_id == offer.id).order_by(col(OfferEvent.id))
     ).all()
@@ -275,7 +275,7 @@ def test_an_offer_cannot_skip_a_step_go_back_to_draft_or_leave_an_end(
         move_to(session, provider, offer, then)
     assert said(refused) == f"This offer cannot go from “{STATUS_LABELS[now]}” to “{STATUS_LABELS[then]}”."
     session.expire_all()
-    assert session.get(TrainingOffer, offer.id).status == now  # type: ignore[union-attr]
+    assert session.get_one(TrainingOffer, offer.id).status == now
 
 
 def test_closed_nominations_cannot_reopen_once_the_deadline_has_passed(session: Session, provider: User) -> None:
@@ -534,9 +534,9 @@ def test_declining_a_nomination_needs_a_reason_which_is_kept(
         (tavita, "declined", "Rank below the course's requirement"),
     )
     session.expire_all()
-    declined = session.get(Nomination, tavita.id)
-    assert (declined.status, declined.reason) == ("declined", "Rank below the course's requirement")  # type: ignore[union-attr]
-    assert service.history(session, declined)[-1].note == "Rank below the course's requirement"  # type: ignore[arg-type]
+    declined = session.get_one(Nomination, tavita.id)
+    assert (declined.status, declined.reason) == ("declined", "Rank below the course's requirement")
+    assert service.history(session, declined)[-1].note == "Rank below the course's requirement"
 
 
 def test_only_the_provider_and_the_staff_allocate_seats(
@@ -725,7 +725,7 @@ def test_outcomes_wait_until_nominations_close_and_fit_only_accepted_candidates(
     with pytest.raises(Forbidden):
         service.record_outcomes(session, user=samoa, offer=published_offer, outcomes={sina.id: ("passed", yesterday)})  # type: ignore[dict-item]
     session.expire_all()
-    assert session.get(Nomination, sina.id).outcome == ""  # type: ignore[union-attr]
+    assert session.get_one(Nomination, sina.id).outcome == ""
 
     assert (
         service.record_outcomes(
@@ -734,8 +734,8 @@ def test_outcomes_wait_until_nominations_close_and_fit_only_accepted_candidates(
         == 1
     )  # type: ignore[dict-item]
     session.expire_all()
-    recorded = session.get(Nomination, sina.id)
-    assert (recorded.outcome, recorded.outcome_on) == ("passed", date.today() - timedelta(days=1))  # type: ignore[union-attr]
+    recorded = session.get_one(Nomination, sina.id)
+    assert (recorded.outcome, recorded.outcome_on) == ("passed", date.today() - timedelta(days=1))
 
 
 def test_saat_results_fit_only_a_course_type_that_certifies(session: Session, provider: User) -> None:
@@ -885,9 +885,9 @@ def test_erasing_a_candidate_removes_their_personal_data_but_keeps_every_count(
 
     session.expire_all()
     assert counts() == before
-    erased = session.get(Nomination, sina.id)
-    assert (erased.full_name, erased.rank, erased.service, erased.languages, erased.notes) == ("",) * 5  # type: ignore[union-attr]
-    assert (erased.state_id, erased.gender, erased.status, erased.outcome) == (  # type: ignore[union-attr]
+    erased = session.get_one(Nomination, sina.id)
+    assert (erased.full_name, erased.rank, erased.service, erased.languages, erased.notes) == ("",) * 5
+    assert (erased.state_id, erased.gender, erased.status, erased.outcome) == (
         state(session, "WS").id,
         "woman",
         "accepted",

@@ -171,7 +171,7 @@ def test_two_providers_giving_the_last_seat_to_two_people_at_once_seat_only_one_
     )
     assert sorted(r.returned for r in results if r.error is None) == [1]  # type: ignore[type-var]
     with Session(engine) as db:
-        status = {code: db.get(Nomination, n.id).status for code, n in candidates.items()}  # type: ignore[union-attr]
+        status = {code: db.get_one(Nomination, n.id).status for code, n in candidates.items()}
         told = db.exec(
             select(OutboxMessage.recipient).where(
                 col(OutboxMessage.recipient).in_([nominators["WS"].email, nominators["PG"].email])
