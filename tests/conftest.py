@@ -30,6 +30,7 @@ from sqlmodel import Session  # noqa: E402
 
 from tests.support.database import migrate  # noqa: E402
 from tests.support.pg import Cluster  # noqa: E402
+from tests.support.portal import Portal  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -170,3 +171,17 @@ def live_engine(live_env: dict[str, str]) -> Iterator[Engine]:
     engine = make_engine(live_env["PRCN_DATABASE_URL"])
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def portal(session: Session) -> Iterator[Portal]:
+    """Start it with `portal.run(option)`; the configuration is restored afterwards."""
+    from app.config import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        running = Portal(session, patch)
+        try:
+            yield running
+        finally:
+            running.close()
+    get_settings.cache_clear()

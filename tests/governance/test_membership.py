@@ -15,7 +15,8 @@ from app.governance import service as governance
 from app.governance.models import ChairTerm, MembershipEvent
 from app.web import local_date
 from tests.factories import csrf_token, soup, state
-from tests.governance.conftest import People, Portal, alert, body, settings_for
+from tests.governance.conftest import People, alert, body, settings_for
+from tests.support.portal import Portal
 
 
 def recorded(session: Session) -> list[tuple[Any, ...]]:

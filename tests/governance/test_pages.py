@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from app.governance import service as governance
 from app.members.models import MemberState
 from tests.factories import QueryLog, soup, state
-from tests.governance.conftest import OPTIONS, People, Portal, body, links, settings_for
+from tests.governance.conftest import OPTIONS, People, body, links, settings_for
+from tests.support.portal import Portal
 
 LABELS = {
     "diplomatic": "Diplomatic option",

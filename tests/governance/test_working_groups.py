@@ -14,7 +14,8 @@ from app.governance import service as governance
 from app.governance.models import WorkingGroup, WorkingGroupEvent
 from app.governance.region import TRACKS
 from tests.factories import csrf_token, soup, state
-from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, Portal, alert, settings_for
+from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, settings_for
+from tests.support.portal import Portal
 
 ALLOWED = [
     (option, key, track) for option in OPTIONS for key, tracks in PROFILE_GROUPS[option].items() for track in tracks

@@ -1,0 +1,55 @@
+"""No 500 anywhere: under each governance option, each role walks the portal from the dashboard, follows every link
+on the portal's own pages and submits every form it meets (with plausible values, and once empty).
+
+The roles walk one after the other in one transaction, so what the admin and the coordinator create (meetings,
+working groups, courses) is there for the focal point, the observer and the anonymous visitor to find.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlmodel import Session
+
+from app.auth.models import User
+from tests.factories import make_user, state
+from tests.governance.conftest import OPTIONS
+from tests.support.crawl import Crawler
+from tests.support.portal import Portal
+
+# How many requests each walk makes at the least; fewer means the walk was cut short (by a lost session, say).
+REACH = {"admin": 150, "coordinator": 150, "focal_point": 80, "observer": 50, "anonymous": 10}
+
+
+def walker(session: Session, role: str) -> User | None:
+    if role == "anonymous":
+        return None
+    extra = {"organisation": "Pacific Partners"} if role == "observer" else {}
+    if role == "focal_point":
+        extra = {"member_state_id": state(session, "FJ").id}
+    return make_user(session, role=role, password=None, display_name=f"Crawling {role}", **extra)
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_no_page_or_form_answers_500_for_any_role(
+    option: str, portal: Portal, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    portal.run(option)
+    caplog.set_level(logging.ERROR)
+    report = []
+    for role in ("admin", "coordinator", "focal_point", "observer", "anonymous"):
+        user = walker(session, role)
+        client = portal.client(user)
+        # Signing out or ending one's own sessions would end the walk, not test a page.
+        own = (f"/admin/users/{user.id}/",) if user else ()
+        crawl = Crawler(client, skip=own).walk("/dashboard", "/")
+        report.append(f"{role}: {crawl.requests} requests, {crawl.forms} forms, {dict(crawl.statuses)}")
+        print(report[-1])
+        assert not crawl.failures, (
+            f"{option}, {role}:\n"
+            + "\n".join(str(failure) for failure in crawl.failures[:10])
+            + "\n"
+            + "\n".join(record.getMessage() + "\n" + (record.exc_text or "") for record in caplog.records[:3])
+        )
+        assert crawl.requests > REACH[role], f"{role} reached almost nothing: {report[-1]}"
