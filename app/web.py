@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol, cast
@@ -215,6 +216,27 @@ def render(
     if partial:
         response.headers.append("Vary", "HX-Request, HX-Request-Type")
     return response
+
+
+CONFIRMED = "yes"
+
+
+@dataclass
+class Confirmation:
+    """The second step of an action that one click must not do: what it does, who is told, the button that does it."""
+
+    question: str
+    consequence: str
+    told: list[str]
+    button: str
+    action: str
+    back: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def confirm_first(request: Request, confirmation: Confirmation) -> HTMLResponse:
+    """The page that asks before a cancellation, a removal or a deactivation; it works without JavaScript."""
+    return render(request, "confirm.html", {"confirmation": confirmation})
 
 
 def error_text(error: Exception) -> str:

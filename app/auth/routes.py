@@ -25,8 +25,8 @@ from app.auth.models import Role, User
 from app.config import LANGUAGES, get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError, Forbidden, NotFound
-from app.i18n import N_
-from app.web import error_text, render, safe_next
+from app.i18n import N_, gettext
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]
@@ -427,8 +427,32 @@ def end_sessions(target: UserFromPath, session: SessionDep, admin: AdminUser) ->
     return RedirectResponse("/admin/users?notice=sessions-ended", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/active", response_class=RedirectResponse)
-def set_active(target: UserFromPath, session: SessionDep, admin: AdminUser, active: Text = "") -> RedirectResponse:
-    """Deactivates (and signs out) or reactivates an account."""
+@router.post("/admin/users/{user_id}/active", response_model=None)
+def set_active(
+    request: Request,
+    target: UserFromPath,
+    session: SessionDep,
+    admin: AdminUser,
+    active: Text = "",
+    confirmed: Text = "",
+) -> Response:
+    """Deactivates (and signs out) once confirmed, or reactivates an account."""
+    if active != "1" and confirmed != CONFIRMED and target.id != admin.id and target.is_active:
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Deactivate the account of %(name)s?") % {"name": target.display_name},
+                consequence=gettext(
+                    "%(email)s is signed out everywhere and can no longer sign in; everything the account did stays, "
+                    "and it can be reactivated."
+                )
+                % {"email": target.email},
+                told=[],
+                button=gettext("Deactivate the account"),
+                action=f"/admin/users/{target.id}/active",
+                back="/admin/users",
+                fields={"active": "0"},
+            ),
+        )
     service.set_active(session, user=target, active=active == "1", actor_id=service.account_id(admin))
     return RedirectResponse("/admin/users?notice=account-updated", status_code=303)

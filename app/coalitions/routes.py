@@ -18,9 +18,9 @@ from app.coalitions.models import Coalition
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError
-from app.i18n import N_, current_language
+from app.i18n import N_, current_language, gettext
 from app.meetings import service as meetings
-from app.web import error_text, render
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
@@ -218,9 +218,28 @@ def add_partner(
 
 @router.post("/coalitions/{coalition_id}/partners/{partner_id}/leave", response_model=None)
 def partner_leaves(
-    request: Request, session: SessionDep, user: Member, coalition: CoalitionFromPath, partner_id: int
+    request: Request,
+    session: SessionDep,
+    user: Member,
+    coalition: CoalitionFromPath,
+    partner_id: int,
+    confirmed: Text = "",
 ) -> Response:
-    """Records that a partner left the coalition."""
+    """Records that a partner left the coalition, once confirmed."""
+    if confirmed != CONFIRMED and service.leads(user, coalition):
+        partner = service.current_partner(session, coalition, partner_id)
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Record that %(partner)s left the coalition?")
+                % {"partner": service.partner_name(session, partner, current_language.get())},
+                consequence=gettext("The partner's time in the coalition stays in its history."),
+                told=[],
+                button=gettext("Record the departure"),
+                action=f"/coalitions/{coalition.id}/partners/{partner_id}/leave",
+                back=f"/coalitions/{coalition.id}#partners",
+            ),
+        )
     return _change(
         request,
         session,

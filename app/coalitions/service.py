@@ -192,12 +192,24 @@ def add_partner(
     return partner
 
 
-def partner_leaves(session: Session, *, user: User, coalition: Coalition, partner_id: int) -> None:
-    """Records that a partner left; the row stays, so the coalition's history still shows it."""
-    _require_lead(user, coalition)
+def current_partner(session: Session, coalition: Coalition, partner_id: int) -> CoalitionPartner:
+    """A partner that is in the coalition now."""
     partner = session.get(CoalitionPartner, partner_id)
     if partner is None or partner.coalition_id != coalition.id or partner.left_at is not None:
         raise NotFound(N_("No such partner in this coalition."))
+    return partner
+
+
+def partner_name(session: Session, partner: CoalitionPartner, language: str) -> str:
+    """The partner state's name in the language, or the partner organisation's."""
+    state = session.get(MemberState, partner.partner_state_id) if partner.partner_state_id else None
+    return state.name(language) if state else partner.organisation
+
+
+def partner_leaves(session: Session, *, user: User, coalition: Coalition, partner_id: int) -> None:
+    """Records that a partner left; the row stays, so the coalition's history still shows it."""
+    _require_lead(user, coalition)
+    partner = current_partner(session, coalition, partner_id)
     partner.left_at = utcnow()
     session.add(partner)
     audit.record(

@@ -18,12 +18,12 @@ from app.db import SessionDep, id_of
 from app.errors import DomainError, NotFound
 from app.governance import region, service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.i18n import N_
+from app.i18n import N_, current_language, gettext
 from app.library import service as library
 from app.meetings import service as meetings
 from app.meetings import text
 from app.members.models import MemberState
-from app.web import error_text, render
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 
@@ -400,13 +400,36 @@ def working_group(
 def _group_action(
     request: Request, session: SessionDep, user: User, group: WorkingGroup, action: Callable[[], object], notice: str
 ) -> Response:
+    """Runs a change (or asks to confirm it); a refusal shows the group's page with the message."""
     try:
-        action()
+        answer = action()
     except DomainError as error:
         if error.status_code in (403, 404):
             raise
         return _group_page(request, session, user, group, status=error.status_code, error=error_text(error))
+    if isinstance(answer, Response):
+        return answer
     return RedirectResponse(f"/working-groups/{group.id}?notice={notice}", status_code=303)
+
+
+def _confirm_removal(
+    request: Request, session: SessionDep, user: User, group: WorkingGroup, state: MemberState
+) -> Response:
+    """Asks before a state leaves a working group, once the removal is known to be possible."""
+    service.check_member_change(session, user=user, group=group, state_id=id_of(state), add=False)
+    return confirm_first(
+        request,
+        Confirmation(
+            question=gettext("Remove %(state)s from “%(name)s”?")
+            % {"state": state.name(current_language.get()), "name": group.name},
+            consequence=gettext("Its membership ends today; the history of the group keeps it."),
+            told=[],
+            button=gettext("Remove the state"),
+            action=f"/working-groups/{group.id}/members",
+            back=f"/working-groups/{group.id}",
+            fields={"state_id": str(state.id), "change": "remove"},
+        ),
+    )
 
 
 @router.post("/working-groups/{group_id}", response_model=None)
@@ -439,9 +462,29 @@ def update_group(
 
 @router.post("/working-groups/{group_id}/archive", response_model=None)
 def archive_group(
-    request: Request, group: GroupFromPath, session: SessionDep, user: Coordinator, archived: Text = "1"
+    request: Request,
+    group: GroupFromPath,
+    session: SessionDep,
+    user: Coordinator,
+    archived: Text = "1",
+    confirmed: Text = "",
 ) -> Response:
-    """Archives the group (or brings it back)."""
+    """Archives the group once confirmed (or brings it back)."""
+    if archived == "1" and confirmed != CONFIRMED:
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Archive the working group “%(name)s”?") % {"name": group.name},
+                consequence=gettext(
+                    "It takes no new meetings; its members, meetings and history stay, and it can be brought back."
+                ),
+                told=[],
+                button=gettext("Archive the group"),
+                action=f"/working-groups/{group.id}/archive",
+                back=f"/working-groups/{group.id}",
+                fields={"archived": "1"},
+            ),
+        )
     return _group_action(
         request,
         session,
@@ -460,8 +503,18 @@ def change_members(
     user: Coordinator,
     state_id: Text = "",
     change: Text = "add",
+    confirmed: Text = "",
 ) -> Response:
-    """Adds a state to the group or removes it."""
+    """Adds a state to the group or removes it (once confirmed)."""
+    if change == "remove" and confirmed != CONFIRMED:
+        return _group_action(
+            request,
+            session,
+            user,
+            group,
+            lambda: _confirm_removal(request, session, user, group, _state_by_id(session, state_id)),
+            "",
+        )
     return _group_action(
         request,
         session,

@@ -468,8 +468,8 @@ def archive_working_group(session: Session, *, user: User, group: WorkingGroup, 
     session.commit()
 
 
-def change_group_member(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> None:
-    """Adds a state to a working group or removes it; the change is appended to the group's history."""
+def check_member_change(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> MemberState:
+    """The state to add to or remove from the group, when that change is possible; else the refusal."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
     state = session.get(MemberState, state_id)
@@ -481,6 +481,13 @@ def change_group_member(session: Session, *, user: User, group: WorkingGroup, st
         raise Conflict(N_("This state is already a member.") if add else N_("This state is not a member."))
     if not add and state_id == group.lead_state_id:
         raise DomainError(N_("The lead state cannot leave its working group; choose another lead first."))
+    return state
+
+
+def change_group_member(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> None:
+    """Adds a state to a working group or removes it; the change is appended to the group's history."""
+    state = check_member_change(session, user=user, group=group, state_id=state_id, add=add)
+    group_id = id_of(group)
     session.add(
         WorkingGroupEvent(
             working_group_id=group_id,

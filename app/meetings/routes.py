@@ -18,7 +18,7 @@ from app.db import SessionDep, id_of
 from app.errors import DomainError
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.i18n import N_, current_language
+from app.i18n import N_, current_language, gettext
 from app.meetings import documents, service, text, timing
 from app.meetings.models import (
     ACTION_STATUSES,
@@ -32,7 +32,7 @@ from app.meetings.models import (
     MeetingSeries,
 )
 from app.members.models import MemberState
-from app.web import error_text, render
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -528,8 +528,29 @@ def move(
 
 
 @router.post("/meetings/{meeting_id}/cancel", response_model=None)
-def cancel(request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep) -> Response:
-    """Cancels this meeting only; the invited receive a cancellation."""
+def cancel(
+    request: Request, user: Coordinator, found: MeetingFromPath, session: SessionDep, confirmed: Text = ""
+) -> Response:
+    """Cancels this meeting only, once confirmed; the invited receive a cancellation."""
+    meeting = found[0]
+    if confirmed != CONFIRMED and not meeting.cancelled:
+        language = current_language.get()
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Cancel “%(title)s”?") % {"title": meeting.title(language)},
+                consequence=gettext(
+                    "The meeting stays in the records as cancelled; the other meetings of its series are not changed."
+                ),
+                told=[
+                    f"{person.display_name} <{person.email}>"
+                    for person in service.told_of_cancellation(session, meeting)
+                ],
+                button=gettext("Cancel the meeting"),
+                action=f"/meetings/{meeting.id}/cancel",
+                back=f"/meetings/{meeting.id}#schedule",
+            ),
+        )
     return _act(
         request,
         session,

@@ -589,9 +589,19 @@ def cancel_meeting(session: Session, settings: Settings, *, user: User, meeting:
         before=before,
         after=_snapshot(meeting),
     )
-    _send(session, settings, meeting, [i for i in _invitations(session, meeting) if i.sent_sequence is not None])
+    _send(session, settings, meeting, _sent_invitations(session, meeting))
     session.commit()
     return meeting
+
+
+def _sent_invitations(session: Session, meeting: Meeting) -> list[Invitation]:
+    return [i for i in _invitations(session, meeting) if i.sent_sequence is not None]
+
+
+def told_of_cancellation(session: Session, meeting: Meeting) -> list[User]:
+    """Who receives the cancellation of a meeting: everyone whose invitation was sent."""
+    ids = [i.user_id for i in _sent_invitations(session, meeting)]
+    return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.display_name))).all())
 
 
 # Invitations and answers

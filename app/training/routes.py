@@ -17,12 +17,12 @@ from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
 from app.errors import DomainError
-from app.i18n import N_, current_language
+from app.i18n import N_, current_language, gettext
 from app.meetings import service as meetings
 from app.members.models import MemberState
 from app.training import calendar, charts, service
 from app.training.models import LANGUAGES, CourseType, Nomination, TrainingOffer
-from app.web import error_text, render
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 # Who can offer courses and handle nominations: the role is checked before an offer or nomination is looked up.
@@ -394,9 +394,25 @@ def offer_page(
 
 @router.post("/training/{offer_id}/status", response_model=None)
 def change_status(
-    request: Request, user: Member, offer: OfferFromPath, session: SessionDep, status: Text = ""
+    request: Request, user: Member, offer: OfferFromPath, session: SessionDep, status: Text = "", confirmed: Text = ""
 ) -> Response:
-    """Publishes, closes, reopens, completes or cancels the offer."""
+    """Publishes, closes, reopens, completes or cancels the offer (cancelling once confirmed)."""
+    cancellable = status in service.NEXT_STATUSES.get(offer.status, ()) and service.manages(user, offer)
+    if status == "cancelled" and confirmed != CONFIRMED and cancellable:
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Cancel the offer “%(title)s”?") % {"title": offer.title},
+                consequence=gettext(
+                    "The course leaves the catalogue and takes no more nominations; its record and its candidates stay."
+                ),
+                told=[f"{p.display_name} <{p.email}>" for p in service.told_of_cancellation(session, offer)],
+                button=gettext("Cancel the offer"),
+                action=f"/training/{offer.id}/status",
+                back=f"/training/{offer.id}",
+                fields={"status": "cancelled"},
+            ),
+        )
     refused = _or_offer_page(
         request,
         session,

@@ -611,20 +611,32 @@ def allocate(
     return sum(sum(c.values()) for c in changed.values())
 
 
+def _focal_points(session: Session, state_ids: Iterable[int]) -> list[User]:
+    ids = list(state_ids)
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(User)
+            .where(
+                col(User.member_state_id).in_(ids), User.role == Role.focal_point.value, col(User.is_active).is_(True)
+            )
+            .order_by(col(User.display_name))
+        ).all()
+    )
+
+
+def told_of_cancellation(session: Session, offer: TrainingOffer) -> list[User]:
+    """Who hears that the offer is cancelled: the focal points of the states with a candidate still in it."""
+    return _focal_points(session, {n.state_id for n in nominations(session, id_of(offer), ACTIVE)})
+
+
 def _tell_states(
     session: Session, settings: Settings, offer: TrainingOffer, state_ids: Iterable[int], message, **extra: object
 ) -> None:
     """Queues one email to each active focal point of the states; emails carry no candidate's details."""
-    ids = list(state_ids)
-    if not ids:
-        return
-    people = session.exec(
-        select(User).where(
-            col(User.member_state_id).in_(ids), User.role == Role.focal_point.value, col(User.is_active).is_(True)
-        )
-    ).all()
     url = f"{settings.base_url}/training/{offer.id}"
-    for person in people:
+    for person in _focal_points(session, state_ids):
         subject, body = message(user=person, offer=offer, url=url, **extra)
         outbox.queue(session, recipient=person.email, subject=subject, body=body)
 

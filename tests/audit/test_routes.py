@@ -10,7 +10,9 @@ def test_changes_appear_with_their_author_and_values(client, session) -> None:
     admin = make_user(session, role="admin", display_name="Sefo Admin")
     user = make_user(session)
     sign_in(client, session, admin)
-    client.post(f"/admin/users/{user.id}/active", data={"active": "0", "csrf_token": page_csrf(client)})
+    client.post(
+        f"/admin/users/{user.id}/active", data={"active": "0", "confirmed": "yes", "csrf_token": page_csrf(client)}
+    )
     rows = soup(client.get("/admin/audit").text).select("tbody tr")
     newest = [cell.get_text(" ", strip=True) for cell in rows[0].find_all("td")]
     assert newest[1] == "Sefo Admin"

@@ -328,7 +328,8 @@ def test_admin_ends_sessions_and_deactivates(client, session, app) -> None:
         client.post(f"/admin/users/{user.id}/end-sessions", data={"csrf_token": page_csrf(client, "/admin/users")})
         assert users_browser.get("/account").status_code == 303
         client.post(
-            f"/admin/users/{user.id}/active", data={"active": "0", "csrf_token": page_csrf(client, "/admin/users")}
+            f"/admin/users/{user.id}/active",
+            data={"active": "0", "confirmed": "yes", "csrf_token": page_csrf(client, "/admin/users")},
         )
         assert submit_sign_in(users_browser, user.email, PASSWORD).status_code == 400
     response = client.post(

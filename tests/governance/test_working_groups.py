@@ -331,7 +331,9 @@ def test_archive_and_bring_back_are_both_kept_in_the_history(session: Session, p
     coordinator = portal.client(people.coordinator)
     page = coordinator.get(f"/working-groups/{group.id}")
 
-    archived = coordinator.post(f"/working-groups/{group.id}/archive", data=form(page.text, archived="1"))
+    archived = coordinator.post(
+        f"/working-groups/{group.id}/archive", data=form(page.text, archived="1", confirmed="yes")
+    )
 
     assert archived.status_code == 303
     shown = coordinator.get(f"/working-groups/{group.id}").text
@@ -364,7 +366,8 @@ def test_member_states_join_and_leave_with_each_change_appended(
     assert added.status_code == 303
     first_rows = stored_groups(session)
     removed = coordinator.post(
-        f"/working-groups/{group.id}/members", data=form(page.text, state_id=str(samoa.id), change="remove")
+        f"/working-groups/{group.id}/members",
+        data=form(page.text, state_id=str(samoa.id), change="remove", confirmed="yes"),
     )
     assert removed.status_code == 303
 

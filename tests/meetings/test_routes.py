@@ -570,8 +570,20 @@ def test_cancelling_one_occurrence_leaves_the_others_scheduled(
 ) -> None:
     token = enter(client, session, scene.coordinator)
     third = series[2]
+    sent = session.exec(select(func.count()).select_from(OutboxMessage)).one()
 
-    response = post(client, token, f"/meetings/{third.id}/cancel")
+    asked = post(client, token, f"/meetings/{third.id}/cancel")
+
+    assert asked.status_code == 200, "one click asks first"
+    question = soup(asked.text)
+    assert question.find("h1").get_text().startswith("Cancel ")
+    told = question.find(id="told-heading").find_parent("section").get_text(" ", strip=True)
+    assert scene.fiji.email in told, "the coordinator sees who will receive the cancellation"
+    assert question.find("button", class_="danger") is not None
+    assert refreshed(session, third).status == "scheduled"
+    assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == sent
+
+    response = post(client, token, f"/meetings/{third.id}/cancel", {"confirmed": "yes"})
 
     assert response.status_code == 303
     assert response.headers["location"] == f"/meetings/{third.id}?notice=cancelled#schedule"
