@@ -20,7 +20,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 90) -> None:
+    """Waits for the address to answer; a busy machine can take long to start a server, an idle one does not."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
