@@ -23,6 +23,9 @@ def run(settings: Settings, stop: threading.Event, *, interval: float = 5.0) -> 
                 service.send_due(session, settings)
         except OperationalError as error:
             log.warning("outbox sender could not reach the database: %s", error)
+        except Exception:
+            # Whatever one pass met, the sender lives on to the next: it alone delivers every later email.
+            log.exception("outbox sender pass failed; trying again in %s s", interval)
         stop.wait(interval)
 
 

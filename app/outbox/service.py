@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import smtplib
 from datetime import datetime, timedelta
@@ -22,6 +23,13 @@ CLAIM_LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(hours=6)
+# What cannot stand in a header line: control characters, and line and paragraph separators.
+NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """The text as one header line: control characters and line breaks become single spaces."""
+    return " ".join(NOT_IN_A_LINE.sub(" ", text).split())
 
 
 def queue(session: Session, *, recipient: str, subject: str, body: str, calendar: str | None = None) -> OutboxMessage:
@@ -29,7 +37,7 @@ def queue(session: Session, *, recipient: str, subject: str, body: str, calendar
     now = utcnow()
     message = OutboxMessage(
         recipient=recipient,
-        subject=subject[:255],
+        subject=one_line(subject)[:255],
         body=body,
         calendar=calendar,
         created_at=now,
@@ -123,8 +131,9 @@ def deliver(email: EmailMessage, settings: Settings) -> None:
         smtp.send_message(email)
 
 
-def record_result(session: Session, message: OutboxMessage, error: str | None) -> None:
-    """Marks a claimed message sent, or schedules its next attempt; gives up after GIVE_UP_AFTER.
+def record_result(session: Session, message: OutboxMessage, error: str | None, *, permanent: bool = False) -> None:
+    """Marks a claimed message sent, or schedules its next attempt; gives up after GIVE_UP_AFTER, or at once when
+    the error is `permanent` (a message that cannot be built, an address the server refuses for good).
 
     The outcome is written by an UPDATE that starts a fresh transaction (the reads of the claim are
     committed first), so that on SQLite a sender that has delivered a message cannot fail to record it.
@@ -137,7 +146,7 @@ def record_result(session: Session, message: OutboxMessage, error: str | None) -
     else:
         next_attempt_at = now + retry_delay(attempts)
         values.update(last_error=error[:500], next_attempt_at=next_attempt_at)
-        if next_attempt_at - message.created_at > GIVE_UP_AFTER:
+        if permanent or next_attempt_at - message.created_at > GIVE_UP_AFTER:
             values["status"] = "failed"
     message_id = message.id
     session.commit()
@@ -152,18 +161,32 @@ def record_result(session: Session, message: OutboxMessage, error: str | None) -
 
 
 def send_due(session: Session, settings: Settings, *, limit: int = 20) -> int:
-    """One pass of the sender: claims what is due, delivers each message, records the outcome."""
+    """One pass of the sender: claims what is due, delivers each message, records the outcome. A message that
+    fails is marked so, alone: the pass goes on with the next one."""
     sent = 0
     for message in claim_due(session, limit=limit):
         try:
             deliver(build_email(message, settings), settings)
         except (OSError, smtplib.SMTPException) as error:
             log.warning("outbox message %s not delivered: %s", message.id, error)
-            record_result(session, message, f"{type(error).__name__}: {error}")
+            record_result(session, message, f"{type(error).__name__}: {error}", permanent=refused_for_good(error))
+        except Exception as error:
+            # Building or sending this message raised what no retry will change (a header it cannot hold, say).
+            log.exception("outbox message %s cannot be sent", message.id)
+            record_result(session, message, f"{type(error).__name__}: {error}", permanent=True)
         else:
             record_result(session, message, None)
             sent += 1
     return sent
+
+
+def refused_for_good(error: Exception) -> bool:
+    """Whether the mail server refused the message with a permanent (5xx) answer: retrying cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return isinstance(error, smtplib.SMTPNotSupportedError)
 
 
 def list_messages(session: Session, *, limit: int = 100) -> tuple[list[OutboxMessage], dict[str, int]]:

@@ -99,3 +99,14 @@ def test_signed_out_visitor_is_sent_to_sign_in(client: Any, session: Session) ->
     response = client.get(f"/admin/outbox/{message.id}")
     assert response.status_code == 303
     assert response.headers["location"].startswith("/auth/sign-in?next=")
+
+
+def test_the_admin_sees_why_a_message_failed(client: Any, session: Session) -> None:
+    refused = queued(session, subject="Invitation", recipient="gone@example.org")
+    outbox.record_result(session, refused, "SMTPRecipientsRefused: 550 5.1.1 No such mailbox", permanent=True)
+    sign_in(client, session, make_user(session, role="admin"))
+
+    row = soup(client.get("/admin/outbox").text).find("a", string="Invitation").find_parent("tr")
+
+    state = row.select("td")[3].get_text(" ", strip=True)
+    assert state.startswith("Failed") and "550 5.1.1 No such mailbox" in state

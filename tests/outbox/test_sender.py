@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -273,3 +274,91 @@ def test_send_outbox_command_delivers_once_and_in_a_loop(
         loop.terminate()
         loop.wait(10)
     assert smtp.mailbox.subjects() == ["Sent by the command", "Picked up by the loop"]
+
+
+def poison(engine: Engine, message_id: int) -> None:
+    """Gives a queued message a subject no header can hold, as one written before subjects were kept to a line."""
+    with Session(engine) as db:
+        db.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(subject="Course: SAAT\nBcc: everyone@example.org")
+        )
+        db.commit()
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_next_one_is_delivered(
+    outbox_engine: Engine, smtp: SmtpServer
+) -> None:
+    poisoned = queue_committed(outbox_engine, subject="Course: SAAT")
+    poison(outbox_engine, poisoned)
+    reset = queue_committed(outbox_engine, subject="Reset your password", recipient="someone@example.org")
+
+    assert sender_pass(outbox_engine, smtp) == 1
+
+    assert smtp.mailbox.subjects() == ["Reset your password"]
+    failed = load(outbox_engine, poisoned)
+    assert failed.status == "failed", "a message that cannot be built is not tried again"
+    assert "header" in failed.last_error.lower() or "linefeed" in failed.last_error.lower(), failed.last_error
+    assert load(outbox_engine, reset).status == "sent"
+    assert sender_pass(outbox_engine, smtp) == 0
+
+
+def test_the_sender_lives_on_after_a_poisoned_message(
+    outbox_url: str, outbox_engine: Engine, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    """`python -m app send-outbox` meets a message it cannot build, then delivers the ones queued after it."""
+    poisoned = queue_committed(outbox_engine, subject="Course: SAAT")
+    poison(outbox_engine, poisoned)
+    env = {
+        **os.environ,
+        "PRCN_DATABASE_URL": outbox_url,
+        "PRCN_SMTP_HOST": "127.0.0.1",
+        "PRCN_SMTP_PORT": str(smtp.port),
+        "PRCN_MAIL_FROM": "portal@prcn.example.org",
+    }
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "app", "send-outbox"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        later = queue_committed(outbox_engine, subject="Invitation: SME meeting")
+        deadline = time.monotonic() + 60
+        while load(outbox_engine, later).status != "sent":
+            assert loop.poll() is None, f"the sender died: {loop.stderr.read() if loop.stderr else ''}"
+            assert time.monotonic() < deadline, "the sender stopped delivering after the poisoned message"
+            time.sleep(0.1)
+        assert loop.poll() is None, "the sender died"
+    finally:
+        loop.terminate()
+        loop.wait(10)
+    assert smtp.mailbox.subjects() == ["Invitation: SME meeting"]
+    assert load(outbox_engine, poisoned).status == "failed"
+
+
+def test_an_address_the_server_refuses_for_good_fails_at_once_and_others_still_go(
+    outbox_engine: Engine, smtp: SmtpServer
+) -> None:
+    smtp.mailbox.unknown.add("gone@example.org")
+    refused = queue_committed(outbox_engine, subject="Invitation", recipient="gone@example.org")
+    fine = queue_committed(outbox_engine, subject="Invitation", recipient="here@example.org")
+
+    assert sender_pass(outbox_engine, smtp) == 1
+
+    failed = load(outbox_engine, refused)
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert "550" in failed.last_error
+    assert load(outbox_engine, fine).status == "sent"
+
+
+def test_line_breaks_and_control_characters_never_reach_a_subject(outbox_engine: Engine, smtp: SmtpServer) -> None:
+    message_id = queue_committed(outbox_engine, subject="SAAT\u2028course\r\nBcc: x@example.org\x00 \u2029 Nadi")
+
+    assert sender_pass(outbox_engine, smtp) == 1
+
+    assert smtp.mailbox.subjects() == ["SAAT course Bcc: x@example.org Nadi"]
+    assert smtp.mailbox.recipients == [["focal.point@example.org"]]
+    assert load(outbox_engine, message_id).status == "sent"
