@@ -12,14 +12,16 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import edge
 from app.audit import routes as audit_routes
 from app.auth import deps
 from app.auth import routes as auth_routes
@@ -54,7 +56,14 @@ ERROR_HEADINGS = {
     429: N_("Too many attempts"),
     500: N_("Something went wrong"),
     502: N_("Another service did not answer"),
+    503: N_("Try again shortly"),
 }
+
+# The portal uses none of these: no page may ask for them.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()"
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -83,6 +92,7 @@ class SecurityHeaders:
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"permissions-policy", PERMISSIONS_POLICY.encode()),
                 ]
                 if self.secure:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
@@ -141,7 +151,7 @@ def _language(request: Request) -> None:
     """The language of an error page, also for requests that matched no route (no dependency ran)."""
     if not hasattr(request.state, "language"):
         request.state.language = pick_language(
-            request.cookies.get(deps.LANGUAGE_COOKIE),
+            request.cookies.get(deps.cookie(deps.LANGUAGE_COOKIE)),
             accept_language=request.headers.get("Accept-Language", ""),
             default=get_settings().default_language,
         )
@@ -180,6 +190,18 @@ class UnexpectedErrors:
 
         try:
             await self.app(scope, receive, watch)
+        except edge.TooLarge:
+            if started:
+                raise
+            response = refusal_page(Request(scope), N_("The request is larger than the portal accepts."), 413)
+            # Closing the connection stops the server from reading (and discarding) the rest of the body.
+            response.headers["Connection"] = "close"
+            await response(scope, receive, send)
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("The database cannot be reached on %s %s: %s", scope["method"], scope["path"], error)
+            if started:
+                raise
+            await unreachable_database(Request(scope))(scope, receive, send)
         except Exception:
             reference = secrets.token_hex(4).upper()
             logger.exception("Unexpected error, reference %s, on %s %s", reference, scope["method"], scope["path"])
@@ -187,6 +209,22 @@ class UnexpectedErrors:
                 raise
             response = unexpected_error_page(Request(scope), reference)
             await response(scope, receive, send)
+
+
+def refusal_page(request: Request, message: str, status: int) -> Response:
+    _language(request)
+    return error_page(request, gettext(message), status)
+
+
+def unreachable_database(request: Request) -> Response:
+    """While the database cannot be reached: `/healthz` says so plainly, pages ask to try again shortly."""
+    if request.url.path == "/healthz":
+        return PlainTextResponse("database unreachable", status_code=503, headers={"Retry-After": "30"})
+    response = refusal_page(
+        request, N_("The portal cannot reach its database just now. Try again in a few minutes."), 503
+    )
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def unexpected_error_page(request: Request, reference: str) -> Response:
@@ -218,10 +256,17 @@ async def domain_error(request: Request, error: Exception) -> Response:
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     _language(request)
-    messages = {404: N_("This page does not exist."), 405: N_("This action is not possible here.")}
+    messages = {
+        404: N_("This page does not exist."),
+        405: N_("This action is not possible here."),
+        413: N_("The request is larger than the portal accepts."),
+    }
     fallback = N_("The request could not be handled.")
     message = gettext(messages.get(error.status_code, fallback))
-    return error_page(request, message, error.status_code)
+    response = error_page(request, message, error.status_code)
+    if isinstance(error, edge.TooLarge):
+        response.headers["Connection"] = "close"
+    return response
 
 
 async def validation_error(request: Request, error: Exception) -> Response:
@@ -238,7 +283,12 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(deps.resolve_visitor), Depends(deps.apply_language), Depends(deps.verify_csrf)],
+        dependencies=[
+            Depends(deps.resolve_visitor),
+            Depends(deps.apply_language),
+            Depends(edge.refuse_hostile_input),
+            Depends(deps.verify_csrf),
+        ],
     )
     for module in (
         governance_routes,
@@ -258,16 +308,18 @@ def create_app() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_middleware(UnexpectedErrors)
     # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by workers.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret(),
-        session_cookie="prcn_sso",
+        session_cookie=deps.cookie("prcn_sso"),
         max_age=600,
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(edge.BodyLimit)
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(edge.HeadAsGet)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

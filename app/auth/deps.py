@@ -44,20 +44,25 @@ def csrf_token_for(binding: str) -> str:
     return hmac.new(key, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
 
 
+def cookie(name: str) -> str:
+    """A cookie's name: over https with the __Host- prefix, which keeps it to this host, to https and to path /."""
+    return f"__Host-{name}" if get_settings().secure_cookies else name
+
+
 def new_cookie(request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
     """Asks the security middleware to set a cookie on whatever response this request gets."""
     cookies = request.scope.setdefault("state", {}).setdefault("new_cookies", [])
-    cookies.append((name, value, max_age))
+    cookies.append((cookie(name), value, max_age))
 
 
 def resolve_visitor(request: Request, session: SessionDep) -> Visitor:
     """Loads the session behind the cookie and fixes the request's language and CSRF token."""
     settings = get_settings()
-    visitor = service.load_visitor(session, settings, request.cookies.get(SESSION_COOKIE))
+    visitor = service.load_visitor(session, settings, request.cookies.get(cookie(SESSION_COOKIE)))
     if visitor.auth_session is not None:
         binding = visitor.auth_session.csrf_secret
     else:
-        binding = request.cookies.get(ANON_COOKIE, "")
+        binding = request.cookies.get(cookie(ANON_COOKIE), "")
         if len(binding) < 32:
             binding = secrets.token_urlsafe(32)
             new_cookie(request, ANON_COOKIE, binding)
@@ -65,7 +70,7 @@ def resolve_visitor(request: Request, session: SessionDep) -> Visitor:
     request.state.csrf_token = csrf_token_for(binding)
     request.state.language = pick_language(
         visitor.user.language if visitor.user else None,
-        request.cookies.get(LANGUAGE_COOKIE),
+        request.cookies.get(cookie(LANGUAGE_COOKIE)),
         accept_language=request.headers.get("Accept-Language", ""),
         default=settings.default_language,
     )

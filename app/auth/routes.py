@@ -19,6 +19,7 @@ from app.auth.deps import (
     CurrentUser,
     VisitorDep,
     client_address,
+    cookie,
     public,
 )
 from app.auth.models import Role, User
@@ -51,7 +52,7 @@ def signed_in_response(token: str, target: str) -> RedirectResponse:
     """Redirects with the new session's cookie."""
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
+        cookie(SESSION_COOKIE), token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
     )
     return response
 
@@ -112,7 +113,7 @@ def sign_out(session: SessionDep, visitor: VisitorDep, user: CurrentUser) -> Red
     assert visitor.auth_session is not None
     service.end_session(session, auth_session=visitor.auth_session)
     response = RedirectResponse("/auth/sign-in?notice=signed-out", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(cookie(SESSION_COOKIE), path="/", secure=get_settings().secure_cookies)
     return response
 
 
@@ -271,7 +272,7 @@ def choose_language(
         service.set_language(session, user=visitor.user, language=language)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
-        LANGUAGE_COOKIE,
+        cookie(LANGUAGE_COOKIE),
         language,
         max_age=365 * 24 * 3600,
         httponly=True,
@@ -314,7 +315,7 @@ def save_preferences(
         return _account_page(request, session, user, preferences_error=error_text(error), status=400)
     response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
     response.set_cookie(
-        LANGUAGE_COOKIE,
+        cookie(LANGUAGE_COOKIE),
         language,
         max_age=365 * 24 * 3600,
         httponly=True,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as accounts
-from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, public, require_role
+from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, cookie, public, require_role
 from app.auth.models import Role, User
 from app.auth.routes import signed_in_response
 from app.config import get_settings
@@ -309,7 +309,7 @@ def save_focal_point(
 def _speak_invitees_language(request: Request, invited: User) -> None:
     """The invitation page speaks the language the coordinator chose for the invitee, unless the visitor
     has chosen one with the language switch."""
-    if LANGUAGE_COOKIE not in request.cookies:
+    if cookie(LANGUAGE_COOKIE) not in request.cookies:
         current_language.set(invited.language)
         request.state.language = invited.language
 

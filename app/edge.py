@@ -1,0 +1,122 @@
+"""What the portal refuses at its edge, before any route reads a request: bodies over the limit, characters no field
+may hold, ids no row can have, dates no meeting or course can fall on. And HEAD answered wherever GET is."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import get_settings
+from app.errors import DomainError, NotFound
+from app.i18n import N_
+
+# Control characters (tab, line feed and carriage return excepted), DEL, C1 controls, line and paragraph separators.
+FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+LARGEST_ID = 2**63 - 1
+DAY = re.compile(r"^(\d{4,})-(\d{2})-(\d{2})(T[\d:.]+)?$")
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+# A form without a file never needs more than this; a form with one, the upload limit and this.
+FORM_BYTES = 2 * 1024 * 1024
+
+
+class TooLarge(HTTPException):
+    """The request's body is larger than the portal takes: an HTTP error, so that no body parser turns it into a
+    400 on its way out."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+def body_limit(scope: Scope) -> int:
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    if content_type.startswith(b"multipart/form-data"):
+        return get_settings().upload_max_bytes + FORM_BYTES
+    return FORM_BYTES
+
+
+class BodyLimit:
+    """Refuses a body over the limit before anything reads it: at once when its length is declared, and as soon as
+    the limit is passed when it is streamed without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope)
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise TooLarge
+            return message
+
+        await self.app(scope, counted, send)
+
+
+class HeadAsGet:
+    """Answers HEAD wherever GET is answered (monitors probe with HEAD), with the headers and no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+async def refuse_hostile_input(request: Request) -> None:
+    """Refuses characters no field may hold, ids beyond any row and dates outside the years the portal plans in,
+    in the address and in a posted form, with a message in the visitor's language; nothing is changed."""
+    for value in request.path_params.values():
+        check(str(value), in_path=True)
+    values = list(request.query_params.values())
+    if request.method in ("POST", "PUT", "PATCH") and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        for value in form.values():
+            values.append(value.filename or "" if isinstance(value, UploadFile) else value)
+    for value in values:
+        check(value)
+
+
+def check(value: str, *, in_path: bool = False) -> None:
+    """Refuses one value of a request; an impossible id in the address is a page that does not exist."""
+    if FORBIDDEN.search(value):
+        raise DomainError(
+            N_("The form holds control characters (such as NUL or a line separator) that no field accepts.")
+        )
+    if value.isdigit() and int(value) > LARGEST_ID:
+        if in_path:
+            raise NotFound(N_("This page does not exist."))
+        raise DomainError(N_("A number in the request is larger than any the portal keeps."))
+    found = DAY.match(value)
+    if found and not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise DomainError(N_("Give dates between the years %(first)s and %(last)s."), first=FIRST_YEAR, last=LAST_YEAR)
+    if found:
+        try:
+            date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            raise DomainError(N_("%(day)s is not a date in the calendar."), day=value[:10]) from None

@@ -1,0 +1,182 @@
+"""What the portal refuses at its edge: oversized bodies, control characters, impossible ids and dates, and how it
+answers while its database is unreachable; HEAD where GET is answered; headers that hold on every answer."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.audit.models import AuditEntry
+from app.config import get_settings
+from app.db import get_engine
+from app.main import create_app
+from tests.factories import PASSWORD, csrf_token, make_user, page_csrf, sign_in, soup
+from tests.support.live import LiveServer
+
+MB = 1024 * 1024
+
+
+def alert(response) -> str:  # type: ignore[no-untyped-def]
+    box = soup(response.text).find(attrs={"role": "alert"})
+    return box.get_text(" ", strip=True) if box else ""
+
+
+def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(client) -> None:
+    response = client.post(
+        "/auth/sign-in",
+        content=b"email=a%40example.org&password=" + b"x" * (3 * MB),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert "larger than the portal accepts" in alert(response)
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+@pytest.fixture(scope="module")
+def live(live_env: dict[str, str]) -> Iterator[LiveServer]:
+    server = LiveServer(live_env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit(live: LiveServer) -> None:
+    """300 MB sent in chunks, with no declared length, to the sign-in page of a real server."""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as connection:
+        connection.sendall(
+            b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+        )
+        # Fields of half a megabyte each: a single field over one megabyte is refused by the form parser itself.
+        field = b"f=" + b"x" * (MB // 2 - 3) + b"&"
+        chunk = b"%x\r\n%s\r\n" % (len(field), field)
+        try:
+            for _ in range(600):
+                connection.sendall(chunk)
+                sent += len(field)
+        except OSError:
+            pass  # the server answered and closed the connection: it stopped reading
+        answer = connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent <= 32 * MB, f"{sent // MB} MB were taken before the refusal"
+
+
+def test_an_upload_may_be_as_large_as_the_upload_limit_but_no_larger(client, session: Session) -> None:
+    sign_in(client, session, make_user(session, role="coordinator"))
+    token = page_csrf(client, "/library/new")
+    limit = get_settings().upload_max_bytes
+    over = client.post(
+        "/library",
+        data={"csrf_token": token, "title": "Big", "kind": "lesson_learned", "language": "en", "access": "members"},
+        files={"file": ("big.txt", b"a" * (limit + 3 * MB), "text/plain")},
+    )
+    assert over.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/members?subregion=%00", "control characters"),
+        ("/members?subregion=poly%E2%80%A8nesia", "control characters"),
+        ("/training?after=0001-01-01", "between the years 1900 and 2199"),
+        ("/training?before=9999-12-31", "between the years 1900 and 2199"),
+        ("/training?after=2027-02-30", "not a date in the calendar"),
+        ("/meetings/find-time?series=99999999999999999999", "larger than any the portal keeps"),
+    ],
+)
+def test_hostile_values_in_the_address_get_a_clear_answer(client, session: Session, path: str, message: str) -> None:
+    sign_in(client, session, make_user(session, role="coordinator"))
+    response = client.get(path)
+    assert response.status_code == 400
+    assert message in alert(response)
+
+
+@pytest.mark.parametrize(
+    "path", ["/meetings/99999999999999999999", "/training/18446744073709551616", "/needs/9223372036854775808"]
+)
+def test_an_id_beyond_any_row_is_a_page_that_does_not_exist(client, session: Session, path: str) -> None:
+    sign_in(client, session, make_user(session, role="coordinator"))
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["Nadi\x00", "Nadi\x1b[31m", "Nadi\u2028Suva", "Nadi\x7f"])
+def test_control_characters_in_a_form_are_refused_and_change_nothing(client, session: Session, value: str) -> None:
+    user = make_user(session, role="focal_point", password=PASSWORD)
+    sign_in(client, session, user)
+    entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    response = client.post(
+        "/account/preferences",
+        data={"csrf_token": page_csrf(client, "/account"), "language": "fr", "time_zone": value},
+    )
+    assert response.status_code == 400
+    assert "control characters" in alert(response)
+    session.refresh(user)
+    assert user.language == "en"
+    assert session.exec(select(func.count()).select_from(AuditEntry)).one() == entries
+
+
+def test_head_is_answered_wherever_get_is(client) -> None:
+    for path in ("/healthz", "/", "/auth/sign-in"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+    assert client.head("/no-such-page").status_code == 404
+
+
+def test_every_answer_says_which_browser_features_no_page_may_use(client) -> None:
+    for path in ("/", "/no-such-page", "/healthz"):
+        policy = client.get(path).headers["permissions-policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+@pytest.fixture
+def portal_over_https(monkeypatch: pytest.MonkeyPatch, engine) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PRCN_BASE_URL", "https://portal.example.org")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app(), base_url="https://portal.example.org") as browser:
+            yield browser
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_over_https_cookies_take_the_host_prefix(portal_over_https: TestClient) -> None:
+    page = portal_over_https.get("/auth/sign-in")
+    cookies = page.headers.get_list("set-cookie")
+    assert cookies and all(c.startswith("__Host-") for c in cookies), cookies
+    assert all("Secure" in c and "Path=/" in c and "Domain" not in c for c in cookies)
+    assert csrf_token(page.text)
+
+
+@pytest.fixture
+def database_down(monkeypatch: pytest.MonkeyPatch, engine) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """The portal started while its database does not answer (nothing listens on the port)."""
+    monkeypatch.setenv("PRCN_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        with TestClient(create_app(), base_url="http://testserver") as browser:
+            yield browser
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+
+def test_while_the_database_is_down_health_says_503_and_pages_ask_to_try_again(database_down: TestClient) -> None:
+    health = database_down.get("/healthz")
+    assert (health.status_code, health.text) == (503, "database unreachable")
+    assert health.headers["retry-after"] == "30"
+    page = database_down.get("/", headers={"Accept-Language": "fr"})
+    assert page.status_code == 503
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert soup(page.text).find("h1").get_text() != "Something went wrong"
+    assert "base de données" in alert(page)
