@@ -96,6 +96,7 @@ def record_option(settings: Settings) -> None:
 def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
     import uvicorn
 
+    from app import edge
     from app.main import create_app
     from app.outbox import sender as outbox_sender
 
@@ -112,6 +113,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) 
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        log_config=edge.access_log_config(),
     )
 
 

@@ -3,8 +3,11 @@ may hold, ids no row can have, dates no meeting or course can fall on. And HEAD 
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 from datetime import date
+from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
@@ -120,3 +123,33 @@ def check(value: str, *, in_path: bool = False) -> None:
             date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
         except ValueError:
             raise DomainError(N_("%(day)s is not a date in the calendar."), day=value[:10]) from None
+
+
+# Addresses that carry a secret: one-time links, invitations, private calendar feeds; and single-use query values.
+SECRET_IN_PATH = re.compile(r"^(/auth/reset/|/auth/link/|/invitations/|/calendar/|/training/calendar/)[^/?#]+")
+SECRET_IN_QUERY = re.compile(r"(?<=[?&])(code|state|token)=[^&#]*")
+
+
+def redact(path: str) -> str:
+    """The address as it may be logged: the secret parts replaced."""
+    path = SECRET_IN_PATH.sub(lambda found: found.group(1) + "[secret]", path)
+    return SECRET_IN_QUERY.sub(lambda found: found.group(1) + "=[secret]", path)
+
+
+class SecretsOut(logging.Filter):
+    """Keeps secrets of addresses out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            record.args = (*record.args[:2], redact(record.args[2]), *record.args[3:])
+        return True
+
+
+def access_log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the access log's addresses redacted."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["secrets_out"] = {"()": SecretsOut}
+    config["handlers"]["access"]["filters"] = ["secrets_out"]
+    return config

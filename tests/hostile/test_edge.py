@@ -4,8 +4,10 @@ answers while its database is unreachable; HEAD where GET is answered; headers t
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
@@ -180,3 +182,24 @@ def test_while_the_database_is_down_health_says_503_and_pages_ask_to_try_again(d
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert soup(page.text).find("h1").get_text() != "Something went wrong"
     assert "base de données" in alert(page)
+
+
+def test_no_secret_of_an_address_reaches_the_access_log(live: LiveServer) -> None:
+    secrets_sent = {
+        "/auth/link/LinkSecret123abc": "LinkSecret123abc",
+        "/auth/reset/ResetSecret456def": "ResetSecret456def",
+        "/invitations/InviteSecret789": "InviteSecret789",
+        "/calendar/FeedSecret000.ics": "FeedSecret000",
+        "/training/calendar/OfferFeedSecret.ics": "OfferFeedSecret",
+        "/auth/sso/callback?code=CodeSecret42&state=StateSecret42": "CodeSecret42",
+    }
+    for path in secrets_sent:
+        httpx.get(live.url + path, timeout=30)
+    httpx.get(live.url + "/members?subregion=polynesia", timeout=30)
+    deadline = time.monotonic() + 10
+    while "subregion=polynesia" not in live.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    logged = live.log.read_text()
+    assert "/auth/link/[secret]" in logged and "subregion=polynesia" in logged, logged[-2000:]
+    for secret in [*secrets_sent.values(), "StateSecret42"]:
+        assert secret not in logged, f"{secret} is in the access log"
