@@ -111,7 +111,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) 
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         log_level="info",
         log_config=edge.access_log_config(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -75,6 +76,8 @@ class Settings(BaseSettings):
     working_hours: str = "08:00-18:00"
     working_days: str = "mon,tue,wed,thu,fri"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: none unless configured.
+    trusted_proxies: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -120,6 +123,19 @@ class Settings(BaseSettings):
         if not found or found.group(1, 2) >= found.group(3, 4):
             raise ValueError(f"{value!r} is not a day's working hours; use HH:MM-HH:MM, e.g. 08:00-18:00")
         return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        found = [item.strip() for item in value.split(",") if item.strip()]
+        for item in found:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; list the proxies' addresses, comma-separated"
+                ) from None
+        return ",".join(found)
 
     @field_validator("working_days")
     @classmethod

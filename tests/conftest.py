@@ -156,6 +156,8 @@ def live_env(new_database, database_url: str) -> dict[str, str]:  # type: ignore
         "PRCN_DATABASE_URL": url,
         "PRCN_SECRET_KEY": os.environ["PRCN_SECRET_KEY"],
         "PRCN_VAR_DIR": str(WORK / "live-var"),
+        # The tests stand where a reverse proxy would: they give each browser its own address.
+        "PRCN_TRUSTED_PROXIES": "127.0.0.1",
     }
     subprocess.run(
         [sys.executable, "-m", "app", "seed"], env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL

@@ -34,6 +34,11 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"PRCN_PRODUCTION": "true"}, "PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true"),
         ({"PRCN_SMTP_PORT": "99999"}, "PRCN_SMTP_PORT: Input should be less than or equal to 65535"),
         ({"PRCN_BASE_URL": "portal.example"}, "PRCN_BASE_URL: must start with http:// or https://"),
+        (
+            {"PRCN_TRUSTED_PROXIES": "10.0.0.1, proxy.local"},
+            "PRCN_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network; list the proxies' addresses, "
+            "comma-separated",
+        ),
     ],
 )
 def test_wrong_value_stops_with_one_line(env: dict[str, str], expected: str) -> None:

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
+from app.auth.models import SignInFailure
 from app.config import get_settings
 from app.db import get_engine
 from app.main import create_app
@@ -203,3 +204,35 @@ def test_no_secret_of_an_address_reaches_the_access_log(live: LiveServer) -> Non
     assert "/auth/link/[secret]" in logged and "subregion=polynesia" in logged, logged[-2000:]
     for secret in [*secrets_sent.values(), "StateSecret42"]:
         assert secret not in logged, f"{secret} is in the access log"
+
+
+def failed_sign_in_from(server: LiveServer, claimed: str) -> None:
+    token_page = httpx.get(server.url + "/auth/sign-in", timeout=30)
+    httpx.post(
+        server.url + "/auth/sign-in",
+        data={"email": "nobody@example.org", "password": "wrong password", "csrf_token": csrf_token(token_page.text)},
+        cookies=token_page.cookies,
+        headers={"X-Forwarded-For": claimed},
+        timeout=30,
+    )
+
+
+def counted_addresses(live_engine: Engine) -> set[str]:
+    with Session(live_engine) as db:
+        return set(db.exec(select(SignInFailure.key).where(SignInFailure.kind == "address")).all())
+
+
+@pytest.mark.parametrize(
+    ("trusted", "claimed", "believed"), [("", "203.0.113.77", False), ("127.0.0.1", "203.0.113.78", True)]
+)
+def test_a_forwarded_address_is_believed_only_from_a_configured_proxy(
+    live_env: dict[str, str], live_engine: Engine, trusted: str, claimed: str, believed: bool
+) -> None:
+    server = LiveServer({**live_env, "PRCN_TRUSTED_PROXIES": trusted}).start()
+    try:
+        failed_sign_in_from(server, claimed)
+    finally:
+        server.stop()
+    addresses = counted_addresses(live_engine)
+    assert (claimed in addresses) == believed, addresses
+    assert believed or "127.0.0.1" in addresses, "the failure was counted against the connecting address"
