@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     max_failures_per_account: int = Field(default=5, ge=1, le=100)
     max_failures_per_address: int = Field(default=20, ge=1, le=1000)
     failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    max_resets_per_account: int = Field(default=3, ge=1, le=100)
+    max_resets_per_address: int = Field(default=10, ge=1, le=1000)
 
     working_hours: str = "08:00-18:00"
     working_days: str = "mon,tue,wed,thu,fri"

@@ -63,7 +63,8 @@ class UserSession(SQLModel, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """A failed sign-in, counted per account and per address to slow down guessing."""
+    """An attempt counted against a limit, per account and per address: a sign-in (until it succeeds) or a
+    password-reset request (kinds "reset:acct" and "reset:addr")."""
 
     __tablename__ = "sign_in_failure"
 

@@ -136,7 +136,9 @@ def reset_request(request: Request, session: SessionDep, email: Text = "") -> HT
             {"error": error_text(DomainError(N_("Enter a valid email address."))), "email": email[:254]},
             status_code=400,
         )
-    service.request_password_reset(session, get_settings(), email=email, language=request.state.language)
+    service.request_password_reset(
+        session, get_settings(), email=email, language=request.state.language, address=client_address(request)
+    )
     return render(request, "auth/reset_sent.html")
 
 

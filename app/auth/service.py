@@ -19,7 +19,7 @@ from app.auth import mail
 from app.auth.models import OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
 from app.config import LANGUAGES, Settings
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
 from app.governance import region
 from app.i18n import N_
@@ -236,39 +236,56 @@ def _failures(session: Session, kind: str, key: str, since: datetime) -> list[da
     )
 
 
-def check_limits(session: Session, settings: Settings, *, email: str, address: str) -> None:
-    """Refuses a sign-in while the account or the address has too many recent failures."""
+Limits = tuple[tuple[str, str, int], ...]
+TOO_MANY_SIGN_INS = N_("Too many failed sign-in attempts. Try again in %(minutes)s minutes.")
+TOO_MANY_RESETS = N_("Too many reset requests. Try again in %(minutes)s minutes.")
+
+
+def _refuse_over(session: Session, settings: Settings, limits: Limits, message: str, *, counting_this: bool) -> None:
+    """Refuses while a key has reached its limit of attempts in the window (passed it, once this one is counted)."""
     now = utcnow()
     window = timedelta(minutes=settings.failure_window_minutes)
-    for kind, key, limit in (
+    for kind, key, limit in limits:
+        times = _failures(session, kind, key, now - window)
+        if len(times) > limit or (len(times) == limit and not counting_this):
+            wait = min(times) + window - now
+            raise TooManyAttempts(message, minutes=max(1, math.ceil(wait.total_seconds() / 60)))
+
+
+def _count_attempt(session: Session, settings: Settings, limits: Limits, message: str) -> list[int]:
+    """Counts an attempt against its limits before it is tried: the attempt is recorded and committed, then the
+    counts are read, so that attempts made in parallel cannot all pass under the limit."""
+    _refuse_over(session, settings, limits, message, counting_this=False)
+    now = utcnow()
+    rows = [SignInFailure(kind=kind, key=key, at=now) for kind, key, _ in limits]
+    session.add_all(rows)
+    session.flush()
+    ids = [id_of(row) for row in rows]
+    session.commit()
+    _refuse_over(session, settings, limits, message, counting_this=True)
+    return ids
+
+
+def _sign_in_limits(settings: Settings, email: str, address: str) -> Limits:
+    return (
         ("account", email, settings.max_failures_per_account),
         ("address", address, settings.max_failures_per_address),
-    ):
-        times = _failures(session, kind, key, now - window)
-        if len(times) >= limit:
-            wait = min(times) + window - now
-            raise TooManyAttempts(
-                N_("Too many failed sign-in attempts. Try again in %(minutes)s minutes."),
-                minutes=max(1, math.ceil(wait.total_seconds() / 60)),
-            )
-
-
-def _record_failure(session: Session, *, email: str, address: str) -> None:
-    now = utcnow()
-    session.add(SignInFailure(kind="account", key=email, at=now))
-    session.add(SignInFailure(kind="address", key=address, at=now))
-    session.commit()
+    )
 
 
 def authenticate(session: Session, settings: Settings, *, email: str, password: str, address: str) -> User:
-    """Returns the account for a correct email and password, or raises with one message for every failure."""
+    """Returns the account for a correct email and password, or raises with one message for every failure.
+
+    The attempt counts as a failure until it succeeds, and the password is checked whether or not the account
+    exists, so that neither parallel guesses nor the time of an answer tell more than the message."""
     email = normalise_email(email)[:254]
-    check_limits(session, settings, email=email, address=address)
+    attempt = _count_attempt(session, settings, _sign_in_limits(settings, email, address), TOO_MANY_SIGN_INS)
     user = find_user_by_email(session, email)
-    if user is None or not verify_password(password[:1024], user.password_hash) or not user.is_active:
-        _record_failure(session, email=email, address=address)
+    correct = verify_password(password[:1024], user.password_hash if user else None)
+    if user is None or not correct or not user.is_active:
         raise DomainError(N_("The email address or the password is not correct."), status_code=400)
     session.execute(delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == email))
+    session.execute(delete(SignInFailure).where(col(SignInFailure.id).in_(attempt)))
     return user
 
 
@@ -433,8 +450,17 @@ def consume_token(session: Session, *, token: str, purpose: str) -> User:
     return user
 
 
-def request_password_reset(session: Session, settings: Settings, *, email: str, language: str) -> None:
-    """Emails a reset link when the account exists; says nothing either way, so accounts cannot be probed."""
+def request_password_reset(
+    session: Session, settings: Settings, *, email: str, language: str, address: str = ""
+) -> None:
+    """Emails a reset link when the account exists; says nothing either way, so accounts cannot be probed. Requests
+    are limited per address typed and per network address, whether the account exists or not."""
+    email = normalise_email(email)[:254]
+    limits = (
+        ("reset:acct", email, settings.max_resets_per_account),
+        ("reset:addr", address, settings.max_resets_per_address),
+    )
+    _count_attempt(session, settings, limits, TOO_MANY_RESETS)
     user = find_user_by_email(session, email)
     if user is None or not user.is_active:
         return
