@@ -126,7 +126,7 @@ def _coalition_page(
 ) -> HTMLResponse:
     language = current_language.get()
     states = {state.id: state for state in accounts.member_states(session)}
-    held = service.coalition_meetings(session, coalition)
+    held = meetings.openable(session, user, service.coalition_meetings(session, coalition))
     every_partner = service.partners(session, coalition, current_only=False)
     current = [(partner, state) for partner, state in every_partner if partner.left_at is None]
     partner_states = {state.id for _, state in current if state and state.id}

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
+from app.coalitions import service
 from app.coalitions.models import Coalition, CoalitionProgress
+from app.config import get_settings
+from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from tests.coalitions.conftest import People
 from tests.factories import csrf_token, make_user, sign_in, soup, state
@@ -185,3 +188,39 @@ def test_a_form_without_its_csrf_token_is_refused(client, session, people, coali
     response = client.post(f"/coalitions/{coalition.id}/progress", data={"text": "Forged"})
     assert response.status_code == 403
     assert session.exec(select(func.count()).select_from(CoalitionProgress)).one() == 0
+
+
+def test_a_coalition_meeting_is_named_only_to_those_who_may_open_it(client, session, people, coalition) -> None:
+    settings = get_settings()
+    meeting = service.schedule_meeting(
+        session,
+        settings,
+        user=people.coordinator,
+        coalition=coalition,
+        form=meetings.MeetingForm(
+            title="Coalition talanoa",
+            day="2031-05-06",
+            start="09:00",
+            duration=90,
+            host_zone="Pacific/Fiji",
+            format="virtual",
+            link="https://meet.example.org/talanoa",
+            body_key="sme",
+        ),
+    )
+    service.add_action_item(
+        session,
+        user=people.coordinator,
+        coalition=coalition,
+        meeting_id=meeting.id,
+        owner_state_id=state(session, "NZ").id,
+        text="Confirm two police trainers",
+        due_on="2031-06-01",
+    )
+    for person, opens in ((people.new_zealand, True), (people.samoa, False), (people.observer, False)):
+        sign_in(client, session, person)
+        page = client.get(f"/coalitions/{coalition.id}").text
+        meeting_page = client.get(f"/meetings/{meeting.id}")
+        assert (meeting_page.status_code == 200) == opens, person.display_name
+        for words in ("Coalition talanoa", "Confirm two police trainers"):
+            assert (words in page) == opens, f"{person.display_name} {'misses' if opens else 'reads'} {words!r}"
