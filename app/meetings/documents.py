@@ -53,18 +53,47 @@ def sniff(content: bytes) -> str | None:
     return "txt" if "\x00" not in text else None
 
 
+# An office file is a zip archive; these caps refuse a "zip bomb" before a single member is expanded.
+ARCHIVE_MEMBERS = 5_000
+ARCHIVE_EXPANDED = 100 * 1024 * 1024
+ARCHIVE_RATIO = 100  # of a member's expanded size to its compressed size, past its first megabyte
+
+
 def _zip_kind(content: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = archive.namelist()
-            if "mimetype" in names and archive.read("mimetype") == b"application/vnd.oasis.opendocument.text":
-                return "odt"
+            members = archive.infolist()
+            _check_archive(members)
+            names = [member.filename for member in members]
+            if "mimetype" in names:
+                with archive.open("mimetype") as stream:
+                    if stream.read(64) == b"application/vnd.oasis.opendocument.text":
+                        return "odt"
     except zipfile.BadZipFile:
         return None
     for prefix, kind in OFFICE_PARTS.items():
         if "[Content_Types].xml" in names and any(name.startswith(prefix) for name in names):
             return kind
     return None
+
+
+def _check_archive(members: list[zipfile.ZipInfo]) -> None:
+    """Refuses an archive that would expand beyond what any office document needs."""
+    expanded = sum(member.file_size for member in members)
+    swollen = any(
+        member.file_size > 1024 * 1024 and member.file_size > ARCHIVE_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if len(members) > ARCHIVE_MEMBERS or expanded > ARCHIVE_EXPANDED or swollen:
+        raise DomainError(
+            N_(
+                "This file expands to far more than a document needs (%(members)s parts, %(size)s MB unpacked); "
+                "it is not accepted."
+            ),
+            status_code=413,
+            members=len(members),
+            size=round(expanded / 1024 / 1024),
+        )
 
 
 def _safe_name(filename: str, extension: str) -> str:
