@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ADMIN_EMAIL ?= admin@example.org
 
-.PHONY: run test bench lint install test-deps catalogues
+.PHONY: run test bench fuzz lint install test-deps catalogues
 
 run: $(VENV)/.installed
 	$(BIN)/python -m app run --host $(HOST) --port $(PORT) --admin-email $(ADMIN_EMAIL)
@@ -19,6 +19,11 @@ test: $(VENV)/.installed-test test-deps
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# The hostile-input fuzz test at length (make test runs it with 3 examples per form).
+fuzz: $(VENV)/.installed-test test-deps
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/hostile/test_fuzz.py --db=sqlite
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/hostile/test_fuzz.py --db=postgresql
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests migrations bench

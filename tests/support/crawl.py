@@ -221,10 +221,15 @@ class Crawler:
     """Walks the portal from its start pages with one client, within `budget` requests: each page's links first,
     its forms after them (a form may withdraw what a link leads to)."""
 
-    def __init__(self, client: TestClient, *, skip: tuple[str, ...] = (), budget: int = 2000) -> None:
+    def __init__(
+        self, client: TestClient, *, skip: tuple[str, ...] = (), budget: int = 2000, send_forms: bool = True
+    ) -> None:
         self.client = client
         self.skip = skip
         self.budget = budget
+        self.send_forms = send_forms
+        # Each kind of form met (by its key), with the page it was on: what a walk that sends none collects.
+        self.forms: dict[str, tuple[str, Tag]] = {}
         self.filler = FormFiller()
         self.crawl = Crawl()
         self.shapes: Counter[str] = Counter()
@@ -299,7 +304,9 @@ class Crawler:
                     continue
                 self.sent.add(key)
                 self.crawl.forms += 1
-                self.queue.extend((submission, url) for submission in sends)
+                self.forms[key] = (url, form)
+                if self.send_forms:
+                    self.queue.extend((submission, url) for submission in sends)
 
 
 def _as_dict(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
