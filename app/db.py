@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Protocol
@@ -65,9 +66,20 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not the sqlite3 module, open transactions, so that savepoints work.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+# Whether the request being answered may write (its method is not a safe one).
+writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
+def _begin_sqlite(connection: Any) -> None:
+    """A request that may write takes SQLite's write lock as its transactions begin (waiting its turn): a
+    transaction that read first and writes later fails at once with "database is locked" when another request
+    wrote in between, which waiting cannot cure."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing.get() else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import get_settings
+from app.db import writing
 from app.errors import DomainError, NotFound
 from app.i18n import N_
 
@@ -68,6 +69,23 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class WriteIntent:
+    """Marks the requests that may write (POST and the like), for the database to take its write lock early."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            token = writing.set(True)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                writing.reset(token)
+            return
+        await self.app(scope, receive, send)
 
 
 class HeadAsGet:

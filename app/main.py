@@ -317,6 +317,7 @@ def create_app() -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(edge.WriteIntent)
     app.add_middleware(edge.BodyLimit)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(edge.HeadAsGet)

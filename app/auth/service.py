@@ -281,8 +281,10 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     email = normalise_email(email)[:254]
     attempt = _count_attempt(session, settings, _sign_in_limits(settings, email, address), TOO_MANY_SIGN_INS)
     user = find_user_by_email(session, email)
-    correct = verify_password(password[:1024], user.password_hash if user else None)
-    if user is None or not correct or not user.is_active:
+    stored, active = (user.password_hash, user.is_active) if user else (None, False)
+    session.commit()  # no transaction (nor SQLite's write lock) is held through the slow password check
+    correct = verify_password(password[:1024], stored)
+    if user is None or not correct or not active:
         raise DomainError(N_("The email address or the password is not correct."), status_code=400)
     session.execute(delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == email))
     session.execute(delete(SignInFailure).where(col(SignInFailure.id).in_(attempt)))

@@ -40,15 +40,6 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(clie
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
 
 
-@pytest.fixture(scope="module")
-def live(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    server = LiveServer(live_env).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_a_streamed_body_is_cut_off_at_the_limit(live: LiveServer) -> None:
     """300 MB sent in chunks, with no declared length, to the sign-in page of a real server."""
     sent = 0
