@@ -230,9 +230,10 @@ def decide(
 ) -> Response:
     """A coordinator confirms or declines a request to join or to withdraw."""
     event = session.get(MembershipEvent, event_id)
-    body = session.get(Body, event.body_id) if event else None
-    if event is None or body is None:
+    found = session.get(Body, event.body_id) if event else None
+    if found is None:
         raise NotFound(N_("No such request."))
+    body = service.get_body(session, get_settings(), found.key, user=user)
     return _body_action(
         request,
         session,

@@ -14,7 +14,7 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
 from app.governance import region
 from app.governance.models import (
     TRACKS,
@@ -25,7 +25,7 @@ from app.governance.models import (
     WorkingGroup,
     WorkingGroupEvent,
 )
-from app.governance.region import Profile
+from app.governance.region import Localised, Profile
 from app.i18n import N_
 from app.members.models import MemberState
 
@@ -51,6 +51,15 @@ def is_active(body: Body, settings: Settings) -> bool:
 
 def sees_dormant(user: User | None) -> bool:
     return user is not None and user.role == Role.admin
+
+
+def option_label(settings: Settings) -> Localised:
+    """The name of the option in force, in both languages (a message parameter shown in the reader's)."""
+    return region.load(settings.seeds_dir).options[settings.governance_option].label
+
+
+def _name(body: Body) -> Localised:
+    return Localised(body.name_en, body.name_fr)
 
 
 def coordinates(user: User | None) -> bool:
@@ -109,10 +118,20 @@ def list_bodies(session: Session, settings: Settings, *, user: User | None) -> l
 
 
 def get_body(session: Session, settings: Settings, key: str, *, user: User | None) -> Body:
-    """A body by its key; a dormant one is as good as absent for everyone but admins."""
+    """A body by its key; anyone but an admin is told a dormant one is dormant, not shown it."""
     body = session.exec(select(Body).where(Body.key == key)).first()
-    if body is None or not (is_active(body, settings) or sees_dormant(user)):
-        raise NotFound(N_("This body does not exist under the current governance option."))
+    if body is None:
+        raise NotFound(N_("This body does not exist."))
+    if not (is_active(body, settings) or sees_dormant(user)):
+        raise Dormant(
+            N_(
+                "%(name)s is dormant under the %(option)s, the governance option in force. Nothing has been "
+                "deleted: its members, chairs and history are kept and come back when the portal runs an option "
+                "that has it."
+            ),
+            name=_name(body),
+            option=option_label(settings),
+        )
     return body
 
 
@@ -413,10 +432,22 @@ def create_working_group(
 
 
 def get_working_group(session: Session, settings: Settings, group_id: int, *, user: User | None) -> WorkingGroup:
+    """A working group by id; anyone but an admin is told one under a dormant body is dormant, not shown it."""
     group = session.get(WorkingGroup, group_id)
     body = session.get(Body, group.body_id) if group else None
-    if group is None or body is None or not (is_active(body, settings) or sees_dormant(user)):
-        raise NotFound(N_("This working group does not exist under the current governance option."))
+    if group is None or body is None:
+        raise NotFound(N_("This working group does not exist."))
+    if not (is_active(body, settings) or sees_dormant(user)):
+        raise Dormant(
+            N_(
+                "The working group %(name)s is dormant under the %(option)s, the governance option in force, like "
+                "its body, %(body)s. Nothing has been deleted: its members and mandate are kept and come back when "
+                "the portal runs an option that has its body."
+            ),
+            name=group.name,
+            body=_name(body),
+            option=option_label(settings),
+        )
     return group
 
 

@@ -1,0 +1,142 @@
+"""After a governance switch, no loose ends: what the option in force leaves dormant is kept and said to be dormant.
+Its page tells members, observers and coordinators it is dormant instead of missing, and admins read it without
+controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from bs4 import Tag
+from sqlmodel import Session
+
+from app.governance import region
+from app.governance import service as governance
+from app.governance.models import Body, MembershipEvent, WorkingGroup
+from app.meetings import service as meetings
+from app.meetings.models import Meeting
+from tests.factories import make_user, soup, state
+from tests.governance.conftest import OPTIONS, PROFILE_BODIES, PROFILE_GROUPS, People, body, settings_for
+from tests.support.portal import Portal
+
+# Each network body the SME meeting does not cover, with an option that has it and the options that leave it dormant.
+HOMES = {"pif-subcommittee": "diplomatic", "picp-group": "operational", "adhoc-network": "adhoc"}
+CASES = [(key, home, option) for key, home in HOMES.items() for option in OPTIONS if key not in PROFILE_BODIES[option]]
+
+
+def label(option: str) -> str:
+    return region.load(settings_for(option).seeds_dir).options[option].label("en")
+
+
+def text(html: str | Tag) -> str:
+    page = soup(html) if isinstance(html, str) else html
+    return " ".join(page.get_text(" ").split())
+
+
+def main(html: str) -> Tag:
+    found = soup(html).find("main")
+    assert isinstance(found, Tag)
+    return found
+
+
+@dataclass
+class Scene:
+    """A body's meeting, a meeting of one of its working groups and an SME meeting, all ahead; Fiji belongs to
+    the body, to the group (with Samoa) and to the SME meeting."""
+
+    body: Body
+    group: WorkingGroup
+    body_meeting: Meeting
+    group_meeting: Meeting
+    sme_meeting: Meeting
+    request: MembershipEvent
+
+
+def meeting_form(**fields: Any) -> meetings.MeetingForm:
+    day = (date.today() + timedelta(days=40)).isoformat()
+    values: dict[str, Any] = {
+        "title": "Meeting",
+        "day": day,
+        "start": "10:00",
+        "duration": 120,
+        "host_zone": "Pacific/Fiji",
+        "format": "virtual",
+        "link": "https://meet.example.org/x",
+    }
+    values.update(fields)
+    return meetings.MeetingForm(**values)
+
+
+def arrange(session: Session, people: People, key: str, home: str) -> Scene:
+    """Under `home`, where the body is active: memberships, a working group, a waiting request and meetings."""
+    settings = settings_for(home)
+    network, sme = body(session, key), body(session, "sme")
+    fj, ws, to = state(session, "FJ"), state(session, "WS"), state(session, "TO")
+    for joined in (network, sme):
+        for member in (fj, ws):
+            governance.record_membership(session, settings, user=people.coordinator, body=joined, state=member)
+    governance.record_chair(
+        session, settings, user=people.coordinator, body=network, state=fj, starts_on=date(2025, 1, 1)
+    )
+    request = governance.request_membership(
+        session, settings, user=people.coordinator, body=network, state=to, action="join"
+    )
+    group = governance.create_working_group(
+        session,
+        settings,
+        user=people.coordinator,
+        body_key=key,
+        name=f"{key} training group",
+        track=PROFILE_GROUPS[home][key][0],
+        lead_state_id=fj.id,
+        mandate="Pre-deployment training",
+        member_state_ids=[ws.id],
+    )
+    coordinator = people.coordinator
+    return Scene(
+        body=network,
+        group=group,
+        body_meeting=meetings.create_meeting(
+            session, settings, user=coordinator, form=meeting_form(title=f"{key} plenary", body_key=key)
+        ),
+        group_meeting=meetings.create_meeting(
+            session, settings, user=coordinator, form=meeting_form(title=f"{key} group", working_group_id=group.id)
+        ),
+        sme_meeting=meetings.create_meeting(
+            session, settings, user=coordinator, form=meeting_form(title="Quarterly SME", body_key="sme")
+        ),
+        request=request,
+    )
+
+
+# A dormant body or group: members are told it is dormant, admins read it without controls
+
+
+@pytest.mark.parametrize(("key", "home", "option"), CASES)
+def test_dormant_body_and_group_say_so_instead_of_not_existing(
+    session: Session, people: People, portal: Portal, key: str, home: str, option: str
+) -> None:
+    scene = arrange(session, people, key, home)
+    observer = make_user(session, role="observer", organisation="UN DPO", password=None)
+    portal.run(option)
+    for user in (people.fiji, observer, people.coordinator):
+        browser = portal.client(user)
+        for path in (f"/bodies/{key}", f"/working-groups/{scene.group.id}"):
+            response = browser.get(path)
+            assert response.status_code == 404, (user.role, path)
+            words = text(main(response.text))
+            assert f"dormant under the {label(option)}" in words, (user.role, path)
+            assert "Dormant under this option" in words and "Nothing has been deleted" in words
+            assert "does not exist" not in words and "Not found" not in words
+    assert portal.client(people.fiji).get("/bodies/no-such-body").status_code == 404
+
+    admin = portal.client(people.admin)
+    for path in (f"/bodies/{key}", f"/working-groups/{scene.group.id}"):
+        response = admin.get(path)
+        assert response.status_code == 200
+        assert "dormant under the current governance option" in text(main(response.text))
+        assert main(response.text).find("form") is None, path
+    page = main(admin.get(f"/bodies/{key}").text)
+    assert scene.group.name in text(page) and "Fiji" in text(page)
