@@ -428,6 +428,7 @@ def update_group(
         group,
         lambda: service.update_working_group(
             session,
+            get_settings(),
             user=user,
             group=group,
             name=name,
@@ -448,7 +449,9 @@ def archive_group(
         session,
         user,
         group,
-        lambda: service.archive_working_group(session, user=user, group=group, archived=archived == "1"),
+        lambda: service.archive_working_group(
+            session, get_settings(), user=user, group=group, archived=archived == "1"
+        ),
         "group-saved",
     )
 
@@ -470,6 +473,7 @@ def change_members(
         group,
         lambda: service.change_group_member(
             session,
+            get_settings(),
             user=user,
             group=group,
             state_id=id_of(_state_by_id(session, state_id)),

@@ -62,6 +62,19 @@ def _name(body: Body) -> Localised:
     return Localised(body.name_en, body.name_fr)
 
 
+def check_changeable(body: Body, settings: Settings) -> None:
+    """Refuses any change to a body the option in force leaves dormant, or to what hangs on it: it is read only."""
+    if not is_active(body, settings):
+        raise Conflict(
+            N_(
+                "%(name)s is dormant under the %(option)s, the governance option in force: it can be read, not "
+                "changed, until the portal runs an option that has it."
+            ),
+            name=_name(body),
+            option=option_label(settings),
+        )
+
+
 def coordinates(user: User | None) -> bool:
     return user is not None and user.role in COORDINATING_ROLES
 
@@ -206,8 +219,9 @@ def _standing(session: Session, body: Body, state: MemberState) -> MembershipSta
 
 
 def _check_joinable(body: Body, settings: Settings) -> None:
-    if body.kind != "network" or not is_active(body, settings):
+    if body.kind != "network":
         raise DomainError(N_("States cannot join this body through the portal."))
+    check_changeable(body, settings)
 
 
 def request_membership(
@@ -451,11 +465,26 @@ def get_working_group(session: Session, settings: Settings, group_id: int, *, us
     return group
 
 
-def update_working_group(
-    session: Session, *, user: User, group: WorkingGroup, name: str, mandate: str, lead_state_id: int | None
-) -> None:
+def _check_group_changeable(session: Session, settings: Settings, user: User, group: WorkingGroup) -> None:
+    """Only coordinators and admins change a working group, and only while its body is active."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    body = session.get(Body, group.body_id)
+    assert body is not None  # a group's body is a foreign key
+    check_changeable(body, settings)
+
+
+def update_working_group(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    group: WorkingGroup,
+    name: str,
+    mandate: str,
+    lead_state_id: int | None,
+) -> None:
+    _check_group_changeable(session, settings, user, group)
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
     before = audit.snapshot(group, ("name", "mandate", "lead_state_id"))
     group_id, lead_id = id_of(group), id_of(lead)
@@ -484,9 +513,10 @@ def update_working_group(
     session.commit()
 
 
-def archive_working_group(session: Session, *, user: User, group: WorkingGroup, archived: bool) -> None:
-    if not coordinates(user):
-        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+def archive_working_group(
+    session: Session, settings: Settings, *, user: User, group: WorkingGroup, archived: bool
+) -> None:
+    _check_group_changeable(session, settings, user, group)
     group.archived_at = utcnow() if archived else None
     session.add(group)
     audit.record(
@@ -499,10 +529,11 @@ def archive_working_group(session: Session, *, user: User, group: WorkingGroup, 
     session.commit()
 
 
-def change_group_member(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> None:
+def change_group_member(
+    session: Session, settings: Settings, *, user: User, group: WorkingGroup, state_id: int, add: bool
+) -> None:
     """Adds a state to a working group or removes it; the change is appended to the group's history."""
-    if not coordinates(user):
-        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    _check_group_changeable(session, settings, user, group)
     state = session.get(MemberState, state_id)
     if state is None:
         raise DomainError(N_("Choose member states from the list."))

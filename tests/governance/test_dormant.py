@@ -1,6 +1,6 @@
 """After a governance switch, no loose ends: what the option in force leaves dormant is kept and said to be dormant.
-Its page tells members, observers and coordinators it is dormant instead of missing, and admins read it without
-controls."""
+Its page tells members, observers and coordinators it is dormant instead of missing, admins read it without controls,
+and nothing in a dormant body or group can be changed, whatever the form posted, until an option that has it is back."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from bs4 import Tag
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.governance import region
 from app.governance import service as governance
-from app.governance.models import Body, MembershipEvent, WorkingGroup
+from app.governance.models import Body, ChairTerm, MembershipEvent, WorkingGroup, WorkingGroupEvent
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
-from tests.factories import make_user, soup, state
+from tests.factories import csrf_token, make_user, soup, state
 from tests.governance.conftest import OPTIONS, PROFILE_BODIES, PROFILE_GROUPS, People, body, settings_for
 from tests.support.portal import Portal
 
@@ -111,6 +111,15 @@ def arrange(session: Session, people: People, key: str, home: str) -> Scene:
     )
 
 
+def stored(session: Session) -> list[tuple[Any, ...]]:
+    """Every governance row a change to a body or working group could touch."""
+    session.expire_all()
+    rows: list[tuple[Any, ...]] = []
+    for model in (MembershipEvent, ChairTerm, WorkingGroup, WorkingGroupEvent, Meeting):
+        rows += [tuple(row.model_dump().values()) for row in session.exec(select(model).order_by(col(model.id))).all()]
+    return rows
+
+
 # A dormant body or group: members are told it is dormant, admins read it without controls
 
 
@@ -140,3 +149,53 @@ def test_dormant_body_and_group_say_so_instead_of_not_existing(
         assert main(response.text).find("form") is None, path
     page = main(admin.get(f"/bodies/{key}").text)
     assert scene.group.name in text(page) and "Fiji" in text(page)
+
+
+# Nothing in a dormant body or group can be changed: no controls, and the server refuses a posted form
+
+
+@pytest.mark.parametrize(("key", "home", "option"), CASES)
+def test_dormant_group_and_body_refuse_every_change(
+    session: Session, people: People, portal: Portal, key: str, home: str, option: str
+) -> None:
+    scene = arrange(session, people, key, home)
+    ws, to = state(session, "WS"), state(session, "TO")
+    group = f"/working-groups/{scene.group.id}"
+    changes = [
+        (group, {"name": "Renamed", "mandate": "Other", "lead_state_id": str(ws.id)}),
+        (f"{group}/archive", {"archived": "1"}),
+        (f"{group}/members", {"state_id": str(to.id), "change": "add"}),
+        (f"{group}/members", {"state_id": str(ws.id), "change": "remove"}),
+        (f"/bodies/{key}/members", {"state_id": str(to.id)}),
+        (f"/bodies/{key}/chairs", {"state_id": str(ws.id), "starts_on": "2026-01-01"}),
+        (f"/bodies/{key}/requests", {"state_id": str(to.id), "action": "join"}),
+        (f"/membership-requests/{scene.request.id}", {"decision": "accept"}),
+    ]
+    portal.run(option)
+    before = stored(session)
+    admin = portal.client(people.admin)
+    token = csrf_token(admin.get("/bodies").text)
+    for path, fields in changes:
+        response = admin.post(path, data={"csrf_token": token, **fields})
+        assert response.status_code == 409, path
+        assert "can be read, not changed" in text(response.text), path
+        assert f"dormant under the {label(option)}" in text(response.text), path
+    coordinator = portal.client(people.coordinator)
+    token = csrf_token(coordinator.get("/bodies").text)
+    for path, fields in changes:
+        response = coordinator.post(path, data={"csrf_token": token, **fields})
+        assert response.status_code == 404, path
+        assert f"dormant under the {label(option)}" in text(response.text), path
+    fiji = portal.client(people.fiji)
+    response = fiji.post(
+        f"/bodies/{key}/requests", data={"csrf_token": csrf_token(fiji.get("/bodies").text), "action": "withdraw"}
+    )
+    assert response.status_code == 404
+    assert stored(session) == before
+
+    portal.run(home)
+    response = portal.client(people.coordinator).post(
+        f"{group}/members", data={"csrf_token": token, "state_id": str(to.id), "change": "add"}
+    )
+    assert response.status_code == 303
+    assert to.id in governance.group_members(session, [scene.group.id])[scene.group.id]

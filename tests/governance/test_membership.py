@@ -328,6 +328,11 @@ def test_request_on_a_body_gone_dormant_waits_unseen_and_cannot_be_decided(
     assert response.status_code == 404
     assert "is dormant under the Informal option" in soup(response.text).get_text()
     assert recorded(session) == before
+    admin = portal.client(people.admin)
+    response = post_form(admin, "/bodies", f"/membership-requests/{request.id}", decision="accept")
+    assert response.status_code == 409
+    assert "it can be read, not changed" in soup(response.text).get_text()
+    assert recorded(session) == before
     settings = portal.run("adhoc")
     assert [event.id for event, _, _ in governance.pending_requests(session, settings)] == [request.id]
 

@@ -295,17 +295,19 @@ def populate(session: Session, people: People) -> dict[str, list[WorkingGroup]]:
                     member_state_ids=[ws.id, to.id],
                 )
                 groups.setdefault(key, []).append(group)
-    first = next(iter(groups.values()))[0]
-    governance.change_group_member(session, user=coordinator, group=first, state_id=to.id, add=False)
+    first = groups["pif-subcommittee"][0]
+    diplomatic, adhoc = settings_for("diplomatic"), settings_for("adhoc")
+    governance.change_group_member(session, diplomatic, user=coordinator, group=first, state_id=to.id, add=False)
     governance.update_working_group(
         session,
+        diplomatic,
         user=coordinator,
         group=first,
         name=first.name + " (renamed)",
         mandate="New mandate",
         lead_state_id=fj.id,
     )
-    governance.archive_working_group(session, user=coordinator, group=groups["adhoc-network"][-1], archived=True)
+    governance.archive_working_group(session, adhoc, user=coordinator, group=groups["adhoc-network"][-1], archived=True)
     members.invite_focal_point(
         session,
         settings_for("adhoc"),
