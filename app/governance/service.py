@@ -123,11 +123,15 @@ def option_history(session: Session) -> list[OptionSwitch]:
 # Bodies
 
 
+def all_bodies(session: Session, settings: Settings) -> list[tuple[Body, bool]]:
+    """Every body with whether the option in force has it active."""
+    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
+    return [(body, is_active(body, settings)) for body in bodies]
+
+
 def list_bodies(session: Session, settings: Settings, *, user: User | None) -> list[tuple[Body, bool]]:
     """Bodies with whether each is active; dormant ones only for admins."""
-    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
-    rows = [(body, is_active(body, settings)) for body in bodies]
-    return [(body, active) for body, active in rows if active or sees_dormant(user)]
+    return [(body, active) for body, active in all_bodies(session, settings) if active or sees_dormant(user)]
 
 
 def get_body(session: Session, settings: Settings, key: str, *, user: User | None) -> Body:
@@ -578,15 +582,10 @@ def group_members(session: Session, group_ids: list[int]) -> dict[int, set[int]]
     return members
 
 
-def list_working_groups(
-    session: Session,
-    settings: Settings,
-    *,
-    user: User | None,
-    body_id: int | None = None,
-    include_archived: bool = False,
+def all_working_groups(
+    session: Session, settings: Settings, *, body_id: int | None = None, include_archived: bool = False
 ) -> list[tuple[WorkingGroup, Body, bool]]:
-    """Working groups with their body and whether they are active under the option (two queries)."""
+    """Every working group with its body and whether it is active under the option (one query)."""
     query = (
         select(WorkingGroup, Body)
         .join(Body, col(Body.id) == WorkingGroup.body_id)
@@ -596,7 +595,19 @@ def list_working_groups(
         query = query.where(WorkingGroup.body_id == body_id)
     if not include_archived:
         query = query.where(col(WorkingGroup.archived_at).is_(None))
-    rows = [(group, body, is_active(body, settings)) for group, body in session.exec(query).all()]
+    return [(group, body, is_active(body, settings)) for group, body in session.exec(query).all()]
+
+
+def list_working_groups(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User | None,
+    body_id: int | None = None,
+    include_archived: bool = False,
+) -> list[tuple[WorkingGroup, Body, bool]]:
+    """Working groups with their body and whether they are active; dormant ones only for admins."""
+    rows = all_working_groups(session, settings, body_id=body_id, include_archived=include_archived)
     return [row for row in rows if row[2] or sees_dormant(user)]
 
 

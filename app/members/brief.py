@@ -42,7 +42,7 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
     own = sees_state_business(user, state)
     state_id = id_of(state)
     return CountryBrief(
-        profile=members.state_profile(session, settings, state, user=user),
+        profile=members.state_profile(session, settings, state),
         needs=capacity.needs_of_state(session, state_id=state_id),
         support=capacity.support_for_state(session, state_id=state_id),
         courses=training.upcoming_for_state(session, state_id=state_id),

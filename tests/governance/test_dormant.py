@@ -1,6 +1,7 @@
 """After a governance switch, no loose ends: what the option in force leaves dormant is kept and said to be dormant.
-Its page tells members, observers and coordinators it is dormant instead of missing, admins read it without controls,
-and nothing in a dormant body or group can be changed, whatever the form posted, until an option that has it is back."""
+Its page tells members, observers and coordinators it is dormant instead of missing, admins read it without controls;
+state pages show memberships of dormant bodies as dormant; and nothing in a dormant body or group can be changed,
+whatever the form posted, until an option that has it is back."""
 
 from __future__ import annotations
 
@@ -149,6 +150,48 @@ def test_dormant_body_and_group_say_so_instead_of_not_existing(
         assert main(response.text).find("form") is None, path
     page = main(admin.get(f"/bodies/{key}").text)
     assert scene.group.name in text(page) and "Fiji" in text(page)
+
+
+# A state page keeps its memberships of dormant bodies, shown as dormant
+
+
+def dormant_part(html: str) -> Tag:
+    heading = main(html).find(id="dormant-memberships-heading")
+    assert heading is not None, "no list of dormant memberships"
+    part = heading.find_parent("section") or heading.parent
+    assert isinstance(part, Tag)
+    return part
+
+
+@pytest.mark.parametrize(("key", "home", "option"), CASES)
+def test_state_page_shows_memberships_of_dormant_bodies_as_dormant(
+    session: Session, people: People, portal: Portal, key: str, home: str, option: str
+) -> None:
+    scene = arrange(session, people, key, home)
+    portal.run(home)
+    assert main(portal.client(people.fiji).get("/members/FJ").text).find(id="dormant-memberships-heading") is None
+
+    portal.run(option)
+    name = scene.body.name_en
+    for user in (people.fiji, people.samoa, people.coordinator, people.admin):
+        browser = portal.client(user)
+        page = browser.get("/members/FJ").text
+        active = main(page).find(id="memberships-heading").find_next("ul")
+        assert name not in text(active), user.role
+        part = dormant_part(page)
+        assert "Memberships of bodies dormant under this option" in text(part)
+        assert f"{name} — member since" in text(part), user.role
+        assert scene.group.name in text(part), user.role
+        assert scene.request.kind not in text(part)
+        brief = browser.get("/members/FJ/brief").text
+        assert name in text(dormant_part(brief)) and scene.group.name in text(dormant_part(brief))
+    tonga = dormant_part(portal.client(people.fiji).get("/members/TO").text)
+    assert f"{name} — asked to join" in text(tonga)
+
+    portal.run(home)
+    page = portal.client(people.fiji).get("/members/FJ").text
+    assert main(page).find(id="dormant-memberships-heading") is None
+    assert name in text(main(page).find(id="memberships-heading").find_next("ul"))
 
 
 # Nothing in a dormant body or group can be changed: no controls, and the server refuses a posted form
