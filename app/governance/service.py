@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -60,6 +61,41 @@ def option_label(settings: Settings) -> Localised:
 
 def _name(body: Body) -> Localised:
     return Localised(body.name_en, body.name_fr)
+
+
+class Owned(Protocol):
+    """Something held under a body or one of its working groups: a meeting or a meeting series."""
+
+    @property
+    def body_id(self) -> int | None: ...
+
+    @property
+    def working_group_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Dormancy:
+    """The network bodies the option in force leaves dormant and their working groups, by id."""
+
+    bodies: frozenset[int]
+    groups: frozenset[int]
+
+    def holds(self, owned: Owned) -> bool:
+        """Whether a meeting or series is held under a dormant body or a working group of one."""
+        return owned.body_id in self.bodies or owned.working_group_id in self.groups
+
+
+def dormancy(session: Session, settings: Settings) -> Dormancy:
+    """What the option in force leaves dormant, in one query."""
+    rows = session.exec(
+        select(Body.id, WorkingGroup.id)
+        .outerjoin(WorkingGroup, col(WorkingGroup.body_id) == Body.id)
+        .where(Body.kind == "network", col(Body.key).not_in(profile(settings).bodies))
+    ).all()
+    return Dormancy(
+        frozenset(body_id for body_id, _ in rows if body_id is not None),
+        frozenset(group_id for _, group_id in rows if group_id is not None),
+    )
 
 
 def check_changeable(body: Body, settings: Settings) -> None:

@@ -31,6 +31,7 @@ class CountryBrief:
     coalitions: list[coalitions.CoalitionRow]
     meetings: list[Meeting] | None
     action_items: list[tuple[ActionItem, Meeting]] | None
+    dormant: governance.Dormancy
 
 
 def sees_state_business(user: User, state: MemberState) -> bool:
@@ -49,4 +50,5 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
         coalitions=coalitions.list_coalitions(session, state_id=state_id),
         meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,
         action_items=meetings.open_action_items(session, owner_state_id=state_id) if own else None,
+        dormant=governance.dormancy(session, settings),
     )

@@ -1,7 +1,7 @@
 """After a governance switch, no loose ends: what the option in force leaves dormant is kept and said to be dormant.
-Its page tells members, observers and coordinators it is dormant instead of missing, admins read it without controls;
-state pages show memberships of dormant bodies as dormant; and nothing in a dormant body or group can be changed,
-whatever the form posted, until an option that has it is back."""
+Its meetings stay where they were listed, marked; its page tells members, observers and coordinators it is dormant
+instead of missing, admins read it without controls; state pages show memberships of dormant bodies as dormant; and
+nothing in a dormant body or group can be changed, whatever the form posted, until an option that has it is back."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 from bs4 import Tag
+from fastapi.testclient import TestClient
+from icalendar import Calendar
 from sqlmodel import Session, col, select
 
+from app.auth.models import User
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, ChairTerm, MembershipEvent, WorkingGroup, WorkingGroupEvent
 from app.meetings import service as meetings
-from app.meetings.models import Meeting
+from app.meetings.models import Meeting, MeetingSeries
 from tests.factories import csrf_token, make_user, soup, state
 from tests.governance.conftest import OPTIONS, PROFILE_BODIES, PROFILE_GROUPS, People, body, settings_for
 from tests.support.portal import Portal
@@ -25,6 +28,7 @@ from tests.support.portal import Portal
 # Each network body the SME meeting does not cover, with an option that has it and the options that leave it dormant.
 HOMES = {"pif-subcommittee": "diplomatic", "picp-group": "operational", "adhoc-network": "adhoc"}
 CASES = [(key, home, option) for key, home in HOMES.items() for option in OPTIONS if key not in PROFILE_BODIES[option]]
+MARK = "held under a dormant body"
 
 
 def label(option: str) -> str:
@@ -119,6 +123,115 @@ def stored(session: Session) -> list[tuple[Any, ...]]:
     for model in (MembershipEvent, ChairTerm, WorkingGroup, WorkingGroupEvent, Meeting):
         rows += [tuple(row.model_dump().values()) for row in session.exec(select(model).order_by(col(model.id))).all()]
     return rows
+
+
+# Meetings of a dormant body or of its working group: still listed, marked as held under a dormant body
+
+
+def marked_on(html: str, meeting: Meeting) -> bool:
+    """Whether the list entry (li or tr) linking to the meeting carries the dormant mark; fails when not listed."""
+    entry = None
+    for link in main(html).find_all("a", href=True):
+        if str(link["href"]).split("#")[0] == f"/meetings/{meeting.id}":
+            entry = link.find_parent(["li", "tr"])
+            break
+    assert entry is not None, f"meeting {meeting.title_en} not listed"
+    return MARK in text(entry)
+
+
+def feed_descriptions(browser: TestClient, session: Session, user: User) -> dict[str, str]:
+    """The user's private calendar feed, as UID -> DESCRIPTION ('' when none)."""
+    token = meetings.new_feed(session, user=user)
+    response = browser.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    return {str(e["uid"]): str(e.get("description", "")) for e in Calendar.from_ical(response.text).walk("VEVENT")}
+
+
+def download_description(browser: TestClient, meeting: Meeting) -> str:
+    response = browser.get(f"/meetings/{meeting.id}/calendar.ics")
+    assert response.status_code == 200
+    return str(Calendar.from_ical(response.text).walk("VEVENT")[0].get("description", ""))
+
+
+@pytest.mark.parametrize(("key", "home", "option"), CASES)
+def test_meetings_of_a_dormant_body_stay_listed_and_are_marked_everywhere(
+    session: Session, people: People, portal: Portal, key: str, home: str, option: str
+) -> None:
+    scene = arrange(session, people, key, home)
+    dormant = (scene.body_meeting, scene.group_meeting)
+    portal.run(home)
+    fiji = portal.client(people.fiji)
+    for path in ("/dashboard", "/meetings"):
+        assert not [m.title_en for m in (*dormant, scene.sme_meeting) if marked_on(fiji.get(path).text, m)], path
+    assert not any(feed_descriptions(fiji, session, people.fiji).values())
+
+    portal.run(option)
+    for user in (people.fiji, people.coordinator, people.admin):
+        browser = portal.client(user)
+        for path in ("/dashboard", "/meetings"):
+            page = browser.get(path).text
+            assert [marked_on(page, m) for m in dormant] == [True, True], (user.role, path)
+            assert not marked_on(page, scene.sme_meeting), (user.role, path)
+        for meeting in dormant:
+            page = browser.get(f"/meetings/{meeting.id}")
+            assert page.status_code == 200
+            notice = main(page.text).find(id="dormant-notice")
+            assert notice is not None, (user.role, meeting.title_en)
+            assert f"dormant under the {label(option)}" in text(notice)
+            assert "has not been cancelled" in text(notice)
+            assert f"dormant under the {label(option)}" in download_description(browser, meeting)
+        assert main(browser.get(f"/meetings/{scene.sme_meeting.id}").text).find(id="dormant-notice") is None
+        assert download_description(browser, scene.sme_meeting) == ""
+        feed = feed_descriptions(browser, session, user)
+        assert {uid for uid, note in feed.items() if note} == {m.uid for m in dormant}, user.role
+        assert f"dormant under the {label(option)}" in feed[scene.body_meeting.uid]
+    assert session.get_one(Meeting, scene.body_meeting.id).status == "scheduled"
+
+
+def test_feed_speaks_the_owners_language(session: Session, people: People, portal: Portal) -> None:
+    scene = arrange(session, people, "adhoc-network", "adhoc")
+    portal.run("informal")
+    people.fiji.language = "fr"
+    session.add(people.fiji)
+    session.commit()
+    feed = feed_descriptions(portal.client(), session, people.fiji)
+    assert "en sommeil" in feed[scene.body_meeting.uid]
+
+
+def test_series_of_a_dormant_body_schedules_no_more_meetings(session: Session, people: People, portal: Portal) -> None:
+    settings = settings_for("adhoc")
+    arrange(session, people, "adhoc-network", "adhoc")
+    series = meetings.create_series(
+        session,
+        settings,
+        user=people.coordinator,
+        title="Network quarterly",
+        body_key="adhoc-network",
+        working_group_id=None,
+        host_zone="Pacific/Fiji",
+        local_start="10:00",
+        duration=120,
+        first_day=(date.today() + timedelta(days=20)).isoformat(),
+        link="https://meet.example.org/q",
+    )
+    portal.run("informal")
+    coordinator = portal.client(people.coordinator)
+    page = coordinator.get("/meetings").text
+    rows = main(page).find(id="series-heading").parent.select("tbody tr")
+    row = next(row for row in rows if text(row.th).startswith("Network quarterly"))
+    assert MARK in text(row) and row.find("form") is None
+    before = stored(session)
+
+    response = coordinator.post(
+        f"/meetings/series/{series.id}/next",
+        data={"csrf_token": csrf_token(page), "link": "https://meet.example.org/q", "format": "virtual"},
+    )
+
+    assert response.status_code == 409
+    assert f"dormant under the {label('informal')}" in text(response.text)
+    assert stored(session) == before
+    assert len(session.exec(select(Meeting).where(Meeting.series_id == series.id)).all()) == 4
+    assert session.get(MeetingSeries, series.id) is not None
 
 
 # A dormant body or group: members are told it is dormant, admins read it without controls
