@@ -67,6 +67,7 @@ def configuration(request: Request, session: SessionDep, admin: AdminUser) -> HT
             "options": [options[key] for key in GOVERNANCE_OPTIONS],
             "current": settings.governance_option,
             "overview": service.overview(session, settings),
+            "upcoming": meetings.upcoming_by_body(session),
             "switches": service.option_history(session),
         },
     )

@@ -1475,3 +1475,16 @@ def meeting_calendar(session: Session, settings: Settings, meeting: Meeting, *, 
         location=_location(meeting),
         note=dormant_note(settings, user.language) if governance.dormancy(session, settings).holds(meeting) else "",
     )
+
+
+def upcoming_by_body(session: Session, *, now: datetime | None = None) -> dict[int, int]:
+    """How many scheduled meetings that have not ended each body holds, its working groups' included (one query)."""
+    owner = func.coalesce(Meeting.body_id, WorkingGroup.body_id)
+    rows = session.exec(
+        select(owner, func.count())
+        .select_from(Meeting)
+        .outerjoin(WorkingGroup, col(WorkingGroup.id) == Meeting.working_group_id)
+        .where(Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or utcnow()))
+        .group_by(owner)
+    ).all()
+    return {body_id: count for body_id, count in rows if body_id is not None}

@@ -1,7 +1,8 @@
 """After a governance switch, no loose ends: what the option in force leaves dormant is kept and said to be dormant.
 Its meetings stay where they were listed, marked; its page tells members, observers and coordinators it is dormant
-instead of missing, admins read it without controls; state pages show memberships of dormant bodies as dormant; and
-nothing in a dormant body or group can be changed, whatever the form posted, until an option that has it is back."""
+instead of missing, admins read it without controls; state pages show memberships of dormant bodies as dormant;
+nothing in a dormant body or group can be changed, whatever the form posted, until an option that has it is back; and
+the admin's page counts what waits in each dormant body."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import Session, col, select
@@ -355,3 +356,27 @@ def test_dormant_group_and_body_refuse_every_change(
     )
     assert response.status_code == 303
     assert to.id in governance.group_members(session, [scene.group.id])[scene.group.id]
+
+
+# The admin's page on what the switch made dormant
+
+
+@pytest.mark.parametrize(("key", "home", "option"), [CASES[0], CASES[-1]])
+def test_admin_page_counts_what_waits_in_each_dormant_body(
+    session: Session, people: People, portal: Portal, key: str, home: str, option: str
+) -> None:
+    arrange(session, people, key, home)
+    portal.run(option)
+    page: BeautifulSoup = soup(portal.client(people.admin).get("/admin").text)
+    tables = {t.caption.get_text(strip=True): t for t in page.find_all("table") if t.caption}
+    heads = [th.get_text(strip=True) for th in tables["Dormant network bodies"].select("thead th")]
+    assert heads == ["Body", "Member states", "Working groups", "Upcoming meetings"]
+    rows = {
+        row.th.a["href"].removeprefix("/bodies/"): [td.get_text(strip=True) for td in row.find_all("td")]
+        for row in tables["Dormant network bodies"].select("tbody tr")
+        if row.th
+    }
+    assert set(rows) == {k for k in HOMES | {"spdmm-group": ""} if k not in PROFILE_BODIES[option]}
+    assert rows[key] == ["2", "1", "2"]
+    section = text(page.find(id="dormant-heading").parent)
+    assert "marked as held under a dormant body" in section and "told it is dormant" in section

@@ -420,7 +420,7 @@ def shows(portal: Portal, people: People, option: str, groups: dict[str, list[Wo
         if row.th
     }
     assert set(dormant_rows) == dormant, f"{option}: admin overview"
-    for key, (member_count, group_count) in dormant_rows.items():
+    for key, (member_count, group_count, _meetings) in dormant_rows.items():
         assert member_count == "2" and group_count == str(len(groups.get(key, [])))
     return {"bodies": network, "groups": wg_ids, "state page": (member_of, in_groups)}
 
