@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import N_
+
 
 class Label(str):
     """A message parameter that is itself a msgid (a form label): shown translated."""
@@ -13,6 +15,7 @@ class DomainError(Exception):
     """A refusal the user should read: message is a gettext msgid, params fill its placeholders."""
 
     status_code = 400
+    heading: str | None = None
 
     def __init__(self, message: str, status_code: int | None = None, **params: Any) -> None:
         super().__init__(message)
@@ -24,6 +27,12 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status_code = 404
+
+
+class Dormant(NotFound):
+    """Kept but not shown: the governance option in force leaves it dormant."""
+
+    heading = N_("Dormant under this option")
 
 
 class Forbidden(DomainError):

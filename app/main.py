@@ -158,9 +158,10 @@ def _language(request: Request) -> None:
     current_language.set(request.state.language)
 
 
-def error_page(request: Request, message: str, status: int, **extra: Any) -> Response:
-    """The portal's own error page (or its fragment for htmx), headed by the kind of refusal."""
-    heading = ERROR_HEADINGS.get(status, ERROR_HEADINGS[500 if status >= 500 else 400])
+def error_page(request: Request, message: str, status: int, heading: str | None = None, **extra: Any) -> Response:
+    """The portal's own error page (or its fragment for htmx), headed by the kind of refusal unless the error
+    names its own heading."""
+    heading = heading or ERROR_HEADINGS.get(status, ERROR_HEADINGS[500 if status >= 500 else 400])
     return render(
         request,
         "error.html",
@@ -250,7 +251,7 @@ async def domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
-    return error_page(request, error_text(error), error.status_code)
+    return error_page(request, error_text(error), error.status_code, error.heading)
 
 
 async def http_error(request: Request, error: Exception) -> Response:

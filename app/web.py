@@ -241,13 +241,24 @@ def confirm_first(request: Request, confirmation: Confirmation) -> HTMLResponse:
 
 def error_text(error: Exception) -> str:
     """A domain error's message in the request's language."""
-    from app.errors import DomainError, Label
+    from app.errors import DomainError
 
     if not isinstance(error, DomainError):
         return str(error)
     text = gettext(error.message)
-    params = {key: gettext(value) if isinstance(value, Label) else value for key, value in error.params.items()}
+    params = {key: _shown(value) for key, value in error.params.items()}
     return text % params if params else text
+
+
+def _shown(value: object) -> object:
+    """A message parameter as the reader sees it: a msgid translated, words of the seeds in their language."""
+    from app.errors import Label
+
+    if isinstance(value, Label):
+        return gettext(value)
+    if isinstance(value, region.Localised):
+        return value(current_language.get())
+    return value
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

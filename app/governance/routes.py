@@ -67,6 +67,7 @@ def configuration(request: Request, session: SessionDep, admin: AdminUser) -> HT
             "options": [options[key] for key in GOVERNANCE_OPTIONS],
             "current": settings.governance_option,
             "overview": service.overview(session, settings),
+            "upcoming": meetings.upcoming_by_body(session),
             "switches": service.option_history(session),
         },
     )
@@ -230,9 +231,10 @@ def decide(
 ) -> Response:
     """A coordinator confirms or declines a request to join or to withdraw."""
     event = session.get(MembershipEvent, event_id)
-    body = session.get(Body, event.body_id) if event else None
-    if event is None or body is None:
+    found = session.get(Body, event.body_id) if event else None
+    if found is None:
         raise NotFound(N_("No such request."))
+    body = service.get_body(session, get_settings(), found.key, user=user)
     return _body_action(
         request,
         session,
@@ -416,7 +418,7 @@ def _confirm_removal(
     request: Request, session: SessionDep, user: User, group: WorkingGroup, state: MemberState
 ) -> Response:
     """Asks before a state leaves a working group, once the removal is known to be possible."""
-    service.check_member_change(session, user=user, group=group, state_id=id_of(state), add=False)
+    service.check_member_change(session, get_settings(), user=user, group=group, state_id=id_of(state), add=False)
     return confirm_first(
         request,
         Confirmation(
@@ -450,6 +452,7 @@ def update_group(
         group,
         lambda: service.update_working_group(
             session,
+            get_settings(),
             user=user,
             group=group,
             name=name,
@@ -471,27 +474,35 @@ def archive_group(
 ) -> Response:
     """Archives the group once confirmed (or brings it back)."""
     if archived == "1" and confirmed != CONFIRMED:
-        return confirm_first(
-            request,
-            Confirmation(
-                question=gettext("Archive the working group “%(name)s”?") % {"name": group.name},
-                consequence=gettext(
-                    "It takes no new meetings; its members, meetings and history stay, and it can be brought back."
-                ),
-                told=[],
-                button=gettext("Archive the group"),
-                action=f"/working-groups/{group.id}/archive",
-                back=f"/working-groups/{group.id}",
-                fields={"archived": "1"},
-            ),
-        )
+        return _group_action(request, session, user, group, lambda: _confirm_archive(request, session, user, group), "")
     return _group_action(
         request,
         session,
         user,
         group,
-        lambda: service.archive_working_group(session, user=user, group=group, archived=archived == "1"),
+        lambda: service.archive_working_group(
+            session, get_settings(), user=user, group=group, archived=archived == "1"
+        ),
         "group-saved",
+    )
+
+
+def _confirm_archive(request: Request, session: SessionDep, user: User, group: WorkingGroup) -> Response:
+    """Asks before a working group is archived, once archiving it is known to be possible."""
+    service.check_group_changeable(session, get_settings(), user, group)
+    return confirm_first(
+        request,
+        Confirmation(
+            question=gettext("Archive the working group “%(name)s”?") % {"name": group.name},
+            consequence=gettext(
+                "It takes no new meetings; its members, meetings and history stay, and it can be brought back."
+            ),
+            told=[],
+            button=gettext("Archive the group"),
+            action=f"/working-groups/{group.id}/archive",
+            back=f"/working-groups/{group.id}",
+            fields={"archived": "1"},
+        ),
     )
 
 
@@ -522,6 +533,7 @@ def change_members(
         group,
         lambda: service.change_group_member(
             session,
+            get_settings(),
             user=user,
             group=group,
             state_id=id_of(_state_by_id(session, state_id)),

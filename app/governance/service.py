@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
 from app.governance import region
 from app.governance.models import (
     TRACKS,
@@ -25,7 +26,7 @@ from app.governance.models import (
     WorkingGroup,
     WorkingGroupEvent,
 )
-from app.governance.region import Profile
+from app.governance.region import Localised, Profile
 from app.i18n import N_
 from app.members.models import MemberState
 
@@ -51,6 +52,63 @@ def is_active(body: Body, settings: Settings) -> bool:
 
 def sees_dormant(user: User | None) -> bool:
     return user is not None and user.role == Role.admin
+
+
+def option_label(settings: Settings) -> Localised:
+    """The name of the option in force, in both languages (a message parameter shown in the reader's)."""
+    return region.load(settings.seeds_dir).options[settings.governance_option].label
+
+
+def _name(body: Body) -> Localised:
+    return Localised(body.name_en, body.name_fr)
+
+
+class Owned(Protocol):
+    """Something held under a body or one of its working groups: a meeting or a meeting series."""
+
+    @property
+    def body_id(self) -> int | None: ...
+
+    @property
+    def working_group_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class Dormancy:
+    """The network bodies the option in force leaves dormant and their working groups, by id."""
+
+    bodies: frozenset[int]
+    groups: frozenset[int]
+
+    def holds(self, owned: Owned) -> bool:
+        """Whether a meeting or series is held under a dormant body or a working group of one."""
+        return owned.body_id in self.bodies or owned.working_group_id in self.groups
+
+
+def dormancy(session: Session, settings: Settings) -> Dormancy:
+    """What the option in force leaves dormant, in one query."""
+    rows = session.exec(
+        select(Body.id, WorkingGroup.id)
+        .outerjoin(WorkingGroup, col(WorkingGroup.body_id) == Body.id)
+        .where(Body.kind == "network", col(Body.key).not_in(profile(settings).bodies))
+    ).all()
+    return Dormancy(
+        frozenset(body_id for body_id, _ in rows if body_id is not None),
+        frozenset(group_id for _, group_id in rows if group_id is not None),
+    )
+
+
+def check_changeable(body: Body, settings: Settings) -> None:
+    """Refuses any change to a body the option in force leaves dormant, or to what hangs on it: it is read only."""
+    if not is_active(body, settings):
+        raise Conflict(
+            N_(
+                "%(name)s is dormant under the %(option)s, the governance option in force: it can be read, not "
+                "changed, until the portal runs an option that has it."
+            ),
+            name=_name(body),
+            option=option_label(settings),
+        )
 
 
 def coordinates(user: User | None) -> bool:
@@ -101,18 +159,32 @@ def option_history(session: Session) -> list[OptionSwitch]:
 # Bodies
 
 
+def all_bodies(session: Session, settings: Settings) -> list[tuple[Body, bool]]:
+    """Every body with whether the option in force has it active."""
+    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
+    return [(body, is_active(body, settings)) for body in bodies]
+
+
 def list_bodies(session: Session, settings: Settings, *, user: User | None) -> list[tuple[Body, bool]]:
     """Bodies with whether each is active; dormant ones only for admins."""
-    bodies = session.exec(select(Body).order_by(col(Body.kind).desc(), col(Body.id))).all()
-    rows = [(body, is_active(body, settings)) for body in bodies]
-    return [(body, active) for body, active in rows if active or sees_dormant(user)]
+    return [(body, active) for body, active in all_bodies(session, settings) if active or sees_dormant(user)]
 
 
 def get_body(session: Session, settings: Settings, key: str, *, user: User | None) -> Body:
-    """A body by its key; a dormant one is as good as absent for everyone but admins."""
+    """A body by its key; anyone but an admin is told a dormant one is dormant, not shown it."""
     body = session.exec(select(Body).where(Body.key == key)).first()
-    if body is None or not (is_active(body, settings) or sees_dormant(user)):
-        raise NotFound(N_("This body does not exist under the current governance option."))
+    if body is None:
+        raise NotFound(N_("This body does not exist."))
+    if not (is_active(body, settings) or sees_dormant(user)):
+        raise Dormant(
+            N_(
+                "%(name)s is dormant under the %(option)s, the governance option in force. Nothing has been "
+                "deleted: its members, chairs and history are kept and come back when the portal runs an option "
+                "that has it."
+            ),
+            name=_name(body),
+            option=option_label(settings),
+        )
     return body
 
 
@@ -187,8 +259,9 @@ def _standing(session: Session, body: Body, state: MemberState) -> MembershipSta
 
 
 def _check_joinable(body: Body, settings: Settings) -> None:
-    if body.kind != "network" or not is_active(body, settings):
+    if body.kind != "network":
         raise DomainError(N_("States cannot join this body through the portal."))
+    check_changeable(body, settings)
 
 
 def request_membership(
@@ -413,18 +486,45 @@ def create_working_group(
 
 
 def get_working_group(session: Session, settings: Settings, group_id: int, *, user: User | None) -> WorkingGroup:
+    """A working group by id; anyone but an admin is told one under a dormant body is dormant, not shown it."""
     group = session.get(WorkingGroup, group_id)
     body = session.get(Body, group.body_id) if group else None
-    if group is None or body is None or not (is_active(body, settings) or sees_dormant(user)):
-        raise NotFound(N_("This working group does not exist under the current governance option."))
+    if group is None or body is None:
+        raise NotFound(N_("This working group does not exist."))
+    if not (is_active(body, settings) or sees_dormant(user)):
+        raise Dormant(
+            N_(
+                "The working group %(name)s is dormant under the %(option)s, the governance option in force, like "
+                "its body, %(body)s. Nothing has been deleted: its members and mandate are kept and come back when "
+                "the portal runs an option that has its body."
+            ),
+            name=group.name,
+            body=_name(body),
+            option=option_label(settings),
+        )
     return group
 
 
-def update_working_group(
-    session: Session, *, user: User, group: WorkingGroup, name: str, mandate: str, lead_state_id: int | None
-) -> None:
+def check_group_changeable(session: Session, settings: Settings, user: User, group: WorkingGroup) -> None:
+    """Only coordinators and admins change a working group, and only while its body is active."""
     if not coordinates(user):
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    body = session.get(Body, group.body_id)
+    assert body is not None  # a group's body is a foreign key
+    check_changeable(body, settings)
+
+
+def update_working_group(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    group: WorkingGroup,
+    name: str,
+    mandate: str,
+    lead_state_id: int | None,
+) -> None:
+    check_group_changeable(session, settings, user, group)
     lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
     before = audit.snapshot(group, ("name", "mandate", "lead_state_id"))
     group_id, lead_id = id_of(group), id_of(lead)
@@ -453,9 +553,10 @@ def update_working_group(
     session.commit()
 
 
-def archive_working_group(session: Session, *, user: User, group: WorkingGroup, archived: bool) -> None:
-    if not coordinates(user):
-        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+def archive_working_group(
+    session: Session, settings: Settings, *, user: User, group: WorkingGroup, archived: bool
+) -> None:
+    check_group_changeable(session, settings, user, group)
     group.archived_at = utcnow() if archived else None
     session.add(group)
     audit.record(
@@ -468,10 +569,11 @@ def archive_working_group(session: Session, *, user: User, group: WorkingGroup, 
     session.commit()
 
 
-def check_member_change(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> MemberState:
+def check_member_change(
+    session: Session, settings: Settings, *, user: User, group: WorkingGroup, state_id: int, add: bool
+) -> MemberState:
     """The state to add to or remove from the group, when that change is possible; else the refusal."""
-    if not coordinates(user):
-        raise Forbidden(N_("Only coordinators and admins manage working groups."))
+    check_group_changeable(session, settings, user, group)
     state = session.get(MemberState, state_id)
     if state is None:
         raise DomainError(N_("Choose member states from the list."))
@@ -484,9 +586,11 @@ def check_member_change(session: Session, *, user: User, group: WorkingGroup, st
     return state
 
 
-def change_group_member(session: Session, *, user: User, group: WorkingGroup, state_id: int, add: bool) -> None:
+def change_group_member(
+    session: Session, settings: Settings, *, user: User, group: WorkingGroup, state_id: int, add: bool
+) -> None:
     """Adds a state to a working group or removes it; the change is appended to the group's history."""
-    state = check_member_change(session, user=user, group=group, state_id=state_id, add=add)
+    state = check_member_change(session, settings, user=user, group=group, state_id=state_id, add=add)
     group_id = id_of(group)
     session.add(
         WorkingGroupEvent(
@@ -523,15 +627,10 @@ def group_members(session: Session, group_ids: list[int]) -> dict[int, set[int]]
     return members
 
 
-def list_working_groups(
-    session: Session,
-    settings: Settings,
-    *,
-    user: User | None,
-    body_id: int | None = None,
-    include_archived: bool = False,
+def all_working_groups(
+    session: Session, settings: Settings, *, body_id: int | None = None, include_archived: bool = False
 ) -> list[tuple[WorkingGroup, Body, bool]]:
-    """Working groups with their body and whether they are active under the option (two queries)."""
+    """Every working group with its body and whether it is active under the option (one query)."""
     query = (
         select(WorkingGroup, Body)
         .join(Body, col(Body.id) == WorkingGroup.body_id)
@@ -541,7 +640,19 @@ def list_working_groups(
         query = query.where(WorkingGroup.body_id == body_id)
     if not include_archived:
         query = query.where(col(WorkingGroup.archived_at).is_(None))
-    rows = [(group, body, is_active(body, settings)) for group, body in session.exec(query).all()]
+    return [(group, body, is_active(body, settings)) for group, body in session.exec(query).all()]
+
+
+def list_working_groups(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User | None,
+    body_id: int | None = None,
+    include_archived: bool = False,
+) -> list[tuple[WorkingGroup, Body, bool]]:
+    """Working groups with their body and whether they are active; dormant ones only for admins."""
+    rows = all_working_groups(session, settings, body_id=body_id, include_archived=include_archived)
     return [row for row in rows if row[2] or sees_dormant(user)]
 
 

@@ -25,7 +25,15 @@ def _calendar(method: str | None, name: str) -> Calendar:
 
 
 def _event(
-    meeting: Meeting, *, title: str, url: str, organizer: str, attendee: str | None, location: str, cancelled: bool
+    meeting: Meeting,
+    *,
+    title: str,
+    url: str,
+    organizer: str,
+    attendee: str | None,
+    location: str,
+    cancelled: bool,
+    note: str = "",
 ) -> Event:
     zone = ZoneInfo(meeting.host_zone)
     event = Event()
@@ -39,6 +47,8 @@ def _event(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if location:
         event.add("location", location)
+    if note:
+        event.add("description", note)
     event["organizer"] = vCalAddress(f"mailto:{organizer}")
     if attendee:
         address = vCalAddress(f"mailto:{attendee}")
@@ -48,8 +58,10 @@ def _event(
     return event
 
 
-def invitation(meeting: Meeting, *, title: str, url: str, organizer: str, attendee: str, location: str) -> str:
-    """A REQUEST, or a CANCEL when the meeting is cancelled, for one attendee."""
+def invitation(
+    meeting: Meeting, *, title: str, url: str, organizer: str, attendee: str, location: str, note: str = ""
+) -> str:
+    """A REQUEST, or a CANCEL when the meeting is cancelled, for one attendee; `note` becomes its description."""
     method = "CANCEL" if meeting.cancelled else "REQUEST"
     calendar = _calendar(method, title)
     calendar.add_component(
@@ -61,16 +73,17 @@ def invitation(meeting: Meeting, *, title: str, url: str, organizer: str, attend
             attendee=attendee,
             location=location,
             cancelled=meeting.cancelled,
+            note=note,
         )
     )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 
-def feed(entries: Iterable[tuple[Meeting, str, str, str]], *, name: str, organizer: str) -> str:
-    """A subscription feed (no METHOD) of meetings given as (meeting, title, url, location)."""
+def feed(entries: Iterable[tuple[Meeting, str, str, str, str]], *, name: str, organizer: str) -> str:
+    """A subscription feed (no METHOD) of meetings given as (meeting, title, url, location, note)."""
     calendar = _calendar(None, name)
-    for meeting, title, url, location in entries:
+    for meeting, title, url, location, note in entries:
         calendar.add_component(
             _event(
                 meeting,
@@ -80,6 +93,7 @@ def feed(entries: Iterable[tuple[Meeting, str, str, str]], *, name: str, organiz
                 attendee=None,
                 location=location,
                 cancelled=meeting.cancelled,
+                note=note,
             )
         )
     calendar.add_missing_timezones()

@@ -108,6 +108,7 @@ def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: s
             "bodies": bodies,
             "groups": groups,
             "answers": service.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming]),
+            "dormant": governance.dormancy(session, get_settings()),
             "zone": _viewer_zone(user),
             "runs": governance.coordinates(user),
             "notice": NOTICES.get(notice),
@@ -124,6 +125,7 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLR
         "meetings/dashboard.html",
         {
             "board": service.dashboard(session, user=user),
+            "dormant": governance.dormancy(session, get_settings()),
             "zone": _viewer_zone(user),
             "states": _names(session, language),
         },
@@ -425,6 +427,7 @@ def _meeting_page(
         "actions": service.action_items(session, meeting) if rights.attributions else [],
         "review": service.for_review(session, meeting) if rights.attributions else [],
         "owner_name": _owner_name(meeting, bodies, groups),
+        "held_dormant": governance.dormancy(session, get_settings()).holds(meeting),
         "host_state": names.get(meeting.host_state_id) if meeting.host_state_id else "",
         "formats": FORMATS,
         "parts": PARTS,
@@ -839,10 +842,10 @@ def change_action(
 
 
 @router.get("/meetings/{meeting_id}/calendar.ics", response_model=None)
-def meeting_ics(user: CurrentUser, found: MeetingFromPath) -> Response:
+def meeting_ics(user: CurrentUser, found: MeetingFromPath, session: SessionDep) -> Response:
     """This meeting as a calendar entry."""
     return Response(
-        service.meeting_calendar(get_settings(), found[0], user=user),
+        service.meeting_calendar(session, get_settings(), found[0], user=user),
         media_type=CALENDAR_TYPE,
         headers={"Content-Disposition": f'attachment; filename="meeting-{found[0].id}.ics"'},
     )

@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.i18n import N_
+from app.i18n import N_, gettext, in_language
 from app.meetings import calendar, documents, mail, timing
 from app.meetings.models import (
     ACTION_STATUSES,
@@ -495,7 +495,15 @@ def next_occurrences(
     city: str = "",
 ) -> list[Meeting]:
     """A quarterly series' next four occurrences after its latest, or a custom series' next one on
-    `first_day`, in one transaction."""
+    `first_day`, in one transaction; none for a series held under a body the option leaves dormant."""
+    if governance.dormancy(session, settings).holds(series):
+        raise Conflict(
+            N_(
+                "This series is held under a body dormant under the %(option)s, the governance option in force: it "
+                "can be read, not changed, so no meeting is added to it."
+            ),
+            option=governance.option_label(settings),
+        )
     meetings = _occurrences(
         session,
         settings,
@@ -1456,8 +1464,20 @@ def feed_owner(session: Session, *, token: str) -> User:
     return owner
 
 
+def dormant_note(settings: Settings, language: str) -> str:
+    """What a calendar entry of a meeting held under a dormant body says about it, in the reader's language."""
+    with in_language(language):
+        return gettext(
+            N_(
+                "Held under a body dormant under the %(option)s, the governance option in force. The meeting has "
+                "not been cancelled."
+            )
+        ) % {"option": governance.option_label(settings)(language)}
+
+
 def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
-    """The iCalendar feed of the token's owner: meetings from 90 days ago on."""
+    """The iCalendar feed of the token's owner: meetings from 90 days ago on, those held under a dormant body
+    described as such."""
     owner = feed_owner(session, token=token)
     meetings = session.exec(
         _visible_query(owner)
@@ -1465,11 +1485,22 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
         .order_by(col(Meeting.starts_at))
     ).all()
     network = region.load(settings.seeds_dir)
-    entries = [(m, m.title(owner.language), f"{settings.base_url}/meetings/{m.id}", _location(m)) for m in meetings]
+    dormant, note = governance.dormancy(session, settings), dormant_note(settings, owner.language)
+    entries = [
+        (
+            m,
+            m.title(owner.language),
+            f"{settings.base_url}/meetings/{m.id}",
+            _location(m),
+            note if dormant.holds(m) else "",
+        )
+        for m in meetings
+    ]
     return calendar.feed(entries, name=network.short_name(owner.language), organizer=settings.mail_from)
 
 
-def meeting_calendar(settings: Settings, meeting: Meeting, *, user: User) -> str:
+def meeting_calendar(session: Session, settings: Settings, meeting: Meeting, *, user: User) -> str:
+    """The meeting as one user's calendar entry, described as such when it is held under a dormant body."""
     url = f"{settings.base_url}/meetings/{meeting.id}"
     return calendar.invitation(
         meeting,
@@ -1478,4 +1509,18 @@ def meeting_calendar(settings: Settings, meeting: Meeting, *, user: User) -> str
         organizer=settings.mail_from,
         attendee=user.email,
         location=_location(meeting),
+        note=dormant_note(settings, user.language) if governance.dormancy(session, settings).holds(meeting) else "",
     )
+
+
+def upcoming_by_body(session: Session, *, now: datetime | None = None) -> dict[int, int]:
+    """How many scheduled meetings that have not ended each body holds, its working groups' included (one query)."""
+    owner = func.coalesce(Meeting.body_id, WorkingGroup.body_id)
+    rows = session.exec(
+        select(owner, func.count())
+        .select_from(Meeting)
+        .outerjoin(WorkingGroup, col(WorkingGroup.id) == Meeting.working_group_id)
+        .where(Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or utcnow()))
+        .group_by(owner)
+    ).all()
+    return {body_id: count for body_id, count in rows if body_id is not None}

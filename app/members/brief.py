@@ -31,6 +31,7 @@ class CountryBrief:
     coalitions: list[coalitions.CoalitionRow]
     meetings: list[Meeting] | None
     action_items: list[tuple[ActionItem, Meeting]] | None
+    dormant: governance.Dormancy
 
 
 def sees_state_business(user: User, state: MemberState) -> bool:
@@ -42,11 +43,12 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
     own = sees_state_business(user, state)
     state_id = id_of(state)
     return CountryBrief(
-        profile=members.state_profile(session, settings, state, user=user),
+        profile=members.state_profile(session, settings, state),
         needs=capacity.needs_of_state(session, state_id=state_id),
         support=capacity.support_for_state(session, state_id=state_id),
         courses=training.upcoming_for_state(session, state_id=state_id),
         coalitions=coalitions.list_coalitions(session, state_id=state_id),
         meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,
         action_items=meetings.open_action_items(session, owner_state_id=state_id) if own else None,
+        dormant=governance.dormancy(session, settings),
     )

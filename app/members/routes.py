@@ -95,7 +95,7 @@ def _profile_page(
     **errors: str,
 ) -> HTMLResponse:
     settings = get_settings()
-    profile = service.state_profile(session, settings, state, user=user)
+    profile = service.state_profile(session, settings, state)
     return render(
         request,
         "members/detail.html",

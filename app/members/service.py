@@ -117,20 +117,27 @@ def directory(
 
 @dataclass(frozen=True)
 class StateProfile:
+    """A state's page. Memberships and working groups of bodies the option in force leaves dormant are kept apart,
+    so they show as dormant rather than vanish."""
+
     state: MemberState
     memberships: list[governance.MembershipState]
+    dormant_memberships: list[governance.MembershipState]
     bodies: dict[int, Body]
+    dormant_bodies: set[int]
     history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
     focal_points: list[tuple[FocalPoint, User]]
     contributions: list[ContributionReport]
     pledges: list[Pledge]
     working_groups: list[WorkingGroup]
+    dormant_groups: list[WorkingGroup]
 
 
-def state_profile(session: Session, settings: Settings, state: MemberState, *, user: User | None) -> StateProfile:
-    bodies = {id_of(body): body for body, _ in governance.list_bodies(session, settings, user=user)}
-    standings = [s for s in governance.memberships(session, state_id=state.id).values() if s.body_id in bodies]
-    history = [row for row in governance.history(session, state_id=state.id) if row[1].id in bodies]
+def state_profile(session: Session, settings: Settings, state: MemberState) -> StateProfile:
+    everything = governance.all_bodies(session, settings)
+    bodies = {id_of(body): body for body, _ in everything}
+    dormant = {id_of(body) for body, active in everything if not active}
+    standings = list(governance.memberships(session, state_id=state.id).values())
     focal_points = [
         (focal_point, person)
         for focal_point, person in session.exec(
@@ -140,13 +147,16 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
             .order_by(User.display_name)
         ).all()
     ]
-    groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=user)]
+    groups = [group for group, _, _ in governance.all_working_groups(session, settings)]
     members = governance.group_members(session, [id_of(group) for group in groups])
+    joined = [group for group in groups if state.id in members.get(id_of(group), set())]
     return StateProfile(
         state=state,
-        memberships=standings,
+        memberships=[s for s in standings if s.body_id not in dormant],
+        dormant_memberships=[s for s in standings if s.body_id in dormant and (s.is_member or s.pending)],
         bodies=bodies,
-        history=history,
+        dormant_bodies=dormant,
+        history=governance.history(session, state_id=state.id),
         focal_points=focal_points,
         contributions=latest_reports(session, state_id=id_of(state)),
         pledges=list(
@@ -156,7 +166,8 @@ def state_profile(session: Session, settings: Settings, state: MemberState, *, u
                 .order_by(col(Pledge.recorded_at).desc())
             ).all()
         ),
-        working_groups=[group for group in groups if state.id in members.get(id_of(group), set())],
+        working_groups=[group for group in joined if group.body_id not in dormant],
+        dormant_groups=[group for group in joined if group.body_id in dormant],
     )
 
 

@@ -210,7 +210,11 @@ def test_coordinator_recording_a_member_twice_is_told_so(session: Session, peopl
     [
         ("pif", 400, "States cannot join this body through the portal."),
         ("lcm", 400, "States cannot join this body through the portal."),
-        ("adhoc-network", 404, "This body does not exist under the current governance option."),
+        (
+            "adhoc-network",
+            404,
+            "Pacific peacekeeping network (military and law enforcement) is dormant under the Informal option",
+        ),
     ],
 )
 def test_regional_and_dormant_bodies_cannot_be_joined(
@@ -321,8 +325,13 @@ def test_request_on_a_body_gone_dormant_waits_unseen_and_cannot_be_decided(
 
     response = post_form(coordinator, "/bodies", f"/membership-requests/{request.id}", decision="accept")
 
-    assert response.status_code == 400
-    assert "States cannot join this body through the portal." in soup(response.text).get_text()
+    assert response.status_code == 404
+    assert "is dormant under the Informal option" in soup(response.text).get_text()
+    assert recorded(session) == before
+    admin = portal.client(people.admin)
+    response = post_form(admin, "/bodies", f"/membership-requests/{request.id}", decision="accept")
+    assert response.status_code == 409
+    assert "it can be read, not changed" in soup(response.text).get_text()
     assert recorded(session) == before
     settings = portal.run("adhoc")
     assert [event.id for event, _, _ in governance.pending_requests(session, settings)] == [request.id]

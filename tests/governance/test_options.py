@@ -31,12 +31,12 @@ from tests.governance.conftest import (
     PROFILE_GROUPS,
     REGIONAL,
     People,
-    Portal,
     body,
     links,
     settings_for,
 )
 from tests.support.database import migrated
+from tests.support.portal import Portal
 
 SEEDS = ROOT / "seeds"
 
@@ -295,17 +295,19 @@ def populate(session: Session, people: People) -> dict[str, list[WorkingGroup]]:
                     member_state_ids=[ws.id, to.id],
                 )
                 groups.setdefault(key, []).append(group)
-    first = next(iter(groups.values()))[0]
-    governance.change_group_member(session, user=coordinator, group=first, state_id=to.id, add=False)
+    first = groups["pif-subcommittee"][0]
+    diplomatic, adhoc = settings_for("diplomatic"), settings_for("adhoc")
+    governance.change_group_member(session, diplomatic, user=coordinator, group=first, state_id=to.id, add=False)
     governance.update_working_group(
         session,
+        diplomatic,
         user=coordinator,
         group=first,
         name=first.name + " (renamed)",
         mandate="New mandate",
         lead_state_id=fj.id,
     )
-    governance.archive_working_group(session, user=coordinator, group=groups["adhoc-network"][-1], archived=True)
+    governance.archive_working_group(session, adhoc, user=coordinator, group=groups["adhoc-network"][-1], archived=True)
     members.invite_focal_point(
         session,
         settings_for("adhoc"),
@@ -418,7 +420,7 @@ def shows(portal: Portal, people: People, option: str, groups: dict[str, list[Wo
         if row.th
     }
     assert set(dormant_rows) == dormant, f"{option}: admin overview"
-    for key, (member_count, group_count) in dormant_rows.items():
+    for key, (member_count, group_count, _meetings) in dormant_rows.items():
         assert member_count == "2" and group_count == str(len(groups.get(key, [])))
     return {"bodies": network, "groups": wg_ids, "state page": (member_of, in_groups)}
 

@@ -255,7 +255,7 @@ def test_the_calendar_a_user_downloads_from_the_meeting_page_matches_the_emailed
 ) -> None:
     meeting = make_meeting()
     invite_members(session, settings, cast, meeting)
-    downloaded = parse(service.meeting_calendar(settings, meeting, user=cast.focal["FJ"]))
+    downloaded = parse(service.meeting_calendar(session, settings, meeting, user=cast.focal["FJ"]))
     emailed = parse(outbox_for(session, cast.focal["FJ"])[0].calendar)
     for field in ("uid", "sequence", "summary", "attendee"):
         assert event(downloaded)[field] == event(emailed)[field]

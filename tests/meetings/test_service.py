@@ -239,7 +239,7 @@ def test_a_working_group_meets_until_it_is_archived(session: Session, settings: 
     for_group = form(body_key="", working_group_id=group.id)
     meeting = service.create_meeting(session, adhoc, user=cast.coordinator, form=for_group)
     assert (meeting.body_id, meeting.working_group_id) == (None, group.id)
-    governance.archive_working_group(session, user=cast.coordinator, group=group, archived=True)
+    governance.archive_working_group(session, adhoc, user=cast.coordinator, group=group, archived=True)
     before = count(session, Meeting)
     with pytest.raises(DomainError) as error:
         service.create_meeting(session, adhoc, user=cast.coordinator, form=for_group)
