@@ -21,7 +21,7 @@ from app.i18n import N_, current_language
 from app.meetings import service as meetings
 from app.members.models import MemberState
 from app.training import calendar, charts, service
-from app.training.models import LANGUAGES, CourseType, Nomination, TrainingOffer
+from app.training.models import LANGUAGES, NOMINATION_EVENTS, CourseType, Nomination, TrainingOffer
 from app.web import error_text, render
 
 router = APIRouter()
@@ -526,6 +526,8 @@ def candidate(
             "offer": offer,
             "state": session.get(MemberState, nomination.state_id),
             "history": service.history(session, nomination),
+            "change_labels": NOMINATION_EVENTS,
+            "may_withdraw": service.withdrawable(user, offer, nomination),
             "notice": NOTICES.get(notice),
             "language_labels": LANGUAGES,
         },
