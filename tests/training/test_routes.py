@@ -744,6 +744,116 @@ def test_the_preview_warns_when_the_choices_exceed_the_seats(client: Any, sessio
     assert soup(within.text).find(class_="error") is None
 
 
+def four_candidates(session: Session, provider: User, **changes: Any) -> tuple[TrainingOffer, list[Nomination]]:
+    """A course of `provider` with two seats: Sina and Tavita from Samoa, Mele and Sione from Tonga."""
+    offer = course(session, provider, seats=2, **changes)
+    samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
+    return offer, [
+        candidate(session, offer, samoa, "Sina Leota"),
+        candidate(session, offer, samoa, "Tavita Faleolo", "man"),
+        candidate(session, offer, tonga, "Mele Taufa"),
+        candidate(session, offer, tonga, "Sione Tupou", "man"),
+    ]
+
+
+def chosen(html: str) -> dict[str, tuple[str, str]]:
+    """The allocation form as the page shows it: each candidate's decision and reason, by name."""
+    form = soup(html).find(id="allocation").find("form")
+    shown = {}
+    for row in form.select("tbody tr"):
+        select, reason = row.find("select"), row.find("input")
+        picked = select.find("option", selected=True) if select else None
+        shown[row.find("th").get_text(strip=True)] = (
+            str(picked["value"]) if picked else "",
+            str(reason["value"]) if reason else "",
+        )
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("case", "choices", "message"),
+    [
+        (
+            "full course",
+            [("accepted", ""), ("accepted", ""), ("accepted", ""), ("declined", "Passport expires in March")],
+            "This would accept 3 people for 2 seats.",
+        ),
+        (
+            "state quota",
+            [("accepted", ""), ("accepted", ""), ("waitlisted", ""), ("declined", "Passport expires in March")],
+            "Seats per state: 1. This would accept more people than that from one state.",
+        ),
+        (
+            "decline without a reason",
+            [("accepted", ""), ("declined", " "), ("waitlisted", ""), ("declined", "Passport expires in March")],
+            "Give a reason for each declined nomination.",
+        ),
+    ],
+    ids=["full course", "state quota", "decline without a reason"],
+)
+def test_a_refused_allocation_keeps_every_decision_and_reason_the_provider_entered(
+    client: Any, session: Session, case: str, choices: list[tuple[str, str]], message: str
+) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, people = four_candidates(session, fiji)
+    if case == "state quota":
+        service.update_offer(session, user=fiji, offer=offer, form=course_form(seats=2, seats_per_state=1))
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}").text
+    fields = {"csrf_token": csrf_token(page)}
+    for person, (decision, reason) in zip(people, choices, strict=True):
+        fields[f"decision-{person.id}"], fields[f"reason-{person.id}"] = decision, reason
+    before = snapshot(session)
+
+    response = client.post(f"/training/{offer.id}/allocation", data=fields)
+
+    assert response.status_code in (400, 409)
+    section = soup(response.text).find(id="allocation")
+    assert alert(str(section)) == message, "the message stands beside the form"
+    assert chosen(response.text) == {
+        person.full_name: (decision, reason) for person, (decision, reason) in zip(people, choices, strict=True)
+    }
+    assert text_of(section.find(id="projection")).startswith("With these choices:")
+    assert snapshot(session) == before
+
+
+def what_the_browser_sends(form: Any, button: Any | None) -> list[tuple[str, str]]:
+    """The fields a browser (or htmx, which sends no button) submits for `form` pressed by `button`."""
+    fields = [
+        (str(control["name"]), str(control.get("value", "")))
+        for control in form.find_all(["input", "select", "textarea"])
+        if control.get("name") and control.get("type") not in ("submit", "button")
+    ]
+    if button is not None and button.get("name"):
+        fields.append((str(button["name"]), str(button.get("value", ""))))
+    return fields
+
+
+def test_showing_the_effect_keeps_the_form_token_out_of_the_address_and_confirming_still_carries_it(
+    client: Any, session: Session
+) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, people = four_candidates(session, fiji)
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}").text
+    form = soup(page).find("form", attrs={"action": f"/training/{offer.id}/allocation", "method": "post"})
+    preview = form.find("button", attrs={"formmethod": "get"})
+    confirm = next(b for b in form.find_all("button") if b.get_text(strip=True) == "Confirm the decisions")
+
+    assert form["hx-get"] == f"/training/{offer.id}/allocation"
+    live = what_the_browser_sends(form, None)
+    assert "csrf_token" not in dict(live), "the htmx preview's query string carries no token"
+    shown = what_the_browser_sends(form, preview)
+    assert "csrf_token" not in dict(shown), "'Show the effect' puts no token in the address"
+    assert client.get(f"/training/{offer.id}/allocation", params=shown).status_code == 200
+    sent = dict(what_the_browser_sends(form, confirm))
+    assert sent["csrf_token"] == csrf_token(page)
+
+    sent[f"decision-{people[0].id}"] = "accepted"
+    assert client.post(f"/training/{offer.id}/allocation", data=sent).status_code == 303
+    assert session.get_one(Nomination, people[0].id).status == "accepted"
+
+
 def test_only_those_who_manage_the_offer_may_preview_its_allocation(client: Any, session: Session) -> None:
     offer = course(session, focal_point(session, "FJ"))
     sina = candidate(session, offer, focal_point(session, "WS"), "Sina Leota")
