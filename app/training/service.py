@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
 from app.governance import region
 from app.governance.region import read_toml
-from app.i18n import N_, in_language
+from app.i18n import N_, current_language, in_language
 from app.i18n import gettext as _
 from app.meetings import timing
 from app.members import service as members
@@ -234,11 +234,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
         raise DomainError(N_("The nomination deadline has already passed."))
     if offer is not None:
-        accepted = _count(session, id_of(offer), ("accepted",))
-        if seats < accepted:
-            raise Conflict(
-                N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
-            )
+        _keep_room_for_accepted(session, offer, seats, per_state)
     state_id, organisation = (
         _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
     )
@@ -262,6 +258,28 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         "provider_state_id": state_id,
         "provider_organisation": organisation,
     }
+
+
+def _keep_room_for_accepted(session: Session, offer: TrainingOffer, seats: int, per_state: int) -> None:
+    """Refuses fewer seats than people accepted, or fewer seats per state than one state's accepted people."""
+    accepted = _count(session, id_of(offer), ("accepted",))
+    if seats < accepted:
+        raise Conflict(
+            N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
+        )
+    most = session.exec(
+        select(Nomination.state_id, func.count())
+        .where(Nomination.offer_id == offer.id, Nomination.status == "accepted")
+        .group_by(col(Nomination.state_id))
+        .order_by(func.count().desc(), col(Nomination.state_id))
+    ).first()
+    if most is not None and most[1] > per_state:
+        state = session.get_one(MemberState, most[0])
+        raise Conflict(
+            N_("People already accepted from %(state)s: %(count)s. Keep at least that many seats per state."),
+            state=state.name(current_language.get()),
+            count=most[1],
+        )
 
 
 def create_offer(session: Session, *, user: User, form: OfferForm) -> TrainingOffer:
@@ -603,6 +621,7 @@ class Allocation:
     nominated: Share
     now: Share
     after: Share
+    over_quota: list[int]
 
 
 def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> dict[int, str]:
@@ -610,16 +629,19 @@ def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> di
 
 
 def preview(session: Session, offer: TrainingOffer, decisions: dict[int, str]) -> Allocation:
-    """The allocation as it would be with `decisions` (nomination id → accepted/waitlisted/declined)."""
+    """The allocation as it would be with `decisions` (nomination id → accepted/waitlisted/declined), with the states
+    that would get more seats than their quota."""
     active = nominations(session, id_of(offer), ACTIVE)
     after = _decided(active, {k: v for k, v in decisions.items() if v in DECISIONS})
     chosen = [n for n in active if after[id_of(n)] == "accepted"]
+    per_state = Counter(n.state_id for n in chosen)
     return Allocation(
         accepted=len(chosen),
         seats=offer.seats,
         nominated=share_of(active),
         now=share_of([n for n in active if n.status == "accepted"]),
         after=share_of(chosen),
+        over_quota=sorted(state for state, count in per_state.items() if count > offer.seats_per_state),
     )
 
 

@@ -744,9 +744,64 @@ def test_the_preview_warns_when_the_choices_exceed_the_seats(client: Any, sessio
     assert soup(within.text).find(class_="error") is None
 
 
-def four_candidates(session: Session, provider: User, **changes: Any) -> tuple[TrainingOffer, list[Nomination]]:
-    """A course of `provider` with two seats: Sina and Tavita from Samoa, Mele and Sione from Tonga."""
-    offer = course(session, provider, seats=2, **changes)
+def test_the_preview_warns_when_a_state_would_get_more_seats_than_its_quota(client: Any, session: Session) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, (sina, tavita, mele, sione) = four_candidates(session, fiji, seats=4)
+    service.update_offer(session, user=fiji, offer=offer, form=course_form(seats=4, seats_per_state=1))
+    sign_in(client, session, fiji)
+
+    def warnings(**choices: str) -> list[str]:
+        fragment = client.get(f"/training/{offer.id}/allocation", headers={"HX-Request": "true"}, params=choices)
+        return [text_of(node) for node in soup(fragment.text).find_all(class_="error")]
+
+    assert warnings(**{f"decision-{sina.id}": "accepted", f"decision-{mele.id}": "accepted"}) == []
+    assert warnings(**{f"decision-{n.id}": "accepted" for n in (sina, tavita, mele, sione)}) == [
+        "More people from one state than its seats per state (1): Samoa, Tonga. Confirming will be refused."
+    ]
+    full_page = client.get(
+        f"/training/{offer.id}/allocation",
+        params={f"decision-{sina.id}": "accepted", f"decision-{tavita.id}": "accepted"},
+    )
+    assert text_of(soup(full_page.text).find(id="projection").find(class_="error")) == (
+        "More people from one state than its seats per state (1): Samoa. Confirming will be refused."
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "People already accepted from Samoa: 2. Keep at least that many seats per state."),
+        ("fr", "Personnes déjà acceptées pour Samoa : 2. Gardez au moins autant de places par État."),
+    ],
+)
+def test_lowering_the_seats_per_state_below_a_states_accepted_people_is_refused(
+    client: Any, session: Session, language: str, message: str
+) -> None:
+    fiji = focal_point(session, "FJ", language=language)
+    offer, (sina, tavita, mele, _) = four_candidates(session, fiji, seats=4)
+    decide(session, fiji, offer, {sina.id: "accepted", tavita.id: "accepted", mele.id: "accepted"})  # type: ignore[dict-item]
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}/edit").text
+    before = snapshot(session)
+
+    response = client.post(
+        f"/training/{offer.id}", data={**offer_fields(seats="4", seats_per_state="1"), "csrf_token": csrf_token(page)}
+    )
+
+    assert response.status_code == 409
+    assert alert(response.text) == message
+    form = soup(response.text).find("form", attrs={"action": f"/training/{offer.id}"})
+    assert form.find("input", attrs={"name": "seats_per_state"})["value"] == "1", "the form keeps what was typed"
+    assert snapshot(session) == before
+    response = client.post(
+        f"/training/{offer.id}", data={**offer_fields(seats="4", seats_per_state="2"), "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 303
+
+
+def four_candidates(session: Session, provider: User, *, seats: int = 2) -> tuple[TrainingOffer, list[Nomination]]:
+    """A course of `provider` with two seats per state: Sina and Tavita from Samoa, Mele and Sione from Tonga."""
+    offer = course(session, provider, seats=seats)
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
     return offer, [
         candidate(session, offer, samoa, "Sina Leota"),
