@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.auth.models import User
 from app.i18n import gettext as _
 from app.i18n import in_language, ngettext
+from app.members.models import MemberState
 from app.training.models import TrainingOffer
 
 
@@ -51,4 +52,15 @@ def cancelled_message(*, user: User, offer: TrainingOffer, url: str) -> tuple[st
             'Hello %(name)s,\n\nThe course "%(title)s", for which your state nominated candidates, has '
             "been cancelled by its provider.\n\n%(url)s"
         ) % {"name": user.display_name, "title": offer.title, "url": url}
+    return subject, body
+
+
+def withdrawn_message(*, user: User, offer: TrainingOffer, url: str, state: MemberState, by: str) -> tuple[str, str]:
+    """A candidate of `state` withdrawn by `by`, for the provider (and the state when a coordinator withdrew)."""
+    with in_language(user.language):
+        subject = _("A candidate withdrawn from %(title)s") % {"title": offer.title}
+        body = _(
+            'Hello %(name)s,\n\n%(by)s has withdrawn one of the candidates %(state)s nominated for "%(title)s".'
+            "\n\nSee the nominations on the portal:\n%(url)s"
+        ) % {"name": user.display_name, "by": by, "state": state.name(user.language), "title": offer.title, "url": url}
     return subject, body

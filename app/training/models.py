@@ -24,6 +24,13 @@ NOMINATION_STATUSES = {
     "declined": N_("Declined"),
     "withdrawn": N_("Withdrawn"),
 }
+# What a nomination's history shows for each change: a new status, or a change that keeps the status.
+NOMINATION_EVENTS = {
+    **NOMINATION_STATUSES,
+    "moved": N_("Moved in the order of preference"),
+    "promoted": N_("Given a seat from the waiting list"),
+    "erased": N_("Personal data erased"),
+}
 GENDERS = {"woman": N_("Woman"), "man": N_("Man"), "unspecified": N_("Not specified")}
 OUTCOMES = {
     "completed": N_("Completed the course"),
@@ -122,7 +129,7 @@ class Nomination(SQLModel, table=True):
 
 
 class NominationEvent(SQLModel, table=True):
-    """A decision on a nomination (accepted, waitlisted, declined, withdrawn, promoted, an outcome), appended."""
+    """A change to a nomination (one of NOMINATION_EVENTS, or an outcome) and who made it, appended."""
 
     __tablename__ = "nomination_event"
 

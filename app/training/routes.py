@@ -21,7 +21,7 @@ from app.i18n import N_, current_language, gettext
 from app.meetings import service as meetings
 from app.members.models import MemberState
 from app.training import calendar, charts, service
-from app.training.models import LANGUAGES, CourseType, Nomination, TrainingOffer
+from app.training.models import LANGUAGES, NOMINATION_EVENTS, CourseType, Nomination, TrainingOffer
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
@@ -317,7 +317,9 @@ def _offer_page(
     status: int = 200,
     decisions: dict[int, str] | None = None,
     reasons: dict[int, str] | None = None,
+    partial: str | None = None,
 ) -> HTMLResponse:
+    """The offer's page; `decisions` and `reasons` fill the allocation form, as chosen but not confirmed."""
     settings = get_settings()
     manages = service.manages(user, offer)
     everyone = service.preview(session, offer, {})
@@ -357,22 +359,39 @@ def _offer_page(
             "language_labels": LANGUAGES,
         },
         status_code=status,
-        partial="training/_projection.html" if decisions is not None else None,
+        partial=partial,
     )
 
 
 def _or_offer_page(
-    request: Request, session: SessionDep, user: User, offer: TrainingOffer, part: str, change: Callable[[], object]
+    request: Request,
+    session: SessionDep,
+    user: User,
+    offer: TrainingOffer,
+    part: str,
+    change: Callable[[], object],
+    *,
+    decisions: dict[int, str] | None = None,
+    reasons: dict[int, str] | None = None,
 ) -> HTMLResponse | None:
     """Makes the change; if it is refused (other than for lack of rights), the offer page with the message
-    beside the form `part`, nothing changed."""
+    beside the form `part`, nothing changed, the allocation form keeping the `decisions` and `reasons` entered."""
     try:
         change()
     except DomainError as error:
         session.rollback()
         if error.status_code == 403 and part != "nominate":
             raise
-        return _offer_page(request, session, user, offer, errors={part: error_text(error)}, status=error.status_code)
+        return _offer_page(
+            request,
+            session,
+            user,
+            offer,
+            errors={part: error_text(error)},
+            status=error.status_code,
+            decisions=decisions,
+            reasons=reasons,
+        )
     return None
 
 
@@ -480,7 +499,9 @@ def allocation_preview(request: Request, user: Member, offer: OfferFromPath, ses
         raise DomainError(N_("Only the course provider, coordinators and admins may do this."), status_code=403)
     fields = dict(request.query_params)
     decisions, reasons = _by_id(fields, "decision"), _by_id(fields, "reason")
-    return _offer_page(request, session, user, offer, decisions=decisions, reasons=reasons)
+    return _offer_page(
+        request, session, user, offer, decisions=decisions, reasons=reasons, partial="training/_projection.html"
+    )
 
 
 @router.post("/training/{offer_id}/allocation", response_model=None)
@@ -494,6 +515,8 @@ def allocate(request: Request, user: Member, offer: OfferFromPath, session: Sess
         offer,
         "allocation",
         lambda: service.allocate(session, get_settings(), user=user, offer=offer, decisions=decisions, reasons=reasons),
+        decisions=decisions,
+        reasons=reasons,
     )
     return refused or RedirectResponse(f"/training/{offer.id}?notice=allocated#allocation", status_code=303)
 
@@ -542,6 +565,8 @@ def candidate(
             "offer": offer,
             "state": session.get(MemberState, nomination.state_id),
             "history": service.history(session, nomination),
+            "change_labels": NOMINATION_EVENTS,
+            "may_withdraw": service.withdrawable(user, offer, nomination),
             "notice": NOTICES.get(notice),
             "language_labels": LANGUAGES,
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
 from app.governance import region
 from app.governance.region import read_toml
-from app.i18n import N_, in_language
+from app.i18n import N_, current_language, in_language
 from app.i18n import gettext as _
 from app.meetings import timing
 from app.members import service as members
@@ -86,6 +86,18 @@ def sees_candidate(user: User, offer: TrainingOffer, nomination: Nomination) -> 
     """A candidate's details: their state's focal points, the provider, coordinators and admins."""
     own_state = user.role == Role.focal_point.value and user.member_state_id == nomination.state_id
     return own_state or manages(user, offer)
+
+
+def may_withdraw(user: User, nomination: Nomination) -> bool:
+    """The nominating state's focal points, coordinators and admins; the provider declines instead."""
+    own_state = user.role == Role.focal_point.value and user.member_state_id == nomination.state_id
+    return own_state or user.role in STAFF
+
+
+def withdrawable(user: User, offer: TrainingOffer, nomination: Nomination) -> bool:
+    """Whether the page offers the user to withdraw this candidate now."""
+    still_open = offer.status not in ("completed", "cancelled") and nomination.status in ACTIVE
+    return still_open and may_withdraw(user, nomination)
 
 
 def _require_manager(user: User, offer: TrainingOffer) -> None:
@@ -222,11 +234,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
         raise DomainError(N_("The nomination deadline has already passed."))
     if offer is not None:
-        accepted = _count(session, id_of(offer), ("accepted",))
-        if seats < accepted:
-            raise Conflict(
-                N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
-            )
+        _keep_room_for_accepted(session, offer, seats, per_state)
     state_id, organisation = (
         _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
     )
@@ -250,6 +258,28 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         "provider_state_id": state_id,
         "provider_organisation": organisation,
     }
+
+
+def _keep_room_for_accepted(session: Session, offer: TrainingOffer, seats: int, per_state: int) -> None:
+    """Refuses fewer seats than people accepted, or fewer seats per state than one state's accepted people."""
+    accepted = _count(session, id_of(offer), ("accepted",))
+    if seats < accepted:
+        raise Conflict(
+            N_("%(accepted)s people are already accepted: keep at least that many seats."), accepted=accepted
+        )
+    most = session.exec(
+        select(Nomination.state_id, func.count())
+        .where(Nomination.offer_id == offer.id, Nomination.status == "accepted")
+        .group_by(col(Nomination.state_id))
+        .order_by(func.count().desc(), col(Nomination.state_id))
+    ).first()
+    if most is not None and most[1] > per_state:
+        state = session.get_one(MemberState, most[0])
+        raise Conflict(
+            N_("People already accepted from %(state)s: %(count)s. Keep at least that many seats per state."),
+            state=state.name(current_language.get()),
+            count=most[1],
+        )
 
 
 def create_offer(session: Session, *, user: User, form: OfferForm) -> TrainingOffer:
@@ -406,7 +436,13 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
     )
     session.add(nomination)
     session.flush()
-    _nomination_event(session, nomination, "nominated", user)
+    _record(
+        session,
+        nomination,
+        "nominated",
+        user,
+        after={"offer_id": nomination.offer_id, "state_id": nomination.state_id, "preference": nomination.preference},
+    )
     session.commit()
     return nomination
 
@@ -435,49 +471,105 @@ def move(session: Session, *, user: User, nomination: Nomination, offer: Trainin
     other = index - 1 if up else index + 1
     if not 0 <= other < len(ordered):
         return
-    nomination.preference, ordered[other].preference = ordered[other].preference, nomination.preference
-    session.add_all([nomination, ordered[other]])
+    neighbour = ordered[other]
+    nomination.preference, neighbour.preference = neighbour.preference, nomination.preference
+    for changed, before in ((nomination, neighbour.preference), (neighbour, nomination.preference)):
+        session.add(changed)
+        _record(
+            session, changed, "moved", user, before={"preference": before}, after={"preference": changed.preference}
+        )
     session.commit()
 
 
-def _nomination_event(
-    session: Session, nomination: Nomination, status: str, user: User | None, *, outcome: str = "", note: str = ""
+def _record(
+    session: Session,
+    nomination: Nomination,
+    event: str,
+    user: User,
+    *,
+    before: dict[str, object] | None = None,
+    after: dict[str, object] | None = None,
+    outcome: str = "",
+    note: str = "",
 ) -> None:
+    """Appends a change to the nomination's history and to the audit log, both naming who made it. The audit
+    entry keeps statuses, places and outcomes, never the candidate's details nor a reason (erasure must reach all)."""
     session.add(
         NominationEvent(
-            nomination_id=id_of(nomination),
-            status=status,
-            outcome=outcome,
-            note=note[:500],
-            at=utcnow(),
-            by=user.id if user else None,
+            nomination_id=id_of(nomination), status=event, outcome=outcome, note=note[:500], at=utcnow(), by=user.id
         )
     )
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="outcome" if outcome else event,
+        entity="nomination",
+        entity_id=nomination.id,
+        before=before,
+        after=after,
+    )
+
+
+def _set_status(
+    session: Session, nomination: Nomination, status: str, user: User, *, event: str = "", note: str = ""
+) -> None:
+    """Gives the nomination a new status and records the change as `event` (the status itself by default)."""
+    before = nomination.status
+    nomination.status = status
+    session.add(nomination)
+    _record(session, nomination, event or status, user, before={"status": before}, after={"status": status}, note=note)
 
 
 def withdraw(
     session: Session, settings: Settings, *, user: User, nomination: Nomination, offer: TrainingOffer
 ) -> Nomination | None:
-    """Withdraws a candidate; a seat they held goes to the first on the waiting list whose state has room.
-    Returns the promoted nomination, if any."""
-    if not (
-        manages(user, offer) or (user.role == Role.focal_point.value and user.member_state_id == nomination.state_id)
-    ):
-        raise Forbidden(N_("Only the state's focal points or the provider may withdraw a nomination."))
+    """Withdraws a candidate and tells the provider; a seat they held goes to the first on the waiting list whose
+    state has room. Returns the promoted nomination, if any."""
+    if not may_withdraw(user, nomination):
+        raise Forbidden(
+            N_(
+                "Only the nominating state's focal points, coordinators and admins may withdraw a candidate; "
+                "the provider declines instead."
+            )
+        )
     offer = _lock(session, offer)
     if offer.status in ("completed", "cancelled") or nomination.status not in ACTIVE:
         raise Conflict(N_("This nomination can no longer be withdrawn."))
     held_seat = nomination.status == "accepted"
-    nomination.status = "withdrawn"
-    session.add(nomination)
-    _nomination_event(session, nomination, "withdrawn", user)
-    promoted = _promote(session, settings, offer) if held_seat else None
+    _set_status(session, nomination, "withdrawn", user)
+    promoted = _promote(session, settings, offer, user) if held_seat else None
+    _tell_withdrawal(session, settings, offer, nomination, user)
     session.commit()
     return promoted
 
 
-def _promote(session: Session, settings: Settings, offer: TrainingOffer) -> Nomination | None:
-    """Gives a free seat to the longest-waiting candidate whose state is under its quota, and tells the state."""
+def _tell_withdrawal(
+    session: Session, settings: Settings, offer: TrainingOffer, nomination: Nomination, user: User
+) -> None:
+    """Queues an email to the provider, and to the nominating state when a coordinator or admin withdrew; the one
+    who withdrew is not told. Each in the recipient's language, naming the state, never the candidate."""
+    people = _provider_people(session, offer)
+    if user.role in STAFF:
+        people += _focal_points(session, [nomination.state_id])
+    state = session.get_one(MemberState, nomination.state_id)
+    url = f"{settings.base_url}/training/{offer.id}"
+    for person in {p.id: p for p in people if p.id != user.id}.values():
+        subject, body = mail.withdrawn_message(user=person, offer=offer, url=url, state=state, by=user.display_name)
+        outbox.queue(session, recipient=person.email, subject=subject, body=body)
+
+
+def _provider_people(session: Session, offer: TrainingOffer) -> list[User]:
+    """Who answers for the provider: the providing state's focal points, or whoever entered a partner
+    organisation's offer."""
+    if offer.provider_state_id is not None:
+        return _focal_points(session, [offer.provider_state_id])
+    creator = session.get(User, offer.created_by) if offer.created_by is not None else None
+    return [creator] if creator is not None and creator.is_active else []
+
+
+def _promote(session: Session, settings: Settings, offer: TrainingOffer, user: User) -> Nomination | None:
+    """Gives a free seat to the longest-waiting candidate whose state is under its quota, and tells the state; the
+    change is recorded as made by `user`, whose withdrawal freed the seat."""
     session.flush()
     offer_id = id_of(offer)
     if _count(session, offer_id, ("accepted",)) >= offer.seats:
@@ -489,9 +581,7 @@ def _promote(session: Session, settings: Settings, offer: TrainingOffer) -> Nomi
     ).all()
     for candidate in waiting:
         if _count(session, offer_id, ("accepted",), state_id=candidate.state_id) < offer.seats_per_state:
-            candidate.status = "accepted"
-            session.add(candidate)
-            _nomination_event(session, candidate, "accepted", None, note="promoted from the waiting list")
+            _set_status(session, candidate, "accepted", user, event="promoted")
             _tell_states(session, settings, offer, {candidate.state_id}, mail.promoted_message)
             return candidate
     return None
@@ -531,6 +621,7 @@ class Allocation:
     nominated: Share
     now: Share
     after: Share
+    over_quota: list[int]
 
 
 def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> dict[int, str]:
@@ -538,16 +629,19 @@ def _decided(nominations: Sequence[Nomination], decisions: dict[int, str]) -> di
 
 
 def preview(session: Session, offer: TrainingOffer, decisions: dict[int, str]) -> Allocation:
-    """The allocation as it would be with `decisions` (nomination id → accepted/waitlisted/declined)."""
+    """The allocation as it would be with `decisions` (nomination id → accepted/waitlisted/declined), with the states
+    that would get more seats than their quota."""
     active = nominations(session, id_of(offer), ACTIVE)
     after = _decided(active, {k: v for k, v in decisions.items() if v in DECISIONS})
     chosen = [n for n in active if after[id_of(n)] == "accepted"]
+    per_state = Counter(n.state_id for n in chosen)
     return Allocation(
         accepted=len(chosen),
         seats=offer.seats,
         nominated=share_of(active),
         now=share_of([n for n in active if n.status == "accepted"]),
         after=share_of(chosen),
+        over_quota=sorted(state for state, count in per_state.items() if count > offer.seats_per_state),
     )
 
 
@@ -592,10 +686,9 @@ def allocate(
         reason = reasons.get(key, "").strip()
         if status == "declined" and not reason:
             raise DomainError(N_("Give a reason for each declined nomination."))
-        nomination.status, nomination.reason = status, reason[:500] if status == "declined" else ""
+        nomination.reason = reason[:500] if status == "declined" else ""
         nomination.waitlisted_at = utcnow() if status == "waitlisted" else None
-        session.add(nomination)
-        _nomination_event(session, nomination, status, user, note=nomination.reason)
+        _set_status(session, nomination, status, user, note=nomination.reason)
         changed[nomination.state_id][status] += 1
     for state_id, counts in changed.items():
         _tell_states(session, settings, offer, {state_id}, mail.decisions_message, counts=dict(counts))
@@ -612,6 +705,7 @@ def allocate(
 
 
 def _focal_points(session: Session, state_ids: Iterable[int]) -> list[User]:
+    """The active focal points of the states."""
     ids = list(state_ids)
     if not ids:
         return []
@@ -671,9 +765,19 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
             raise DomainError(N_("An outcome's date falls between the course's first day and today."))
         if (nomination.outcome, nomination.outcome_on) == (outcome, day):
             continue
+        before = audit.snapshot(nomination, ("outcome", "outcome_on"))
         nomination.outcome, nomination.outcome_on = outcome, day
         session.add(nomination)
-        _nomination_event(session, nomination, "accepted", user, outcome=outcome, note=day.isoformat())
+        _record(
+            session,
+            nomination,
+            "accepted",
+            user,
+            before=before,
+            after=audit.snapshot(nomination, ("outcome", "outcome_on")),
+            outcome=outcome,
+            note=day.isoformat(),
+        )
         changed += 1
     audit.record(
         session,
@@ -701,18 +805,19 @@ def erase(session: Session, *, user: User, nomination: Nomination, offer: Traini
         if event.status == "declined":
             event.note = ""
             session.add(event)
-    audit.record(session, actor_id=user.id, action="erase", entity="nomination", entity_id=nomination.id)
+    _record(session, nomination, "erased", user)
     session.commit()
 
 
-def history(session: Session, nomination: Nomination) -> list[NominationEvent]:
-    return list(
-        session.exec(
-            select(NominationEvent)
-            .where(NominationEvent.nomination_id == nomination.id)
-            .order_by(col(NominationEvent.at), col(NominationEvent.id))
-        ).all()
-    )
+def history(session: Session, nomination: Nomination) -> list[tuple[NominationEvent, str | None]]:
+    """The nomination's changes, oldest first, with the name of who made each."""
+    rows = session.exec(
+        select(NominationEvent, User.display_name)
+        .outerjoin(User, col(User.id) == NominationEvent.by)
+        .where(NominationEvent.nomination_id == nomination.id)
+        .order_by(col(NominationEvent.at), col(NominationEvent.id))
+    ).all()
+    return [(event, name) for event, name in rows]
 
 
 def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, language: str) -> str:

@@ -1,5 +1,6 @@
 """A course in the browser: Fiji offers SAAT preparation, three states nominate, Fiji allocates the seats with the
-women's share in view, records the SAAT results, and the regional view of certified police officers follows."""
+women's share in view, records the SAAT results, and the regional view of certified police officers follows; a
+refused allocation keeps the provider's choices, and only the nominating state withdraws its candidate."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.auth.models import User
+from app.config import get_settings
 from app.members.models import MemberState
+from app.outbox.models import OutboxMessage
+from app.training import service as training
 from app.training.models import Nomination, TrainingOffer
 from tests.support.browser import Account, Watch, assert_accessible, sign_in, submit
 from tests.support.live import LiveServer
@@ -143,6 +148,8 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
         page.context.close()
 
     # Fiji allocates the three seats, seeing the share of women it would give before confirming.
+    addresses: list[str] = []
+    desk.on("request", lambda request: addresses.append(request.url))
     desk.goto(offer_url)
     expect(desk.get_by_role("region", name="Women's participation")).to_contain_text("Nominated: 50.0 % women (2 of 4)")
     for name in ("Mere Tapu", "Sina Leota", "Kila Wari"):
@@ -159,6 +166,7 @@ def test_a_provider_fills_a_saat_course_from_three_states_and_the_certified_offi
         assert {n.status for n in db.exec(select(Nomination).where(Nomination.offer_id == offer_id)).all()} == {
             "nominated"
         }, "showing the effect changed the nominations"
+    assert not [url for url in addresses if "csrf_token" in url], "showing the effect put the form token in an address"
     check(desk, axe_source, javascript)
     submit(desk, "Confirm the decisions")
     expect(desk.get_by_role("status")).to_have_text("The decisions have been recorded; the states are told.")
@@ -237,3 +245,105 @@ def test_the_catalogue_and_an_offer_read_in_french(
         "Objectif : Femmes parmi les officiers d'état-major et les observateurs militaires"
     )
     assert_accessible(page, axe_source)
+
+
+def course_with_four_candidates(live_engine: Engine, make_account: MakeAccount) -> tuple[Account, int, str]:
+    """Fiji offers two seats, two per state; the Cook Islands, Samoa and Papua New Guinea put four candidates
+    forward. Returns Fiji's focal point, the offer's id and its title."""
+    ids = state_ids(live_engine)
+    provider = make_account("focal_point", member_state_id=ids["FJ"], display_name=f"Fiji Desk {uuid.uuid4().hex[:4]}")
+    start = date.today() + timedelta(days=40)
+    title = f"SAAT preparation, Nadi {uuid.uuid4().hex[:6]}"
+    with Session(live_engine, expire_on_commit=False) as db:
+        fiji = db.get_one(User, provider.id)
+        offer = training.create_offer(
+            db,
+            user=fiji,
+            form=training.OfferForm(
+                title=title,
+                course_type="saat-preparation",
+                track="police",
+                starts_on=start.isoformat(),
+                ends_on=(start + timedelta(days=4)).isoformat(),
+                deadline_on=(start - timedelta(days=10)).isoformat(),
+                seats=2,
+                seats_per_state=2,
+                languages=["en"],
+                venue_state="FJ",
+                city="Nadi",
+                zone="Pacific/Fiji",
+            ),
+        )
+        training.set_status(db, get_settings(), user=fiji, offer=offer, status="published")
+        for code, candidates in CANDIDATES.items():
+            focal = db.get_one(User, make_account("focal_point", member_state_id=ids[code]).id)
+            for name, gender in candidates:
+                form = training.CandidateForm(full_name=name, gender=gender.lower())
+                training.nominate(db, user=focal, offer=offer, form=form)
+        assert offer.id is not None
+        return provider, offer.id, title
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_a_refused_allocation_keeps_the_choices_and_only_the_nominating_state_withdraws_its_candidate(
+    javascript: bool,
+    new_context: NewContext,
+    make_account: MakeAccount,
+    server: LiveServer,
+    live_engine: Engine,
+    axe_source: str,
+) -> None:
+    provider, offer_id, title = course_with_four_candidates(live_engine, make_account)
+
+    # Fiji picks three people for two seats and declines one, with a reason; confirming is refused.
+    desk = signed_in_page(new_context, provider, javascript=javascript)
+    desk.goto(f"/training/{offer_id}")
+    for name in ("Mere Tapu", "Sina Leota", "Tere Nia"):
+        decision(desk, name).select_option(label="Accepted")
+    decision(desk, "Kila Wari").select_option(label="Declined")
+    desk.get_by_label("Reason for Kila Wari", exact=True).fill("Rank below the course's requirement")
+    response = submit(desk, "Confirm the decisions")
+    assert response is not None and response.status == 409
+    allocation = desk.get_by_role("region", name="Allocate the seats")
+    expect(allocation.get_by_role("alert")).to_have_text("This would accept 3 people for 2 seats.")
+    for name in ("Mere Tapu", "Sina Leota", "Tere Nia"):
+        expect(decision(desk, name)).to_have_value("accepted")
+    expect(decision(desk, "Kila Wari")).to_have_value("declined")
+    expect(desk.get_by_label("Reason for Kila Wari", exact=True)).to_have_value("Rank below the course's requirement")
+    check(desk, axe_source, javascript)
+
+    # One change and the same choices go through.
+    decision(desk, "Tere Nia").select_option(label="On the waiting list")
+    submit(desk, "Confirm the decisions")
+    expect(desk.get_by_role("status")).to_have_text("The decisions have been recorded; the states are told.")
+
+    # The provider has no way to withdraw another state's candidate, on the offer or on the candidate's page.
+    main = desk.get_by_role("main")
+    expect(main.get_by_role("button", name=re.compile("Withdraw"))).to_have_count(0)
+    main.get_by_role("link", name="Sina Leota", exact=True).click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Sina Leota")
+    expect(desk.get_by_role("main").get_by_role("button", name=re.compile("Withdraw"))).to_have_count(0)
+
+    # Samoa withdraws its own candidate; her seat goes to the Cook Islands' candidate on the waiting list.
+    samoa = make_account("focal_point", member_state_id=state_ids(live_engine)["WS"], display_name="Samoa Desk")
+    page = signed_in_page(new_context, samoa, javascript=javascript)
+    page.goto(f"/training/{offer_id}")
+    mine = page.get_by_role("table", name="In your order of preference")
+    expect(mine.get_by_role("row").filter(has_text="Sina Leota")).to_contain_text("Accepted")
+    check(page, axe_source, javascript)
+    submit(page, "Withdraw")
+    expect(page.get_by_role("status")).to_have_text("The nomination has been withdrawn.")
+    expect(mine.get_by_role("row").filter(has_text="Sina Leota")).to_contain_text("Withdrawn")
+    mine.get_by_role("link", name="Sina Leota", exact=True).click()
+    history = page.get_by_role("table", name="History of the nomination")
+    expect(history.get_by_role("row").filter(has_text="Withdrawn")).to_contain_text("Samoa Desk")
+    expect(history.get_by_role("row").filter(has_text="Accepted")).to_contain_text(provider.display_name)
+    check(page, axe_source, javascript)
+
+    desk.goto(f"/training/{offer_id}")
+    rows = desk.get_by_role("region", name="Allocate the seats").get_by_role("row")
+    expect(rows.filter(has_text="Sina Leota")).to_contain_text("Withdrawn")
+    expect(rows.filter(has_text="Tere Nia")).to_contain_text("Accepted")
+    with Session(live_engine) as db:
+        told = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == provider.email)).all()
+        assert [m.subject for m in told if "withdrawn" in m.subject] == [f"A candidate withdrawn from {title}"]

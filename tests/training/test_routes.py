@@ -577,10 +577,17 @@ def test_filters_that_make_no_sense_are_ignored_rather_than_failing(
 ) -> None:
     sign_in(client, session, focal_point(session, "WS"))
     response = client.get(
-        "/training", params={"track": "navy", "language": "tok", "after": "next week", "before": "2026-13-45"}
+        "/training", params={"track": "navy", "language": "tok", "after": "next week", "before": "someday"}
     )
     assert response.status_code == 200
     assert listed(response.text) >= shelf_titles(shelf)
+
+
+def test_a_day_not_in_the_calendar_is_named_in_the_refusal(client: Any, session: Session) -> None:
+    sign_in(client, session, focal_point(session, "WS"))
+    response = client.get("/training", params={"before": "2026-13-45"})
+    assert response.status_code == 400
+    assert "2026-13-45 is not a date in the calendar." in text_of(soup(response.text).find("main"))
 
 
 def test_an_htmx_request_gets_only_the_offers_part_with_the_womens_share_of_the_filtered_offers(
@@ -742,6 +749,171 @@ def test_the_preview_warns_when_the_choices_exceed_the_seats(client: Any, sessio
         params={f"decision-{people[0].id}": "accepted"},
     )
     assert soup(within.text).find(class_="error") is None
+
+
+def test_the_preview_warns_when_a_state_would_get_more_seats_than_its_quota(client: Any, session: Session) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, (sina, tavita, mele, sione) = four_candidates(session, fiji, seats=4)
+    service.update_offer(session, user=fiji, offer=offer, form=course_form(seats=4, seats_per_state=1))
+    sign_in(client, session, fiji)
+
+    def warnings(**choices: str) -> list[str]:
+        fragment = client.get(f"/training/{offer.id}/allocation", headers={"HX-Request": "true"}, params=choices)
+        return [text_of(node) for node in soup(fragment.text).find_all(class_="error")]
+
+    assert warnings(**{f"decision-{sina.id}": "accepted", f"decision-{mele.id}": "accepted"}) == []
+    assert warnings(**{f"decision-{n.id}": "accepted" for n in (sina, tavita, mele, sione)}) == [
+        "More people from one state than its seats per state (1): Samoa, Tonga. Confirming will be refused."
+    ]
+    full_page = client.get(
+        f"/training/{offer.id}/allocation",
+        params={f"decision-{sina.id}": "accepted", f"decision-{tavita.id}": "accepted"},
+    )
+    assert text_of(soup(full_page.text).find(id="projection").find(class_="error")) == (
+        "More people from one state than its seats per state (1): Samoa. Confirming will be refused."
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "People already accepted from Samoa: 2. Keep at least that many seats per state."),
+        ("fr", "Personnes déjà acceptées pour Samoa : 2. Gardez au moins autant de places par État."),
+    ],
+)
+def test_lowering_the_seats_per_state_below_a_states_accepted_people_is_refused(
+    client: Any, session: Session, language: str, message: str
+) -> None:
+    fiji = focal_point(session, "FJ", language=language)
+    offer, (sina, tavita, mele, _) = four_candidates(session, fiji, seats=4)
+    decide(session, fiji, offer, {sina.id: "accepted", tavita.id: "accepted", mele.id: "accepted"})  # type: ignore[dict-item]
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}/edit").text
+    before = snapshot(session)
+
+    response = client.post(
+        f"/training/{offer.id}", data={**offer_fields(seats="4", seats_per_state="1"), "csrf_token": csrf_token(page)}
+    )
+
+    assert response.status_code == 409
+    assert alert(response.text) == message
+    form = soup(response.text).find("form", attrs={"action": f"/training/{offer.id}"})
+    assert form.find("input", attrs={"name": "seats_per_state"})["value"] == "1", "the form keeps what was typed"
+    assert snapshot(session) == before
+    response = client.post(
+        f"/training/{offer.id}", data={**offer_fields(seats="4", seats_per_state="2"), "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 303
+
+
+def four_candidates(session: Session, provider: User, *, seats: int = 2) -> tuple[TrainingOffer, list[Nomination]]:
+    """A course of `provider` with two seats per state: Sina and Tavita from Samoa, Mele and Sione from Tonga."""
+    offer = course(session, provider, seats=seats)
+    samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
+    return offer, [
+        candidate(session, offer, samoa, "Sina Leota"),
+        candidate(session, offer, samoa, "Tavita Faleolo", "man"),
+        candidate(session, offer, tonga, "Mele Taufa"),
+        candidate(session, offer, tonga, "Sione Tupou", "man"),
+    ]
+
+
+def chosen(html: str) -> dict[str, tuple[str, str]]:
+    """The allocation form as the page shows it: each candidate's decision and reason, by name."""
+    form = soup(html).find(id="allocation").find("form")
+    shown = {}
+    for row in form.select("tbody tr"):
+        select, reason = row.find("select"), row.find("input")
+        picked = select.find("option", selected=True) if select else None
+        shown[row.find("th").get_text(strip=True)] = (
+            str(picked["value"]) if picked else "",
+            str(reason["value"]) if reason else "",
+        )
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("case", "choices", "message"),
+    [
+        (
+            "full course",
+            [("accepted", ""), ("accepted", ""), ("accepted", ""), ("declined", "Passport expires in March")],
+            "This would accept 3 people for 2 seats.",
+        ),
+        (
+            "state quota",
+            [("accepted", ""), ("accepted", ""), ("waitlisted", ""), ("declined", "Passport expires in March")],
+            "Seats per state: 1. This would accept more people than that from one state.",
+        ),
+        (
+            "decline without a reason",
+            [("accepted", ""), ("declined", " "), ("waitlisted", ""), ("declined", "Passport expires in March")],
+            "Give a reason for each declined nomination.",
+        ),
+    ],
+    ids=["full course", "state quota", "decline without a reason"],
+)
+def test_a_refused_allocation_keeps_every_decision_and_reason_the_provider_entered(
+    client: Any, session: Session, case: str, choices: list[tuple[str, str]], message: str
+) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, people = four_candidates(session, fiji)
+    if case == "state quota":
+        service.update_offer(session, user=fiji, offer=offer, form=course_form(seats=2, seats_per_state=1))
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}").text
+    fields = {"csrf_token": csrf_token(page)}
+    for person, (decision, reason) in zip(people, choices, strict=True):
+        fields[f"decision-{person.id}"], fields[f"reason-{person.id}"] = decision, reason
+    before = snapshot(session)
+
+    response = client.post(f"/training/{offer.id}/allocation", data=fields)
+
+    assert response.status_code in (400, 409)
+    section = soup(response.text).find(id="allocation")
+    assert alert(str(section)) == message, "the message stands beside the form"
+    assert chosen(response.text) == {
+        person.full_name: (decision, reason) for person, (decision, reason) in zip(people, choices, strict=True)
+    }
+    assert text_of(section.find(id="projection")).startswith("With these choices:")
+    assert snapshot(session) == before
+
+
+def what_the_browser_sends(form: Any, button: Any | None) -> list[tuple[str, str]]:
+    """The fields a browser (or htmx, which sends no button) submits for `form` pressed by `button`."""
+    fields = [
+        (str(control["name"]), str(control.get("value", "")))
+        for control in form.find_all(["input", "select", "textarea"])
+        if control.get("name") and control.get("type") not in ("submit", "button")
+    ]
+    if button is not None and button.get("name"):
+        fields.append((str(button["name"]), str(button.get("value", ""))))
+    return fields
+
+
+def test_showing_the_effect_keeps_the_form_token_out_of_the_address_and_confirming_still_carries_it(
+    client: Any, session: Session
+) -> None:
+    fiji = focal_point(session, "FJ")
+    offer, people = four_candidates(session, fiji)
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}").text
+    form = soup(page).find("form", attrs={"action": f"/training/{offer.id}/allocation", "method": "post"})
+    preview = form.find("button", attrs={"formmethod": "get"})
+    confirm = next(b for b in form.find_all("button") if b.get_text(strip=True) == "Confirm the decisions")
+
+    assert form["hx-get"] == f"/training/{offer.id}/allocation"
+    live = what_the_browser_sends(form, None)
+    assert "csrf_token" not in dict(live), "the htmx preview's query string carries no token"
+    shown = what_the_browser_sends(form, preview)
+    assert "csrf_token" not in dict(shown), "'Show the effect' puts no token in the address"
+    assert client.get(f"/training/{offer.id}/allocation", params=shown).status_code == 200
+    sent = dict(what_the_browser_sends(form, confirm))
+    assert sent["csrf_token"] == csrf_token(page)
+
+    sent[f"decision-{people[0].id}"] = "accepted"
+    assert client.post(f"/training/{offer.id}/allocation", data=sent).status_code == 303
+    assert session.get_one(Nomination, people[0].id).status == "accepted"
 
 
 def test_only_those_who_manage_the_offer_may_preview_its_allocation(client: Any, session: Session) -> None:

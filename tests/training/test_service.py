@@ -536,7 +536,8 @@ def test_declining_a_nomination_needs_a_reason_which_is_kept(
     session.expire_all()
     declined = session.get_one(Nomination, tavita.id)
     assert (declined.status, declined.reason) == ("declined", "Rank below the course's requirement")
-    assert service.history(session, declined)[-1].note == "Rank below the course's requirement"
+    event, by = service.history(session, declined)[-1]
+    assert (event.note, by) == ("Rank below the course's requirement", provider.display_name)
 
 
 def test_only_the_provider_and_the_staff_allocate_seats(
@@ -650,7 +651,7 @@ def test_a_freed_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room
         "accepted",
     ]
     new = [m for m in session.exec(select(OutboxMessage)).all() if m.id not in already_told]
-    assert [m.recipient for m in new] == [caledonia.email]
+    assert [m.recipient for m in new] == [caledonia.email, provider.email], "the provider hears of the withdrawal"
     assert new[0].subject == f"Une place pour votre État : {TITLE}"
     assert "Léa" not in new[0].body
 
@@ -664,29 +665,34 @@ def test_withdrawing_a_candidate_without_a_seat_moves_nobody_up(
         put_forward(session, published_offer, tonga, "Mele"),
     )
     decide(session, provider, published_offer, (sina, "waitlisted"), (mele, "waitlisted"))
-    told = count(session, OutboxMessage)
+    told = mail_to(session, provider, tonga)
     assert service.withdraw(session, get_settings(), user=samoa, nomination=sina, offer=published_offer) is None
     assert statuses(session, sina, mele) == ["withdrawn", "waitlisted"]
-    assert count(session, OutboxMessage) == told
+    new = [m.recipient for m in mail_to(session, provider, tonga) if m not in told]
+    assert new == [provider.email], "the provider is told of the withdrawal, Tonga of nothing"
     with pytest.raises(Conflict) as refused:
         service.withdraw(session, get_settings(), user=samoa, nomination=sina, offer=published_offer)
     assert said(refused) == "This nomination can no longer be withdrawn."
 
 
-def test_only_the_candidates_state_or_the_provider_withdraws_a_nomination(
-    session: Session, provider: User, published_offer: TrainingOffer
+def test_only_the_candidates_state_or_the_staff_withdraws_a_nomination(
+    session: Session, provider: User, coordinator: User, published_offer: TrainingOffer
 ) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
     sina, tavita = (
         put_forward(session, published_offer, samoa, "Sina"),
         put_forward(session, published_offer, samoa, "Tavita", "man"),
     )
-    for outsider in (tonga, make_user(session, role="observer", password=None)):
+    for outsider in (tonga, provider, make_user(session, role="observer", password=None)):
         with pytest.raises(Forbidden) as refused:
             service.withdraw(session, get_settings(), user=outsider, nomination=sina, offer=published_offer)
-        assert said(refused) == "Only the state's focal points or the provider may withdraw a nomination."
-    service.withdraw(session, get_settings(), user=provider, nomination=tavita, offer=published_offer)
-    assert statuses(session, sina, tavita) == ["nominated", "withdrawn"]
+        assert said(refused) == (
+            "Only the nominating state's focal points, coordinators and admins may withdraw a candidate; "
+            "the provider declines instead."
+        )
+    service.withdraw(session, get_settings(), user=coordinator, nomination=tavita, offer=published_offer)
+    service.withdraw(session, get_settings(), user=samoa, nomination=sina, offer=published_offer)
+    assert statuses(session, sina, tavita) == ["withdrawn", "withdrawn"]
 
 
 # Outcomes
@@ -877,7 +883,7 @@ def test_erasing_a_candidate_removes_their_personal_data_but_keeps_every_count(
 
     before = counts()
     assert "Sina Leota" in service.nominations_csv(session, user=provider, offer=published_offer, language="en")
-    assert any("passport" in event.note for event in service.history(session, mele))
+    assert any("passport" in event.note for event, _ in service.history(session, mele))
     with pytest.raises(NotFound):
         service.erase(session, user=tonga, nomination=sina, offer=published_offer)
     service.erase(session, user=samoa, nomination=sina, offer=published_offer)
