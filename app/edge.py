@@ -112,19 +112,19 @@ async def refuse_hostile_input(request: Request) -> None:
     in the address and in a posted form, with a message in the visitor's language; nothing is changed."""
     for value in request.path_params.values():
         check(str(value), in_path=True)
-    values = list(request.query_params.values())
+    for value in request.query_params.values():
+        check(value)
     if request.method in ("POST", "PUT", "PATCH") and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         form = await request.form()
         for value in form.values():
-            values.append(value.filename or "" if isinstance(value, UploadFile) else value)
-    for value in values:
-        check(value)
+            check(value.filename or "" if isinstance(value, UploadFile) else value, in_form=True)
 
 
-def check(value: str, *, in_path: bool = False) -> None:
-    """Refuses one value of a request; an impossible id in the address is a page that does not exist."""
+def check(value: str, *, in_path: bool = False, in_form: bool = False) -> None:
+    """Refuses one value of a request; an impossible id in the address is a page that does not exist.
+    A posted day that is not in the calendar is left to its form, which says so and keeps what was typed."""
     if FORBIDDEN.search(value):
         raise DomainError(
             N_("The form holds control characters (such as NUL or a line separator) that no field accepts.")
@@ -136,7 +136,7 @@ def check(value: str, *, in_path: bool = False) -> None:
     found = DAY.match(value)
     if found and not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
         raise DomainError(N_("Give dates between the years %(first)s and %(last)s."), first=FIRST_YEAR, last=LAST_YEAR)
-    if found:
+    if found and not in_form:
         try:
             date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
         except ValueError:
