@@ -297,13 +297,14 @@ def _where(session: Session, form: MeetingForm) -> tuple[str, str, str, int | No
     if form.format not in FORMATS:
         raise DomainError(N_("Choose in person, virtual or hybrid."))
     venue, city, link = form.venue.strip()[:200], form.city.strip()[:120], form.link.strip()
-    if form.format in ("in_person", "hybrid") and not (venue and city):
+    placed, linked = bool(venue and city), _is_meeting_link(link)
+    if form.format == "hybrid" and not (placed and linked):
+        raise DomainError(N_("A hybrid meeting needs a venue, a city and its https:// link."))
+    if form.format == "in_person" and not placed:
         raise DomainError(N_("A meeting in person needs a venue and a city."))
-    if form.format in ("virtual", "hybrid"):
-        parts = urlsplit(link)
-        if parts.scheme != "https" or not parts.netloc or len(link) > 500:
-            raise DomainError(N_("A virtual meeting needs its https:// link."))
-    else:
+    if form.format == "virtual" and not linked:
+        raise DomainError(N_("A virtual meeting needs its https:// link."))
+    if form.format == "in_person":
         link = ""
     host_state_id = None
     if form.host_state_code:
@@ -312,6 +313,11 @@ def _where(session: Session, form: MeetingForm) -> tuple[str, str, str, int | No
             raise DomainError(N_("Choose the host state from the list."))
         host_state_id = host.id
     return form.format, venue, city, host_state_id, link
+
+
+def _is_meeting_link(link: str) -> bool:
+    parts = urlsplit(link)
+    return parts.scheme == "https" and bool(parts.netloc) and len(link) <= 500
 
 
 def _instants(form: MeetingForm) -> tuple[datetime, datetime]:
