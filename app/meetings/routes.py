@@ -419,6 +419,7 @@ def _meeting_page(
         "names": names,
         "members": service.member_states(session, meeting),
         "invitation": invitations.get(id_of(meeting)),
+        "ended": service.has_ended(meeting),
         "all_answers": _answers(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},

@@ -717,6 +717,10 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
         session.add(invitation)
 
 
+def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting.ends_at <= (now or utcnow())
+
+
 def answer(
     session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "", delegate_email: str = ""
 ) -> Invitation:
@@ -734,6 +738,8 @@ def answer(
         name, email = "", ""
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
+    if has_ended(meeting):
+        raise Conflict(N_("This meeting has ended."))
     invitation = session.exec(
         select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id).with_for_update()
     ).first()

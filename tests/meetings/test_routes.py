@@ -190,6 +190,12 @@ def latest_mail_id(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(OutboxMessage.id), 0))).one()
 
 
+def invitation_of(session: Session, meeting: Meeting, user: User) -> Invitation:
+    return session.exec(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
+    ).one()
+
+
 def refreshed(session: Session, row: Any) -> Any:
     session.refresh(row)
     return row
@@ -630,6 +636,31 @@ def test_invited_focal_point_answers_attending(client: TestClient, session: Sess
     page = client.get(response.headers["location"]).text
     assert notice(page) == "Your answer has been recorded."
     assert "You answered: Attending." in section(page, "answer").get_text(" ")
+
+
+def test_after_the_meeting_the_invited_read_their_answer_but_are_no_longer_asked(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    held = schedule(session, scene.coordinator, day=date.today() - timedelta(days=10), title="Held SME meeting")
+    meetings.invite(session, get_settings(), user=scene.coordinator, meeting=held, state_ids=[])
+    answered = invitation_of(session, held, scene.fiji)
+    answered.answer = "attending"  # given before the meeting
+    session.add(answered)
+    session.commit()
+    token = enter(client, session, scene.fiji)
+
+    answer = section(client.get(f"/meetings/{held.id}").text, "answer")
+    refused = post(client, token, f"/meetings/{held.id}/answer", {"reply": "not_attending"})
+
+    assert "You answered: Attending." in answer.get_text(" ")
+    assert "Will you attend?" not in answer.get_text(" ") and answer.find("form") is None
+    assert refused.status_code == 409
+    assert alert(section(refused.text, "answer")) == "This meeting has ended."
+    assert refreshed(session, answered).answer == "attending"
+    enter(client, session, scene.samoa)
+    unanswered = section(client.get(f"/meetings/{held.id}").text, "answer")
+    assert unanswered.find("form") is None
+    assert "The meeting has ended without your answer." in unanswered.get_text(" ")
 
 
 def test_invited_focal_point_delegates_to_a_named_colleague(client: TestClient, session: Session, scene: Scene) -> None:

@@ -3,7 +3,7 @@ action items, attendance, and who may see and run a meeting."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -532,6 +532,18 @@ def test_nobody_answers_a_cancelled_meeting(session: Session, settings: Settings
         service.answer(session, user=cast.focal["FJ"], meeting=invited, reply="attending")
     session.rollback()
     assert invitation_of(session, invited, cast.focal["FJ"]).answer == ""
+
+
+def test_nobody_answers_a_meeting_that_has_ended(session: Session, settings: Settings, cast: Cast) -> None:
+    held = service.create_meeting(
+        session, settings, user=cast.coordinator, form=form(day=(date.today() - timedelta(days=10)).isoformat())
+    )
+    service.invite(session, settings, user=cast.coordinator, meeting=held, state_ids=[])
+    with pytest.raises(Conflict) as error:
+        service.answer(session, user=cast.focal["FJ"], meeting=held, reply="attending")
+    session.rollback()
+    assert said(error) == "This meeting has ended."
+    assert invitation_of(session, held, cast.focal["FJ"]).answer == ""
 
 
 # Agenda
