@@ -385,9 +385,8 @@ def _meeting_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     language = current_language.get()
-    items = service.agenda(session, meeting)
-    if not rights.attributions:
-        items = [item for item in items if item.part == "observers"]
+    every_item = service.agenda(session, meeting)
+    items = every_item if rights.attributions else [item for item in every_item if item.part == "observers"]
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
     invited = sorted(
         row.state_id
@@ -408,6 +407,7 @@ def _meeting_page(
         "meeting": meeting,
         "rights": rights,
         "agenda": items,
+        "members_only_items": len(every_item) - len(items),
         "zone": _viewer_zone(user),
         "minutes": text.render(current.text) if current else None,
         "minutes_source": current.text if current else "",

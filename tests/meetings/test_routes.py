@@ -694,6 +694,44 @@ def agenda_titles(client: TestClient, meeting: Meeting) -> list[str]:
     return [li.get_text(" ", strip=True).split(" — ")[0] for li in items]
 
 
+def test_an_observer_is_told_that_some_parts_of_the_agenda_are_for_the_members(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    enter(client, session, scene.observer)
+    empty = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda").get_text(" ", strip=True)
+    for title, part in (("Members' updates", "members"), ("Partner briefing", "observers")):
+        meetings.add_agenda_item(
+            session, user=scene.coordinator, meeting=scene.meeting, title=title, presenter="", duration=20, part=part
+        )
+
+    agenda = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda")
+
+    assert "No agenda item yet." in empty and "for the members only" not in empty
+    assert agenda_titles(client, scene.meeting) == ["Partner briefing"]
+    assert "No agenda item yet." not in agenda.get_text(" ")
+    assert "Some parts of the agenda are for the members only." in agenda.get_text(" ")
+
+
+def test_an_observer_is_not_told_no_agenda_item_when_all_items_are_for_members(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    meetings.add_agenda_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        title="Members' updates",
+        presenter="",
+        duration=20,
+        part="members",
+    )
+    enter(client, session, scene.observer)
+
+    agenda = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda").get_text(" ", strip=True)
+
+    assert "No agenda item yet." not in agenda and "Members' updates" not in agenda
+    assert "Some parts of the agenda are for the members only." in agenda
+
+
 def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: Session, scene: Scene) -> None:
     token = enter(client, session, scene.coordinator)
     path = f"/meetings/{scene.meeting.id}/agenda"
