@@ -421,6 +421,7 @@ def _meeting_page(
         "invitation": invitations.get(id_of(meeting)),
         "ended": service.has_ended(meeting),
         "all_answers": _answers(session, meeting) if rights.runs else [],
+        "unreachable": service.unreachable_states(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},
         "actions": service.action_items(session, meeting) if rights.attributions else [],

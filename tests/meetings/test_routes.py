@@ -624,6 +624,30 @@ def test_coordinator_invites_another_state_and_only_the_new_focal_point_is_email
     }
 
 
+def test_coordinator_is_warned_which_invited_states_have_no_focal_point_to_receive_the_invitation(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    scene.cook.is_active = False
+    session.add(scene.cook)
+    session.commit()
+    token = enter(client, session, scene.coordinator)
+
+    response = post(client, token, f"/meetings/{scene.meeting.id}/invitations", {"states": [state(session, "TO").id]})
+
+    assert response.status_code == 303
+    warning = section(client.get(response.headers["location"]).text, "invitations").select_one(".warning")
+    assert warning is not None, "no warning about the states nobody receives the invitation for"
+    assert "no active focal point" in warning.get_text(" ")
+    links = {a.get_text(" ", strip=True): a["href"] for a in warning.find_all("a")}
+    assert links == {
+        "Cook Islands: invite a focal point": "/members/CK#invite-focal-point",
+        "Tonga: invite a focal point": "/members/TO#invite-focal-point",
+    }
+    members_page = soup(client.get("/members/TO").text)
+    target = members_page.find(id="invite-focal-point")
+    assert target is not None and target.name == "form" and target["action"] == "/members/TO/focal-points"
+
+
 def test_invited_focal_point_answers_attending(client: TestClient, session: Session, scene: Scene) -> None:
     token = enter(client, session, scene.cook)
 
