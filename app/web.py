@@ -137,6 +137,7 @@ def environment() -> Environment:
     env.globals["readiness_labels"] = READINESS_LEVELS
     env.globals["format_labels"] = FORMATS
     env.globals["cadence_labels"] = CADENCES
+    env.globals["outside_labels"] = timing.OUTSIDE_REASONS
     env.globals["answer_labels"] = ANSWERS
     env.globals["part_labels"] = PARTS
     env.globals["agenda_status_labels"] = AGENDA_STATUSES

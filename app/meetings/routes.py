@@ -4,6 +4,7 @@ documents, and calendar files and feeds."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -158,15 +159,44 @@ def _schedule_page(
             "error": error,
             "values": values or {},
             "default_zone": user.time_zone,
+            "series_list": list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all()),
         },
         status_code=status,
     )
 
 
 @router.get("/meetings/new", response_class=HTMLResponse)
-def new_meeting(request: Request, session: SessionDep, user: Coordinator) -> HTMLResponse:
-    """Forms to schedule a one-off meeting or to start a series."""
-    return _schedule_page(request, session, user)
+def new_meeting(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    day: str = "",
+    start: str = "",
+    host_zone: str = "",
+    duration: str = "",
+    states: Annotated[list[int], Query()] = [],  # noqa: B006
+    series: str = "",
+) -> HTMLResponse:
+    """Forms to schedule a meeting or to start a series; a slot found by "Find a time" fills the first."""
+    given = {"day": day, "start": start, "host_zone": host_zone, "duration": duration, "state_ids": states}
+    values: dict[str, object] = {key: value for key, value in given.items() if value}
+    joined = session.get(MeetingSeries, int(series)) if series.isdigit() else None
+    if joined is not None:
+        values |= {
+            "series_id": joined.id,
+            "title": joined.title_en,
+            "title_fr": joined.title_fr,
+            "owner": _owner_value(session, joined),
+        }
+    return _schedule_page(request, session, user, values=values)
+
+
+def _owner_value(session: SessionDep, series: MeetingSeries) -> str:
+    """The owner select's value for the series' body or working group."""
+    if series.working_group_id is not None:
+        return f"group:{series.working_group_id}"
+    body = session.get(Body, series.body_id) if series.body_id is not None else None
+    return f"body:{body.key}" if body is not None else ""
 
 
 def _owner_field(value: str) -> tuple[str, int | None]:
@@ -194,8 +224,11 @@ def create_meeting(
     city: Text = "",
     host_state: Text = "",
     link: Text = "",
+    states: Annotated[list[int], Form()] = [],  # noqa: B006
+    series: Text = "",
 ) -> Response:
-    """Schedules a one-off meeting; the member states of its body or group are invited."""
+    """Schedules a meeting, on its own or joining a series; the states ticked are invited, or else the member
+    states of its body or group."""
     body_key, group_id = _owner_field(owner)
     form = service.MeetingForm(
         title=title,
@@ -211,6 +244,8 @@ def create_meeting(
         city=city,
         host_state_code=host_state,
         link=link,
+        series_id=int(series) if series.isdigit() else None,
+        state_ids=tuple(states),
     )
     try:
         meeting = service.create_meeting(session, get_settings(), user=user, form=form)
@@ -338,6 +373,7 @@ def find_time(
     carried: list[timing.Place] = []
     error, status = "", 200
     chosen = [place for place in everyone if place.state_id in states]
+    shown_zone = zone or "UTC"
     if first or last or states:
         try:
             slots, carried = service.find_time(
@@ -346,7 +382,7 @@ def find_time(
                 state_ids=states,
                 first=first,
                 last=last,
-                zone=zone or "UTC",
+                zone=shown_zone,
                 duration=duration,
                 series_id=int(series) if series.isdigit() else None,
                 language=language,
@@ -359,7 +395,8 @@ def find_time(
         {
             "places": everyone,
             "chosen": chosen,
-            "slots": slots,
+            "zone": shown_zone,
+            "slots": [(slot, _slot_link(slot, shown_zone, chosen, series)) for slot in slots],
             "carried": carried,
             "error": error,
             "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
@@ -371,6 +408,17 @@ def find_time(
         status_code=status,
         partial="meetings/_slots.html",
     )
+
+
+def _slot_link(slot: timing.Slot, zone: str, chosen: list[timing.Place], series: str) -> str:
+    """The scheduling form's address filled with a found slot: its day and start in `zone`, which hosts it."""
+    local = slot.starts_at.astimezone(ZoneInfo(zone))
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    query = [("day", local.date().isoformat()), ("start", local.strftime("%H:%M")), ("host_zone", zone)]
+    query += [("duration", str(minutes)), *(("states", str(place.state_id)) for place in chosen)]
+    if series.isdigit():
+        query.append(("series", series))
+    return f"/meetings/new?{urlencode(query)}"
 
 
 def _meeting_page(
@@ -396,12 +444,10 @@ def _meeting_page(
     names = _names(session, language)
     bodies, groups = _owners(session, language)
     everyone = service.places(session, invited, language=language)
-    hours = timing.WorkingHours.from_settings(get_settings())
+    hours, days_off = timing.WorkingHours.from_settings(get_settings()), timing.holidays(get_settings().seeds_dir)
     outside = {
-        place.state_id
-        for place in timing.outside_hours(
-            everyone, meeting.starts_at, meeting.ends_at, hours, timing.holidays(get_settings().seeds_dir)
-        )
+        place.state_id: timing.why_outside(place, meeting.starts_at, hours, days_off)
+        for place in timing.outside_hours(everyone, meeting.starts_at, meeting.ends_at, hours, days_off)
     }
     context = {
         "meeting": meeting,

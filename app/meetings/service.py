@@ -263,6 +263,8 @@ class MeetingForm:
     host_state_code: str = ""
     link: str = ""
     title_fr: str = ""
+    series_id: int | None = None
+    state_ids: tuple[int, ...] = ()
 
 
 def _owner(
@@ -382,10 +384,35 @@ def add_meeting(
 
 
 def create_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> Meeting:
-    """A one-off meeting of a body or working group."""
-    meeting = add_meeting(session, settings, user=user, form=form)
+    """A meeting of a body or working group, on its own or joining a series; the states chosen are invited, or
+    else the member states."""
+    series = _joined_series(session, settings, user=user, form=form) if form.series_id is not None else None
+    invitees = _chosen_states(session, form.state_ids) if form.state_ids else None
+    meeting = add_meeting(session, settings, user=user, form=form, series=series, invitee_state_ids=invitees)
     session.commit()
     return meeting
+
+
+def _joined_series(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> MeetingSeries:
+    """The series a meeting joins; the meeting is for the series' body or working group."""
+    series = session.get(MeetingSeries, form.series_id)
+    if series is None:
+        raise DomainError(N_("Choose the series from the list."))
+    owner = _owner(session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user)
+    if owner != (series.body_id, series.working_group_id):
+        raise DomainError(N_("This series meets for another body or working group."))
+    return series
+
+
+def _chosen_states(session: Session, state_ids: Sequence[int]) -> list[int]:
+    """The ids of the states chosen, all of them known, in order."""
+    found = {
+        id_of(state)
+        for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
+    }
+    if len(found) != len(set(state_ids)):
+        raise DomainError(N_("Choose states from the list."))
+    return sorted(found)
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:
@@ -634,12 +661,7 @@ def invite(
         row.state_id
         for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
     }
-    states = {
-        id_of(state)
-        for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
-    }
-    if len(states) != len(set(state_ids)):
-        raise DomainError(N_("Choose states from the list."))
+    states = set(_chosen_states(session, state_ids))
     for state_id in sorted(states - known):
         session.add(MeetingInvitee(meeting_id=id_of(meeting), state_id=state_id))
     everyone = known | states

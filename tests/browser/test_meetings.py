@@ -218,12 +218,21 @@ def check_best_slot(page: Page, best: datetime) -> None:
     """The slots table lists the five states by name and starts with the expected time, inside for all five."""
     table = page.get_by_role("table", name="Best times first")
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Time (UTC)", "Inside working hours", "Cook Islands", "Fiji", "Palau", "Papua New Guinea", "Samoa"]
+        [
+            f"Time ({HOST_ZONE})",
+            "Inside working hours",
+            "Cook Islands",
+            "Fiji",
+            "Palau",
+            "Papua New Guinea",
+            "Samoa",
+            "Schedule",
+        ]
     )
     first_row = table.locator("tbody tr").first
-    expect(first_row.get_by_role("rowheader")).to_have_text(short_time(best, "UTC"))
+    expect(first_row.get_by_role("rowheader")).to_have_text(short_time(best, HOST_ZONE))
     expect(first_row.get_by_role("cell")).to_have_text(
-        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")]
+        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")] + ["Schedule this slot"]
     )
     expect(first_row.locator(".outside")).to_have_count(0)
 
@@ -291,7 +300,10 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     desk.evaluate("() => { window.stillTheSamePage = true; }")
     ask_for_times(desk, first, last)
     check_best_slot(desk, best)
-    expect(desk).to_have_url(f"{server.url}/meetings/find-time")
+    # The address now says the search, so that it can be shared, though the page was not reloaded.
+    expect(desk).to_have_url(
+        re.compile(re.escape(f"{server.url}/meetings/find-time?") + ".*first=" + first.isoformat())
+    )
     assert desk.evaluate("() => window.stillTheSamePage") is True, "the page was reloaded instead of swapped"
     assert_accessible(desk, axe_source)
 

@@ -316,6 +316,21 @@ def at_work(local: datetime, minutes: int) -> bool:
     return local.weekday() < 5 and local.date() == end.date() and time(8) <= local.time() and end.time() <= time(18)
 
 
+def why_outside(local: datetime) -> str:
+    """Why a meeting starting at this local time of a working week is outside 08:00-18:00, in the page's words."""
+    if local.weekday() >= 5:
+        return "weekend"
+    return "before hours" if local.time() < time(8) else "after hours"
+
+
+def slot_start(text: str, zone: str) -> datetime:
+    """The instant of a slot's first cell, 'Tue 12 Mar 10:00 UTC+13', read in `zone` (the window is in 2030)."""
+    clock = " ".join(text.split()[:4])
+    local = datetime.strptime(f"2030 {clock}", "%Y %a %d %b %H:%M").replace(tzinfo=ZoneInfo(zone))
+    assert short(local, zone) == text, f"{text!r} is not a time in {zone}"
+    return local.astimezone(UTC)
+
+
 def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
@@ -327,26 +342,78 @@ def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
     page = soup(response.text)
     assert page.h1.get_text(strip=True) == "Find a time"
     table = page.select_one("#slots table.slots")
-    names = [th.get_text(strip=True) for th in table.select("thead th")][2:]
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert headers[:2] == ["Time (Pacific/Fiji)", "Inside working hours"] and headers[-1] == "Schedule"
+    names = headers[2:-1]
     assert names == ["Cook Islands", "Fiji", "Samoa"]
     zones = {"Cook Islands": RAROTONGA, "Fiji": SUVA, "Samoa": APIA}
     counts = []
     for row in table.select("tbody tr"):
-        utc_text = row.th.get_text(strip=True)
-        starts = datetime.strptime(f"2030 {utc_text.removesuffix(' UTC')}", "%Y %a %d %b %H:%M").replace(tzinfo=UTC)
+        starts = slot_start(row.th.get_text(strip=True), SUVA)
         cells = row.find_all("td")
         inside = 0
-        for name, cell in zip(names, cells[1:], strict=True):
+        for name, cell in zip(names, cells[1:-1], strict=True):
             local = starts.astimezone(ZoneInfo(zones[name]))
             assert cell.get_text(" ", strip=True).startswith(short(starts, zones[name]))
             assert ("outside" in cell.get("class", [])) is not at_work(local, 120)
+            badge = cell.select_one(".badge")
+            assert (badge.get_text(strip=True) if badge else None) == (
+                None if at_work(local, 120) else why_outside(local)
+            )
             inside += at_work(local, 120)
         assert cells[0].get_text(strip=True) == f"{inside} / 3"
+        assert cells[-1].a.get_text(strip=True) == "Schedule this slot"
         counts.append(inside)
     assert counts == sorted(counts, reverse=True) and counts[0] == 3
     assert [o["value"] for o in page.select("input[name=states][checked]")] == [
         str(state(session, code).id) for code in ("CK", "FJ", "WS")
     ]
+
+
+def test_find_time_names_the_public_holiday_that_keeps_a_state_outside(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    query = {"first": "2027-08-04", "last": "2027-08-04", "zone": RAROTONGA, "duration": "60"}
+
+    response = client.get("/meetings/find-time", params=query | {"states": [state(session, "CK").id]})
+
+    badges = {badge.get_text(strip=True) for badge in soup(response.text).select("table.slots td .badge")}
+    assert badges == {"public holiday: Constitution Day"}
+
+
+def test_find_time_is_a_shareable_address_updated_in_place_by_the_latest_search(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+
+    form = soup(client.get("/meetings/find-time").text).find("form", action="/meetings/find-time")
+
+    assert (form["method"], form["hx-get"], form["hx-target"]) == ("get", "/meetings/find-time", "#slots")
+    assert form["hx-sync"] == "this:replace" and form["hx-push-url"] == "true"
+
+
+def test_a_found_slot_leads_to_the_scheduling_form_filled_with_it(
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    chosen = [state(session, code).id for code in ("FJ", "WS", "CK")]
+    query = find_query(session, "FJ", "WS", "CK") | {"duration": "90", "series": str(series[0].series_id)}
+
+    row = soup(client.get("/meetings/find-time", params=query).text).select_one("table.slots tbody tr")
+    starts = slot_start(row.th.get_text(strip=True), SUVA)
+    link = row.find("a", string="Schedule this slot")["href"]
+    form = soup(client.get(link).text).find("form", action="/meetings")
+
+    assert link.startswith("/meetings/new?")
+    assert form.select_one("#m-day")["value"] == starts.astimezone(ZoneInfo(SUVA)).date().isoformat()
+    assert form.select_one("#m-start")["value"] == starts.astimezone(ZoneInfo(SUVA)).strftime("%H:%M")
+    assert form.select_one("#m-zone option[selected]")["value"] == SUVA
+    assert form.select_one("#m-duration")["value"] == "90"
+    assert sorted(int(box["value"]) for box in form.select("input[name=states][checked]")) == sorted(chosen)
+    assert form.select_one("#m-series option[selected]")["value"] == str(series[0].series_id)
+    assert form.select_one("#m-title")["value"] == "SME series"
+    assert form.select_one("#m-owner option[selected]")["value"] == "body:sme"
 
 
 def test_find_time_answers_htmx_with_the_slots_fragment_only(
@@ -378,6 +445,18 @@ def test_find_time_with_a_window_that_ends_before_it_starts_says_so(
     assert alert(soup(full.text).find(id="slots")) == "The window ends before it starts."
     assert alert(soup(fragment.text)) == "The window ends before it starts."
     assert soup(full.text).find("table", class_="slots") is None
+
+
+def test_meeting_page_says_why_the_meeting_is_outside_an_invited_states_working_hours(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    early = schedule(session, scene.coordinator, start="07:00", title="Early SME meeting")  # Tuesday in Suva
+    sign_in(client, session, scene.coordinator)
+
+    table = soup(client.get(f"/meetings/{early.id}").text).find(id="times-heading").find_next("table")
+
+    hours = {row.th.get_text(strip=True): row.find_all("td")[1].get_text(" ", strip=True) for row in table.tbody("tr")}
+    assert hours == {"Fiji": "outside (before hours)", "Samoa": "inside"}
 
 
 def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_state(
@@ -474,6 +553,26 @@ def test_coordinator_schedules_a_one_off_meeting_and_its_member_states_are_invit
     assert notice(page.text) == "The meeting has been scheduled."
     facts = " ".join(soup(page.text).select_one("dl.facts").get_text(" ").split())
     assert "TATTE Centre, Apia (Samoa)" in facts and "Hybrid" in facts
+
+
+def test_a_meeting_scheduled_from_a_found_slot_invites_the_chosen_states_and_joins_the_series(
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    chosen = [state(session, code).id for code in ("FJ", "CK", "TO")]
+
+    response = post(
+        client,
+        token,
+        "/meetings",
+        GOOD_MEETING | {"title": "SME series", "states": chosen, "series": str(series[0].series_id)},
+    )
+
+    assert response.status_code == 303
+    meeting = session.exec(select(Meeting).order_by(col(Meeting.id).desc())).first()
+    assert meeting is not None and meeting.series_id == series[0].series_id
+    invited = session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all()
+    assert sorted(invited) == sorted(chosen)
 
 
 def test_coordinator_creates_a_quarterly_series_of_four_meetings_at_the_same_local_hour(

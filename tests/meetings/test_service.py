@@ -163,6 +163,41 @@ def test_a_custom_series_adds_one_meeting_on_the_day_given(session: Session, set
     assert local_days(added) == ["Thu 2027-09-02 10:00"]
 
 
+def test_a_meeting_can_join_a_series_and_invite_the_states_chosen_for_it(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    series = quarterly(session, settings, cast)
+    chosen = (cast.states["TO"].id, cast.states["FJ"].id)
+
+    meeting = service.create_meeting(
+        session, settings, user=cast.coordinator, form=form(day="2027-08-17", series_id=series.id, state_ids=chosen)
+    )
+
+    assert meeting.series_id == series.id and meeting.body_id == series.body_id
+    assert invited_states(session, meeting) == set(chosen)
+    assert len(service.series_meetings(session, series)) == 5
+
+
+def test_a_meeting_of_a_series_meets_for_the_series_owner_and_invites_known_states(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # the SME body and the ad hoc network
+    series = quarterly(session, adhoc, cast)
+    before = count(session, Meeting)
+    for change, message in (
+        ({"body_key": "adhoc-network"}, "This series meets for another body or working group."),
+        ({"state_ids": (cast.states["FJ"].id, 999_999)}, "Choose states from the list."),
+        ({"series_id": 999_999}, "Choose the series from the list."),
+    ):
+        with pytest.raises(DomainError) as error:
+            service.create_meeting(
+                session, adhoc, user=cast.coordinator, form=form(**({"series_id": series.id} | change))
+            )
+        session.rollback()
+        assert said(error) == message
+    assert count(session, Meeting) == before
+
+
 def test_moving_one_occurrence_leaves_the_others_untouched(session: Session, settings: Settings, cast: Cast) -> None:
     meetings = service.series_meetings(session, quarterly(session, settings, cast))
     for meeting in meetings:
