@@ -16,7 +16,7 @@ from app.auth.deps import CurrentUser, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
 from app.i18n import N_, current_language
@@ -45,7 +45,7 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 NOTICES = {
     "created": N_("The meeting has been scheduled."),
     "series-created": N_("The series has been created."),
-    "generated": N_("The next quarterly meetings have been scheduled."),
+    "generated": N_("The series' next meetings have been scheduled."),
     "moved": N_("The meeting has been moved; the invited receive the change."),
     "cancelled": N_("The meeting has been cancelled; the invited receive the cancellation."),
     "invited": N_("The invitations have been sent."),
@@ -66,6 +66,16 @@ def meeting_from_path(meeting_id: int, session: SessionDep, user: CurrentUser) -
 
 
 MeetingFromPath = Annotated[tuple[Meeting, service.Access], Depends(meeting_from_path)]
+
+
+def series_from_path(series_id: int, session: SessionDep) -> MeetingSeries:
+    series = session.get(MeetingSeries, series_id)
+    if series is None:
+        raise NotFound(N_("No such meeting series."))
+    return series
+
+
+SeriesFromPath = Annotated[MeetingSeries, Depends(series_from_path)]
 
 
 def _names(session: SessionDep, language: str) -> dict[int, str]:
@@ -278,6 +288,8 @@ def create_series(
     venue: Text = "",
     city: Text = "",
     cadence: Text = "quarterly",
+    repeat_every: Text = "",
+    repeat_unit: Text = "",
 ) -> Response:
     """Starts a series: a quarterly one with its first four meetings, a custom one with its first."""
     body_key, group_id = _owner_field(owner)
@@ -300,6 +312,8 @@ def create_series(
             venue=venue,
             city=city,
             cadence=cadence,
+            repeat_every=repeat_every,
+            repeat_unit=repeat_unit,
         )
     except DomainError as error:
         session.rollback()
@@ -318,39 +332,82 @@ def create_series(
                 "day": first_day,
                 "format": format,
                 "link": link,
+                "cadence": cadence,
+                "repeat_every": repeat_every,
+                "repeat_unit": repeat_unit,
             },
         )
     return RedirectResponse("/meetings?notice=series-created", status_code=303)
 
 
+def _next_page(
+    request: Request,
+    series: MeetingSeries,
+    held: list[Meeting],
+    values: dict[str, str],
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HTMLResponse:
+    return render(
+        request,
+        "meetings/next.html",
+        {
+            "series": series,
+            "latest": held[-1] if held else None,
+            "values": values,
+            "formats": FORMATS,
+            "error": error,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/meetings/series/{series_id}/next", response_class=HTMLResponse)
+def next_meetings(request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep) -> HTMLResponse:
+    """The form to schedule a series' next meetings: its first day proposed, the place of the latest meeting."""
+    held = service.series_meetings(session, series)
+    day = service.next_day(session, get_settings(), series)
+    values = {"day": day.isoformat() if day else "", "format": "virtual"}
+    if held:
+        latest = held[-1]
+        values |= {"format": latest.format, "link": latest.link, "venue": latest.venue, "city": latest.city}
+    return _next_page(request, series, held, values)
+
+
 @router.post("/meetings/series/{series_id}/next", response_model=None)
 def generate(
     request: Request,
-    series_id: int,
-    session: SessionDep,
     user: Coordinator,
+    series: SeriesFromPath,
+    session: SessionDep,
     format: Text = "virtual",
     link: Text = "",
     venue: Text = "",
     city: Text = "",
     day: Text = "",
 ) -> Response:
-    """Schedules a quarterly series' next four meetings, or a custom series' next one on the given day."""
-    series = session.get(MeetingSeries, series_id)
-    if series is None:
-        raise DomainError(N_("No such meeting series."), status_code=404)
-    service.next_occurrences(
-        session,
-        get_settings(),
-        user=user,
-        series=series,
-        first_day=day,
-        format=format,
-        link=link,
-        venue=venue,
-        city=city,
-    )
-    return RedirectResponse("/meetings?notice=generated", status_code=303)
+    """Schedules a quarterly series' next four meetings, or a custom series' next one, from the day given."""
+    try:
+        added = service.next_occurrences(
+            session,
+            get_settings(),
+            user=user,
+            series=series,
+            first_day=day,
+            format=format,
+            link=link,
+            venue=venue,
+            city=city,
+        )
+    except DomainError as error:
+        session.rollback()
+        values = {"day": day, "format": format, "link": link, "venue": venue, "city": city}
+        held = service.series_meetings(session, series)
+        return _next_page(request, series, held, values, status=error.status_code, error=error_text(error))
+    if series.cadence == "quarterly":
+        return RedirectResponse("/meetings?notice=generated", status_code=303)
+    return RedirectResponse(f"/meetings/{added[0].id}?notice=created", status_code=303)
 
 
 @router.get("/meetings/find-time", response_class=HTMLResponse)

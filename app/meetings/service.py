@@ -32,6 +32,8 @@ from app.meetings.models import (
     ANSWERS,
     CADENCES,
     FORMATS,
+    QUARTER,
+    REPEAT_LIMITS,
     ActionItem,
     ActionItemEvent,
     AgendaItem,
@@ -439,17 +441,25 @@ def create_series(
     venue: str = "",
     city: str = "",
     cadence: str = "quarterly",
+    repeat_every: int | str = "",
+    repeat_unit: str = "",
 ) -> MeetingSeries:
-    """A series and its first meetings (four for a quarterly one), in one transaction."""
+    """A series and its first meetings (four for a quarterly one), in one transaction. A custom series may give
+    its interval (every N weeks or months), from which its next meetings are proposed."""
     _require_runner(user)
     if cadence not in CADENCES:
         raise DomainError(N_("Choose quarterly or custom."))
     body_id, group_id = _owner(session, settings, body_key=body_key, working_group_id=working_group_id, user=user)
     clock = _parse_clock(local_start)
+    if not first_day.strip():
+        raise DomainError(N_("Give the date of the first meeting."))
+    every, unit = _interval(repeat_every, repeat_unit) if cadence == "custom" else (None, None)
     series = MeetingSeries(
         title_en=_title(title),
         title_fr=title_fr.strip()[:TITLE_LIMIT] or title.strip(),
         cadence=cadence,
+        repeat_every=every,
+        repeat_unit=unit,
         body_id=body_id,
         working_group_id=group_id,
         host_zone=_check_zone(host_zone.strip()),
@@ -483,6 +493,48 @@ def create_series(
     return series
 
 
+def _interval(every: int | str, unit: str) -> tuple[int | None, str | None]:
+    """A custom series' interval, or none when its meetings are irregular (no number given)."""
+    if str(every).strip() == "":
+        return None, None
+    number = int(every) if str(every).strip().isdigit() else 0
+    if not 1 <= number <= REPEAT_LIMITS.get(unit, 0):
+        raise DomainError(N_("Give how far apart the meetings are: every 1 to 52 weeks, or every 1 to 12 months."))
+    return number, unit
+
+
+def next_day(
+    session: Session, settings: Settings, series: MeetingSeries, *, now: datetime | None = None
+) -> date | None:
+    """The day proposed for the series' next meeting, never before today at the host: the date of its rhythm after
+    the one its latest meeting stands for (the rhythm runs from its first meeting, so a moved or extra meeting does
+    not shift it); for a series that has not met, the first working day of the next quarter's second week; None for
+    an irregular series that has met."""
+    today = (now or utcnow()).astimezone(ZoneInfo(series.host_zone)).date()
+    held = series_meetings(session, series)
+    if not held:
+        return timing.next_quarter_day(today, timing.WorkingHours.from_settings(settings))
+    step = series.step()
+    if step is None:
+        return None
+    anchor, latest = (
+        meeting.starts_at.astimezone(ZoneInfo(series.host_zone)).date() for meeting in (held[0], held[-1])
+    )
+
+    def rhythm(steps: int) -> date:
+        return timing.step_date(anchor, steps, every=step[0], unit=step[1])
+
+    steps = 0
+    while rhythm(steps + 1) <= latest:
+        steps += 1
+    if latest - rhythm(steps) > rhythm(steps + 1) - latest:
+        steps += 1
+    steps += 1
+    while rhythm(steps) < today:
+        steps += 1
+    return rhythm(steps)
+
+
 def series_meetings(session: Session, series: MeetingSeries) -> list[Meeting]:
     return list(
         session.exec(select(Meeting).where(Meeting.series_id == series.id).order_by(col(Meeting.starts_at))).all()
@@ -501,8 +553,8 @@ def next_occurrences(
     venue: str = "",
     city: str = "",
 ) -> list[Meeting]:
-    """A quarterly series' next four occurrences after its latest, or a custom series' next one on
-    `first_day`, in one transaction."""
+    """A quarterly series' next four occurrences, or a custom series' next one, from `first_day` or else from the
+    day proposed, in one transaction."""
     meetings = _occurrences(
         session,
         settings,
@@ -530,24 +582,17 @@ def _occurrences(
     venue: str,
     city: str,
 ) -> list[Meeting]:
-    """Occurrences at the series' local time in its host zone (DST included): a quarterly series gets four,
-    counted in quarters from its first occurrence (a moved one does not shift the rhythm) or from `first_day`;
-    a custom series gets one, on `first_day`."""
+    """Occurrences at the series' local time in its host zone (DST included), from `first_day` or else the day
+    `next_day` proposes: a quarterly series gets four, a quarter apart on the same weekday of the month; a custom
+    series gets one."""
     _require_runner(user)
-    existing = series_meetings(session, series)
-    if series.cadence != "quarterly":
-        if not first_day:
-            raise DomainError(N_("Give the date of the meeting."))
-        days = [_parse_day(first_day)]
-    elif existing:
-        anchor = existing[0].starts_at.astimezone(ZoneInfo(series.host_zone)).date()
-        held = len(existing) - 1
-        days = timing.quarterly_dates(anchor, held + QUARTERLY_OCCURRENCES)[held:]
-    else:
-        start = _parse_day(first_day) if first_day else None
-        if start is None:
-            raise DomainError(N_("Give the date of the first meeting."))
-        days = [start, *timing.quarterly_dates(start, QUARTERLY_OCCURRENCES - 1)]
+    start = _parse_day(first_day) if first_day else next_day(session, settings, series)
+    if start is None:
+        raise DomainError(N_("Give the date of the meeting."))
+    days = [start]
+    if series.cadence == "quarterly":
+        every, unit = QUARTER
+        days = [timing.step_date(start, steps, every=every, unit=unit) for steps in range(QUARTERLY_OCCURRENCES)]
     created = []
     for day in days:
         form = MeetingForm(

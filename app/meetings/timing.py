@@ -221,22 +221,24 @@ def why_outside(
     return Outside("before" if local.time() < hours.start else "after")
 
 
-def quarterly_dates(after: date, count: int) -> list[date]:
-    """The next `count` quarterly dates after `after`, each on the same weekday and week of its month
-    (the second Tuesday stays the second Tuesday), three months apart."""
-    week = (after.day - 1) // 7
-    result = []
-    year, month = after.year, after.month
-    for _ in range(count):
-        month += 3
-        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-        first = date(year, month, 1)
-        offset = (after.weekday() - first.weekday()) % 7
-        day = first + timedelta(days=offset + 7 * week)
-        if day.month != month:
-            day -= timedelta(days=7)
-        result.append(day)
-    return result
+def step_date(anchor: date, steps: int, *, every: int, unit: str) -> date:
+    """The date `steps` intervals after `anchor`: `every` weeks apart, or `every` months apart on the same weekday
+    of the month (the second Tuesday stays the second Tuesday; a fifth one falls back to the month's last)."""
+    if unit == "weeks":
+        return anchor + timedelta(weeks=every * steps)
+    months = anchor.year * 12 + anchor.month - 1 + every * steps
+    first = date(months // 12, months % 12 + 1, 1)
+    day = first + timedelta(days=(anchor.weekday() - first.weekday()) % 7 + 7 * ((anchor.day - 1) // 7))
+    return day if day.month == first.month else day - timedelta(days=7)
+
+
+def next_quarter_day(today: date, hours: WorkingHours) -> date:
+    """The first working day from the 8th of the next quarter's first month (its first days are often holidays)."""
+    month = today.month + 3 - (today.month - 1) % 3
+    day = date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 8)
+    while day.weekday() not in hours.weekdays:
+        day += timedelta(days=1)
+    return day
 
 
 def describe(instant: datetime, zone: str, language: str) -> str:

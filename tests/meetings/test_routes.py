@@ -1122,6 +1122,126 @@ def test_meeting_with_bad_input_is_refused_with_the_form_kept(
     assert (rows(session, Meeting), rows(session, MeetingInvitee)) == before
 
 
+def seeded_series(session: Session) -> MeetingSeries:
+    return session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
+
+
+def second_week_of_next_quarter_in_suva() -> date:
+    """The first Monday to Friday from the 8th of the next quarter's first month, counting today as Suva does."""
+    today = datetime.now(ZoneInfo(SUVA)).date()
+    month = today.month + 3 - (today.month - 1) % 3
+    day = date(today.year + (month > 12), (month - 1) % 12 + 1, 8)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_the_seeded_quarterly_series_leads_to_a_form_with_its_first_day_proposed(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    series = seeded_series(session)
+
+    row = soup(client.get("/meetings").text).find("th", string="Quarterly SME meeting").parent
+    link = row.find("a", string="Schedule the next four")
+    page = soup(client.get(link["href"]).text)
+
+    assert link["href"] == f"/meetings/series/{series.id}/next"
+    form = page.find("form", action=f"/meetings/series/{series.id}/next")
+    assert form["method"] == "post" and form.find("input", attrs={"name": "csrf_token"})
+    assert form.select_one("#n-day")["value"] == second_week_of_next_quarter_in_suva().isoformat()
+    assert form.select_one("#n-format option[selected]")["value"] == "virtual"
+    assert [o["value"] for o in form.select("#n-format option")] == ["in_person", "virtual", "hybrid"]
+    assert {field["name"] for field in form.select("input:not([type=hidden])")} == {"day", "link", "venue", "city"}
+    assert form.find("button").get_text(strip=True) == "Schedule the next four"
+
+
+def test_coordinator_schedules_the_next_four_meetings_of_the_seeded_series(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    series = seeded_series(session)
+    first = second_week_of_next_quarter_in_suva()
+
+    response = post(
+        client,
+        token,
+        f"/meetings/series/{series.id}/next",
+        {"day": first.isoformat(), "format": "virtual", "link": LINK},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/meetings?notice=generated"
+    added = meetings.series_meetings(session, series)
+    local = [m.starts_at.astimezone(ZoneInfo(SUVA)) for m in added]
+    assert len(added) == 4 and local[0].date() == first
+    assert {moment.strftime("%H:%M") for moment in local} == {"10:00"}
+    assert {m.link for m in added} == {LINK}
+    assert notice(client.get(response.headers["location"]).text) == "The series' next meetings have been scheduled."
+    again = soup(client.get(f"/meetings/series/{series.id}/next").text)
+    a_year_on = first.replace(year=first.year + 1, day=1)
+    same_weekday_of_the_month = a_year_on + timedelta(
+        days=(first.weekday() - a_year_on.weekday()) % 7 + 7 * ((first.day - 1) // 7)
+    )
+    assert again.select_one("#n-day")["value"] == same_weekday_of_the_month.isoformat()
+    assert again.select_one("#n-link")["value"] == LINK
+
+
+def test_next_meetings_of_a_series_without_their_link_are_refused_on_the_form(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    series = seeded_series(session)
+
+    response = post(client, token, f"/meetings/series/{series.id}/next", {"day": "2031-02-11", "format": "hybrid"})
+
+    assert response.status_code == 400
+    page = soup(response.text)
+    assert alert(page.main) == "A hybrid meeting needs a venue, a city and its https:// link."
+    assert page.select_one("#n-day")["value"] == "2031-02-11"
+    assert page.select_one("#n-format option[selected]")["value"] == "hybrid"
+    assert meetings.series_meetings(session, series) == []
+
+
+def test_a_custom_series_is_given_its_interval_and_shows_it(client: TestClient, session: Session, scene: Scene) -> None:
+    token = enter(client, session, scene.coordinator)
+
+    response = post(
+        client,
+        token,
+        "/meetings/series",
+        {
+            "title": "Pre-deployment working session",
+            "owner": "body:sme",
+            "cadence": "custom",
+            "repeat_every": "2",
+            "repeat_unit": "months",
+            "first_day": "2031-02-11",
+            "local_start": "10:00",
+            "duration": "60",
+            "host_zone": SUVA,
+            "link": LINK,
+        },
+    )
+
+    assert response.status_code == 303
+    series = session.exec(select(MeetingSeries).where(MeetingSeries.title_en == "Pre-deployment working session")).one()
+    assert (series.cadence, series.repeat_every, series.repeat_unit) == ("custom", 2, "months")
+    row = soup(client.get("/meetings").text).find("th", string="Pre-deployment working session").parent
+    assert row.find_all("td")[0].get_text(" ", strip=True) == "Custom, every 2 months"
+    form = soup(client.get(row.find("a", string="Schedule the next")["href"]).text).find(
+        "form", action=f"/meetings/series/{series.id}/next"
+    )
+    assert form.select_one("#n-day")["value"] == "2031-04-08"
+    assert form.find("button").get_text(strip=True) == "Schedule the next"
+
+    scheduled = post(client, token, f"/meetings/series/{series.id}/next", {"day": "2031-04-08", "link": LINK})
+
+    added = meetings.series_meetings(session, series)[-1]
+    assert scheduled.headers["location"] == f"/meetings/{added.id}?notice=created"
+    assert added.starts_at == at(date(2031, 4, 8), "10:00", SUVA)
+
+
 def test_series_with_an_unknown_zone_is_refused_and_creates_nothing(
     client: TestClient, session: Session, scene: Scene
 ) -> None:

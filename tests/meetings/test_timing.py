@@ -76,20 +76,30 @@ def test_new_zealand_shows_its_daylight_saving_abbreviation() -> None:
 # Quarterly dates and series across daylight saving
 
 
+def quarters(after: date, count: int) -> list[date]:
+    return [timing.step_date(after, steps, every=3, unit="months") for steps in range(1, count + 1)]
+
+
 def test_quarterly_dates_keep_the_same_weekday_of_the_month() -> None:
     # 13 July 2027 is the second Tuesday of July.
-    assert timing.quarterly_dates(date(2027, 7, 13), 4) == [
+    assert quarters(date(2027, 7, 13), 4) == [
         date(2027, 10, 12),
         date(2028, 1, 11),
         date(2028, 4, 11),
         date(2028, 7, 11),
     ]
-    assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in timing.quarterly_dates(date(2027, 7, 13), 8))
+    assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in quarters(date(2027, 7, 13), 8))
 
 
 def test_a_fifth_weekday_falls_back_to_the_last_one_in_a_shorter_month() -> None:
     # 30 March 2027 is the fifth Tuesday; September 2027 has only four, so its last one is taken.
-    assert timing.quarterly_dates(date(2027, 3, 30), 2) == [date(2027, 6, 29), date(2027, 9, 28)]
+    assert quarters(date(2027, 3, 30), 2) == [date(2027, 6, 29), date(2027, 9, 28)]
+
+
+def test_step_zero_is_the_day_itself_and_weeks_are_counted_in_days() -> None:
+    for anchor in (date(2027, 3, 30), date(2027, 7, 13)):
+        assert timing.step_date(anchor, 0, every=3, unit="months") == anchor
+    assert timing.step_date(date(2027, 12, 21), 2, every=3, unit="weeks") == date(2028, 2, 1)
 
 
 def starts(session: Session, series_id: int) -> list[Meeting]:
