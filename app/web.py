@@ -27,7 +27,7 @@ from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, ngettext
 from app.library.models import ACCESS_LEVELS, DOCUMENT_KINDS, DOCUMENT_LANGUAGES
 from app.meetings import timing
-from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS
+from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS, REPEAT_UNITS
 from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS
 from app.outbox.models import STATUS_LABELS
 from app.training.models import GENDERS, NOMINATION_STATUSES, OFFER_STATUSES, OFFER_TRACKS, OUTCOMES
@@ -138,6 +138,8 @@ def environment() -> Environment:
     env.globals["readiness_labels"] = READINESS_LEVELS
     env.globals["format_labels"] = FORMATS
     env.globals["cadence_labels"] = CADENCES
+    env.globals["repeat_unit_labels"] = REPEAT_UNITS
+    env.globals["outside_labels"] = timing.OUTSIDE_REASONS
     env.globals["answer_labels"] = ANSWERS
     env.globals["part_labels"] = PARTS
     env.globals["agenda_status_labels"] = AGENDA_STATUSES

@@ -77,6 +77,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/meetings/find-time"): COORDINATORS,
     ("POST", "/meetings"): COORDINATORS,
     ("POST", "/meetings/series"): COORDINATORS,
+    ("GET", "/meetings/series/{series_id}/next"): COORDINATORS,
     ("POST", "/meetings/series/{series_id}/next"): COORDINATORS,
     # A meeting the user may not see answers 404, as if it did not exist (tests/meetings cover who sees what).
     ("GET", "/meetings/{meeting_id}"): SIGNED_IN,

@@ -11,6 +11,9 @@ from app.i18n import N_
 
 FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_("Hybrid")}
 CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}
+REPEAT_UNITS = {"weeks": N_("weeks"), "months": N_("months")}
+REPEAT_LIMITS = {"weeks": 52, "months": 12}
+QUARTER = (3, "months")
 PARTS = {"members": N_("Members only"), "observers": N_("With observers")}
 AGENDA_STATUSES = {"draft": N_("Draft"), "circulated": N_("Circulated"), "final": N_("Final")}
 ANSWERS = {
@@ -32,6 +35,8 @@ class MeetingSeries(SQLModel, table=True):
     title_en: str = Field(max_length=200)
     title_fr: str = Field(max_length=200)
     cadence: str = Field(max_length=20)
+    repeat_every: int | None = Field(default=None, description="a custom series: its meetings' interval, if regular")
+    repeat_unit: str | None = Field(default=None, max_length=10, description="weeks | months")
     body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
     working_group_id: int | None = Field(default=None, foreign_key="working_group.id", index=True)
     host_zone: str = Field(max_length=64)
@@ -42,6 +47,12 @@ class MeetingSeries(SQLModel, table=True):
 
     def title(self, language: str) -> str:
         return self.title_fr if language == "fr" and self.title_fr else self.title_en
+
+    def step(self) -> tuple[int, str] | None:
+        """How far apart its meetings are: a quarter, a custom series' interval, or None when irregular."""
+        if self.cadence == "quarterly":
+            return QUARTER
+        return (self.repeat_every, self.repeat_unit) if self.repeat_every and self.repeat_unit else None
 
 
 class Meeting(SQLModel, table=True):

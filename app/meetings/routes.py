@@ -4,6 +4,7 @@ documents, and calendar files and feeds."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -15,7 +16,7 @@ from app.auth.deps import CurrentUser, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
 from app.i18n import N_, current_language, gettext
@@ -44,7 +45,7 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 NOTICES = {
     "created": N_("The meeting has been scheduled."),
     "series-created": N_("The series has been created."),
-    "generated": N_("The next quarterly meetings have been scheduled."),
+    "generated": N_("The series' next meetings have been scheduled."),
     "moved": N_("The meeting has been moved; the invited receive the change."),
     "cancelled": N_("The meeting has been cancelled; the invited receive the cancellation."),
     "invited": N_("The invitations have been sent."),
@@ -65,6 +66,16 @@ def meeting_from_path(meeting_id: int, session: SessionDep, user: CurrentUser) -
 
 
 MeetingFromPath = Annotated[tuple[Meeting, service.Access], Depends(meeting_from_path)]
+
+
+def series_from_path(series_id: int, session: SessionDep) -> MeetingSeries:
+    series = session.get(MeetingSeries, series_id)
+    if series is None:
+        raise NotFound(N_("No such meeting series."))
+    return series
+
+
+SeriesFromPath = Annotated[MeetingSeries, Depends(series_from_path)]
 
 
 def _names(session: SessionDep, language: str) -> dict[int, str]:
@@ -160,15 +171,44 @@ def _schedule_page(
             "error": error,
             "values": values or {},
             "default_zone": user.time_zone,
+            "series_list": list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all()),
         },
         status_code=status,
     )
 
 
 @router.get("/meetings/new", response_class=HTMLResponse)
-def new_meeting(request: Request, session: SessionDep, user: Coordinator) -> HTMLResponse:
-    """Forms to schedule a one-off meeting or to start a series."""
-    return _schedule_page(request, session, user)
+def new_meeting(
+    request: Request,
+    session: SessionDep,
+    user: Coordinator,
+    day: str = "",
+    start: str = "",
+    host_zone: str = "",
+    duration: str = "",
+    states: Annotated[list[int], Query()] = [],  # noqa: B006
+    series: str = "",
+) -> HTMLResponse:
+    """Forms to schedule a meeting or to start a series; a slot found by "Find a time" fills the first."""
+    given = {"day": day, "start": start, "host_zone": host_zone, "duration": duration, "state_ids": states}
+    values: dict[str, object] = {key: value for key, value in given.items() if value}
+    joined = session.get(MeetingSeries, int(series)) if series.isdigit() else None
+    if joined is not None:
+        values |= {
+            "series_id": joined.id,
+            "title": joined.title_en,
+            "title_fr": joined.title_fr,
+            "owner": _owner_value(session, joined),
+        }
+    return _schedule_page(request, session, user, values=values)
+
+
+def _owner_value(session: SessionDep, series: MeetingSeries) -> str:
+    """The owner select's value for the series' body or working group."""
+    if series.working_group_id is not None:
+        return f"group:{series.working_group_id}"
+    body = session.get(Body, series.body_id) if series.body_id is not None else None
+    return f"body:{body.key}" if body is not None else ""
 
 
 def _owner_field(value: str) -> tuple[str, int | None]:
@@ -196,8 +236,11 @@ def create_meeting(
     city: Text = "",
     host_state: Text = "",
     link: Text = "",
+    states: Annotated[list[int], Form()] = [],  # noqa: B006
+    series: Text = "",
 ) -> Response:
-    """Schedules a one-off meeting; the member states of its body or group are invited."""
+    """Schedules a meeting, on its own or joining a series; the states ticked are invited, or else the member
+    states of its body or group."""
     body_key, group_id = _owner_field(owner)
     form = service.MeetingForm(
         title=title,
@@ -213,6 +256,8 @@ def create_meeting(
         city=city,
         host_state_code=host_state,
         link=link,
+        series_id=int(series) if series.isdigit() else None,
+        state_ids=tuple(states),
     )
     try:
         meeting = service.create_meeting(session, get_settings(), user=user, form=form)
@@ -245,6 +290,8 @@ def create_series(
     venue: Text = "",
     city: Text = "",
     cadence: Text = "quarterly",
+    repeat_every: Text = "",
+    repeat_unit: Text = "",
 ) -> Response:
     """Starts a series: a quarterly one with its first four meetings, a custom one with its first."""
     body_key, group_id = _owner_field(owner)
@@ -267,6 +314,8 @@ def create_series(
             venue=venue,
             city=city,
             cadence=cadence,
+            repeat_every=repeat_every,
+            repeat_unit=repeat_unit,
         )
     except DomainError as error:
         session.rollback()
@@ -285,39 +334,83 @@ def create_series(
                 "day": first_day,
                 "format": format,
                 "link": link,
+                "cadence": cadence,
+                "repeat_every": repeat_every,
+                "repeat_unit": repeat_unit,
             },
         )
     return RedirectResponse("/meetings?notice=series-created", status_code=303)
 
 
+def _next_page(
+    request: Request,
+    series: MeetingSeries,
+    held: list[Meeting],
+    values: dict[str, str],
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HTMLResponse:
+    return render(
+        request,
+        "meetings/next.html",
+        {
+            "series": series,
+            "latest": held[-1] if held else None,
+            "values": values,
+            "formats": FORMATS,
+            "error": error,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/meetings/series/{series_id}/next", response_class=HTMLResponse)
+def next_meetings(request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep) -> HTMLResponse:
+    """The form to schedule a series' next meetings: its first day proposed, the place of the latest meeting."""
+    service.check_series_open(session, get_settings(), series)
+    held = service.series_meetings(session, series)
+    day = service.next_day(session, get_settings(), series)
+    values = {"day": day.isoformat() if day else "", "format": "virtual"}
+    if held:
+        latest = held[-1]
+        values |= {"format": latest.format, "link": latest.link, "venue": latest.venue, "city": latest.city}
+    return _next_page(request, series, held, values)
+
+
 @router.post("/meetings/series/{series_id}/next", response_model=None)
 def generate(
     request: Request,
-    series_id: int,
-    session: SessionDep,
     user: Coordinator,
+    series: SeriesFromPath,
+    session: SessionDep,
     format: Text = "virtual",
     link: Text = "",
     venue: Text = "",
     city: Text = "",
     day: Text = "",
 ) -> Response:
-    """Schedules a quarterly series' next four meetings, or a custom series' next one on the given day."""
-    series = session.get(MeetingSeries, series_id)
-    if series is None:
-        raise DomainError(N_("No such meeting series."), status_code=404)
-    service.next_occurrences(
-        session,
-        get_settings(),
-        user=user,
-        series=series,
-        first_day=day,
-        format=format,
-        link=link,
-        venue=venue,
-        city=city,
-    )
-    return RedirectResponse("/meetings?notice=generated", status_code=303)
+    """Schedules a quarterly series' next four meetings, or a custom series' next one, from the day given."""
+    try:
+        added = service.next_occurrences(
+            session,
+            get_settings(),
+            user=user,
+            series=series,
+            first_day=day,
+            format=format,
+            link=link,
+            venue=venue,
+            city=city,
+        )
+    except DomainError as error:
+        session.rollback()
+        values = {"day": day, "format": format, "link": link, "venue": venue, "city": city}
+        held = service.series_meetings(session, series)
+        return _next_page(request, series, held, values, status=error.status_code, error=error_text(error))
+    if series.cadence == "quarterly":
+        return RedirectResponse("/meetings?notice=generated", status_code=303)
+    return RedirectResponse(f"/meetings/{added[0].id}?notice=created", status_code=303)
 
 
 @router.get("/meetings/find-time", response_class=HTMLResponse)
@@ -340,6 +433,7 @@ def find_time(
     carried: list[timing.Place] = []
     error, status = "", 200
     chosen = [place for place in everyone if place.state_id in states]
+    shown_zone = zone or "UTC"
     if first or last or states:
         try:
             slots, carried = service.find_time(
@@ -348,7 +442,7 @@ def find_time(
                 state_ids=states,
                 first=first,
                 last=last,
-                zone=zone or "UTC",
+                zone=shown_zone,
                 duration=duration,
                 series_id=int(series) if series.isdigit() else None,
                 language=language,
@@ -361,7 +455,8 @@ def find_time(
         {
             "places": everyone,
             "chosen": chosen,
-            "slots": slots,
+            "zone": shown_zone,
+            "slots": [(slot, _slot_link(slot, shown_zone, chosen, series)) for slot in slots],
             "carried": carried,
             "error": error,
             "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
@@ -373,6 +468,17 @@ def find_time(
         status_code=status,
         partial="meetings/_slots.html",
     )
+
+
+def _slot_link(slot: timing.Slot, zone: str, chosen: list[timing.Place], series: str) -> str:
+    """The scheduling form's address filled with a found slot: its day and start in `zone`, which hosts it."""
+    local = slot.starts_at.astimezone(ZoneInfo(zone))
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    query = [("day", local.date().isoformat()), ("start", local.strftime("%H:%M")), ("host_zone", zone)]
+    query += [("duration", str(minutes)), *(("states", str(place.state_id)) for place in chosen)]
+    if series.isdigit():
+        query.append(("series", series))
+    return f"/meetings/new?{urlencode(query)}"
 
 
 def _meeting_page(
@@ -387,9 +493,8 @@ def _meeting_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     language = current_language.get()
-    items = service.agenda(session, meeting)
-    if not rights.attributions:
-        items = [item for item in items if item.part == "observers"]
+    every_item = service.agenda(session, meeting)
+    items = every_item if rights.attributions else [item for item in every_item if item.part == "observers"]
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
     invited = sorted(
         row.state_id
@@ -399,17 +504,16 @@ def _meeting_page(
     names = _names(session, language)
     bodies, groups = _owners(session, language)
     everyone = service.places(session, invited, language=language)
-    hours = timing.WorkingHours.from_settings(get_settings())
+    hours, days_off = timing.WorkingHours.from_settings(get_settings()), timing.holidays(get_settings().seeds_dir)
     outside = {
-        place.state_id
-        for place in timing.outside_hours(
-            everyone, meeting.starts_at, meeting.ends_at, hours, timing.holidays(get_settings().seeds_dir)
-        )
+        place.state_id: timing.why_outside(place, meeting.starts_at, hours, days_off)
+        for place in timing.outside_hours(everyone, meeting.starts_at, meeting.ends_at, hours, days_off)
     }
     context = {
         "meeting": meeting,
         "rights": rights,
         "agenda": items,
+        "members_only_items": len(every_item) - len(items),
         "zone": _viewer_zone(user),
         "minutes": text.render(current.text) if current else None,
         "minutes_source": current.text if current else "",
@@ -421,7 +525,9 @@ def _meeting_page(
         "names": names,
         "members": service.member_states(session, meeting),
         "invitation": invitations.get(id_of(meeting)),
+        "ended": service.has_ended(meeting),
         "all_answers": _answers(session, meeting) if rights.runs else [],
+        "unreachable": service.unreachable_states(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},
         "actions": service.action_items(session, meeting) if rights.attributions else [],

@@ -32,6 +32,8 @@ from app.meetings.models import (
     ANSWERS,
     CADENCES,
     FORMATS,
+    QUARTER,
+    REPEAT_LIMITS,
     ActionItem,
     ActionItemEvent,
     AgendaItem,
@@ -289,6 +291,8 @@ class MeetingForm:
     host_state_code: str = ""
     link: str = ""
     title_fr: str = ""
+    series_id: int | None = None
+    state_ids: tuple[int, ...] = ()
 
 
 def _owner(
@@ -323,13 +327,14 @@ def _where(session: Session, form: MeetingForm) -> tuple[str, str, str, int | No
     if form.format not in FORMATS:
         raise DomainError(N_("Choose in person, virtual or hybrid."))
     venue, city, link = form.venue.strip()[:200], form.city.strip()[:120], form.link.strip()
-    if form.format in ("in_person", "hybrid") and not (venue and city):
+    placed, linked = bool(venue and city), _is_meeting_link(link)
+    if form.format == "hybrid" and not (placed and linked):
+        raise DomainError(N_("A hybrid meeting needs a venue, a city and its https:// link."))
+    if form.format == "in_person" and not placed:
         raise DomainError(N_("A meeting in person needs a venue and a city."))
-    if form.format in ("virtual", "hybrid"):
-        parts = urlsplit(link)
-        if parts.scheme != "https" or not parts.netloc or len(link) > 500:
-            raise DomainError(N_("A virtual meeting needs its https:// link."))
-    else:
+    if form.format == "virtual" and not linked:
+        raise DomainError(N_("A virtual meeting needs its https:// link."))
+    if form.format == "in_person":
         link = ""
     host_state_id = None
     if form.host_state_code:
@@ -338,6 +343,11 @@ def _where(session: Session, form: MeetingForm) -> tuple[str, str, str, int | No
             raise DomainError(N_("Choose the host state from the list."))
         host_state_id = host.id
     return form.format, venue, city, host_state_id, link
+
+
+def _is_meeting_link(link: str) -> bool:
+    parts = urlsplit(link)
+    return parts.scheme == "https" and bool(parts.netloc) and len(link) <= 500
 
 
 def _instants(form: MeetingForm) -> tuple[datetime, datetime]:
@@ -402,10 +412,35 @@ def add_meeting(
 
 
 def create_meeting(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> Meeting:
-    """A one-off meeting of a body or working group."""
-    meeting = add_meeting(session, settings, user=user, form=form)
+    """A meeting of a body or working group, on its own or joining a series; the states chosen are invited, or
+    else the member states."""
+    series = _joined_series(session, settings, user=user, form=form) if form.series_id is not None else None
+    invitees = _chosen_states(session, form.state_ids) if form.state_ids else None
+    meeting = add_meeting(session, settings, user=user, form=form, series=series, invitee_state_ids=invitees)
     session.commit()
     return meeting
+
+
+def _joined_series(session: Session, settings: Settings, *, user: User, form: MeetingForm) -> MeetingSeries:
+    """The series a meeting joins; the meeting is for the series' body or working group."""
+    series = session.get(MeetingSeries, form.series_id)
+    if series is None:
+        raise DomainError(N_("Choose the series from the list."))
+    owner = _owner(session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user)
+    if owner != (series.body_id, series.working_group_id):
+        raise DomainError(N_("This series meets for another body or working group."))
+    return series
+
+
+def _chosen_states(session: Session, state_ids: Sequence[int]) -> list[int]:
+    """The ids of the states chosen, all of them known, in order."""
+    found = {
+        id_of(state)
+        for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
+    }
+    if len(found) != len(set(state_ids)):
+        raise DomainError(N_("Choose states from the list."))
+    return sorted(found)
 
 
 def _snapshot(meeting: Meeting) -> dict[str, object]:
@@ -432,17 +467,25 @@ def create_series(
     venue: str = "",
     city: str = "",
     cadence: str = "quarterly",
+    repeat_every: int | str = "",
+    repeat_unit: str = "",
 ) -> MeetingSeries:
-    """A series and its first meetings (four for a quarterly one), in one transaction."""
+    """A series and its first meetings (four for a quarterly one), in one transaction. A custom series may give
+    its interval (every N weeks or months), from which its next meetings are proposed."""
     _require_runner(user)
     if cadence not in CADENCES:
         raise DomainError(N_("Choose quarterly or custom."))
     body_id, group_id = _owner(session, settings, body_key=body_key, working_group_id=working_group_id, user=user)
     clock = _parse_clock(local_start)
+    if not first_day.strip():
+        raise DomainError(N_("Give the date of the first meeting."))
+    every, unit = _interval(repeat_every, repeat_unit) if cadence == "custom" else (None, None)
     series = MeetingSeries(
         title_en=_title(title),
         title_fr=title_fr.strip()[:TITLE_LIMIT] or title.strip(),
         cadence=cadence,
+        repeat_every=every,
+        repeat_unit=unit,
         body_id=body_id,
         working_group_id=group_id,
         host_zone=_check_zone(host_zone.strip()),
@@ -476,10 +519,64 @@ def create_series(
     return series
 
 
+def _interval(every: int | str, unit: str) -> tuple[int | None, str | None]:
+    """A custom series' interval, or none when its meetings are irregular (no number given)."""
+    if str(every).strip() == "":
+        return None, None
+    number = int(every) if str(every).strip().isdigit() else 0
+    if not 1 <= number <= REPEAT_LIMITS.get(unit, 0):
+        raise DomainError(N_("Give how far apart the meetings are: every 1 to 52 weeks, or every 1 to 12 months."))
+    return number, unit
+
+
+def next_day(
+    session: Session, settings: Settings, series: MeetingSeries, *, now: datetime | None = None
+) -> date | None:
+    """The day proposed for the series' next meeting, never before today at the host: the date of its rhythm after
+    the one its latest meeting stands for (the rhythm runs from its first meeting, so a moved or extra meeting does
+    not shift it); for a series that has not met, the first working day of the next quarter's second week; None for
+    an irregular series that has met."""
+    today = (now or utcnow()).astimezone(ZoneInfo(series.host_zone)).date()
+    held = series_meetings(session, series)
+    if not held:
+        return timing.next_quarter_day(today, timing.WorkingHours.from_settings(settings))
+    step = series.step()
+    if step is None:
+        return None
+    anchor, latest = (
+        meeting.starts_at.astimezone(ZoneInfo(series.host_zone)).date() for meeting in (held[0], held[-1])
+    )
+
+    def rhythm(steps: int) -> date:
+        return timing.step_date(anchor, steps, every=step[0], unit=step[1])
+
+    steps = 0
+    while rhythm(steps + 1) <= latest:
+        steps += 1
+    if latest - rhythm(steps) > rhythm(steps + 1) - latest:
+        steps += 1
+    steps += 1
+    while rhythm(steps) < today:
+        steps += 1
+    return rhythm(steps)
+
+
 def series_meetings(session: Session, series: MeetingSeries) -> list[Meeting]:
     return list(
         session.exec(select(Meeting).where(Meeting.series_id == series.id).order_by(col(Meeting.starts_at))).all()
     )
+
+
+def check_series_open(session: Session, settings: Settings, series: MeetingSeries) -> None:
+    """Refuses to add meetings to a series held under a body the option in force leaves dormant."""
+    if governance.dormancy(session, settings).holds(series):
+        raise Conflict(
+            N_(
+                "This series is held under a body dormant under the %(option)s, the governance option in force: it "
+                "can be read, not changed, so no meeting is added to it."
+            ),
+            option=governance.option_label(settings),
+        )
 
 
 def next_occurrences(
@@ -494,16 +591,9 @@ def next_occurrences(
     venue: str = "",
     city: str = "",
 ) -> list[Meeting]:
-    """A quarterly series' next four occurrences after its latest, or a custom series' next one on
-    `first_day`, in one transaction; none for a series held under a body the option leaves dormant."""
-    if governance.dormancy(session, settings).holds(series):
-        raise Conflict(
-            N_(
-                "This series is held under a body dormant under the %(option)s, the governance option in force: it "
-                "can be read, not changed, so no meeting is added to it."
-            ),
-            option=governance.option_label(settings),
-        )
+    """A quarterly series' next four occurrences, or a custom series' next one, from `first_day` or else from the
+    day proposed, in one transaction; none for a series held under a body the option leaves dormant."""
+    check_series_open(session, settings, series)
     meetings = _occurrences(
         session,
         settings,
@@ -531,24 +621,17 @@ def _occurrences(
     venue: str,
     city: str,
 ) -> list[Meeting]:
-    """Occurrences at the series' local time in its host zone (DST included): a quarterly series gets four,
-    counted in quarters from its first occurrence (a moved one does not shift the rhythm) or from `first_day`;
-    a custom series gets one, on `first_day`."""
+    """Occurrences at the series' local time in its host zone (DST included), from `first_day` or else the day
+    `next_day` proposes: a quarterly series gets four, a quarter apart on the same weekday of the month; a custom
+    series gets one."""
     _require_runner(user)
-    existing = series_meetings(session, series)
-    if series.cadence != "quarterly":
-        if not first_day:
-            raise DomainError(N_("Give the date of the meeting."))
-        days = [_parse_day(first_day)]
-    elif existing:
-        anchor = existing[0].starts_at.astimezone(ZoneInfo(series.host_zone)).date()
-        held = len(existing) - 1
-        days = timing.quarterly_dates(anchor, held + QUARTERLY_OCCURRENCES)[held:]
-    else:
-        start = _parse_day(first_day) if first_day else None
-        if start is None:
-            raise DomainError(N_("Give the date of the first meeting."))
-        days = [start, *timing.quarterly_dates(start, QUARTERLY_OCCURRENCES - 1)]
+    start = _parse_day(first_day) if first_day else next_day(session, settings, series)
+    if start is None:
+        raise DomainError(N_("Give the date of the meeting."))
+    days = [start]
+    if series.cadence == "quarterly":
+        every, unit = QUARTER
+        days = [timing.step_date(start, steps, every=every, unit=unit) for steps in range(QUARTERLY_OCCURRENCES)]
     created = []
     for day in days:
         form = MeetingForm(
@@ -672,12 +755,7 @@ def invite(
         row.state_id
         for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
     }
-    states = {
-        id_of(state)
-        for state in session.exec(select(MemberState).where(col(MemberState.id).in_(list(state_ids)))).all()
-    }
-    if len(states) != len(set(state_ids)):
-        raise DomainError(N_("Choose states from the list."))
+    states = set(_chosen_states(session, state_ids))
     for state_id in sorted(states - known):
         session.add(MeetingInvitee(meeting_id=id_of(meeting), state_id=state_id))
     everyone = known | states
@@ -715,6 +793,23 @@ def invite(
     )
     session.commit()
     return len(due)
+
+
+def unreachable_states(session: Session, meeting: Meeting) -> list[MemberState]:
+    """The invited states without an active focal point: nobody there receives the meeting's invitation."""
+    invited = select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)
+    reached = select(User.member_state_id).where(
+        User.role == Role.focal_point,
+        User.is_active == True,  # noqa: E712
+        col(User.member_state_id).is_not(None),
+    )
+    return list(
+        session.exec(
+            select(MemberState)
+            .where(col(MemberState.id).in_(invited), col(MemberState.id).not_in(reached))
+            .order_by(col(MemberState.name_en))
+        ).all()
+    )
 
 
 def _location(meeting: Meeting) -> str:
@@ -755,6 +850,10 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
         session.add(invitation)
 
 
+def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting.ends_at <= (now or utcnow())
+
+
 def answer(
     session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "", delegate_email: str = ""
 ) -> Invitation:
@@ -772,6 +871,8 @@ def answer(
         name, email = "", ""
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
+    if has_ended(meeting):
+        raise Conflict(N_("This meeting has ended."))
     invitation = session.exec(
         select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id).with_for_update()
     ).first()

@@ -15,10 +15,16 @@ from babel.dates import format_datetime
 
 from app.config import WEEKDAYS, Settings
 from app.governance.region import SeedError, read_toml
-from app.i18n import current_language
+from app.i18n import N_, current_language
 
 SLOT_STEP = timedelta(minutes=30)
 MAX_WINDOW_DAYS = 31
+OUTSIDE_REASONS = {
+    "before": N_("before hours"),
+    "after": N_("after hours"),
+    "weekend": N_("weekend"),
+    "day_off": N_("not a working day"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,18 +60,30 @@ def to_utc(local_day: date, clock: time, zone: str) -> datetime:
     return datetime.combine(local_day, clock, ZoneInfo(zone)).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Holiday:
+    """A public holiday, named in English and, where the seeds give it, in French."""
+
+    name_en: str
+    name_fr: str = ""
+
+    def name(self, language: str) -> str:
+        return self.name_fr if language == "fr" and self.name_fr else self.name_en
+
+
 @lru_cache
-def holidays(seeds_dir: Path) -> dict[str, dict[date, str]]:
+def holidays(seeds_dir: Path) -> dict[str, dict[date, Holiday]]:
     """Public holidays per state code, from seeds/holidays.toml when the seeds hold it."""
     path = seeds_dir / "holidays.toml"
     if not path.is_file():
         return {}
-    found: dict[str, dict[date, str]] = {}
+    found: dict[str, dict[date, Holiday]] = {}
     for index, entry in enumerate(read_toml(path).get("holiday", []), start=1):
         where = f"{path}: holiday {index}"
         if not isinstance(entry.get("date"), date) or not entry.get("state") or not entry.get("name_en"):
             raise SeedError(f"{where}: fields state, date (YYYY-MM-DD) and name_en are required")
-        found.setdefault(str(entry["state"]), {})[entry["date"]] = str(entry["name_en"])
+        holiday = Holiday(str(entry["name_en"]), str(entry.get("name_fr", "")))
+        found.setdefault(str(entry["state"]), {})[entry["date"]] = holiday
     return found
 
 
@@ -79,6 +97,14 @@ class Place:
     zone: str
 
 
+@dataclass(frozen=True)
+class Outside:
+    """Why a meeting is outside a state's working hours: one of OUTSIDE_REASONS, or a public holiday."""
+
+    reason: str
+    holiday: Holiday | None = None
+
+
 @dataclass
 class Slot:
     starts_at: datetime
@@ -86,13 +112,14 @@ class Slot:
     inside: list[Place] = field(default_factory=list)
     outside: list[Place] = field(default_factory=list)
     burden: int = 0
+    why: dict[int, Outside] = field(default_factory=dict, repr=False)
 
     def local(self, place: Place) -> datetime:
         return self.starts_at.astimezone(ZoneInfo(place.zone))
 
 
 def _working_intervals(
-    place: Place, first: date, last: date, hours: WorkingHours, days_off: dict[date, str]
+    place: Place, first: date, last: date, hours: WorkingHours, days_off: dict[date, Holiday]
 ) -> tuple[list[datetime], list[datetime]]:
     """The state's working hours between two local dates, as sorted UTC starts and ends."""
     starts, ends = [], []
@@ -123,7 +150,7 @@ def find_slots(
     zone: str,
     duration: timedelta,
     hours: WorkingHours,
-    holidays_by_code: dict[str, dict[date, str]],
+    holidays_by_code: dict[str, dict[date, Holiday]],
     burden: dict[int, int] | None = None,
     limit: int = 10,
 ) -> list[Slot]:
@@ -150,6 +177,10 @@ def find_slots(
         slots.append(slot)
         begin += SLOT_STEP
     slots.sort(key=lambda s: (-len(s.inside), s.burden, s.starts_at))
+    for slot in slots[:limit]:
+        slot.why = {
+            place.state_id: why_outside(place, slot.starts_at, hours, holidays_by_code) for place in slot.outside
+        }
     return slots[:limit]
 
 
@@ -158,7 +189,7 @@ def outside_hours(
     starts_at: datetime,
     ends_at: datetime,
     hours: WorkingHours,
-    holidays_by_code: dict[str, dict[date, str]],
+    holidays_by_code: dict[str, dict[date, Holiday]],
 ) -> list[Place]:
     """The states for which a meeting falls outside working hours."""
     result = []
@@ -176,22 +207,38 @@ def outside_hours(
     return result
 
 
-def quarterly_dates(after: date, count: int) -> list[date]:
-    """The next `count` quarterly dates after `after`, each on the same weekday and week of its month
-    (the second Tuesday stays the second Tuesday), three months apart."""
-    week = (after.day - 1) // 7
-    result = []
-    year, month = after.year, after.month
-    for _ in range(count):
-        month += 3
-        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-        first = date(year, month, 1)
-        offset = (after.weekday() - first.weekday()) % 7
-        day = first + timedelta(days=offset + 7 * week)
-        if day.month != month:
-            day -= timedelta(days=7)
-        result.append(day)
-    return result
+def why_outside(
+    place: Place, starts_at: datetime, hours: WorkingHours, holidays_by_code: dict[str, dict[date, Holiday]]
+) -> Outside:
+    """Why a meeting starting at `starts_at` is outside the state's working hours, read on the local day it starts
+    (a meeting that starts inside them and is outside ends after them)."""
+    local = starts_at.astimezone(ZoneInfo(place.zone))
+    holiday = holidays_by_code.get(place.code, {}).get(local.date())
+    if holiday is not None:
+        return Outside("holiday", holiday)
+    if local.weekday() not in hours.weekdays:
+        return Outside("weekend" if local.weekday() >= 5 else "day_off")
+    return Outside("before" if local.time() < hours.start else "after")
+
+
+def step_date(anchor: date, steps: int, *, every: int, unit: str) -> date:
+    """The date `steps` intervals after `anchor`: `every` weeks apart, or `every` months apart on the same weekday
+    of the month (the second Tuesday stays the second Tuesday; a fifth one falls back to the month's last)."""
+    if unit == "weeks":
+        return anchor + timedelta(weeks=every * steps)
+    months = anchor.year * 12 + anchor.month - 1 + every * steps
+    first = date(months // 12, months % 12 + 1, 1)
+    day = first + timedelta(days=(anchor.weekday() - first.weekday()) % 7 + 7 * ((anchor.day - 1) // 7))
+    return day if day.month == first.month else day - timedelta(days=7)
+
+
+def next_quarter_day(today: date, hours: WorkingHours) -> date:
+    """The first working day from the 8th of the next quarter's first month (its first days are often holidays)."""
+    month = today.month + 3 - (today.month - 1) % 3
+    day = date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 8)
+    while day.weekday() not in hours.weekdays:
+        day += timedelta(days=1)
+    return day
 
 
 def describe(instant: datetime, zone: str, language: str) -> str:

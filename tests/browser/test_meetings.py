@@ -5,10 +5,9 @@ sees it in Rarotonga time and answers."""
 from __future__ import annotations
 
 import re
-import tomllib
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,8 @@ from app.governance.models import Body
 from app.meetings.models import ActionItem, AgendaItem, Invitation, Meeting, MeetingSeries, MinutesVersion
 from app.members.models import MemberState
 from app.outbox.models import OutboxMessage
-from tests.support.browser import ROOT, Account, Watch, assert_accessible, sign_in, submit
+from tests.support.browser import Account, Watch, assert_accessible, sign_in, submit
+from tests.support.clock import earliest_slot_for_everyone, long_time, short_time
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,6 @@ ZONES = {
 }
 NAMES = {"FJ": "Fiji", "WS": "Samoa", "CK": "Cook Islands", "PG": "Papua New Guinea", "PW": "Palau"}
 DURATION = timedelta(minutes=120)
-WORKDAY = (time(8), time(18))
 
 
 # What the pages should show, worked out here without the portal's code
@@ -60,59 +59,8 @@ def window() -> tuple[date, date]:
     return first, first + timedelta(days=13)
 
 
-def days_off() -> dict[str, set[date]]:
-    with (ROOT / "seeds" / "holidays.toml").open("rb") as source:
-        entries = tomllib.load(source).get("holiday", [])
-    found: dict[str, set[date]] = {}
-    for entry in entries:
-        found.setdefault(entry["state"], set()).add(entry["date"])
-    return found
-
-
-def at_work(begin: datetime, end: datetime, zone: str, holidays: set[date]) -> bool:
-    """Whether [begin, end] falls within 08:00-18:00 of one working day (Monday to Friday) in the zone."""
-    start, finish = begin.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
-    return (
-        start.date() == finish.date()
-        and start.weekday() < 5
-        and start.date() not in holidays
-        and WORKDAY[0] <= start.time()
-        and finish.time() <= WORKDAY[1]
-    )
-
-
-def earliest_slot_for_everyone(first: date, last: date) -> datetime:
-    """The first half-hour start in the window at which the meeting is inside every state's working day."""
-    holidays = days_off()
-    begin = datetime.combine(first, time(0), ZoneInfo(HOST_ZONE)).astimezone(UTC)
-    stop = datetime.combine(last + timedelta(days=1), time(0), ZoneInfo(HOST_ZONE)).astimezone(UTC)
-    while begin + DURATION <= stop:
-        if all(at_work(begin, begin + DURATION, zone, holidays.get(code, set())) for code, zone in ZONES.items()):
-            return begin
-        begin += timedelta(minutes=30)
-    raise AssertionError(f"no time suits all five states between {first} and {last}")
-
-
-def offset_label(local: datetime) -> str:
-    offset = local.utcoffset()
-    assert offset is not None
-    minutes = int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "UTC"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}" + (f"{rest:02d}" if rest else "")
-
-
-def short_time(instant: datetime, zone: str) -> str:
-    """As in tables: 'Mon 22 Feb 13:00 UTC-10'."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M} {offset_label(local)}"
-
-
-def long_time(instant: datetime, zone: str) -> str:
-    """As on the meeting page: 'Monday 22 February 2027, 13:00 UTC-10'."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B} {local.year}, {local:%H:%M} {offset_label(local)}"
+def earliest_slot_for_the_five(first: date, last: date) -> datetime:
+    return earliest_slot_for_everyone(first, last, zone=HOST_ZONE, duration=DURATION, zones=ZONES)
 
 
 # Arranging and reading the live database
@@ -218,12 +166,21 @@ def check_best_slot(page: Page, best: datetime) -> None:
     """The slots table lists the five states by name and starts with the expected time, inside for all five."""
     table = page.get_by_role("table", name="Best times first")
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Time (UTC)", "Inside working hours", "Cook Islands", "Fiji", "Palau", "Papua New Guinea", "Samoa"]
+        [
+            f"Time ({HOST_ZONE})",
+            "Inside working hours",
+            "Cook Islands",
+            "Fiji",
+            "Palau",
+            "Papua New Guinea",
+            "Samoa",
+            "Schedule",
+        ]
     )
     first_row = table.locator("tbody tr").first
-    expect(first_row.get_by_role("rowheader")).to_have_text(short_time(best, "UTC"))
+    expect(first_row.get_by_role("rowheader")).to_have_text(short_time(best, HOST_ZONE))
     expect(first_row.get_by_role("cell")).to_have_text(
-        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")]
+        ["5 / 5"] + [short_time(best, ZONES[code]) for code in ("CK", "FJ", "PW", "PG", "WS")] + ["Schedule this slot"]
     )
     expect(first_row.locator(".outside")).to_have_count(0)
 
@@ -247,7 +204,7 @@ def test_find_a_time_without_javascript_answers_with_a_full_page_and_the_same_be
 ) -> None:
     coordinator = make_account("coordinator")
     first, last = window()
-    best = earliest_slot_for_everyone(first, last)
+    best = earliest_slot_for_the_five(first, last)
     page = signed_in_page(new_context, coordinator, javascript=False)
     page.goto("/meetings/find-time")
 
@@ -277,7 +234,7 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     focal = make_account("focal_point", member_state_id=ids["CK"], display_name="Teina Marsters")
     set_time_zone(live_engine, focal, "Pacific/Rarotonga")
     first, last = window()
-    best = earliest_slot_for_everyone(first, last)
+    best = earliest_slot_for_the_five(first, last)
     suva = best.astimezone(ZoneInfo(HOST_ZONE))
     title = f"Quarterly SME meeting {uuid.uuid4().hex[:6]}"
 
@@ -291,7 +248,10 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
     desk.evaluate("() => { window.stillTheSamePage = true; }")
     ask_for_times(desk, first, last)
     check_best_slot(desk, best)
-    expect(desk).to_have_url(f"{server.url}/meetings/find-time")
+    # The address now says the search, so that it can be shared, though the page was not reloaded.
+    expect(desk).to_have_url(
+        re.compile(re.escape(f"{server.url}/meetings/find-time?") + ".*first=" + first.isoformat())
+    )
     assert desk.evaluate("() => window.stillTheSamePage") is True, "the page was reloaded instead of swapped"
     assert_accessible(desk, axe_source)
 

@@ -190,6 +190,12 @@ def latest_mail_id(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(OutboxMessage.id), 0))).one()
 
 
+def invitation_of(session: Session, meeting: Meeting, user: User) -> Invitation:
+    return session.exec(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
+    ).one()
+
+
 def refreshed(session: Session, row: Any) -> Any:
     session.refresh(row)
     return row
@@ -310,6 +316,21 @@ def at_work(local: datetime, minutes: int) -> bool:
     return local.weekday() < 5 and local.date() == end.date() and time(8) <= local.time() and end.time() <= time(18)
 
 
+def why_outside(local: datetime) -> str:
+    """Why a meeting starting at this local time of a working week is outside 08:00-18:00, in the page's words."""
+    if local.weekday() >= 5:
+        return "weekend"
+    return "before hours" if local.time() < time(8) else "after hours"
+
+
+def slot_start(text: str, zone: str) -> datetime:
+    """The instant of a slot's first cell, 'Tue 12 Mar 10:00 UTC+13', read in `zone` (the window is in 2030)."""
+    clock = " ".join(text.split()[:4])
+    local = datetime.strptime(f"2030 {clock}", "%Y %a %d %b %H:%M").replace(tzinfo=ZoneInfo(zone))
+    assert short(local, zone) == text, f"{text!r} is not a time in {zone}"
+    return local.astimezone(UTC)
+
+
 def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
@@ -321,26 +342,78 @@ def test_find_time_ranks_slots_and_shows_each_chosen_states_local_time(
     page = soup(response.text)
     assert page.h1.get_text(strip=True) == "Find a time"
     table = page.select_one("#slots table.slots")
-    names = [th.get_text(strip=True) for th in table.select("thead th")][2:]
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert headers[:2] == ["Time (Pacific/Fiji)", "Inside working hours"] and headers[-1] == "Schedule"
+    names = headers[2:-1]
     assert names == ["Cook Islands", "Fiji", "Samoa"]
     zones = {"Cook Islands": RAROTONGA, "Fiji": SUVA, "Samoa": APIA}
     counts = []
     for row in table.select("tbody tr"):
-        utc_text = row.th.get_text(strip=True)
-        starts = datetime.strptime(f"2030 {utc_text.removesuffix(' UTC')}", "%Y %a %d %b %H:%M").replace(tzinfo=UTC)
+        starts = slot_start(row.th.get_text(strip=True), SUVA)
         cells = row.find_all("td")
         inside = 0
-        for name, cell in zip(names, cells[1:], strict=True):
+        for name, cell in zip(names, cells[1:-1], strict=True):
             local = starts.astimezone(ZoneInfo(zones[name]))
             assert cell.get_text(" ", strip=True).startswith(short(starts, zones[name]))
             assert ("outside" in cell.get("class", [])) is not at_work(local, 120)
+            badge = cell.select_one(".badge")
+            assert (badge.get_text(strip=True) if badge else None) == (
+                None if at_work(local, 120) else why_outside(local)
+            )
             inside += at_work(local, 120)
         assert cells[0].get_text(strip=True) == f"{inside} / 3"
+        assert cells[-1].a.get_text(strip=True) == "Schedule this slot"
         counts.append(inside)
     assert counts == sorted(counts, reverse=True) and counts[0] == 3
     assert [o["value"] for o in page.select("input[name=states][checked]")] == [
         str(state(session, code).id) for code in ("CK", "FJ", "WS")
     ]
+
+
+def test_find_time_names_the_public_holiday_that_keeps_a_state_outside(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    query = {"first": "2027-08-04", "last": "2027-08-04", "zone": RAROTONGA, "duration": "60"}
+
+    response = client.get("/meetings/find-time", params=query | {"states": [state(session, "CK").id]})
+
+    badges = {badge.get_text(strip=True) for badge in soup(response.text).select("table.slots td .badge")}
+    assert badges == {"public holiday: Constitution Day"}
+
+
+def test_find_time_is_a_shareable_address_updated_in_place_by_the_latest_search(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+
+    form = soup(client.get("/meetings/find-time").text).find("form", action="/meetings/find-time")
+
+    assert (form["method"], form["hx-get"], form["hx-target"]) == ("get", "/meetings/find-time", "#slots")
+    assert form["hx-sync"] == "this:replace" and form["hx-push-url"] == "true"
+
+
+def test_a_found_slot_leads_to_the_scheduling_form_filled_with_it(
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    chosen = [state(session, code).id for code in ("FJ", "WS", "CK")]
+    query = find_query(session, "FJ", "WS", "CK") | {"duration": "90", "series": str(series[0].series_id)}
+
+    row = soup(client.get("/meetings/find-time", params=query).text).select_one("table.slots tbody tr")
+    starts = slot_start(row.th.get_text(strip=True), SUVA)
+    link = row.find("a", string="Schedule this slot")["href"]
+    form = soup(client.get(link).text).find("form", action="/meetings")
+
+    assert link.startswith("/meetings/new?")
+    assert form.select_one("#m-day")["value"] == starts.astimezone(ZoneInfo(SUVA)).date().isoformat()
+    assert form.select_one("#m-start")["value"] == starts.astimezone(ZoneInfo(SUVA)).strftime("%H:%M")
+    assert form.select_one("#m-zone option[selected]")["value"] == SUVA
+    assert form.select_one("#m-duration")["value"] == "90"
+    assert sorted(int(box["value"]) for box in form.select("input[name=states][checked]")) == sorted(chosen)
+    assert form.select_one("#m-series option[selected]")["value"] == str(series[0].series_id)
+    assert form.select_one("#m-title")["value"] == "SME series"
+    assert form.select_one("#m-owner option[selected]")["value"] == "body:sme"
 
 
 def test_find_time_answers_htmx_with_the_slots_fragment_only(
@@ -372,6 +445,18 @@ def test_find_time_with_a_window_that_ends_before_it_starts_says_so(
     assert alert(soup(full.text).find(id="slots")) == "The window ends before it starts."
     assert alert(soup(fragment.text)) == "The window ends before it starts."
     assert soup(full.text).find("table", class_="slots") is None
+
+
+def test_meeting_page_says_why_the_meeting_is_outside_an_invited_states_working_hours(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    early = schedule(session, scene.coordinator, start="07:00", title="Early SME meeting")  # Tuesday in Suva
+    sign_in(client, session, scene.coordinator)
+
+    table = soup(client.get(f"/meetings/{early.id}").text).find(id="times-heading").find_next("table")
+
+    hours = {row.th.get_text(strip=True): row.find_all("td")[1].get_text(" ", strip=True) for row in table.tbody("tr")}
+    assert hours == {"Fiji": "outside (before hours)", "Samoa": "inside"}
 
 
 def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_state(
@@ -468,6 +553,26 @@ def test_coordinator_schedules_a_one_off_meeting_and_its_member_states_are_invit
     assert notice(page.text) == "The meeting has been scheduled."
     facts = " ".join(soup(page.text).select_one("dl.facts").get_text(" ").split())
     assert "TATTE Centre, Apia (Samoa)" in facts and "Hybrid" in facts
+
+
+def test_a_meeting_scheduled_from_a_found_slot_invites_the_chosen_states_and_joins_the_series(
+    client: TestClient, session: Session, scene: Scene, series: list[Meeting]
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    chosen = [state(session, code).id for code in ("FJ", "CK", "TO")]
+
+    response = post(
+        client,
+        token,
+        "/meetings",
+        GOOD_MEETING | {"title": "SME series", "states": chosen, "series": str(series[0].series_id)},
+    )
+
+    assert response.status_code == 303
+    meeting = session.exec(select(Meeting).order_by(col(Meeting.id).desc())).first()
+    assert meeting is not None and meeting.series_id == series[0].series_id
+    invited = session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all()
+    assert sorted(invited) == sorted(chosen)
 
 
 def test_coordinator_creates_a_quarterly_series_of_four_meetings_at_the_same_local_hour(
@@ -630,6 +735,30 @@ def test_coordinator_invites_another_state_and_only_the_new_focal_point_is_email
     }
 
 
+def test_coordinator_is_warned_which_invited_states_have_no_focal_point_to_receive_the_invitation(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    scene.cook.is_active = False
+    session.add(scene.cook)
+    session.commit()
+    token = enter(client, session, scene.coordinator)
+
+    response = post(client, token, f"/meetings/{scene.meeting.id}/invitations", {"states": [state(session, "TO").id]})
+
+    assert response.status_code == 303
+    warning = section(client.get(response.headers["location"]).text, "invitations").select_one(".warning")
+    assert warning is not None, "no warning about the states nobody receives the invitation for"
+    assert "no active focal point" in warning.get_text(" ")
+    links = {a.get_text(" ", strip=True): a["href"] for a in warning.find_all("a")}
+    assert links == {
+        "Cook Islands: invite a focal point": "/members/CK#invite-focal-point",
+        "Tonga: invite a focal point": "/members/TO#invite-focal-point",
+    }
+    members_page = soup(client.get("/members/TO").text)
+    target = members_page.find(id="invite-focal-point")
+    assert target is not None and target.name == "form" and target["action"] == "/members/TO/focal-points"
+
+
 def test_invited_focal_point_answers_attending(client: TestClient, session: Session, scene: Scene) -> None:
     token = enter(client, session, scene.cook)
 
@@ -642,6 +771,31 @@ def test_invited_focal_point_answers_attending(client: TestClient, session: Sess
     page = client.get(response.headers["location"]).text
     assert notice(page) == "Your answer has been recorded."
     assert "You answered: Attending." in section(page, "answer").get_text(" ")
+
+
+def test_after_the_meeting_the_invited_read_their_answer_but_are_no_longer_asked(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    held = schedule(session, scene.coordinator, day=date.today() - timedelta(days=10), title="Held SME meeting")
+    meetings.invite(session, get_settings(), user=scene.coordinator, meeting=held, state_ids=[])
+    answered = invitation_of(session, held, scene.fiji)
+    answered.answer = "attending"  # given before the meeting
+    session.add(answered)
+    session.commit()
+    token = enter(client, session, scene.fiji)
+
+    answer = section(client.get(f"/meetings/{held.id}").text, "answer")
+    refused = post(client, token, f"/meetings/{held.id}/answer", {"reply": "not_attending"})
+
+    assert "You answered: Attending." in answer.get_text(" ")
+    assert "Will you attend?" not in answer.get_text(" ") and answer.find("form") is None
+    assert refused.status_code == 409
+    assert alert(section(refused.text, "answer")) == "This meeting has ended."
+    assert refreshed(session, answered).answer == "attending"
+    enter(client, session, scene.samoa)
+    unanswered = section(client.get(f"/meetings/{held.id}").text, "answer")
+    assert unanswered.find("form") is None
+    assert "The meeting has ended without your answer." in unanswered.get_text(" ")
 
 
 def test_invited_focal_point_delegates_to_a_named_colleague(client: TestClient, session: Session, scene: Scene) -> None:
@@ -673,6 +827,44 @@ def test_invited_focal_point_delegates_to_a_named_colleague(client: TestClient, 
 def agenda_titles(client: TestClient, meeting: Meeting) -> list[str]:
     items = section(client.get(f"/meetings/{meeting.id}").text, "agenda").select("ol > li")
     return [li.get_text(" ", strip=True).split(" — ")[0] for li in items]
+
+
+def test_an_observer_is_told_that_some_parts_of_the_agenda_are_for_the_members(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    enter(client, session, scene.observer)
+    empty = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda").get_text(" ", strip=True)
+    for title, part in (("Members' updates", "members"), ("Partner briefing", "observers")):
+        meetings.add_agenda_item(
+            session, user=scene.coordinator, meeting=scene.meeting, title=title, presenter="", duration=20, part=part
+        )
+
+    agenda = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda")
+
+    assert "No agenda item yet." in empty and "for the members only" not in empty
+    assert agenda_titles(client, scene.meeting) == ["Partner briefing"]
+    assert "No agenda item yet." not in agenda.get_text(" ")
+    assert "Some parts of the agenda are for the members only." in agenda.get_text(" ")
+
+
+def test_an_observer_is_not_told_no_agenda_item_when_all_items_are_for_members(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    meetings.add_agenda_item(
+        session,
+        user=scene.coordinator,
+        meeting=scene.meeting,
+        title="Members' updates",
+        presenter="",
+        duration=20,
+        part="members",
+    )
+    enter(client, session, scene.observer)
+
+    agenda = section(client.get(f"/meetings/{scene.meeting.id}").text, "agenda").get_text(" ", strip=True)
+
+    assert "No agenda item yet." not in agenda and "Members' updates" not in agenda
+    assert "Some parts of the agenda are for the members only." in agenda
 
 
 def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: Session, scene: Scene) -> None:
@@ -940,6 +1132,126 @@ def test_meeting_with_bad_input_is_refused_with_the_form_kept(
     assert alert(page.main) == message
     assert page.select_one("#m-title")["value"] == "Refused meeting"
     assert (rows(session, Meeting), rows(session, MeetingInvitee)) == before
+
+
+def seeded_series(session: Session) -> MeetingSeries:
+    return session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
+
+
+def second_week_of_next_quarter_in_suva() -> date:
+    """The first Monday to Friday from the 8th of the next quarter's first month, counting today as Suva does."""
+    today = datetime.now(ZoneInfo(SUVA)).date()
+    month = today.month + 3 - (today.month - 1) % 3
+    day = date(today.year + (month > 12), (month - 1) % 12 + 1, 8)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_the_seeded_quarterly_series_leads_to_a_form_with_its_first_day_proposed(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, session, scene.coordinator)
+    series = seeded_series(session)
+
+    row = soup(client.get("/meetings").text).find("th", string="Quarterly SME meeting").parent
+    link = row.find("a", string="Schedule the next four")
+    page = soup(client.get(link["href"]).text)
+
+    assert link["href"] == f"/meetings/series/{series.id}/next"
+    form = page.find("form", action=f"/meetings/series/{series.id}/next")
+    assert form["method"] == "post" and form.find("input", attrs={"name": "csrf_token"})
+    assert form.select_one("#n-day")["value"] == second_week_of_next_quarter_in_suva().isoformat()
+    assert form.select_one("#n-format option[selected]")["value"] == "virtual"
+    assert [o["value"] for o in form.select("#n-format option")] == ["in_person", "virtual", "hybrid"]
+    assert {field["name"] for field in form.select("input:not([type=hidden])")} == {"day", "link", "venue", "city"}
+    assert form.find("button").get_text(strip=True) == "Schedule the next four"
+
+
+def test_coordinator_schedules_the_next_four_meetings_of_the_seeded_series(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    series = seeded_series(session)
+    first = second_week_of_next_quarter_in_suva()
+
+    response = post(
+        client,
+        token,
+        f"/meetings/series/{series.id}/next",
+        {"day": first.isoformat(), "format": "virtual", "link": LINK},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/meetings?notice=generated"
+    added = meetings.series_meetings(session, series)
+    local = [m.starts_at.astimezone(ZoneInfo(SUVA)) for m in added]
+    assert len(added) == 4 and local[0].date() == first
+    assert {moment.strftime("%H:%M") for moment in local} == {"10:00"}
+    assert {m.link for m in added} == {LINK}
+    assert notice(client.get(response.headers["location"]).text) == "The series' next meetings have been scheduled."
+    again = soup(client.get(f"/meetings/series/{series.id}/next").text)
+    a_year_on = first.replace(year=first.year + 1, day=1)
+    same_weekday_of_the_month = a_year_on + timedelta(
+        days=(first.weekday() - a_year_on.weekday()) % 7 + 7 * ((first.day - 1) // 7)
+    )
+    assert again.select_one("#n-day")["value"] == same_weekday_of_the_month.isoformat()
+    assert again.select_one("#n-link")["value"] == LINK
+
+
+def test_next_meetings_of_a_series_without_their_link_are_refused_on_the_form(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    series = seeded_series(session)
+
+    response = post(client, token, f"/meetings/series/{series.id}/next", {"day": "2031-02-11", "format": "hybrid"})
+
+    assert response.status_code == 400
+    page = soup(response.text)
+    assert alert(page.main) == "A hybrid meeting needs a venue, a city and its https:// link."
+    assert page.select_one("#n-day")["value"] == "2031-02-11"
+    assert page.select_one("#n-format option[selected]")["value"] == "hybrid"
+    assert meetings.series_meetings(session, series) == []
+
+
+def test_a_custom_series_is_given_its_interval_and_shows_it(client: TestClient, session: Session, scene: Scene) -> None:
+    token = enter(client, session, scene.coordinator)
+
+    response = post(
+        client,
+        token,
+        "/meetings/series",
+        {
+            "title": "Pre-deployment working session",
+            "owner": "body:sme",
+            "cadence": "custom",
+            "repeat_every": "2",
+            "repeat_unit": "months",
+            "first_day": "2031-02-11",
+            "local_start": "10:00",
+            "duration": "60",
+            "host_zone": SUVA,
+            "link": LINK,
+        },
+    )
+
+    assert response.status_code == 303
+    series = session.exec(select(MeetingSeries).where(MeetingSeries.title_en == "Pre-deployment working session")).one()
+    assert (series.cadence, series.repeat_every, series.repeat_unit) == ("custom", 2, "months")
+    row = soup(client.get("/meetings").text).find("th", string="Pre-deployment working session").parent
+    assert row.find_all("td")[0].get_text(" ", strip=True) == "Custom, every 2 months"
+    form = soup(client.get(row.find("a", string="Schedule the next")["href"]).text).find(
+        "form", action=f"/meetings/series/{series.id}/next"
+    )
+    assert form.select_one("#n-day")["value"] == "2031-04-08"
+    assert form.find("button").get_text(strip=True) == "Schedule the next"
+
+    scheduled = post(client, token, f"/meetings/series/{series.id}/next", {"day": "2031-04-08", "link": LINK})
+
+    added = meetings.series_meetings(session, series)[-1]
+    assert scheduled.headers["location"] == f"/meetings/{added.id}?notice=created"
+    assert added.starts_at == at(date(2031, 4, 8), "10:00", SUVA)
 
 
 def test_series_with_an_unknown_zone_is_refused_and_creates_nothing(

@@ -3,7 +3,7 @@ action items, attendance, and who may see and run a meeting."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -163,6 +163,186 @@ def test_a_custom_series_adds_one_meeting_on_the_day_given(session: Session, set
     assert local_days(added) == ["Thu 2027-09-02 10:00"]
 
 
+def test_a_meeting_can_join_a_series_and_invite_the_states_chosen_for_it(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    series = quarterly(session, settings, cast)
+    chosen = (cast.states["TO"].id, cast.states["FJ"].id)
+
+    meeting = service.create_meeting(
+        session, settings, user=cast.coordinator, form=form(day="2027-08-17", series_id=series.id, state_ids=chosen)
+    )
+
+    assert meeting.series_id == series.id and meeting.body_id == series.body_id
+    assert invited_states(session, meeting) == set(chosen)
+    assert len(service.series_meetings(session, series)) == 5
+
+
+def test_a_meeting_of_a_series_meets_for_the_series_owner_and_invites_known_states(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # the SME body and the ad hoc network
+    series = quarterly(session, adhoc, cast)
+    before = count(session, Meeting)
+    for change, message in (
+        ({"body_key": "adhoc-network"}, "This series meets for another body or working group."),
+        ({"state_ids": (cast.states["FJ"].id, 999_999)}, "Choose states from the list."),
+        ({"series_id": 999_999}, "Choose the series from the list."),
+    ):
+        with pytest.raises(DomainError) as error:
+            service.create_meeting(
+                session, adhoc, user=cast.coordinator, form=form(**({"series_id": series.id} | change))
+            )
+        session.rollback()
+        assert said(error) == message
+    assert count(session, Meeting) == before
+
+
+# The next meetings of a series: the day proposed, and what is scheduled from it
+
+
+def seeded_series(session: Session) -> MeetingSeries:
+    return session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
+
+
+def second_week_of_next_quarter(today: date) -> date:
+    """Worked out here: the first Monday to Friday from the 8th of the first month of the quarter after `today`."""
+    month = today.month + 3 - (today.month - 1) % 3
+    day = date(today.year + (month > 12), (month - 1) % 12 + 1, 8)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize(
+    ("now", "proposed"),
+    [
+        (datetime(2026, 12, 5, 1, 30, tzinfo=UTC), date(2027, 1, 8)),
+        (datetime(2026, 12, 5, 13, 30, tzinfo=UTC), date(2027, 1, 8)),
+        # Still March in UTC, but already 1 April in Suva, where the series is hosted: the next quarter is July's.
+        (datetime(2027, 3, 31, 13, 0, tzinfo=UTC), date(2027, 7, 8)),
+        (datetime(2027, 9, 20, 0, 0, tzinfo=UTC), date(2027, 10, 8)),
+    ],
+)
+def test_a_series_that_never_met_proposes_the_second_week_of_the_next_quarter_at_the_host(
+    session: Session, settings: Settings, now: datetime, proposed: date
+) -> None:
+    assert second_week_of_next_quarter(now.astimezone(ZoneInfo("Pacific/Fiji")).date()) == proposed
+    assert service.next_day(session, settings, seeded_series(session), now=now) == proposed
+
+
+def test_the_seeded_quarterly_series_schedules_its_next_four_from_the_day_proposed(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    series = seeded_series(session)
+    proposed = service.next_day(session, settings, series)
+    assert proposed == second_week_of_next_quarter(datetime.now(ZoneInfo("Pacific/Fiji")).date())
+
+    added = service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK)
+
+    months = [m.starts_at.astimezone(ZoneInfo("Pacific/Fiji")) for m in added]
+    assert months[0].date() == proposed
+    assert [(b.year - a.year) * 12 + b.month - a.month for a, b in zip(months, months[1:], strict=False)] == [3, 3, 3]
+    assert {(moment.weekday(), (moment.day - 1) // 7, moment.strftime("%H:%M")) for moment in months} == {
+        (proposed.weekday(), (proposed.day - 1) // 7, "10:00")
+    }
+    assert all(invited_states(session, m) == member_ids(cast) for m in added)
+
+
+def test_a_series_that_has_met_proposes_the_next_day_of_its_rhythm_not_before_today(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    """Its meetings are on the second Tuesday, July 2027 to April 2028; April's was moved to the 4th."""
+    series = quarterly(session, settings, cast)
+    april = service.series_meetings(session, series)[-1]
+    service.move_meeting(
+        session,
+        settings,
+        user=cast.coordinator,
+        meeting=april,
+        day="2028-04-04",
+        start="10:00",
+        duration=120,
+        host_zone="Pacific/Fiji",
+    )
+    proposed = {
+        now: service.next_day(session, settings, series, now=datetime.fromisoformat(now))
+        for now in ("2026-12-05T01:30:00+00:00", "2026-12-05T13:30:00+00:00", "2029-01-08T12:00:00+00:00")
+    }
+    assert proposed == {
+        "2026-12-05T01:30:00+00:00": date(2028, 7, 11),
+        "2026-12-05T13:30:00+00:00": date(2028, 7, 11),
+        # 9 January 2029 in Suva: the meetings of July and October 2028 were never scheduled.
+        "2029-01-08T12:00:00+00:00": date(2029, 1, 9),
+    }
+
+
+def test_an_extra_meeting_of_a_series_does_not_shift_its_rhythm(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    """A meeting scheduled from a found slot joins the series in May 2028, after April's: July is still proposed."""
+    series = quarterly(session, settings, cast)
+    service.create_meeting(session, settings, user=cast.coordinator, form=form(day="2028-05-16", series_id=series.id))
+    now = datetime(2026, 12, 5, 13, 30, tzinfo=UTC)
+    assert service.next_day(session, settings, series, now=now) == date(2028, 7, 11)
+
+
+def test_the_next_four_start_on_the_day_the_coordinator_gives(session: Session, settings: Settings, cast: Cast) -> None:
+    series = quarterly(session, settings, cast)
+    added = service.next_occurrences(
+        session, settings, user=cast.coordinator, series=series, link=LINK, first_day="2028-08-03"
+    )
+    assert local_days(added) == [
+        "Thu 2028-08-03 10:00",
+        "Thu 2028-11-02 10:00",
+        "Thu 2029-02-01 10:00",
+        "Thu 2029-05-03 10:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("every", "unit", "following"),
+    [
+        (2, "weeks", "Tue 2027-07-27 10:00"),
+        (1, "months", "Tue 2027-08-10 10:00"),
+        (6, "months", "Tue 2028-01-11 10:00"),
+    ],
+)
+def test_a_custom_series_with_an_interval_proposes_and_schedules_its_next_meeting(
+    session: Session, settings: Settings, cast: Cast, every: int, unit: str, following: str
+) -> None:
+    series = quarterly(
+        session, settings, cast, cadence="custom", title="SME working session", repeat_every=every, repeat_unit=unit
+    )
+    assert (series.repeat_every, series.repeat_unit) == (every, unit)
+    assert local_days(service.series_meetings(session, series)) == ["Tue 2027-07-13 10:00"]
+    now = datetime(2026, 12, 5, 13, 30, tzinfo=UTC)
+    assert service.next_day(session, settings, series, now=now) == date.fromisoformat(following.split()[1])
+
+    added = service.next_occurrences(session, settings, user=cast.coordinator, series=series, link=LINK)
+
+    assert local_days(added) == [following]
+
+
+@pytest.mark.parametrize(
+    ("every", "unit"), [("0", "weeks"), ("53", "weeks"), ("13", "months"), ("2", "days"), ("two", "weeks")]
+)
+def test_a_custom_series_with_a_bad_interval_is_refused(
+    session: Session, settings: Settings, cast: Cast, every: str, unit: str
+) -> None:
+    before = count(session, MeetingSeries)
+    with pytest.raises(DomainError) as error:
+        quarterly(session, settings, cast, cadence="custom", repeat_every=every, repeat_unit=unit)
+    session.rollback()
+    assert said(error) == "Give how far apart the meetings are: every 1 to 52 weeks, or every 1 to 12 months."
+    assert count(session, MeetingSeries) == before
+
+
+def test_a_quarterly_series_keeps_no_interval_of_its_own(session: Session, settings: Settings, cast: Cast) -> None:
+    series = quarterly(session, settings, cast, repeat_every="2", repeat_unit="weeks")
+    assert (series.repeat_every, series.repeat_unit) == (None, None)
+
+
 def test_moving_one_occurrence_leaves_the_others_untouched(session: Session, settings: Settings, cast: Cast) -> None:
     meetings = service.series_meetings(session, quarterly(session, settings, cast))
     for meeting in meetings:
@@ -250,6 +430,9 @@ def test_a_working_group_meets_until_it_is_archived(session: Session, settings: 
 
 # Meetings refused
 
+# A hybrid meeting is told what a hybrid meeting lacks, never that it is in person or virtual.
+HYBRID_NEEDS = "A hybrid meeting needs a venue, a city and its https:// link."
+
 
 @pytest.mark.parametrize(
     ("change", "message"),
@@ -268,11 +451,9 @@ def test_a_working_group_meets_until_it_is_archived(session: Session, settings: 
             {"format": "in_person", "venue": "Grand Pacific Hotel", "city": ""},
             "A meeting in person needs a venue and a city.",
         ),
-        ({"format": "hybrid", "venue": "", "city": ""}, "A meeting in person needs a venue and a city."),
-        (
-            {"format": "hybrid", "venue": "Grand Pacific Hotel", "city": "Suva", "link": ""},
-            "A virtual meeting needs its https:// link.",
-        ),
+        ({"format": "hybrid", "venue": "", "city": ""}, HYBRID_NEEDS),
+        ({"format": "hybrid", "venue": "Grand Pacific Hotel", "city": "Suva", "link": ""}, HYBRID_NEEDS),
+        ({"format": "hybrid", "venue": "", "city": "", "link": ""}, HYBRID_NEEDS),
         ({"format": "carrier_pigeon"}, "Choose in person, virtual or hybrid."),
         ({"day": "2027-02-30"}, "Give the date as YYYY-MM-DD."),
         ({"start": "10h"}, "Give the time as HH:MM."),
@@ -531,6 +712,18 @@ def test_nobody_answers_a_cancelled_meeting(session: Session, settings: Settings
         service.answer(session, user=cast.focal["FJ"], meeting=invited, reply="attending")
     session.rollback()
     assert invitation_of(session, invited, cast.focal["FJ"]).answer == ""
+
+
+def test_nobody_answers_a_meeting_that_has_ended(session: Session, settings: Settings, cast: Cast) -> None:
+    held = service.create_meeting(
+        session, settings, user=cast.coordinator, form=form(day=(date.today() - timedelta(days=10)).isoformat())
+    )
+    service.invite(session, settings, user=cast.coordinator, meeting=held, state_ids=[])
+    with pytest.raises(Conflict) as error:
+        service.answer(session, user=cast.focal["FJ"], meeting=held, reply="attending")
+    session.rollback()
+    assert said(error) == "This meeting has ended."
+    assert invitation_of(session, held, cast.focal["FJ"]).answer == ""
 
 
 # Agenda

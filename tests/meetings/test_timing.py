@@ -76,20 +76,30 @@ def test_new_zealand_shows_its_daylight_saving_abbreviation() -> None:
 # Quarterly dates and series across daylight saving
 
 
+def quarters(after: date, count: int) -> list[date]:
+    return [timing.step_date(after, steps, every=3, unit="months") for steps in range(1, count + 1)]
+
+
 def test_quarterly_dates_keep_the_same_weekday_of_the_month() -> None:
     # 13 July 2027 is the second Tuesday of July.
-    assert timing.quarterly_dates(date(2027, 7, 13), 4) == [
+    assert quarters(date(2027, 7, 13), 4) == [
         date(2027, 10, 12),
         date(2028, 1, 11),
         date(2028, 4, 11),
         date(2028, 7, 11),
     ]
-    assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in timing.quarterly_dates(date(2027, 7, 13), 8))
+    assert all(day.weekday() == 1 and 8 <= day.day <= 14 for day in quarters(date(2027, 7, 13), 8))
 
 
 def test_a_fifth_weekday_falls_back_to_the_last_one_in_a_shorter_month() -> None:
     # 30 March 2027 is the fifth Tuesday; September 2027 has only four, so its last one is taken.
-    assert timing.quarterly_dates(date(2027, 3, 30), 2) == [date(2027, 6, 29), date(2027, 9, 28)]
+    assert quarters(date(2027, 3, 30), 2) == [date(2027, 6, 29), date(2027, 9, 28)]
+
+
+def test_step_zero_is_the_day_itself_and_weeks_are_counted_in_days() -> None:
+    for anchor in (date(2027, 3, 30), date(2027, 7, 13)):
+        assert timing.step_date(anchor, 0, every=3, unit="months") == anchor
+    assert timing.step_date(date(2027, 12, 21), 2, every=3, unit="weeks") == date(2028, 2, 1)
 
 
 def starts(session: Session, series_id: int) -> list[Meeting]:
@@ -469,3 +479,66 @@ def test_a_window_of_exactly_31_days_is_searched(session: Session, settings: Set
         duration=60,
     )
     assert codes(slots[0].inside) == ["FJ"]
+
+
+# Why a state is outside its working hours
+
+
+@pytest.mark.parametrize(
+    ("code", "zone", "local_start", "minutes", "reason"),
+    [
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 17, 10, 0), 60, "weekend"),  # a Saturday
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 18, 23, 30), 60, "weekend"),  # Sunday night into Monday
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 13, 7, 0), 120, "before"),
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 13, 0, 0), 60, "before"),
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 13, 17, 0), 120, "after"),
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 13, 23, 0), 120, "after"),  # runs past midnight
+        ("FJ", "Pacific/Fiji", datetime(2027, 7, 13, 8, 0), 11 * 60, "after"),  # longer than the working day
+        ("CK", "Pacific/Rarotonga", datetime(2027, 8, 4, 10, 0), 60, "holiday"),
+    ],
+)
+def test_a_state_outside_its_working_hours_is_told_why(
+    settings: Settings, code: str, zone: str, local_start: datetime, minutes: int, reason: str
+) -> None:
+    place = timing.Place(1, code, code, zone)
+    begins = local_start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    ends = begins + timedelta(minutes=minutes)
+    hours, days_off = timing.WorkingHours.from_settings(settings), timing.holidays(settings.seeds_dir)
+    assert timing.outside_hours([place], begins, ends, hours, days_off) == [place]
+
+    why = timing.why_outside(place, begins, hours, days_off)
+
+    assert why.reason == reason
+    if reason == "holiday":
+        assert why.holiday is not None
+        assert (why.holiday.name("en"), why.holiday.name("fr")) == ("Constitution Day", "Fête de la Constitution")
+    else:
+        assert why.holiday is None
+
+
+def test_a_day_off_that_is_not_a_weekend_is_called_a_day_off(settings: Settings) -> None:
+    four_days = settings.model_copy(update={"working_days": "mon,tue,wed,thu"})
+    place = timing.Place(1, "FJ", "Fiji", "Pacific/Fiji")
+    friday = timing.to_utc(date(2027, 7, 16), time(10), "Pacific/Fiji")
+    hours = timing.WorkingHours.from_settings(four_days)
+
+    assert timing.why_outside(place, friday, hours, {}).reason == "day_off"
+
+
+def test_every_slot_says_why_each_state_left_outside_is(session: Session, settings: Settings, cast: Cast) -> None:
+    slots, _ = service.find_time(
+        session,
+        settings,
+        state_ids=five_states(cast),
+        first="2027-07-17",
+        last="2027-07-18",
+        zone="Pacific/Fiji",
+        duration=120,
+    )
+    assert slots and all(slot.outside for slot in slots)
+    for slot in slots:
+        assert sorted(slot.why) == sorted(place.state_id for place in slot.outside)
+        for place in slot.outside:
+            local = slot.local(place)
+            expected = "weekend" if local.weekday() >= 5 else "before" if local.hour < 8 else "after"
+            assert slot.why[place.state_id].reason == expected, (place.code, local)

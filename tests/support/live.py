@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+# Importing the portal takes a few seconds of CPU; on a machine shared with other work that can be half a minute.
+STARTUP_SECONDS = 120
 
 
 def free_port() -> int:
@@ -54,7 +56,7 @@ class LiveServer:
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(f"{self.url}/healthz", self.process)
+        wait_for(f"{self.url}/healthz", self.process, timeout=STARTUP_SECONDS)
         return self
 
     def stop(self) -> None:
