@@ -31,12 +31,12 @@ from tests.governance.conftest import (
     PROFILE_GROUPS,
     REGIONAL,
     People,
-    Portal,
     body,
     links,
     settings_for,
 )
 from tests.support.database import migrated
+from tests.support.portal import Portal
 
 SEEDS = ROOT / "seeds"
 
