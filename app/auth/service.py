@@ -86,6 +86,26 @@ def list_users(session: Session) -> list[tuple[User, int]]:
     return [(user, count) for user, count in rows]
 
 
+def active_accounts(session: Session, *, role: str) -> list[User]:
+    """The active accounts of one role, by name."""
+    return list(
+        session.exec(
+            select(User).where(User.role == role, col(User.is_active).is_(True)).order_by(col(User.display_name))
+        ).all()
+    )
+
+
+def focal_points_of(session: Session, *, state_id: int) -> list[User]:
+    """A state's focal points: its active focal-point accounts (the one record of who acts for a state)."""
+    return list(
+        session.exec(
+            select(User)
+            .where(User.role == Role.focal_point, User.member_state_id == state_id, col(User.is_active).is_(True))
+            .order_by(col(User.display_name))
+        ).all()
+    )
+
+
 def check_account_fields(
     session: Session,
     *,
