@@ -219,13 +219,24 @@ def render(
 
 def error_text(error: Exception) -> str:
     """A domain error's message in the request's language."""
-    from app.errors import DomainError, Label
+    from app.errors import DomainError
 
     if not isinstance(error, DomainError):
         return str(error)
     text = gettext(error.message)
-    params = {key: gettext(value) if isinstance(value, Label) else value for key, value in error.params.items()}
+    params = {key: _shown(value) for key, value in error.params.items()}
     return text % params if params else text
+
+
+def _shown(value: object) -> object:
+    """A message parameter as the reader sees it: labels translated, names in the reader's language."""
+    from app.errors import Label, Localised
+
+    if isinstance(value, Label):
+        return gettext(value)
+    if isinstance(value, Localised):
+        return value.in_language(current_language.get())
+    return value
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -40,6 +40,7 @@ NOTICES = {
     "account-created": N_("The account has been created and a sign-in link sent by email."),
     "sessions-ended": N_("All sessions of this account have ended."),
     "account-updated": N_("The account has been updated."),
+    "link-sent": N_("A new sign-in link has been sent; the earlier one no longer works."),
 }
 
 
@@ -376,6 +377,13 @@ def users(request: Request, session: SessionDep, admin: AdminUser, notice: str |
     return _users_page(request, session, notice=_notice(notice))
 
 
+def _state_id(value: str) -> int | None:
+    """The member state chosen in an account form: None when none is, -1 (no such state) when the value is wrong."""
+    if not value.strip():
+        return None
+    return int(value) if value.strip().isdigit() else -1
+
+
 @router.post("/admin/users", response_model=None)
 def create_user(
     request: Request,
@@ -389,17 +397,13 @@ def create_user(
 ) -> Response:
     """Creates an account and emails its owner a one-time sign-in link."""
     try:
-        state_id = int(member_state_id) if member_state_id.strip() else None
-    except ValueError:
-        state_id = -1
-    try:
         service.invite_user(
             session,
             get_settings(),
             email=email,
             display_name=display_name,
             role=role,
-            member_state_id=state_id,
+            member_state_id=_state_id(member_state_id),
             organisation=organisation,
             actor_id=service.account_id(admin),
         )
@@ -408,6 +412,7 @@ def create_user(
             request,
             session,
             error=error_text(error),
+            existing=error.account if isinstance(error, service.AccountExists) else None,
             status=error.status_code,
             form={
                 "email": email[:254],
@@ -418,6 +423,83 @@ def create_user(
             },
         )
     return RedirectResponse("/admin/users?notice=account-created", status_code=303)
+
+
+def _admin_account_page(request: Request, session: SessionDep, target: User, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    return render(
+        request,
+        "auth/user.html",
+        {
+            "target": target,
+            "roles": list(Role),
+            "states": service.member_states(session),
+            "awaits_first_sign_in": service.awaits_first_sign_in(target),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def account_form(
+    request: Request, target: UserFromPath, session: SessionDep, admin: AdminUser, notice: str | None = None
+) -> HTMLResponse:
+    """One account: correct its name, email, role, state or organisation, or send its sign-in link again."""
+    return _admin_account_page(request, session, target, notice=_notice(notice))
+
+
+@router.post("/admin/users/{user_id}", response_model=None)
+def update_account(
+    request: Request,
+    target: UserFromPath,
+    session: SessionDep,
+    admin: AdminUser,
+    email: Text = "",
+    display_name: Text = "",
+    role: Text = "",
+    member_state_id: Text = "",
+    organisation: Text = "",
+) -> Response:
+    """Saves the corrected account; a new email or role signs it out everywhere."""
+    try:
+        service.update_account(
+            session,
+            user=target,
+            actor_id=service.account_id(admin),
+            email=email,
+            display_name=display_name,
+            role=role,
+            member_state_id=_state_id(member_state_id),
+            organisation=organisation,
+        )
+    except DomainError as error:
+        return _admin_account_page(
+            request,
+            session,
+            target,
+            error=error_text(error),
+            existing=error.account if isinstance(error, service.AccountExists) else None,
+            status=error.status_code,
+            form={
+                "email": email[:254],
+                "display_name": display_name[:120],
+                "role": role,
+                "member_state_id": member_state_id,
+                "organisation": organisation[:120],
+            },
+        )
+    return RedirectResponse("/admin/users?notice=account-updated", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/sign-in-link", response_model=None)
+def resend_sign_in_link(request: Request, target: UserFromPath, session: SessionDep, admin: AdminUser) -> Response:
+    """Emails a new one-time sign-in link to an account whose owner has not signed in yet."""
+    try:
+        service.resend_sign_in_link(session, get_settings(), user=target, actor_id=service.account_id(admin))
+    except DomainError as error:
+        return _admin_account_page(request, session, target, link_error=error_text(error), status=error.status_code)
+    return RedirectResponse(f"/admin/users/{target.id}?notice=link-sent", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/end-sessions", response_class=RedirectResponse)

@@ -1,0 +1,43 @@
+"""Focal points are their accounts; a first sign-in confirms time zone and language
+
+A focal point's state is their account's member state: the copy focal_point.state_id, which only invited focal
+points had, goes. Going back copies the account's state into it again (details of accounts that are no longer a
+state's focal point have no state to copy, and are left out).
+
+Revision ID: 64394e02f388
+Revises: db57efe06394
+Create Date: 2026-12-05 12:05:40.556388
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "64394e02f388"
+down_revision: str | None = "db57efe06394"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("focal_point", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_focal_point_state_id"))
+        batch_op.drop_constraint(batch_op.f("fk_focal_point_state_id_member_state"), type_="foreignkey")
+        batch_op.drop_column("state_id")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("focal_point", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("state_id", sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE focal_point SET state_id = "
+        "(SELECT member_state_id FROM user_account WHERE user_account.id = focal_point.user_id)"
+    )
+    op.execute("DELETE FROM focal_point WHERE state_id IS NULL")
+    with op.batch_alter_table("focal_point", schema=None) as batch_op:
+        batch_op.alter_column("state_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_focal_point_state_id_member_state"), "member_state", ["state_id"], ["id"]
+        )
+        batch_op.create_index(batch_op.f("ix_focal_point_state_id"), ["state_id"], unique=False)
