@@ -40,6 +40,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/preferences"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/welcome"): SIGNED_IN,
+    ("POST", "/welcome"): SIGNED_IN,
     ("GET", "/admin"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
@@ -26,6 +27,7 @@ from app.config import LANGUAGES, get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
+from app.members.models import MemberState
 from app.web import error_text, render, safe_next
 
 router = APIRouter()
@@ -48,6 +50,15 @@ def _notice(key: str | None) -> str | None:
     return NOTICES.get(key or "")
 
 
+def landing(user: User, asked: str | None) -> str:
+    """Where a sign-in leads: the page asked for, else the dashboard; through the welcome page until the person
+    has confirmed their time zone and language."""
+    target = safe_next(asked, default="/dashboard")
+    if user.preferences_confirmed_at is None:
+        return "/welcome?" + urlencode({"next": target})
+    return target
+
+
 def signed_in_response(token: str, target: str) -> RedirectResponse:
     """Redirects with the new session's cookie."""
     response = RedirectResponse(target, status_code=303)
@@ -57,17 +68,30 @@ def signed_in_response(token: str, target: str) -> RedirectResponse:
     return response
 
 
+def remember_language(response: Response, language: str) -> None:
+    """Keeps the chosen language in a cookie, for the pages shown before signing in."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
 # Sign-in and sign-out
 
 
 @router.get("/auth/sign-in", dependencies=[Depends(public)], response_class=HTMLResponse)
-def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -> HTMLResponse:
+def sign_in_form(request: Request, next: str = "", notice: str | None = None) -> HTMLResponse:
     """The sign-in form, with single sign-on when configured."""
     return render(
         request,
         "auth/sign_in.html",
         {
-            "next": safe_next(next),
+            "next": safe_next(next, default=""),
             "notice": _notice(notice),
             "sso": get_settings().sso_enabled,
             "sso_label": get_settings().oidc_label,
@@ -77,7 +101,7 @@ def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -
 
 @router.post("/auth/sign-in", dependencies=[Depends(public)], response_model=None)
 def sign_in(
-    request: Request, session: SessionDep, visitor: VisitorDep, email: Text = "", password: Text = "", next: Text = "/"
+    request: Request, session: SessionDep, visitor: VisitorDep, email: Text = "", password: Text = "", next: Text = ""
 ) -> Response:
     """Checks the password and opens a new session (the token changes at every sign-in)."""
     try:
@@ -91,7 +115,7 @@ def sign_in(
             {
                 "error": error_text(error),
                 "email": email[:254],
-                "next": safe_next(next),
+                "next": safe_next(next, default=""),
                 "sso": get_settings().sso_enabled,
                 "sso_label": get_settings().oidc_label,
             },
@@ -104,7 +128,7 @@ def sign_in(
         user_agent=request.headers.get("user-agent", ""),
         replaces=visitor.auth_session,
     )
-    return signed_in_response(token, safe_next(next))
+    return signed_in_response(token, landing(user, next))
 
 
 @router.post("/auth/sign-out", response_class=RedirectResponse)
@@ -186,8 +210,9 @@ def use_link(request: Request, token: str, session: SessionDep, visitor: Visitor
         user_agent=request.headers.get("user-agent", ""),
         replaces=visitor.auth_session,
     )
-    target = "/account?notice=set-password" if not user.password_hash else "/"
-    return signed_in_response(session_token, target)
+    return signed_in_response(
+        session_token, landing(user, None if user.password_hash else "/account?notice=set-password")
+    )
 
 
 # Single sign-on
@@ -196,12 +221,12 @@ PROVIDER_DOWN = N_("The single sign-on provider does not answer. Try again later
 
 
 @router.get("/auth/sso/start", dependencies=[Depends(public)], response_model=None)
-async def sso_start(request: Request, next: str = "/") -> Response:
+async def sso_start(request: Request, next: str = "") -> Response:
     """Sends the browser to the identity provider."""
     settings = get_settings()
     if not settings.sso_enabled:
         raise NotFound(N_("Single sign-on is not configured on this portal."))
-    request.session["next"] = safe_next(next)
+    request.session["next"] = safe_next(next, default="")
     try:
         redirect: Response = await sso.client(settings).authorize_redirect(
             request, f"{settings.base_url}/auth/sso/callback"
@@ -225,20 +250,22 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
     except httpx.HTTPError:
         raise DomainError(PROVIDER_DOWN, status_code=502) from None
     claims = sso.claims(token)
-    session_token = await run_in_threadpool(
+    session_token, target = await run_in_threadpool(
         _sso_sign_in,
         settings.oidc_issuer,
         claims,
         client_address(request),
         request.headers.get("user-agent", ""),
         visitor,
+        request.session.pop("next", ""),
     )
-    return signed_in_response(session_token, safe_next(request.session.pop("next", "/")))
+    return signed_in_response(session_token, target)
 
 
 def _sso_sign_in(
-    issuer: str, claims: dict[str, object], address: str, user_agent: str, visitor: service.Visitor
-) -> str:
+    issuer: str, claims: dict[str, object], address: str, user_agent: str, visitor: service.Visitor, asked: str
+) -> tuple[str, str]:
+    """Signs in the SSO identity's account; returns the new session's token and where to land."""
     from sqlmodel import Session
 
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -249,13 +276,14 @@ def _sso_sign_in(
             email=str(claims["email"]) if claims.get("email") else None,
             email_verified=claims.get("email_verified") is True,
         )
-        return service.start_session(
+        token = service.start_session(
             session,
             user=user,
             address=address,
             user_agent=user_agent,
             replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
         )
+        return token, landing(user, asked)
 
 
 # Language and account
@@ -271,15 +299,7 @@ def choose_language(
     if visitor.user is not None:
         service.set_language(session, user=visitor.user, language=language)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
+    remember_language(response, language)
     return response
 
 
@@ -292,6 +312,7 @@ def _account_page(request: Request, session: SessionDep, user: User, **context: 
             "zones": service.region_time_zones(get_settings().seeds_dir),
             "languages": LANGUAGES,
             "sso": get_settings().sso_enabled,
+            "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
             **context,
         },
         status_code=status,
@@ -314,15 +335,7 @@ def save_preferences(
     except DomainError as error:
         return _account_page(request, session, user, preferences_error=error_text(error), status=400)
     response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
+    remember_language(response, language)
     return response
 
 
@@ -344,6 +357,55 @@ def save_password(
     except DomainError as error:
         return _account_page(request, session, user, password_error=error_text(error), status=400)
     return RedirectResponse("/account?notice=password-saved", status_code=303)
+
+
+# First sign-in
+
+
+def _welcome_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    state = session.get(MemberState, user.member_state_id) if user.member_state_id else None
+    return render(
+        request,
+        "auth/welcome.html",
+        {"zones": service.region_time_zones(get_settings().seeds_dir), "state": state, **context},
+        status_code=status,
+    )
+
+
+@router.get("/welcome", response_class=HTMLResponse)
+def welcome(request: Request, session: SessionDep, user: CurrentUser, next: str = "") -> HTMLResponse:
+    """At first sign-in: the person confirms the time zone and language the portal uses for them."""
+    return _welcome_page(
+        request,
+        session,
+        user,
+        next=safe_next(next, default="/dashboard"),
+        values={"language": user.language, "time_zone": user.time_zone},
+    )
+
+
+@router.post("/welcome", response_model=None)
+def confirm_welcome(
+    request: Request, session: SessionDep, user: CurrentUser, language: Text = "", time_zone: Text = "", next: Text = ""
+) -> Response:
+    """Records the confirmed time zone and language, then goes on to the page the person was going to."""
+    target = safe_next(next, default="/dashboard")
+    try:
+        service.confirm_preferences(session, user=user, language=language, time_zone=time_zone.strip())
+    except DomainError as error:
+        return _welcome_page(
+            request,
+            session,
+            user,
+            next=target,
+            values={"language": language, "time_zone": time_zone[:64]},
+            error=error_text(error),
+            status=error.status_code,
+        )
+    response = RedirectResponse(target, status_code=303)
+    remember_language(response, language)
+    return response
 
 
 # Admin of accounts

@@ -27,7 +27,7 @@ from app.members.models import MemberState
 from app.outbox import service as outbox
 
 USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone", "is_active")
-ACCOUNT_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation")
+ACCOUNT_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "time_zone")
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -175,6 +175,7 @@ def create_user(
         organisation=organisation.strip(),
         language=language if language in LANGUAGES else "en",
     )
+    user.time_zone = _home_zone(session, user)
     if password is not None:
         check_new_password(password, email=email)
         user.password_hash = hash_password(password)
@@ -189,6 +190,12 @@ def create_user(
         after=audit.snapshot(user, USER_FIELDS),
     )
     return user
+
+
+def _home_zone(session: Session, user: User) -> str:
+    """The zone of the capital of the state a focal point acts for (the first one seeded); UTC for others."""
+    state = session.get(MemberState, user.member_state_id) if user.member_state_id else None
+    return state.time_zones[0] if state is not None and state.time_zones else "UTC"
 
 
 def update_account(
@@ -221,6 +228,8 @@ def update_account(
     user.email, user.display_name, user.role = email, display_name.strip(), role
     user.member_state_id = member_state_id if role == Role.focal_point else None
     user.organisation = organisation.strip()
+    if user.preferences_confirmed_at is None:
+        user.time_zone = _home_zone(session, user)
     after = audit.snapshot(user, ACCOUNT_FIELDS)
     changed = [name for name in ACCOUNT_FIELDS if before[name] != after[name]]
     if not changed:
@@ -241,6 +250,19 @@ def update_account(
 
 
 def update_preferences(session: Session, *, user: User, language: str, time_zone: str) -> None:
+    _set_preferences(session, user=user, language=language, time_zone=time_zone, action="update")
+    session.commit()
+
+
+def confirm_preferences(session: Session, *, user: User, language: str, time_zone: str) -> None:
+    """The owner confirms (or corrects) the language and time zone the portal uses for them, once, at first
+    sign-in."""
+    _set_preferences(session, user=user, language=language, time_zone=time_zone, action="confirm_preferences")
+    user.preferences_confirmed_at = utcnow()
+    session.commit()
+
+
+def _set_preferences(session: Session, *, user: User, language: str, time_zone: str, action: str) -> None:
     if language not in LANGUAGES:
         raise DomainError(N_("Choose English or French."))
     if time_zone not in _zones():
@@ -251,13 +273,12 @@ def update_preferences(session: Session, *, user: User, language: str, time_zone
     audit.record(
         session,
         actor_id=user.id,
-        action="update",
+        action=action,
         entity="user",
         entity_id=user.id,
         before=before,
         after=audit.snapshot(user, ("language", "time_zone")),
     )
-    session.commit()
 
 
 def set_language(session: Session, *, user: User, language: str) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, public, require_role
 from app.auth.models import Role, User
-from app.auth.routes import signed_in_response
+from app.auth.routes import landing, signed_in_response
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden, NotFound
@@ -372,7 +372,7 @@ def accept(
         replaces=visitor.auth_session,
     )
     state = session.get(MemberState, invited.member_state_id)
-    return signed_in_response(session_token, f"/members/{state.code}" if state else "/")
+    return signed_in_response(session_token, landing(invited, f"/members/{state.code}" if state else None))
 
 
 @router.get("/contributions", response_class=HTMLResponse)

@@ -106,8 +106,16 @@ def test_an_admin_corrects_name_state_and_organisation_and_the_audit_log_keeps_b
     assert (fiji.display_name, fiji.member_state_id) == ("Litia Naivalu-Rabuka", samoa.id)
     [entry] = audit_entries(session, fiji)
     assert entry.actor_id == admin.id
-    assert entry.before == {"display_name": "Litia Naivalu", "member_state_id": state(session).id}
-    assert entry.after == {"display_name": "Litia Naivalu-Rabuka", "member_state_id": samoa.id}
+    assert entry.before == {
+        "display_name": "Litia Naivalu",
+        "member_state_id": state(session).id,
+        "time_zone": "Pacific/Fiji",
+    }
+    assert entry.after == {
+        "display_name": "Litia Naivalu-Rabuka",
+        "member_state_id": samoa.id,
+        "time_zone": "Pacific/Apia",
+    }, "until its owner confirms a zone, the account keeps its state's"
     assert still_signed_in(session, token), "a new name or state does not sign the account out"
 
 
@@ -117,8 +125,8 @@ def test_an_admin_corrects_name_state_and_organisation_and_the_audit_log_keeps_b
         ({"email": " Litia.N@Police.gov.fj "}, {"email": "litia@police.gov.fj"}, {"email": "litia.n@police.gov.fj"}),
         (
             {"role": "observer", "member_state_id": "", "organisation": "Fiji Police Force"},
-            {"role": "focal_point", "member_state_id": "FJ", "organisation": ""},
-            {"role": "observer", "member_state_id": None, "organisation": "Fiji Police Force"},
+            {"role": "focal_point", "member_state_id": "FJ", "organisation": "", "time_zone": "Pacific/Fiji"},
+            {"role": "observer", "member_state_id": None, "organisation": "Fiji Police Force", "time_zone": "UTC"},
         ),
     ],
     ids=["email", "role"],

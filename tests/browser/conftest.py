@@ -84,9 +84,10 @@ def page(new_context: Callable[..., tuple[BrowserContext, Watch]]) -> Page:
 
 @pytest.fixture
 def make_account(live_engine: Engine) -> Callable[..., Account]:
-    """Creates an account with a unique email address in the live database."""
+    """Creates an account with a unique email address in the live database; its owner has confirmed their time zone
+    and language at an earlier sign-in unless `confirmed` is False (a first sign-in)."""
 
-    def make(role: str = "observer", **overrides: Any) -> Account:
+    def make(role: str = "observer", *, confirmed: bool = True, **overrides: Any) -> Account:
         tag = uuid.uuid4().hex[:10]
         fields: dict[str, Any] = {
             "email": f"browser-{tag}@example.org",
@@ -97,6 +98,8 @@ def make_account(live_engine: Engine) -> Callable[..., Account]:
         fields.update(overrides)
         with Session(live_engine, expire_on_commit=False) as db:
             user = service.create_user(db, actor_id=None, **fields)
+            if confirmed:
+                service.confirm_preferences(db, user=user, language=user.language, time_zone=user.time_zone)
             db.commit()
             assert user.id is not None
             return Account(id=user.id, email=user.email, display_name=user.display_name, password=fields["password"])

@@ -242,7 +242,7 @@ def test_the_invitee_chooses_a_password_and_is_signed_in_as_focal_point_of_that_
 
     accepted = post_form(invitee, link, link, password=NEW_PASSWORD, confirm=NEW_PASSWORD)
 
-    assert accepted.status_code == 303 and accepted.headers["location"] == "/members/FJ"
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/welcome?next=%2Fmembers%2FFJ"
     assert SESSION_COOKIE in accepted.cookies
     session.refresh(user)
     assert verify_password(NEW_PASSWORD, user.password_hash)
