@@ -34,6 +34,10 @@ def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: 
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+# Starting takes a few seconds, but far longer on a machine whose two cores other work keeps busy.
+START_TIMEOUT = 120
+
+
 class LiveServer:
     """`python -m app serve` on a free port, with the given settings in its environment."""
 
@@ -53,7 +57,11 @@ class LiveServer:
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(f"{self.url}/healthz", self.process)
+        try:
+            wait_for(f"{self.url}/healthz", self.process, timeout=START_TIMEOUT)
+        except RuntimeError:
+            self.stop()  # a server that did not answer in time is not left running after the test
+            raise
         return self
 
     def stop(self) -> None:
