@@ -11,6 +11,20 @@ class Label(str):
     """A message parameter that is itself a msgid (a form label): shown translated."""
 
 
+class Localised(str):
+    """A message parameter written in each language (a state's name): shown in the reader's."""
+
+    french: str
+
+    def __new__(cls, english: str, french: str) -> Localised:
+        text = super().__new__(cls, english)
+        text.french = french
+        return text
+
+    def in_language(self, language: str) -> str:
+        return self.french if language == "fr" else str(self)
+
+
 class DomainError(Exception):
     """A refusal the user should read: message is a gettext msgid, params fill its placeholders."""
 

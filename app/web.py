@@ -253,11 +253,13 @@ def error_text(error: Exception) -> str:
 
 
 def _shown(value: object) -> object:
-    """A message parameter as the reader sees it: a msgid translated, words of the seeds in their language."""
-    from app.errors import Label
+    """A message parameter as the reader sees it: labels translated, names in the reader's language."""
+    from app.errors import Label, Localised
 
     if isinstance(value, Label):
         return gettext(value)
+    if isinstance(value, Localised):
+        return value.in_language(current_language.get())
     if isinstance(value, region.Localised):
         return value(current_language.get())
     return value

@@ -40,9 +40,14 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/preferences"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/welcome"): SIGNED_IN,
+    ("POST", "/welcome"): SIGNED_IN,
     ("GET", "/admin"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/sign-in-link"): ADMIN,
     ("POST", "/admin/users/{user_id}/end-sessions"): ADMIN,
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
@@ -55,7 +60,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/members/{code}/pledges"): OWN_STATE,
     ("POST", "/members/{code}/pledges/{pledge_id}/withdraw"): OWN_STATE,
     ("POST", "/members/{code}/focal-points"): COORDINATORS,
-    ("POST", "/focal-points/{focal_point_id}"): OWN_STATE,
+    ("POST", "/members/{code}/focal-points/{account_id}"): OWN_STATE,
+    ("POST", "/members/{code}/focal-points/{account_id}/invitation"): COORDINATORS,
     ("GET", "/invitations/{token}"): PUBLIC,
     ("POST", "/invitations/{token}"): PUBLIC,
     ("GET", "/contributions"): SIGNED_IN,
@@ -165,7 +171,6 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
     from app.config import get_settings
     from app.governance import service as governance
     from app.members import service as members
-    from app.members.models import FocalPoint
 
     monkeypatch.setenv("PRCN_GOVERNANCE_OPTION", "adhoc")
     get_settings.cache_clear()
@@ -181,7 +186,6 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
         display_name="World FP",
         portfolio="police",
     )
-    focal_point = session.exec(select(FocalPoint).where(FocalPoint.user_id == invited.id)).one()
     body = governance.get_body(session, settings, "adhoc-network", user=coordinator)
     request = governance.request_membership(session, settings, user=coordinator, body=body, state=fiji, action="join")
     group = governance.create_working_group(
@@ -223,7 +227,7 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
         "{code}": "FJ",
         "{key}": "adhoc-network",
         "{group_id}": str(group.id),
-        "{focal_point_id}": str(focal_point.id),
+        "{account_id}": str(invited.id),
         "{pledge_id}": str(pledge.id),
         "{event_id}": str(request.id),
         "{offer_id}": str(offer.id),

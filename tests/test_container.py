@@ -292,7 +292,7 @@ def test_first_admin_signs_in_with_link_from_the_logs(portal: Portal) -> None:
         assert form.status_code == 200
         signed_in = browser.post(links[0], data={"csrf_token": csrf_token(form.text)})
         assert signed_in.status_code == 303
-        assert signed_in.headers["location"] == "/account?notice=set-password"
+        assert signed_in.headers["location"] == "/welcome?next=%2Faccount%3Fnotice%3Dset-password"
         admin = browser.get("/admin")
     assert admin.status_code == 200
     rows = {}

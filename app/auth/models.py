@@ -44,6 +44,11 @@ class User(UserBase, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    preferences_confirmed_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=True),
+        description="when the owner confirmed time zone and language (asked at first sign-in until then)",
+    )
 
 
 class UserSession(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
@@ -27,6 +28,7 @@ from app.config import LANGUAGES, get_settings
 from app.db import SessionDep, get_engine
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_, gettext
+from app.members.models import MemberState
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
@@ -41,11 +43,21 @@ NOTICES = {
     "account-created": N_("The account has been created and a sign-in link sent by email."),
     "sessions-ended": N_("All sessions of this account have ended."),
     "account-updated": N_("The account has been updated."),
+    "link-sent": N_("A new sign-in link has been sent; the earlier one no longer works."),
 }
 
 
 def _notice(key: str | None) -> str | None:
     return NOTICES.get(key or "")
+
+
+def landing(user: User, asked: str | None) -> str:
+    """Where a sign-in leads: the page asked for, else the dashboard; through the welcome page until the person
+    has confirmed their time zone and language."""
+    target = safe_next(asked, default="/dashboard")
+    if user.preferences_confirmed_at is None:
+        return "/welcome?" + urlencode({"next": target})
+    return target
 
 
 def signed_in_response(token: str, target: str) -> RedirectResponse:
@@ -57,17 +69,30 @@ def signed_in_response(token: str, target: str) -> RedirectResponse:
     return response
 
 
+def remember_language(response: Response, language: str) -> None:
+    """Keeps the chosen language in a cookie, for the pages shown before signing in."""
+    response.set_cookie(
+        cookie(LANGUAGE_COOKIE),
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
+
+
 # Sign-in and sign-out
 
 
 @router.get("/auth/sign-in", dependencies=[Depends(public)], response_class=HTMLResponse)
-def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -> HTMLResponse:
+def sign_in_form(request: Request, next: str = "", notice: str | None = None) -> HTMLResponse:
     """The sign-in form, with single sign-on when configured."""
     return render(
         request,
         "auth/sign_in.html",
         {
-            "next": safe_next(next),
+            "next": safe_next(next, default=""),
             "notice": _notice(notice),
             "sso": get_settings().sso_enabled,
             "sso_label": get_settings().oidc_label,
@@ -77,7 +102,7 @@ def sign_in_form(request: Request, next: str = "/", notice: str | None = None) -
 
 @router.post("/auth/sign-in", dependencies=[Depends(public)], response_model=None)
 def sign_in(
-    request: Request, session: SessionDep, visitor: VisitorDep, email: Text = "", password: Text = "", next: Text = "/"
+    request: Request, session: SessionDep, visitor: VisitorDep, email: Text = "", password: Text = "", next: Text = ""
 ) -> Response:
     """Checks the password and opens a new session (the token changes at every sign-in)."""
     try:
@@ -91,7 +116,7 @@ def sign_in(
             {
                 "error": error_text(error),
                 "email": email[:254],
-                "next": safe_next(next),
+                "next": safe_next(next, default=""),
                 "sso": get_settings().sso_enabled,
                 "sso_label": get_settings().oidc_label,
             },
@@ -104,7 +129,7 @@ def sign_in(
         user_agent=request.headers.get("user-agent", ""),
         replaces=visitor.auth_session,
     )
-    return signed_in_response(token, safe_next(next))
+    return signed_in_response(token, landing(user, next))
 
 
 @router.post("/auth/sign-out", response_class=RedirectResponse)
@@ -188,8 +213,9 @@ def use_link(request: Request, token: str, session: SessionDep, visitor: Visitor
         user_agent=request.headers.get("user-agent", ""),
         replaces=visitor.auth_session,
     )
-    target = "/account?notice=set-password" if not user.password_hash else "/"
-    return signed_in_response(session_token, target)
+    return signed_in_response(
+        session_token, landing(user, None if user.password_hash else "/account?notice=set-password")
+    )
 
 
 # Single sign-on
@@ -198,12 +224,12 @@ PROVIDER_DOWN = N_("The single sign-on provider does not answer. Try again later
 
 
 @router.get("/auth/sso/start", dependencies=[Depends(public)], response_model=None)
-async def sso_start(request: Request, next: str = "/") -> Response:
+async def sso_start(request: Request, next: str = "") -> Response:
     """Sends the browser to the identity provider."""
     settings = get_settings()
     if not settings.sso_enabled:
         raise NotFound(N_("Single sign-on is not configured on this portal."))
-    request.session["next"] = safe_next(next)
+    request.session["next"] = safe_next(next, default="")
     try:
         redirect: Response = await sso.client(settings).authorize_redirect(
             request, f"{settings.base_url}/auth/sso/callback"
@@ -227,20 +253,22 @@ async def sso_callback(request: Request, visitor: VisitorDep) -> Response:
     except httpx.HTTPError:
         raise DomainError(PROVIDER_DOWN, status_code=502) from None
     claims = sso.claims(token)
-    session_token = await run_in_threadpool(
+    session_token, target = await run_in_threadpool(
         _sso_sign_in,
         settings.oidc_issuer,
         claims,
         client_address(request),
         request.headers.get("user-agent", ""),
         visitor,
+        request.session.pop("next", ""),
     )
-    return signed_in_response(session_token, safe_next(request.session.pop("next", "/")))
+    return signed_in_response(session_token, target)
 
 
 def _sso_sign_in(
-    issuer: str, claims: dict[str, object], address: str, user_agent: str, visitor: service.Visitor
-) -> str:
+    issuer: str, claims: dict[str, object], address: str, user_agent: str, visitor: service.Visitor, asked: str
+) -> tuple[str, str]:
+    """Signs in the SSO identity's account; returns the new session's token and where to land."""
     from sqlmodel import Session
 
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -251,13 +279,14 @@ def _sso_sign_in(
             email=str(claims["email"]) if claims.get("email") else None,
             email_verified=claims.get("email_verified") is True,
         )
-        return service.start_session(
+        token = service.start_session(
             session,
             user=user,
             address=address,
             user_agent=user_agent,
             replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
         )
+        return token, landing(user, asked)
 
 
 # Language and account
@@ -273,15 +302,7 @@ def choose_language(
     if visitor.user is not None:
         service.set_language(session, user=visitor.user, language=language)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        cookie(LANGUAGE_COOKIE),
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
+    remember_language(response, language)
     return response
 
 
@@ -294,6 +315,7 @@ def _account_page(request: Request, session: SessionDep, user: User, **context: 
             "zones": service.region_time_zones(get_settings().seeds_dir),
             "languages": LANGUAGES,
             "sso": get_settings().sso_enabled,
+            "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
             **context,
         },
         status_code=status,
@@ -316,15 +338,7 @@ def save_preferences(
     except DomainError as error:
         return _account_page(request, session, user, preferences_error=error_text(error), status=400)
     response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
-    response.set_cookie(
-        cookie(LANGUAGE_COOKIE),
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
+    remember_language(response, language)
     return response
 
 
@@ -346,6 +360,55 @@ def save_password(
     except DomainError as error:
         return _account_page(request, session, user, password_error=error_text(error), status=400)
     return RedirectResponse("/account?notice=password-saved", status_code=303)
+
+
+# First sign-in
+
+
+def _welcome_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    state = session.get(MemberState, user.member_state_id) if user.member_state_id else None
+    return render(
+        request,
+        "auth/welcome.html",
+        {"zones": service.region_time_zones(get_settings().seeds_dir), "state": state, **context},
+        status_code=status,
+    )
+
+
+@router.get("/welcome", response_class=HTMLResponse)
+def welcome(request: Request, session: SessionDep, user: CurrentUser, next: str = "") -> HTMLResponse:
+    """At first sign-in: the person confirms the time zone and language the portal uses for them."""
+    return _welcome_page(
+        request,
+        session,
+        user,
+        next=safe_next(next, default="/dashboard"),
+        values={"language": user.language, "time_zone": user.time_zone},
+    )
+
+
+@router.post("/welcome", response_model=None)
+def confirm_welcome(
+    request: Request, session: SessionDep, user: CurrentUser, language: Text = "", time_zone: Text = "", next: Text = ""
+) -> Response:
+    """Records the confirmed time zone and language, then goes on to the page the person was going to."""
+    target = safe_next(next, default="/dashboard")
+    try:
+        service.confirm_preferences(session, user=user, language=language, time_zone=time_zone.strip())
+    except DomainError as error:
+        return _welcome_page(
+            request,
+            session,
+            user,
+            next=target,
+            values={"language": language, "time_zone": time_zone[:64]},
+            error=error_text(error),
+            status=error.status_code,
+        )
+    response = RedirectResponse(target, status_code=303)
+    remember_language(response, language)
+    return response
 
 
 # Admin of accounts
@@ -379,6 +442,13 @@ def users(request: Request, session: SessionDep, admin: AdminUser, notice: str |
     return _users_page(request, session, notice=_notice(notice))
 
 
+def _state_id(value: str) -> int | None:
+    """The member state chosen in an account form: None when none is, -1 (no such state) when the value is wrong."""
+    if not value.strip():
+        return None
+    return int(value) if value.strip().isdigit() else -1
+
+
 @router.post("/admin/users", response_model=None)
 def create_user(
     request: Request,
@@ -392,17 +462,13 @@ def create_user(
 ) -> Response:
     """Creates an account and emails its owner a one-time sign-in link."""
     try:
-        state_id = int(member_state_id) if member_state_id.strip() else None
-    except ValueError:
-        state_id = -1
-    try:
         service.invite_user(
             session,
             get_settings(),
             email=email,
             display_name=display_name,
             role=role,
-            member_state_id=state_id,
+            member_state_id=_state_id(member_state_id),
             organisation=organisation,
             actor_id=service.account_id(admin),
         )
@@ -411,6 +477,7 @@ def create_user(
             request,
             session,
             error=error_text(error),
+            existing=error.account if isinstance(error, service.AccountExists) else None,
             status=error.status_code,
             form={
                 "email": email[:254],
@@ -421,6 +488,83 @@ def create_user(
             },
         )
     return RedirectResponse("/admin/users?notice=account-created", status_code=303)
+
+
+def _admin_account_page(request: Request, session: SessionDep, target: User, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    return render(
+        request,
+        "auth/user.html",
+        {
+            "target": target,
+            "roles": list(Role),
+            "states": service.member_states(session),
+            "awaits_first_sign_in": service.awaits_first_sign_in(target),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def account_form(
+    request: Request, target: UserFromPath, session: SessionDep, admin: AdminUser, notice: str | None = None
+) -> HTMLResponse:
+    """One account: correct its name, email, role, state or organisation, or send its sign-in link again."""
+    return _admin_account_page(request, session, target, notice=_notice(notice))
+
+
+@router.post("/admin/users/{user_id}", response_model=None)
+def update_account(
+    request: Request,
+    target: UserFromPath,
+    session: SessionDep,
+    admin: AdminUser,
+    email: Text = "",
+    display_name: Text = "",
+    role: Text = "",
+    member_state_id: Text = "",
+    organisation: Text = "",
+) -> Response:
+    """Saves the corrected account; a new email or role signs it out everywhere."""
+    try:
+        service.update_account(
+            session,
+            user=target,
+            actor_id=service.account_id(admin),
+            email=email,
+            display_name=display_name,
+            role=role,
+            member_state_id=_state_id(member_state_id),
+            organisation=organisation,
+        )
+    except DomainError as error:
+        return _admin_account_page(
+            request,
+            session,
+            target,
+            error=error_text(error),
+            existing=error.account if isinstance(error, service.AccountExists) else None,
+            status=error.status_code,
+            form={
+                "email": email[:254],
+                "display_name": display_name[:120],
+                "role": role,
+                "member_state_id": member_state_id,
+                "organisation": organisation[:120],
+            },
+        )
+    return RedirectResponse("/admin/users?notice=account-updated", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/sign-in-link", response_model=None)
+def resend_sign_in_link(request: Request, target: UserFromPath, session: SessionDep, admin: AdminUser) -> Response:
+    """Emails a new one-time sign-in link to an account whose owner has not signed in yet."""
+    try:
+        service.resend_sign_in_link(session, get_settings(), user=target, actor_id=service.account_id(admin))
+    except DomainError as error:
+        return _admin_account_page(request, session, target, link_error=error_text(error), status=error.status_code)
+    return RedirectResponse(f"/admin/users/{target.id}?notice=link-sent", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/end-sessions", response_class=RedirectResponse)

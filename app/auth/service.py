@@ -11,22 +11,23 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, and_, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth import mail
-from app.auth.models import OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
+from app.auth.models import ROLE_LABELS, OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
 from app.config import LANGUAGES, Settings
 from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
+from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
 from app.governance import region
 from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 
 USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone", "is_active")
+ACCOUNT_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "time_zone")
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -54,6 +55,18 @@ class Visitor:
     @property
     def role(self) -> str | None:
         return self.user.role if self.user else None
+
+
+class AccountExists(Conflict):
+    """The email address belongs to another account, which the page can offer to open."""
+
+    def __init__(self, account: User) -> None:
+        super().__init__(
+            N_("An account with this email address exists already: %(name)s, %(role)s."),
+            name=account.display_name,
+            role=Label(ROLE_LABELS[account.role]),
+        )
+        self.account = account
 
 
 # Accounts
@@ -84,6 +97,28 @@ def list_users(session: Session) -> list[tuple[User, int]]:
         .order_by(User.role, User.email)
     ).all()
     return [(user, count) for user, count in rows]
+
+
+def active_accounts(session: Session, *, role: str) -> list[User]:
+    """The active accounts of one role, by name."""
+    return list(
+        session.exec(
+            select(User).where(User.role == role, col(User.is_active).is_(True)).order_by(col(User.display_name))
+        ).all()
+    )
+
+
+def acts_for(state_id: int) -> ColumnElement[bool]:
+    """What makes an account a state's focal point, the one record of who acts for a state: an active
+    focal-point account of that state."""
+    return and_(
+        col(User.role) == Role.focal_point, col(User.member_state_id) == state_id, col(User.is_active).is_(True)
+    )
+
+
+def focal_points_of(session: Session, *, state_id: int) -> list[User]:
+    """A state's focal points, by name."""
+    return list(session.exec(select(User).where(acts_for(state_id)).order_by(col(User.display_name))).all())
 
 
 def check_account_fields(
@@ -129,8 +164,9 @@ def create_user(
         member_state_id=member_state_id,
         organisation=organisation,
     )
-    if find_user_by_email(session, email) is not None:
-        raise Conflict(N_("An account with this email address exists already."))
+    existing = find_user_by_email(session, email)
+    if existing is not None:
+        raise AccountExists(existing)
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -139,6 +175,7 @@ def create_user(
         organisation=organisation.strip(),
         language=language if language in LANGUAGES else "en",
     )
+    user.time_zone = _home_zone(session, user)
     if password is not None:
         check_new_password(password, email=email)
         user.password_hash = hash_password(password)
@@ -155,7 +192,77 @@ def create_user(
     return user
 
 
+def _home_zone(session: Session, user: User) -> str:
+    """The zone of the capital of the state a focal point acts for (the first one seeded); UTC for others."""
+    state = session.get(MemberState, user.member_state_id) if user.member_state_id else None
+    return state.time_zones[0] if state is not None and state.time_zones else "UTC"
+
+
+def update_account(
+    session: Session,
+    *,
+    user: User,
+    actor_id: int,
+    email: str,
+    display_name: str,
+    role: str,
+    member_state_id: int | None,
+    organisation: str,
+) -> None:
+    """An admin corrects an account, checked like a new one; a new email or role signs it out everywhere."""
+    email = normalise_email(email)
+    check_account_fields(
+        session,
+        email=email,
+        display_name=display_name,
+        role=role,
+        member_state_id=member_state_id,
+        organisation=organisation,
+    )
+    if user.id == actor_id and role != user.role:
+        raise DomainError(N_("You cannot change your own role."))
+    existing = find_user_by_email(session, email)
+    if existing is not None and existing.id != user.id:
+        raise AccountExists(existing)
+    before = audit.snapshot(user, ACCOUNT_FIELDS)
+    user.email, user.display_name, user.role = email, display_name.strip(), role
+    user.member_state_id = member_state_id if role == Role.focal_point else None
+    user.organisation = organisation.strip()
+    if user.preferences_confirmed_at is None:
+        user.time_zone = _home_zone(session, user)
+    after = audit.snapshot(user, ACCOUNT_FIELDS)
+    changed = [name for name in ACCOUNT_FIELDS if before[name] != after[name]]
+    if not changed:
+        return
+    session.add(user)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    if {"email", "role"} & set(changed):
+        _sign_out_everywhere(session, user=user, actor_id=actor_id)
+    session.commit()
+
+
 def update_preferences(session: Session, *, user: User, language: str, time_zone: str) -> None:
+    _set_preferences(session, user=user, language=language, time_zone=time_zone, action="update")
+    session.commit()
+
+
+def confirm_preferences(session: Session, *, user: User, language: str, time_zone: str) -> None:
+    """The owner confirms (or corrects) the language and time zone the portal uses for them, once, at first
+    sign-in."""
+    _set_preferences(session, user=user, language=language, time_zone=time_zone, action="confirm_preferences")
+    user.preferences_confirmed_at = utcnow()
+    session.commit()
+
+
+def _set_preferences(session: Session, *, user: User, language: str, time_zone: str, action: str) -> None:
     if language not in LANGUAGES:
         raise DomainError(N_("Choose English or French."))
     if time_zone not in _zones():
@@ -166,13 +273,12 @@ def update_preferences(session: Session, *, user: User, language: str, time_zone
     audit.record(
         session,
         actor_id=user.id,
-        action="update",
+        action=action,
         entity="user",
         entity_id=user.id,
         before=before,
         after=audit.snapshot(user, ("language", "time_zone")),
     )
-    session.commit()
 
 
 def set_language(session: Session, *, user: User, language: str) -> None:
@@ -378,6 +484,13 @@ def _end_sessions(session: Session, *, user_id: int | None, keep_id: int | None 
 
 def end_all_sessions(session: Session, *, user: User, actor_id: int) -> int:
     """Signs an account out everywhere (an admin's action); returns how many sessions ended."""
+    count = _sign_out_everywhere(session, user=user, actor_id=actor_id)
+    session.commit()
+    return count
+
+
+def _sign_out_everywhere(session: Session, *, user: User, actor_id: int) -> int:
+    """Ends every session of the account and records how many; the caller commits."""
     count = _end_sessions(session, user_id=user.id)
     audit.record(
         session,
@@ -387,7 +500,6 @@ def end_all_sessions(session: Session, *, user: User, actor_id: int) -> int:
         entity_id=user.id,
         after={"sessions_ended": count},
     )
-    session.commit()
     return count
 
 
@@ -564,6 +676,34 @@ def invite_user(
         member_state_id=member_state_id,
         organisation=organisation,
     )
+    _send_sign_in_link(session, settings, user=user)
+    session.commit()
+    return user
+
+
+def awaits_first_sign_in(user: User) -> bool:
+    """Whether the account's owner has yet to sign in for the first time (no password, never signed in)."""
+    return user.password_hash is None and user.last_sign_in_at is None
+
+
+def resend_sign_in_link(session: Session, settings: Settings, *, user: User, actor_id: int) -> None:
+    """Emails a new one-time sign-in link to an account not used yet; the earlier link stops working."""
+    if not user.is_active:
+        raise Conflict(N_("This account is deactivated. Reactivate it first."))
+    if not awaits_first_sign_in(user):
+        raise Conflict(
+            N_(
+                "The owner of this account has signed in or chosen a password already. If the password is "
+                "forgotten, “Forgot your password?” on the sign-in page sends a new link."
+            )
+        )
+    _send_sign_in_link(session, settings, user=user)
+    audit.record(session, actor_id=actor_id, action="resend_signin_link", entity="user", entity_id=user.id)
+    session.commit()
+
+
+def _send_sign_in_link(session: Session, settings: Settings, *, user: User) -> None:
+    """Queues the welcome email with a new one-time sign-in link; the caller commits."""
     token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
     subject, body = mail.welcome_message(
         user=user,
@@ -572,8 +712,6 @@ def invite_user(
         portal=region.load(settings.seeds_dir).short_name(user.language),
     )
     outbox.queue(session, recipient=user.email, subject=subject, body=body)
-    session.commit()
-    return user
 
 
 @lru_cache

@@ -12,11 +12,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.auth import service as accounts
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
-from app.governance import region
+from app.governance import mail, region
 from app.governance.models import (
     TRACKS,
     Body,
@@ -29,6 +30,7 @@ from app.governance.models import (
 from app.governance.region import Localised, Profile
 from app.i18n import N_
 from app.members.models import MemberState
+from app.outbox import service as outbox
 
 REQUESTS = {"join": "join_requested", "withdraw": "withdrawal_requested"}
 DECISIONS = {
@@ -281,7 +283,10 @@ def request_membership(
         raise Conflict(N_("This state is already a member."))
     if action == "withdraw" and not is_member:
         raise Conflict(N_("This state is not a member, so it cannot withdraw."))
-    return _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
+    event = _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
+    _tell_coordinators(session, settings, requester=user, body=body, state=state, event=event)
+    session.commit()
+    return event
 
 
 def decide(
@@ -299,7 +304,10 @@ def decide(
     standing = _standing(session, body, state)
     if standing is None or standing.latest.id != request.id or not standing.pending:
         raise Conflict(N_("This request has been answered already."))
-    return _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
+    event = _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
+    _tell_focal_points(session, settings, coordinator=user, body=body, state=state, event=event)
+    session.commit()
+    return event
 
 
 def record_membership(
@@ -312,10 +320,13 @@ def record_membership(
     standing = _standing(session, body, state)
     if standing is not None and standing.is_member:
         raise Conflict(N_("This state is already a member."))
-    return _append(session, user=user, body=body, state=state, kind="joined", note=note)
+    event = _append(session, user=user, body=body, state=state, kind="joined", note=note)
+    session.commit()
+    return event
 
 
 def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str) -> MembershipEvent:
+    """Appends an event and its audit entry; the caller commits, with the emails it queues."""
     if len(note) > 500:
         raise DomainError(N_("The note may have at most 500 characters."))
     event = MembershipEvent(
@@ -336,15 +347,44 @@ def _append(session: Session, *, user: User, body: Body, state: MemberState, kin
         entity_id=event.id,
         after={"body": body.key, "state": state.code, "note": event.note},
     )
-    session.commit()
     return event
 
 
+def _tell_coordinators(
+    session: Session, settings: Settings, *, requester: User, body: Body, state: MemberState, event: MembershipEvent
+) -> None:
+    """Queues the request to every active coordinator (to the admins while there is none), each in their language."""
+    recipients = accounts.active_accounts(session, role=Role.coordinator) or accounts.active_accounts(
+        session, role=Role.admin
+    )
+    url = f"{settings.base_url}/bodies/{body.key}#request-{event.id}"
+    for recipient in recipients:
+        subject, text = mail.request_message(
+            user=recipient, person=requester.display_name, state=state, body=body, event=event, url=url
+        )
+        outbox.queue(session, recipient=recipient.email, subject=subject, body=text)
+
+
+def _tell_focal_points(
+    session: Session, settings: Settings, *, coordinator: User, body: Body, state: MemberState, event: MembershipEvent
+) -> None:
+    """Queues the answer to every active focal point of the requesting state, each in their language."""
+    url = f"{settings.base_url}/bodies/{body.key}"
+    for recipient in accounts.focal_points_of(session, state_id=id_of(state)):
+        subject, text = mail.decision_message(
+            user=recipient, coordinator=coordinator.display_name, state=state, body=body, event=event, url=url
+        )
+        outbox.queue(session, recipient=recipient.email, subject=subject, body=text)
+
+
 def pending_requests(session: Session, settings: Settings) -> list[tuple[MembershipEvent, Body, MemberState]]:
-    """Requests waiting for a coordinator, on active bodies."""
+    """Requests waiting for a coordinator, on active bodies, oldest first."""
     bodies = {body.id: body for body in session.exec(select(Body)).all()}
     states = {state.id: state for state in session.exec(select(MemberState)).all()}
-    waiting = [standing.latest for standing in memberships(session).values() if standing.pending]
+    waiting = sorted(
+        (standing.latest for standing in memberships(session).values() if standing.pending),
+        key=lambda event: (event.at, event.id or 0),
+    )
     return [
         (event, bodies[event.body_id], states[event.state_id])
         for event in waiting

@@ -129,13 +129,14 @@ def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: s
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    """Next meetings in the user's time, what waits for their answer, their state's action items, minutes."""
+    """Next meetings in the user's time, what waits for their answer, the action items they follow, minutes, and
+    for coordinators the membership requests waiting for a decision."""
     language = current_language.get()
     return render(
         request,
         "meetings/dashboard.html",
         {
-            "board": service.dashboard(session, user=user),
+            "board": service.dashboard(session, get_settings(), user=user),
             "dormant": governance.dormancy(session, get_settings()),
             "zone": _viewer_zone(user),
             "states": _names(session, language),

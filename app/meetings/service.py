@@ -24,7 +24,7 @@ from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import region
 from app.governance import service as governance
-from app.governance.models import Body, WorkingGroup
+from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.i18n import N_, gettext, in_language
 from app.meetings import calendar, documents, mail, timing
 from app.meetings.models import (
@@ -1435,34 +1435,30 @@ def answers_of(session: Session, *, user: User, meeting_ids: list[int]) -> dict[
 
 @dataclass
 class Dashboard:
+    """What waits for one user. `due_actions` is None for readers who have no action items to follow (observers);
+    `requests` is None for those who do not decide on membership."""
+
     next_meetings: list[Meeting]
     waiting: list[Meeting]
-    due_actions: list[tuple[ActionItem, Meeting]]
+    due_actions: list[tuple[ActionItem, Meeting]] | None
     recent_minutes: list[tuple[Meeting, MinutesVersion]]
     answers: dict[int, Invitation]
+    requests: list[tuple[MembershipEvent, Body, MemberState]] | None = None
 
 
-def dashboard(session: Session, *, user: User, now: datetime | None = None) -> Dashboard:
-    """A focal point's view: next meetings, invitations waiting for an answer, their state's open action items,
-    and the latest minutes they may read."""
+def dashboard(session: Session, settings: Settings, *, user: User, now: datetime | None = None) -> Dashboard:
+    """Next meetings, invitations waiting for an answer, the action items the user follows (their state's, or the
+    network's for coordinators and admins), the latest minutes they may read, and the membership requests waiting
+    for a coordinator's decision."""
     now = now or utcnow()
     coming = upcoming(session, user=user, limit=10, now=now)
     answers = answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming])
     waiting = [m for m in coming if m.id in answers and not answers[id_of(m)].answer and not m.cancelled]
-    due: list[tuple[ActionItem, Meeting]] = []
-    if user.member_state_id is not None:
-        due = [
-            (item, meeting)
-            for item, meeting in session.exec(
-                select(ActionItem, Meeting)
-                .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
-                .where(
-                    ActionItem.owner_state_id == user.member_state_id,
-                    col(ActionItem.status).in_(("open", "in_progress")),
-                )
-                .order_by(col(ActionItem.due_on))
-            ).all()
-        ]
+    due: list[tuple[ActionItem, Meeting]] | None = None
+    if governance.coordinates(user):
+        due = open_action_items(session)
+    elif user.role == Role.focal_point and user.member_state_id is not None:
+        due = open_action_items(session, owner_state_id=user.member_state_id)
     latest = (
         select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
         .group_by(col(MinutesVersion.meeting_id))
@@ -1483,7 +1479,8 @@ def dashboard(session: Session, *, user: User, now: datetime | None = None) -> D
         for meeting, version in rows
         if governance.coordinates(user) or _is_member_meeting(meeting, members_of)
     ]
-    return Dashboard(coming, waiting, due, recent[:5], answers)
+    requests = governance.pending_requests(session, settings) if governance.coordinates(user) else None
+    return Dashboard(coming, waiting, due, recent[:5], answers, requests)
 
 
 def _member_bodies(session: Session, user: User) -> tuple[set[int], set[int]]:

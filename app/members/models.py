@@ -52,13 +52,12 @@ class MemberState(MemberStateBase, table=True):
 
 
 class FocalPoint(SQLModel, table=True):
-    """What makes an account a focal point of its state: portfolio and contact details."""
+    """The details a focal point gives: portfolio and contact. Which state they act for is their account's."""
 
     __tablename__ = "focal_point"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", unique=True)
-    state_id: int = Field(foreign_key="member_state.id", index=True)
     portfolio: str = Field(max_length=20)
     position: str = Field(default="", max_length=120)
     phone: str = Field(default="", max_length=40)

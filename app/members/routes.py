@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, cookie, public, require_role
 from app.auth.models import Role, User
-from app.auth.routes import signed_in_response
+from app.auth.routes import landing, signed_in_response
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden, NotFound
@@ -25,7 +25,6 @@ from app.members.models import (
     DEPLOYMENT_WINDOWS,
     PORTFOLIOS,
     READINESS_LEVELS,
-    FocalPoint,
     MemberState,
 )
 from app.web import error_text, render
@@ -41,6 +40,7 @@ NOTICES = {
     "pledge-withdrawn": N_("The pledge has been withdrawn."),
     "invited": N_("The focal point has been invited by email."),
     "focal-point-saved": N_("The focal point's details have been saved."),
+    "invitation-resent": N_("The invitation has been sent again."),
 }
 
 
@@ -92,8 +92,9 @@ def _profile_page(
     *,
     status: int = 200,
     notice: str | None = None,
-    **errors: str,
+    **forms: object,
 ) -> HTMLResponse:
+    """The state's page; `forms` carries a refused form's error (and what it can offer instead)."""
     settings = get_settings()
     profile = service.state_profile(session, settings, state)
     return render(
@@ -111,7 +112,7 @@ def _profile_page(
             "notice": NOTICES.get(notice or ""),
             "zones": accounts.region_time_zones(settings.seeds_dir),
             "sovereign": service.sovereign_name(session, state, current_language.get()),
-            **errors,
+            **forms,
         },
         status_code=status,
     )
@@ -273,32 +274,45 @@ def invite(
             time_zone=time_zone,
         )
     except DomainError as error:
-        return _profile_page(request, session, user, state, status=error.status_code, invite_error=error_text(error))
+        invited = error.account if isinstance(error, service.AlreadyInvited) else None
+        return _profile_page(
+            request, session, user, state, status=error.status_code, invite_error=error_text(error), resend=invited
+        )
     return _done(state, "invited")
 
 
-@router.post("/focal-points/{focal_point_id}", response_model=None)
+@router.post("/members/{code}/focal-points/{account_id}/invitation", response_model=None)
+def resend_invitation(
+    request: Request, state: StateFromPath, account_id: int, session: SessionDep, user: Coordinator
+) -> Response:
+    """Sends a focal point who has not signed in yet a new invitation link."""
+    try:
+        service.resend_invitation(session, get_settings(), user=user, state=state, account_id=account_id)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        return _profile_page(request, session, user, state, status=error.status_code, invite_error=error_text(error))
+    return _done(state, "invitation-resent")
+
+
+@router.post("/members/{code}/focal-points/{account_id}", response_model=None)
 def save_focal_point(
     request: Request,
-    focal_point_id: int,
+    state: EditableState,
+    account_id: int,
     session: SessionDep,
     user: CurrentUser,
     portfolio: Text = "",
     position: Text = "",
     phone: Text = "",
 ) -> Response:
-    """Updates a focal point's portfolio and contact details (own state, or a coordinator)."""
-    focal_point = session.get(FocalPoint, focal_point_id)
-    if focal_point is None:
-        raise NotFound(N_("No such focal point."))
-    state = session.get(MemberState, focal_point.state_id)
-    assert state is not None
+    """Records a focal point's portfolio and contact details (own state, or a coordinator)."""
     try:
-        service.update_focal_point(
-            session, user=user, focal_point=focal_point, portfolio=portfolio, position=position, phone=phone
+        service.save_focal_point_details(
+            session, user=user, state=state, account_id=account_id, portfolio=portfolio, position=position, phone=phone
         )
     except DomainError as error:
-        if error.status_code == 403:
+        if error.status_code in (403, 404):
             raise
         return _profile_page(
             request, session, user, state, status=error.status_code, focal_point_error=error_text(error)
@@ -358,7 +372,7 @@ def accept(
         replaces=visitor.auth_session,
     )
     state = session.get(MemberState, invited.member_state_id)
-    return signed_in_response(session_token, f"/members/{state.code}" if state else "/")
+    return signed_in_response(session_token, landing(invited, f"/members/{state.code}" if state else None))
 
 
 @router.get("/contributions", response_class=HTMLResponse)

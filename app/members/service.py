@@ -13,10 +13,10 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth import mail
 from app.auth import service as accounts
-from app.auth.models import Role, User
+from app.auth.models import ROLE_LABELS, Role, User
 from app.config import LANGUAGES, Settings
 from app.db import id_of, utcnow
-from app.errors import DomainError, Forbidden, Label, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -35,6 +35,7 @@ from app.members.models import (
 from app.outbox import service as outbox
 
 MAX_PERSONNEL = 100_000
+DETAILS = ("portfolio", "position", "phone")
 
 
 def find_state(session: Session, code: str) -> MemberState | None:
@@ -126,7 +127,7 @@ class StateProfile:
     bodies: dict[int, Body]
     dormant_bodies: set[int]
     history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
-    focal_points: list[tuple[FocalPoint, User]]
+    focal_points: list[tuple[User, FocalPoint | None]]
     contributions: list[ContributionReport]
     pledges: list[Pledge]
     working_groups: list[WorkingGroup]
@@ -138,15 +139,6 @@ def state_profile(session: Session, settings: Settings, state: MemberState) -> S
     bodies = {id_of(body): body for body, _ in everything}
     dormant = {id_of(body) for body, active in everything if not active}
     standings = list(governance.memberships(session, state_id=state.id).values())
-    focal_points = [
-        (focal_point, person)
-        for focal_point, person in session.exec(
-            select(FocalPoint, User)
-            .join(User, col(User.id) == FocalPoint.user_id)
-            .where(FocalPoint.state_id == state.id, col(User.is_active))
-            .order_by(User.display_name)
-        ).all()
-    ]
     groups = [group for group, _, _ in governance.all_working_groups(session, settings)]
     members = governance.group_members(session, [id_of(group) for group in groups])
     joined = [group for group in groups if state.id in members.get(id_of(group), set())]
@@ -157,7 +149,7 @@ def state_profile(session: Session, settings: Settings, state: MemberState) -> S
         bodies=bodies,
         dormant_bodies=dormant,
         history=governance.history(session, state_id=state.id),
-        focal_points=focal_points,
+        focal_points=focal_points(session, state_id=id_of(state)),
         contributions=latest_reports(session, state_id=id_of(state)),
         pledges=list(
             session.exec(
@@ -194,6 +186,79 @@ def update_profile(session: Session, *, user: User, state: MemberState, profile:
 # Focal points
 
 
+class AlreadyInvited(Conflict):
+    """The address is a focal point of this state already, invited but not signed in yet."""
+
+    def __init__(self, account: User, state: MemberState) -> None:
+        super().__init__(
+            N_(
+                "%(name)s (%(email)s) is already invited as a focal point of %(state)s and has not accepted the "
+                "invitation yet. You can send the invitation again."
+            ),
+            name=account.display_name,
+            email=account.email,
+            state=Localised(state.name_en, state.name_fr),
+        )
+        self.account = account
+
+
+def focal_points(session: Session, *, state_id: int) -> list[tuple[User, FocalPoint | None]]:
+    """A state's focal points (its active focal-point accounts), each with the details they gave, if any."""
+    return [
+        (person, details)
+        for person, details in session.exec(
+            select(User, FocalPoint)
+            .outerjoin(FocalPoint, col(FocalPoint.user_id) == User.id)
+            .where(accounts.acts_for(state_id))
+            .order_by(col(User.display_name))
+        ).all()
+    ]
+
+
+def _refuse_known_address(session: Session, *, email: str, state: MemberState) -> None:
+    """Says what the account of an address already invited or opened is, and what can be done about it."""
+    existing = accounts.find_user_by_email(session, email)
+    if existing is None:
+        return
+    if not existing.is_active:
+        raise Conflict(
+            N_(
+                "An account with this email address exists already, but it is deactivated. An admin can "
+                "reactivate it on the accounts page."
+            )
+        )
+    if existing.role == Role.focal_point and existing.member_state_id == state.id:
+        if accounts.awaits_first_sign_in(existing):
+            raise AlreadyInvited(existing, state)
+        raise Conflict(
+            N_(
+                "%(name)s (%(email)s) is already a focal point of %(state)s and can sign in. If the password is "
+                "forgotten, “Forgot your password?” on the sign-in page sends a new link."
+            ),
+            name=existing.display_name,
+            email=existing.email,
+            state=Localised(state.name_en, state.name_fr),
+        )
+    other = session.get(MemberState, existing.member_state_id) if existing.member_state_id else None
+    if existing.role == Role.focal_point and other is not None:
+        raise Conflict(
+            N_(
+                "An account with this email address exists already: %(name)s, focal point of %(state)s. An admin "
+                "can change its state or role on the accounts page."
+            ),
+            name=existing.display_name,
+            state=Localised(other.name_en, other.name_fr),
+        )
+    raise Conflict(
+        N_(
+            "An account with this email address exists already: %(name)s, %(role)s. An admin can change its state "
+            "or role on the accounts page."
+        ),
+        name=existing.display_name,
+        role=Label(ROLE_LABELS[existing.role]),
+    )
+
+
 def invite_focal_point(
     session: Session,
     settings: Settings,
@@ -218,6 +283,7 @@ def invite_focal_point(
     zone = time_zone.strip() or (state.time_zones[0] if state.time_zones else "UTC")
     if zone not in available_timezones():
         raise DomainError(N_("Choose a time zone from the list."))
+    _refuse_known_address(session, email=email, state=state)
     invited = accounts.create_user(
         session,
         email=email,
@@ -228,30 +294,46 @@ def invite_focal_point(
         language=language if language in LANGUAGES else "en",
     )
     invited.time_zone = zone
-    session.add(
-        FocalPoint(
-            user_id=id_of(invited),
-            state_id=id_of(state),
-            portfolio=portfolio,
-            position=position.strip(),
-            phone=phone.strip(),
-        )
-    )
+    session.add(FocalPoint(user_id=id_of(invited), portfolio=portfolio, position=position.strip(), phone=phone.strip()))
+    _send_invitation(session, settings, invited=invited, state=state)
+    session.commit()
+    return invited
+
+
+def resend_invitation(session: Session, settings: Settings, *, user: User, state: MemberState, account_id: int) -> None:
+    """Emails a new invitation link to a focal point of the state who has not signed in yet; the old one stops."""
+    if not governance.coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins invite focal points."))
+    invited = _focal_point_of(session, state, account_id)
+    if not accounts.awaits_first_sign_in(invited):
+        raise Conflict(N_("This focal point has signed in already: there is no invitation to send again."))
+    _send_invitation(session, settings, invited=invited, state=state)
+    audit.record(session, actor_id=user.id, action="resend_invitation", entity="user", entity_id=invited.id)
+    session.commit()
+
+
+def _send_invitation(session: Session, settings: Settings, *, invited: User, state: MemberState) -> None:
+    """Queues the invitation with a new one-time link; the caller commits."""
     token = accounts.issue_token(
         session, user=invited, purpose="invite", lifetime=timedelta(hours=settings.signin_link_hours)
     )
-    network = region.load(settings.seeds_dir)
     subject, body = mail.invitation_message(
         user=invited,
         link=f"{settings.base_url}/invitations/{token}",
         hours=settings.signin_link_hours,
-        portal=network.short_name(invited.language),
+        portal=region.load(settings.seeds_dir).short_name(invited.language),
         state=state.name(invited.language),
         sso=settings.sso_enabled,
     )
     outbox.queue(session, recipient=invited.email, subject=subject, body=body)
-    session.commit()
-    return invited
+
+
+def _focal_point_of(session: Session, state: MemberState, account_id: int) -> User:
+    """The active focal-point account of this state with this id, or 404."""
+    found = [person for person in accounts.focal_points_of(session, state_id=id_of(state)) if person.id == account_id]
+    if not found:
+        raise NotFound(N_("No such focal point."))
+    return found[0]
 
 
 def accept_invitation(session: Session, *, token: str, password: str) -> User:
@@ -268,27 +350,30 @@ def accept_invitation(session: Session, *, token: str, password: str) -> User:
     return invited
 
 
-def update_focal_point(
-    session: Session, *, user: User, focal_point: FocalPoint, portfolio: str, position: str, phone: str
+def save_focal_point_details(
+    session: Session, *, user: User, state: MemberState, account_id: int, portfolio: str, position: str, phone: str
 ) -> None:
-    state = session.get(MemberState, focal_point.state_id)
-    assert state is not None
+    """Records a focal point's portfolio and contact details (the first time, or again)."""
     _require_edit(user, state)
+    account = _focal_point_of(session, state, account_id)
     if portfolio not in PORTFOLIOS:
         raise DomainError(N_("Choose a portfolio."))
     if len(position) > 120 or len(phone) > 40:
         raise DomainError(N_("The position may have at most 120 characters and the phone number 40."))
-    before = audit.snapshot(focal_point, ("portfolio", "position", "phone"))
-    focal_point.portfolio, focal_point.position, focal_point.phone = portfolio, position.strip(), phone.strip()
-    session.add(focal_point)
+    details = session.exec(select(FocalPoint).where(FocalPoint.user_id == account.id)).first()
+    before = audit.snapshot(details, DETAILS) if details else None
+    details = details or FocalPoint(user_id=id_of(account), portfolio=portfolio)
+    details.portfolio, details.position, details.phone = portfolio, position.strip(), phone.strip()
+    session.add(details)
+    session.flush()
     audit.record(
         session,
         actor_id=user.id,
         action="update",
         entity="focal_point",
-        entity_id=focal_point.id,
+        entity_id=details.id,
         before=before,
-        after=audit.snapshot(focal_point, ("portfolio", "position", "phone")),
+        after=audit.snapshot(details, DETAILS),
     )
     session.commit()
 

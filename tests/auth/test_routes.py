@@ -28,7 +28,7 @@ def error_text(response) -> str:  # type: ignore[no-untyped-def]
 def test_sign_in_sets_a_safe_cookie_and_opens_the_account(client, session) -> None:
     user = make_user(session)
     response = submit_sign_in(client, user.email, PASSWORD, next="/account")
-    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert response.status_code == 303 and response.headers["location"] == "/welcome?next=%2Faccount"
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert "Secure" not in cookie  # plain http base URL in tests
@@ -64,7 +64,7 @@ def test_too_many_attempts_are_refused_with_the_wait(client, session) -> None:
 def test_next_cannot_send_the_user_to_another_site(client, session) -> None:
     user = make_user(session)
     response = submit_sign_in(client, user.email, PASSWORD, next="//evil.example/steal")
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/welcome?next=%2Fdashboard"
 
 
 def test_protected_page_sends_anonymous_visitors_to_sign_in_and_back(client, session) -> None:
@@ -92,7 +92,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, session)
     assert response.status_code == 403
     assert "did not come from this portal" in error_text(response)
     session.refresh(user)
-    assert (user.language, user.time_zone) == ("en", "UTC")
+    assert (user.language, user.time_zone) == ("en", "Pacific/Fiji")  # a Fijian focal point's zone from the start
 
 
 def test_csrf_token_of_another_visitor_is_refused(client, session, app) -> None:
@@ -191,8 +191,8 @@ def test_one_time_link_signs_in_once_and_asks_for_a_password(client, session) ->
     confirm = client.get(link)
     assert confirm.status_code == 200 and client.get("/account").status_code == 303
     response = client.post(link, data={"csrf_token": csrf_token(confirm.text)})
-    assert response.headers["location"] == "/account?notice=set-password"
-    account = soup(client.get(response.headers["location"]).text)
+    assert response.headers["location"] == "/welcome?next=%2Faccount%3Fnotice%3Dset-password"
+    account = soup(client.get("/account?notice=set-password").text)
     assert account.find(attrs={"name": "current"}) is None
     assert "Choose a password now" in account.find(class_="notice").get_text()
     assert client.post(link, data={"csrf_token": page_csrf(client)}).status_code == 400
@@ -207,7 +207,7 @@ def test_account_preferences_refuse_an_unknown_zone(client, session) -> None:
     )
     assert response.status_code == 400 and "time zone" in error_text(response)
     session.refresh(user)
-    assert user.time_zone == "UTC"
+    assert user.time_zone == "Pacific/Fiji"
 
 
 def test_change_password_checks_the_current_one_and_ends_other_sessions(client, session) -> None:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.auth import service
 from app.auth.deps import LANGUAGE_COOKIE, SESSION_COOKIE
 from app.auth.models import SsoIdentity, User, UserSession
+from app.db import utcnow
 from tests.factories import PASSWORD, csrf_token, soup
 from tests.support.live import LiveServer
 from tests.support.oidc import OidcProvider
@@ -105,7 +106,8 @@ def unique(prefix: str) -> str:
 
 
 def make_account(engine: Engine, *, password: str | None = None, active: bool = True) -> User:
-    """An observer account with a unique email address in the live portal's database."""
+    """An observer account with a unique email address in the live portal's database, whose owner has confirmed
+    their time zone and language at an earlier sign-in."""
     tag = unique("sso")
     with Session(engine, expire_on_commit=False) as db:
         user = service.create_user(
@@ -117,6 +119,7 @@ def make_account(engine: Engine, *, password: str | None = None, active: bool = 
             password=password,
         )
         user.is_active = active
+        user.preferences_confirmed_at = utcnow()
         db.add(user)
         db.commit()
         return user
@@ -298,7 +301,7 @@ def test_after_sso_sign_in_the_portal_stays_on_its_own_pages_even_if_next_names_
     response = sign_on(visitor, next="https://attacker.example/steal")
 
     assert response.status_code == 200
-    assert response.url == f"{sso_server.url}/"
+    assert response.url == f"{sso_server.url}/dashboard"
     assert session_cookie(visitor) is not None
 
 

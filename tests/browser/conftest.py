@@ -52,18 +52,20 @@ def new_context(browser: Browser, server: LiveServer) -> Iterator[Callable[..., 
     """Opens watched browser contexts on the live server; closes and checks them after the test."""
     opened: list[tuple[BrowserContext, Watch]] = []
 
-    def open_context(**options: Any) -> tuple[BrowserContext, Watch]:
+    def open_context(live: LiveServer | None = None, **options: Any) -> tuple[BrowserContext, Watch]:
+        """A context on the shared live server, or on `live` (one started under another option)."""
         # A documentation address per context, passed through the portal's trusted local proxy header, keeps
         # this test's failed sign-ins from counting against other tests' (the limit is per address).
         address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        base_url = (live or server).url
         settings: dict[str, Any] = {
-            "base_url": server.url,
+            "base_url": base_url,
             "locale": "en-GB",
             "extra_http_headers": {"X-Forwarded-For": address},
         }
         context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(10_000)
-        watch = Watch(server.url)
+        watch = Watch(base_url)
         watch.attach(context)
         opened.append((context, watch))
         return context, watch
@@ -84,9 +86,12 @@ def page(new_context: Callable[..., tuple[BrowserContext, Watch]]) -> Page:
 
 @pytest.fixture
 def make_account(live_engine: Engine) -> Callable[..., Account]:
-    """Creates an account with a unique email address in the live database."""
+    """Creates an account with a unique email address in the live database (or the one of `engine`); its owner has
+    confirmed their time zone and language at an earlier sign-in unless `confirmed` is False (a first sign-in)."""
 
-    def make(role: str = "observer", **overrides: Any) -> Account:
+    def make(
+        role: str = "observer", *, confirmed: bool = True, engine: Engine | None = None, **overrides: Any
+    ) -> Account:
         tag = uuid.uuid4().hex[:10]
         fields: dict[str, Any] = {
             "email": f"browser-{tag}@example.org",
@@ -95,8 +100,10 @@ def make_account(live_engine: Engine) -> Callable[..., Account]:
             "password": PASSWORD,
         }
         fields.update(overrides)
-        with Session(live_engine, expire_on_commit=False) as db:
+        with Session(engine or live_engine, expire_on_commit=False) as db:
             user = service.create_user(db, actor_id=None, **fields)
+            if confirmed:
+                service.confirm_preferences(db, user=user, language=user.language, time_zone=user.time_zone)
             db.commit()
             assert user.id is not None
             return Account(id=user.id, email=user.email, display_name=user.display_name, password=fields["password"])

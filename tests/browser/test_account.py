@@ -33,7 +33,7 @@ def signed_in_page(new_context: NewContext, account: Account, server: LiveServer
     context, _ = new_context()
     page = context.new_page()
     sign_in(page, account.email, account.password)
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     return page
 
 
@@ -102,7 +102,7 @@ def test_password_reset_by_emailed_link_replaces_the_password_and_works_once(
         "The email address or the password is not correct."
     )
     sign_in(page, account.email, NEW_PASSWORD)
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     expect(page.locator("header.site").get_by_role("button", name="Sign out")).to_be_visible()
 
     elsewhere.goto("/account")
@@ -142,7 +142,7 @@ def test_reset_form_refuses_short_common_and_mismatched_passwords_and_keeps_the_
     assert choose_password(page, NEW_PASSWORD) == 200
     expect(page).to_have_url(f"{server.url}/auth/sign-in?notice=password-changed")
     sign_in(page, account.email, NEW_PASSWORD)
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
 
 
 def test_preferences_form_with_a_forged_token_is_refused_and_changes_nothing(

@@ -234,7 +234,7 @@ def test_sign_in_form_is_filled_and_sent_with_the_keyboard_only(
 
     assert stops[0] == "a:Skip to content", stops
     assert "a:Sign in" in stops, f"the header's sign-in link comes before the form: {stops}"
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     expect(page.locator("header.site").get_by_role("button", name="Sign out")).to_be_visible()
 
 

@@ -79,7 +79,7 @@ def test_sign_out_ends_the_session_on_the_server(
     page = context.new_page()
     page.goto("/auth/sign-in")
     sign_in(page, account.email, account.password)
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     token = session_cookie(context)
     assert token
 
@@ -124,12 +124,12 @@ def test_sign_in_and_language_switch_work_without_javascript(
 
     sign_in(page, account.email, account.password)
 
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     expect(page.locator("header.site").get_by_role("button", name="Sign out")).to_be_visible()
 
     submit(page, "Français", within="header.site")
 
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("header.site").get_by_role("link", name="Accueil")).to_be_visible()
     expect(page.locator("header.site").get_by_role("button", name="Se déconnecter")).to_be_visible()

@@ -68,13 +68,8 @@ def edit_forms(html: str) -> set[str]:
 
 def record_focal_point(session: Session, user: User, portfolio: str = "defence") -> FocalPoint:
     """The focal point details of an account made by the factory."""
-    details = FocalPoint(
-        user_id=user.id,
-        state_id=user.member_state_id,
-        portfolio=portfolio,  # type: ignore[arg-type]
-        position="Director",
-        phone="+685 20 000",
-    )
+    assert user.id is not None
+    details = FocalPoint(user_id=user.id, portfolio=portfolio, position="Director", phone="+685 20 000")
     session.add(details)
     session.commit()
     return details
@@ -119,8 +114,7 @@ def test_a_coordinator_invites_a_focal_point_with_portfolio_contact_zone_and_lan
         None,
     )
     details = session.exec(select(FocalPoint).where(FocalPoint.user_id == user.id)).one()
-    assert (details.state_id, details.portfolio, details.position, details.phone) == (
-        state(session, "FJ").id,
+    assert (details.portfolio, details.position, details.phone) == (
         portfolio,
         "Inspector, peacekeeping desk",
         "+679 330 0000",
@@ -159,7 +153,12 @@ WRONG_INVITATIONS = {
     "unknown time zone": ({"time_zone": "Pacific/Atlantis"}, 400, "Choose a time zone from the list."),
     "not an email address": ({"email": "mere at police"}, 400, "Enter a valid email address."),
     "no name": ({"display_name": "  "}, 400, "Enter a name of 1 to 120 characters."),
-    "email already used": ({"email": "taken@example.org"}, 409, "An account with this email address exists already."),
+    "email already used": (
+        {"email": "taken@example.org"},
+        409,
+        "An account with this email address exists already: Taken Person, Observer. An admin can change its state "
+        "or role on the accounts page.",
+    ),
 }
 
 
@@ -172,7 +171,7 @@ def test_a_wrong_invitation_is_refused_with_a_message_and_creates_nothing(
     status: int,
     message: str,
 ) -> None:
-    make_user(session, role="observer", email="taken@example.org", password=None)
+    make_user(session, role="observer", email="taken@example.org", display_name="Taken Person", password=None)
     coordinator = browser_for(people.coordinator)
     before = [rows_of(session, model) for model in (User, FocalPoint, OutboxMessage, OneTimeToken)]
 
@@ -243,7 +242,7 @@ def test_the_invitee_chooses_a_password_and_is_signed_in_as_focal_point_of_that_
 
     accepted = post_form(invitee, link, link, password=NEW_PASSWORD, confirm=NEW_PASSWORD)
 
-    assert accepted.status_code == 303 and accepted.headers["location"] == "/members/FJ"
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/welcome?next=%2Fmembers%2FFJ"
     assert SESSION_COOKIE in accepted.cookies
     session.refresh(user)
     assert verify_password(NEW_PASSWORD, user.password_hash)
@@ -394,7 +393,7 @@ def test_a_focal_point_updates_their_own_portfolio_and_contact(
     saved = post_form(
         fiji,
         "/members/FJ",
-        f"/focal-points/{details.id}",
+        f"/members/FJ/focal-points/{people.fiji.id}",
         portfolio="foreign_affairs",
         position="Desk officer",
         phone="+679 1",
@@ -411,7 +410,7 @@ def test_a_focal_point_updates_their_own_portfolio_and_contact(
 def test_a_focal_point_gets_403_for_another_states_profile_and_focal_points(
     session: Session, people: People, browser_for: Callable[..., Any]
 ) -> None:
-    samoa_details = record_focal_point(session, people.samoa)
+    record_focal_point(session, people.samoa)
     samoa_pledge = members.record_pledge(
         session,
         user=people.samoa,
@@ -429,7 +428,7 @@ def test_a_focal_point_gets_403_for_another_states_profile_and_focal_points(
 
     attempts = {
         "/members/WS/profile": {"profile": "Taken over"},
-        f"/focal-points/{samoa_details.id}": {"portfolio": "police", "position": "Impostor", "phone": "0"},
+        f"/members/WS/focal-points/{people.samoa.id}": {"portfolio": "police", "position": "Impostor", "phone": "0"},
         f"/members/WS/pledges/{samoa_pledge.id}/withdraw": {},
     }
     for target, fields in attempts.items():
@@ -447,7 +446,7 @@ def test_a_focal_point_gets_403_for_another_states_profile_and_focal_points(
 def test_observers_and_anonymous_visitors_cannot_edit_a_state(
     session: Session, people: People, browser_for: Callable[..., Any], who: str
 ) -> None:
-    details = record_focal_point(session, people.fiji)
+    record_focal_point(session, people.fiji)
     visitor = browser_for(people.observer if who == "observer" else None)
     token = page_csrf(visitor, "/auth/sign-in" if who == "anonymous" else "/members/FJ")
     tracked = (MemberState, FocalPoint)
@@ -457,7 +456,7 @@ def test_observers_and_anonymous_visitors_cannot_edit_a_state(
         visitor.post(target, data={"csrf_token": token, **fields}).status_code
         for target, fields in {
             "/members/FJ/profile": {"profile": "Not theirs"},
-            f"/focal-points/{details.id}": {"portfolio": "police", "position": "", "phone": ""},
+            f"/members/FJ/focal-points/{people.fiji.id}": {"portfolio": "police", "position": "", "phone": ""},
         }.items()
     }
 
@@ -471,18 +470,14 @@ def test_a_state_page_offers_a_focal_point_only_their_own_states_records_and_unk
     session: Session, people: People, browser_for: Callable[..., Any]
 ) -> None:
     samoa_details = record_focal_point(session, people.samoa)
-    own = record_focal_point(session, people.fiji)
+    record_focal_point(session, people.fiji)
     fiji = browser_for(people.fiji)
     page = fiji.get("/members/FJ").text
 
-    assert f"/focal-points/{own.id}" in edit_forms(page)
-    assert f"/focal-points/{samoa_details.id}" not in edit_forms(page)
-    missing = post_form(
-        fiji,
-        "/members/FJ",
-        f"/focal-points/{max(own.id, samoa_details.id) + 1000}",  # type: ignore[type-var]
-        portfolio="police",
-    )
-    assert missing.status_code == 404
+    assert f"/members/FJ/focal-points/{people.fiji.id}" in edit_forms(page)
+    assert f"/members/FJ/focal-points/{people.samoa.id}" not in edit_forms(page)
+    for account_id in (people.samoa.id, 999_999):
+        missing = post_form(fiji, "/members/FJ", f"/members/FJ/focal-points/{account_id}", portfolio="police")
+        assert missing.status_code == 404
     session.refresh(samoa_details)
     assert samoa_details.position == "Director"

@@ -86,6 +86,14 @@ def stored_user(live_engine: Engine, account: Account) -> User:
         return user
 
 
+def emails_to(engine: Engine, email: str) -> list[OutboxMessage]:
+    """Every email queued for an address in a live database, oldest first."""
+    with Session(engine) as db:
+        return list(
+            db.exec(select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(col(OutboxMessage.id))).all()
+        )
+
+
 def reset_link(live_engine: Engine, account: Account, base_url: str) -> str:
     """The link of the newest password-reset email queued for the account."""
     with Session(live_engine) as db:

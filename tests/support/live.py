@@ -56,7 +56,11 @@ class LiveServer:
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(f"{self.url}/healthz", self.process, timeout=STARTUP_SECONDS)
+        try:
+            wait_for(f"{self.url}/healthz", self.process, timeout=STARTUP_SECONDS)
+        except RuntimeError:
+            self.stop()  # a server that did not answer in time is not left running after the test
+            raise
         return self
 
     def stop(self) -> None:
