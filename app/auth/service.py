@@ -19,7 +19,7 @@ from app.auth import mail
 from app.auth.models import OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
 from app.config import LANGUAGES, Settings
-from app.db import id_of, utcnow
+from app.db import id_of, once, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
 from app.governance import region
 from app.i18n import N_
@@ -554,25 +554,27 @@ def invite_user(
     organisation: str,
     actor_id: int,
 ) -> User:
-    """Creates an account and emails a one-time sign-in link, in one transaction."""
-    user = create_user(
-        session,
-        email=email,
-        display_name=display_name,
-        role=role,
-        actor_id=actor_id,
-        member_state_id=member_state_id,
-        organisation=organisation,
-    )
-    token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
-    subject, body = mail.welcome_message(
-        user=user,
-        link=f"{settings.base_url}/auth/link/{token}",
-        hours=settings.signin_link_hours,
-        portal=region.load(settings.seeds_dir).short_name(user.language),
-    )
-    outbox.queue(session, recipient=user.email, subject=subject, body=body)
-    session.commit()
+    """Creates an account and emails a one-time sign-in link, in one transaction. Two invitations of one address at
+    the same moment make one account: the other is refused like a later one."""
+    with once(session, N_("An account with this email address exists already.")):
+        user = create_user(
+            session,
+            email=email,
+            display_name=display_name,
+            role=role,
+            actor_id=actor_id,
+            member_state_id=member_state_id,
+            organisation=organisation,
+        )
+        token = issue_token(session, user=user, purpose="signin", lifetime=timedelta(hours=settings.signin_link_hours))
+        subject, body = mail.welcome_message(
+            user=user,
+            link=f"{settings.base_url}/auth/link/{token}",
+            hours=settings.signin_link_hours,
+            portal=region.load(settings.seeds_dir).short_name(user.language),
+        )
+        outbox.queue(session, recipient=user.email, subject=subject, body=body)
+        session.commit()
     return user
 
 

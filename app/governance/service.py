@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import id_of, utcnow
+from app.db import id_of, once, utcnow
 from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
 from app.governance import region
 from app.governance.models import (
@@ -281,7 +281,16 @@ def request_membership(
         raise Conflict(N_("This state is already a member."))
     if action == "withdraw" and not is_member:
         raise Conflict(N_("This state is not a member, so it cannot withdraw."))
-    return _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
+    return _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind=REQUESTS[action],
+        note=note,
+        after=standing,
+        refusal=N_("A request for this state is already waiting for confirmation."),
+    )
 
 
 def decide(
@@ -299,7 +308,16 @@ def decide(
     standing = _standing(session, body, state)
     if standing is None or standing.latest.id != request.id or not standing.pending:
         raise Conflict(N_("This request has been answered already."))
-    return _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
+    return _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind=DECISIONS[(request.kind, accept)],
+        note=note,
+        after=standing,
+        refusal=N_("This request has been answered already."),
+    )
 
 
 def record_membership(
@@ -312,31 +330,54 @@ def record_membership(
     standing = _standing(session, body, state)
     if standing is not None and standing.is_member:
         raise Conflict(N_("This state is already a member."))
-    return _append(session, user=user, body=body, state=state, kind="joined", note=note)
+    return _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind="joined",
+        note=note,
+        after=standing,
+        refusal=N_("This state is already a member."),
+    )
 
 
-def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str) -> MembershipEvent:
+def _append(
+    session: Session,
+    *,
+    user: User,
+    body: Body,
+    state: MemberState,
+    kind: str,
+    note: str,
+    after: MembershipState | None,
+    refusal: str,
+) -> MembershipEvent:
+    """Appends the step that follows `after` (the standing it was decided on). A step taken at the same moment from
+    the same standing got that place in the history first: this one is refused with `refusal`, nothing is stored."""
     if len(note) > 500:
         raise DomainError(N_("The note may have at most 500 characters."))
     event = MembershipEvent(
         body_id=id_of(body),
         state_id=id_of(state),
+        seq=after.latest.seq + 1 if after is not None else 1,
         kind=kind,
         at=utcnow(),
         recorded_by=user.id,
         note=note.strip(),
     )
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        actor_id=user.id,
-        action=kind,
-        entity="membership",
-        entity_id=event.id,
-        after={"body": body.key, "state": state.code, "note": event.note},
-    )
-    session.commit()
+    with once(session, refusal):
+        session.add(event)
+        session.flush()
+        audit.record(
+            session,
+            actor_id=user.id,
+            action=kind,
+            entity="membership",
+            entity_id=event.id,
+            after={"body": body.key, "state": state.code, "note": event.note},
+        )
+        session.commit()
     return event
 
 
