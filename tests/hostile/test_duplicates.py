@@ -236,3 +236,25 @@ def test_one_account_is_invited(live_engine: Engine, stale: Callable[..., None])
     assert answers == Counter({"done": 1, "An account with this email address exists already.": TOGETHER - 1}), answers
     assert count(live_engine, select(func.count()).where(User.email == email)) == 1
     assert count(live_engine, select(func.count()).where(OutboxMessage.recipient == email)) == 1
+
+
+def test_any_other_simultaneous_change_the_database_refuses_is_a_409_in_the_visitors_language(engine: Engine) -> None:
+    """A unique rule the services do not name yet: the visitor reads that someone changed it at the same moment,
+    in French here, not that the portal failed."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import IntegrityError
+
+    from app.main import create_app
+    from tests.factories import page_csrf, soup
+
+    app = create_app()
+
+    @app.post("/clashes")
+    def clashes() -> None:
+        raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
+
+    with TestClient(app) as browser:
+        token = page_csrf(browser)
+        response = browser.post("/clashes", data={"csrf_token": token}, headers={"Accept-Language": "fr"})
+    assert response.status_code == 409
+    assert "Quelqu’un d’autre a modifié ceci au même moment." in soup(response.text).find(id="error").get_text()
