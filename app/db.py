@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -10,10 +11,12 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import get_settings
+from app.errors import Conflict
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -40,6 +43,17 @@ def id_of(row: Stored) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no primary key yet: it was never flushed")
     return row.id
+
+
+@contextmanager
+def once(session: Session, message: str, **params: Any) -> Iterator[None]:
+    """Around the writes of something that exists once: when a request taken at the same moment stored it first, the
+    database refuses the second (a unique index) and the user reads the refusal a sequential duplicate gets."""
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(message, **params) from None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -14,7 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -254,6 +254,16 @@ async def domain_error(request: Request, error: Exception) -> Response:
     return error_page(request, error_text(error), error.status_code, error.heading)
 
 
+async def integrity_error(request: Request, error: Exception) -> Response:
+    """A rule the database keeps (a unique index) refused a change another request made first at the same moment:
+    nothing was changed, the visitor is asked to look again rather than told the portal failed."""
+    assert isinstance(error, IntegrityError)
+    logger.warning("A simultaneous change was refused on %s %s: %s", request.method, request.url.path, error.orig)
+    return refusal_page(
+        request, N_("This was changed by someone else at the same moment. Reload the page and try again."), 409
+    )
+
+
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     _language(request)
@@ -307,6 +317,7 @@ def create_app() -> FastAPI:
     check_access_rules(app)
     app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     # Authlib keeps the OpenID state, nonce and PKCE verifier here: signed, short-lived, shared by workers.

@@ -59,3 +59,69 @@ def test_models_match_the_migrated_schema(engine) -> None:  # type: ignore[no-un
 
 def test_single_head() -> None:
     assert len(ScriptDirectory.from_config(_config()).get_heads()) == 1
+
+
+def test_once_keeps_the_earliest_of_existing_duplicates(new_database) -> None:  # type: ignore[no-untyped-def]
+    """Duplicates made before the unique indexes (six waiting requests, a partner added twice) are reduced to the
+    earliest row; a history that legitimately repeats steps (asked, declined, asked again) keeps every step."""
+    from sqlalchemy import text
+
+    url = new_database("prcn_once")
+    migrate(url, "db57efe06394")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as db:
+            for number, code in enumerate(("FJ", "NZ", "TO"), start=1):
+                db.execute(
+                    text(
+                        "INSERT INTO member_state (id, code, name_en, name_fr, subregion, standing, status, sovereign,"
+                        " languages, time_zones, profile) VALUES (:id, :code, :code, :code, 'melanesia', 'pif_member',"
+                        " 'state', '', '[]', '[]', '')"
+                    ),
+                    {"id": number, "code": code},
+                )
+            db.execute(
+                text(
+                    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
+                    " VALUES (1, 'sme', 'network', '', 'joint', 'SME', 'SME', 'SME')"
+                )
+            )
+            steps = [(1, "join_requested")] * 6 + [(2, "join_requested"), (2, "join_declined"), (2, "join_requested")]
+            for number, (state_id, kind) in enumerate(steps, start=1):
+                db.execute(
+                    text(
+                        "INSERT INTO membership_event (id, body_id, state_id, kind, at, note)"
+                        " VALUES (:id, 1, :state_id, :kind, :at, '')"
+                    ),
+                    {"id": number, "state_id": state_id, "kind": kind, "at": f"2026-11-0{number} 10:00:00+00:00"},
+                )
+            db.execute(
+                text(
+                    "INSERT INTO coalition (id, state_id, title, purpose, status, created_at)"
+                    " VALUES (1, 1, 'Coalition', '', 'active', '2026-11-01 10:00:00+00:00')"
+                )
+            )
+            partners = [(2, "", None)] * 3 + [(3, "", "2026-11-02 10:00:00+00:00"), (3, "", None)]
+            partners += [(None, "UN DPO", None)] * 2
+            for number, (state_id, organisation, left_at) in enumerate(partners, start=1):
+                db.execute(
+                    text(
+                        "INSERT INTO coalition_partner (id, coalition_id, partner_state_id, organisation, joined_at,"
+                        " left_at) VALUES (:id, 1, :state_id, :organisation, :joined_at, :left_at)"
+                    ),
+                    {
+                        "id": number,
+                        "state_id": state_id,
+                        "organisation": organisation,
+                        "joined_at": f"2026-11-0{number} 10:00:00+00:00",
+                        "left_at": left_at,
+                    },
+                )
+        migrate(url)
+        with engine.connect() as db:
+            events = db.execute(text("SELECT id, state_id, seq FROM membership_event ORDER BY id")).all()
+            kept = db.execute(text("SELECT id FROM coalition_partner ORDER BY id")).scalars().all()
+        assert [tuple(event) for event in events] == [(1, 1, 1), (7, 2, 1), (8, 2, 2), (9, 2, 3)]
+        assert kept == [1, 4, 5, 6], "the earliest current row of each partner stays, and the row of one that left"
+    finally:
+        engine.dispose()

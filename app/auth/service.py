@@ -19,7 +19,7 @@ from app.auth import mail
 from app.auth.models import ROLE_LABELS, OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
 from app.config import LANGUAGES, Settings
-from app.db import id_of, utcnow
+from app.db import id_of, once, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
 from app.governance import region
 from app.i18n import N_
@@ -666,18 +666,20 @@ def invite_user(
     organisation: str,
     actor_id: int,
 ) -> User:
-    """Creates an account and emails a one-time sign-in link, in one transaction."""
-    user = create_user(
-        session,
-        email=email,
-        display_name=display_name,
-        role=role,
-        actor_id=actor_id,
-        member_state_id=member_state_id,
-        organisation=organisation,
-    )
-    _send_sign_in_link(session, settings, user=user)
-    session.commit()
+    """Creates an account and emails a one-time sign-in link, in one transaction. Two invitations of one address at
+    the same moment make one account: the other is refused like a later one."""
+    with once(session, N_("An account with this email address exists already.")):
+        user = create_user(
+            session,
+            email=email,
+            display_name=display_name,
+            role=role,
+            actor_id=actor_id,
+            member_state_id=member_state_id,
+            organisation=organisation,
+        )
+        _send_sign_in_link(session, settings, user=user)
+        session.commit()
     return user
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
 from app.db import UTCDateTime
 from app.i18n import N_
 
 COALITION_STATUSES = {"active": N_("Active"), "closed": N_("Closed")}
+# The rows the partial unique indexes of coalition_partner cover: current partner states, current organisations.
+CURRENT_STATE = "left_at IS NULL AND partner_state_id IS NOT NULL"
+CURRENT_ORGANISATION = "left_at IS NULL AND partner_state_id IS NULL"
 
 
 class Coalition(SQLModel, table=True):
@@ -27,9 +31,30 @@ class Coalition(SQLModel, table=True):
 
 
 class CoalitionPartner(SQLModel, table=True):
-    """A partner state or organisation in a coalition, from when it joined until it left."""
+    """A partner state or organisation in a coalition, from when it joined until it left.
+
+    A partner is in a coalition once at a time: a state (or an organisation, by its name) has at most one row without
+    `left_at` per coalition; after leaving it may join again in a new row."""
 
     __tablename__ = "coalition_partner"
+    __table_args__ = (
+        Index(
+            "uq_coalition_partner_current_state",
+            "coalition_id",
+            "partner_state_id",
+            unique=True,
+            sqlite_where=text(CURRENT_STATE),
+            postgresql_where=text(CURRENT_STATE),
+        ),
+        Index(
+            "uq_coalition_partner_current_organisation",
+            "coalition_id",
+            "organisation",
+            unique=True,
+            sqlite_where=text(CURRENT_ORGANISATION),
+            postgresql_where=text(CURRENT_ORGANISATION),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     coalition_id: int = Field(foreign_key="coalition.id", index=True)

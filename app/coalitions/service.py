@@ -22,7 +22,7 @@ from app.coalitions.models import (
     CoalitionProgress,
 )
 from app.config import Settings
-from app.db import id_of, utcnow
+from app.db import id_of, once, utcnow
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.i18n import N_
@@ -179,16 +179,17 @@ def add_partner(
 ) -> CoalitionPartner:
     _require_lead(user, coalition)
     _require_active(coalition)
-    partner = _add_partner(session, user=user, coalition=coalition, state_id=state_id, organisation=organisation)
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="add_partner",
-        entity="coalition",
-        entity_id=coalition.id,
-        after={"state_id": partner.partner_state_id, "organisation": partner.organisation},
-    )
-    session.commit()
+    with once(session, N_("This partner is already in the coalition.")):
+        partner = _add_partner(session, user=user, coalition=coalition, state_id=state_id, organisation=organisation)
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="add_partner",
+            entity="coalition",
+            entity_id=coalition.id,
+            after={"state_id": partner.partner_state_id, "organisation": partner.organisation},
+        )
+        session.commit()
     return partner
 
 
@@ -223,6 +224,12 @@ def partner_leaves(session: Session, *, user: User, coalition: Coalition, partne
     session.commit()
 
 
+def in_scope(session: Session, coalition: Coalition, need: Need) -> bool:
+    """Whether the need is in the coalition's scope already."""
+    query = select(CoalitionNeed).where(CoalitionNeed.coalition_id == coalition.id, CoalitionNeed.need_id == need.id)
+    return session.exec(query).first() is not None
+
+
 def add_need(session: Session, *, user: User, coalition: Coalition, need_id: int | str) -> None:
     """Brings one of the state's needs into the coalition's scope."""
     _require_lead(user, coalition)
@@ -233,27 +240,26 @@ def add_need(session: Session, *, user: User, coalition: Coalition, need_id: int
         need = None
     if need is None or need.state_id != coalition.state_id:
         raise DomainError(N_("Choose one of the state's needs from the list."))
-    if session.exec(
-        select(CoalitionNeed).where(CoalitionNeed.coalition_id == coalition.id, CoalitionNeed.need_id == need.id)
-    ).first():
+    if in_scope(session, coalition, need):
         raise Conflict(N_("This need is already in the coalition's scope."))
-    session.add(
-        CoalitionNeed(
-            coalition_id=id_of(coalition),
-            need_id=id_of(need),
-            added_at=utcnow(),
-            added_by=user.id,
+    with once(session, N_("This need is already in the coalition's scope.")):
+        session.add(
+            CoalitionNeed(
+                coalition_id=id_of(coalition),
+                need_id=id_of(need),
+                added_at=utcnow(),
+                added_by=user.id,
+            )
         )
-    )
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="add_need",
-        entity="coalition",
-        entity_id=coalition.id,
-        after={"need": need.id},
-    )
-    session.commit()
+        audit.record(
+            session,
+            actor_id=user.id,
+            action="add_need",
+            entity="coalition",
+            entity_id=coalition.id,
+            after={"need": need.id},
+        )
+        session.commit()
 
 
 def record_progress(session: Session, *, user: User, coalition: Coalition, text: str) -> CoalitionProgress:

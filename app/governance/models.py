@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
 from app.db import UTCDateTime
@@ -39,13 +40,18 @@ class Body(SQLModel, table=True):
 
 
 class MembershipEvent(SQLModel, table=True):
-    """One step in a state's membership of a body. Appended, never changed: the latest decides."""
+    """One step in a state's membership of a body. Appended, never changed: the latest decides.
+
+    `seq` numbers the steps of one (body, state) history from 1; each step takes the number after the one it follows,
+    so two steps taken at once from the same standing (two identical requests) cannot both be recorded."""
 
     __tablename__ = "membership_event"
+    __table_args__ = (Index("uq_membership_event_body_id_state_id_seq", "body_id", "state_id", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)
+    seq: int
     kind: str = Field(max_length=30)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     recorded_by: int | None = Field(default=None, foreign_key="user_account.id")

@@ -15,7 +15,7 @@ from app.audit import service as audit
 from app.auth import service as accounts
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import id_of, utcnow
+from app.db import id_of, once, utcnow
 from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
 from app.governance import mail, region
 from app.governance.models import (
@@ -283,7 +283,16 @@ def request_membership(
         raise Conflict(N_("This state is already a member."))
     if action == "withdraw" and not is_member:
         raise Conflict(N_("This state is not a member, so it cannot withdraw."))
-    event = _append(session, user=user, body=body, state=state, kind=REQUESTS[action], note=note)
+    event = _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind=REQUESTS[action],
+        note=note,
+        after=standing,
+        refusal=N_("A request for this state is already waiting for confirmation."),
+    )
     _tell_coordinators(session, settings, requester=user, body=body, state=state, event=event)
     session.commit()
     return event
@@ -304,7 +313,16 @@ def decide(
     standing = _standing(session, body, state)
     if standing is None or standing.latest.id != request.id or not standing.pending:
         raise Conflict(N_("This request has been answered already."))
-    event = _append(session, user=user, body=body, state=state, kind=DECISIONS[(request.kind, accept)], note=note)
+    event = _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind=DECISIONS[(request.kind, accept)],
+        note=note,
+        after=standing,
+        refusal=N_("This request has been answered already."),
+    )
     _tell_focal_points(session, settings, coordinator=user, body=body, state=state, event=event)
     session.commit()
     return event
@@ -320,25 +338,48 @@ def record_membership(
     standing = _standing(session, body, state)
     if standing is not None and standing.is_member:
         raise Conflict(N_("This state is already a member."))
-    event = _append(session, user=user, body=body, state=state, kind="joined", note=note)
+    event = _append(
+        session,
+        user=user,
+        body=body,
+        state=state,
+        kind="joined",
+        note=note,
+        after=standing,
+        refusal=N_("This state is already a member."),
+    )
     session.commit()
     return event
 
 
-def _append(session: Session, *, user: User, body: Body, state: MemberState, kind: str, note: str) -> MembershipEvent:
-    """Appends an event and its audit entry; the caller commits, with the emails it queues."""
+def _append(
+    session: Session,
+    *,
+    user: User,
+    body: Body,
+    state: MemberState,
+    kind: str,
+    note: str,
+    after: MembershipState | None,
+    refusal: str,
+) -> MembershipEvent:
+    """Appends the step that follows `after` (the standing it was decided on) and its audit entry; the caller commits,
+    with the emails it queues. A step taken at the same moment from the same standing got that place in the history
+    first: this one is refused with `refusal`, nothing is stored."""
     if len(note) > 500:
         raise DomainError(N_("The note may have at most 500 characters."))
     event = MembershipEvent(
         body_id=id_of(body),
         state_id=id_of(state),
+        seq=after.latest.seq + 1 if after is not None else 1,
         kind=kind,
         at=utcnow(),
         recorded_by=user.id,
         note=note.strip(),
     )
-    session.add(event)
-    session.flush()
+    with once(session, refusal):
+        session.add(event)
+        session.flush()
     audit.record(
         session,
         actor_id=user.id,
