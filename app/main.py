@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -29,6 +32,7 @@ from app.auth.deps import SignInRequired
 from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
 from app.config import get_settings
+from app.db import get_session
 from app.errors import DomainError
 from app.governance import routes as governance_routes
 from app.i18n import N_, current_language, gettext, pick_language
@@ -158,6 +162,27 @@ def _language(request: Request) -> None:
     current_language.set(request.state.language)
 
 
+async def _visitor_of_unmatched(request: Request) -> None:
+    """A request that matched no route ran no dependency: its visitor is read here, so that the page still says who
+    is signed in and in their language. Without a database the page shows no one."""
+    if hasattr(request.state, "visitor"):
+        return
+
+    def resolve() -> None:
+        # The session the routes get (an application may provide its own, as FastAPI allows).
+        provided = request.app.dependency_overrides.get(get_session, get_session)()
+        if isinstance(provided, Session):
+            deps.resolve_visitor(request, provided)
+            return
+        with closing(provided) as sessions:
+            deps.resolve_visitor(request, next(sessions))
+
+    try:
+        await run_in_threadpool(resolve)
+    except (OperationalError, InterfaceError):
+        logger.warning("The visitor of %s could not be read: the database does not answer", request.url.path)
+
+
 def error_page(request: Request, message: str, status: int, heading: str | None = None, **extra: Any) -> Response:
     """The portal's own error page (or its fragment for htmx), headed by the kind of refusal unless the error
     names its own heading."""
@@ -266,6 +291,7 @@ async def integrity_error(request: Request, error: Exception) -> Response:
 
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    await _visitor_of_unmatched(request)
     _language(request)
     messages = {
         404: N_("This page does not exist."),

@@ -152,6 +152,16 @@ def test_an_unexpected_error_is_the_portals_own_page_with_a_reference_that_is_in
     )
 
 
+def test_a_missing_page_still_shows_who_is_signed_in_in_their_language(client, session) -> None:
+    from tests.factories import make_user, sign_in
+
+    sign_in(client, session, make_user(session, role="focal_point", language="fr"))
+    page = soup(client.get("/nowhere").text)
+    assert "Cette page n’existe pas." in page.find(class_="error").get_text()
+    assert page.find("form", action="/auth/sign-out") is not None
+    assert page.find("a", href=re.compile("^/auth/sign-in")) is None
+
+
 def test_expected_refusals_say_what_they_are_not_that_something_went_wrong(client, session) -> None:
     from tests.factories import make_user, sign_in
 
