@@ -479,15 +479,22 @@ def create_user(
             error=error_text(error),
             existing=error.account if isinstance(error, service.AccountExists) else None,
             status=error.status_code,
-            form={
-                "email": email[:254],
-                "display_name": display_name[:120],
-                "role": role,
-                "member_state_id": member_state_id,
-                "organisation": organisation[:120],
-            },
+            form=_account_fields(email, display_name, role, member_state_id, organisation),
         )
     return RedirectResponse("/admin/users?notice=account-created", status_code=303)
+
+
+def _account_fields(
+    email: str, display_name: str, role: str, member_state_id: str, organisation: str
+) -> dict[str, str]:
+    """An account form's values as typed, kept to the lengths the fields take, to show again after a refusal."""
+    return {
+        "email": email[:254],
+        "display_name": display_name[:120],
+        "role": role,
+        "member_state_id": member_state_id,
+        "organisation": organisation[:120],
+    }
 
 
 def _admin_account_page(request: Request, session: SessionDep, target: User, **context: object) -> HTMLResponse:
@@ -546,13 +553,7 @@ def update_account(
             error=error_text(error),
             existing=error.account if isinstance(error, service.AccountExists) else None,
             status=error.status_code,
-            form={
-                "email": email[:254],
-                "display_name": display_name[:120],
-                "role": role,
-                "member_state_id": member_state_id,
-                "organisation": organisation[:120],
-            },
+            form=_account_fields(email, display_name, role, member_state_id, organisation),
         )
     return RedirectResponse("/admin/users?notice=account-updated", status_code=303)
 
