@@ -67,9 +67,9 @@ def choose_password(page: Page, password: str, again: str | None = None) -> int:
 
 
 def expect_refused_form(page: Page, language: str = "en") -> None:
-    """The portal's error page for a form whose CSRF token did not check out."""
+    """The portal's error page for a form whose CSRF token did not check out: a refusal, headed as one."""
     expect(page.get_by_role("main").get_by_role("alert")).to_contain_text(CSRF_MESSAGE[language])
-    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+    expect(page.get_by_role("heading", level=1)).to_have_text({"en": "Not allowed", "fr": "Non autorisé"}[language])
 
 
 def test_password_reset_by_emailed_link_replaces_the_password_and_works_once(
