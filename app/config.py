@@ -28,6 +28,8 @@ DATABASE_DRIVERS = ("sqlite", "postgresql+psycopg")
 
 GovernanceOption = Literal["diplomatic", "operational", "informal", "adhoc"]
 Language = Literal["en", "fr"]
+# One bare address (no display name, no list): what an ORGANIZER's mailto: and a Reply-To header can both hold.
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = False
     mail_from: str = "portal@localhost"
+    # Where answers to the portal's emails go, and the organizer its invitations name; unset: the meeting's
+    # coordinator, else the sender address.
+    mail_reply_to: str = ""
 
     oidc_issuer: str = ""
     oidc_client_id: str = ""
@@ -117,6 +122,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("mail_reply_to")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not EMAIL_ADDRESS.fullmatch(value):
+            raise ValueError(f"{value!r} is not an email address; give one bare address, e.g. secretariat@example.org")
+        return value
 
     @field_validator("working_hours")
     @classmethod
