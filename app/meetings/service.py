@@ -841,7 +841,9 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
             meeting,
             title=title,
             url=url,
-            organizer=settings.mail_from,
+            organizer=calendar.Organizer(
+                organizer_address(session, settings, meeting), network.short_name(person.language)
+            ),
             attendee=person.email,
             location=_location(meeting),
         )
@@ -1573,6 +1575,34 @@ def dormant_note(settings: Settings, language: str) -> str:
         ) % {"option": governance.option_label(settings)(language)}
 
 
+def organizer_address(session: Session, settings: Settings, meeting: Meeting) -> str:
+    """The address calendar files and invitation emails name as the meeting's organizer (see
+    `_organizer_addresses`); the creator is read once per session, however many invitations are sent."""
+    if settings.mail_reply_to:
+        return settings.mail_reply_to
+    creator = session.get(User, meeting.created_by) if meeting.created_by is not None else None
+    return creator.email if creator is not None and creator.is_active else settings.mail_from
+
+
+def _organizer_addresses(session: Session, settings: Settings, meetings: Sequence[Meeting]) -> dict[int | None, str]:
+    """Each meeting's organizer address, in one query: the configured reply-to address when there is one, else the
+    coordinator who created the meeting while their account is active (a person who can answer), else the
+    sender address. The same for every file of a meeting, so that its CANCEL matches its REQUEST."""
+    if settings.mail_reply_to:
+        return {meeting.id: settings.mail_reply_to for meeting in meetings}
+    creators = {m.created_by for m in meetings if m.created_by is not None}
+    active = (
+        dict(
+            session.exec(
+                select(User.id, User.email).where(col(User.id).in_(creators), User.is_active == True)  # noqa: E712
+            ).all()
+        )
+        if creators
+        else {}
+    )
+    return {meeting.id: active.get(meeting.created_by) or settings.mail_from for meeting in meetings}
+
+
 def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
     """The iCalendar feed of the token's owner: meetings from 90 days ago on, those held under a dormant body
     described as such."""
@@ -1584,6 +1614,8 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
     ).all()
     network = region.load(settings.seeds_dir)
     dormant, note = governance.dormancy(session, settings), dormant_note(settings, owner.language)
+    addresses = _organizer_addresses(session, settings, meetings)
+    portal = network.short_name(owner.language)
     entries = [
         (
             m,
@@ -1591,21 +1623,23 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
             f"{settings.base_url}/meetings/{m.id}",
             _location(m),
             note if dormant.holds(m) else "",
+            calendar.Organizer(addresses[m.id], portal),
         )
         for m in meetings
     ]
-    return calendar.feed(entries, name=network.short_name(owner.language), organizer=settings.mail_from)
+    return calendar.feed(entries, name=portal)
 
 
 def meeting_calendar(session: Session, settings: Settings, meeting: Meeting, *, user: User) -> str:
-    """The meeting as one user's calendar entry, described as such when it is held under a dormant body."""
+    """The meeting to add to one's own calendar (a PUBLISH: no attendee, nothing to answer), described as such
+    when it is held under a dormant body."""
     url = f"{settings.base_url}/meetings/{meeting.id}"
-    return calendar.invitation(
+    network = region.load(settings.seeds_dir)
+    return calendar.download(
         meeting,
         title=meeting.title(user.language),
         url=url,
-        organizer=settings.mail_from,
-        attendee=user.email,
+        organizer=calendar.Organizer(organizer_address(session, settings, meeting), network.short_name(user.language)),
         location=_location(meeting),
         note=dormant_note(settings, user.language) if governance.dormancy(session, settings).holds(meeting) else "",
     )

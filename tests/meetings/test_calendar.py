@@ -257,18 +257,21 @@ def test_the_calendar_a_user_downloads_from_the_meeting_page_matches_the_emailed
     invite_members(session, settings, cast, meeting)
     downloaded = parse(service.meeting_calendar(session, settings, meeting, user=cast.focal["FJ"]))
     emailed = parse(outbox_for(session, cast.focal["FJ"])[0].calendar)
-    for field in ("uid", "sequence", "summary", "attendee"):
+    for field in ("uid", "sequence", "summary", "organizer"):
         assert event(downloaded)[field] == event(emailed)[field]
     assert by_vtimezone(downloaded, "dtstart") == by_vtimezone(emailed, "dtstart")
+    # The download is a copy to keep, not an invitation: nothing in it asks for an answer.
+    assert str(downloaded["method"]) == "PUBLISH" and "attendee" not in event(downloaded)
 
 
 # Private calendar feeds
 
 
 def feed_uids(session: Session, settings: Settings, token: str) -> dict[str, str]:
-    """The feed's events as UID -> STATUS; a feed is a subscription, so it has no METHOD."""
+    """The feed's events as UID -> STATUS; a feed is a subscription: a PUBLISH with no attendee."""
     calendar = parse(service.feed_calendar(session, settings, token=token))
-    assert "method" not in calendar
+    assert str(calendar["method"]) == "PUBLISH"
+    assert not any("attendee" in e for e in calendar.walk("VEVENT"))
     return {str(e["uid"]): str(e["status"]) for e in calendar.walk("VEVENT")}
 
 
