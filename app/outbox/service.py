@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from icalendar import Calendar
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
@@ -103,6 +104,9 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     email["Subject"] = message.subject
     domain = settings.mail_from.rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    reply_to = (_ics_organizer(message.calendar) if message.calendar else "") or settings.mail_reply_to
+    if reply_to:
+        email["Reply-To"] = reply_to
     email.set_content(message.body)
     if message.calendar:
         email.add_attachment(
@@ -113,6 +117,16 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
             params={"method": _ics_method(message.calendar)},
         )
     return email
+
+
+def _ics_organizer(calendar: str) -> str:
+    """The address of the calendar's ORGANIZER (a meeting's coordinator, or the configured reply-to address), so
+    that answering the email reaches whom the invitation names; empty when it names none."""
+    for component in Calendar.from_ical(calendar).walk("VEVENT"):
+        organizer = str(component.get("ORGANIZER", ""))
+        if organizer.lower().startswith("mailto:"):
+            return one_line(organizer[len("mailto:") :])
+    return ""
 
 
 def _ics_method(calendar: str) -> str:
