@@ -35,6 +35,11 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"PRCN_SMTP_PORT": "99999"}, "PRCN_SMTP_PORT: Input should be less than or equal to 65535"),
         ({"PRCN_BASE_URL": "portal.example"}, "PRCN_BASE_URL: must start with http:// or https://"),
         (
+            {"PRCN_MAIL_REPLY_TO": "Secretariat <secretariat@example.org>"},
+            "PRCN_MAIL_REPLY_TO: 'Secretariat <secretariat@example.org>' is not an email address; give one bare "
+            "address, e.g. secretariat@example.org",
+        ),
+        (
             {"PRCN_TRUSTED_PROXIES": "10.0.0.1, proxy.local"},
             "PRCN_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network; list the proxies' addresses, "
             "comma-separated",

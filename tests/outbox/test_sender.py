@@ -362,3 +362,17 @@ def test_line_breaks_and_control_characters_never_reach_a_subject(outbox_engine:
     assert smtp.mailbox.subjects() == ["SAAT course Bcc: x@example.org Nadi"]
     assert smtp.mailbox.recipients == [["focal.point@example.org"]]
     assert load(outbox_engine, message_id).status == "sent"
+
+
+def test_an_invitation_answers_to_the_organizer_its_calendar_names(outbox_engine: Engine, smtp: SmtpServer) -> None:
+    organized = ICS.replace(
+        "UID:meeting-42@prcn.example.org",
+        "UID:meeting-42@prcn.example.org\r\nORGANIZER;CN=Réseau Pacifique:mailto:coordinator@prcn.example.org",
+    )
+    queue_committed(outbox_engine, subject="Invitation", body="Voir l'invitation jointe.", calendar=organized)
+    assert sender_pass(outbox_engine, smtp) == 1
+    [received] = smtp.mailbox.messages
+    assert received["Reply-To"] == "coordinator@prcn.example.org"
+    assert received["From"] == "portal@prcn.example.org"
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_param("method") == "REQUEST"

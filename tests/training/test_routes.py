@@ -976,6 +976,13 @@ def test_the_offers_feed_has_one_all_day_event_per_offer_its_owner_may_see(clien
     assert str(events[in_person.id]["location"]) == "Nadi, Fiji"
     assert str(events[online.id]["location"]) == "Online"
     assert (str(events[cancelled.id]["status"]), str(events[online.id]["status"])) == ("CANCELLED", "CONFIRMED")
+    # A subscription to read, not invitations: PUBLISH, nobody asked to answer, the network as organizer.
+    feed = Calendar.from_ical(response.text)
+    assert str(feed["method"]) == "PUBLISH"
+    assert all("attendee" not in event and "RSVP" not in event.to_ical().decode() for event in events.values())
+    organizer = events[online.id]["organizer"]
+    assert str(organizer) == f"mailto:{get_settings().mail_from}"
+    assert str(organizer.params["CN"]) == "Pacific peacekeeping network"
 
     provider_feed = client.get(f"/training/calendar/{meetings.new_feed(session, user=fiji)}.ics")
     assert set(feed_events(provider_feed.text)) & mine == mine, "the provider also sees its draft"
