@@ -121,8 +121,13 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
 
 def _ics_organizer(calendar: str) -> str:
     """The address of the calendar's ORGANIZER (a meeting's coordinator, or the configured reply-to address), so
-    that answering the email reaches whom the invitation names; empty when it names none."""
-    for component in Calendar.from_ical(calendar).walk("VEVENT"):
+    that answering the email reaches whom the invitation names; empty when it names none or cannot be read (the
+    calendar is still sent as it is)."""
+    try:
+        events = Calendar.from_ical(calendar).walk("VEVENT")
+    except ValueError:
+        return ""
+    for component in events:
         organizer = str(component.get("ORGANIZER", ""))
         if organizer.lower().startswith("mailto:"):
             return one_line(organizer[len("mailto:") :])

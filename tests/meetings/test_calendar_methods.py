@@ -94,6 +94,9 @@ def test_the_configured_reply_to_address_organizes_every_file_and_answers_every_
     plain = OutboxMessage(id=7, recipient="someone@example.org", subject="Hello", body="Hello")
     assert outbox.build_email(plain, configured)["Reply-To"] == SECRETARIAT
     assert outbox.build_email(plain, settings)["Reply-To"] is None
+    # A calendar the library cannot read (one queued by an older version, say) is still sent, answering to it.
+    unreadable = OutboxMessage(id=8, recipient="someone@example.org", subject="Hi", body="Hi", calendar="garbage\r\n")
+    assert outbox.build_email(unreadable, configured)["Reply-To"] == SECRETARIAT
 
 
 def test_without_an_active_creator_the_sender_address_organizes(
