@@ -1013,7 +1013,7 @@ def answer_link_form(request: Request, token: str, session: SessionDep, visitor:
         request,
         "meetings/answer_link.html",
         {**_link_page_context(found), "token": token},
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -1025,5 +1025,5 @@ def answer_by_link(request: Request, token: str, session: SessionDep, visitor: V
         request,
         "meetings/answer_link_done.html",
         _link_page_context(found),
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Cache-Control": "no-store"},
     )

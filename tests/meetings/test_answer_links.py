@@ -11,6 +11,7 @@ from email.message import EmailMessage
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -69,7 +70,7 @@ def audits(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
 
 
-def heading(response) -> str:  # type: ignore[no-untyped-def]
+def heading(response: Response) -> str:
     return soup(response.text).h1.get_text(" ", strip=True)
 
 
@@ -272,7 +273,7 @@ def test_confirming_without_the_forms_token_is_refused(
     assert invitation_of(session, invited, cast.focal["FJ"]).answer == ""
 
 
-def refused(client: TestClient, session: Session, meeting: Meeting, person: User, path: str):  # type: ignore[no-untyped-def]
+def refused(client: TestClient, session: Session, meeting: Meeting, person: User, path: str) -> Response:
     """Opens and posts `path` (with the visitor's CSRF token); both must be refused with the same page and nothing
     changed."""
     entries, before = audits(session), invitation_of(session, meeting, person).answer
