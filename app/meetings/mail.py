@@ -83,7 +83,12 @@ class _Mail:
     """An email as blocks, each (kind, heading or text, rows): paragraphs, labelled facts, changes (label, before,
     after), a numbered agenda and labelled links."""
 
+    colon: str = "%(label)s:"
     blocks: list[tuple[str, str, Rows]] = field(default_factory=list)
+
+    def label(self, text: str) -> str:
+        """A label followed by a colon, as the language writes it (French puts a space before it)."""
+        return self.colon % {"label": text}
 
     def para(self, text: str) -> None:
         self.blocks.append(("p", text, []))
@@ -106,13 +111,15 @@ class _Mail:
             if kind == "p":
                 parts.append(heading)
             elif kind == "facts":
-                parts.append("\n".join(f"{label}: {value}" for label, value in rows))
+                parts.append("\n".join(f"{self.label(label)} {value}" for label, value in rows))
             elif kind == "changes":
-                parts.append("\n".join([heading, *(f"- {label}: {old} {ARROW} {new}" for label, old, new in rows)]))
+                parts.append(
+                    "\n".join([heading, *(f"- {self.label(label)} {old} {ARROW} {new}" for label, old, new in rows)])
+                )
             elif kind == "agenda":
                 parts.append("\n".join([heading, *(f"{n}. {line}" for n, (line,) in enumerate(rows, start=1))]))
             elif kind == "links":
-                parts.append("\n".join([heading, *(f"{label}: {url}" for label, url in rows)]))
+                parts.append("\n".join([heading, *(f"{self.label(label)} {url}" for label, url in rows)]))
         return "\n\n".join(parts) + "\n"
 
     def html(self, language: str, title: str) -> str:
@@ -130,7 +137,8 @@ class _Mail:
                 parts.append(Markup('<table cellpadding="4" cellspacing="0">%s</table>') % cells)
             elif kind == "changes":
                 items = Markup("").join(
-                    Markup("<li><strong>%s:</strong> <s>%s</s> %s <strong>%s</strong></li>") % (label, old, ARROW, new)
+                    Markup("<li><strong>%s</strong> <s>%s</s> %s <strong>%s</strong></li>")
+                    % (self.label(label), old, ARROW, new)
                     for label, old, new in rows
                 )
                 parts.append(Markup("<h2>%s</h2><ul>%s</ul>") % (heading, items))
@@ -204,8 +212,8 @@ def meeting_message(
     the plain text and the HTML alternative."""
     details = details or Details()
     now = Facts.of(meeting)
-    mail = _Mail()
     with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
         mail.para(_("Hello %(name)s,") % {"name": user.display_name})
         if meeting.cancelled:
             subject = _("Cancelled: %(title)s") % {"title": title}

@@ -108,6 +108,7 @@ def test_a_french_reader_gets_text_and_html_in_french(
     (message,) = outbox_for(session, francophone)
     assert message.subject.startswith("Invitation") and "Réunion trimestrielle" in message.subject
     assert "lundi 12 juillet 2027, 11:00 UTC-11" in message.body
+    assert "Réunion\u00a0: Réunion trimestrielle" in message.body, "French puts a non-breaking space before a colon"
     html = html_of(message)
     assert html.html["lang"] == "fr"
     assert "Je participerai" in html.get_text() and "Je ne participerai pas" in html.get_text()
