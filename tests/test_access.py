@@ -105,6 +105,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/meetings/calendar-feed"): SIGNED_IN,
     ("POST", "/meetings/calendar-feed/revoke"): SIGNED_IN,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
+    ("GET", "/answer/{token:path}"): PUBLIC,  # an invitation email's one-click answer: the secret is the credential
+    ("POST", "/answer/{token:path}"): PUBLIC,
     ("GET", "/training"): SIGNED_IN,
     ("GET", "/training/certified"): SIGNED_IN,
     ("GET", "/training/reports"): SIGNED_IN,
@@ -233,6 +235,7 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
         "{offer_id}": str(offer.id),
         "{nomination_id}": str(nomination.id),
         "{token}": "not-a-real-token",
+        "{token:path}": "not-a-real-token",
         "{user_id}": str(target.id),
         "{message_id}": "999999",
     }

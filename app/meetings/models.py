@@ -122,6 +122,22 @@ class Invitation(SQLModel, table=True):
     sent_sequence: int | None = Field(default=None, description="the ics_sequence last emailed")
 
 
+class AnswerLink(SQLModel, table=True):
+    """A one-click answer from an invitation email: one answer (attending or not), used once, until the meeting
+    ends or a newer email replaces it. The URL carries a secret whose hash is kept here."""
+
+    __tablename__ = "meeting_answer_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    reply: str = Field(max_length=20)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    replaced_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
 class AgendaItem(SQLModel, table=True):
     __tablename__ = "agenda_item"
 

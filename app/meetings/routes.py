@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, public, require_role
+from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
@@ -494,8 +494,9 @@ def _meeting_page(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     language = current_language.get()
-    every_item = service.agenda(session, meeting)
-    items = every_item if rights.attributions else [item for item in every_item if item.part == "observers"]
+    items, members_only_items = service.visible_agenda(
+        service.agenda(session, meeting), attributions=rights.attributions
+    )
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
     invited = sorted(
         row.state_id
@@ -514,7 +515,7 @@ def _meeting_page(
         "meeting": meeting,
         "rights": rights,
         "agenda": items,
-        "members_only_items": len(every_item) - len(items),
+        "members_only_items": members_only_items,
         "zone": _viewer_zone(user),
         "minutes": text.render(current.text) if current else None,
         "minutes_source": current.text if current else "",
@@ -985,3 +986,44 @@ def revoke_feed(session: SessionDep, user: CurrentUser) -> Response:
     """Stops the private calendar link from working."""
     service.revoke_feed(session, user=user)
     return RedirectResponse("/meetings?notice=feed-revoked", status_code=303)
+
+
+# Answering from the invitation email, without signing in
+
+
+def _link_page_context(found: service.LinkAnswer) -> dict[str, object]:
+    meeting, person = found.meeting, found.person
+    zone = _viewer_zone(person)
+    return {
+        "meeting": meeting,
+        "reply": found.link.reply,
+        "answers": ANSWERS,
+        "own_time": timing.describe(meeting.starts_at, zone, current_language.get()),
+        "host_time": timing.describe(meeting.starts_at, meeting.host_zone, current_language.get()),
+        "person": person,
+    }
+
+
+@router.get("/answer/{token:path}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def answer_link_form(request: Request, token: str, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+    """What a one-click answer of an invitation email would record, with one button to confirm it: opening the
+    link (as mail scanners do) changes nothing. Any path under /answer/ comes here, so a mangled link is told so."""
+    found = service.open_answer_link(session, token=token, visitor=visitor.user)
+    return render(
+        request,
+        "meetings/answer_link.html",
+        {**_link_page_context(found), "token": token},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post("/answer/{token:path}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def answer_by_link(request: Request, token: str, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+    """Records the link's answer, by the same rule as the meeting page's answer, and says so."""
+    found = service.answer_by_link(session, token=token, visitor=visitor.user)
+    return render(
+        request,
+        "meetings/answer_link_done.html",
+        _link_page_context(found),
+        headers={"Cache-Control": "no-store"},
+    )

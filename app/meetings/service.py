@@ -4,6 +4,7 @@ documents, attendance, minutes, action items, calendar feeds, and who may see wh
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections import defaultdict
@@ -14,14 +15,14 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Localised, NotFound
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -37,6 +38,7 @@ from app.meetings.models import (
     ActionItem,
     ActionItemEvent,
     AgendaItem,
+    AnswerLink,
     Attendance,
     CalendarFeed,
     Invitation,
@@ -102,8 +104,23 @@ def access(session: Session, meeting: Meeting, user: User) -> Access:
         ).one()
         > 0
     )
-    member = state_id is not None and state_id in members
+    member = reads_members_part(user, members)
     return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
+
+
+def reads_members_part(user: User, members: set[int]) -> bool:
+    """Whether the user reads a meeting's members-only parts, given the states that are members of its body or
+    working group: coordinators and admins, and the focal points of those states."""
+    if governance.coordinates(user):
+        return True
+    return user.role == Role.focal_point and user.member_state_id is not None and user.member_state_id in members
+
+
+def visible_agenda(items: Sequence[AgendaItem], *, attributions: bool) -> tuple[list[AgendaItem], int]:
+    """The agenda items a reader may see (members-only items only for those who read members-only parts) and how
+    many are left out: on the meeting's page and in its emails alike."""
+    shown = list(items) if attributions else [item for item in items if item.part == "observers"]
+    return shown, len(items) - len(shown)
 
 
 def openable(session: Session, user: User, meetings: Sequence[Meeting]) -> list[Meeting]:
@@ -668,7 +685,7 @@ def move_meeting(
     form = MeetingForm(
         title=meeting.title_en, day=day, start=start, duration=duration, host_zone=host_zone, format=meeting.format
     )
-    before = _snapshot(meeting)
+    before, previous = _snapshot(meeting), mail.Facts.of(meeting)
     meeting.starts_at, meeting.ends_at = _instants(form)
     meeting.host_zone = host_zone.strip()
     _check_agenda_fits(session, meeting)
@@ -683,7 +700,7 @@ def move_meeting(
         before=before,
         after=_snapshot(meeting),
     )
-    _send(session, settings, meeting, _invitations(session, meeting))
+    _send(session, settings, meeting, _invitations(session, meeting), before=previous)
     session.commit()
     return meeting
 
@@ -693,7 +710,7 @@ def cancel_meeting(session: Session, settings: Settings, *, user: User, meeting:
     _require_runner(user)
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled already."))
-    before = _snapshot(meeting)
+    before, previous = _snapshot(meeting), mail.Facts.of(meeting)
     meeting.status = "cancelled"
     meeting.ics_sequence += 1
     session.add(meeting)
@@ -706,7 +723,7 @@ def cancel_meeting(session: Session, settings: Settings, *, user: User, meeting:
         before=before,
         after=_snapshot(meeting),
     )
-    _send(session, settings, meeting, _sent_invitations(session, meeting))
+    _send(session, settings, meeting, _sent_invitations(session, meeting), before=previous)
     session.commit()
     return meeting
 
@@ -816,8 +833,28 @@ def _location(meeting: Meeting) -> str:
     return ", ".join(part for part in (meeting.venue, meeting.city, meeting.link) if part)
 
 
-def _send(session: Session, settings: Settings, meeting: Meeting, invitations: Sequence[Invitation]) -> None:
-    """Queues an email with an iCalendar REQUEST (or CANCEL) to each invitation's person."""
+def _owner_title(session: Session, meeting: Meeting, language: str) -> str:
+    """The name of the body or working group the meeting belongs to, if any."""
+    if meeting.body_id is not None:
+        body = session.get(Body, meeting.body_id)
+        return body.name(language) if body else ""
+    if meeting.working_group_id is not None:
+        group = session.get(WorkingGroup, meeting.working_group_id)
+        return group.name if group else ""
+    return ""
+
+
+def _send(
+    session: Session,
+    settings: Settings,
+    meeting: Meeting,
+    invitations: Sequence[Invitation],
+    *,
+    before: mail.Facts | None = None,
+) -> None:
+    """Queues an email with an iCalendar REQUEST (or CANCEL) to each invitation's person: in their language and
+    zone, with the agenda items they may read and, unless the meeting is cancelled, two one-click answers.
+    `before` is the meeting as it was before a change, for the email to say what changed."""
     if not invitations:
         return
     users = {
@@ -826,16 +863,29 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
     }
     network = region.load(settings.seeds_dir)
     url = f"{settings.base_url}/meetings/{meeting.id}"
+    items = agenda(session, meeting)
+    members = member_states(session, meeting) if items else set()
+    owners = {language: _owner_title(session, meeting, language) for language in {u.language for u in users.values()}}
+    answerable = not meeting.cancelled and not has_ended(meeting)
     for invitation in invitations:
         person = users[invitation.user_id]
         title = meeting.title(person.language)
-        subject, body = mail.meeting_message(
+        shown, hidden = visible_agenda(items, attributions=reads_members_part(person, members))
+        details = mail.Details(
+            owner=owners[person.language],
+            agenda=shown,
+            members_only_items=hidden,
+            links=_answer_links(session, settings, invitation, meeting) if answerable else None,
+            before=before,
+        )
+        subject, body, html = mail.meeting_message(
             user=person,
             meeting=meeting,
             title=title,
             url=url,
             portal=network.short_name(person.language),
             first=invitation.sent_sequence is None,
+            details=details,
         )
         ics = calendar.invitation(
             meeting,
@@ -847,9 +897,166 @@ def _send(session: Session, settings: Settings, meeting: Meeting, invitations: S
             attendee=person.email,
             location=_location(meeting),
         )
-        outbox.queue(session, recipient=person.email, subject=subject, body=body, calendar=ics)
+        outbox.queue(session, recipient=person.email, subject=subject, body=body, html=html, calendar=ics)
         invitation.sent_sequence = meeting.ics_sequence
         session.add(invitation)
+
+
+# Answering from the email: one link per answer, used once, until the meeting ends or a newer email replaces it.
+
+ANSWER_LINK_REPLIES = {"attending": "attend", "not_attending": "decline"}
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
+def _link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _answer_links(session: Session, settings: Settings, invitation: Invitation, meeting: Meeting) -> mail.AnswerLinks:
+    """New one-click answers for an invitation email; the unused links of earlier emails stop working. The caller
+    commits."""
+    now = utcnow()
+    session.execute(
+        update(AnswerLink)
+        .where(
+            col(AnswerLink.invitation_id) == invitation.id,
+            col(AnswerLink.used_at).is_(None),
+            col(AnswerLink.replaced_at).is_(None),
+        )
+        .values(replaced_at=now)
+    )
+    urls = {}
+    for reply, name in ANSWER_LINK_REPLIES.items():
+        token = secrets.token_urlsafe(32)
+        session.add(
+            AnswerLink(
+                token_hash=_link_hash(token),
+                invitation_id=id_of(invitation),
+                reply=reply,
+                created_at=now,
+                expires_at=meeting.ends_at,
+            )
+        )
+        urls[name] = f"{settings.base_url}/answer/{token}"
+    return mail.AnswerLinks(attend=urls["attend"], decline=urls["decline"])
+
+
+def _refusal(heading: str, message: str, status: int, **params: object) -> DomainError:
+    """A refusal with its own heading, so the page says plainly what is wrong with the link."""
+    error = DomainError(message, status_code=status, **params)
+    error.heading = heading
+    return error
+
+
+@dataclass(frozen=True)
+class LinkAnswer:
+    """An answer link that can still be used: its row, the invitation, the meeting and the invited person."""
+
+    link: AnswerLink
+    invitation: Invitation
+    meeting: Meeting
+    person: User
+
+
+def open_answer_link(session: Session, *, token: str, visitor: User | None) -> LinkAnswer:
+    """The answer a link gives, if it can still give it; a refusal with its own heading otherwise. Changes nothing."""
+    row = (
+        session.exec(
+            select(AnswerLink, Invitation, Meeting, User)
+            .join(Invitation, col(Invitation.id) == AnswerLink.invitation_id)
+            .join(Meeting, col(Meeting.id) == Invitation.meeting_id)
+            .join(User, col(User.id) == Invitation.user_id)
+            .where(AnswerLink.token_hash == _link_hash(token))
+        ).first()
+        if TOKEN_SHAPE.fullmatch(token)
+        else None
+    )
+    if row is None:
+        raise _refusal(
+            N_("Link not recognised"),
+            N_("This answer link is not one the portal sent, or it was copied incompletely. Nothing has been changed."),
+            404,
+        )
+    link, invitation, meeting, person = row
+    if visitor is not None and visitor.id != person.id:
+        raise _refusal(
+            N_("Signed in as someone else"),
+            N_(
+                "You are signed in as %(name)s, and this link answers for someone else. Nothing has been changed. "
+                "Sign out, then open the link again, or answer on the meeting's page."
+            ),
+            403,
+            name=visitor.display_name,
+        )
+    if not person.is_active:
+        raise Forbidden(N_("This account is deactivated."))
+    title = Localised(meeting.title_en, meeting.title_fr or meeting.title_en)
+    if link.used_at is not None:
+        raise _refusal(
+            N_("Link already used"),
+            N_(
+                "This link has been used already, and its answer was recorded. Nothing has been changed. To change "
+                "your answer, use the other link of the email or the meeting's page."
+            ),
+            409,
+        )
+    if link.replaced_at is not None:
+        raise _refusal(
+            N_("Link replaced"),
+            N_(
+                "A newer email about this meeting replaced this link. Nothing has been changed. Use the links of the "
+                "latest email, or answer on the meeting's page."
+            ),
+            410,
+        )
+    if meeting.cancelled:
+        raise _refusal(
+            N_("Meeting cancelled"),
+            N_('The meeting "%(title)s" has been cancelled: there is nothing to answer. Nothing has been changed.'),
+            409,
+            title=title,
+        )
+    if has_ended(meeting):
+        raise _refusal(
+            N_("Meeting over"),
+            N_('The meeting "%(title)s" has ended: answers are closed. Nothing has been changed.'),
+            410,
+            title=title,
+        )
+    if link.expires_at <= utcnow():
+        raise _refusal(
+            N_("Link expired"),
+            N_("This link has expired. Nothing has been changed. Answer on the meeting's page."),
+            410,
+        )
+    return LinkAnswer(link=link, invitation=invitation, meeting=meeting, person=person)
+
+
+def answer_by_link(session: Session, *, token: str, visitor: User | None) -> LinkAnswer:
+    """Uses an answer link: marks it used and records its answer by the rule of answer(), in one transaction; of two
+    requests with the same link only one answers."""
+    found = open_answer_link(session, token=token, visitor=visitor)
+    used = session.execute(
+        update(AnswerLink)
+        .where(col(AnswerLink.id) == found.link.id, col(AnswerLink.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    if getattr(used, "rowcount", 0) != 1:
+        session.rollback()
+        raise _refusal(
+            N_("Link already used"),
+            N_(
+                "This link has been used already, and its answer was recorded. Nothing has been changed. To change "
+                "your answer, use the other link of the email or the meeting's page."
+            ),
+            409,
+        )
+    try:
+        answer(session, user=found.person, meeting=found.meeting, reply=found.link.reply, by_email=True)
+    except DomainError:
+        session.rollback()
+        raise
+    return found
 
 
 def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
@@ -857,10 +1064,18 @@ def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
 
 
 def answer(
-    session: Session, *, user: User, meeting: Meeting, reply: str, delegate_name: str = "", delegate_email: str = ""
+    session: Session,
+    *,
+    user: User,
+    meeting: Meeting,
+    reply: str,
+    delegate_name: str = "",
+    delegate_email: str = "",
+    by_email: bool = False,
 ) -> Invitation:
     """Records the invited person's answer. The row is locked while it changes, so two answers sent at the
-    same moment are applied one after the other and the last one stands."""
+    same moment are applied one after the other and the last one stands. `by_email`: given with a link of the
+    invitation email (the audit says so)."""
     if reply not in ANSWERS:
         raise DomainError(N_("Answer attending, not attending or delegating."))
     name, email = delegate_name.strip(), delegate_email.strip()
@@ -891,7 +1106,7 @@ def answer(
         entity="invitation",
         entity_id=invitation.id,
         before=before,
-        after={"answer": reply, "delegate": name},
+        after={"answer": reply, "delegate": name, **({"via": "email link"} if by_email else {})},
     )
     session.commit()
     return invitation

@@ -19,6 +19,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=254)
     subject: str = Field(max_length=255)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    html: str | None = Field(default=None, sa_column=Column(Text, nullable=True), description="an HTML alternative")
     calendar: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = 0

@@ -33,13 +33,23 @@ def one_line(text: str) -> str:
     return " ".join(NOT_IN_A_LINE.sub(" ", text).split())
 
 
-def queue(session: Session, *, recipient: str, subject: str, body: str, calendar: str | None = None) -> OutboxMessage:
-    """Adds a message to the outbox; it is sent only if the caller's transaction commits."""
+def queue(
+    session: Session,
+    *,
+    recipient: str,
+    subject: str,
+    body: str,
+    calendar: str | None = None,
+    html: str | None = None,
+) -> OutboxMessage:
+    """Adds a message to the outbox; it is sent only if the caller's transaction commits. With `html`, the message
+    is sent as multipart/alternative: the plain text first, the HTML as the richer alternative."""
     now = utcnow()
     message = OutboxMessage(
         recipient=recipient,
         subject=one_line(subject)[:255],
         body=body,
+        html=html,
         calendar=calendar,
         created_at=now,
         next_attempt_at=now,
@@ -108,6 +118,8 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     if reply_to:
         email["Reply-To"] = reply_to
     email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
     if message.calendar:
         email.add_attachment(
             message.calendar.encode(),
