@@ -167,6 +167,10 @@ def _install_names(env: Environment) -> None:
     env.filters["zone_name"] = lambda zone: timing.zone_name(zone, current_language.get())
     env.filters["zone_place"] = lambda zone: timing.zone_place(zone, current_language.get())
     env.filters["language_name"] = language_name
+    env.filters["place_date"] = lambda value, zone, place="": timing.place_date(
+        value, zone, current_language.get(), place
+    )
+    env.filters["same_day"] = lambda value, zone, other: timing.same_day(value, zone, other)
 
 
 def is_htmx(request: Request) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.core import Locale, get_global
-from babel.dates import format_datetime, get_timezone_location
+from babel.dates import format_date, format_datetime, get_timezone_location
 
 from app.config import WEEKDAYS, Settings
 from app.errors import DomainError
@@ -456,3 +456,16 @@ def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[st
         return sorted(((zone, zone_name(zone, language, now)) for zone in zones), key=lambda pair: pair[1])
 
     return [ZoneGroup(N_("Member states"), labelled(members)), ZoneGroup(N_("Other zones"), labelled(others))]
+
+
+def place_date(instant: datetime, zone: str, language: str, place: str = "") -> str:
+    """The date an instant falls on where it is lived, labelled with that place: 'Rarotonga, Monday 5 April 2027'
+    (the place given, such as a meeting's city, or else the place the zone is named after)."""
+    local = instant.astimezone(ZoneInfo(zone))
+    shown = format_date(local.date(), "EEEE d MMMM y", locale=language)
+    return f"{place or zone_city(zone, language)}, {shown}"
+
+
+def same_day(instant: datetime, zone: str, other: str) -> bool:
+    """Whether an instant falls on the same date in two zones."""
+    return instant.astimezone(ZoneInfo(zone)).date() == instant.astimezone(ZoneInfo(other)).date()
