@@ -75,11 +75,11 @@ class in_language:  # noqa: N801 - used like a function: `with in_language("fr")
 PORTAL_LANGUAGES = {"en": "English", "fr": "Français"}
 
 
-def language_name(code: str, language: str | None = None) -> str:
-    """A language as people name it: the portal's own languages by their own names (English, Français), which is
-    how readers recognise them, and any other in the reader's language (Samoan, samoan); an unknown code is
-    shown as it is."""
-    if code in PORTAL_LANGUAGES:
+def language_name(code: str, language: str | None = None, *, own: bool = False) -> str:
+    """A language as people name it, in the reader's language (Samoan; samoan, anglais in French); with `own`, one
+    of the portal's languages by its own name, as a reader choosing it looks for it (English, Français). An unknown
+    code is shown as it is."""
+    if own and code in PORTAL_LANGUAGES:
         return PORTAL_LANGUAGES[code]
     try:
         name = Locale.parse(language or current_language.get()).languages.get(code)

@@ -161,12 +161,13 @@ def environment() -> Environment:
 
 
 def _install_names(env: Environment) -> None:
-    """Zones and languages as people name them: pickers grouped with labels ('Suva, Fiji (UTC+12)'), a zone's or
-    a language's name for a code."""
+    """Zones and languages as people name them: pickers grouped with labels ('Honolulu, United States (UTC-10)'),
+    a zone's or a language's name for a code, a date labelled with its place."""
     env.globals["zone_groups"] = lambda zones, also=(): timing.zone_groups(zones, current_language.get(), also=also)
     env.filters["zone_name"] = lambda zone: timing.zone_name(zone, current_language.get())
     env.filters["zone_place"] = lambda zone: timing.zone_place(zone, current_language.get())
     env.filters["language_name"] = language_name
+    env.filters["portal_language"] = lambda code: language_name(code, own=True)
     env.filters["place_date"] = lambda value, zone, place="": timing.place_date(
         value, zone, current_language.get(), place
     )

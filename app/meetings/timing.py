@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel.core import Locale, get_global
 from babel.dates import format_date, format_datetime, get_timezone_location
 
-from app.config import WEEKDAYS, Settings
+from app.config import WEEKDAYS, Settings, get_settings
 from app.errors import DomainError
 from app.governance.region import SeedError, read_toml
 from app.i18n import N_, current_language
@@ -384,27 +384,25 @@ def offset_label(offset: timedelta) -> str:
 
 # Zones named as people know them
 
-# Where Babel's exemplar city is a country, an island or a state rather than the place people name: the capital.
-ZONE_CITIES: dict[str, tuple[str, str]] = {
-    "Pacific/Fiji": ("Suva", "Suva"),
-    "Pacific/Guadalcanal": ("Honiara", "Honiara"),
-    "Pacific/Efate": ("Port Vila", "Port-Vila"),
-    "Pacific/Tongatapu": ("Nukuʻalofa", "Nukuʻalofa"),
-    "Pacific/Palau": ("Koror", "Koror"),
-    "Pacific/Nauru": ("Yaren", "Yaren"),
-    "Pacific/Niue": ("Alofi", "Alofi"),
-    "Pacific/Wallis": ("Mata-Utu", "Mata-Utu"),
-    "Pacific/Kanton": ("Kanton", "Kanton"),
-    "Pacific/Kwajalein": ("Kwajalein", "Kwajalein"),
-    "Pacific/Pohnpei": ("Palikir", "Palikir"),
-    "Pacific/Chuuk": ("Weno", "Weno"),
-    "Pacific/Tarawa": ("South Tarawa", "Tarawa-Sud"),
-}
+
+@lru_cache
+def zone_cities(seeds_dir: Path) -> dict[str, tuple[str, str]]:
+    """The cities seeds/zones.toml names for zones whose CLDR place is not the one people name: {zone: (English,
+    French)}."""
+    path = seeds_dir / "zones.toml"
+    if not path.is_file():
+        return {}
+    found = {}
+    for index, entry in enumerate(read_toml(path).get("zone", []), start=1):
+        if not known_zone(str(entry.get("name", ""))) or not entry.get("city_en"):
+            raise SeedError(f"{path}: zone {index}: a known zone name and city_en are required")
+        found[str(entry["name"])] = (str(entry["city_en"]), str(entry.get("city_fr") or entry["city_en"]))
+    return found
 
 
 def zone_city(zone: str, language: str) -> str:
-    """The place a zone is named after, in `language`: 'Suva', 'Nouméa'."""
-    fixed = ZONE_CITIES.get(zone)
+    """The place a zone is named after, in `language`: 'Honolulu'; the seeds' city where CLDR's is not it."""
+    fixed = zone_cities(get_settings().seeds_dir).get(zone)
     if fixed:
         return fixed[1] if language == "fr" else fixed[0]
     if zone == "UTC":
@@ -413,25 +411,25 @@ def zone_city(zone: str, language: str) -> str:
 
 
 def zone_country(zone: str, language: str) -> str:
-    """The country or territory of a zone in `language` ('Fiji', 'Fidji'), or '' for UTC."""
+    """The country or territory of a zone in `language` ('United States', 'États-Unis'), or '' for UTC."""
     territory = get_global("zone_territories").get(zone)
     return str(Locale.parse(language).territories.get(territory, "")) if territory else ""
 
 
 def zone_place(zone: str, language: str) -> str:
-    """A zone as a place: 'Suva, Fiji', 'Nouméa, Nouvelle-Calédonie'; 'UTC' for UTC."""
+    """A zone as a place: 'Honolulu, United States', 'Honolulu, États-Unis'; 'UTC' for UTC."""
     city, country = zone_city(zone, language), zone_country(zone, language)
     return f"{city}, {country}" if country and country != city else city
 
 
 def zone_offset(zone: str, at: datetime | None = None) -> str:
-    """The zone's offset from UTC at an instant (now when none): 'UTC+12'."""
+    """The zone's offset from UTC at an instant (now when none): 'UTC-10'."""
     moment = at or datetime.now(UTC)
     return offset_label(moment.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0))
 
 
 def zone_name(zone: str, language: str, at: datetime | None = None) -> str:
-    """A zone as people know it, with its current offset: 'Suva, Fiji (UTC+12)'; 'UTC' for UTC."""
+    """A zone as people know it, with its current offset: 'Honolulu, United States (UTC-10)'; 'UTC' for UTC."""
     if zone == "UTC":
         return "UTC"
     return f"{zone_place(zone, language)} ({zone_offset(zone, at)})"
@@ -459,7 +457,7 @@ def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[st
 
 
 def place_date(instant: datetime, zone: str, language: str, place: str = "") -> str:
-    """The date an instant falls on where it is lived, labelled with that place: 'Rarotonga, Monday 5 April 2027'
+    """The date an instant falls on where it is lived, labelled with that place: 'Honolulu, Monday 5 April 2027'
     (the place given, such as a meeting's city, or else the place the zone is named after)."""
     local = instant.astimezone(ZoneInfo(zone))
     shown = format_date(local.date(), "EEEE d MMMM y", locale=language)

@@ -17,7 +17,10 @@ from app.i18n import language_name
 from app.meetings import service, timing
 from app.meetings.models import Meeting
 from tests.factories import csrf_token, sign_in, soup, state
-from tests.meetings.test_routes import AUCKLAND, LINK, Scene, enter, post, scene  # noqa: F401 - the fixture
+from tests.meetings import test_routes
+from tests.meetings.test_routes import AUCKLAND, LINK, Scene, enter, post
+
+scene = test_routes.scene  # the people and meeting of the meetings pages' tests
 
 # New Zealand's clocks go forward at 02:00 on Sunday 26 September 2027 (to 03:00) and back at 03:00 on Sunday
 # 4 April 2027 (to 02:00).
@@ -319,7 +322,8 @@ def test_zones_are_named_by_place_country_and_offset_in_each_language() -> None:
 
 
 def test_languages_are_named_not_coded() -> None:
-    assert (language_name("en", "fr"), language_name("fr", "en")) == ("English", "Français")
+    assert (language_name("en", "fr", own=True), language_name("fr", "en", own=True)) == ("English", "Français")
+    assert (language_name("en", "fr"), language_name("fr", "en")) == ("anglais", "French")
     assert (language_name("sm", "en"), language_name("to", "fr")) == ("Samoan", "tongien")
     assert language_name("xx-unknown", "en") == "xx-unknown"
 

@@ -480,7 +480,7 @@ def test_meeting_page_shows_the_time_for_the_viewer_the_host_and_each_invited_st
     )
     starts, ends = scene.meeting.starts_at, scene.meeting.ends_at
     assert facts["Your time"] == f"{lived(starts, APIA)} – {short(ends, APIA)}"
-    assert facts["At the host"] == f"{lived(starts, SUVA)} ({SUVA})"
+    assert facts["At the host"] == f"{lived(starts, SUVA)} (Suva, Fiji)"
     assert facts["Meeting of"] == "Quarterly subject-matter-expert meeting"
     assert facts["Link"] == LINK
     table = page.find(id="times-heading").find_next("table")
