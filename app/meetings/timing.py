@@ -369,7 +369,9 @@ def parse_pick(value: str) -> tuple[date, time, int] | None:
         moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
-    return (moment.date(), moment.time(), int(fold)) if fold in ("0", "1") else None
+    if fold not in ("0", "1") or not 1900 <= moment.year <= 2199:  # the years app.edge lets through
+        return None
+    return moment.date(), moment.time(), int(fold)
 
 
 def offset_label(offset: timedelta) -> str:

@@ -362,3 +362,16 @@ def test_a_states_page_names_its_zones_and_languages(client: TestClient, session
     facts = page.get_text(" ", strip=True)
     assert "Apia, Samoa (UTC+13)" in facts
     assert "Samoan, English" in facts
+
+
+@pytest.mark.parametrize("pick", ["0001-01-01T00:00/0", "2027-09-26T03:00/7", "03:00", "2027-09-26T03:00/0" + "9" * 50])
+def test_a_forged_pick_is_ignored_and_the_time_typed_is_refused_as_before(
+    client: TestClient, session: Session, scene: Scene, pick: str
+) -> None:
+    token = enter(client, session, scene.coordinator)
+
+    refused = post(client, token, "/meetings", meeting_form(pick=pick))
+
+    assert refused.status_code == 400
+    assert "does not exist in Pacific/Auckland" in soup(refused.text).find(attrs={"role": "alert"}).get_text()
+    assert titled(session, "Police track meeting") == []
