@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
+from babel.core import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -69,3 +70,19 @@ class in_language:  # noqa: N801 - used like a function: `with in_language("fr")
 
     def __exit__(self, *exc: object) -> None:
         current_language.reset(self._token)
+
+
+PORTAL_LANGUAGES = {"en": "English", "fr": "Français"}
+
+
+def language_name(code: str, language: str | None = None, *, own: bool = False) -> str:
+    """A language as people name it, in the reader's language (Samoan; samoan, anglais in French); with `own`, one
+    of the portal's languages by its own name, as a reader choosing it looks for it (English, Français). An unknown
+    code is shown as it is."""
+    if own and code in PORTAL_LANGUAGES:
+        return PORTAL_LANGUAGES[code]
+    try:
+        name = Locale.parse(language or current_language.get()).languages.get(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return str(name) if name else code

@@ -24,7 +24,7 @@ from app.coalitions.models import COALITION_STATUSES
 from app.config import ROOT, get_settings
 from app.governance import region
 from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
-from app.i18n import current_language, gettext, ngettext
+from app.i18n import current_language, gettext, language_name, ngettext
 from app.library.models import ACCESS_LEVELS, DOCUMENT_KINDS, DOCUMENT_LANGUAGES
 from app.meetings import timing
 from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS, REPEAT_UNITS
@@ -156,7 +156,22 @@ def environment() -> Environment:
         access_labels=ACCESS_LEVELS,
         document_language_labels=DOCUMENT_LANGUAGES,
     )
+    _install_names(env)
     return env
+
+
+def _install_names(env: Environment) -> None:
+    """Zones and languages as people name them: pickers grouped with labels ('Honolulu, United States (UTC-10)'),
+    a zone's or a language's name for a code, a date labelled with its place."""
+    env.globals["zone_groups"] = lambda zones, also=(): timing.zone_groups(zones, current_language.get(), also=also)
+    env.filters["zone_name"] = lambda zone: timing.zone_name(zone, current_language.get())
+    env.filters["zone_place"] = lambda zone: timing.zone_place(zone, current_language.get())
+    env.filters["language_name"] = language_name
+    env.filters["portal_language"] = lambda code: language_name(code, own=True)
+    env.filters["place_date"] = lambda value, zone, place="": timing.place_date(
+        value, zone, current_language.get(), place
+    )
+    env.filters["same_day"] = lambda value, zone, other: timing.same_day(value, zone, other)
 
 
 def is_htmx(request: Request) -> bool:

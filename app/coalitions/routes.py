@@ -20,6 +20,7 @@ from app.db import SessionDep
 from app.errors import DomainError
 from app.i18n import N_, current_language, gettext
 from app.meetings import service as meetings
+from app.meetings import timing
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
@@ -123,6 +124,9 @@ def _coalition_page(
     errors: dict[str, str] | None = None,
     notice: str = "",
     status: int = 200,
+    meeting_values: dict[str, str] | None = None,
+    choices: tuple[timing.LocalChoice, ...] = (),
+    scheduled: str = "",
 ) -> HTMLResponse:
     language = current_language.get()
     states = {state.id: state for state in accounts.member_states(session)}
@@ -157,6 +161,10 @@ def _coalition_page(
             "zones": accounts.region_time_zones(get_settings().seeds_dir),
             "errors": errors or {},
             "notice": NOTICES.get(notice),
+            "meeting_values": meeting_values or {},
+            "choices": choices,
+            "choice_form": "coalition-meeting-form",
+            "scheduled": next((m for m in held if str(m.id) == scheduled), None) if notice == "meeting" else None,
         },
         status_code=status,
     )
@@ -164,10 +172,15 @@ def _coalition_page(
 
 @router.get("/coalitions/{coalition_id}", response_class=HTMLResponse)
 def coalition(
-    request: Request, session: SessionDep, user: CurrentUser, coalition: CoalitionFromPath, notice: str = ""
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    coalition: CoalitionFromPath,
+    notice: str = "",
+    meeting: str = "",
 ) -> HTMLResponse:
     """A coalition: its state, partners, needs in scope, meetings, open action items and progress history."""
-    return _coalition_page(request, session, user, coalition, notice=notice)
+    return _coalition_page(request, session, user, coalition, notice=notice, scheduled=meeting)
 
 
 def _change(
@@ -314,28 +327,45 @@ def schedule_meeting(
     link: Text = "",
     venue: Text = "",
     city: Text = "",
+    host_state: Text = "",
+    pick: Text = "",
+    chosen: Text = "",
 ) -> Response:
-    """Schedules a coalition meeting, to which the state and its partner states are invited."""
+    """Schedules a coalition meeting, to which the state and its partner states are invited; its times are read in
+    the host state's zone unless another is chosen. A refusal keeps what was typed, and offers the valid readings
+    of a time that does not exist or happens twice at the host."""
+    day, start, chosen = meetings.picked(day, start, pick, chosen)
     form = meetings.MeetingForm(
         title=title,
         day=day,
         start=start,
         duration=duration,
-        host_zone=host_zone or user.time_zone,
+        host_zone=host_zone,
         format=format,
         link=link,
         venue=venue,
         city=city,
+        host_state_code=host_state,
+        chosen=chosen,
     )
-    return _change(
-        request,
-        session,
-        user,
-        coalition,
-        "meetings",
-        lambda: service.schedule_meeting(session, get_settings(), user=user, coalition=coalition, form=form),
-        "meeting",
-    )
+    try:
+        meeting = service.schedule_meeting(session, get_settings(), user=user, coalition=coalition, form=form)
+    except DomainError as error:
+        session.rollback()
+        if error.status_code == 403:
+            raise
+        typed = {key: str(value) for key, value in vars(form).items() if isinstance(value, str | int)}
+        return _coalition_page(
+            request,
+            session,
+            user,
+            coalition,
+            errors={"meetings": error_text(error)},
+            status=error.status_code,
+            meeting_values=typed,
+            choices=timing.choices_of(error),
+        )
+    return RedirectResponse(f"/coalitions/{coalition.id}?notice=meeting&meeting={meeting.id}#meetings", status_code=303)
 
 
 @router.post("/coalitions/{coalition_id}/action-items", response_model=None)

@@ -152,6 +152,8 @@ def _schedule_page(
     status: int = 200,
     error: str = "",
     values: dict[str, object] | None = None,
+    choices: tuple[timing.LocalChoice, ...] = (),
+    choice_form: str = "",
 ) -> HTMLResponse:
     settings = get_settings()
     language = current_language.get()
@@ -171,8 +173,9 @@ def _schedule_page(
             "states": service.places(session, language=language),
             "error": error,
             "values": values or {},
-            "default_zone": user.time_zone,
             "series_list": list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all()),
+            "choices": choices,
+            "choice_form": choice_form,
         },
         status_code=status,
     )
@@ -239,10 +242,14 @@ def create_meeting(
     link: Text = "",
     states: Annotated[list[int], Form()] = [],  # noqa: B006
     series: Text = "",
+    pick: Text = "",
+    chosen: Text = "",
 ) -> Response:
     """Schedules a meeting, on its own or joining a series; the states ticked are invited, or else the member
-    states of its body or group."""
+    states of its body or group. A time that does not exist or happens twice at the host is refused with the
+    valid readings offered, each a button that sends the form again with it."""
     body_key, group_id = _owner_field(owner)
+    day, start, chosen = service.picked(day, start, pick, chosen)
     form = service.MeetingForm(
         title=title,
         title_fr=title_fr,
@@ -259,10 +266,12 @@ def create_meeting(
         link=link,
         series_id=int(series) if series.isdigit() else None,
         state_ids=tuple(states),
+        chosen=chosen,
     )
     try:
         meeting = service.create_meeting(session, get_settings(), user=user, form=form)
     except DomainError as error:
+        session.rollback()
         return _schedule_page(
             request,
             session,
@@ -270,6 +279,8 @@ def create_meeting(
             status=error.status_code,
             error=error_text(error),
             values=vars(form) | {"owner": owner},
+            choices=timing.choices_of(error),
+            choice_form="meeting-form",
         )
     return RedirectResponse(f"/meetings/{meeting.id}?notice=created", status_code=303)
 
@@ -293,10 +304,16 @@ def create_series(
     cadence: Text = "quarterly",
     repeat_every: Text = "",
     repeat_unit: Text = "",
+    host_state: Text = "",
+    pick: Text = "",
+    chosen: Text = "",
 ) -> Response:
-    """Starts a series: a quarterly one with its first four meetings, a custom one with its first."""
+    """Starts a series: a quarterly one with its first four meetings, a custom one with its first. A reading
+    picked after a refusal changes the local time of every meeting of the series, not its first date."""
     body_key, group_id = _owner_field(owner)
     settings = get_settings()
+    if timing.parse_pick(pick) is not None:
+        local_start, chosen = service.picked(first_day, local_start, pick, chosen)[1:]
     try:
         service.create_series(
             session,
@@ -317,6 +334,8 @@ def create_series(
             cadence=cadence,
             repeat_every=repeat_every,
             repeat_unit=repeat_unit,
+            host_state=host_state,
+            chosen=chosen,
         )
     except DomainError as error:
         session.rollback()
@@ -328,17 +347,22 @@ def create_series(
             error=error_text(error),
             values={
                 "title": title,
+                "title_fr": title_fr,
                 "owner": owner,
                 "start": local_start,
                 "duration": duration,
                 "host_zone": host_zone,
+                "host_state_code": host_state,
                 "day": first_day,
                 "format": format,
                 "link": link,
                 "cadence": cadence,
                 "repeat_every": repeat_every,
                 "repeat_unit": repeat_unit,
+                "chosen": chosen,
             },
+            choices=timing.choices_of(error),
+            choice_form="series-form",
         )
     return RedirectResponse("/meetings?notice=series-created", status_code=303)
 
@@ -351,6 +375,7 @@ def _next_page(
     *,
     status: int = 200,
     error: str = "",
+    choices: tuple[timing.LocalChoice, ...] = (),
 ) -> HTMLResponse:
     return render(
         request,
@@ -361,6 +386,8 @@ def _next_page(
             "values": values,
             "formats": FORMATS,
             "error": error,
+            "choices": [choice for choice in choices if choice.local.strftime("%H:%M") == series.local_start],
+            "choice_form": "next-form",
         },
         status_code=status,
     )
@@ -390,8 +417,13 @@ def generate(
     venue: Text = "",
     city: Text = "",
     day: Text = "",
+    pick: Text = "",
+    chosen: Text = "",
 ) -> Response:
-    """Schedules a quarterly series' next four meetings, or a custom series' next one, from the day given."""
+    """Schedules a quarterly series' next four meetings, or a custom series' next one, from the day given; a
+    meeting falling in an hour lived twice at the host is held in the reading picked."""
+    if timing.parse_pick(pick) is not None:
+        chosen = pick.strip()
     try:
         added = service.next_occurrences(
             session,
@@ -403,12 +435,21 @@ def generate(
             link=link,
             venue=venue,
             city=city,
+            chosen=chosen,
         )
     except DomainError as error:
         session.rollback()
-        values = {"day": day, "format": format, "link": link, "venue": venue, "city": city}
+        values = {"day": day, "format": format, "link": link, "venue": venue, "city": city, "chosen": chosen}
         held = service.series_meetings(session, series)
-        return _next_page(request, series, held, values, status=error.status_code, error=error_text(error))
+        return _next_page(
+            request,
+            series,
+            held,
+            values,
+            status=error.status_code,
+            error=error_text(error),
+            choices=timing.choices_of(error),
+        )
     if series.cadence == "quarterly":
         return RedirectResponse("/meetings?notice=generated", status_code=303)
     return RedirectResponse(f"/meetings/{added[0].id}?notice=created", status_code=303)
@@ -492,6 +533,8 @@ def _meeting_page(
     status: int = 200,
     notice: str = "",
     errors: dict[str, str] | None = None,
+    move_values: dict[str, str] | None = None,
+    choices: tuple[timing.LocalChoice, ...] = (),
 ) -> HTMLResponse:
     language = current_language.get()
     items, members_only_items = service.visible_agenda(
@@ -557,8 +600,19 @@ def _meeting_page(
         "errors": errors or {},
         "max_mb": round(get_settings().upload_max_bytes / 1024 / 1024, 1),
         "local_start": meeting.starts_at.astimezone(ZoneInfo(meeting.host_zone)),
+        "move_values": move_values,
+        "choices": choices,
+        "choice_form": "move-form",
+        "confirm_times": notice in ("created", "moved"),
+        "host_state_zone": _host_state_zone(session, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
+
+
+def _host_state_zone(session: SessionDep, meeting: Meeting) -> str:
+    """The zone of the meeting's host state, offered as 'same as the host state' when moving it; '' for none."""
+    state = session.get(MemberState, meeting.host_state_id) if meeting.host_state_id else None
+    return state.time_zones[0] if state is not None and state.time_zones else ""
 
 
 def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, User]]:
@@ -616,26 +670,43 @@ def move(
     start: Text = "",
     duration: Text = "",
     host_zone: Text = "",
+    pick: Text = "",
+    chosen: Text = "",
 ) -> Response:
-    """Moves this meeting only; the invited receive an updated calendar entry."""
-    return _act(
-        request,
-        session,
-        user,
-        found,
-        "schedule",
-        lambda: service.move_meeting(
+    """Moves this meeting only; the invited receive an updated calendar entry. A refusal shows the form with what
+    was typed, and for a time that does not exist or happens twice at the host, the valid readings to pick."""
+    meeting, rights = found
+    day, start, chosen = service.picked(day, start, pick, chosen)
+    try:
+        service.move_meeting(
             session,
             get_settings(),
             user=user,
-            meeting=found[0],
+            meeting=meeting,
             day=day,
             start=start,
             duration=duration,
             host_zone=host_zone,
-        ),
-        "moved",
-    )
+            chosen=chosen,
+        )
+    except DomainError as error:
+        session.rollback()
+        if error.status_code == 404:
+            raise
+        session.refresh(meeting)
+        typed = {"day": day, "start": start, "duration": duration, "host_zone": host_zone, "chosen": chosen}
+        return _meeting_page(
+            request,
+            session,
+            user,
+            meeting,
+            rights,
+            status=error.status_code,
+            errors={"schedule": error_text(error)},
+            move_values=typed,
+            choices=timing.choices_of(error),
+        )
+    return RedirectResponse(f"/meetings/{meeting.id}?notice=moved#schedule", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/cancel", response_model=None)

@@ -310,6 +310,7 @@ class MeetingForm:
     title_fr: str = ""
     series_id: int | None = None
     state_ids: tuple[int, ...] = ()
+    chosen: str = ""
 
 
 def _owner(
@@ -367,9 +368,44 @@ def _is_meeting_link(link: str) -> bool:
     return parts.scheme == "https" and bool(parts.netloc) and len(link) <= 500
 
 
-def _instants(form: MeetingForm) -> tuple[datetime, datetime]:
-    zone = _check_zone(form.host_zone.strip())
-    starts_at = timing.to_utc(_parse_day(form.day), _parse_clock(form.start), zone)
+def resolve_host_zone(session: Session, zone: str, host_state_code: str = "", host_state_id: int | None = None) -> str:
+    """The zone a meeting's local times are in: the one chosen, or else ('same as the host state', an empty
+    value) the zone of the host state's capital."""
+    zone = zone.strip()
+    if zone:
+        return _check_zone(zone)
+    state = (
+        session.exec(select(MemberState).where(MemberState.code == host_state_code)).first()
+        if host_state_code
+        else session.get(MemberState, host_state_id)
+        if host_state_id
+        else None
+    )
+    if state is None or not state.time_zones:
+        raise DomainError(N_("Choose the host's time zone, or a host state whose time zone the meeting keeps."))
+    return _check_zone(state.time_zones[0])
+
+
+def picked(day: str, start: str, pick: str, chosen: str) -> tuple[str, str, str]:
+    """The date, time and reading a form sends: a reading picked among those offered after a refusal (a button
+    named 'pick') replaces the date and time typed; the last one picked is kept to say which of a repeated hour
+    is meant while the date and time stay the same."""
+    reading = timing.parse_pick(pick)
+    if reading is None:
+        return day, start, chosen
+    return reading[0].isoformat(), reading[1].strftime("%H:%M"), pick.strip()
+
+
+def instant(day: date, clock: time, zone: str, chosen: str = "") -> datetime:
+    """The instant a local date and time stand for in `zone` (timing.local_instant), the repeated hour read as
+    `chosen` says when it names this very date and time."""
+    reading = timing.parse_pick(chosen)
+    fold = reading[2] if reading is not None and reading[:2] == (day, clock.replace(second=0, microsecond=0)) else None
+    return timing.local_instant(day, clock, zone, fold)
+
+
+def _instants(form: MeetingForm, zone: str) -> tuple[datetime, datetime]:
+    starts_at = instant(_parse_day(form.day), _parse_clock(form.start), zone, form.chosen)
     return starts_at, starts_at + _duration(form.duration)
 
 
@@ -397,7 +433,8 @@ def add_meeting(
             session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user
         )
     title = _title(form.title)
-    starts_at, ends_at = _instants(form)
+    zone = resolve_host_zone(session, form.host_zone, form.host_state_code)
+    starts_at, ends_at = _instants(form, zone)
     kind, venue, city, host_state_id, link = _where(session, form)
     meeting = Meeting(
         series_id=series.id if series else None,
@@ -407,7 +444,7 @@ def add_meeting(
         working_group_id=group_id,
         starts_at=starts_at,
         ends_at=ends_at,
-        host_zone=form.host_zone.strip(),
+        host_zone=zone,
         format=kind,
         venue=venue,
         city=city,
@@ -486,6 +523,8 @@ def create_series(
     cadence: str = "quarterly",
     repeat_every: int | str = "",
     repeat_unit: str = "",
+    host_state: str = "",
+    chosen: str = "",
 ) -> MeetingSeries:
     """A series and its first meetings (four for a quarterly one), in one transaction. A custom series may give
     its interval (every N weeks or months), from which its next meetings are proposed."""
@@ -505,7 +544,7 @@ def create_series(
         repeat_unit=unit,
         body_id=body_id,
         working_group_id=group_id,
-        host_zone=_check_zone(host_zone.strip()),
+        host_zone=resolve_host_zone(session, host_zone, host_state),
         local_start=clock.strftime("%H:%M"),
         duration_minutes=int(_duration(duration).total_seconds() // 60),
         created_at=utcnow(),
@@ -531,6 +570,8 @@ def create_series(
         link=link,
         venue=venue,
         city=city,
+        host_state=host_state,
+        chosen=chosen,
     )
     session.commit()
     return series
@@ -607,6 +648,7 @@ def next_occurrences(
     link: str = "",
     venue: str = "",
     city: str = "",
+    chosen: str = "",
 ) -> list[Meeting]:
     """A quarterly series' next four occurrences, or a custom series' next one, from `first_day` or else from the
     day proposed, in one transaction; none for a series held under a body the option leaves dormant."""
@@ -621,6 +663,7 @@ def next_occurrences(
         link=link,
         venue=venue,
         city=city,
+        chosen=chosen,
     )
     session.commit()
     return meetings
@@ -637,6 +680,8 @@ def _occurrences(
     link: str,
     venue: str,
     city: str,
+    host_state: str = "",
+    chosen: str = "",
 ) -> list[Meeting]:
     """Occurrences at the series' local time in its host zone (DST included), from `first_day` or else the day
     `next_day` proposes: a quarterly series gets four, a quarter apart on the same weekday of the month; a custom
@@ -662,6 +707,8 @@ def _occurrences(
             link=link,
             venue=venue,
             city=city,
+            host_state_code=host_state,
+            chosen=chosen,
         )
         created.append(add_meeting(session, settings, user=user, form=form, series=series))
     return created
@@ -677,17 +724,26 @@ def move_meeting(
     start: str,
     duration: int | str,
     host_zone: str,
+    chosen: str = "",
 ) -> Meeting:
-    """Moves one meeting (never its series' other occurrences) and sends the change to the invited."""
+    """Moves one meeting (never its series' other occurrences) and sends the change to the invited. An empty zone
+    keeps the host state's."""
     _require_runner(user)
     if meeting.cancelled:
         raise Conflict(N_("This meeting is cancelled."))
+    zone = resolve_host_zone(session, host_zone, host_state_id=meeting.host_state_id)
     form = MeetingForm(
-        title=meeting.title_en, day=day, start=start, duration=duration, host_zone=host_zone, format=meeting.format
+        title=meeting.title_en,
+        day=day,
+        start=start,
+        duration=duration,
+        host_zone=zone,
+        format=meeting.format,
+        chosen=chosen,
     )
     before, previous = _snapshot(meeting), mail.Facts.of(meeting)
-    meeting.starts_at, meeting.ends_at = _instants(form)
-    meeting.host_zone = host_zone.strip()
+    meeting.starts_at, meeting.ends_at = _instants(form, zone)
+    meeting.host_zone = zone
     _check_agenda_fits(session, meeting)
     meeting.ics_sequence += 1
     session.add(meeting)

@@ -11,9 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel.dates import format_datetime
+from babel.core import Locale, get_global
+from babel.dates import format_date, format_datetime, get_timezone_location
 
-from app.config import WEEKDAYS, Settings
+from app.config import WEEKDAYS, Settings, get_settings
+from app.errors import DomainError
 from app.governance.region import SeedError, read_toml
 from app.i18n import N_, current_language
 
@@ -258,3 +260,212 @@ def clock(instant: datetime, zone: str) -> str:
     local = instant.astimezone(ZoneInfo(zone))
     text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=current_language.get())
     return f"{text} {zone_label(local)}"
+
+
+# Local times that do not exist or happen twice
+
+
+@dataclass(frozen=True)
+class LocalChoice:
+    """One valid reading of a local time typed in a zone: the wall-clock date and time, which of a repeated hour it
+    is (fold 0 the first, 1 the second), and the instant it stands for."""
+
+    local: datetime
+    fold: int
+    instant: datetime
+    zone: str
+
+    @property
+    def offset(self) -> str:
+        """The zone's offset at that moment, as UTC+13."""
+        return offset_label(self.instant.astimezone(ZoneInfo(self.zone)).utcoffset() or timedelta(0))
+
+    @property
+    def value(self) -> str:
+        """The form value that picks this reading: '2026-09-27T03:00/0'."""
+        return f"{self.local.strftime('%Y-%m-%dT%H:%M')}/{self.fold}"
+
+
+class LocalTimeError(DomainError):
+    """A local time that cannot be turned into one instant without asking: `choices` are the valid readings."""
+
+    choices: tuple[LocalChoice, ...] = ()
+    ambiguous = False
+
+
+def local_instant(local_day: date, clock: time, zone: str, fold: int | None = None) -> datetime:
+    """The instant a wall-clock time on a local date stands for in `zone`. A time skipped when clocks go forward
+    raises LocalTimeError offering the nearest valid times; a time lived twice when clocks go back raises it
+    offering both readings, unless `fold` says which (0 the first, 1 the second)."""
+    tz = ZoneInfo(zone)
+    naive = datetime.combine(local_day, clock.replace(tzinfo=None, fold=0))
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    before, after = first.utcoffset() or timedelta(0), second.utcoffset() or timedelta(0)
+    if before == after:
+        return first.astimezone(UTC)
+    if after > before:
+        raise _gap(naive, tz, zone, before, after)
+    if fold in (0, 1):
+        return (first if fold == 0 else second).astimezone(UTC)
+    error = LocalTimeError(
+        N_(
+            "%(time)s on %(date)s happens twice in %(zone)s: the clocks go back that night. Choose the first or the "
+            "second."
+        ),
+        time=naive.strftime("%H:%M"),
+        date=naive.date().isoformat(),
+        zone=zone,
+    )
+    error.choices = (
+        LocalChoice(naive, 0, first.astimezone(UTC), zone),
+        LocalChoice(naive, 1, second.astimezone(UTC), zone),
+    )
+    error.ambiguous = True
+    raise error
+
+
+def _gap(naive: datetime, tz: ZoneInfo, zone: str, before: timedelta, after: timedelta) -> LocalTimeError:
+    """The refusal of a skipped local time, with the last half hour before the gap, the first minute after it and
+    the time the clocks would show had they not moved."""
+    low, high = naive - after, naive - before  # the change of offset happens between these UTC wall times
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=UTC).astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    change = high.replace(second=0, microsecond=0)
+    gap_start, gap_end = change + before, change + after
+    candidates = {gap_start - SLOT_STEP, gap_end, naive + (after - before)}
+    choices = tuple(
+        LocalChoice(local, 0, local.replace(tzinfo=tz).astimezone(UTC), zone)
+        for local in sorted(candidates)
+        if local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == local
+    )
+    error = LocalTimeError(
+        N_(
+            "%(time)s on %(date)s does not exist in %(zone)s: the clocks go forward from %(start)s to %(end)s that "
+            "night. Choose a time that exists."
+        ),
+        time=naive.strftime("%H:%M"),
+        date=naive.date().isoformat(),
+        zone=zone,
+        start=gap_start.strftime("%H:%M"),
+        end=gap_end.strftime("%H:%M"),
+    )
+    error.choices = choices
+    return error
+
+
+def choices_of(error: Exception) -> tuple[LocalChoice, ...]:
+    """The valid readings offered after a local time that does not exist or happens twice; none otherwise."""
+    return error.choices if isinstance(error, LocalTimeError) else ()
+
+
+def parse_pick(value: str) -> tuple[date, time, int] | None:
+    """A reading picked among LocalChoice values ('2026-09-27T03:00/0'), or None when it is not one."""
+    stamp, _, fold = value.strip().partition("/")
+    try:
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return None
+    if fold not in ("0", "1") or not 1900 <= moment.year <= 2199:  # the years app.edge lets through
+        return None
+    return moment.date(), moment.time(), int(fold)
+
+
+def offset_label(offset: timedelta) -> str:
+    """An offset from UTC as people write it: UTC+12, UTC-10, UTC+5:45, UTC for none."""
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+# Zones named as people know them
+
+
+@lru_cache
+def zone_cities(seeds_dir: Path) -> dict[str, tuple[str, str]]:
+    """The cities seeds/zones.toml names for zones whose CLDR place is not the one people name: {zone: (English,
+    French)}."""
+    path = seeds_dir / "zones.toml"
+    if not path.is_file():
+        return {}
+    found = {}
+    for index, entry in enumerate(read_toml(path).get("zone", []), start=1):
+        if not known_zone(str(entry.get("name", ""))) or not entry.get("city_en"):
+            raise SeedError(f"{path}: zone {index}: a known zone name and city_en are required")
+        found[str(entry["name"])] = (str(entry["city_en"]), str(entry.get("city_fr") or entry["city_en"]))
+    return found
+
+
+def zone_city(zone: str, language: str) -> str:
+    """The place a zone is named after, in `language`: 'Honolulu'; the seeds' city where CLDR's is not it."""
+    fixed = zone_cities(get_settings().seeds_dir).get(zone)
+    if fixed:
+        return fixed[1] if language == "fr" else fixed[0]
+    if zone == "UTC":
+        return "UTC"
+    return str(get_timezone_location(zone, locale=language, return_city=True))
+
+
+def zone_country(zone: str, language: str) -> str:
+    """The country or territory of a zone in `language` ('United States', 'États-Unis'), or '' for UTC."""
+    territory = get_global("zone_territories").get(zone)
+    return str(Locale.parse(language).territories.get(territory, "")) if territory else ""
+
+
+def zone_place(zone: str, language: str) -> str:
+    """A zone as a place: 'Honolulu, United States', 'Honolulu, États-Unis'; 'UTC' for UTC."""
+    city, country = zone_city(zone, language), zone_country(zone, language)
+    return f"{city}, {country}" if country and country != city else city
+
+
+def zone_offset(zone: str, at: datetime | None = None) -> str:
+    """The zone's offset from UTC at an instant (now when none): 'UTC-10'."""
+    moment = at or datetime.now(UTC)
+    return offset_label(moment.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0))
+
+
+def zone_name(zone: str, language: str, at: datetime | None = None) -> str:
+    """A zone as people know it, with its current offset: 'Honolulu, United States (UTC-10)'; 'UTC' for UTC."""
+    if zone == "UTC":
+        return "UTC"
+    return f"{zone_place(zone, language)} ({zone_offset(zone, at)})"
+
+
+@dataclass(frozen=True)
+class ZoneGroup:
+    """Zones offered together in a picker: a heading (a msgid) and (IANA name, label) pairs."""
+
+    heading: str
+    options: list[tuple[str, str]]
+
+
+def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[str] = ()) -> list[ZoneGroup]:
+    """The zones a picker offers: the member states' zones first, by name, then the other zones (UTC and any
+    zone given in `also` that no member state uses, such as a value already chosen)."""
+    now = datetime.now(UTC)
+    members = sorted({zone for zone in member_zones if zone != "UTC" and known_zone(zone)})
+    others = sorted({zone for zone in [*also, "UTC"] if zone and known_zone(zone)} - set(members))
+
+    def labelled(zones: list[str]) -> list[tuple[str, str]]:
+        return sorted(((zone, zone_name(zone, language, now)) for zone in zones), key=lambda pair: pair[1])
+
+    return [ZoneGroup(N_("Member states"), labelled(members)), ZoneGroup(N_("Other zones"), labelled(others))]
+
+
+def place_date(instant: datetime, zone: str, language: str, place: str = "") -> str:
+    """The date an instant falls on where it is lived, labelled with that place: 'Honolulu, Monday 5 April 2027'
+    (the place given, such as a meeting's city, or else the place the zone is named after)."""
+    local = instant.astimezone(ZoneInfo(zone))
+    shown = format_date(local.date(), "EEEE d MMMM y", locale=language)
+    return f"{place or zone_city(zone, language)}, {shown}"
+
+
+def same_day(instant: datetime, zone: str, other: str) -> bool:
+    """Whether an instant falls on the same date in two zones."""
+    return instant.astimezone(ZoneInfo(zone)).date() == instant.astimezone(ZoneInfo(other)).date()

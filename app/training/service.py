@@ -166,6 +166,13 @@ def _whole(value: str | int, low: int, high: int, message: str) -> int:
     return number
 
 
+def _place_zone(session: Session, venue: MemberState | None, provider_state_id: int | None) -> str:
+    """The zone an offer's dates are read in when none is chosen: the venue state's capital's, else the providing
+    state's; '' when neither is known."""
+    state = venue or (session.get(MemberState, provider_state_id) if provider_state_id else None)
+    return state.time_zones[0] if state is not None and state.time_zones else ""
+
+
 def _provider(session: Session, user: User, form: OfferForm) -> tuple[int | None, str]:
     """A focal point offers for their own state; coordinators and admins choose a state or name an organisation."""
     if user.role == Role.focal_point.value:
@@ -228,16 +235,16 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     city = form.city.strip()
     if not form.online and (venue is None or not city or len(city) > 120):
         raise DomainError(N_("A course in person needs the state and the city where it takes place."))
-    zone = form.zone.strip() or (offer.zone if offer else "") or user.time_zone
-    if not timing.known_zone(zone):
-        raise DomainError(N_("Choose a time zone from the list."))
-    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
-        raise DomainError(N_("The nomination deadline has already passed."))
     if offer is not None:
         _keep_room_for_accepted(session, offer, seats, per_state)
     state_id, organisation = (
         _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
     )
+    zone = form.zone.strip() or _place_zone(session, None if form.online else venue, state_id) or user.time_zone
+    if not timing.known_zone(zone):
+        raise DomainError(N_("Choose a time zone from the list."))
+    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
+        raise DomainError(N_("The nomination deadline has already passed."))
     return {
         "title": title,
         "course_type_id": id_of(kind),

@@ -103,7 +103,7 @@ def test_a_coordinator_invites_a_focal_point_with_portfolio_contact_zone_and_lan
     assert notice == "The focal point has been invited by email."
     card = soup(page).find(id="fp-heading").find_parent("section").get_text(" ", strip=True)
     assert f"Mere Vakacegu — {PORTFOLIO_LABELS[portfolio]}, Inspector, peacekeeping desk" in card
-    assert "+679 330 0000 · Pacific/Fiji · fr" in card
+    assert "+679 330 0000 · Suva, Fiji (UTC+12) · Français" in card
     user = account(session, INVITEE["email"])
     assert user is not None
     assert (user.role, user.member_state_id, user.language, user.time_zone, user.password_hash) == (

@@ -110,8 +110,9 @@ def test_a_territory_page_shows_whose_it_is_its_zones_and_languages(
     assert facts == {
         "Subregion": "Polynesia",
         "Status": "Territory of France",
-        "Time zones": "Pacific/Tahiti, Pacific/Marquesas, Pacific/Gambier",
-        "Official languages": "fr",
+        "Time zones": "Tahiti, French Polynesia (UTC-10); Marquesas Islands, French Polynesia (UTC-9:30); "
+        "Gambier, French Polynesia (UTC-9)",
+        "Official languages": "French",
     }
 
 

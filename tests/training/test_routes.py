@@ -1130,3 +1130,20 @@ def test_a_token_from_another_session_or_a_wrong_htmx_header_is_refused_too(clie
     assert by_header.status_code == 403
     assert soup(by_header.text).find("html") is None, "htmx gets the message alone, to show in place"
     assert snapshot(session) == before
+
+
+def test_an_offer_left_on_the_venue_states_zone_takes_the_zone_of_its_capital(client: Any, session: Session) -> None:
+    sign_in(client, session, focal_point(session, "FJ"))
+    page = client.get("/training/new").text
+    picker = soup(page).find("select", attrs={"name": "zone"})
+    assert picker.find("option", selected=True)["value"] == ""
+    assert picker.find("option", selected=True).get_text() == "Same as the state of the venue"
+    assert [group["label"] for group in picker.find_all("optgroup")] == ["Member states", "Other zones"]
+
+    fields = offer_fields(title="Logistics course, Apia", venue_state="WS", city="Apia", zone="")
+    response = client.post("/training", data={**fields, "csrf_token": csrf_token(page)})
+
+    assert response.status_code == 303
+    session.expire_all()
+    offer = session.exec(select(TrainingOffer).where(TrainingOffer.title == "Logistics course, Apia")).one()
+    assert offer.zone == "Pacific/Apia"
