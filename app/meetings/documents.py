@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.config import Settings
-from app.errors import DomainError
+from app.errors import DomainError, FileSize
 from app.i18n import N_
 
 # Kinds of file a written update or an attachment may be, told apart by their first bytes.
@@ -112,7 +112,7 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
             N_("The file is larger than %(limit)s MB."), status_code=413, limit=round(limit / 1024 / 1024, 1)
         )
     if len(content) > limit:
-        raise DomainError(N_("The file is larger than %(limit)s KB."), status_code=413, limit=round(limit / 1024, 1))
+        raise DomainError(N_("The file is larger than %(limit)s."), status_code=413, limit=FileSize(limit))
     kind = sniff(content)
     if kind is None:
         raise DomainError(

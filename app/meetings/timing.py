@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 
+from app import formats
 from app.config import WEEKDAYS, Settings
 from app.governance.region import SeedError, read_toml
-from app.i18n import N_, current_language
+from app.i18n import N_
 
 SLOT_STEP = timedelta(minutes=30)
 MAX_WINDOW_DAYS = 31
@@ -242,19 +243,18 @@ def next_quarter_day(today: date, hours: WorkingHours) -> date:
 
 
 def describe(instant: datetime, zone: str, language: str) -> str:
-    """An instant as people in `zone` live it: weekday, date, time and zone abbreviation."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', tzinfo=local.tzinfo, locale=language)} {zone_label(local)}"
+    """An instant as people in `zone` live it, with its weekday: 'Tuesday, 13 July 2027, 10:00 UTC+12'."""
+    return formats.when(instant, zone, language)
 
 
 def zone_label(local: datetime) -> str:
     """The zone's abbreviation where it has one (NZDT), else its offset (UTC+13)."""
-    name = local.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
+    return formats.zone_label(local)
 
 
 def clock(instant: datetime, zone: str) -> str:
-    """A short local time with its weekday, for tables: 'Mon 14:00 UTC-10'."""
+    """A short local time with its weekday, for tables: 'Mon 14 Jul 14:00 UTC-10', 'lun. 14 juil. 14:00 UTC-10'."""
     local = instant.astimezone(ZoneInfo(zone))
-    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=current_language.get())
+    language = formats.babel_locale()
+    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=language)
     return f"{text} {zone_label(local)}"

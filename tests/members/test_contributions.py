@@ -366,7 +366,7 @@ def test_the_womens_share_is_compared_with_the_targets_of_the_seeds(
         ]
         for target in targets
     ]
-    assert {row[4] for row in share_rows(page)} == {"15.0 %", "20.0 %"}
+    assert {row[4] for row in share_rows(page)} == {"15.0%", "20.0%"}
     chart = soup(page).find(id="women-heading").find_parent("section").find("svg")
     assert [text.get_text(strip=True) for text in chart.find_all("text", class_="value")] == [
         f"target {percent(target.share)}" for target in targets
@@ -387,13 +387,13 @@ def test_changing_a_target_in_the_seed_files_changes_the_chart_and_the_table(
     page = observer.get("/contributions").text
 
     assert [(row[0], row[4]) for row in share_rows(page)] == [
-        ("Women among staff officers and military observers", "25.0 %"),
-        ("Women in police units", "35.0 %"),
+        ("Women among staff officers and military observers", "25.0%"),
+        ("Women in police units", "35.0%"),
     ]
     after = soup(page).find(id="women-heading").find_parent("section")
     assert [text.get_text(strip=True) for text in after.find_all("text", class_="value")] == [
-        "target 25.0 %",
-        "target 35.0 %",
+        "target 25.0%",
+        "target 35.0%",
     ]
     lines = [float(line["x1"]) for line in after.find_all("line", class_="target")]
     assert lines != [float(line["x1"]) for line in before.find_all("line", class_="target")]

@@ -261,7 +261,7 @@ def test_the_offer_page_names_only_the_candidates_the_reader_may_see_while_every
     page = client.get(f"/training/{cast.offer.id}")
     assert page.status_code == 200
     assert {name for name in ("Sina Leota", "Mele Taufa") if name in page.text} == named
-    assert "Nominated: 100.0 % women (2 of 2)" in text_of(soup(page.text).find(id="women-heading").parent)
+    assert "Nominated: 100.0% women (2 of 2)" in text_of(soup(page.text).find(id="women-heading").parent)
 
 
 @pytest.mark.parametrize(
