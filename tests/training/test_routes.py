@@ -708,8 +708,7 @@ def test_the_allocation_preview_shows_the_womens_share_the_choices_would_give_an
         },
     )
     assert (
-        text_of(soup(fragment.text))
-        == "With these choices: 2 of 4 seats taken · Women accepted: 100.0% women (2 of 2)"
+        text_of(soup(fragment.text)) == "With these choices: 2 of 4 seats taken · Women accepted: 100.0% women (2 of 2)"
     )
 
     full = client.get(f"/training/{offer.id}/allocation", params={f"decision-{sina.id}": "accepted"})
