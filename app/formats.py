@@ -32,9 +32,15 @@ def babel_locale(language: str | None = None) -> str:
 
 
 def zone_label(local: datetime) -> str:
-    """A zone's abbreviation where it has one (NZDT), else its offset written out (UTC+13), never a bare "+13"."""
+    """A zone's abbreviation where it has one (NZDT), else its offset written out (UTC+13, UTC-9:30), never a bare
+    "+13" or "-0930"."""
     name = local.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
+    offset = local.utcoffset()
+    if name[:1] not in "+-" or offset is None:
+        return name
+    minutes = int(offset.total_seconds()) // 60
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def _local(instant: datetime, zone: str) -> datetime:
@@ -53,6 +59,15 @@ def day(value: date | datetime | None, language: str | None = None) -> str:
         return ""
     value = value.date() if isinstance(value, datetime) else value
     return format_date(value, "medium", locale=babel_locale(language))
+
+
+def stored_day(text: str, language: str | None = None) -> str:
+    """A date kept as ISO text (the date an outcome took effect, in a nomination's history) written for people;
+    any other text as it is."""
+    try:
+        return day(date.fromisoformat(text), language)
+    except ValueError:
+        return text
 
 
 def long_day(value: date | None, language: str | None = None) -> str:

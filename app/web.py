@@ -100,6 +100,7 @@ def environment() -> Environment:
         percent=percent,
         day=day,
         long_day=formats.long_day,
+        stored_day=formats.stored_day,
         when=formats.when,
         clock=timing.clock,
         number=formats.number,

@@ -18,7 +18,7 @@ from tests.factories import make_user, state
 from tests.support.crawl import Crawler
 from tests.support.portal import Portal
 
-ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?!\d)")  # alone or starting a datetime (2026-12-05T02:00)
 # A wall-clock time followed by a bare offset: "14:00 +12", "09:30 -10" (written "UTC+12" it is fine).
 BARE_OFFSET = re.compile(r"\b\d{1,2}:\d{2}\s*[+\-−]\d{1,2}(?![:\d])")
 # In French: a percent sign glued to its number or after an ordinary space, English grouping or decimals.
@@ -31,8 +31,9 @@ FRENCH_WRONG = (
 
 
 def visible_text(html: str) -> str:
+    """What a reader sees, less what is shown verbatim as data: the audit log's before/after JSON in <code>."""
     page = BeautifulSoup(html, "lxml")
-    for hidden in page(["script", "style", "template", "textarea"]):
+    for hidden in page(["script", "style", "template", "textarea", "code"]):
         hidden.decompose()
     return page.get_text(" ", strip=True)
 
