@@ -31,6 +31,17 @@ def babel_locale(language: str | None = None) -> str:
     return BABEL_LOCALES.get(chosen, chosen)
 
 
+def label(text: str, language: str | None = None) -> str:
+    """A label followed by its colon, as the language writes it: "Working group:", "Groupe de travail :" (with a
+    non-breaking space, so the colon never starts a line)."""
+    return f"{text}\u00a0:" if (language or current_language.get()) == "fr" else f"{text}:"
+
+
+def semicolon(language: str | None = None) -> str:
+    """The separator between the items of a list that hold commas: "; ", and " ; " in French (non-breaking)."""
+    return "\u00a0; " if (language or current_language.get()) == "fr" else "; "
+
+
 def zone_label(local: datetime) -> str:
     """A zone's abbreviation where it has one (NZDT), else its offset written out (UTC+13, UTC-9:30), never a bare
     "+13" or "-0930"."""

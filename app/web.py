@@ -93,6 +93,7 @@ def environment() -> Environment:
     )
     cast(_GettextEnvironment, env).install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals["static_url"] = static_url
+    env.globals["semicolon"] = formats.semicolon
     # Everything a page writes for people goes through app.formats, in the page's language.
     env.filters.update(
         local_time=local_time,
@@ -100,6 +101,7 @@ def environment() -> Environment:
         percent=percent,
         day=day,
         long_day=formats.long_day,
+        label=formats.label,
         stored_day=formats.stored_day,
         when=formats.when,
         clock=timing.clock,

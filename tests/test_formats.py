@@ -111,3 +111,10 @@ def test_file_sizes(size: int, english: str, french: str) -> None:
 def test_a_date_kept_as_text_is_written_for_people_and_other_text_is_kept() -> None:
     assert formats.stored_day("2026-12-05", "fr") == "5 déc. 2026"
     assert formats.stored_day("Withdrew for medical reasons", "en") == "Withdrew for medical reasons"
+
+
+def test_a_label_takes_the_colon_of_its_language() -> None:
+    assert formats.label("Working group", "en") == "Working group:"
+    assert formats.label("Groupe de travail", "fr") == f"Groupe de travail{NBSP}:"
+    assert formats.semicolon("en") == "; "
+    assert formats.semicolon("fr") == f"{NBSP}; "

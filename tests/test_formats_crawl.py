@@ -1,6 +1,7 @@
 """Dates and numbers as people read them, on every signed-in page, in English and in French: no ISO date
 (2026-12-05) and no bare offset beside a time ("14:00 +12") in the visible text, and French numbers and
-percentages with their non-breaking space ("15,0 %", "1 837"), never an English "15.0%" or "1,837".
+percentages with their non-breaking space ("15,0 %", "1 837"), never an English "15.0%" or "1,837", and French
+colons and semicolons after a non-breaking space.
 
 An admin first walks the portal sending its forms in English, so there are meetings, courses, nominations,
 documents and funding to show; then an admin reading French and a focal point reading English walk it again."""
@@ -27,6 +28,8 @@ FRENCH_WRONG = (
     re.compile(r"\b\d{1,3}(?:,\d{3})+(?!\d)"),
     re.compile(r"(?<!\+)\b\d{1,3}(?: \d{3})+(?!\d)"),
     re.compile(r"\d\.\d+\s?(?:%|ko|Mo|Go|kB|MB)"),
+    # A colon or semicolon of French text glued to its word or after an ordinary space ("Statut: ", "brut ; ").
+    re.compile(r"(?:[^\s\d]|(?<=\S) )[:;](?=\s|$)"),
 )
 
 

@@ -242,7 +242,7 @@ def test_the_catalogue_and_an_offer_read_in_french(
     expect(page.get_by_role("heading", name="Proposer un candidat")).to_be_visible()
     expect(page.locator("dl.facts")).to_contain_text("12, au plus 2 par État")
     expect(page.get_by_role("region", name="Participation des femmes")).to_contain_text(
-        "Objectif : Femmes parmi les officiers d'état-major et les observateurs militaires"
+        "Objectif\u00a0: Femmes parmi les officiers d'état-major et les observateurs militaires"
     )
     assert_accessible(page, axe_source)
 

@@ -1440,7 +1440,7 @@ def test_french_coordinator_reads_the_refusal_in_french(client: TestClient, sess
     assert response.status_code == 400
     page = soup(response.text)
     assert page.html["lang"] == "fr"
-    assert alert(page.main) == "Fuseau horaire inconnu : Pacific/Atlantis. Choisissez-en un dans la liste."
+    assert alert(page.main) == "Fuseau horaire inconnu\u00a0: Pacific/Atlantis. Choisissez-en un dans la liste."
     assert rows(session, Meeting) == before
 
 

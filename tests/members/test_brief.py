@@ -153,7 +153,7 @@ def test_brief_is_linked_from_the_state_page_and_prints_on_its_own(client, sessi
 def test_brief_in_french(client, session, tonga) -> None:
     sign_in(client, session, make_user(session, role="coordinator", password=None, language="fr"))
     page = soup(client.get("/members/TO/brief").text)
-    assert page.h1.get_text(strip=True) == "Fiche pays : Tonga"
+    assert page.h1.get_text(strip=True) == "Fiche pays\u00a0: Tonga"
 
 
 def test_brief_of_an_unknown_state_is_not_found(client, session, tonga) -> None:

@@ -777,7 +777,7 @@ def test_the_preview_warns_when_a_state_would_get_more_seats_than_its_quota(clie
     ("language", "message"),
     [
         ("en", "People already accepted from Samoa: 2. Keep at least that many seats per state."),
-        ("fr", "Personnes déjà acceptées pour Samoa : 2. Gardez au moins autant de places par État."),
+        ("fr", "Personnes déjà acceptées pour Samoa\u00a0: 2. Gardez au moins autant de places par État."),
     ],
 )
 def test_lowering_the_seats_per_state_below_a_states_accepted_people_is_refused(
