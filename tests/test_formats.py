@@ -11,7 +11,7 @@ from app.i18n import in_language
 from app.meetings import timing
 
 NBSP, NNBSP = "\u00a0", "\u202f"
-# 02:00 UTC on Saturday 5 December 2026 is 15:00 the same day in Auckland (summer time) and 16:00 the day before in
+# 02:00 UTC on Saturday, 5 December 2026 is 15:00 the same day in Auckland (summer time) and 16:00 the day before in
 # Honolulu: the date line between them.
 INSTANT = datetime(2026, 12, 5, 2, 0, 0, 123456, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from app.meetings.models import Meeting, MeetingSeries
 from app.meetings.timing import Slot
 from tests.meetings.conftest import LINK, Cast
 
-SUVA_TUESDAY = datetime(2027, 7, 12, 22, 0, tzinfo=UTC)  # Tuesday 13 July 2027, 10:00 in Suva
+SUVA_TUESDAY = datetime(2027, 7, 12, 22, 0, tzinfo=UTC)  # Tuesday, 13 July 2027, 10:00 in Suva
 
 
 def said(error: pytest.ExceptionInfo[DomainError]) -> str:
