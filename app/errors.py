@@ -25,6 +25,14 @@ class Localised(str):
         return self.french if language == "fr" else str(self)
 
 
+class Quantity(int):
+    """A message parameter that is a count or an amount: written with the reader's separators (25,000; 25 000)."""
+
+
+class FileSize(int):
+    """A message parameter that is a number of bytes: written as a size in the reader's units (10.0 MB; 10,0 Mo)."""
+
+
 class DomainError(Exception):
     """A refusal the user should read: message is a gettext msgid, params fill its placeholders."""
 

@@ -6,22 +6,21 @@ import hashlib
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import Receive, Scope, Send
 
+from app import formats
 from app.auth.models import ROLE_LABELS
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
 from app.coalitions.models import COALITION_STATUSES
 from app.config import ROOT, get_settings
+from app.formats import day, local_date, local_time, percent
 from app.governance import region
 from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
 from app.i18n import current_language, gettext, language_name, ngettext
@@ -75,28 +74,6 @@ class HashedStatic:
         await response(scope, receive, send)
 
 
-def local_time(value: datetime | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant shown in a time zone, with the zone's abbreviation."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(zone))
-    return f"{local.strftime(fmt)} {local.tzname()}"
-
-
-def local_date(value: datetime | None, zone: str) -> str:
-    """The calendar date an instant falls on in a time zone."""
-    return value.astimezone(ZoneInfo(zone)).date().isoformat() if value else ""
-
-
-def day(value: date | None) -> str:
-    """A calendar date written out in the page's language."""
-    return format_date(value, "medium", locale=current_language.get()) if value else ""
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
 class _GettextEnvironment(Protocol):
     """The method the jinja2.ext.i18n extension adds to its Environment at run time, which Environment's type lacks."""
 
@@ -116,12 +93,23 @@ def environment() -> Environment:
     )
     cast(_GettextEnvironment, env).install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals["static_url"] = static_url
-    env.filters["local_time"] = local_time
-    env.filters["local_date"] = local_date
-    env.filters["percent"] = percent
-    env.filters["day"] = day
-    env.filters["when"] = lambda value, zone: timing.describe(value, zone, current_language.get())
-    env.filters["clock"] = lambda value, zone: timing.clock(value, zone)
+    env.globals["semicolon"] = formats.semicolon
+    # Everything a page writes for people goes through app.formats, in the page's language.
+    env.filters.update(
+        local_time=local_time,
+        local_date=local_date,
+        percent=percent,
+        day=day,
+        long_day=formats.long_day,
+        label=formats.label,
+        stored_day=formats.stored_day,
+        when=formats.when,
+        clock=timing.clock,
+        number=formats.number,
+        money=formats.money,
+        file_size=formats.file_size,
+        machine_time=formats.machine_time,
+    )
     env.globals["role_labels"] = ROLE_LABELS
     env.globals.update(
         offer_status_labels=OFFER_STATUSES,
@@ -269,8 +257,12 @@ def error_text(error: Exception) -> str:
 
 def _shown(value: object) -> object:
     """A message parameter as the reader sees it: labels translated, names in the reader's language."""
-    from app.errors import Label, Localised
+    from app.errors import FileSize, Label, Localised, Quantity
 
+    if isinstance(value, FileSize):
+        return formats.file_size(value)
+    if isinstance(value, Quantity):
+        return formats.number(value)
     if isinstance(value, Label):
         return gettext(value)
     if isinstance(value, Localised):

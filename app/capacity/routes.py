@@ -16,6 +16,7 @@ from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError
+from app.exports import csv_response
 from app.governance import region
 from app.i18n import N_, current_language
 from app.members.models import MemberState
@@ -412,8 +413,4 @@ def deconfliction_csv(
         language=language,
     )
     text = service.deconfliction_csv(view, language=language, subregion_names=_subregions())
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="deconfliction.csv"', "Cache-Control": "no-store"},
-    )
+    return csv_response(text, "deconfliction.csv")

@@ -19,7 +19,7 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.exports import safe_cell
 from app.governance import region
 from app.i18n import N_, in_language
@@ -407,7 +407,7 @@ def _amount(value: str) -> int:
     except ValueError:
         number = 0
     if not 1 <= number <= MAX_AMOUNT:
-        raise DomainError(N_("Funding needs a whole amount from 1 to %(high)s."), high=f"{MAX_AMOUNT:,}")
+        raise DomainError(N_("Funding needs a whole amount from 1 to %(high)s."), high=Quantity(MAX_AMOUNT))
     return number
 
 

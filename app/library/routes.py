@@ -92,7 +92,7 @@ def _form_page(
             "bodies": bodies,
             "groups": groups,
             "bodies_by_id": {body.id: body for body in bodies},
-            "max_mb": round(settings.upload_max_bytes / 1024 / 1024, 1),
+            "max_size": settings.upload_max_bytes,
         },
         status_code=status,
     )

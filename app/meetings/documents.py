@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.config import Settings
-from app.errors import DomainError
+from app.errors import DomainError, FileSize, Quantity
 from app.i18n import N_
 
 # Kinds of file a written update or an attachment may be, told apart by their first bytes.
@@ -87,12 +87,12 @@ def _check_archive(members: list[zipfile.ZipInfo]) -> None:
     if len(members) > ARCHIVE_MEMBERS or expanded > ARCHIVE_EXPANDED or swollen:
         raise DomainError(
             N_(
-                "This file expands to far more than a document needs (%(members)s parts, %(size)s MB unpacked); "
+                "This file expands to far more than a document needs (%(members)s parts, %(size)s unpacked); "
                 "it is not accepted."
             ),
             status_code=413,
-            members=len(members),
-            size=round(expanded / 1024 / 1024),
+            members=Quantity(len(members)),
+            size=FileSize(expanded),
         )
 
 
@@ -112,7 +112,7 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
             N_("The file is larger than %(limit)s MB."), status_code=413, limit=round(limit / 1024 / 1024, 1)
         )
     if len(content) > limit:
-        raise DomainError(N_("The file is larger than %(limit)s KB."), status_code=413, limit=round(limit / 1024, 1))
+        raise DomainError(N_("The file is larger than %(limit)s."), status_code=413, limit=FileSize(limit))
     kind = sniff(content)
     if kind is None:
         raise DomainError(

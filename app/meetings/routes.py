@@ -598,7 +598,7 @@ def _meeting_page(
         else [],
         "notice": NOTICES.get(notice),
         "errors": errors or {},
-        "max_mb": round(get_settings().upload_max_bytes / 1024 / 1024, 1),
+        "max_size": get_settings().upload_max_bytes,
         "local_start": meeting.starts_at.astimezone(ZoneInfo(meeting.host_zone)),
         "move_values": move_values,
         "choices": choices,

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel.core import Locale, get_global
 from babel.dates import format_date, format_datetime, get_timezone_location
 
+from app import formats
 from app.config import WEEKDAYS, Settings, get_settings
 from app.errors import DomainError
 from app.governance.region import SeedError, read_toml
-from app.i18n import N_, current_language
+from app.i18n import N_
 
 SLOT_STEP = timedelta(minutes=30)
 MAX_WINDOW_DAYS = 31
@@ -244,21 +245,20 @@ def next_quarter_day(today: date, hours: WorkingHours) -> date:
 
 
 def describe(instant: datetime, zone: str, language: str) -> str:
-    """An instant as people in `zone` live it: weekday, date, time and zone abbreviation."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{format_datetime(local, 'EEEE d MMMM y, HH:mm', tzinfo=local.tzinfo, locale=language)} {zone_label(local)}"
+    """An instant as people in `zone` live it, with its weekday: 'Tuesday, 13 July 2027, 10:00 UTC+12'."""
+    return formats.when(instant, zone, language)
 
 
 def zone_label(local: datetime) -> str:
     """The zone's abbreviation where it has one (NZDT), else its offset (UTC+13)."""
-    name = local.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
+    return formats.zone_label(local)
 
 
 def clock(instant: datetime, zone: str) -> str:
-    """A short local time with its weekday, for tables: 'Mon 14:00 UTC-10'."""
+    """A short local time with its weekday, for tables: 'Mon 14 Jul 14:00 UTC-10', 'lun. 14 juil. 14:00 UTC-10'."""
     local = instant.astimezone(ZoneInfo(zone))
-    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=current_language.get())
+    language = formats.babel_locale()
+    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=language)
     return f"{text} {zone_label(local)}"
 
 
@@ -313,7 +313,7 @@ def local_instant(local_day: date, clock: time, zone: str, fold: int | None = No
             "second."
         ),
         time=naive.strftime("%H:%M"),
-        date=naive.date().isoformat(),
+        date=formats.long_day(naive.date()),
         zone=zone,
     )
     error.choices = (
@@ -348,7 +348,7 @@ def _gap(naive: datetime, tz: ZoneInfo, zone: str, before: timedelta, after: tim
             "night. Choose a time that exists."
         ),
         time=naive.strftime("%H:%M"),
-        date=naive.date().isoformat(),
+        date=formats.long_day(naive.date()),
         zone=zone,
         start=gap_start.strftime("%H:%M"),
         end=gap_end.strftime("%H:%M"),

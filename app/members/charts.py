@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app import formats
 from app.members.service import SeriesPoint, WomenShare
 
 WIDTH, HEIGHT, MARGIN = 640, 240, 40
@@ -20,7 +21,7 @@ class Bar:
 
 
 def series_chart(series: list[SeriesPoint]) -> list[Bar]:
-    """One bar per date, scaled to the largest total."""
+    """One bar per date, scaled to the largest total, labelled in the page's language."""
     if not series:
         return []
     top = max(point.personnel for point in series) or 1
@@ -34,8 +35,8 @@ def series_chart(series: list[SeriesPoint]) -> list[Bar]:
                 y=round(HEIGHT - MARGIN - height, 1),
                 width=round(slot * 0.7, 1),
                 height=round(height, 1),
-                label=point.as_of.isoformat(),
-                value=f"{point.personnel:,}",
+                label=formats.day(point.as_of),
+                value=formats.number(point.personnel),
             )
         )
     return bars

@@ -7,6 +7,7 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
+from app import formats
 from app.config import Settings
 from app.db import utcnow
 from app.governance import region
@@ -44,6 +45,6 @@ def offers_feed(session: Session, settings: Settings, offers: list[TrainingOffer
                 "location",
                 _("Online") if offer.online else f"{offer.city}, {venue.name(language) if venue else ''}".strip(", "),
             )
-            event.add("description", _("Nominations until %(day)s.") % {"day": offer.deadline_on.isoformat()})
+            event.add("description", _("Nominations until %(day)s.") % {"day": formats.day(offer.deadline_on)})
             calendar.add_component(event)
     return calendar.to_ical().decode()

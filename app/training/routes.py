@@ -17,6 +17,7 @@ from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
 from app.errors import DomainError
+from app.exports import csv_response
 from app.i18n import N_, current_language, gettext
 from app.meetings import service as meetings
 from app.members.models import MemberState
@@ -541,14 +542,7 @@ def outcomes(request: Request, user: Member, offer: OfferFromPath, session: Sess
 def export(user: Member, offer: OfferFromPath, session: SessionDep) -> Response:
     """The offer's nominations as a CSV file, for the provider."""
     text = service.nominations_csv(session, user=user, offer=offer, language=current_language.get())
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="nominations-{offer.id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(text, f"nominations-{offer.id}.csv")
 
 
 @router.get("/training/nominations/{nomination_id}", response_class=HTMLResponse)

@@ -866,7 +866,7 @@ def nominations_csv(session: Session, *, user: User, offer: TrainingOffer, langu
                         _(NOMINATION_STATUSES[n.status]),
                         n.reason,
                         _(OUTCOMES[n.outcome]) if n.outcome else "",
-                        n.outcome_on.isoformat() if n.outcome_on else "",
+                        n.outcome_on.isoformat() if n.outcome_on else "",  # ISO: data for a spreadsheet
                     )
                 ]
             )

@@ -75,9 +75,9 @@ def test_a_focal_point_opened_on_the_admins_page_sees_a_suva_meeting_on_its_suva
     litia = service.find_user_by_email(session, "litia@police.gov.fj")
     assert litia is not None
 
-    # 09:00 on Tuesday 13 July 2027 in Suva is still Monday 12 July in UTC.
+    # 09:00 on Tuesday, 13 July 2027 in Suva is still Monday 12 July in UTC.
     meeting_at = datetime(2027, 7, 12, 21, 0, tzinfo=UTC)
-    assert timing.describe(meeting_at, litia.time_zone, "en").startswith("Tuesday 13 July 2027, 09:00")
+    assert timing.describe(meeting_at, litia.time_zone, "en").startswith("Tuesday, 13 July 2027, 09:00")
 
 
 @pytest.mark.parametrize("role", ["coordinator", "observer", "admin"])

@@ -27,7 +27,7 @@ LABEL = "Pacific Identity"
 UNVERIFIED = {
     "en": "Your identity provider has not verified your email address, so it cannot be linked to an account "
     "here. Sign in with your password or ask a coordinator.",
-    "fr": "Votre fournisseur d’identité n’a pas vérifié votre adresse électronique : elle ne peut donc pas "
+    "fr": "Votre fournisseur d’identité n’a pas vérifié votre adresse électronique\u00a0: elle ne peut donc pas "
     "être liée à un compte de ce portail. Connectez-vous avec votre mot de passe ou adressez-vous à un "
     "coordinateur.",
 }

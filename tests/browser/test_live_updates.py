@@ -100,7 +100,7 @@ def test_the_allocation_preview_shows_the_latest_choices_when_older_answers_arri
 
     projection = desk.locator("#projection")
     expect(projection).to_contain_text("With these choices: 3 of 3 seats taken")
-    expect(projection).to_contain_text("Women accepted: 66.7 % women (2 of 3)")
+    expect(projection).to_contain_text("Women accepted: 66.7% women (2 of 3)")
     for name, value in (
         ("Mere Tapu", "accepted"),
         ("Sina Leota", "accepted"),

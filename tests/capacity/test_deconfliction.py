@@ -189,7 +189,21 @@ def test_names_follow_the_language(session: Session, coordinator: User) -> None:
 
 
 def rows_of(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    """The CSV file's rows; it opens with the byte order mark that tells Excel it is UTF-8."""
+    assert text.startswith("\ufeff"), "the CSV has no byte order mark"
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def test_the_csv_is_utf8_with_a_byte_order_mark_so_excel_keeps_pacific_names(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    record_need(session, coordinator, area="equipment")
+    record_support(session, coordinator, provider_organisation="ʻAna Sāpolu Foundation", area="equipment")
+    sign_in(client, session, coordinator)
+    body = client.get("/deconfliction.csv").content
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert "ʻAna Sāpolu Foundation".encode() in body
+    assert any("ʻAna Sāpolu Foundation" in row[5] for row in rows_of(body.decode("utf-8")))
 
 
 def test_the_csv_has_the_views_cells_with_the_same_filters(client: Any, session: Session, coordinator: User) -> None:

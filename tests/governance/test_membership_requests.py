@@ -124,7 +124,7 @@ def test_a_request_reaches_the_coordinators_and_the_answer_reaches_the_state(
     assert told.subject == f"Fiji has joined {network_body.name_en}"
     assert told_in_french.subject == f"Fidji a rejoint {network_body.name_fr}"
     assert "Note from Colin Coordinator: Welcome aboard" in told.body
-    assert "Note de Colin Coordinator : Welcome aboard" in told_in_french.body
+    assert "Note de Colin Coordinator\u00a0: Welcome aboard" in told_in_french.body
     assert f"http://testserver/bodies/{key}" in told.body
     assert mail_to(session, people.samoa) == []
     assert len(mail_to(session, people.coordinator)) == 1, "the coordinators are not told of their own decision"

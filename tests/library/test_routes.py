@@ -170,7 +170,7 @@ def test_a_focal_point_adds_a_document_and_is_sent_to_it(
             "extension of what it really is.",
         ),
         ("empty.pdf", b"", 400, "The file is empty."),
-        ("large.pdf", PDF + b"0" * 2048, 413, "The file is larger than 2.0 KB."),
+        ("large.pdf", PDF + b"0" * 2048, 413, "The file is larger than 2.0 kB."),
     ],
 )
 def test_a_refused_file_comes_back_with_the_form_and_nothing_is_kept(

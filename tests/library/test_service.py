@@ -130,7 +130,7 @@ def test_an_empty_or_oversized_file_is_refused(
     big = PDF + b"0" * 2048
     with pytest.raises(DomainError) as refused:
         add(session, small, fiji, content=big)
-    assert (refused.value.status_code, refused.value.message) == (413, "The file is larger than %(limit)s KB.")
+    assert (refused.value.status_code, refused.value.message) == (413, "The file is larger than %(limit)s.")
     with pytest.raises(DomainError) as refused:
         add(session, small, fiji, content=b"")
     assert refused.value.message == "The file is empty."

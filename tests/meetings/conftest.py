@@ -92,7 +92,7 @@ def cast(session: Session, settings: Settings) -> Cast:
 
 
 def form(**overrides: Any) -> service.MeetingForm:
-    """A virtual SME meeting on Tuesday 13 July 2027 at 10:00 in Suva, for two hours."""
+    """A virtual SME meeting on Tuesday, 13 July 2027 at 10:00 in Suva, for two hours."""
     fields: dict[str, Any] = {
         "title": "Quarterly SME meeting",
         "day": "2027-07-13",

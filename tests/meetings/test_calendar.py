@@ -116,10 +116,10 @@ def test_the_email_shows_the_recipients_own_time_and_the_hosts(
     (apia,) = outbox_for(session, cast.focal["WS"])
     assert rarotonga.subject == "Invitation: Quarterly SME meeting"
     assert (
-        "Monday 12 July 2027, 12:00 UTC-10 (your time); Tuesday 13 July 2027, 10:00 UTC+12 at the host"
+        "Monday, 12 July 2027, 12:00 UTC-10 (your time); Tuesday, 13 July 2027, 10:00 UTC+12 at the host"
         in rarotonga.body
     )
-    assert "Tuesday 13 July 2027, 11:00 UTC+13 (your time)" in apia.body
+    assert "Tuesday, 13 July 2027, 11:00 UTC+13 (your time)" in apia.body
     assert "http://testserver/meetings/" in rarotonga.body
 
 
@@ -168,7 +168,7 @@ def test_moving_a_meeting_sends_a_request_with_the_same_uid_and_the_next_sequenc
     assert starts_at == datetime(2027, 7, 13, 20, 0, tzinfo=UTC) and ends_at - starts_at == timedelta(minutes=90)
     assert by_vtimezone(calendar, "dtstart") == starts_at
     assert (
-        "Wednesday 14 July 2027, 06:00 UTC+10 (your time); Wednesday 14 July 2027, 09:00 UTC+13 at the host"
+        "Wednesday, 14 July 2027, 06:00 UTC+10 (your time); Wednesday, 14 July 2027, 09:00 UTC+13 at the host"
         in change.body
     )
 

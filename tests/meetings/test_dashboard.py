@@ -71,7 +71,7 @@ def test_a_focal_point_reads_their_states_action_items_only(
     page = board(client, session, cast.focal["FJ"])
 
     assert page.find(id="actions-heading").get_text(strip=True) == "Your state's action items"
-    assert items(page, "actions-heading") == ["Share the course outline — due 2027-08-01 ( Quarterly SME meeting )"]
+    assert items(page, "actions-heading") == ["Share the course outline — due 1 Aug 2027 ( Quarterly SME meeting )"]
     assert section(page, "requests-heading") is None
 
 
@@ -86,8 +86,8 @@ def test_coordinators_and_admins_read_the_networks_open_action_items_with_their_
     assert "Your state" not in page.get_text(" ")
     assert page.find(id="actions-heading").get_text(strip=True) == "Open action items of the network"
     assert items(page, "actions-heading") == [
-        "Samoa: Send the roster — due 2027-07-20 ( Quarterly SME meeting )",
-        "Fiji: Share the course outline — due 2027-08-01 ( Quarterly SME meeting )",
+        "Samoa: Send the roster — due 20 Jul 2027 ( Quarterly SME meeting )",
+        "Fiji: Share the course outline — due 1 Aug 2027 ( Quarterly SME meeting )",
     ]
 
 

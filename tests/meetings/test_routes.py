@@ -56,9 +56,9 @@ def _label(local: datetime) -> str:
 
 
 def lived(instant: datetime, zone: str) -> str:
-    """An instant as someone in `zone` reads it in full: 'Monday 11 March 2030, 12:00 UTC-10'."""
+    """An instant as someone in `zone` reads it in full: 'Monday, 11 March 2030, 12:00 UTC-10'."""
     local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {_label(local)}"
+    return f"{local:%A}, {local.day} {local:%B %Y, %H:%M} {_label(local)}"
 
 
 def short(instant: datetime, zone: str) -> str:
@@ -219,7 +219,7 @@ def test_meetings_page_shows_the_viewers_own_weekday_and_date_with_the_hosts_tim
     cells = [cell.get_text(" ", strip=True) for cell in row.find_all("td")]
     starts = scene.meeting.starts_at
     assert cells[0] == lived(starts, RAROTONGA)
-    assert cells[0].startswith("Monday "), "Tuesday morning in Suva is Monday in Rarotonga"
+    assert cells[0].startswith("Monday, "), "Tuesday morning in Suva is Monday in Rarotonga"
     assert cells[1] == short(starts, SUVA) and cells[1].startswith("Tue ")
     assert cells[2] == "Virtual"
     assert cells[3] == "Waiting for your answer"
@@ -279,7 +279,7 @@ def test_dashboard_shows_next_meetings_waiting_invitations_open_action_items_and
         f"SME meeting — {lived(scene.meeting.starts_at, SUVA)}",
         f"Answered meeting — {lived(answered.starts_at, SUVA)}",
     ]
-    assert listed(page, "actions-heading") == ["Share the course outline — due 2027-02-01 ( SME meeting )"]
+    assert listed(page, "actions-heading") == ["Share the course outline — due 1 Feb 2027 ( SME meeting )"]
     minutes = listed(page, "minutes-heading")
     assert len(minutes) == 1 and minutes[0].startswith("SME meeting — ")
     assert page.find(id="waiting-heading").find_next("a")["href"] == f"/meetings/{scene.meeting.id}#answer"
@@ -1442,7 +1442,7 @@ def test_french_coordinator_reads_the_refusal_in_french(client: TestClient, sess
     assert response.status_code == 400
     page = soup(response.text)
     assert page.html["lang"] == "fr"
-    assert alert(page.main) == "Fuseau horaire inconnu : Pacific/Atlantis. Choisissez-en un dans la liste."
+    assert alert(page.main) == "Fuseau horaire inconnu\u00a0: Pacific/Atlantis. Choisissez-en un dans la liste."
     assert rows(session, Meeting) == before
 
 

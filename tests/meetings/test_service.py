@@ -856,7 +856,7 @@ def test_circulating_the_agenda_emails_each_invited_person_then_final_freezes_it
     assert sorted(m.recipient for m in notices) == sorted(p.email for p in people)
     assert all(len(outbox_for(session, p)) == before[p.id] + 1 for p in people)
     rarotonga = next(m for m in notices if m.recipient == cast.focal["CK"].email)
-    assert "Monday 12 July 2027, 12:00 UTC-10 (your time)" in rarotonga.body
+    assert "Monday, 12 July 2027, 12:00 UTC-10 (your time)" in rarotonga.body
 
     add(session, cast, invited, "Still possible while circulated", 10)
     assert service.advance_agenda(session, settings, user=cast.coordinator, meeting=invited) == "final"

@@ -16,7 +16,7 @@ from app.meetings.models import Meeting, MeetingSeries
 from app.meetings.timing import Slot
 from tests.meetings.conftest import LINK, Cast
 
-SUVA_TUESDAY = datetime(2027, 7, 12, 22, 0, tzinfo=UTC)  # Tuesday 13 July 2027, 10:00 in Suva
+SUVA_TUESDAY = datetime(2027, 7, 12, 22, 0, tzinfo=UTC)  # Tuesday, 13 July 2027, 10:00 in Suva
 
 
 def said(error: pytest.ExceptionInfo[DomainError]) -> str:
@@ -51,10 +51,10 @@ def inside_hours(place: timing.Place, slot: Slot, start: time, end: time, weekda
 
 def test_tuesday_morning_in_suva_is_monday_midday_in_rarotonga_and_tuesday_in_apia_and_kiritimati() -> None:
     assert timing.to_utc(date(2027, 7, 13), time(10, 0), "Pacific/Fiji") == SUVA_TUESDAY
-    assert timing.describe(SUVA_TUESDAY, "Pacific/Fiji", "en") == "Tuesday 13 July 2027, 10:00 UTC+12"
-    assert timing.describe(SUVA_TUESDAY, "Pacific/Rarotonga", "en") == "Monday 12 July 2027, 12:00 UTC-10"
-    assert timing.describe(SUVA_TUESDAY, "Pacific/Apia", "en") == "Tuesday 13 July 2027, 11:00 UTC+13"
-    assert timing.describe(SUVA_TUESDAY, "Pacific/Kiritimati", "en") == "Tuesday 13 July 2027, 12:00 UTC+14"
+    assert timing.describe(SUVA_TUESDAY, "Pacific/Fiji", "en") == "Tuesday, 13 July 2027, 10:00 UTC+12"
+    assert timing.describe(SUVA_TUESDAY, "Pacific/Rarotonga", "en") == "Monday, 12 July 2027, 12:00 UTC-10"
+    assert timing.describe(SUVA_TUESDAY, "Pacific/Apia", "en") == "Tuesday, 13 July 2027, 11:00 UTC+13"
+    assert timing.describe(SUVA_TUESDAY, "Pacific/Kiritimati", "en") == "Tuesday, 13 July 2027, 12:00 UTC+14"
 
 
 def test_short_clock_shows_the_weekday_each_zone_lives() -> None:
@@ -69,8 +69,8 @@ def test_a_french_reader_reads_the_weekday_and_date_in_french() -> None:
 def test_new_zealand_shows_its_daylight_saving_abbreviation() -> None:
     summer = timing.to_utc(date(2027, 2, 9), time(10, 0), "Pacific/Auckland")
     winter = timing.to_utc(date(2027, 5, 11), time(10, 0), "Pacific/Auckland")
-    assert timing.describe(summer, "Pacific/Auckland", "en") == "Tuesday 9 February 2027, 10:00 NZDT"
-    assert timing.describe(winter, "Pacific/Auckland", "en") == "Tuesday 11 May 2027, 10:00 NZST"
+    assert timing.describe(summer, "Pacific/Auckland", "en") == "Tuesday, 9 February 2027, 10:00 NZDT"
+    assert timing.describe(winter, "Pacific/Auckland", "en") == "Tuesday, 11 May 2027, 10:00 NZST"
 
 
 # Quarterly dates and series across daylight saving

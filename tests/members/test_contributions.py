@@ -82,7 +82,7 @@ def test_a_focal_point_records_their_states_figures_by_category_and_gender(
     assert soup(page).find(attrs={"role": "status"}).get_text(strip=True) == "The figures have been recorded."
     rows = table_rows(page, "contrib-heading")
     for number, label in enumerate(CATEGORY_LABELS.values(), start=1):
-        assert ["2024-06-30", label, str(10 * number), str(number), "1", str(11 * number + 1)] in rows
+        assert ["30 Jun 2024", label, str(10 * number), str(number), "1", str(11 * number + 1)] in rows
     stored = reports_of(session, "FJ")[-6:]
     assert [(r.category, r.men, r.women, r.unspecified, r.as_of, r.recorded_by, r.source) for r in stored] == [
         (category, 10 * number, number, 1, date(2024, 6, 30), people.fiji.id, "UN DPO, June 2024")
@@ -202,9 +202,9 @@ def test_a_new_report_for_the_same_date_and_category_is_appended_and_shown_inste
         if row[1] == "Individual police officers"
     ]
     assert shown == [
-        ["2024-07-31", "Individual police officers", "18", "7", "0", "25"],
-        ["2024-06-30", "Individual police officers", "22", "6", "0", "28"],
-        ["2024-05-30", "Individual police officers", "0", "0", "26", "26"],
+        ["31 Jul 2024", "Individual police officers", "18", "7", "0", "25"],
+        ["30 Jun 2024", "Individual police officers", "22", "6", "0", "28"],
+        ["30 May 2024", "Individual police officers", "0", "0", "26", "26"],
     ]
 
 
@@ -303,7 +303,7 @@ def test_the_personnel_chart_is_drawn_on_the_server_with_the_stored_figures_in_t
         reported[found.as_of] = reported.get(found.as_of, 0) + found.total
     expected = [
         [
-            as_of.isoformat(),
+            f"{as_of.day} {as_of:%b %Y}",
             f"{totals[as_of].personnel if as_of in totals else reported[as_of]:,}",
             str(reported.get(as_of, 0)),
             totals[as_of].source if as_of in totals else "Sum of state reports",
@@ -311,8 +311,8 @@ def test_the_personnel_chart_is_drawn_on_the_server_with_the_stored_figures_in_t
         for as_of in sorted(set(totals) | set(reported))
     ]
     assert series_table(page.text) == expected
-    assert expected[0][:2] == ["2020-10-31", "1,837"] and expected[1][:3] == ["2024-05-30", "1,531", "36"]
-    assert expected[2][:3] == ["2024-06-30", "25", "25"]
+    assert expected[0][:2] == ["31 Oct 2020", "1,837"] and expected[1][:3] == ["30 May 2024", "1,531", "36"]
+    assert expected[2][:3] == ["30 Jun 2024", "25", "25"]
 
     chart = soup(page.text).find(id="series-heading").find_parent("section").find("svg")
     bars = chart.find_all("rect", class_="bar")
@@ -366,7 +366,7 @@ def test_the_womens_share_is_compared_with_the_targets_of_the_seeds(
         ]
         for target in targets
     ]
-    assert {row[4] for row in share_rows(page)} == {"15.0 %", "20.0 %"}
+    assert {row[4] for row in share_rows(page)} == {"15.0%", "20.0%"}
     chart = soup(page).find(id="women-heading").find_parent("section").find("svg")
     assert [text.get_text(strip=True) for text in chart.find_all("text", class_="value")] == [
         f"target {percent(target.share)}" for target in targets
@@ -387,13 +387,13 @@ def test_changing_a_target_in_the_seed_files_changes_the_chart_and_the_table(
     page = observer.get("/contributions").text
 
     assert [(row[0], row[4]) for row in share_rows(page)] == [
-        ("Women among staff officers and military observers", "25.0 %"),
-        ("Women in police units", "35.0 %"),
+        ("Women among staff officers and military observers", "25.0%"),
+        ("Women in police units", "35.0%"),
     ]
     after = soup(page).find(id="women-heading").find_parent("section")
     assert [text.get_text(strip=True) for text in after.find_all("text", class_="value")] == [
-        "target 25.0 %",
-        "target 35.0 %",
+        "target 25.0%",
+        "target 35.0%",
     ]
     lines = [float(line["x1"]) for line in after.find_all("line", class_="target")]
     assert lines != [float(line["x1"]) for line in before.find_all("line", class_="target")]
@@ -408,7 +408,7 @@ def test_the_contributions_page_names_states_and_categories_in_french(
 
     rows = table_rows(page, "reports-heading")
     assert sorted(rows) == [
-        ["Fidji", "2024-05-30", "Policiers individuels", "0", "0", "26"],
-        ["Kiribati", "2024-05-30", "Policiers individuels", "0", "0", "8"],
-        ["Papouasie-Nouvelle-Guinée", "2024-05-30", "Experts en mission", "0", "0", "2"],
+        ["Fidji", "30 mai 2024", "Policiers individuels", "0", "0", "26"],
+        ["Kiribati", "30 mai 2024", "Policiers individuels", "0", "0", "8"],
+        ["Papouasie-Nouvelle-Guinée", "30 mai 2024", "Experts en mission", "0", "0", "2"],
     ]

@@ -367,4 +367,4 @@ def test_a_state_page_shows_the_figures_seeded_for_it(
 ) -> None:
     rows = table_rows(browser_for(people.observer).get("/members/FJ").text, "contrib-heading")
 
-    assert ["2024-05-30", "Individual police officers", "0", "0", "26", "26"] in rows
+    assert ["30 May 2024", "Individual police officers", "0", "0", "26", "26"] in rows

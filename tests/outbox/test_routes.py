@@ -110,3 +110,33 @@ def test_the_admin_sees_why_a_message_failed(client: Any, session: Session) -> N
 
     state = row.select("td")[3].get_text(" ", strip=True)
     assert state.startswith("Failed") and "550 5.1.1 No such mailbox" in state
+
+
+INVITATION = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//PRCN//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:meeting-1@testserver\r\n"
+    "SUMMARY:Réunion <b>trimestrielle</b> & ʻAna\r\nDTSTART:20261205T020000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_admin_sees_the_calendar_file_attached_as_it_is_sent_and_can_read_it(client: Any, session: Session) -> None:
+    message = queued(session, calendar=INVITATION)
+    sign_in(client, session, make_user(session, role="admin"))
+
+    page = soup(client.get(f"/admin/outbox/{message.id}").text)
+
+    section = page.find("section", attrs={"aria-labelledby": "attachments-heading"})
+    assert section is not None
+    cells = [cell.get_text(strip=True) for cell in section.select("tbody tr > *")]
+    assert cells == ["invite.ics", "text/calendar", "REQUEST", f"{len(INVITATION.encode())} bytes"]
+    assert section.select_one("details summary").get_text(strip=True) == "Read invite.ics"
+    assert section.select_one("details pre").get_text().replace("\r\n", "\n") == INVITATION.replace("\r\n", "\n")
+    assert section.find("b") is None, "the file is shown as text"
+
+
+def test_a_message_without_attachments_lists_none(client: Any, session: Session) -> None:
+    message = queued(session)
+    sign_in(client, session, make_user(session, role="admin", language="fr"))
+
+    page = soup(client.get(f"/admin/outbox/{message.id}").text)
+
+    assert page.find("section", attrs={"aria-labelledby": "attachments-heading"}) is None

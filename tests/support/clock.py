@@ -30,7 +30,7 @@ def short_time(instant: datetime, zone: str) -> str:
 
 
 def long_time(instant: datetime, zone: str) -> str:
-    """As on the meeting page: 'Monday 22 February 2027, 13:00 UTC-10'."""
+    """As on the meeting page: 'Monday, 22 February 2027, 13:00 UTC-10'."""
     local = instant.astimezone(ZoneInfo(zone))
     return f"{local:%A} {local.day} {local:%B} {local.year}, {local:%H:%M} {offset_label(local)}"
 

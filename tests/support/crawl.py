@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -219,12 +220,20 @@ def _fields(form: Tag, filler: FormFiller, pick: Any) -> list[tuple[str, str]]:
 
 class Crawler:
     """Walks the portal from its start pages with one client, within `budget` requests: each page's links first,
-    its forms after them (a form may withdraw what a link leads to)."""
+    its forms after them (a form may withdraw what a link leads to). `read`, when given, sees each page it reads
+    (its address and HTML)."""
 
     def __init__(
-        self, client: TestClient, *, skip: tuple[str, ...] = (), budget: int = 2000, send_forms: bool = True
+        self,
+        client: TestClient,
+        *,
+        skip: tuple[str, ...] = (),
+        budget: int = 2000,
+        send_forms: bool = True,
+        read: Callable[[str, str], None] | None = None,
     ) -> None:
         self.client = client
+        self.read = read
         self.skip = skip
         self.budget = budget
         self.send_forms = send_forms
@@ -293,6 +302,8 @@ class Crawler:
             self.crawl.failures.append(Failure(method, url, response.status_code, found_on, text[-300:]))
 
     def _read(self, url: str, html: str) -> None:
+        if self.read is not None:
+            self.read(url, html)
         page = BeautifulSoup(html, "lxml")
         for anchor in page.find_all("a", href=True):
             target = _local(str(anchor["href"]), "http://" + HOST + url)

@@ -81,7 +81,7 @@ def test_a_course_goes_from_offer_to_certified_officers_and_the_women_share_foll
     preview = client.get(
         f"{offer_url}/allocation", params={f"decision-{nominations[0].id}": "accepted"}, headers={"HX-Request": "true"}
     )
-    assert "1 of 2 seats taken" in preview.text and "100.0 %" in preview.text
+    assert "1 of 2 seats taken" in preview.text and "100.0%" in preview.text
     response = client.post(
         f"{offer_url}/allocation",
         data={

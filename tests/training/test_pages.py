@@ -119,7 +119,7 @@ def test_the_csv_export_is_an_attachment_for_the_provider_with_formulas_made_har
     assert response.status_code == 200
     assert response.headers["content-disposition"] == f'attachment; filename="nominations-{offer.id}.csv"'
     lines = response.text.splitlines()
-    assert lines[0].startswith("State,Preference,Full name,Rank or grade")
+    assert lines[0].startswith("\ufeffState,Preference,Full name,Rank or grade")
     assert "Samoa,1,\"'=HYPERLINK" in lines[1]
     for who, status in (("samoa", 403), ("observer", 403)):
         sign_in(client, session, cast[who])
