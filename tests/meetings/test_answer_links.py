@@ -80,7 +80,7 @@ def heading(response: Response) -> str:
 def test_niue_and_kiritimati_read_the_same_meeting_on_different_days(
     session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
 ) -> None:
-    """10:00 on Tuesday 13 July 2027 in Suva is Monday 11:00 in Niue (UTC−11) and Tuesday 12:00 in Kiritimati
+    """10:00 on Tuesday, 13 July 2027 in Suva is Monday 11:00 in Niue (UTC−11) and Tuesday 12:00 in Kiritimati
     (UTC+14): each reads their own weekday and date, in the text and in the HTML, with the host's time beside."""
     niue = living_in(session, "CK", "Pacific/Niue", "Nia Niue")
     kiritimati = living_in(session, "WS", "Pacific/Kiritimati", "Kiri Line")
@@ -89,11 +89,11 @@ def test_niue_and_kiritimati_read_the_same_meeting_on_different_days(
     (to_niue,) = outbox_for(session, niue)
     (to_kiritimati,) = outbox_for(session, kiritimati)
 
-    host = "Tuesday 13 July 2027, 10:00 UTC+12 at the host"
-    assert f"Monday 12 July 2027, 11:00 UTC-11 (your time); {host}" in to_niue.body
-    assert f"Tuesday 13 July 2027, 12:00 UTC+14 (your time); {host}" in to_kiritimati.body
-    assert "Monday 12 July 2027, 11:00 UTC-11" in html_of(to_niue).get_text()
-    assert "Tuesday 13 July 2027, 12:00 UTC+14" in html_of(to_kiritimati).get_text()
+    host = "Tuesday, 13 July 2027, 10:00 UTC+12 at the host"
+    assert f"Monday, 12 July 2027, 11:00 UTC-11 (your time); {host}" in to_niue.body
+    assert f"Tuesday, 13 July 2027, 12:00 UTC+14 (your time); {host}" in to_kiritimati.body
+    assert "Monday, 12 July 2027, 11:00 UTC-11" in html_of(to_niue).get_text()
+    assert "Tuesday, 13 July 2027, 12:00 UTC+14" in html_of(to_kiritimati).get_text()
     for message in (to_niue, to_kiritimati):
         assert "Meeting: Quarterly SME meeting" in message.body
         assert "Format: Virtual" in message.body and "Link: https://meet.example.org/sme" in message.body
@@ -186,12 +186,12 @@ def test_a_move_says_what_changed_before_and_after_in_the_readers_zones(
     assert change.subject == "Changed: Quarterly SME meeting"
     assert (
         "Changed:\n"
-        "- Your time: Monday 12 July 2027, 11:00 UTC-11 → Tuesday 13 July 2027, 10:00 UTC-11\n"
-        "- Host time: Tuesday 13 July 2027, 10:00 UTC+12 → Wednesday 14 July 2027, 09:00 UTC+12"
+        "- Your time: Monday, 12 July 2027, 11:00 UTC-11 → Tuesday, 13 July 2027, 10:00 UTC-11\n"
+        "- Host time: Tuesday, 13 July 2027, 10:00 UTC+12 → Wednesday, 14 July 2027, 09:00 UTC+12"
     ) in change.body
     assert "Venue:" not in change.body.split("Changed:")[1].split("\n\n")[0], "only what changed is listed"
     items = [li.get_text(" ", strip=True) for li in html_of(change).find("ul").find_all("li")]
-    assert items[0].startswith("Your time: Monday 12 July 2027, 11:00 UTC-11 → Tuesday 13 July 2027")
+    assert items[0].startswith("Your time: Monday, 12 July 2027, 11:00 UTC-11 → Tuesday, 13 July 2027")
     assert first.body != change.body and links_of(first) != links_of(change)
 
 
@@ -206,8 +206,8 @@ def test_a_cancellation_says_what_was_cancelled_and_when_it_was_planned_with_no_
     cancellation = outbox_for(session, kiritimati)[-1]
     assert cancellation.subject == "Cancelled: Quarterly SME meeting"
     assert (
-        'The meeting "Quarterly SME meeting" planned for Tuesday 13 July 2027, 12:00 UTC+14 (your time); '
-        "Tuesday 13 July 2027, 10:00 UTC+12 at the host is cancelled." in cancellation.body
+        'The meeting "Quarterly SME meeting" planned for Tuesday, 13 July 2027, 12:00 UTC+14 (your time); '
+        "Tuesday, 13 July 2027, 10:00 UTC+12 at the host is cancelled." in cancellation.body
     )
     assert "/answer/" not in cancellation.body and "/answer/" not in (cancellation.html or "")
 
@@ -233,7 +233,7 @@ def test_opening_a_link_changes_nothing_and_confirming_records_the_answer_the_co
 
     assert page.status_code == 200
     assert heading(page) == "Confirm: I will attend"
-    assert "Quarterly SME meeting" in page.text and "Tuesday 13 July 2027, 10:00 UTC+12" in page.text
+    assert "Quarterly SME meeting" in page.text and "Tuesday, 13 July 2027, 10:00 UTC+12" in page.text
     assert invitation_of(session, invited, fiji).answer == "" and audits(session) == entries, "a GET changes nothing"
 
     done = client.post(attend, data={"csrf_token": csrf_token(page.text)})

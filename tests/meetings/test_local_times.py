@@ -63,7 +63,7 @@ def test_a_time_skipped_when_the_clocks_go_forward_offers_the_nearest_times_that
 
     error = refused.value
     assert error.message % error.params == (
-        "02:30 on 2026-09-27 does not exist in Pacific/Auckland: the clocks go forward from 02:00 to 03:00 that "
+        "02:30 on Sunday, 27 September 2026 does not exist in Pacific/Auckland: the clocks go forward from 02:00 to 03:00 that "
         "night. Choose a time that exists."
     )
     assert not error.ambiguous
@@ -151,7 +151,7 @@ def test_a_meeting_typed_in_the_gap_is_refused_with_the_times_that_exist_and_cre
 
     assert refused.status_code == 400
     page = soup(refused.text)
-    assert "02:30 on 2027-09-26 does not exist in Pacific/Auckland" in page.find(attrs={"role": "alert"}).get_text()
+    assert "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland" in page.find(attrs={"role": "alert"}).get_text()
     assert offered(refused.text, "meeting-form") == [
         ("2027-09-26T01:30/0", "01:30, at UTC+12 (13:30 UTC)"),
         ("2027-09-26T03:00/0", "03:00, at UTC+13 (14:00 UTC)"),
@@ -167,9 +167,9 @@ def test_a_meeting_typed_in_the_gap_is_refused_with_the_times_that_exist_and_cre
     (meeting,) = titled(session, "Police track meeting")
     assert meeting.starts_at.replace(tzinfo=UTC) == datetime(2027, 9, 25, 14, 0, tzinfo=UTC)
     confirmed = soup(client.get(created.headers["location"]).text).find(id="times-confirmed").get_text(" ", strip=True)
-    assert "Sunday 26 September 2027, 03:00" in confirmed
+    assert "Sunday, 26 September 2027, 03:00" in confirmed
     assert "Auckland, New Zealand (UTC+" in confirmed
-    assert "Saturday 25 September 2027, 14:00 UTC" in confirmed
+    assert "Saturday, 25 September 2027, 14:00 UTC" in confirmed
 
 
 @pytest.mark.parametrize(("fold", "instant"), [(0, datetime(2027, 4, 3, 13, 30)), (1, datetime(2027, 4, 3, 14, 30))])
