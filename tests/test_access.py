@@ -25,6 +25,7 @@ PARTNERS = frozenset({"admin", "coordinator", "focal_point", "observer"})  # tho
 RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/auth/sign-in"): PUBLIC,
     ("POST", "/auth/sign-in"): PUBLIC,

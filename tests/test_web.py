@@ -91,6 +91,19 @@ def test_health_check(client) -> None:
     assert response.status_code == 200 and response.text == "ok"
 
 
+def test_favicon_answers_at_the_address_browsers_ask_and_is_linked_from_every_page(client) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert icon.headers["cache-control"] == "public, max-age=86400"
+    assert icon.content.startswith(b"<svg") and len(icon.content) < 2000
+    link = soup(client.get("/").text).find("link", rel="icon")
+    assert link is not None and link["type"] == "image/svg+xml"
+    linked = client.get(link["href"])
+    assert linked.status_code == 200 and linked.content == icon.content
+    assert "immutable" in linked.headers["cache-control"]
+
+
 def test_a_page_with_a_live_part_varies_on_htmx_and_restores_history_whole(client, session) -> None:
     from tests.factories import make_user, sign_in
 

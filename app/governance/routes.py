@@ -23,7 +23,7 @@ from app.library import service as library
 from app.meetings import service as meetings
 from app.meetings import text
 from app.members.models import MemberState
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.web import CONFIRMED, STATIC_DIR, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 
@@ -51,6 +51,14 @@ def health(session: SessionDep) -> PlainTextResponse:
     """For load balancers: answers once the database answers."""
     session.execute(sql("SELECT 1"))
     return PlainTextResponse("ok")
+
+
+@router.get("/favicon.ico", dependencies=[Depends(public)], include_in_schema=False)
+def favicon() -> Response:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: they get the portal's icon (an SVG,
+    which browsers accept at this address by its media type), cached for a day since the address never changes."""
+    icon = (STATIC_DIR / "img" / "favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/admin", response_class=HTMLResponse)
