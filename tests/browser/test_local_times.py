@@ -47,7 +47,8 @@ def test_a_time_the_clocks_skip_is_refused_with_times_that_exist_and_the_one_pic
     submit(page, "Schedule the meeting")
 
     expect(page.get_by_role("alert")).to_contain_text(
-        "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland: the clocks go forward from 02:00 to 03:00"
+        "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland: "
+        "the clocks go forward from 02:00 to 03:00"
     )
     offered = page.get_by_role("group", name="The nearest times that exist:").get_by_role("button")
     expect(offered).to_have_text(

@@ -63,8 +63,8 @@ def test_a_time_skipped_when_the_clocks_go_forward_offers_the_nearest_times_that
 
     error = refused.value
     assert error.message % error.params == (
-        "02:30 on Sunday, 27 September 2026 does not exist in Pacific/Auckland: the clocks go forward from 02:00 to 03:00 that "
-        "night. Choose a time that exists."
+        "02:30 on Sunday, 27 September 2026 does not exist in Pacific/Auckland: the clocks go forward from 02:00 to "
+        "03:00 that night. Choose a time that exists."
     )
     assert not error.ambiguous
     assert [(c.local.strftime("%H:%M"), c.offset, c.instant) for c in error.choices] == [
@@ -151,7 +151,8 @@ def test_a_meeting_typed_in_the_gap_is_refused_with_the_times_that_exist_and_cre
 
     assert refused.status_code == 400
     page = soup(refused.text)
-    assert "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland" in page.find(attrs={"role": "alert"}).get_text()
+    alert = page.find(attrs={"role": "alert"}).get_text()
+    assert "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland" in alert
     assert offered(refused.text, "meeting-form") == [
         ("2027-09-26T01:30/0", "01:30, at UTC+12 (13:30 UTC)"),
         ("2027-09-26T03:00/0", "03:00, at UTC+13 (14:00 UTC)"),
