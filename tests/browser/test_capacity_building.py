@@ -209,7 +209,8 @@ def test_partners_support_a_states_needs_the_coordinator_sees_overlap_and_gap_an
     path = download.value.path()
     assert download.value.suggested_filename == "deconfliction.csv"
     rows = {
-        (row["State"], row["Area"]): row for row in csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8")))
+        (row["State"], row["Area"]): row
+        for row in csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig")))
     }
     assert {place for place, _area in rows} == {state}, "the CSV does not follow the view's filter"
     assert rows[(state, "Training")]["Overlap"] == "Yes"

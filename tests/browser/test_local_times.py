@@ -61,8 +61,8 @@ def test_a_time_the_clocks_skip_is_refused_with_times_that_exist_and_the_one_pic
         assert page.evaluate("() => typeof window.htmx") == "undefined", "the page's scripts ran"
     submit(page, "03:00, at UTC+13 (14:00 UTC)")
 
-    expect(page.locator("#times-confirmed")).to_contain_text("Sunday 26 September 2027, 03:00")
-    expect(page.locator("#times-confirmed")).to_contain_text("Saturday 25 September 2027, 14:00 UTC")
+    expect(page.locator("#times-confirmed")).to_contain_text("Sunday, 26 September 2027, 03:00")
+    expect(page.locator("#times-confirmed")).to_contain_text("Saturday, 25 September 2027, 14:00 UTC")
     with Session(live_engine) as db:
         meeting = db.exec(select(Meeting).where(Meeting.title_en == title)).one()
         assert meeting.starts_at.replace(tzinfo=UTC) == datetime(2027, 9, 25, 14, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ def offset_label(local: datetime) -> str:
     if minutes == 0:
         return "UTC"
     hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}" + (f"{rest:02d}" if rest else "")
+    return f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def short_time(instant: datetime, zone: str) -> str:
@@ -32,7 +32,7 @@ def short_time(instant: datetime, zone: str) -> str:
 def long_time(instant: datetime, zone: str) -> str:
     """As on the meeting page: 'Monday, 22 February 2027, 13:00 UTC-10'."""
     local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B} {local.year}, {local:%H:%M} {offset_label(local)}"
+    return f"{local:%A}, {local.day} {local:%B} {local.year}, {local:%H:%M} {offset_label(local)}"
 
 
 def days_off() -> dict[str, set[date]]:
@@ -70,3 +70,8 @@ def earliest_slot_for_everyone(
             return begin
         begin += STEP
     raise AssertionError(f"no time suits all of {sorted(zones)} between {first} and {last}")
+
+
+def short_day(day: date) -> str:
+    """A date as tables show it in English: '5 Dec 2026'."""
+    return f"{day.day} {day:%b} {day.year}"
