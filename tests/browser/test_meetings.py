@@ -425,8 +425,8 @@ def test_coordinator_schedules_the_quarterly_sme_meeting_at_a_found_time_and_a_c
         f"{long_time(best, 'Pacific/Rarotonga')} – {short_time(best + DURATION, 'Pacific/Rarotonga')}"
     )
     expect(fact(page, "At the host")).to_have_text(f"{long_time(best, HOST_ZONE)} (Suva, Fiji)")
-    expect(fact(page, "Your time")).to_contain_text(f"{rarotonga:%A} {rarotonga.day} {rarotonga:%B}")
-    expect(fact(page, "At the host")).to_contain_text(f"{suva:%A} {suva.day} {suva:%B}")
+    expect(fact(page, "Your time")).to_contain_text(f"{rarotonga:%A}, {rarotonga.day} {rarotonga:%B}")
+    expect(fact(page, "At the host")).to_contain_text(f"{suva:%A}, {suva.day} {suva:%B}")
     expect(region(page, "Minutes").locator(".prose strong")).to_have_text("in person")
     expect(
         region(page, "Action items")
