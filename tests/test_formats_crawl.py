@@ -34,9 +34,12 @@ FRENCH_WRONG = (
 
 
 def visible_text(html: str) -> str:
-    """What a reader sees, less what is shown verbatim as data: the audit log's before/after JSON in <code>."""
+    """What a reader sees, less what is shown verbatim as data (the audit log's before/after JSON in <code>) and
+    what only a screen reader reads (.visually-hidden: never laid out, so never broken before its colon)."""
     page = BeautifulSoup(html, "lxml")
     for hidden in page(["script", "style", "template", "textarea", "code"]):
+        hidden.decompose()
+    for hidden in page.select(".visually-hidden"):
         hidden.decompose()
     return page.get_text(" ", strip=True)
 

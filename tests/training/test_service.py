@@ -319,7 +319,7 @@ def test_cancelling_tells_each_nominating_states_focal_points_in_their_own_langu
         assert message.subject == f"Cancelled: {TITLE}"
         assert "has been cancelled by its provider" in message.body and url in message.body
     [french] = mail_to(session, caledonia)
-    assert french.subject == f"Annulée\u00a0: {TITLE}"
+    assert french.subject == f"Annulée : {TITLE}"  # subjects are one line of plain spaces
     assert french.body.startswith("Bonjour Amélie,") and "a été annulé par son organisateur" in french.body
     for message in [*english, french]:
         assert "Sina" not in message.body and "Léa" not in message.body
@@ -652,7 +652,7 @@ def test_a_freed_seat_goes_to_the_longest_waiting_candidate_whose_state_has_room
     ]
     new = [m for m in session.exec(select(OutboxMessage)).all() if m.id not in already_told]
     assert [m.recipient for m in new] == [caledonia.email, provider.email], "the provider hears of the withdrawal"
-    assert new[0].subject == f"Une place pour votre État\u00a0: {TITLE}"
+    assert new[0].subject == f"Une place pour votre État : {TITLE}"
     assert "Léa" not in new[0].body
 
 
