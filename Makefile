@@ -17,7 +17,9 @@ test: $(VENV)/.installed-test test-deps
 	$(BIN)/python -m pytest -m "not container" --db=postgresql
 	$(BIN)/python -m pytest -m container
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test test-deps
+	@[ -f bench/js/node_modules/.installed ] && [ bench/js/node_modules/.installed -nt bench/js/package-lock.json ] || \
+		{ (cd bench/js && npm ci --no-audit --no-fund --loglevel=error) && touch bench/js/node_modules/.installed; }
 	$(BIN)/python -m bench
 
 # The hostile-input fuzz test at length (make test runs it with 3 examples per form).
@@ -50,5 +52,5 @@ test-deps:
 
 # Extracts the messages of the code and templates into the catalogues (then translate the new French entries).
 catalogues: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o app/locale/messages.pot --no-location --sort-output --omit-header --ignore-dirs '.* __pycache__' app templates
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NC_:1c,2 -o app/locale/messages.pot --no-location --sort-output --omit-header --ignore-dirs '.* __pycache__' app templates
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching --ignore-obsolete

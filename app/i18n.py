@@ -34,7 +34,21 @@ def translations(language: str) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+class ContextMessage(str):
+    """A msgid with a context: one English word whose French differs by what it qualifies (an open need, une action
+    ouverte)."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str) -> ContextMessage:
+        text = super().__new__(cls, message)
+        text.context = context
+        return text
+
+
 def gettext(message: str) -> str:
+    if isinstance(message, ContextMessage):
+        return str(translations(current_language.get()).pgettext(message.context, message))
     return translations(current_language.get()).gettext(message)
 
 
@@ -45,6 +59,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
     """Marks a string for extraction; it is translated later, where it is shown."""
     return message
+
+
+def NC_(context: str, message: str) -> ContextMessage:  # noqa: N802 - the usual marker name, with a context
+    """Marks a string with its context for extraction; `gettext` later translates it in that context."""
+    return ContextMessage(context, message)
 
 
 def pick_language(*candidates: str | None, accept_language: str = "", default: str = "en") -> str:

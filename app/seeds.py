@@ -19,7 +19,6 @@ from app.meetings.models import MeetingSeries
 from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
 from app.training.models import CourseType
 
-STANDINGS = ("pif_member", "pif_associate", "partner")
 STATUSES = ("state", "territory", "associated_state")
 STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
 SEEDED_STATE_FIELDS = ("name_en", "name_fr", "subregion", "standing", "status", "sovereign", "languages", "time_zones")
@@ -38,6 +37,7 @@ def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
     if not isinstance(states, list) or not states:
         raise SeedError(f"{path}: [[state]] entries expected")
     codes: set[str] = set()
+    network = region.load(seeds_dir)
     for number, entry in enumerate(states, start=1):
         where = f"{path} state {number}"
         for field in STATE_FIELDS:
@@ -46,8 +46,8 @@ def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
         if entry["code"] in codes:
             raise SeedError(f"{where}: code {entry['code']!r} is used twice")
         codes.add(entry["code"])
-        _choice(entry, "subregion", tuple(region.load(seeds_dir).subregions), where, "")
-        _choice(entry, "standing", STANDINGS, where, "pif_member")
+        _choice(entry, "subregion", tuple(network.subregions), where, "")
+        _choice(entry, "standing", tuple(network.standings), where, next(iter(network.standings)))
         _choice(entry, "status", STATUSES, where, "state")
         entry.setdefault("sovereign", "")
         entry.setdefault("languages", [])

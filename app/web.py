@@ -198,6 +198,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "network_short": network.short_name(language),
         "network_lead": network.lead(language),
         "subregion_names": network.subregions,
+        "standing_names": network.standings,
         "option": network.options[settings.governance_option],
         "time_zone": user.time_zone if user else "UTC",
     }

@@ -116,7 +116,12 @@ def test_public_page_shows_states_summaries_and_documents_without_signing_in(cli
     vanuatu = next(li for li in states.find_all("li") if li.get_text().startswith("Vanuatu"))
     assert vanuatu.find(class_="badge").get_text() == "member"
     assert next(li for li in states.find_all("li") if li.get_text().startswith("Tonga")).find(class_="badge") is None
-    assert [h3.get_text() for h3 in states.find_all("h3")] == ["Melanesia", "Micronesia", "Partner", "Polynesia"]
+    groups = {
+        h3.get_text(): [li.get_text() for li in h3.find_next("ul").find_all("li")] for h3 in states.find_all("h3")
+    }
+    assert list(groups) == ["Pacific Islands Forum members", "Forum associate members", "Partners of the region"]
+    assert "Australia" in groups["Pacific Islands Forum members"], "a Forum member is not listed as a partner"
+    assert groups["Partners of the region"] == ["Japan", "Republic of Korea"]
     summaries = page.find(id="summaries-heading").find_parent("section")
     assert "First SME meeting" in summaries.get_text() and summaries.find("strong").get_text() == "SAAT"
     assert "Draft only" not in page.get_text()

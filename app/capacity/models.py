@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Column, Field, SQLModel, Text
 
 from app.db import UTCDateTime
-from app.i18n import N_
+from app.i18n import N_, NC_
 
 AREAS = {
     "training": N_("Training"),
@@ -21,7 +21,12 @@ AREAS = {
 }
 NEED_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian")}
 PRIORITIES = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
-NEED_STATUSES = {"open": N_("Open"), "partly_met": N_("Partly met"), "met": N_("Met"), "withdrawn": N_("Withdrawn")}
+NEED_STATUSES = {
+    "open": NC_("need", "Open"),
+    "partly_met": NC_("need", "Partly met"),
+    "met": NC_("need", "Met"),
+    "withdrawn": NC_("need", "Withdrawn"),
+}
 SUPPORT_KINDS = {
     "in_kind": N_("In kind"),
     "funding": N_("Funding"),
@@ -29,10 +34,10 @@ SUPPORT_KINDS = {
     "course_places": N_("Places on courses"),
 }
 SUPPORT_STATUSES = {
-    "planned": N_("Planned"),
+    "planned": NC_("support", "Planned"),
     "under_way": N_("Under way"),
-    "completed": N_("Completed"),
-    "cancelled": N_("Cancelled"),
+    "completed": NC_("support", "Completed"),
+    "cancelled": NC_("support", "Cancelled"),
 }
 
 

@@ -75,6 +75,8 @@ class Region:
     short: Localised
     lead: Localised
     subregions: dict[str, Localised]
+    standings: dict[str, Localised]
+    sources: dict[str, Localised]
     options: dict[str, OptionWords]
     profiles: dict[str, Profile]
     bodies: dict[str, BodySeed]
@@ -186,6 +188,14 @@ def _targets(seeds_dir: Path) -> tuple[Target, ...]:
     return tuple(targets)
 
 
+def _sources(data: dict[str, Any], path: Path) -> list[Localised]:
+    """The titles of the documents the seeds cite, in both languages (figures name their source in English)."""
+    entries = data.get("sources", {})
+    if not isinstance(entries, dict):
+        raise SeedError(f"{path}: [sources] entries expected (key = {{ name_en = ..., name_fr = ... }})")
+    return [_localised(entry, "name", f"{path} [sources.{key}]") for key, entry in entries.items()]
+
+
 @lru_cache
 def load(seeds_dir: Path) -> Region:
     """Reads and checks the region's seed files (states are read by app.seeds)."""
@@ -216,14 +226,19 @@ def load(seeds_dir: Path) -> Region:
             _localised(options[key], "members_heading", where),
         )
         checked[key] = _profile(key, profiles[key], bodies, f"{path} [profiles.{key}]")
-    subregions = data.get("subregions", {})
-    if not isinstance(subregions, dict) or not subregions:
-        raise SeedError(f"{path}: [subregions] entries expected (key = {{ name_en = ..., name_fr = ... }})")
+    groups = {}
+    for table in ("subregions", "standings"):
+        entries = data.get(table, {})
+        if not isinstance(entries, dict) or not entries:
+            raise SeedError(f"{path}: [{table}] entries expected (key = {{ name_en = ..., name_fr = ... }})")
+        groups[table] = {key: _localised(entry, "name", f"{path} [{table}.{key}]") for key, entry in entries.items()}
     return Region(
         name=_localised(network, "name", f"{path} [network]"),
         short=_localised(network, "short_name", f"{path} [network]"),
         lead=_localised(network, "lead", f"{path} [network]"),
-        subregions={key: _localised(entry, "name", f"{path} [subregions.{key}]") for key, entry in subregions.items()},
+        subregions=groups["subregions"],
+        standings=groups["standings"],
+        sources={title.en: title for title in _sources(data, path)},
         options=words,
         profiles=checked,
         bodies=bodies,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
 from app.db import UTCDateTime
-from app.i18n import N_
+from app.i18n import N_, NC_
 
 FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_("Hybrid")}
 CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}
@@ -21,7 +21,12 @@ ANSWERS = {
     "not_attending": N_("Not attending"),
     "delegated": N_("Delegating to a colleague"),
 }
-ACTION_STATUSES = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"), "dropped": N_("Dropped")}
+ACTION_STATUSES = {
+    "open": NC_("action item", "Open"),
+    "in_progress": N_("In progress"),
+    "done": NC_("action item", "Done"),
+    "dropped": NC_("action item", "Dropped"),
+}
 MEETING_STATUSES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
 
 

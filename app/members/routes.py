@@ -392,5 +392,6 @@ def contributions(request: Request, session: SessionDep, user: CurrentUser) -> H
             "reports": service.latest_reports(session),
             "states": {s.id: s for s in session.exec(service.select(MemberState)).all()},
             "categories": CATEGORIES,
+            "source_names": region.load(settings.seeds_dir).sources,
         },
     )

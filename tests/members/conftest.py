@@ -194,6 +194,7 @@ TINY_NETWORK = {
     "lead_fr": "Les capitaines de port du Nord coopèrent.",
 }
 TINY_SUBREGION = {"name_en": "Northern shores", "name_fr": "Rivages du Nord"}
+TINY_STANDING = {"name_en": "Harbour states", "name_fr": "États portuaires"}
 OPTIONS = ("diplomatic", "operational", "informal", "adhoc")
 
 
@@ -207,7 +208,11 @@ def write_tiny_region(directory: Path) -> TinyRegion:
     )
     (seeds_dir / "states.toml").write_text(states, encoding="utf-8")
     (seeds_dir / "bodies.toml").write_text(toml_table("[[body]]", TINY_BODY), encoding="utf-8")
-    network = toml_table("[network]", TINY_NETWORK) + toml_table("[subregions.shores]", TINY_SUBREGION)
+    network = (
+        toml_table("[network]", TINY_NETWORK)
+        + toml_table("[subregions.shores]", TINY_SUBREGION)
+        + toml_table("[standings.harbour]", TINY_STANDING)
+    )
     for option in OPTIONS:
         network += toml_table(
             f"[options.{option}]",

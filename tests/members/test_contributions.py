@@ -412,3 +412,8 @@ def test_the_contributions_page_names_states_and_categories_in_french(
         ["Kiribati", "30 mai 2024", "Policiers individuels", "0", "0", "8"],
         ["Papouasie-Nouvelle-Guinée", "30 mai 2024", "Experts en mission", "0", "0", "2"],
     ]
+    series = table_rows(page, "series-heading")
+    assert [row[3] for row in series][:2] == [
+        "Document de réflexion sur la création du réseau, juin 2024 (chiffre d’octobre 2020)",
+        "Document de réflexion sur la création du réseau, juin 2024",
+    ], "the study's figures name their source by its French title"

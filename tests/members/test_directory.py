@@ -64,7 +64,7 @@ def test_the_directory_lists_every_state_and_territory_by_name(
     assert soup(page.text).find("a", string="Fiji")["href"] == "/members/FJ"
 
 
-@pytest.mark.parametrize("subregion", ["melanesia", "micronesia", "polynesia", "partner"])
+@pytest.mark.parametrize("subregion", ["melanesia", "micronesia", "polynesia", "other"])
 def test_filtering_by_subregion_lists_only_the_states_of_that_subregion(
     session: Session, people: People, browser_for: Callable[..., Any], subregion: str
 ) -> None:
@@ -216,9 +216,7 @@ def test_the_directory_runs_as_many_queries_with_more_states_and_memberships(
     small_filtered, _ = count(track="police")
     for number in range(8):
         session.add(
-            MemberState(
-                code=f"Q{number}", name_en=f"Extra state {number}", name_fr=f"État {number}", subregion="partner"
-            )
+            MemberState(code=f"Q{number}", name_en=f"Extra state {number}", name_fr=f"État {number}", subregion="other")
         )
     session.commit()
     extra = [state(session, f"Q{number}") for number in range(8)]

@@ -86,7 +86,7 @@ def test_states_carry_the_facts_of_the_study(session: Session) -> None:
     assert (loaded["PF"].status, loaded["PF"].sovereign, loaded["PF"].languages) == ("territory", "FR", ["fr"])
     assert (loaded["TK"].status, loaded["TK"].sovereign, loaded["TK"].standing) == ("territory", "NZ", "pif_associate")
     assert loaded["WF"].name_fr == "Wallis-et-Futuna"
-    assert loaded["AU"].subregion == loaded["JP"].subregion == "partner"
+    assert loaded["AU"].subregion == loaded["JP"].subregion == "other"
     assert (loaded["PG"].status, loaded["PG"].sovereign) == ("state", "")
     assert loaded["KI"].time_zones == ["Pacific/Tarawa", "Pacific/Kanton", "Pacific/Kiritimati"]
     assert loaded["FM"].time_zones == ["Pacific/Chuuk", "Pacific/Pohnpei", "Pacific/Kosrae"]
@@ -212,7 +212,7 @@ def test_a_wrong_states_file_is_refused_naming_the_entry_and_loads_nothing(
                 "code": "XQ",
                 "name_en": "Quietland",
                 "name_fr": "Pays tranquille",
-                "subregion": "partner",
+                "subregion": "other",
                 "time_zones": ["UTC"],
             },
         ),
