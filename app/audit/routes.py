@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.audit import service
+from app.audit import reading, service
 from app.auth.deps import AdminUser
 from app.db import SessionDep
 from app.web import render
@@ -28,5 +28,7 @@ def audit_log(
             "page": page,
             "has_next": page * PAGE_SIZE < total,
             "total": total,
+            "audit_what": reading.what,
+            "audit_changes": reading.changes,
         },
     )
