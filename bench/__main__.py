@@ -46,6 +46,7 @@ from app.meetings import service as meetings  # noqa: E402
 from app.meetings.models import MeetingSeries  # noqa: E402
 from app.members.models import MemberState  # noqa: E402
 from app.training import service as training  # noqa: E402
+from bench import lighthouse  # noqa: E402
 
 RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
 
@@ -97,8 +98,8 @@ def measure(client: TestClient, path: str, counter: QueryCounter, label: str = "
     )
 
 
-def signed_in(client: TestClient, role: str) -> None:
-    """Signs the client in with a new account of `role` (a focal point of the first seeded state)."""
+def session_token(role: str) -> str:
+    """A session of a new account of `role` (a focal point of the first seeded state)."""
     with Session(get_engine()) as session:
         state = (
             session.exec(select(MemberState).order_by(col(MemberState.id))).first() if role == "focal_point" else None
@@ -112,9 +113,11 @@ def signed_in(client: TestClient, role: str) -> None:
             member_state_id=state.id if state else None,
         )
         session.commit()
-        client.cookies.set(
-            SESSION_COOKIE, service.start_session(session, user=user, address="bench", user_agent="bench")
-        )
+        return service.start_session(session, user=user, address="bench", user_agent="bench")
+
+
+def signed_in(client: TestClient, role: str) -> None:
+    client.cookies.set(SESSION_COOKIE, session_token(role))
 
 
 # (path, role of the signed-in visitor or None for anonymous)
@@ -336,9 +339,21 @@ def main() -> int:
             f"{row.first_visit_gzip_bytes:>18}"
         )
     print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
+    meeting = next(path for label, path, _ in pages if label == "/meetings/{id}")
+    audited = lighthouse.scores(
+        [
+            ("/", "/", ""),
+            ("/auth/sign-in", "/auth/sign-in", ""),
+            ("/meetings/{id}", meeting, f"{SESSION_COOKIE}={session_token('coordinator')}"),
+        ]
+    )
+    if audited:
+        print(f"\n{'Lighthouse, mobile, slow 4G':<30}" + "".join(f"{name:>16}" for name in lighthouse.CATEGORIES))
+        for row in audited:
+            print(f"{row['page']:<30}" + "".join(f"{row[name]:>16}" for name in lighthouse.CATEGORIES))
     out = ROOT / "var" / "bench.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps([asdict(row) for row in results], indent=2))
+    out.write_text(json.dumps({"pages": [asdict(row) for row in results], "lighthouse": audited}, indent=2))
     return 0
 
 
