@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from sqlalchemy import ColumnElement, and_, delete, func, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -26,6 +28,7 @@ from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 
+logger = logging.getLogger(__name__)
 USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone", "is_active")
 ACCOUNT_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "time_zone")
 TOUCH_EVERY = timedelta(minutes=1)
@@ -459,10 +462,21 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
             session.commit()
         return Visitor()
     if now - auth_session.last_seen_at > TOUCH_EVERY:
-        auth_session.last_seen_at = now
-        session.add(auth_session)
-        session.commit()
+        _note_use(session, auth_session, now)
     return Visitor(user=user, auth_session=auth_session)
+
+
+def _note_use(session: Session, auth_session: UserSession, now: datetime) -> None:
+    """Notes that a session is in use (at most once a minute, for the idle limit). Best effort: SQLite refuses a
+    write from a request whose snapshot another writer has overtaken, and such a request must not fail for it — the
+    next request notes the use instead."""
+    auth_session.last_seen_at = now
+    session.add(auth_session)
+    try:
+        session.commit()
+    except OperationalError as refused:
+        session.rollback()
+        logger.info("session use not noted, the database was busy: %s", refused.orig)
 
 
 def end_session(session: Session, *, auth_session: UserSession) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.auth import service
-from app.auth.models import OneTimeToken, UserSession
+from app.auth.models import OneTimeToken, User, UserSession
 from app.auth.passwords import check_new_password, hash_password
 from app.config import get_settings
 from app.db import utcnow
@@ -255,3 +256,37 @@ def test_bad_account_fields_change_nothing(session, fields: dict[str, object], m
     with pytest.raises(DomainError, match=message):
         service.create_user(session, actor_id=None, **values)  # type: ignore[arg-type]
     assert service.find_user_by_email(session, "valid@example.org") is None
+
+
+def test_a_busy_database_never_fails_a_request_over_noting_its_sessions_use(engine) -> None:
+    """Two requests of one session at once on SQLite: the one whose read was overtaken by the other's write cannot
+    write; it still gets its page (the use is noted by a later request)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with Session(engine) as setup:
+        user = User(email=f"busy-{token[:8].lower()}@example.org", display_name="Busy reader", role="observer")
+        setup.add(user)
+        setup.flush()
+        row = UserSession(
+            token_hash=service.digest(token),
+            user_id=user.id,
+            csrf_secret="x" * 32,
+            created_at=now - timedelta(minutes=5),
+            last_seen_at=now - timedelta(minutes=2),
+        )
+        setup.add(row)
+        setup.commit()
+        user_id, row_id = user.id, row.id
+    try:
+        with Session(engine) as request, Session(engine) as other:
+            request.exec(select(User).where(User.id == user_id)).one()  # this request's reads begin
+            other.exec(select(User).where(User.id == user_id)).one().display_name = "Busy reader, renamed"
+            other.commit()  # another request writes first
+            visitor = service.load_visitor(request, get_settings(), token)
+            assert visitor.user is not None and visitor.user.id == user_id
+            assert visitor.user.display_name == "Busy reader, renamed"
+    finally:
+        with Session(engine) as cleanup:
+            cleanup.delete(cleanup.get(UserSession, row_id))
+            cleanup.delete(cleanup.get(User, user_id))
+            cleanup.commit()
