@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
@@ -29,6 +30,7 @@ from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
+Short = Annotated[str, Field(max_length=10_000)]
 Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
 # Coordinators, admins and the focal points of the chair's state: the service tells the chair from the others.
 Recorder = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
@@ -81,12 +83,30 @@ def _form(values: dict[str, Any]) -> service.DecisionForm:
     )
 
 
-async def _posted(request: Request) -> dict[str, Any]:
-    data = await request.form()
-    values: dict[str, Any] = {key: str(data.get(key, ""))[:10_000] for key in data}
-    values["reservation_state"] = [str(v) for v in data.getlist("reservation_state")][:50]
-    values["reservation_words"] = [str(v)[:10_000] for v in data.getlist("reservation_words")][:50]
-    return values
+class Posted(BaseModel):
+    """The recording and correction forms' fields, as sent."""
+
+    text_en: Short = ""
+    text_fr: Short = ""
+    agenda_item: Short = ""
+    proposer_state: Short = ""
+    proposer_organisation: Short = ""
+    outcome: Short = "consensus"
+    reservation_state: list[Annotated[str, Field(max_length=10)]] = []
+    reservation_words: list[Annotated[str, Field(max_length=10_000)]] = []
+    deferred_to: Short = ""
+    votes_for: Short = ""
+    votes_against: Short = ""
+    votes_abstaining: Short = ""
+    relation: Short = ""
+    related: Short = ""
+    note: Short = ""
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = self.model_dump()
+        values["reservation_state"] = self.reservation_state[:50]
+        values["reservation_words"] = self.reservation_words[:50]
+        return values
 
 
 def choices(session: SessionDep, meeting: Meeting) -> dict[str, Any]:
@@ -141,10 +161,16 @@ def _form_page(
 
 
 @router.post("/meetings/{meeting_id}/decisions", response_model=None)
-async def record(request: Request, user: Recorder, found: MeetingFromPath, session: SessionDep) -> Response:
+def record(
+    request: Request,
+    user: Recorder,
+    found: MeetingFromPath,
+    session: SessionDep,
+    posted: Annotated[Posted, Form()],
+) -> Response:
     """Records a decision of the meeting (coordinators, admins, the chair)."""
     meeting, _ = found
-    values = await _posted(request)
+    values = posted.values()
     try:
         decision = service.record(session, get_settings(), user=user, meeting=meeting, form=_form(values))
     except DomainError as error:
@@ -163,13 +189,18 @@ def _decision_of(session: SessionDep, meeting: Meeting, decision_id: int) -> Dec
 
 
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}", response_model=None)
-async def correct(
-    request: Request, user: Recorder, found: MeetingFromPath, session: SessionDep, decision_id: int
+def correct(
+    request: Request,
+    user: Recorder,
+    found: MeetingFromPath,
+    session: SessionDep,
+    decision_id: int,
+    posted: Annotated[Posted, Form()],
 ) -> Response:
     """Corrects a decision; the earlier wording stays in its history."""
     meeting, _ = found
     decision = _decision_of(session, meeting, decision_id)
-    values = await _posted(request)
+    values = posted.values()
     try:
         service.correct(
             session,
