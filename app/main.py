@@ -33,6 +33,7 @@ from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
 from app.config import get_settings
 from app.db import get_session
+from app.decisions import routes as decision_routes
 from app.errors import DomainError
 from app.governance import routes as governance_routes
 from app.i18n import N_, current_language, gettext, pick_language
@@ -335,6 +336,7 @@ def create_app() -> FastAPI:
         capacity_routes,
         coalition_routes,
         library_routes,
+        decision_routes,
         auth_routes,
         outbox_routes,
         audit_routes,

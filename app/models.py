@@ -10,6 +10,7 @@ from app.coalitions.models import (
     CoalitionPartner,
     CoalitionProgress,
 )
+from app.decisions.models import Decision, DecisionAction, DecisionVersion, Reservation
 from app.governance.models import (
     Body,
     ChairTerm,
@@ -83,4 +84,8 @@ __all__ = [
     "CoalitionPartner",
     "CoalitionProgress",
     "LibraryDocument",
+    "Decision",
+    "DecisionAction",
+    "DecisionVersion",
+    "Reservation",
 ]

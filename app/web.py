@@ -20,6 +20,9 @@ from app.auth.models import ROLE_LABELS
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
 from app.coalitions.models import COALITION_STATUSES
 from app.config import ROOT, get_settings
+from app.decisions.models import OUTCOMES as DECISION_OUTCOMES
+from app.decisions.models import RELATIONS as DECISION_RELATIONS
+from app.decisions.models import STATUSES as DECISION_STATUSES
 from app.formats import day, local_date, local_time, percent
 from app.governance import region
 from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
@@ -119,6 +122,11 @@ def environment() -> Environment:
         offer_track_labels=OFFER_TRACKS,
     )
     env.globals["status_labels"] = STATUS_LABELS
+    env.globals.update(
+        decision_outcome_labels=DECISION_OUTCOMES,
+        decision_status_labels=DECISION_STATUSES,
+        decision_relation_labels=DECISION_RELATIONS,
+    )
     env.globals["track_labels"] = TRACKS
     env.globals["event_labels"] = MEMBERSHIP_EVENTS
     env.globals["category_labels"] = CATEGORIES

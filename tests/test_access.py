@@ -165,6 +165,18 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/coalitions/{coalition_id}/meetings"): COORDINATORS,
     ("POST", "/coalitions/{coalition_id}/action-items"): COORDINATORS,
     ("GET", "/members/{code}/brief"): SIGNED_IN,
+    # Decisions register: a decision's page is public once published, else found only by those who may read the
+    # meeting part it was taken in (tests/decisions cover who reads what). Fiji chairs the SME body in the world, so
+    # Fiji's focal points record and correct its meetings' decisions with the coordinators; other focal points are
+    # refused by the service.
+    ("GET", "/decisions"): SIGNED_IN,
+    ("GET", "/decisions.csv"): SIGNED_IN,
+    ("GET", "/decisions/{decision_id}"): PUBLIC,
+    ("POST", "/meetings/{meeting_id}/decisions"): OWN_STATE,
+    ("POST", "/meetings/{meeting_id}/decisions/{decision_id}"): OWN_STATE,
+    ("POST", "/meetings/{meeting_id}/decisions/{decision_id}/publication"): COORDINATORS,
+    ("POST", "/meetings/{meeting_id}/decisions/{decision_id}/action-items"): COORDINATORS,
+    ("GET", "/meetings/{meeting_id}/outcome"): SIGNED_IN,
 }
 
 
@@ -218,7 +230,9 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
     capacity = _capacity_for(session, settings, coordinator, fiji)
     coalitions = _coalitions_for(session, settings, coordinator, fiji)
     library = _library_for(session, settings, coordinator, fiji)
+    decision = _decision_for(session, settings, coordinator, fiji, meeting)
     yield {
+        "{decision_id}": str(decision.id),
         **capacity,
         **coalitions,
         **library,
@@ -367,6 +381,26 @@ def _library_for(session, settings, coordinator, fiji) -> dict[str, str]:  # typ
         content=b"%PDF-1.7 lessons",
     )
     return {"{doc_id}": str(doc.id)}
+
+
+def _decision_for(session, settings, coordinator, fiji, meeting):  # type: ignore[no-untyped-def]
+    """A published decision of the SME meeting, recorded once it had started; Fiji chairs the SME body."""
+    from datetime import date, timedelta
+
+    from app.decisions import service as decisions
+    from app.governance import service as governance
+
+    sme = governance.get_body(session, settings, "sme", user=coordinator)
+    governance.record_chair(session, settings, user=coordinator, body=sme, state=fiji, starts_on=date(2030, 1, 1))
+    decision = decisions.record(
+        session,
+        settings,
+        user=coordinator,
+        meeting=meeting,
+        form=decisions.DecisionForm(text_en="The network adopts the outline.", proposer_state_id=fiji.id),
+        now=meeting.starts_at + timedelta(hours=1),
+    )
+    return decisions.set_published(session, user=coordinator, decision=decision, publish=True)
 
 
 def registered_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from app.auth.deps import AdminUser, CurrentUser, VisitorDep, public, require_ro
 from app.auth.models import Role, User
 from app.config import GOVERNANCE_OPTIONS, get_settings
 from app.db import SessionDep, id_of
+from app.decisions import service as decisions
 from app.errors import DomainError, NotFound
 from app.governance import region, service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -42,6 +43,7 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
                 (meeting, text.render(meeting.summary)) for meeting in meetings.published_summaries(session, limit=5)
             ],
             "documents": library.public_documents(session, settings, limit=10),
+            "decisions": decisions.published(session, limit=10),
         },
     )
 

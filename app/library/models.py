@@ -56,6 +56,10 @@ class LibraryDocument(SQLModel, table=True):
     withdrawn_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
+# Other domains' search indexes made the same way (the decisions register's).
+OTHER_SEARCH_INDEX_PREFIXES = ("decision_search",)
+
+
 def outside_search_index(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's include_name: leaves out the search index objects, which no model describes."""
-    return not (name or "").startswith(SEARCH_INDEX_PREFIX)
+    return not (name or "").startswith((SEARCH_INDEX_PREFIX, *OTHER_SEARCH_INDEX_PREFIXES))

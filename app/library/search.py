@@ -135,29 +135,52 @@ def tsquery(terms: list[Term]) -> str:
     return " & ".join(groups)
 
 
-def matches(session: Session, terms: list[Term]) -> TextClause:
-    """The SQL condition on library_document that its indexed tokens match the terms, for this engine."""
+@dataclass(frozen=True)
+class SearchIndex:
+    """One table indexed this way: its SQL, written out in full (no name is ever put together at run time)."""
+
+    fts5_match: str
+    tsvector_match: str
+    fts5_delete: str
+    fts5_insert: str
+
+
+INDEXES = {
+    "library_search": SearchIndex(
+        "library_document.id IN (SELECT rowid FROM library_search WHERE library_search MATCH :fts)",
+        "to_tsvector('simple', library_document.search_tokens) @@ to_tsquery('simple', :tsq)",
+        "DELETE FROM library_search WHERE rowid = :id",
+        "INSERT INTO library_search (rowid, tokens) VALUES (:id, :tokens)",
+    ),
+    # The decisions register, indexed the same way (app/decisions).
+    "decision_search": SearchIndex(
+        "decision.id IN (SELECT rowid FROM decision_search WHERE decision_search MATCH :fts)",
+        "to_tsvector('simple', decision.search_tokens) @@ to_tsquery('simple', :tsq)",
+        "DELETE FROM decision_search WHERE rowid = :id",
+        "INSERT INTO decision_search (rowid, tokens) VALUES (:id, :tokens)",
+    ),
+}
+
+
+def matches(session: Session, terms: list[Term], *, index_name: str = "library_search") -> TextClause:
+    """The SQL condition on the indexed table (library_document by default) that its indexed tokens match the
+    terms, for this engine."""
+    found = INDEXES[index_name]
     if session.get_bind().dialect.name == "sqlite":
-        return text(
-            "library_document.id IN (SELECT rowid FROM library_search WHERE library_search MATCH :fts)"
-        ).bindparams(fts=fts5_match(terms))
+        return text(found.fts5_match).bindparams(fts=fts5_match(terms))
     # Written as the GIN index's expression, so PostgreSQL uses the index.
-    return text("to_tsvector('simple', library_document.search_tokens) @@ to_tsquery('simple', :tsq)").bindparams(
-        tsq=tsquery(terms)
-    )
+    return text(found.tsvector_match).bindparams(tsq=tsquery(terms))
 
 
-def index(session: Session, document_id: int, tokens: str) -> None:
+def index(session: Session, document_id: int, tokens: str, *, index_name: str = "library_search") -> None:
     """Puts a document's tokens in the FTS5 table (SQLite); PostgreSQL indexes the column itself."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM library_search WHERE rowid = :id"), {"id": document_id})
-        session.execute(
-            text("INSERT INTO library_search (rowid, tokens) VALUES (:id, :tokens)"),
-            {"id": document_id, "tokens": tokens},
-        )
+        found = INDEXES[index_name]
+        session.execute(text(found.fts5_delete), {"id": document_id})
+        session.execute(text(found.fts5_insert), {"id": document_id, "tokens": tokens})
 
 
-def unindex(session: Session, document_id: int) -> None:
+def unindex(session: Session, document_id: int, *, index_name: str = "library_search") -> None:
     """Takes a document out of the FTS5 table (SQLite); on PostgreSQL the withdrawn filter hides it."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM library_search WHERE rowid = :id"), {"id": document_id})
+        session.execute(text(INDEXES[index_name].fts5_delete), {"id": document_id})

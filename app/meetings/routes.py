@@ -16,6 +16,7 @@ from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of
+from app.decisions import routes as decision_routes
 from app.errors import DomainError, NotFound
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -605,6 +606,7 @@ def _meeting_page(
         "choice_form": "move-form",
         "confirm_times": notice in ("created", "moved"),
         "host_state_zone": _host_state_zone(session, meeting),
+        "decisions": decision_routes.meeting_section(session, user, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
 

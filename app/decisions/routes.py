@@ -1,0 +1,440 @@
+"""Decisions pages: the register with its filters and search, its CSV, a decision's stable page with its history,
+recording and correcting from the meeting, publishing, linking action items, and the outcome statement."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from app.auth.deps import CurrentUser, VisitorDep, public, require_role
+from app.auth.models import Role, User
+from app.config import get_settings
+from app.db import SessionDep
+from app.decisions import service
+from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision
+from app.errors import DomainError, NotFound
+from app.exports import csv_response, safe_cell
+from app.governance.models import TRACKS, Body, WorkingGroup
+from app.i18n import N_, current_language, gettext
+from app.library import search
+from app.meetings import service as meetings
+from app.meetings.models import AgendaItem, Meeting
+from app.members.models import MemberState
+from app.web import error_text, render
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=10_000)]
+Short = Annotated[str, Field(max_length=10_000)]
+Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
+# Coordinators, admins and the focal points of the chair's state: the service tells the chair from the others.
+Recorder = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
+
+NOTICES = {
+    "recorded": N_("The decision has been recorded."),
+    "corrected": N_("The correction has been recorded; the earlier wording stays in the history."),
+    "published": N_("The decision is published on the public page."),
+    "unpublished": N_("The decision is no longer published."),
+    "linked": N_("The action item now carries out this decision."),
+}
+
+
+def meeting_from_path(meeting_id: int, session: SessionDep, user: CurrentUser) -> tuple[Meeting, meetings.Access]:
+    return meetings.get_meeting(session, meeting_id, user=user)
+
+
+MeetingFromPath = Annotated[tuple[Meeting, meetings.Access], Depends(meeting_from_path)]
+
+
+def _number(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def _form(values: dict[str, Any]) -> service.DecisionForm:
+    """The posted fields as a DecisionForm; a number that is not one is left out (and refused if required)."""
+    reserving = values.get("reservation_state") or []
+    words = values.get("reservation_words") or []
+    reservations = [
+        (state_id, text)
+        for state_id, text in ((_number(s), w) for s, w in zip(reserving, words, strict=False))
+        if state_id is not None
+    ]
+    outcome = str(values.get("outcome", "consensus"))
+    return service.DecisionForm(
+        text_en=str(values.get("text_en", "")),
+        text_fr=str(values.get("text_fr", "")),
+        agenda_item_id=_number(str(values.get("agenda_item", ""))),
+        proposer_state_id=_number(str(values.get("proposer_state", ""))),
+        proposer_organisation=str(values.get("proposer_organisation", "")),
+        outcome=outcome,
+        reservations=reservations if outcome == "reservations" else [],
+        deferred_to_id=_number(str(values.get("deferred_to", ""))) if outcome == "deferred" else None,
+        votes_for=_number(str(values.get("votes_for", ""))) if outcome == "vote" else None,
+        votes_against=_number(str(values.get("votes_against", ""))) if outcome == "vote" else None,
+        votes_abstaining=_number(str(values.get("votes_abstaining", ""))) if outcome == "vote" else None,
+        relation=str(values.get("relation", "")) if values.get("related") else "",
+        related_id=_number(str(values.get("related", ""))),
+    )
+
+
+class Posted(BaseModel):
+    """The recording and correction forms' fields, as sent."""
+
+    text_en: Short = ""
+    text_fr: Short = ""
+    agenda_item: Short = ""
+    proposer_state: Short = ""
+    proposer_organisation: Short = ""
+    outcome: Short = "consensus"
+    reservation_state: list[Annotated[str, Field(max_length=10)]] = []
+    reservation_words: list[Annotated[str, Field(max_length=10_000)]] = []
+    deferred_to: Short = ""
+    votes_for: Short = ""
+    votes_against: Short = ""
+    votes_abstaining: Short = ""
+    relation: Short = ""
+    related: Short = ""
+    note: Short = ""
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = self.model_dump()
+        values["reservation_state"] = self.reservation_state[:50]
+        values["reservation_words"] = self.reservation_words[:50]
+        return values
+
+
+def choices(session: SessionDep, meeting: Meeting) -> dict[str, Any]:
+    """What the recording form offers for this meeting."""
+    settings = get_settings()
+    language = current_language.get()
+    states = list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
+    return {
+        "agenda_items": meetings.agenda(session, meeting),
+        "states": sorted(states, key=lambda s: s.name(language)),
+        "present": service.present_states(session, meeting),
+        "outcomes": service.outcomes(settings),
+        "later": service.later_meetings(session, meeting),
+        "earlier": service.earlier_in_force(session, meeting),
+        "relations": RELATIONS,
+    }
+
+
+def meeting_section(session: SessionDep, user: User, meeting: Meeting) -> dict[str, Any]:
+    """What the meeting page shows of decisions: its own, those deferred to it, and the form for recorders."""
+    records = service.records(session, user, meeting)
+    return {
+        "rows": service.of_meeting(session, user=user, meeting=meeting),
+        "deferred_here": service.deferred_to(session, user=user, meeting=meeting),
+        "records": records,
+        "choices": choices(session, meeting) if records else {},
+    }
+
+
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    meeting: Meeting,
+    *,
+    values: dict[str, Any],
+    error: str,
+    status: int,
+    decision: Decision | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "decisions/form.html",
+        {
+            "meeting": meeting,
+            "decision": decision,
+            "values": values,
+            "error": error,
+            "choices": choices(session, meeting),
+        },
+        status_code=status,
+    )
+
+
+@router.post("/meetings/{meeting_id}/decisions", response_model=None)
+def record(
+    request: Request,
+    user: Recorder,
+    found: MeetingFromPath,
+    session: SessionDep,
+    posted: Annotated[Posted, Form()],
+) -> Response:
+    """Records a decision of the meeting (coordinators, admins, the chair)."""
+    meeting, _ = found
+    values = posted.values()
+    try:
+        decision = service.record(session, get_settings(), user=user, meeting=meeting, form=_form(values))
+    except DomainError as error:
+        session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        return _form_page(request, session, meeting, values=values, error=error_text(error), status=error.status_code)
+    return RedirectResponse(f"/decisions/{decision.id}?notice=recorded", status_code=303)
+
+
+def _decision_of(session: SessionDep, meeting: Meeting, decision_id: int) -> Decision:
+    decision = session.get(Decision, decision_id)
+    if decision is None or decision.meeting_id != meeting.id:
+        raise NotFound(N_("No such decision."))
+    return decision
+
+
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}", response_model=None)
+def correct(
+    request: Request,
+    user: Recorder,
+    found: MeetingFromPath,
+    session: SessionDep,
+    decision_id: int,
+    posted: Annotated[Posted, Form()],
+) -> Response:
+    """Corrects a decision; the earlier wording stays in its history."""
+    meeting, _ = found
+    decision = _decision_of(session, meeting, decision_id)
+    values = posted.values()
+    try:
+        service.correct(
+            session,
+            get_settings(),
+            user=user,
+            decision=decision,
+            form=_form(values),
+            note=str(values.get("note", "")),
+        )
+    except DomainError as error:
+        session.rollback()
+        if error.status_code in (403, 404):
+            raise
+        session.refresh(decision)
+        return _form_page(
+            request,
+            session,
+            meeting,
+            values=values,
+            error=error_text(error),
+            status=error.status_code,
+            decision=decision,
+        )
+    return RedirectResponse(f"/decisions/{decision.id}?notice=corrected", status_code=303)
+
+
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}/publication", response_model=None)
+def publication(
+    user: Coordinator, found: MeetingFromPath, session: SessionDep, decision_id: int, publish: Text = ""
+) -> Response:
+    """Publishes a decision on the public page and in the meeting's public summary, or takes it back."""
+    decision = _decision_of(session, found[0], decision_id)
+    service.set_published(session, user=user, decision=decision, publish=publish == "on")
+    notice = "published" if publish == "on" else "unpublished"
+    return RedirectResponse(f"/decisions/{decision.id}?notice={notice}", status_code=303)
+
+
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}/action-items", response_model=None)
+def link_action(
+    user: Coordinator, found: MeetingFromPath, session: SessionDep, decision_id: int, action_item: Text = ""
+) -> Response:
+    """Records that an action item carries out the decision."""
+    decision = _decision_of(session, found[0], decision_id)
+    service.link_action(session, user=user, decision=decision, action_item_id=_number(action_item) or 0)
+    return RedirectResponse(f"/decisions/{decision.id}?notice=linked", status_code=303)
+
+
+@router.get("/decisions/{decision_id}", dependencies=[Depends(public)], response_class=HTMLResponse)
+def decision_page(
+    request: Request, session: SessionDep, visitor: VisitorDep, decision_id: int, notice: str = ""
+) -> HTMLResponse:
+    """A decision's stable page: what was agreed, how, what follows from it, and its history."""
+    page = service.get(session, decision_id, user=visitor.user)
+    names = {s.id: s for s in session.exec(select(MemberState)).all()} if page.records else {}
+    return render(
+        request,
+        "decisions/detail.html",
+        {
+            "page": page,
+            "row": page.row,
+            "notice": NOTICES.get(notice),
+            "linkable": service.linkable_actions(session, page.row.decision) if page.runs else [],
+            "choices": choices(session, page.row.meeting) if page.records else {},
+            "values": _values_of(session, page.row.decision) if page.records else {},
+            "version_text": service.version_text,
+            "state_names": names,
+            "agenda_item": session.get(AgendaItem, page.row.decision.agenda_item_id)
+            if page.row.decision.agenda_item_id
+            else None,
+        },
+    )
+
+
+def _values_of(session: SessionDep, decision: Decision) -> dict[str, Any]:
+    """The correction form filled with what the decision says now."""
+    from app.decisions.models import Reservation
+
+    reservations = list(session.exec(select(Reservation).where(Reservation.decision_id == decision.id)).all())
+    return {
+        "text_en": decision.text_en,
+        "text_fr": decision.text_fr,
+        "agenda_item": str(decision.agenda_item_id or ""),
+        "proposer_state": str(decision.proposer_state_id or ""),
+        "proposer_organisation": decision.proposer_organisation,
+        "outcome": decision.outcome,
+        "deferred_to": str(decision.deferred_to_id or ""),
+        "votes_for": "" if decision.votes_for is None else str(decision.votes_for),
+        "votes_against": "" if decision.votes_against is None else str(decision.votes_against),
+        "votes_abstaining": "" if decision.votes_abstaining is None else str(decision.votes_abstaining),
+        "reservation_state": [str(r.state_id) for r in reservations],
+        "reservation_words": [r.words for r in reservations],
+    }
+
+
+def _filters(
+    session: SessionDep, body: str, group: str, year: str, track: str, status: str, state: str, q: str
+) -> tuple[service.Filters, dict[str, str]]:
+    body_row = session.exec(select(Body).where(Body.key == body[:40])).first() if body else None
+    state_row = (
+        session.exec(select(MemberState).where(MemberState.code == state[:2].upper())).first() if state else None
+    )
+    shown = {
+        "body": body_row.key if body_row else "",
+        "group": group if _number(group) is not None else "",
+        "year": year if _number(year) is not None else "",
+        "track": track if track in TRACKS else "",
+        "status": status if status in STATUSES else "",
+        "state": state_row.code if state_row else "",
+        "q": q[:200],
+    }
+    year_number = _number(shown["year"])
+    return (
+        service.Filters(
+            body_id=body_row.id if body_row else None,
+            working_group_id=_number(shown["group"]),
+            year=year_number if year_number is not None and 1900 <= year_number <= 2199 else None,
+            track=shown["track"],
+            status=shown["status"],
+            state_id=state_row.id if state_row else None,
+            q=shown["q"],
+        ),
+        shown,
+    )
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def register(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    body: str = "",
+    group: str = "",
+    year: str = "",
+    track: str = "",
+    status: str = "",
+    state: str = "",
+    q: str = "",
+) -> HTMLResponse:
+    """The register: decisions of the network, a body or a working group, filtered and searched in both languages."""
+    filters, shown = _filters(session, body, group, year, track, status, state, q)
+    error, code, rows = "", 200, []
+    try:
+        rows = service.register(session, user=user, filters=filters)
+    except search.SearchRefused as refused:
+        error, code = error_text(refused), refused.status_code
+    language = current_language.get()
+    return render(
+        request,
+        "decisions/page.html",
+        {
+            "rows": rows,
+            "filters": shown,
+            "error": error,
+            "bodies": list(session.exec(select(Body).order_by(col(Body.id))).all()),
+            "groups": list(session.exec(select(WorkingGroup).order_by(col(WorkingGroup.name))).all()),
+            "years": service.years(session),
+            "states": sorted(session.exec(select(MemberState)).all(), key=lambda s: s.name(language)),
+            "tracks": TRACKS,
+            "statuses": STATUSES,
+            "csv_query": request.url.query,
+        },
+        partial="decisions/_results.html",
+        status_code=code,
+    )
+
+
+@router.get("/decisions.csv", response_model=None)
+def register_csv(
+    session: SessionDep,
+    user: CurrentUser,
+    body: str = "",
+    group: str = "",
+    year: str = "",
+    track: str = "",
+    status: str = "",
+    state: str = "",
+    q: str = "",
+) -> Response:
+    """The register as the reader sees it, as CSV, in the reader's language."""
+    filters, _ = _filters(session, body, group, year, track, status, state, q)
+    rows = service.register(session, user=user, filters=filters)
+    language = current_language.get()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            gettext("Decision"),
+            gettext("Meeting"),
+            gettext("Date"),
+            gettext("Body"),
+            gettext("Text (English)"),
+            gettext("Text (French)"),
+            gettext("Proposed by"),
+            gettext("Outcome"),
+            gettext("Status"),
+            gettext("Reservations"),
+            gettext("Link"),
+        ]
+    )
+    base = get_settings().base_url.rstrip("/")
+    for row in rows:
+        proposer = row.proposer.name(language) if row.proposer else row.decision.proposer_organisation
+        reservations = "; ".join(
+            f"{r.state.name(language) if r.state else gettext('A state')}: {r.words}" for r in row.reservations
+        )
+        owner = row.group.name if row.group else (row.body.name(language) if row.body else "")
+        writer.writerow(
+            [
+                safe_cell(row.decision.id),
+                safe_cell(row.meeting.title(language)),
+                row.meeting.starts_at.date().isoformat(),
+                safe_cell(owner),
+                safe_cell(row.decision.text_en),
+                safe_cell(row.decision.text_fr),
+                safe_cell(proposer),
+                gettext(OUTCOMES[row.decision.outcome]),
+                gettext(STATUSES[row.decision.status]),
+                safe_cell(reservations),
+                f"{base}/decisions/{row.decision.id}",
+            ]
+        )
+    return csv_response(out.getvalue(), "decisions.csv")
+
+
+@router.get("/meetings/{meeting_id}/outcome", response_class=HTMLResponse)
+def outcome_statement(request: Request, session: SessionDep, user: CurrentUser, found: MeetingFromPath) -> HTMLResponse:
+    """The printable record of the meeting's decisions, in the reader's language."""
+    meeting, rights = found
+    return render(
+        request,
+        "decisions/outcome.html",
+        {
+            "meeting": meeting,
+            "rows": service.of_meeting(session, user=user, meeting=meeting),
+            "present": service.present_states(session, meeting) if rights.attributions else [],
+        },
+    )

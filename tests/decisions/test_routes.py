@@ -1,0 +1,198 @@
+"""Decisions pages: recording from the meeting page without JavaScript, refusals shown beside the form in the
+reader's language, the register's filters and search, the CSV, the outcome statement, the public page under
+Chatham House, and the register's query count."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.decisions import service
+from app.decisions.models import Decision
+from app.meetings import service as meetings
+from app.meetings.models import Meeting
+from tests.factories import QueryLog, csrf_token, sign_in, soup
+from tests.meetings.conftest import Cast, MeetingFactory
+
+TEXT_EN = "The network adopts the regional pre-deployment training calendar."
+TEXT_FR = "Le réseau adopte le calendrier régional de formation préalable au déploiement."
+
+
+@pytest.fixture
+def past(session: Session, cast: Cast, make_meeting: MeetingFactory) -> Meeting:
+    """An SME meeting held in November 2026; Fiji, Samoa and the Cook Islands were present."""
+    meeting = make_meeting(day="2026-11-10", title="SME meeting, November")
+    meetings.record_attendance(
+        session,
+        user=cast.coordinator,
+        meeting=meeting,
+        present_state_ids=[cast.states[c].id for c in ("FJ", "WS", "CK")],  # type: ignore[misc]
+    )
+    return meeting
+
+
+@pytest.fixture
+def coming(make_meeting: MeetingFactory) -> Meeting:
+    return make_meeting(day="2027-02-09", title="SME meeting, February")
+
+
+def post_decision(client: TestClient, meeting: Meeting, **fields: Any) -> Any:
+    page = client.get(f"/meetings/{meeting.id}")
+    data: dict[str, Any] = {"csrf_token": csrf_token(page.text), "outcome": "consensus", **fields}
+    return client.post(f"/meetings/{meeting.id}/decisions", data=data)
+
+
+def test_a_coordinator_records_a_decision_from_the_meeting_page_and_lands_on_its_stable_page(
+    client: TestClient, session: Session, cast: Cast, past: Meeting
+) -> None:
+    sign_in(client, session, cast.coordinator)
+    page = soup(client.get(f"/meetings/{past.id}").text)
+    assert page.select_one("#decisions form[action$='/decisions']") is not None
+    answer = post_decision(client, past, text_en=TEXT_EN, text_fr=TEXT_FR, proposer_state=str(cast.states["FJ"].id))
+    assert answer.status_code == 303
+    decision = session.exec(select(Decision)).one()
+    assert answer.headers["location"] == f"/decisions/{decision.id}?notice=recorded"
+    shown = soup(client.get(answer.headers["location"]).text)
+    assert shown.select_one("#text-fr").get_text(strip=True) == TEXT_FR  # type: ignore[union-attr]
+    assert "Recorded by Colin Coordinator" in shown.select_one("#history").get_text()  # type: ignore[union-attr]
+    listed = soup(client.get(f"/meetings/{past.id}").text).select_one(f"#decisions #decision-{decision.id}")
+    assert listed is not None and TEXT_EN in listed.get_text()
+
+
+def test_a_refusal_is_shown_beside_the_form_in_french_with_what_was_typed_and_nothing_is_recorded(
+    client: TestClient, session: Session, cast: Cast, past: Meeting
+) -> None:
+    cast.coordinator.language = "fr"
+    session.add(cast.coordinator)
+    session.commit()
+    sign_in(client, session, cast.coordinator)
+    answer = post_decision(
+        client,
+        past,
+        text_fr=TEXT_FR,
+        proposer_organisation="ONU",
+        outcome="reservations",
+        reservation_state=str(cast.states["PG"].id),
+        reservation_words="Pas maintenant.",
+    )
+    assert answer.status_code == 400
+    page = soup(answer.text)
+    assert "n’a pas assisté à cette réunion" in page.select_one("[role=alert]").get_text()  # type: ignore[union-attr]
+    assert page.select_one("textarea[name=text_fr]").get_text() == TEXT_FR  # type: ignore[union-attr]
+    assert session.exec(select(Decision)).all() == []
+
+
+def test_a_focal_point_that_does_not_chair_is_refused(
+    client: TestClient, session: Session, cast: Cast, past: Meeting
+) -> None:
+    sign_in(client, session, cast.focal["WS"])
+    assert soup(client.get(f"/meetings/{past.id}").text).select_one("#decisions form") is None
+    assert post_decision(client, past, text_en=TEXT_EN, proposer_organisation="UN").status_code == 403
+    assert session.exec(select(Decision)).all() == []
+
+
+def record(session: Session, settings: Settings, cast: Cast, meeting: Meeting, **fields: Any) -> Decision:
+    values: dict[str, Any] = {"text_en": TEXT_EN, "text_fr": TEXT_FR, "proposer_organisation": "UN DPO", **fields}
+    return service.record(
+        session, settings, user=cast.coordinator, meeting=meeting, form=service.DecisionForm(**values)
+    )
+
+
+def test_the_deferred_decision_is_on_the_draft_agenda_of_the_meeting_it_was_deferred_to(
+    client: TestClient, session: Session, settings: Settings, cast: Cast, past: Meeting, coming: Meeting
+) -> None:
+    deferred = record(
+        session, settings, cast, past, text_en="A joint exercise", outcome="deferred", deferred_to_id=coming.id
+    )
+    sign_in(client, session, cast.coordinator)
+    agenda = soup(client.get(f"/meetings/{coming.id}").text).select_one("#agenda")
+    assert agenda is not None and agenda.select_one(f"a[href='/decisions/{deferred.id}']") is not None
+
+
+def test_the_register_searches_in_french_and_filters_and_the_csv_says_the_same(
+    client: TestClient, session: Session, settings: Settings, cast: Cast, past: Meeting, coming: Meeting
+) -> None:
+    adopted = record(session, settings, cast, past)
+    record(
+        session,
+        settings,
+        cast,
+        past,
+        text_en="A joint exercise",
+        text_fr="Un exercice conjoint",
+        outcome="deferred",
+        deferred_to_id=coming.id,
+    )
+    sign_in(client, session, cast.coordinator)
+    found = soup(client.get("/decisions", params={"q": "déploiement"}).text)
+    assert [a["href"] for a in found.select("#results article h2 a")] == [f"/decisions/{adopted.id}"]
+    deferred_only = soup(client.get("/decisions", params={"status": "deferred"}).text)
+    assert len(deferred_only.select("#results article")) == 1
+    fragment = client.get("/decisions", params={"q": "formation"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and f"/decisions/{adopted.id}" in fragment.text
+    refused = client.get("/decisions", params={"q": "!!"})
+    assert refused.status_code == 400
+    exported = client.get("/decisions.csv", params={"q": "déploiement"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][5] == TEXT_FR and rows[1][8] == "In force"
+
+
+def test_the_outcome_statement_is_in_the_readers_language(
+    client: TestClient, session: Session, settings: Settings, cast: Cast, past: Meeting
+) -> None:
+    record(
+        session, settings, cast, past, outcome="reservations", reservations=[(cast.states["WS"].id, "Pas cette année.")]
+    )
+    cast.focal["CK"].language = "fr"
+    session.add(cast.focal["CK"])
+    session.commit()
+    sign_in(client, session, cast.focal["CK"])
+    page = soup(client.get(f"/meetings/{past.id}/outcome").text)
+    text = page.get_text(" ", strip=True)
+    assert "Relevé des décisions" in text and TEXT_FR in text and "Samoa" in text
+
+
+def test_the_public_page_shows_a_published_decision_without_the_reserving_state_under_chatham_house(
+    client: TestClient, session: Session, settings: Settings, cast: Cast, past: Meeting
+) -> None:
+    past.chatham_house = True
+    session.add(past)
+    decision = record(
+        session, settings, cast, past, outcome="reservations", reservations=[(cast.states["WS"].id, "Not this year.")]
+    )
+    assert client.get(f"/decisions/{decision.id}").status_code == 404
+    service.set_published(session, user=cast.coordinator, decision=decision, publish=True)
+    home = soup(client.get("/").text).select_one("#published-decisions")
+    assert home is not None
+    text = home.get_text(" ", strip=True)
+    assert TEXT_EN in text and "Not this year." in text and "Samoa" not in text
+    sign_in(client, session, cast.observer)
+    assert "Samoa" not in soup(client.get(f"/decisions/{decision.id}").text).select_one("main").get_text()  # type: ignore[union-attr]
+
+
+def test_the_register_costs_the_same_queries_for_10_and_100_decisions(
+    client: TestClient, session: Session, settings: Settings, engine: Engine, cast: Cast, past: Meeting
+) -> None:
+    sign_in(client, session, cast.focal["FJ"])
+
+    def queries() -> int:
+        with QueryLog(engine) as log:
+            assert client.get("/decisions").status_code == 200
+        return len(log)
+
+    for _ in range(10):
+        record(session, settings, cast, past, outcome="reservations", reservations=[(cast.states["WS"].id, "No.")])
+    ten = queries()
+    for _ in range(90):
+        record(session, settings, cast, past, proposer_state_id=cast.states["CK"].id)
+    hundred = queries()
+    print(f"register queries: 10 decisions {ten}, 100 decisions {hundred}")
+    assert ten == hundred
