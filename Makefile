@@ -12,10 +12,9 @@ ADMIN_EMAIL ?= admin@example.org
 run: $(VENV)/.installed
 	$(BIN)/python -m app run --host $(HOST) --port $(PORT) --admin-email $(ADMIN_EMAIL)
 
+# SQLite and PostgreSQL side by side, with branch coverage, then the containers (scripts/test-all.sh says how).
 test: $(VENV)/.installed-test test-deps
-	$(BIN)/python -m pytest -m "not container" --db=sqlite
-	$(BIN)/python -m pytest -m "not container" --db=postgresql
-	$(BIN)/python -m pytest -m container
+	@bash scripts/test-all.sh
 
 bench: $(VENV)/.installed-test test-deps
 	@[ -f bench/js/node_modules/.installed ] && [ bench/js/node_modules/.installed -nt bench/js/package-lock.json ] || \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -11,10 +12,30 @@ from sqlmodel import Session, select
 from app.auth import service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import User
+from app.auth.passwords import check_new_password, hash_password
 from app.members.models import MemberState
 
 PASSWORD = "coral reef lagoon outrigger"
 _numbers = itertools.count(1)
+
+
+@lru_cache
+def password_hash(password: str) -> str:
+    """The Argon2 hash of a test password, computed once per run: each hash costs a fifth of a second on purpose,
+    and the accounts tests make only need one that verifies (tests of hashing itself call the service)."""
+    return hash_password(password)
+
+
+def create_account(session: Session, *, password: str | None, **fields: Any) -> User:
+    """`service.create_user` (its checks, home zone and audit entry) with the password's hash taken from
+    `password_hash`; the caller commits."""
+    user = service.create_user(session, actor_id=None, password=None, **fields)
+    if password is not None:
+        check_new_password(password, email=user.email)
+        user.password_hash = password_hash(password)
+        session.add(user)
+        session.flush()
+    return user
 
 
 def state(session: Session, code: str = "FJ") -> MemberState:
@@ -34,7 +55,7 @@ def make_user(
         "member_state_id": state(session).id if role == "focal_point" else None,
     }
     fields.update(overrides)
-    user = service.create_user(session, actor_id=None, password=password, **fields)
+    user = create_account(session, password=password, **fields)
     session.commit()
     return user
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session, select
 
 from app.main import api_routes
 from tests.factories import make_user, page_csrf, sign_in, state
@@ -180,15 +181,56 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def world_connection(engine: Engine) -> Iterator[tuple[Connection, dict[str, str]]]:
+    """The world, built once for the module in a transaction rolled back after its last test, under the ad hoc
+    option; each test then runs in a savepoint of it, rolled back (see `session`), so no case sees another's
+    writes."""
+    from app.config import get_settings
+
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("PRCN_GOVERNANCE_OPTION", "adhoc")
+            get_settings.cache_clear()
+            db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+            try:
+                names = _build_world(db)
+            finally:
+                db.close()
+            yield connection, names
+    finally:
+        get_settings.cache_clear()
+        transaction.rollback()
+        connection.close()
+
+
 @pytest.fixture
-def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Under the ad hoc option (it has working groups): one of everything a path can name, for Fiji."""
+def session(world_connection: tuple[Connection, dict[str, str]]) -> Iterator[Session]:
+    """Replaces the suite's session here: a savepoint in the world's transaction, rolled back after the test."""
+    connection, _ = world_connection
+    case = connection.begin_nested()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        if case.is_active:
+            case.rollback()
+
+
+@pytest.fixture
+def world(world_connection: tuple[Connection, dict[str, str]], session: Session) -> dict[str, str]:
+    return world_connection[1]
+
+
+def _build_world(session: Session) -> dict[str, str]:
+    """One of everything a path can name, for Fiji (the ad hoc option has working groups)."""
     from app.config import get_settings
     from app.governance import service as governance
     from app.members import service as members
 
-    monkeypatch.setenv("PRCN_GOVERNANCE_OPTION", "adhoc")
-    get_settings.cache_clear()
     settings = get_settings()
     coordinator = make_user(session, role="coordinator", password=None)
     fiji = state(session, "FJ")
@@ -231,7 +273,7 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
     coalitions = _coalitions_for(session, settings, coordinator, fiji)
     library = _library_for(session, settings, coordinator, fiji)
     decision = _decision_for(session, settings, coordinator, fiji, meeting)
-    yield {
+    return {
         "{decision_id}": str(decision.id),
         **capacity,
         **coalitions,
@@ -254,8 +296,6 @@ def world(session, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-
         "{user_id}": str(target.id),
         "{message_id}": "999999",
     }
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _meeting_for(session, settings, coordinator, fiji):  # type: ignore[no-untyped-def]

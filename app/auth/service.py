@@ -288,12 +288,19 @@ def set_language(session: Session, *, user: User, language: str) -> None:
     update_preferences(session, user=user, language=language, time_zone=user.time_zone)
 
 
-def _zones() -> set[str]:
-    return available_timezones()
+@lru_cache
+def _zones() -> frozenset[str]:
+    """The zones of the installed tz database: a scan of its files (tens of ms), so read once per process."""
+    return frozenset(available_timezones())
+
+
+@lru_cache
+def _zone_choices() -> tuple[str, ...]:
+    return tuple(sorted(zone for zone in _zones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/"))))
 
 
 def time_zone_choices() -> list[str]:
-    return sorted(zone for zone in _zones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+    return list(_zone_choices())
 
 
 def change_password(session: Session, *, user: User, current: str, new: str, keep: UserSession | None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import available_timezones
 
 from babel import Locale
 from sqlmodel import Session, col, select
@@ -21,6 +20,7 @@ from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.i18n import N_
+from app.meetings import timing
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
@@ -281,7 +281,7 @@ def invite_focal_point(
     if len(position) > 120 or len(phone) > 40:
         raise DomainError(N_("The position may have at most 120 characters and the phone number 40."))
     zone = time_zone.strip() or (state.time_zones[0] if state.time_zones else "UTC")
-    if zone not in available_timezones():
+    if not timing.known_zone(zone):
         raise DomainError(N_("Choose a time zone from the list."))
     _refuse_known_address(session, email=email, state=state)
     invited = accounts.create_user(

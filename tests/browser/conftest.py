@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth import service
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, create_account
 from tests.support.browser import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, Account, Watch
 from tests.support.live import LiveServer
 
@@ -101,7 +101,7 @@ def make_account(live_engine: Engine) -> Callable[..., Account]:
         }
         fields.update(overrides)
         with Session(engine or live_engine, expire_on_commit=False) as db:
-            user = service.create_user(db, actor_id=None, **fields)
+            user = create_account(db, **fields)
             if confirmed:
                 service.confirm_preferences(db, user=user, language=user.language, time_zone=user.time_zone)
             db.commit()
