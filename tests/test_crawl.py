@@ -12,23 +12,12 @@ import logging
 import pytest
 from sqlmodel import Session
 
-from app.auth.models import User
-from tests.factories import make_user, state
 from tests.governance.conftest import OPTIONS
-from tests.support.crawl import Crawler
+from tests.support.crawl import ROLES, Crawler, walker
 from tests.support.portal import Portal
 
 # How many requests each walk makes at the least; fewer means the walk was cut short (by a lost session, say).
 REACH = {"admin": 150, "coordinator": 150, "focal_point": 80, "observer": 50, "anonymous": 10}
-
-
-def walker(session: Session, role: str) -> User | None:
-    if role == "anonymous":
-        return None
-    extra = {"organisation": "Pacific Partners"} if role == "observer" else {}
-    if role == "focal_point":
-        extra = {"member_state_id": state(session, "FJ").id}
-    return make_user(session, role=role, password=None, display_name=f"Crawling {role}", **extra)
 
 
 @pytest.mark.parametrize("option", OPTIONS)
@@ -38,7 +27,7 @@ def test_no_page_or_form_answers_500_for_any_role(
     portal.run(option)
     caplog.set_level(logging.ERROR)
     report = []
-    for role in ("admin", "coordinator", "focal_point", "observer", "anonymous"):
+    for role in ROLES:
         user = walker(session, role)
         client = portal.client(user)
         # Signing out, ending one's own sessions or changing one's own email would end the walk, not test a page.
