@@ -116,10 +116,13 @@ def when(instant: datetime | None, zone: str, language: str | None = None) -> st
     return _joined(long_day(local.date(), language), hour(instant, zone, language), "full", language)
 
 
-def machine_time(value: date | datetime | None) -> str:
-    """A `<time datetime>` attribute: ISO, to the second at most (HTML allows no six-digit fractions)."""
+def machine_time(value: date | datetime | None, zone: str | None = None) -> str:
+    """A `<time datetime>` attribute: ISO, to the second at most (HTML allows no six-digit fractions); with a
+    zone, the date an instant falls on there (for a time element that shows a local date)."""
     if value is None:
         return ""
+    if zone is not None and isinstance(value, datetime):
+        return _local(value, zone).date().isoformat()
     if isinstance(value, datetime):
         value = value if value.tzinfo else value.replace(tzinfo=UTC)
         return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite drives and Python cannot: Chromium, PostgreSQL, podman, and the npm tools.
+# Installs what the test suite drives and Python cannot: Chromium, PostgreSQL, podman, Java, and the npm tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ command -v podman >/dev/null || missing+=(podman)
 command -v runc >/dev/null || missing+=(runc)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v node >/dev/null || missing+=(nodejs npm)
+# The HTML checker (npm vnu-jar) runs on Java; with one on the PATH its postinstall downloads none.
+command -v java >/dev/null || missing+=(default-jre-headless)
 if ((${#missing[@]})); then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "Installing ${missing[*]} from Debian"

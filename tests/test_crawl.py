@@ -1,5 +1,7 @@
-"""No 500 anywhere: under each governance option, each role walks the portal from the dashboard, follows every link
-on the portal's own pages and submits every form it meets (with plausible values, and once empty).
+"""No 500 anywhere, and valid HTML everywhere: under each governance option, each role walks the portal from the
+dashboard, follows every link on the portal's own pages and submits every form it meets (with plausible values, and
+once empty); every distinct page it reads is then checked by the W3C Nu HTML Checker (npm vnu-jar, on Java; one
+run per role), and any error fails the test, listed by page and message.
 
 The roles walk one after the other in one transaction, so what the admin and the coordinator create (meetings,
 working groups, courses) is there for the focal point, the observer and the anonymous visitor to find.
@@ -8,42 +10,37 @@ working groups, courses) is there for the focal point, the observer and the anon
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
-from app.auth.models import User
-from tests.factories import make_user, state
 from tests.governance.conftest import OPTIONS
-from tests.support.crawl import Crawler
+from tests.support.crawl import ROLES, Crawler, walker
+from tests.support.html_check import Keeper, check, checker_ready
 from tests.support.portal import Portal
 
 # How many requests each walk makes at the least; fewer means the walk was cut short (by a lost session, say).
 REACH = {"admin": 150, "coordinator": 150, "focal_point": 80, "observer": 50, "anonymous": 10}
 
 
-def walker(session: Session, role: str) -> User | None:
-    if role == "anonymous":
-        return None
-    extra = {"organisation": "Pacific Partners"} if role == "observer" else {}
-    if role == "focal_point":
-        extra = {"member_state_id": state(session, "FJ").id}
-    return make_user(session, role=role, password=None, display_name=f"Crawling {role}", **extra)
-
-
 @pytest.mark.parametrize("option", OPTIONS)
-def test_no_page_or_form_answers_500_for_any_role(
-    option: str, portal: Portal, session: Session, caplog: pytest.LogCaptureFixture
+def test_no_page_or_form_answers_500_and_every_page_is_valid_html_for_any_role(
+    option: str, portal: Portal, session: Session, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
+    assert checker_ready(), "the HTML checker or Java is missing: run scripts/test-deps.sh"
     portal.run(option)
+    invalid = []
     caplog.set_level(logging.ERROR)
     report = []
-    for role in ("admin", "coordinator", "focal_point", "observer", "anonymous"):
+    for role in ROLES:
         user = walker(session, role)
         client = portal.client(user)
         # Signing out, ending one's own sessions or changing one's own email would end the walk, not test a page.
         own = (f"/admin/users/{user.id}",) if user else ()
-        crawl = Crawler(client, skip=own).walk("/dashboard", "/")
+        keeper = Keeper(tmp_path / role)
+        keeper.folder.mkdir()
+        crawl = Crawler(client, skip=own, read=keeper).walk("/dashboard", "/")
         report.append(f"{role}: {crawl.requests} requests, {crawl.forms} forms, {dict(crawl.statuses)}")
         print(report[-1])
         assert not crawl.failures, (
@@ -53,3 +50,7 @@ def test_no_page_or_form_answers_500_for_any_role(
             + "\n".join(record.getMessage() + "\n" + (record.exc_text or "") for record in caplog.records[:3])
         )
         assert crawl.requests > REACH[role], f"{role} reached almost nothing: {report[-1]}"
+        found = check(keeper)
+        print(f"{role}: {len(keeper.pages)} distinct pages checked, {len(found)} HTML errors")
+        invalid += [f"{role}: {error}" for error in found]
+    assert not invalid, f"{len(invalid)} HTML errors under {option}:\n" + "\n".join(invalid)

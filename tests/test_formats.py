@@ -74,6 +74,9 @@ def test_a_machine_time_is_iso_without_microseconds() -> None:
     assert formats.machine_time(INSTANT) == "2026-12-05T02:00:00Z"
     assert formats.machine_time(date(2026, 12, 5)) == "2026-12-05"
     assert formats.machine_time(None) == ""
+    # The date shown for a zone: 02:00 UTC on 5 December is still the 4th in Honolulu.
+    assert formats.machine_time(INSTANT, "Pacific/Honolulu") == "2026-12-04"
+    assert formats.machine_time(INSTANT, "Pacific/Fiji") == "2026-12-05"
 
 
 @pytest.mark.parametrize(

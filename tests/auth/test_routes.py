@@ -112,7 +112,7 @@ def test_htmx_requests_send_the_token_in_a_header(client, session) -> None:
     user = make_user(session)
     sign_in(client, session, user)
     page = soup(client.get("/account").text)
-    header_json = page.body["hx-headers:inherited"]
+    header_json = page.body["data-hx-headers-inherited"]
     token = csrf_token(str(page))
     assert token in header_json
     refused = client.post(

@@ -233,7 +233,7 @@ def test_htmx_request_sends_the_pages_token_in_its_header_and_a_tampered_one_is_
     page.goto("/needs")
     token = page.locator("header.site input[name=csrf_token]").first.input_value()
     page.evaluate("""() => {
-        document.body.setAttribute('hx-headers:inherited', JSON.stringify({'X-CSRF-Token': 'tampered'}));
+        document.body.setAttribute('data-hx-headers-inherited', JSON.stringify({'X-CSRF-Token': 'tampered'}));
     }""")
 
     with page.expect_response(lambda r: r.url.endswith("/account/preferences")) as refused:

@@ -60,7 +60,7 @@ def test_the_library_page_has_a_labelled_search_form_and_lists_what_the_user_may
     page = soup(response.text)
     assert page.h1.get_text(strip=True) == "Knowledge library"
     form = page.find("form", attrs={"action": "/library", "method": "get"})
-    assert form is not None and form["hx-get"] == "/library" and form["hx-target"] == "#results"
+    assert form is not None and form["data-hx-get"] == "/library" and form["data-hx-target"] == "#results"
     for field in form.find_all(["input", "select"]):
         assert page.find("label", attrs={"for": field["id"]}) is not None, f"{field['name']} has no label"
     assert {field["name"] for field in form.find_all(["input", "select"])} == {"q", "kind", "language", "tag"}

@@ -391,8 +391,8 @@ def test_find_time_is_a_shareable_address_updated_in_place_by_the_latest_search(
 
     form = soup(client.get("/meetings/find-time").text).find("form", action="/meetings/find-time")
 
-    assert (form["method"], form["hx-get"], form["hx-target"]) == ("get", "/meetings/find-time", "#slots")
-    assert form["hx-sync"] == "this:replace" and form["hx-push-url"] == "true"
+    assert (form["method"], form["data-hx-get"], form["data-hx-target"]) == ("get", "/meetings/find-time", "#slots")
+    assert form["data-hx-sync"] == "this:replace" and form["data-hx-push-url"] == "true"
 
 
 def test_a_found_slot_leads_to_the_scheduling_form_filled_with_it(

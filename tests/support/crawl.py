@@ -14,8 +14,14 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth.models import User
+from tests.factories import make_user, state
 
 HOST = "testserver"
+# The people who walk the portal, in the order they walk it (what the first ones create, the later ones find).
+ROLES = ("admin", "coordinator", "focal_point", "observer", "anonymous")
 # Visiting two pages of one shape (/meetings/12 and /meetings/15) tells as much as visiting all of them.
 PAGES_PER_SHAPE = 2
 NOT_TO_FOLLOW = ("/static/", "/auth/sign-out")
@@ -325,3 +331,13 @@ def _as_dict(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     for name, value in fields:
         merged.setdefault(name, []).append(value)
     return merged
+
+
+def walker(session: Session, role: str) -> User | None:
+    """Someone of `role` to walk the portal (None for an anonymous visitor); the focal point acts for Fiji."""
+    if role == "anonymous":
+        return None
+    extra: dict[str, Any] = {"organisation": "Pacific Partners"} if role == "observer" else {}
+    if role == "focal_point":
+        extra = {"member_state_id": state(session, "FJ").id}
+    return make_user(session, role=role, password=None, display_name=f"Crawling {role}", **extra)

@@ -611,7 +611,7 @@ def test_an_htmx_request_gets_only_the_offers_part_with_the_womens_share_of_the_
     page = client.get("/training", params={"provider": "FJ"})
     full = soup(page.text)
     assert full.find("h1").get_text(strip=True) == "Training offers"
-    assert full.find("form", class_="filters")["hx-target"] == "#offers"
+    assert full.find("form", class_="filters")["data-hx-target"] == "#offers"
     assert text_of(full.find(id="offers")) == text_of(html)
 
 
@@ -901,7 +901,7 @@ def test_showing_the_effect_keeps_the_form_token_out_of_the_address_and_confirmi
     preview = form.find("button", attrs={"formmethod": "get"})
     confirm = next(b for b in form.find_all("button") if b.get_text(strip=True) == "Confirm the decisions")
 
-    assert form["hx-get"] == f"/training/{offer.id}/allocation"
+    assert form["data-hx-get"] == f"/training/{offer.id}/allocation"
     live = what_the_browser_sends(form, None)
     assert "csrf_token" not in dict(live), "the htmx preview's query string carries no token"
     shown = what_the_browser_sends(form, preview)
