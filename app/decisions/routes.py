@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -295,21 +296,34 @@ def _values_of(session: SessionDep, decision: Decision) -> dict[str, Any]:
     }
 
 
-def _filters(
-    session: SessionDep, body: str, group: str, year: str, track: str, status: str, state: str, q: str
-) -> tuple[service.Filters, dict[str, str]]:
-    body_row = session.exec(select(Body).where(Body.key == body[:40])).first() if body else None
+@dataclass
+class RegisterQuery:
+    """The register's filters as its address carries them; the page and its CSV read the same ones."""
+
+    body: str = ""
+    group: str = ""
+    year: str = ""
+    track: str = ""
+    status: str = ""
+    state: str = ""
+    q: str = ""
+
+
+def _filters(session: SessionDep, query: RegisterQuery) -> tuple[service.Filters, dict[str, str]]:
+    body_row = session.exec(select(Body).where(Body.key == query.body[:40])).first() if query.body else None
     state_row = (
-        session.exec(select(MemberState).where(MemberState.code == state[:2].upper())).first() if state else None
+        session.exec(select(MemberState).where(MemberState.code == query.state[:2].upper())).first()
+        if query.state
+        else None
     )
     shown = {
         "body": body_row.key if body_row else "",
-        "group": group if _number(group) is not None else "",
-        "year": year if _number(year) is not None else "",
-        "track": track if track in TRACKS else "",
-        "status": status if status in STATUSES else "",
+        "group": query.group if _number(query.group) is not None else "",
+        "year": query.year if _number(query.year) is not None else "",
+        "track": query.track if query.track in TRACKS else "",
+        "status": query.status if query.status in STATUSES else "",
         "state": state_row.code if state_row else "",
-        "q": q[:200],
+        "q": query.q[:200],
     }
     year_number = _number(shown["year"])
     return (
@@ -331,16 +345,10 @@ def register(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    body: str = "",
-    group: str = "",
-    year: str = "",
-    track: str = "",
-    status: str = "",
-    state: str = "",
-    q: str = "",
+    query: Annotated[RegisterQuery, Depends()],
 ) -> HTMLResponse:
     """The register: decisions of the network, a body or a working group, filtered and searched in both languages."""
-    filters, shown = _filters(session, body, group, year, track, status, state, q)
+    filters, shown = _filters(session, query)
     error, code, rows = "", 200, []
     try:
         rows = service.register(session, user=user, filters=filters)
@@ -371,16 +379,10 @@ def register(
 def register_csv(
     session: SessionDep,
     user: CurrentUser,
-    body: str = "",
-    group: str = "",
-    year: str = "",
-    track: str = "",
-    status: str = "",
-    state: str = "",
-    q: str = "",
+    query: Annotated[RegisterQuery, Depends()],
 ) -> Response:
     """The register as the reader sees it, as CSV, in the reader's language."""
-    filters, _ = _filters(session, body, group, year, track, status, state, q)
+    filters, _ = _filters(session, query)
     rows = service.register(session, user=user, filters=filters)
     language = current_language.get()
     out = io.StringIO()
