@@ -65,5 +65,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 # `run` = migrate, load seeds, print a one-time sign-in link while no admin has a password, then serve.
 # Other commands: docker run IMAGE migrate | seed | check-config | signin-link EMAIL | send-outbox
+# compose.yaml runs this image twice behind a proxy, with PostgreSQL and the worker (README: compose.yaml).
 ENTRYPOINT ["python", "-m", "app"]
 CMD ["run", "--host", "0.0.0.0", "--port", "8000"]

@@ -9,12 +9,16 @@ import argparse
 import logging
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.exc import OperationalError
 
 from app.config import ROOT, ConfigurationError, Settings, get_settings
 from app.governance.region import SeedError
+
+# The advisory lock held while one process migrates and seeds (any constant unique to the portal).
+SET_UP_LOCK = 70312026
 
 
 def migrate(settings: Settings) -> None:
@@ -47,6 +51,46 @@ def seed(settings: Settings) -> None:
     with Session(get_engine()) as session:
         added = seeds.load(session, settings.seeds_dir)
     print(f"Seeds loaded from {settings.seeds_dir} ({added} new states).")
+
+
+def wait_for_database(seconds: float) -> None:
+    """Waits up to `seconds` for the database to answer (a container may start before its database does)."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with get_engine().connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            print("Waiting for the database…", flush=True)
+            time.sleep(2)
+
+
+@contextmanager
+def one_at_a_time(settings: Settings) -> Iterator[None]:
+    """On PostgreSQL, holds a lock for the block, so that app containers starting together migrate and seed in
+    turn: the first does the work, the next finds it done."""
+    if not settings.database_url.startswith("postgresql"):
+        yield
+        return
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    with get_engine().connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SET_UP_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SET_UP_LOCK})
 
 
 def first_admin(settings: Settings, email: str) -> None:
@@ -145,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--workers", type=int, default=1)
         command.add_argument("--no-sender", action="store_true", help="do not deliver the outbox here")
         command.add_argument("--admin-email", default="admin@example.org")
+        command.add_argument("--wait", type=float, default=60, help="seconds to wait for the database to answer")
     commands.add_parser("migrate")
     commands.add_parser("seed")
     commands.add_parser("check-config")
@@ -169,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
             "signin-link": lambda: signin_link(settings, args.email),
             "send-outbox": lambda: send_outbox(settings, args.once),
         }
-        if args.command in ("run", "serve"):
-            if args.command == "run":
+        if args.command == "run":
+            wait_for_database(args.wait)
+            with one_at_a_time(settings):
                 migrate(settings)
                 seed(settings)
                 first_admin(settings, args.admin_email)
+        if args.command in ("run", "serve"):
             serve(settings, args.host, args.port, args.workers, not args.no_sender)
-        else:
+        elif args.command in actions:
             actions[args.command]()
     except ConfigurationError as error:
         print(f"Configuration error: {error}", file=sys.stderr)

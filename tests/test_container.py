@@ -10,163 +10,29 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.factories import csrf_token, soup
+from tests.support.containers import LIMITS, PODMAN, build_image, checked, podman_log_line, run
 from tests.support.live import free_port
 from tests.support.pg import Cluster
 
 pytestmark = pytest.mark.container
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE_IMAGE = "localhost/prcn-debian-python:bookworm"
-IMAGE = "localhost/prcn-portal:container-test"
-MIRROR = "http://deb.debian.org/debian"
-PODMAN = ["podman", "--runtime", "runc"]  # crun fails on this machine's cgroup layout
-LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"]
 SECRET = "container-test-secret-key-0123456789abcdef"
 NETWORK_NAME = "Pacific Region Cooperation Network in the Field of Peacekeeping"
 ALLOWED_OPTIONS = ("diplomatic", "operational", "informal", "adhoc")
 
 
-def run(command: list[str], *, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """Runs a command, capturing its output as text."""
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def checked(command: list[str], *, timeout: float = 600) -> str:
-    """Runs a command and fails the test with the end of its output when it fails."""
-    done = run(command, timeout=timeout)
-    output = (done.stdout + done.stderr)[-4000:]
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{output}"
-    return done.stdout
-
-
-def podman_log_line(line: str) -> bool:
-    """A line podman itself writes (warnings of the engine), as opposed to the container's output."""
-    return line.startswith('time="') or re.match(r"^(WARN|ERRO|INFO)\[\d+\]", line) is not None
-
-
-def image_id(name: str) -> str | None:
-    done = run([*PODMAN, "image", "inspect", "--format", "{{.Id}}", name])
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def make_base_image() -> None:
-    """Debian bookworm (Python 3.11, venv, pip) from the Debian mirror, imported into podman; made once."""
-    if run([*PODMAN, "image", "exists", BASE_IMAGE]).returncode == 0:
-        return
-    with tempfile.TemporaryDirectory(prefix="prcn-debootstrap-") as work:
-        rootfs = Path(work) / "rootfs"
-        checked(
-            [
-                "debootstrap",
-                "--variant=minbase",
-                "--include=python3,python3-venv,python3-pip",
-                "bookworm",
-                str(rootfs),
-                MIRROR,
-            ],
-            timeout=900,
-        )
-        tar = subprocess.Popen(
-            ["tar", "-C", str(rootfs), "--exclude=./var/cache/apt/archives/*.deb", "-c", "."], stdout=subprocess.PIPE
-        )
-        imported = subprocess.run(
-            [*PODMAN, "import", "-", BASE_IMAGE],
-            stdin=tar.stdout,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert tar.stdout is not None
-        tar.stdout.close()
-        assert tar.wait() == 0, "tar of the Debian root file system failed"
-        assert imported.returncode == 0, f"podman import failed:\n{imported.stderr[-2000:]}"
-
-
-def build_context(directory: Path) -> Path:
-    """The repository as `docker build .` sees it (.dockerignore applies at build time), plus wheels/.
-
-    The wheels are those of the dependencies in pyproject.toml, the ones the Dockerfile installs; building
-    them from the list rather than from the project keeps build/ out of the working tree and keeps the
-    image's dependency layer cached while only the app's code changes.
-    """
-    context = directory / "context"
-    shutil.copytree(
-        ROOT,
-        context,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "node_modules",
-            "var",
-            "build",
-            "dist",
-            "*.egg-info",
-            "__pycache__",
-            ".*_cache",
-            "wheels",
-            ".wheels",
-        ),
-    )
-    requirements = directory / "requirements.txt"
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    requirements.write_text("\n".join(dependencies) + "\n")
-    checked(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-w",
-            str(context / "wheels"),
-            "-r",
-            str(requirements),
-        ]
-    )
-    return context
-
-
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The portal's image, built from the Dockerfile on the Debian base, offline from host-built wheels."""
-    assert os.geteuid() == 0, "the container test runs as root (debootstrap, podman with runc)"
-    make_base_image()
-    context = build_context(tmp_path_factory.mktemp("image"))
-    previous = image_id(IMAGE)
-    checked(
-        [
-            *PODMAN,
-            "build",
-            "--network=host",
-            *LIMITS,
-            "--build-arg",
-            f"BASE_IMAGE={BASE_IMAGE}",
-            "--tag",
-            IMAGE,
-            str(context),
-        ],
-        timeout=900,
-    )
-    current = image_id(IMAGE)
-    if previous and previous != current:
-        run([*PODMAN, "rmi", previous])  # the image this build replaced; kept if something still uses it
-    return IMAGE
+    return build_image(tmp_path_factory.mktemp("image"))
 
 
 @dataclass
