@@ -138,9 +138,7 @@ def record_option(settings: Settings) -> None:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
-    import uvicorn
-
-    from app import edge
+    from app import serving
     from app.main import create_app
     from app.outbox import sender as outbox_sender
 
@@ -149,17 +147,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) 
     if sender and settings.smtp_enabled:
         outbox_sender.start_thread(settings)
     print(f"Serving the portal on http://{host}:{port}/ (governance option: {settings.governance_option})")
-    uvicorn.run(
-        "app.main:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or None,
-        log_level="info",
-        log_config=edge.access_log_config(),
-    )
+    serving.run(settings, host, port, workers)
 
 
 def send_outbox(settings: Settings, once: bool) -> None:

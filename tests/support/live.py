@@ -40,8 +40,9 @@ def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: 
 class LiveServer:
     """`python -m app serve` on a free port, with the given settings in its environment."""
 
-    def __init__(self, env: dict[str, str], *, port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], *, port: int | None = None, workers: int = 1) -> None:
         self.port = port or free_port()
+        self.workers = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PRCN_BASE_URL": self.url, **env}
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,7 +51,17 @@ class LiveServer:
     def start(self) -> LiveServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--no-sender"],
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--no-sender",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("wb"),
