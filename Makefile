@@ -19,7 +19,9 @@ test: $(VENV)/.installed-test test-deps
 bench: $(VENV)/.installed-test test-deps
 	@[ -f bench/js/node_modules/.installed ] && [ bench/js/node_modules/.installed -nt bench/js/package-lock.json ] || \
 		{ (cd bench/js && npm ci --no-audit --no-fund --loglevel=error) && touch bench/js/node_modules/.installed; }
+	@command -v wrk >/dev/null || { s=""; [ "$$(id -u)" -eq 0 ] || s=sudo; $$s apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.http
 
 # The hostile-input fuzz test at length (make test runs it with 3 examples per form).
 fuzz: $(VENV)/.installed-test test-deps
