@@ -42,6 +42,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account/second-factor/qr.svg"): ENROLLING,
     ("POST", "/account/second-factor"): ENROLLING,
     ("POST", "/account/second-factor/remove"): SIGNED_IN,
+    ("POST", "/account/second-factor/recovery-codes"): SIGNED_IN,
     ("POST", "/admin/users/{user_id}/second-factor"): ADMIN,
     ("GET", "/auth/reset"): PUBLIC,
     ("POST", "/auth/reset"): PUBLIC,

@@ -61,6 +61,7 @@ ACTIONS = {
     "remove_second_factor": NC_("audit", "Second factor removed"),
     "reset_second_factor": NC_("audit", "Second factor reset"),
     "use_recovery_code": NC_("audit", "Recovery code used"),
+    "renew_recovery_codes": NC_("audit", "Recovery codes renewed"),
     "second_factor_failed": NC_("audit", "Second factor refused"),
     "sign_out": NC_("audit", "Signed out"),
     "status": NC_("audit", "Status changed"),

@@ -155,6 +155,18 @@ def confirm_factor(
     return _complete(request, session, visitor, user, page)
 
 
+@router.post("/account/second-factor/recovery-codes", response_model=None)
+def renew_recovery_codes(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """Ten new recovery codes, shown once; the earlier ones stop working."""
+    try:
+        codes = second_factor.renew_recovery_codes(session, get_settings(), user=user)
+    except DomainError as error:
+        return _factor_page(request, session, user, "", remove_error=error_text(error), status=error.status_code)
+    return render(
+        request, "auth/recovery_codes.html", {"codes": codes, "target": "/account/second-factor", "renewed": True}
+    )
+
+
 @router.post("/account/second-factor/remove", response_model=None)
 def remove_factor(request: Request, session: SessionDep, visitor: VisitorDep, user: CurrentUser) -> Response:
     """Removes one's own authenticator app and recovery codes (when one's role need not use them)."""

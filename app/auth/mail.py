@@ -94,3 +94,26 @@ def recovery_code_used_message(*, user: User, portal: str, remaining: int) -> tu
             "If this was not you, change your password and tell an admin at once."
         ) % {"name": user.display_name, "portal": portal, "remaining": remaining}
     return subject, body
+
+
+def factor_failures_message(*, user: User, portal: str, count: int) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("Wrong second-factor codes on your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Your password was typed correctly on %(portal)s, then %(count)s wrong second-factor codes. Signing in "
+            "is paused for a while.\n\n"
+            "If this was not you, someone knows your password: change it and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal, "count": count}
+    return subject, body
+
+
+def recovery_codes_renewed_message(*, user: User, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("New recovery codes for your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Ten new recovery codes were made for your account on %(portal)s; the earlier ones no longer work.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal}
+    return subject, body

@@ -14,6 +14,7 @@ import hmac
 import io
 import secrets
 import time
+from datetime import timedelta
 
 import pyotp
 import segno
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth import mail
-from app.auth.models import RecoveryCode, TotpFactor, User, UserSession
+from app.auth.models import RecoveryCode, SignInFailure, TotpFactor, User, UserSession
 from app.auth.service import (
     TOO_MANY_SIGN_INS,
     _count_attempt,
@@ -229,7 +230,7 @@ def check_code(
         step = _matching_step(_plain(settings, factor), code, factor.last_step, now)
     if factor is None or step is None or not _accept_step(session, factor, step):
         session.rollback()
-        _record_failure(session, user, "code")
+        _record_failure(session, settings, user, "code")
         raise DomainError(WRONG_CODE)
     _passed(session, user, attempt)
 
@@ -249,7 +250,7 @@ def use_recovery_code(session: Session, settings: Settings, *, user: User, code:
     )
     if getattr(result, "rowcount", 0) != 1:
         session.rollback()
-        _record_failure(session, user, "recovery_code")
+        _record_failure(session, settings, user, "recovery_code")
         raise DomainError(WRONG_RECOVERY_CODE)
     remaining = remaining_recovery_codes(session, user)
     audit.record(
@@ -265,21 +266,42 @@ def use_recovery_code(session: Session, settings: Settings, *, user: User, code:
     return remaining
 
 
-def _record_failure(session: Session, user: User, kind: str) -> None:
+def _record_failure(session: Session, settings: Settings, user: User, kind: str) -> None:
+    """Records a refused second factor; the account's owner is emailed when the refusals reach the sign-in limit
+    (their password is known to whoever is trying)."""
     audit.record(
         session, actor_id=user.id, action="second_factor_failed", entity="user", entity_id=user.id, after={"kind": kind}
     )
+    since = utcnow() - timedelta(minutes=settings.failure_window_minutes)
+    failures = session.exec(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(
+            col(SignInFailure.kind) == "account", col(SignInFailure.key) == user.email, col(SignInFailure.at) >= since
+        )
+    ).one()
+    if int(failures) == settings.max_failures_per_account:
+        _email(session, settings, user, mail.factor_failures_message, count=int(failures))
     session.commit()
 
 
 def _passed(session: Session, user: User, attempt: list[int]) -> None:
-    from app.auth.models import SignInFailure
-
     session.execute(
         delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == user.email)
     )
     session.execute(delete(SignInFailure).where(col(SignInFailure.id).in_(attempt)))
     session.commit()
+
+
+def renew_recovery_codes(session: Session, settings: Settings, *, user: User) -> list[str]:
+    """Ten new recovery codes in place of the old ones (all of which stop working), shown once."""
+    if not has_factor(session, user):
+        raise Conflict(N_("No second factor is set up."))
+    codes = _new_recovery_codes(session, settings, user=user)
+    audit.record(session, actor_id=user.id, action="renew_recovery_codes", entity="user", entity_id=user.id)
+    _email(session, settings, user, mail.recovery_codes_renewed_message)
+    session.commit()
+    return codes
 
 
 # Removal and reset

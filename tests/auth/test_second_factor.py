@@ -279,3 +279,27 @@ def test_a_focal_point_enrols_voluntarily_and_may_remove_it(client, session, pol
     assert removed.headers["location"] == "/account?notice=second-factor-removed"
     assert not second_factor.has_factor(session, user)
     assert len(audited(session, "remove_second_factor", user)) == 1
+
+
+def test_reaching_the_limit_with_wrong_codes_emails_the_owner_once(session) -> None:
+    user = make_user(session, role="coordinator")
+    enrolled(session, user, at=time.time() - 10 * STEP)
+    before = len(mails_to(session, user))
+    for _ in range(get_settings().max_failures_per_account):
+        with pytest.raises(DomainError):
+            second_factor.check_code(session, get_settings(), user=user, code="000000", address="d")
+    warned = [mail for mail in mails_to(session, user)[before:] if "Wrong second-factor codes" in mail.subject]
+    assert len(warned) == 1
+    assert len(audited(session, "second_factor_failed", user)) == get_settings().max_failures_per_account
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, session) -> None:
+    user = make_user(session, role="focal_point")
+    _, old = enrolled(session, user, at=time.time())
+    sign_in(client, session, user)
+    page = client.post("/account/second-factor/recovery-codes", data={"csrf_token": page_csrf(client)})
+    new = [item.get_text(strip=True) for item in soup(page.text).select("#recovery-codes li")]
+    assert len(new) == 10 and not set(new) & set(old)
+    with pytest.raises(DomainError):
+        second_factor.use_recovery_code(session, get_settings(), user=user, code=old[0], address="e")
+    assert second_factor.use_recovery_code(session, get_settings(), user=user, code=new[0], address="e") == 9
