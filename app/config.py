@@ -30,6 +30,7 @@ GovernanceOption = Literal["diplomatic", "operational", "informal", "adhoc"]
 Language = Literal["en", "fr"]
 # One bare address (no display name, no list): what an ORGANIZER's mailto: and a Reply-To header can both hold.
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+ROLES = ("admin", "coordinator", "focal_point", "observer")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     oidc_client_id: str = ""
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_label: str = "Single sign-on"
+    # Whether the identity provider's own multi-factor sign-in (the ID token's amr "mfa") stands for the portal's.
+    oidc_trust_mfa: bool = False
+    # The roles that must use a second factor (comma-separated; empty: none must).
+    mfa_required_roles: str = "admin,coordinator"
 
     session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
@@ -152,6 +157,14 @@ class Settings(BaseSettings):
                 ) from None
         return ",".join(found)
 
+    @field_validator("mfa_required_roles")
+    @classmethod
+    def _roles(cls, value: str) -> str:
+        roles = [role.strip().lower() for role in value.split(",") if role.strip()]
+        if any(role not in ROLES for role in roles):
+            raise ValueError(f"{value!r} is not allowed; use roles among: {', '.join(ROLES)} (comma-separated)")
+        return ",".join(roles)
+
     @field_validator("working_days")
     @classmethod
     def _working_days(cls, value: str) -> str:
@@ -179,6 +192,10 @@ class Settings(BaseSettings):
     @property
     def sso_enabled(self) -> bool:
         return bool(self.oidc_issuer)
+
+    @property
+    def second_factor_roles(self) -> frozenset[str]:
+        return frozenset(role for role in self.mfa_required_roles.split(",") if role)
 
     @property
     def smtp_enabled(self) -> bool:

@@ -26,9 +26,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import edge
 from app.audit import routes as audit_routes
-from app.auth import deps
+from app.auth import deps, factor_routes
 from app.auth import routes as auth_routes
-from app.auth.deps import SignInRequired
+from app.auth.deps import SecondFactorRequired, SignInRequired
 from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
 from app.config import get_settings
@@ -277,6 +277,8 @@ async def domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, SignInRequired) and request.method == "GET" and "HX-Request" not in request.headers:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/auth/sign-in?next={quote(target)}", status_code=303)
+    if isinstance(error, SecondFactorRequired) and request.method == "GET" and "HX-Request" not in request.headers:
+        return RedirectResponse("/auth/second-factor", status_code=303)
     return error_page(request, error_text(error), error.status_code, error.heading)
 
 
@@ -338,6 +340,7 @@ def create_app() -> FastAPI:
         library_routes,
         decision_routes,
         auth_routes,
+        factor_routes,
         outbox_routes,
         audit_routes,
     ):

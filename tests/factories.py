@@ -60,9 +60,10 @@ def make_user(
     return user
 
 
-def sign_in(client: Any, session: Session, user: User) -> None:
-    """Opens a session for `user` the way the sign-in route does and gives the client its cookie."""
-    token = service.start_session(session, user=user, address="testclient", user_agent="pytest")
+def sign_in(client: Any, session: Session, user: User, *, pending: bool = False) -> None:
+    """Opens a session for `user` the way the sign-in route does and gives the client its cookie: complete (the
+    second factor passed, when one is asked), or `pending` its second factor."""
+    token = service.start_session(session, user=user, address="testclient", user_agent="pytest", pending=pending)
     client.cookies.set(SESSION_COOKIE, token)
 
 

@@ -14,9 +14,13 @@ from sqlmodel import Session, select
 from app.main import api_routes
 from tests.factories import make_user, page_csrf, sign_in, state
 
-ROLES = ("anonymous", "admin", "coordinator", "focal_point", "observer")
+# "pending": an admin whose password is done and whose second factor is still asked. It passes public routes as an
+# anonymous visitor does, and otherwise nothing but the second-factor pages.
+ROLES = ("anonymous", "pending", "admin", "coordinator", "focal_point", "observer")
 PUBLIC = frozenset(ROLES)
-SIGNED_IN = PUBLIC - {"anonymous"}
+SIGNED_IN = PUBLIC - {"anonymous", "pending"}
+SECOND_FACTOR = frozenset({"pending"})
+ENROLLING = SIGNED_IN | SECOND_FACTOR
 ADMIN = frozenset({"admin"})
 COORDINATORS = frozenset({"admin", "coordinator"})
 OWN_STATE = frozenset({"admin", "coordinator", "focal_point"})  # the focal point acts for their own state
@@ -30,7 +34,16 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/language"): PUBLIC,
     ("GET", "/auth/sign-in"): PUBLIC,
     ("POST", "/auth/sign-in"): PUBLIC,
-    ("POST", "/auth/sign-out"): SIGNED_IN,
+    ("POST", "/auth/sign-out"): ENROLLING,
+    ("GET", "/auth/second-factor"): SECOND_FACTOR,
+    ("POST", "/auth/second-factor"): SECOND_FACTOR,
+    ("POST", "/auth/second-factor/recovery"): SECOND_FACTOR,
+    ("GET", "/account/second-factor"): ENROLLING,
+    ("GET", "/account/second-factor/qr.svg"): ENROLLING,
+    ("POST", "/account/second-factor"): ENROLLING,
+    ("POST", "/account/second-factor/remove"): SIGNED_IN,
+    ("POST", "/account/second-factor/recovery-codes"): SIGNED_IN,
+    ("POST", "/admin/users/{user_id}/second-factor"): ADMIN,
     ("GET", "/auth/reset"): PUBLIC,
     ("POST", "/auth/reset"): PUBLIC,
     ("GET", "/auth/reset/{token}"): PUBLIC,
@@ -464,7 +477,9 @@ def fill(path: str, names: dict[str, str]) -> str:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "path"), sorted(RULES))
 def test_route_answers_by_role(client, session, world, method: str, path: str, role: str) -> None:  # type: ignore[no-untyped-def]
-    if role != "anonymous":
+    if role == "pending":
+        sign_in(client, session, make_user(session, role="admin", password=None), pending=True)
+    elif role != "anonymous":
         sign_in(client, session, make_user(session, role=role, password=None))
     url = fill(path, world)
     response = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": page_csrf(client)})
@@ -472,6 +487,10 @@ def test_route_answers_by_role(client, session, world, method: str, path: str, r
     if allowed:
         assert response.status_code not in (401, 403), f"{role} refused at {method} {path}"
         assert not response.headers.get("location", "").startswith("/auth/sign-in?next=")
+    elif role == "pending" and method == "GET":
+        # Sent to finish signing in, whatever the page: the second step cannot be skipped by going elsewhere.
+        assert response.status_code == 303, f"pending passed at {method} {path}"
+        assert response.headers["location"] == "/auth/second-factor"
     elif role == "anonymous" and method == "GET":
         assert response.status_code == 303
         assert response.headers["location"].startswith("/auth/sign-in?next=")

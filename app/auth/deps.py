@@ -34,6 +34,10 @@ class SignInRequired(DomainError):
     status_code = 401
 
 
+class SecondFactorRequired(Forbidden):
+    """A session whose password is done but whose second factor is still asked: only the second-factor pages."""
+
+
 class CsrfRejected(Forbidden):
     """A state-changing request without this visitor's CSRF token."""
 
@@ -113,11 +117,39 @@ def public() -> None:
     """Anyone, signed in or not."""
 
 
+SECOND_FACTOR_FIRST = N_("Finish signing in with your second factor first.")
+
+
+def _refuse_pending(visitor: Visitor) -> None:
+    if visitor.pending is not None:
+        raise SecondFactorRequired(SECOND_FACTOR_FIRST)
+
+
 @_mark("signed_in")
 def signed_in(visitor: VisitorDep) -> User:
+    _refuse_pending(visitor)
     if visitor.user is None:
         raise SignInRequired(N_("Please sign in to see this page."))
     return visitor.user
+
+
+@_mark("second_factor")
+def second_factor_pending(visitor: VisitorDep) -> User:
+    """Only a session whose password is done and whose second factor is still asked."""
+    if visitor.pending is None:
+        if visitor.user is None:
+            raise SignInRequired(N_("Please sign in to see this page."))
+        raise Forbidden(N_("You are signed in already."))
+    return visitor.pending
+
+
+@_mark("signed_in_or_second_factor")
+def signed_in_or_pending(visitor: VisitorDep) -> User:
+    """A signed-in account, or one still to pass its second factor (setting one up is how it passes)."""
+    user = visitor.user or visitor.pending
+    if user is None:
+        raise SignInRequired(N_("Please sign in to see this page."))
+    return user
 
 
 def require_role(*roles: Role) -> Callable[..., User]:
@@ -125,6 +157,7 @@ def require_role(*roles: Role) -> Callable[..., User]:
 
     @_mark("roles:" + ",".join(sorted(roles)))
     def check(visitor: VisitorDep) -> User:
+        _refuse_pending(visitor)
         if visitor.user is None:
             raise SignInRequired(N_("Please sign in to see this page."))
         if visitor.user.role not in roles:
@@ -135,6 +168,8 @@ def require_role(*roles: Role) -> Callable[..., User]:
 
 
 CurrentUser = Annotated[User, Depends(signed_in)]
+PendingUser = Annotated[User, Depends(second_factor_pending)]
+EnrollingUser = Annotated[User, Depends(signed_in_or_pending)]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 
 

@@ -46,3 +46,74 @@ def invitation_message(*, user: User, link: str, hours: int, portal: str, state:
                 "You may also sign in with your organisation's single sign-on, using this email address."
             )
     return subject, body
+
+
+def factor_added_message(*, user: User, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("A second factor was added to your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "An authenticator app was set up as the second factor of your account on %(portal)s, and ten recovery "
+            "codes were made.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal}
+    return subject, body
+
+
+def factor_removed_message(*, user: User, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("The second factor of your account on %(portal)s was removed") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "You removed the authenticator app and the recovery codes of your account on %(portal)s; signing in "
+            "now takes your password alone.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal}
+    return subject, body
+
+
+def factor_reset_message(*, user: User, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("An admin reset the second factor of your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "An admin removed the authenticator app and the recovery codes of your account on %(portal)s, and "
+            "signed you out everywhere. When you next sign in, you may be asked to set up a new authenticator app.\n\n"
+            "If you did not ask for this, tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal}
+    return subject, body
+
+
+def recovery_code_used_message(*, user: User, portal: str, remaining: int) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("A recovery code was used to sign in to %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "A recovery code of your account was just used to sign in to %(portal)s. %(remaining)s unused codes "
+            "remain.\n\n"
+            "If this was not you, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal, "remaining": remaining}
+    return subject, body
+
+
+def factor_failures_message(*, user: User, portal: str, count: int) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("Wrong second-factor codes on your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Your password was typed correctly on %(portal)s, then %(count)s wrong second-factor codes. Signing in "
+            "is paused for a while.\n\n"
+            "If this was not you, someone knows your password: change it and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal, "count": count}
+    return subject, body
+
+
+def recovery_codes_renewed_message(*, user: User, portal: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("New recovery codes for your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Ten new recovery codes were made for your account on %(portal)s; the earlier ones no longer work.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal}
+    return subject, body

@@ -65,6 +65,9 @@ class UserSession(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     address: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)
+    second_factor_pending: bool = Field(
+        default=False, description="the password (or link, or SSO) is done but the second factor is still asked"
+    )
 
 
 class SignInFailure(SQLModel, table=True):
@@ -104,3 +107,29 @@ class SsoIdentity(SQLModel, table=True):
     issuer: str = Field(max_length=255)
     subject: str = Field(max_length=255)
     linked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TotpFactor(SQLModel, table=True):
+    """An authenticator app's shared secret (RFC 6238), encrypted with a key derived from the secret key. Unconfirmed
+    (confirmed_at empty) while its owner has not yet typed a first code; last_step is the time step of the last code
+    accepted, so that no code is accepted twice nor one older than it."""
+
+    __tablename__ = "totp_factor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", unique=True)
+    secret: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_step: int | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use recovery code, stored as a keyed hash."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -12,12 +12,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 
-from app.auth import service, sso
+from app.auth import second_factor, service, sso
 from app.auth.deps import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     AdminUser,
     CurrentUser,
+    EnrollingUser,
     VisitorDep,
     client_address,
     cookie,
@@ -44,6 +45,8 @@ NOTICES = {
     "sessions-ended": N_("All sessions of this account have ended."),
     "account-updated": N_("The account has been updated."),
     "link-sent": N_("A new sign-in link has been sent; the earlier one no longer works."),
+    "second-factor-removed": N_("The authenticator app and the recovery codes have been removed."),
+    "second-factor-reset": N_("The second factor has been reset: the owner is signed out everywhere and emailed."),
 }
 
 
@@ -67,6 +70,38 @@ def signed_in_response(token: str, target: str) -> RedirectResponse:
         cookie(SESSION_COOKIE), token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
     )
     return response
+
+
+def second_factor_step(user: User, target: str, *, enrolled: bool) -> str:
+    """Where a sign-in waiting for its second factor goes: the code page, or setting one up when it has none."""
+    page = "/auth/second-factor" if enrolled else "/account/second-factor"
+    return page + "?" + urlencode({"next": target})
+
+
+def open_session(
+    request: Request,
+    session: SessionDep,
+    visitor: service.Visitor,
+    user: User,
+    target: str,
+    *,
+    provider_mfa: bool = False,
+) -> RedirectResponse:
+    """Opens the session of a sign-in whose first step passed: complete, or waiting for the second factor when the
+    account has one or its role must have one."""
+    settings = get_settings()
+    pending = second_factor.due(session, settings, user, provider_mfa=provider_mfa)
+    token = service.start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+        pending=pending,
+    )
+    if pending:
+        target = second_factor_step(user, target, enrolled=second_factor.has_factor(session, user))
+    return signed_in_response(token, target)
 
 
 def remember_language(response: Response, language: str) -> None:
@@ -122,18 +157,11 @@ def sign_in(
             },
             status_code=error.status_code,
         )
-    token = service.start_session(
-        session,
-        user=user,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-        replaces=visitor.auth_session,
-    )
-    return signed_in_response(token, landing(user, next))
+    return open_session(request, session, visitor, user, landing(user, next))
 
 
 @router.post("/auth/sign-out", response_class=RedirectResponse)
-def sign_out(session: SessionDep, visitor: VisitorDep, user: CurrentUser) -> RedirectResponse:
+def sign_out(session: SessionDep, visitor: VisitorDep, user: EnrollingUser) -> RedirectResponse:
     """Ends this session on the server and forgets the cookie."""
     assert visitor.auth_session is not None
     service.end_session(session, auth_session=visitor.auth_session)
@@ -206,15 +234,8 @@ def link_form(request: Request, token: str, session: SessionDep) -> HTMLResponse
 def use_link(request: Request, token: str, session: SessionDep, visitor: VisitorDep) -> RedirectResponse:
     """Signs in with a one-time link, then asks for a password."""
     user = service.consume_token(session, token=token, purpose="signin")
-    session_token = service.start_session(
-        session,
-        user=user,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-        replaces=visitor.auth_session,
-    )
-    return signed_in_response(
-        session_token, landing(user, None if user.password_hash else "/account?notice=set-password")
+    return open_session(
+        request, session, visitor, user, landing(user, None if user.password_hash else "/account?notice=set-password")
     )
 
 
@@ -279,14 +300,20 @@ def _sso_sign_in(
             email=str(claims["email"]) if claims.get("email") else None,
             email_verified=claims.get("email_verified") is True,
         )
+        settings = get_settings()
+        pending = second_factor.due(session, settings, user, provider_mfa=second_factor.provider_did_mfa(claims))
         token = service.start_session(
             session,
             user=user,
             address=address,
             user_agent=user_agent,
             replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
+            pending=pending,
         )
-        return token, landing(user, asked)
+        target = landing(user, asked)
+        if pending:
+            target = second_factor_step(user, target, enrolled=second_factor.has_factor(session, user))
+        return token, target
 
 
 # Language and account
@@ -316,6 +343,7 @@ def _account_page(request: Request, session: SessionDep, user: User, **context: 
             "languages": LANGUAGES,
             "sso": get_settings().sso_enabled,
             "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
+            "has_second_factor": second_factor.has_factor(session, user),
             **context,
         },
         status_code=status,
@@ -507,6 +535,7 @@ def _admin_account_page(request: Request, session: SessionDep, target: User, **c
             "roles": list(Role),
             "states": service.member_states(session),
             "awaits_first_sign_in": service.awaits_first_sign_in(target),
+            "has_second_factor": second_factor.has_factor(session, target),
             **context,
         },
         status_code=status,

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 USER_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "language", "time_zone", "is_active")
 ACCOUNT_FIELDS = ("email", "display_name", "role", "member_state_id", "organisation", "time_zone")
 TOUCH_EVERY = timedelta(minutes=1)
+PENDING_LIFETIME = timedelta(minutes=15)  # time to pass the second factor after the password
 
 
 def account_id(user: User) -> int:
@@ -54,6 +55,8 @@ class Visitor:
 
     user: User | None = None
     auth_session: UserSession | None = None
+    # The account of a session whose password is done but whose second factor is still asked: no `user` until then.
+    pending: User | None = None
 
     @property
     def role(self) -> str | None:
@@ -417,9 +420,16 @@ def prune_failures(session: Session, settings: Settings) -> None:
 
 
 def start_session(
-    session: Session, *, user: User, address: str, user_agent: str, replaces: UserSession | None = None
+    session: Session,
+    *,
+    user: User,
+    address: str,
+    user_agent: str,
+    replaces: UserSession | None = None,
+    pending: bool = False,
 ) -> str:
-    """Opens a new session (a new token each sign-in) and returns the cookie's value."""
+    """Opens a new session (a new token each sign-in) and returns the cookie's value; a `pending` one waits for the
+    second factor and reaches only its pages."""
     now = utcnow()
     if replaces is not None and replaces.ended_at is None:
         replaces.ended_at = now
@@ -434,11 +444,20 @@ def start_session(
             last_seen_at=now,
             address=address[:64],
             user_agent=user_agent[:255],
+            second_factor_pending=pending,
         )
     )
-    user.last_sign_in_at = now
-    session.add(user)
-    audit.record(session, actor_id=user.id, action="sign_in", entity="user", entity_id=user.id, address=address)
+    if not pending:
+        user.last_sign_in_at = now
+        session.add(user)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="password_passed" if pending else "sign_in",
+        entity="user",
+        entity_id=user.id,
+        address=address,
+    )
     session.commit()
     return token
 
@@ -461,6 +480,7 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
         or not user.is_active
         or now - auth_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
         or now - auth_session.created_at > timedelta(hours=settings.session_absolute_hours)
+        or (auth_session.second_factor_pending and now - auth_session.created_at > PENDING_LIFETIME)
     )
     if expired:
         if auth_session.ended_at is None:
@@ -468,6 +488,8 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
             session.add(auth_session)
             session.commit()
         return Visitor()
+    if auth_session.second_factor_pending:
+        return Visitor(auth_session=auth_session, pending=user)
     if now - auth_session.last_seen_at > TOUCH_EVERY:
         _note_use(session, auth_session, now)
     return Visitor(user=user, auth_session=auth_session)

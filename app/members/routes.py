@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as accounts
-from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, client_address, cookie, public, require_role
+from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, cookie, public, require_role
 from app.auth.models import Role, User
-from app.auth.routes import landing, signed_in_response
+from app.auth.routes import landing, open_session
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden, NotFound
@@ -364,15 +364,10 @@ def accept(
             },
             status_code=error.status_code,
         )
-    session_token = accounts.start_session(
-        session,
-        user=invited,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-        replaces=visitor.auth_session,
-    )
     state = session.get(MemberState, invited.member_state_id)
-    return signed_in_response(session_token, landing(invited, f"/members/{state.code}" if state else None))
+    return open_session(
+        request, session, visitor, invited, landing(invited, f"/members/{state.code}" if state else None)
+    )
 
 
 @router.get("/contributions", response_class=HTMLResponse)

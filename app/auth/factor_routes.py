@@ -1,0 +1,184 @@
+"""The second factor's pages: the code asked after the password, setting up an authenticator app (with its recovery
+codes), removing it, and an admin's reset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import second_factor, service
+from app.auth.deps import (
+    SESSION_COOKIE,
+    AdminUser,
+    CurrentUser,
+    EnrollingUser,
+    PendingUser,
+    VisitorDep,
+    client_address,
+    cookie,
+)
+from app.auth.models import User
+from app.auth.routes import landing, user_from_path
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import DomainError
+from app.web import error_text, render, safe_next
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=4096)]
+UserFromPath = Annotated[User, Depends(user_from_path)]
+
+
+def _complete(
+    request: Request, session: SessionDep, visitor: service.Visitor, user: User, response: Response
+) -> Response:
+    """Turns a session waiting for its second factor into a complete one, with a new token."""
+    if visitor.pending is None:
+        return response
+    token = service.start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+    )
+    response.set_cookie(
+        cookie(SESSION_COOKIE), token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
+    )
+    return response
+
+
+def _target(user: User, next: str) -> str:
+    return landing(user, safe_next(next, default="/dashboard"))
+
+
+# The step after the password
+
+
+def _challenge(request: Request, user: User, next: str, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    return render(
+        request, "auth/second_factor.html", {"next": safe_next(next, default=""), **context}, status_code=status
+    )
+
+
+@router.get("/auth/second-factor", response_model=None)
+def challenge(request: Request, session: SessionDep, user: PendingUser, next: str = "") -> Response:
+    """Asks for a code of the authenticator app, or a recovery code."""
+    if not second_factor.has_factor(session, user):
+        return RedirectResponse("/account/second-factor?next=" + safe_next(next, default=""), status_code=303)
+    return _challenge(request, user, next)
+
+
+@router.post("/auth/second-factor", response_model=None)
+def check_code(
+    request: Request, session: SessionDep, visitor: VisitorDep, user: PendingUser, code: Text = "", next: Text = ""
+) -> Response:
+    """Completes the sign-in with a current code of the authenticator app."""
+    try:
+        second_factor.check_code(session, get_settings(), user=user, code=code, address=client_address(request))
+    except DomainError as error:
+        return _challenge(request, user, next, code_error=error_text(error), status=error.status_code)
+    return _complete(request, session, visitor, user, RedirectResponse(_target(user, next), status_code=303))
+
+
+@router.post("/auth/second-factor/recovery", response_model=None)
+def use_recovery_code(
+    request: Request,
+    session: SessionDep,
+    visitor: VisitorDep,
+    user: PendingUser,
+    recovery_code: Text = "",
+    next: Text = "",
+) -> Response:
+    """Completes the sign-in with a recovery code, used up, and says how many remain."""
+    try:
+        remaining = second_factor.use_recovery_code(
+            session, get_settings(), user=user, code=recovery_code, address=client_address(request)
+        )
+    except DomainError as error:
+        return _challenge(request, user, next, recovery_error=error_text(error), status=error.status_code)
+    page = render(request, "auth/recovery_used.html", {"remaining": remaining, "target": _target(user, next)})
+    return _complete(request, session, visitor, user, page)
+
+
+# Setting up, looking at and removing the authenticator app
+
+
+def _factor_page(request: Request, session: SessionDep, user: User, next: str, **context: object) -> HTMLResponse:
+    status = int(str(context.pop("status", 200)))
+    settings = get_settings()
+    enrolled = second_factor.has_factor(session, user)
+    values: dict[str, object] = {
+        "enrolled": enrolled,
+        "must": second_factor.must_use(settings, user),
+        "pending": request.state.visitor.pending is not None,
+        "next": safe_next(next, default=""),
+    }
+    if enrolled:
+        values["remaining"] = second_factor.remaining_recovery_codes(session, user)
+    else:
+        values["secret"] = second_factor.enrolment_secret(session, settings, user=user)
+    return render(request, "auth/factor.html", {**values, **context}, status_code=status)
+
+
+@router.get("/account/second-factor", response_model=None)
+def factor(request: Request, session: SessionDep, user: EnrollingUser, next: str = "") -> Response:
+    """Setting up an authenticator app (QR code and secret as text), or the one set up and its recovery codes."""
+    if request.state.visitor.pending is not None and second_factor.has_factor(session, user):
+        return RedirectResponse("/auth/second-factor?next=" + safe_next(next, default=""), status_code=303)
+    return _factor_page(request, session, user, next)
+
+
+@router.get("/account/second-factor/qr.svg", response_model=None)
+def factor_qr(session: SessionDep, user: EnrollingUser) -> Response:
+    """The QR code of the secret being set up, drawn on the server."""
+    settings = get_settings()
+    secret = second_factor.enrolment_secret(session, settings, user=user)
+    svg = second_factor.qr_svg(second_factor.provisioning_uri(settings, user=user, secret=secret))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/account/second-factor", response_model=None)
+def confirm_factor(
+    request: Request, session: SessionDep, visitor: VisitorDep, user: EnrollingUser, code: Text = "", next: Text = ""
+) -> Response:
+    """Confirms the authenticator app with a first code and shows the ten recovery codes, once."""
+    try:
+        codes = second_factor.confirm_enrolment(session, get_settings(), user=user, code=code)
+    except DomainError as error:
+        return _factor_page(request, session, user, next, code_error=error_text(error), status=error.status_code)
+    target = _target(user, next) if visitor.pending is not None else "/account/second-factor"
+    page = render(request, "auth/recovery_codes.html", {"codes": codes, "target": target})
+    return _complete(request, session, visitor, user, page)
+
+
+@router.post("/account/second-factor/recovery-codes", response_model=None)
+def renew_recovery_codes(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """Ten new recovery codes, shown once; the earlier ones stop working."""
+    try:
+        codes = second_factor.renew_recovery_codes(session, get_settings(), user=user)
+    except DomainError as error:
+        return _factor_page(request, session, user, "", remove_error=error_text(error), status=error.status_code)
+    return render(
+        request, "auth/recovery_codes.html", {"codes": codes, "target": "/account/second-factor", "renewed": True}
+    )
+
+
+@router.post("/account/second-factor/remove", response_model=None)
+def remove_factor(request: Request, session: SessionDep, visitor: VisitorDep, user: CurrentUser) -> Response:
+    """Removes one's own authenticator app and recovery codes (when one's role need not use them)."""
+    try:
+        second_factor.remove(session, get_settings(), user=user, keep=visitor.auth_session)
+    except DomainError as error:
+        return _factor_page(request, session, user, "", remove_error=error_text(error), status=error.status_code)
+    return RedirectResponse("/account?notice=second-factor-removed", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/second-factor", response_model=None)
+def reset_factor(target: UserFromPath, session: SessionDep, admin: AdminUser) -> Response:
+    """Resets another account's second factor: removed, owner emailed and signed out everywhere."""
+    second_factor.reset(session, get_settings(), user=target, actor_id=service.account_id(admin))
+    return RedirectResponse(f"/admin/users/{target.id}?notice=second-factor-reset", status_code=303)

@@ -1,0 +1,352 @@
+"""The second factor: authenticator-app codes (TOTP, RFC 6238) and single-use recovery codes, the policy of who must
+use one, and an admin's reset.
+
+A code is accepted within one time step either side of now, once: the step of the last accepted code is stored and
+only a later step is accepted after it, so neither a replayed code nor one of an earlier window passes. Secrets are
+encrypted with a key derived (HKDF) from the portal's secret key; recovery codes are stored as keyed hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+import time
+from datetime import timedelta
+
+import pyotp
+import segno
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, func, or_, update
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth import mail
+from app.auth.models import RecoveryCode, SignInFailure, TotpFactor, User, UserSession
+from app.auth.service import (
+    TOO_MANY_SIGN_INS,
+    _count_attempt,
+    _end_sessions,
+    _sign_in_limits,
+    account_id,
+)
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, DomainError
+from app.governance import region
+from app.i18n import N_
+from app.outbox import service as outbox
+
+STEP_SECONDS = 30
+RECOVERY_CODES = 10
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+WRONG_CODE = N_("This code is not correct, or it has been used already. Wait for the next code and try again.")
+WRONG_RECOVERY_CODE = N_("This recovery code is not correct, or it has been used already.")
+
+
+# Keys
+
+
+def _derived(settings: Settings, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"prcn:" + purpose).derive(
+        settings.secret().encode()
+    )
+
+
+def _fernet(settings: Settings) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derived(settings, b"totp-secret")))
+
+
+def _recovery_hash(settings: Settings, code: str) -> str:
+    return hmac.new(_derived(settings, b"recovery-code"), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(c for c in code.lower() if c.isalnum())[:32]
+
+
+# Policy
+
+
+def totp_of(session: Session, user: User) -> TotpFactor | None:
+    return session.exec(select(TotpFactor).where(TotpFactor.user_id == user.id)).first()
+
+
+def has_factor(session: Session, user: User) -> bool:
+    factor = totp_of(session, user)
+    return factor is not None and factor.confirmed_at is not None
+
+
+def must_use(settings: Settings, user: User) -> bool:
+    """Whether the account's role must use a second factor."""
+    return user.role in settings.second_factor_roles
+
+
+def due(session: Session, settings: Settings, user: User, *, provider_mfa: bool = False) -> bool:
+    """Whether a sign-in of this account must still pass a second factor: it has one, or its role must have one —
+    unless the identity provider's own multi-factor sign-in is trusted and was shown."""
+    if provider_mfa and settings.oidc_trust_mfa:
+        return False
+    return must_use(settings, user) or has_factor(session, user)
+
+
+def provider_did_mfa(claims: dict[str, object]) -> bool:
+    """Whether the ID token says the provider used more than one factor (RFC 8176 `amr` "mfa")."""
+    amr = claims.get("amr")
+    return isinstance(amr, list) and "mfa" in amr
+
+
+# Enrolment
+
+
+def enrolment_secret(session: Session, settings: Settings, *, user: User) -> str:
+    """The secret being enrolled (a new one when none is), for the QR code and the text to type."""
+    factor = totp_of(session, user)
+    if factor is not None and factor.confirmed_at is not None:
+        raise Conflict(N_("An authenticator app is set up already."))
+    if factor is None:
+        secret = pyotp.random_base32()
+        factor = TotpFactor(
+            user_id=account_id(user), secret=_fernet(settings).encrypt(secret.encode()).decode(), created_at=utcnow()
+        )
+        session.add(factor)
+        session.commit()
+        return secret
+    return _plain(settings, factor)
+
+
+def _plain(settings: Settings, factor: TotpFactor) -> str:
+    try:
+        return _fernet(settings).decrypt(factor.secret.encode()).decode()
+    except InvalidToken:
+        raise DomainError(
+            N_("The authenticator secret cannot be read with this portal's secret key. Ask an admin to reset it."),
+            status_code=500,
+        ) from None
+
+
+def provisioning_uri(settings: Settings, *, user: User, secret: str) -> str:
+    portal = region.load(settings.seeds_dir).short_name(user.language)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=portal)
+
+
+def qr_svg(uri: str) -> bytes:
+    """The QR code as a standalone SVG document (paths and attributes only, no style or script)."""
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=4, light="#fff", xmldecl=True, svgns=True)
+    return out.getvalue()
+
+
+def _step(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // STEP_SECONDS)
+
+
+def _matching_step(secret: str, code: str, last_step: int | None, now: float | None) -> int | None:
+    """The step (now ±1) whose code this is, if later than the last one accepted."""
+    code = "".join(c for c in code if c.isdigit())
+    if len(code) != 6:
+        return None
+    hotp = pyotp.HOTP(secret)
+    current = _step(now)
+    for step in (current - 1, current, current + 1):
+        if step < 0 or (last_step is not None and step <= last_step):
+            continue
+        if hmac.compare_digest(hotp.at(step), code):
+            return step
+    return None
+
+
+def _accept_step(session: Session, factor: TotpFactor, step: int) -> bool:
+    """Stores the step of an accepted code, atomically: of two requests with one code only one is accepted."""
+    result = session.execute(
+        update(TotpFactor)
+        .where(
+            col(TotpFactor.id) == factor.id,
+            or_(col(TotpFactor.last_step).is_(None), col(TotpFactor.last_step) < step),
+        )
+        .values(last_step=step)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def confirm_enrolment(
+    session: Session, settings: Settings, *, user: User, code: str, now: float | None = None
+) -> list[str]:
+    """Confirms the authenticator app with a first code; returns ten new recovery codes, to be shown once."""
+    factor = totp_of(session, user)
+    if factor is None:
+        raise DomainError(N_("Start again: open the page to set up an authenticator app."))
+    if factor.confirmed_at is not None:
+        raise Conflict(N_("An authenticator app is set up already."))
+    step = _matching_step(_plain(settings, factor), code, factor.last_step, now)
+    if step is None or not _accept_step(session, factor, step):
+        session.rollback()
+        raise DomainError(WRONG_CODE)
+    factor.confirmed_at = utcnow()
+    session.add(factor)
+    codes = _new_recovery_codes(session, settings, user=user)
+    audit.record(session, actor_id=user.id, action="add_second_factor", entity="user", entity_id=user.id)
+    _email(session, settings, user, mail.factor_added_message)
+    session.commit()
+    return codes
+
+
+def _new_recovery_codes(session: Session, settings: Settings, *, user: User) -> list[str]:
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        session.add(RecoveryCode(user_id=account_id(user), code_hash=_recovery_hash(settings, raw)))
+    return codes
+
+
+def remaining_recovery_codes(session: Session, user: User) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None))
+        ).one()
+    )
+
+
+# Checking a sign-in's second factor
+
+
+def check_code(
+    session: Session, settings: Settings, *, user: User, code: str, address: str, now: float | None = None
+) -> None:
+    """Accepts a current authenticator code once; every attempt counts against the sign-in limits until one passes."""
+    attempt = _count_attempt(session, settings, _sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
+    factor = totp_of(session, user)
+    step = None
+    if factor is not None and factor.confirmed_at is not None:
+        step = _matching_step(_plain(settings, factor), code, factor.last_step, now)
+    if factor is None or step is None or not _accept_step(session, factor, step):
+        session.rollback()
+        _record_failure(session, settings, user, "code")
+        raise DomainError(WRONG_CODE)
+    _passed(session, user, attempt)
+
+
+def use_recovery_code(session: Session, settings: Settings, *, user: User, code: str, address: str) -> int:
+    """Accepts an unused recovery code once and emails the account; returns how many remain."""
+    attempt = _count_attempt(session, settings, _sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
+    wanted = _recovery_hash(settings, _normalise_code(code))
+    result = session.execute(
+        update(RecoveryCode)
+        .where(
+            col(RecoveryCode.user_id) == user.id,
+            col(RecoveryCode.code_hash) == wanted,
+            col(RecoveryCode.used_at).is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        _record_failure(session, settings, user, "recovery_code")
+        raise DomainError(WRONG_RECOVERY_CODE)
+    remaining = remaining_recovery_codes(session, user)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="use_recovery_code",
+        entity="user",
+        entity_id=user.id,
+        after={"remaining": remaining},
+    )
+    _email(session, settings, user, mail.recovery_code_used_message, remaining=remaining)
+    _passed(session, user, attempt)
+    return remaining
+
+
+def _record_failure(session: Session, settings: Settings, user: User, kind: str) -> None:
+    """Records a refused second factor; the account's owner is emailed when the refusals reach the sign-in limit
+    (their password is known to whoever is trying)."""
+    audit.record(
+        session, actor_id=user.id, action="second_factor_failed", entity="user", entity_id=user.id, after={"kind": kind}
+    )
+    since = utcnow() - timedelta(minutes=settings.failure_window_minutes)
+    failures = session.exec(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(
+            col(SignInFailure.kind) == "account", col(SignInFailure.key) == user.email, col(SignInFailure.at) >= since
+        )
+    ).one()
+    if int(failures) == settings.max_failures_per_account:
+        _email(session, settings, user, mail.factor_failures_message, count=int(failures))
+    session.commit()
+
+
+def _passed(session: Session, user: User, attempt: list[int]) -> None:
+    session.execute(
+        delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == user.email)
+    )
+    session.execute(delete(SignInFailure).where(col(SignInFailure.id).in_(attempt)))
+    session.commit()
+
+
+def renew_recovery_codes(session: Session, settings: Settings, *, user: User) -> list[str]:
+    """Ten new recovery codes in place of the old ones (all of which stop working), shown once."""
+    if not has_factor(session, user):
+        raise Conflict(N_("No second factor is set up."))
+    codes = _new_recovery_codes(session, settings, user=user)
+    audit.record(session, actor_id=user.id, action="renew_recovery_codes", entity="user", entity_id=user.id)
+    _email(session, settings, user, mail.recovery_codes_renewed_message)
+    session.commit()
+    return codes
+
+
+# Removal and reset
+
+
+def remove(session: Session, settings: Settings, *, user: User, keep: UserSession | None) -> None:
+    """The owner removes their authenticator app and recovery codes (refused when their role must have one)."""
+    if must_use(settings, user):
+        raise Conflict(N_("Your role must use a second factor, so it cannot be removed. Ask an admin to reset it."))
+    if not _clear(session, user):
+        raise Conflict(N_("No second factor is set up."))
+    _end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
+    audit.record(session, actor_id=user.id, action="remove_second_factor", entity="user", entity_id=user.id)
+    _email(session, settings, user, mail.factor_removed_message)
+    session.commit()
+
+
+def reset(session: Session, settings: Settings, *, user: User, actor_id: int) -> None:
+    """An admin resets another account's second factor: it is removed, the owner emailed and signed out everywhere;
+    their next sign-in asks for a new one when their role must use one."""
+    if user.id == actor_id:
+        raise Conflict(N_("You cannot reset your own second factor; ask another admin."))
+    if not _clear(session, user):
+        raise Conflict(N_("This account has no second factor to reset."))
+    ended = _end_sessions(session, user_id=user.id)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="reset_second_factor",
+        entity="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+    _email(session, settings, user, mail.factor_reset_message)
+    session.commit()
+
+
+def _clear(session: Session, user: User) -> bool:
+    found = session.execute(delete(TotpFactor).where(col(TotpFactor.user_id) == user.id))
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    return bool(getattr(found, "rowcount", 0))
+
+
+def _email(session: Session, settings: Settings, user: User, message: object, **values: object) -> None:
+    portal = region.load(settings.seeds_dir).short_name(user.language)
+    assert callable(message)
+    subject, body = message(user=user, portal=portal, **values)
+    outbox.queue(session, recipient=user.email, subject=subject, body=body)
