@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.factories import csrf_token, soup
-from tests.support.containers import BASE_IMAGE, PODMAN, ROOT, build_image, checked, run
+from tests.support.containers import BASE_IMAGE, PODMAN, ROOT, build_image, checked, run, set_up_authenticator
 from tests.support.live import free_port
 from tests.support.smtp import SmtpServer
 
@@ -172,6 +172,9 @@ def test_signed_in_through_one_app_container_acting_through_the_other(stack: Sta
     assert form.status_code == 200
     signed_in = visitor.send("POST", f"{stack.app1}/{path}", data={"csrf_token": csrf_token(form.text)})
     assert signed_in.status_code == 303
+    set_up_authenticator(
+        lambda method, where, data: visitor.send(method, f"{stack.app1}{where}", data), signed_in.headers["location"]
+    )
     users = visitor.send("GET", f"{stack.app2}/admin/users")
     assert users.status_code == 200, "app2 knows the session app1 opened"
     created = visitor.send(

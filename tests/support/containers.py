@@ -13,7 +13,13 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+
+import httpx
+import pyotp
+
+from tests.factories import csrf_token, soup
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = "localhost/prcn-debian-python:bookworm"
@@ -149,3 +155,25 @@ def build_image(directory: Path) -> str:
     if previous and previous != current:
         run([*PODMAN, "rmi", previous])  # the image this build replaced; kept if something still uses it
     return IMAGE
+
+
+def set_up_authenticator(send: Callable[[str, str, dict[str, str] | None], httpx.Response], location: str) -> None:
+    """Follows sign-in to the authenticator set-up the default policy asks of an admin, and confirms it with a
+    code computed as the app would: the first admin of a new portal meets this page first."""
+    assert location.startswith("/account/second-factor"), f"sign-in went to {location}, not to the set-up"
+    page = send("GET", location, None)
+    assert page.status_code == 200
+    secret = soup(page.text).select_one("#totp-secret")
+    assert secret is not None, "the set-up page shows the key as text"
+    next_field = soup(page.text).select_one("input[name=next]")
+    confirmed = send(
+        "POST",
+        "/account/second-factor",
+        {
+            "code": pyotp.TOTP(secret.get_text(strip=True)).now(),
+            "next": str(next_field["value"]) if next_field else "",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert confirmed.status_code == 200
+    assert len(soup(confirmed.text).select("#recovery-codes code")) == 10, "the ten recovery codes are shown once"
