@@ -17,6 +17,8 @@ from tests.factories import make_user, state
 from tests.outbox.conftest import SmtpServer, settings_for
 
 QUARTER = datetime(2027, 2, 1, tzinfo=UTC)
+# 22:00 UTC on 10 March: 10:00 on 11 March in Fiji, 09:00 in Vanuatu, 11:00 in Samoa, 12:00 on 10 March in Hawaii.
+STARTS = datetime(2027, 3, 10, 22, 0, tzinfo=UTC)
 
 
 def person(db: Session, *, code: str = "FJ", zone: str, language: str = "en", role: str = "focal_point") -> User:

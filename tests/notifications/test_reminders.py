@@ -16,6 +16,7 @@ from app.training.models import CourseType, Nomination, TrainingOffer
 from tests.factories import state
 from tests.notifications.helpers import (
     QUARTER,
+    STARTS,
     action_item,
     deliver,
     invite,
@@ -26,9 +27,6 @@ from tests.notifications.helpers import (
     text_of,
 )
 from tests.outbox.conftest import SmtpServer
-
-# 22:00 UTC on 10 March: 10:00 on 11 March in Fiji, 09:00 in Vanuatu, 11:00 in Samoa, 12:00 on 10 March in Hawaii.
-STARTS = datetime(2027, 3, 10, 22, 0, tzinfo=UTC)
 
 
 def travel(db: Session, start: datetime, end: datetime, step: timedelta = timedelta(hours=1)) -> None:
