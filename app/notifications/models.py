@@ -17,6 +17,19 @@ REMINDER_KINDS = {
     "action": N_("Action items of my state due in 7 days or overdue"),
 }
 DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
+JOB_LABELS = {
+    "meeting_reminders": N_("Meeting reminders"),
+    "nomination_reminders": N_("Nomination deadline reminders"),
+    "action_reminders": N_("Action item reminders"),
+}
+KIND_LABELS = {
+    "meeting_7d": N_("Meeting in 7 days"),
+    "meeting_1d": N_("Meeting tomorrow"),
+    "nomination_7d": N_("Nomination deadline in 7 days"),
+    "nomination_2d": N_("Nomination deadline in 2 days"),
+    "action_7d": N_("Action item due in 7 days"),
+    "action_overdue": N_("Action item overdue"),
+}
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}
 
 

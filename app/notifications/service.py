@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.auth.models import Role, User
 from app.config import Settings
@@ -467,16 +467,27 @@ def run_due(session: Session, settings: Settings, *, now: datetime) -> list[JobR
     return runs
 
 
-def last_runs(session: Session) -> list[JobRun]:
-    """Each job's latest run, for the admin outbox page."""
-    latest = []
-    for job in JOBS:
-        found = session.exec(select(JobRun).where(JobRun.job == job).order_by(col(JobRun.id).desc()).limit(1)).first()
-        if found is not None:
-            latest.append(found)
-    return latest
+def last_runs(session: Session, *, per_job: int = 3) -> list[JobRun]:
+    """Each job's latest runs, newest first, for the admin outbox page (one query)."""
+    ranked = (
+        select(JobRun.id, func.row_number().over(partition_by=JobRun.job, order_by=col(JobRun.id).desc()).label("n"))
+    ).subquery()
+    chosen = select(ranked.c.id).where(ranked.c.n <= per_job)
+    return list(
+        session.exec(
+            select(JobRun).where(col(JobRun.id).in_(chosen)).order_by(col(JobRun.job), col(JobRun.id).desc())
+        ).all()
+    )
 
 
-def recent(session: Session, *, limit: int = 50) -> list[Notification]:
-    """The newest notifications decided, for the admin outbox page."""
-    return list(session.exec(select(Notification).order_by(col(Notification.id).desc()).limit(limit)).all())
+def recent(session: Session, *, limit: int = 50) -> list[tuple[Notification, str]]:
+    """The newest notifications decided and their recipient's address, for the admin outbox page."""
+    return [
+        (note, email)
+        for note, email in session.exec(
+            select(Notification, User.email)
+            .join(User, col(User.id) == Notification.user_id)
+            .order_by(col(Notification.id).desc())
+            .limit(limit)
+        ).all()
+    ]
