@@ -41,6 +41,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/auth/sso/callback"): PUBLIC,
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/preferences"): SIGNED_IN,
+    ("POST", "/account/notifications"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/welcome"): SIGNED_IN,
     ("POST", "/welcome"): SIGNED_IN,

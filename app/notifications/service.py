@@ -19,19 +19,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
 from sqlalchemy import text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
+from app import formats
 from app.auth.models import Role, User
 from app.config import Settings
-from app.db import id_of, utcnow, writing
+from app.db import id_of, once, utcnow, writing
+from app.errors import DomainError
 from app.governance import region
+from app.i18n import N_
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.members.models import MemberState
 from app.notifications import mail
-from app.notifications.models import JobRun, Notification, NotificationPreference
+from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
 from app.outbox import service as outbox
 from app.training.models import Nomination, TrainingOffer
 
@@ -491,3 +495,49 @@ def recent(session: Session, *, limit: int = 50) -> list[tuple[Notification, str
             .limit(limit)
         ).all()
     ]
+
+
+# A person's choices.
+
+
+def preference(session: Session, user: User) -> NotificationPreference:
+    """The person's choices, or the defaults (not stored) when they never chose."""
+    found = session.exec(select(NotificationPreference).where(NotificationPreference.user_id == user.id)).first()
+    return found or NotificationPreference(user_id=id_of(user), updated_at=utcnow())
+
+
+def weekday_names(language: str) -> list[str]:
+    """Monday to Sunday in the language."""
+    names = get_day_names("wide", locale=formats.babel_locale(language))
+    return [names[day] for day in range(7)]
+
+
+def _whole(text_value: str, low: int, high: int, message: str) -> int:
+    try:
+        number = int(text_value.strip())
+    except ValueError:
+        raise DomainError(message) from None
+    if not low <= number <= high:
+        raise DomainError(message)
+    return number
+
+
+def save_preference(
+    session: Session, *, user: User, digest: str, weekday: str, hour: str, reminders: Iterable[str]
+) -> NotificationPreference:
+    """Saves the digest's frequency, day and hour, and the reminder kinds kept on (the others are turned off)."""
+    if digest not in DIGESTS:
+        raise DomainError(N_("Choose how often the digest comes from the list."))
+    day = _whole(weekday, 0, 6, N_("Choose the digest's day from the list."))
+    at = _whole(hour, 0, 23, N_("Choose the digest's hour from the list."))
+    kept = set(reminders)
+    if not kept <= set(REMINDER_KINDS):
+        raise DomainError(N_("Choose reminders from the list."))
+    chosen = preference(session, user)
+    chosen.digest, chosen.digest_weekday, chosen.digest_hour = digest, day, at
+    chosen.reminders_off = " ".join(kind for kind in REMINDER_KINDS if kind not in kept)
+    chosen.updated_at = utcnow()
+    session.add(chosen)
+    with once(session, N_("These choices were just saved elsewhere; reload the page and try again.")):
+        session.commit()
+    return chosen
