@@ -42,6 +42,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/preferences"): SIGNED_IN,
     ("POST", "/account/notifications"): SIGNED_IN,
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/welcome"): SIGNED_IN,
     ("POST", "/welcome"): SIGNED_IN,

@@ -105,3 +105,22 @@ def action_reminder(
 
 def _footer(mail: _Mail) -> None:
     mail.para(_("You can turn this reminder off on your account page."))
+
+
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def digest(*, user: User, period: str, sections: list[Section], portal: str, unsubscribe: str) -> Message:
+    """The digest: for each kind of change, its items as labelled links; the unsubscribe link last."""
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        subject = _("What changed on %(portal)s, %(period)s") % {"portal": portal, "period": period}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        mail.para(_("Here is what changed on %(portal)s that concerns you.") % {"portal": portal})
+        for heading, rows in sections:
+            mail.links(mail.label(_(heading)), list(rows))
+        mail.links(
+            _("You receive this digest because of your choices on your account page. To stop it:"),
+            [(_("Unsubscribe"), unsubscribe)],
+        )
+    return subject, mail.text(), mail.html(user.language, subject)

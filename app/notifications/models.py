@@ -21,6 +21,7 @@ JOB_LABELS = {
     "meeting_reminders": N_("Meeting reminders"),
     "nomination_reminders": N_("Nomination deadline reminders"),
     "action_reminders": N_("Action item reminders"),
+    "digests": N_("Digests"),
 }
 KIND_LABELS = {
     "meeting_7d": N_("Meeting in 7 days"),
@@ -29,6 +30,7 @@ KIND_LABELS = {
     "nomination_2d": N_("Nomination deadline in 2 days"),
     "action_7d": N_("Action item due in 7 days"),
     "action_overdue": N_("Action item overdue"),
+    "digest": N_("Digest"),
 }
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}
 

@@ -140,7 +140,9 @@ def _claim(run: Run, job: str, candidate: Candidate, outcome: str, late: bool) -
     return int(found) if found is not None else None
 
 
-def _decide(run: Run, job: str, candidates: list[Candidate]) -> None:
+def _decide(
+    run: Run, job: str, candidates: list[Candidate], *, headers: Callable[[Candidate], dict[str, str]] | None = None
+) -> None:
     """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction."""
     done = _decided(run.session, {c.kind for c in candidates}, [c.object_id for c in candidates])
     for candidate in candidates:
@@ -159,7 +161,12 @@ def _decide(run: Run, job: str, candidates: list[Candidate]) -> None:
                     continue
                 subject, body, html = candidate.write()
                 message = outbox.queue(
-                    run.session, recipient=candidate.user.email, subject=subject, body=body, html=html
+                    run.session,
+                    recipient=candidate.user.email,
+                    subject=subject,
+                    body=body,
+                    html=html,
+                    headers=headers(candidate) if headers else None,
                 )
                 run.session.flush()
                 run.session.execute(
@@ -410,11 +417,16 @@ def _action_writer(
     )
 
 
-JOBS: dict[str, Callable[[Run], None]] = {
-    "meeting_reminders": meeting_reminders,
-    "nomination_reminders": nomination_reminders,
-    "action_reminders": action_reminders,
-}
+def jobs() -> dict[str, Callable[[Run], None]]:
+    """Every scheduled job by name (the digest's module builds on this one, hence imported here)."""
+    from app.notifications.digest import digests
+
+    return {
+        "meeting_reminders": meeting_reminders,
+        "nomination_reminders": nomination_reminders,
+        "action_reminders": action_reminders,
+        "digests": digests,
+    }
 
 
 def _lock_key(job: str) -> int:
@@ -438,7 +450,7 @@ def run_job(session: Session, settings: Settings, job: str, *, now: datetime) ->
         session.flush()
         run = Run(session, settings, now)
         try:
-            JOBS[job](run)
+            jobs()[job](run)
         except Exception as error:
             session.rollback()
             log.exception("job %s failed", job)
@@ -464,7 +476,7 @@ def run_job(session: Session, settings: Settings, job: str, *, now: datetime) ->
 def run_due(session: Session, settings: Settings, *, now: datetime) -> list[JobRun]:
     """Every job once, for the moment `now`."""
     runs = []
-    for job in JOBS:
+    for job in jobs():
         record = run_job(session, settings, job, now=now)
         if record is not None:
             runs.append(record)

@@ -93,5 +93,5 @@ def text_of(message: EmailMessage) -> str:
 
 
 def subject(message: EmailMessage) -> str:
-    """The subject as a mail client shows it (a long one arrives folded, after a line break)."""
-    return str(message["Subject"]).strip()
+    """The subject as a mail client shows it (a long one arrives folded, in encoded words, on several lines)."""
+    return " ".join(str(message["Subject"]).split())

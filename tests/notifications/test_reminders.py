@@ -221,7 +221,7 @@ def test_each_run_is_recorded_with_its_counts(session: Session) -> None:
     moment = datetime(2027, 3, 9, 21, tzinfo=UTC)
     service.run_due(session, get_settings(), now=moment)
     runs = session.exec(select(JobRun).where(JobRun.clock == moment)).all()
-    assert Counter(r.job for r in runs) == Counter(list(service.JOBS))
+    assert Counter(r.job for r in runs) == Counter(list(service.jobs()))
     meeting_run = next(r for r in runs if r.job == "meeting_reminders")
     assert (meeting_run.sent, meeting_run.skipped, meeting_run.failed, meeting_run.error) == (1, 1, 0, "")
     assert meeting_run.finished_at is not None
