@@ -553,3 +553,82 @@ def save_preference(
     with once(session, N_("These choices were just saved elsewhere; reload the page and try again.")):
         session.commit()
     return chosen
+
+
+# What waits on a person: what the reminders are about, for the dashboard.
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing a reminder is (or will be) about."""
+
+    kind: str
+    title: str
+    url: str
+    at: datetime | None = None
+    day: date | None = None
+    overdue: bool = False
+
+
+WAITING_LABELS = {
+    "meeting": N_("Meeting within 7 days"),
+    "nomination": N_("Nomination deadline"),
+    "action": N_("Action item"),
+}
+
+
+def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]:
+    """The meetings within a week the person has not declined, the nomination deadlines within a week their state
+    has not answered, and their state's open action items due within a week or overdue (at most three queries)."""
+    found: list[Waiting] = []
+    week = now + timedelta(days=ACTION_DAYS)
+    meetings_soon = session.exec(
+        select(Meeting)
+        .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
+        .where(
+            Invitation.user_id == user.id,
+            col(Invitation.answer) != "not_attending",
+            Meeting.status == "scheduled",
+            col(Meeting.starts_at) > now,
+            col(Meeting.starts_at) <= week,
+        )
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    found += [Waiting("meeting", m.title(user.language), f"/meetings/{m.id}", at=m.starts_at) for m in meetings_soon]
+    if user.role != Role.focal_point.value or user.member_state_id is None:
+        return found
+    answered = select(Nomination.offer_id).where(
+        Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
+    )
+    offers = session.exec(
+        select(TrainingOffer)
+        .where(
+            TrainingOffer.status == "published",
+            col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
+            col(TrainingOffer.deadline_on) <= week.date(),
+            col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
+            col(TrainingOffer.id).not_in(answered),
+        )
+        .order_by(col(TrainingOffer.deadline_on))
+    ).all()
+    for offer in offers:
+        closes = datetime.combine(offer.deadline_on + timedelta(days=1), time(0), _zone(offer.zone))
+        if now < closes:
+            found.append(Waiting("nomination", offer.title, f"/training/{offer.id}", day=offer.deadline_on))
+    items = session.exec(
+        select(ActionItem)
+        .where(
+            ActionItem.owner_state_id == user.member_state_id,
+            col(ActionItem.status).in_(OPEN_ACTIONS),
+            col(ActionItem.due_on) <= week.date(),
+        )
+        .order_by(col(ActionItem.due_on))
+    ).all()
+    today = now.astimezone(_zone(user.time_zone)).date()
+    found += [
+        Waiting(
+            "action", item.text, f"/meetings/{item.meeting_id}#actions", day=item.due_on, overdue=item.due_on < today
+        )
+        for item in items
+    ]
+    return found
