@@ -37,7 +37,7 @@ def test_the_outbox_page_lists_the_last_runs_and_the_reminders_sent_or_skipped(c
         [td.get_text(strip=True) for td in row.select("td")]
         for row in table(page, "The newest reminders").select("tbody tr")
     ]
-    mine = [row[1:] for row in reminders if row[2] == fiji.email]
+    mine = [row[1:] for row in reminders if row[2] == fiji.email and row[1] != "Digest"]
     assert mine == [["Meeting tomorrow", fiji.email, "Queued(late)"], ["Meeting in 7 days", fiji.email, "Skipped"]]
     link = table(page, "The newest reminders").find("a", string="Queued")
     assert link is not None and str(link["href"]).startswith("/admin/outbox/")

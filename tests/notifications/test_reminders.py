@@ -39,8 +39,13 @@ def travel(db: Session, start: datetime, end: datetime, step: timedelta = timede
 
 
 def decided(db: Session, user_id: int | None) -> list[Notification]:
+    """The reminders decided for the person (their digests, empty here and so skipped, aside)."""
     return list(
-        db.exec(select(Notification).where(Notification.user_id == user_id).order_by(col(Notification.id))).all()
+        db.exec(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.kind != "digest")
+            .order_by(col(Notification.id))
+        ).all()
     )
 
 
@@ -207,7 +212,8 @@ def test_action_items_remind_the_owning_state_7_days_before_and_once_overdue(
 
     notes = decided(session, fiji.id)
     assert [(n.kind, n.object_id) for n in notes] == [("action_7d", item.id), ("action_overdue", item.id)]
-    subjects = [subject(m) for m in received(smtp, fiji)]
+    # Beside the reminders, the weekly digests list the item as waiting (tested in test_digest).
+    subjects = [subject(m) for m in received(smtp, fiji) if not subject(m).startswith("What changed")]
     assert subjects == [
         "Action item due 12 Mar 2027: Share the patrol schedule with the secretariat",
         "Overdue action item: Share the patrol schedule with the secretariat",
