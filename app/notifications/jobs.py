@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
@@ -21,10 +22,25 @@ INTERVAL = 60.0
 Clock = Callable[[], datetime]
 
 
-def run_once(settings: Settings, *, now: datetime) -> list[service.JobRun]:
+@dataclass(frozen=True)
+class Summary:
+    """What one job did, readable after its session has closed."""
+
+    job: str
+    sent: int
+    skipped: int
+    failed: int
+    error: str
+
+
+def run_once(settings: Settings, *, now: datetime) -> list[Summary]:
     """Every job once for `now`; what a job met is recorded on its run, the other jobs still run."""
     with Session(get_engine(), expire_on_commit=False) as session:
-        return service.run_due(session, settings, now=now)
+        # Read inside the session: a later job's rollback (its lock held elsewhere) expires the earlier records.
+        return [
+            Summary(run.job, run.sent, run.skipped, run.failed, run.error)
+            for run in service.run_due(session, settings, now=now)
+        ]
 
 
 def run(settings: Settings, stop: threading.Event, *, clock: Clock = utcnow, interval: float = INTERVAL) -> None:
