@@ -1,4 +1,4 @@
-"""Command line: `python -m app run|serve|migrate|seed|signin-link|send-outbox|check-config`.
+"""Command line: `python -m app run|serve|migrate|seed|signin-link|send-outbox|worker|check-config`.
 
 A wrong configuration value stops any command with one line naming the key, and exit status 2.
 """
@@ -137,15 +137,18 @@ def record_option(settings: Settings) -> None:
         )
 
 
-def serve(settings: Settings, host: str, port: int, workers: int, sender: bool) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, sender: bool, worker: bool = True) -> None:
     from app import serving
     from app.main import create_app
+    from app.notifications import jobs
     from app.outbox import sender as outbox_sender
 
     create_app()  # builds once here, so that a wrong route or seed stops start-up with its message
     record_option(settings)
     if sender and settings.smtp_enabled:
         outbox_sender.start_thread(settings)
+    if worker:
+        jobs.start_thread(settings)
     print(f"Serving the portal on http://{host}:{port}/ (governance option: {settings.governance_option})")
     serving.run(settings, host, port, workers)
 
@@ -167,6 +170,32 @@ def send_outbox(settings: Settings, once: bool) -> None:
     sender.run(settings, threading.Event())
 
 
+def worker(settings: Settings, *, once: bool, at: str, sender: bool) -> None:
+    """The scheduled jobs every minute (and the outbox sender, unless told not to); `--once` runs them once, for
+    the moment `--at` (an ISO instant) when given: to catch up by hand, or for tests that travel in time."""
+    import threading
+    from datetime import UTC, datetime
+
+    from app.db import utcnow
+    from app.notifications import jobs
+    from app.outbox import sender as outbox_sender
+
+    now = utcnow()
+    if at:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise SystemExit(f"--at {at!r} is not an ISO date and time.") from None
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    if once:
+        for run in jobs.run_once(settings, now=now):
+            print(f"{run.job}: {run.sent} sent, {run.skipped} skipped, {run.failed} failed {run.error}".rstrip())
+        return
+    if sender and settings.smtp_enabled:
+        outbox_sender.start_thread(settings)
+    jobs.run(settings, threading.Event())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--port", type=int, default=8000)
         command.add_argument("--workers", type=int, default=1)
         command.add_argument("--no-sender", action="store_true", help="do not deliver the outbox here")
+        command.add_argument("--no-worker", action="store_true", help="do not run the scheduled jobs here")
         command.add_argument("--admin-email", default="admin@example.org")
         command.add_argument("--wait", type=float, default=60, help="seconds to wait for the database to answer")
     commands.add_parser("migrate")
@@ -185,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     link.add_argument("email")
     outbox = commands.add_parser("send-outbox")
     outbox.add_argument("--once", action="store_true")
+    scheduled = commands.add_parser("worker", help="run the scheduled jobs (reminders) every minute")
+    scheduled.add_argument("--once", action="store_true", help="run every job once and stop")
+    scheduled.add_argument("--at", default="", help="with --once: the moment to run for (ISO), instead of now")
+    scheduled.add_argument("--no-sender", action="store_true", help="do not deliver the outbox here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -201,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             "check-config": lambda: print(f"Configuration is valid (option: {settings.governance_option})."),
             "signin-link": lambda: signin_link(settings, args.email),
             "send-outbox": lambda: send_outbox(settings, args.once),
+            "worker": lambda: worker(settings, once=args.once, at=args.at, sender=not args.no_sender),
         }
         if args.command == "run":
             wait_for_database(args.wait)
@@ -209,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed(settings)
                 first_admin(settings, args.admin_email)
         if args.command in ("run", "serve"):
-            serve(settings, args.host, args.port, args.workers, not args.no_sender)
+            serve(settings, args.host, args.port, args.workers, not args.no_sender, not args.no_worker)
         elif args.command in actions:
             actions[args.command]()
     except ConfigurationError as error:

@@ -40,6 +40,7 @@ from app.i18n import N_, current_language, gettext, pick_language
 from app.library import routes as library_routes
 from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
+from app.notifications import routes as notification_routes
 from app.outbox import routes as outbox_routes
 from app.training import routes as training_routes
 from app.web import STATIC_PREFIX, HashedStatic, error_text, render
@@ -341,6 +342,7 @@ def create_app() -> FastAPI:
         decision_routes,
         auth_routes,
         factor_routes,
+        notification_routes,
         outbox_routes,
         audit_routes,
     ):

@@ -35,10 +35,14 @@ from app.meetings.models import (
     MinutesVersion,
 )
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
+from app.notifications.models import JobRun, Notification, NotificationPreference
 from app.outbox.models import OutboxMessage
 from app.training.models import CourseType, Nomination, NominationEvent, OfferEvent, TrainingOffer
 
 __all__ = [
+    "JobRun",
+    "Notification",
+    "NotificationPreference",
     "ActionItem",
     "ActionItemEvent",
     "AgendaItem",

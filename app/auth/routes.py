@@ -39,6 +39,7 @@ NOTICES = {
     "password-changed": N_("Your password has been changed. Please sign in."),
     "signed-out": N_("You have signed out."),
     "preferences-saved": N_("Your preferences have been saved."),
+    "notifications-saved": N_("Your email choices have been saved."),
     "password-saved": N_("Your password has been changed. Your other sessions have ended."),
     "set-password": N_("You are signed in. Choose a password now, so you can sign in again later."),
     "account-created": N_("The account has been created and a sign-in link sent by email."),
@@ -334,6 +335,9 @@ def choose_language(
 
 
 def _account_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
+    from app.notifications import service as notifications  # imported here: its routes import this module
+    from app.notifications.models import DIGESTS, REMINDER_KINDS
+
     status = int(str(context.pop("status", 200)))
     return render(
         request,
@@ -344,6 +348,10 @@ def _account_page(request: Request, session: SessionDep, user: User, **context: 
             "sso": get_settings().sso_enabled,
             "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
             "has_second_factor": second_factor.has_factor(session, user),
+            "notify": notifications.preference(session, user),
+            "digests": DIGESTS,
+            "reminder_kinds": REMINDER_KINDS,
+            "weekdays": notifications.weekday_names(user.language),
             **context,
         },
         status_code=status,

@@ -15,7 +15,7 @@ from app.auth import service as accounts
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
-from app.db import SessionDep, id_of
+from app.db import SessionDep, id_of, utcnow
 from app.decisions import routes as decision_routes
 from app.errors import DomainError, NotFound
 from app.governance import service as governance
@@ -34,6 +34,7 @@ from app.meetings.models import (
     MeetingSeries,
 )
 from app.members.models import MemberState
+from app.notifications import service as notifications
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
@@ -138,6 +139,8 @@ def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLR
         "meetings/dashboard.html",
         {
             "board": service.dashboard(session, get_settings(), user=user),
+            "waiting_for_you": notifications.waiting_for(session, user, now=utcnow()),
+            "waiting_labels": notifications.WAITING_LABELS,
             "dormant": governance.dormancy(session, get_settings()),
             "zone": _viewer_zone(user),
             "states": _names(session, language),

@@ -968,19 +968,32 @@ def _link_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _answer_links(session: Session, settings: Settings, invitation: Invitation, meeting: Meeting) -> mail.AnswerLinks:
-    """New one-click answers for an invitation email; the unused links of earlier emails stop working. The caller
-    commits."""
+def reminder_answer_links(
+    session: Session, settings: Settings, invitation: Invitation, meeting: Meeting
+) -> mail.AnswerLinks | None:
+    """One-click answers for a reminder of the meeting, beside those of the invitation email (which keep working);
+    None when the meeting can no longer be answered. The caller commits."""
+    if meeting.cancelled or has_ended(meeting):
+        return None
+    return _answer_links(session, settings, invitation, meeting, replace=False)
+
+
+def _answer_links(
+    session: Session, settings: Settings, invitation: Invitation, meeting: Meeting, *, replace: bool = True
+) -> mail.AnswerLinks:
+    """New one-click answers for an invitation email; unless `replace` is False, the unused links of earlier emails
+    stop working. The caller commits."""
     now = utcnow()
-    session.execute(
-        update(AnswerLink)
-        .where(
-            col(AnswerLink.invitation_id) == invitation.id,
-            col(AnswerLink.used_at).is_(None),
-            col(AnswerLink.replaced_at).is_(None),
+    if replace:
+        session.execute(
+            update(AnswerLink)
+            .where(
+                col(AnswerLink.invitation_id) == invitation.id,
+                col(AnswerLink.used_at).is_(None),
+                col(AnswerLink.replaced_at).is_(None),
+            )
+            .values(replaced_at=now)
         )
-        .values(replaced_at=now)
-    )
     urls = {}
     for reply, name in ANSWER_LINK_REPLIES.items():
         token = secrets.token_urlsafe(32)

@@ -21,6 +21,9 @@ class OutboxMessage(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     html: str | None = Field(default=None, sa_column=Column(Text, nullable=True), description="an HTML alternative")
     calendar: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    headers: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True), description="extra header lines, as JSON {name: value}"
+    )
     status: str = Field(default="pending", max_length=10, index=True)
     attempts: int = 0
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

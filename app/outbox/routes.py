@@ -13,6 +13,8 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
+from app.notifications import service as notifications
+from app.notifications.models import JOB_LABELS, KIND_LABELS, OUTCOMES
 from app.outbox import service
 from app.web import render
 
@@ -21,7 +23,7 @@ router = APIRouter()
 
 @router.get("/admin/outbox", response_class=HTMLResponse)
 def outbox_page(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
-    """The newest messages and their delivery state."""
+    """The newest messages and their delivery state; the scheduled jobs' last runs and the reminders they decided."""
     messages, counts = service.list_messages(session)
     return render(
         request,
@@ -30,6 +32,11 @@ def outbox_page(request: Request, session: SessionDep, admin: AdminUser) -> HTML
             "messages": messages,
             "counts": counts,
             "smtp_enabled": get_settings().smtp_enabled,
+            "runs": notifications.last_runs(session),
+            "notifications": notifications.recent(session),
+            "job_labels": JOB_LABELS,
+            "kind_labels": KIND_LABELS,
+            "outcomes": OUTCOMES,
         },
     )
 

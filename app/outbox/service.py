@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -41,9 +42,11 @@ def queue(
     body: str,
     calendar: str | None = None,
     html: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Adds a message to the outbox; it is sent only if the caller's transaction commits. With `html`, the message
-    is sent as multipart/alternative: the plain text first, the HTML as the richer alternative."""
+    is sent as multipart/alternative: the plain text first, the HTML as the richer alternative. `headers` are extra
+    header lines (List-Unsubscribe, say), each kept to one line."""
     now = utcnow()
     message = OutboxMessage(
         recipient=recipient,
@@ -51,6 +54,7 @@ def queue(
         body=body,
         html=html,
         calendar=calendar,
+        headers=json.dumps({one_line(k): one_line(v) for k, v in headers.items()}) if headers else None,
         created_at=now,
         next_attempt_at=now,
     )
@@ -117,6 +121,8 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     reply_to = (_ics_organizer(message.calendar) if message.calendar else "") or settings.mail_reply_to
     if reply_to:
         email["Reply-To"] = reply_to
+    for name, value in json.loads(message.headers or "{}").items():
+        email[name] = value
     email.set_content(message.body)
     if message.html:
         email.add_alternative(message.html, subtype="html")

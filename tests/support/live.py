@@ -61,6 +61,8 @@ class LiveServer:
                 "--workers",
                 str(self.workers),
                 "--no-sender",
+                # Reminders and digests run only where a test drives the worker with its own clock.
+                "--no-worker",
             ],
             cwd=ROOT,
             env=self.env,

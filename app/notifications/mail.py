@@ -1,0 +1,126 @@
+"""Texts of the reminders, in the recipient's language, with times in their own zone. Written as blocks with the
+meeting emails' builder, so that the plain text and the HTML alternative always say the same."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from app import formats
+from app.auth.models import User
+from app.i18n import gettext as _
+from app.i18n import in_language, ngettext
+from app.meetings.mail import AnswerLinks, _Mail, _when
+from app.meetings.models import Meeting
+
+Message = tuple[str, str, str]
+
+
+def _late(mail: _Mail, due: datetime | None, user: User) -> None:
+    if due is not None:
+        mail.para(
+            _("This reminder was due on %(day)s; it is sent late, once.")
+            % {"day": formats.local_date(due, user.time_zone, user.language)}
+        )
+
+
+def meeting_reminder(
+    *,
+    user: User,
+    meeting: Meeting,
+    days: int,
+    url: str,
+    portal: str,
+    links: AnswerLinks | None,
+    late: datetime | None,
+) -> Message:
+    title = meeting.title(user.language)
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        if days <= 1:
+            subject = _("Reminder: %(title)s, tomorrow") % {"title": title}
+        else:
+            subject = ngettext(
+                "Reminder: %(title)s, in %(days)s day", "Reminder: %(title)s, in %(days)s days", days
+            ) % {
+                "title": title,
+                "days": days,
+            }
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(_('You are invited to "%(title)s".') % {"title": title})
+        mail.facts([(_("Meeting"), title), (_("When"), _when(meeting, user))])
+        if links:
+            mail.links(
+                _("Answer with one click, no sign-in needed (the links work until the meeting ends):"),
+                [(_("I will attend"), links.attend), (_("I will not attend"), links.decline)],
+            )
+        mail.links(
+            _("Read the agenda and answer on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)]
+        )
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def nomination_reminder(
+    *, user: User, offer_title: str, deadline: date, state: str, url: str, portal: str, late: datetime | None
+) -> Message:
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        subject = _("Nomination deadline %(day)s: %(title)s") % {
+            "day": formats.day(deadline, user.language),
+            "title": offer_title,
+        }
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(
+            _('%(state)s has not nominated anyone for "%(title)s" yet. Nominations close at the end of %(day)s.')
+            % {"state": state, "title": offer_title, "day": formats.long_day(deadline, user.language)}
+        )
+        mail.links(_("Nominate on %(portal)s:") % {"portal": portal}, [(offer_title, url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def action_reminder(
+    *, user: User, text: str, due_on: date, overdue: bool, state: str, url: str, portal: str, late: datetime | None
+) -> Message:
+    short = text if len(text) <= 60 else text[:59] + "…"
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        day = formats.day(due_on, user.language)
+        if overdue:
+            subject = _("Overdue action item: %(text)s") % {"text": short}
+            lead = _("This action item of %(state)s was due on %(day)s and is not done yet.")
+        else:
+            subject = _("Action item due %(day)s: %(text)s") % {"day": day, "text": short}
+            lead = _("This action item of %(state)s is due on %(day)s.")
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(lead % {"state": state, "day": formats.long_day(due_on, user.language)})
+        mail.para(text)
+        mail.links(_("Update it on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def _footer(mail: _Mail) -> None:
+    mail.para(_("You can turn this reminder off on your account page."))
+
+
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def digest(*, user: User, period: str, sections: list[Section], portal: str, unsubscribe: str) -> Message:
+    """The digest: for each kind of change, its items as labelled links; the unsubscribe link last."""
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        subject = _("What changed on %(portal)s, %(period)s") % {"portal": portal, "period": period}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        mail.para(_("Here is what changed on %(portal)s that concerns you.") % {"portal": portal})
+        for heading, rows in sections:
+            mail.links(mail.label(_(heading)), list(rows))
+        mail.links(
+            _("You receive this digest because of your choices on your account page. To stop it:"),
+            [(_("Unsubscribe"), unsubscribe)],
+        )
+    return subject, mail.text(), mail.html(user.language, subject)

@@ -1,0 +1,86 @@
+"""What the scheduled jobs have sent (one row per notification, unique), their runs, and each person's choices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from app.db import UTCDateTime
+from app.i18n import N_
+
+# The reminders a person may turn off; invitations and changes to meetings they attend are not among them.
+REMINDER_KINDS = {
+    "meeting": N_("Meetings I am invited to, 7 days and 1 day before"),
+    "nomination": N_("Nomination deadlines of training offers my state has not answered"),
+    "action": N_("Action items of my state due in 7 days or overdue"),
+}
+DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
+JOB_LABELS = {
+    "meeting_reminders": N_("Meeting reminders"),
+    "nomination_reminders": N_("Nomination deadline reminders"),
+    "action_reminders": N_("Action item reminders"),
+    "digests": N_("Digests"),
+}
+KIND_LABELS = {
+    "meeting_7d": N_("Meeting in 7 days"),
+    "meeting_1d": N_("Meeting tomorrow"),
+    "nomination_7d": N_("Nomination deadline in 7 days"),
+    "nomination_2d": N_("Nomination deadline in 2 days"),
+    "action_7d": N_("Action item due in 7 days"),
+    "action_overdue": N_("Action item overdue"),
+    "digest": N_("Digest"),
+}
+OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}
+
+
+class Notification(SQLModel, table=True):
+    """One notification decided by a job: queued in the outbox in the same transaction, or skipped (a reminder
+    overtaken by a later one, or turned off). The unique key (kind, object, recipient, due moment) is what makes a
+    retry, a second worker or a run after a crash send nothing twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("kind", "object_id", "user_id", "due_at", name="uq_notification_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    object_id: int
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False), description="what the reminder is about")
+    job: str = Field(max_length=40)
+    outcome: str = Field(default="queued", max_length=10)
+    late: bool = False
+    decided_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    outbox_message_id: int | None = Field(default=None, foreign_key="outbox_message.id")
+
+
+class JobRun(SQLModel, table=True):
+    """One run of one scheduled job and what it did."""
+
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40, index=True)
+    clock: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False), description="the moment it ran for")
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    error: str = Field(default="", max_length=500)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A person's choices; someone without a row gets the defaults (weekly digest on Monday at 08:00, every
+    reminder on)."""
+
+    __tablename__ = "notification_preference"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", unique=True)
+    digest: str = Field(default="weekly", max_length=10)
+    digest_weekday: int = Field(default=0, ge=0, le=6, description="0 is Monday")
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    reminders_off: str = Field(default="", max_length=200, description="space-separated REMINDER_KINDS keys")
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

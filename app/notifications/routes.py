@@ -1,0 +1,64 @@
+"""The account page's email choices, and the digest's one-click unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, CurrentUser, public
+from app.auth.models import User
+from app.auth.routes import Text, _account_page
+from app.db import SessionDep, id_of, utcnow
+from app.errors import DomainError, NotFound
+from app.i18n import N_
+from app.notifications import digest, service
+from app.web import error_text, render
+
+router = APIRouter()
+
+
+@router.post("/account/notifications", response_model=None)
+def save_notifications(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    digest: Text = "",
+    weekday: Text = "0",
+    hour: Text = "8",
+    reminders: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006 - FastAPI copies defaults
+) -> Response:
+    """Saves the digest's frequency, day and hour, and which reminders come."""
+    try:
+        service.save_preference(session, user=user, digest=digest, weekday=weekday, hour=hour, reminders=reminders)
+    except DomainError as error:
+        return _account_page(request, session, user, notifications_error=error_text(error), status=400)
+    return RedirectResponse("/account?notice=notifications-saved#notify-heading", status_code=303)
+
+
+UNSUBSCRIBE_PATH = ONE_CLICK_UNSUBSCRIBE
+
+
+def _subscriber(session: SessionDep, token: str) -> User:
+    user_id = digest.account_of_token(token) if len(token) <= 64 else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise NotFound(N_("This unsubscribe link is not valid. Choose your emails on your account page."))
+    return user
+
+
+@router.get(UNSUBSCRIBE_PATH, dependencies=[Depends(public)], response_class=HTMLResponse)
+def unsubscribe_page(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    """The digest's unsubscribe link, opened in a browser: a button confirms, no sign-in needed."""
+    user = _subscriber(session, token)
+    return render(request, "notifications/unsubscribe.html", {"email": user.email, "token": token, "done": False})
+
+
+@router.post(UNSUBSCRIBE_PATH, dependencies=[Depends(public)], response_class=HTMLResponse)
+def unsubscribe(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    """Stops the digest: from the page's button, or from a mail client's one-click POST (RFC 8058), which carries
+    neither cookie nor CSRF token; the signed token in the URL is what authenticates it (see `verify_csrf`)."""
+    user = _subscriber(session, token)
+    digest.unsubscribe(session, id_of(user), now=utcnow())
+    return render(request, "notifications/unsubscribe.html", {"email": user.email, "token": token, "done": True})

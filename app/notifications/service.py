@@ -1,0 +1,634 @@
+"""The scheduled jobs: each runs for one moment of the injected clock (`now`), decides every notification that has
+come due, and records it with a unique key in the same transaction that queues its email, so that a retry, a second
+worker or a run after a crash never sends anything twice.
+
+Sending late or skipping (the README says the same): a reminder is due at 08:00 in the recipient's own zone on its
+day. A run after an outage sends each reminder still useful once, late, saying on which day it was due; a reminder
+overtaken by a later one of the same thing (the 7-day reminder once the 1-day one is due), one whose subject has
+passed (the meeting started, the deadline ended, the item was done), or one whose due moment came before its subject
+existed is never sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names
+from sqlalchemy import text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
+
+from app import formats
+from app.auth.models import Role, User
+from app.config import Settings
+from app.db import id_of, once, utcnow, writing
+from app.errors import DomainError
+from app.governance import region
+from app.i18n import N_
+from app.meetings import service as meetings
+from app.meetings.models import ActionItem, Invitation, Meeting
+from app.members.models import MemberState
+from app.notifications import mail
+from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
+from app.outbox import service as outbox
+from app.training.models import Nomination, TrainingOffer
+
+log = logging.getLogger(__name__)
+
+MORNING = time(8)
+MEETING_DAYS = (7, 1)
+NOMINATION_DAYS = (7, 2)
+ACTION_DAYS = 7
+# A reminder sent more than this after its due moment says on which day it was due.
+LATE_AFTER = timedelta(hours=12)
+
+
+def morning(day: date, zone: str) -> datetime:
+    """08:00 of a day in a zone, as a UTC instant."""
+    return datetime.combine(day, MORNING, _zone(zone)).astimezone(UTC)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class Candidate:
+    """A notification a job would send now: its key, whether it is late, and how to write it."""
+
+    kind: str
+    object_id: int
+    user: User
+    due_at: datetime
+    due: datetime
+    write: Callable[[], mail.Message] | None = None
+    skip: bool = False
+
+
+@dataclass
+class Run:
+    """What one job does at one moment: its candidates and counts."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    portals: dict[str, str] = field(default_factory=dict)
+
+    def portal(self, language: str) -> str:
+        if language not in self.portals:
+            self.portals[language] = region.load(self.settings.seeds_dir).short_name(language)
+        return self.portals[language]
+
+    def late(self, due: datetime) -> datetime | None:
+        return due if self.now - due > LATE_AFTER else None
+
+
+def _preferences(session: Session, user_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The reminder kinds each person turned off."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(NotificationPreference).where(col(NotificationPreference.user_id).in_(ids))).all()
+    return {row.user_id: set(row.reminders_off.split()) for row in rows}
+
+
+def _decided(session: Session, kinds: Iterable[str], object_ids: Iterable[int]) -> set[tuple[str, int, int, datetime]]:
+    """The keys already decided, so that a run does not even try them again (the unique key is the guarantee)."""
+    ids = sorted(set(object_ids))
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(Notification.kind, Notification.object_id, Notification.user_id, Notification.due_at).where(
+            col(Notification.kind).in_(list(kinds)), col(Notification.object_id).in_(ids)
+        )
+    ).all()
+    return {(kind, object_id, user_id, due_at) for kind, object_id, user_id, due_at in rows}
+
+
+def _claim(run: Run, job: str, candidate: Candidate, outcome: str, late: bool) -> int | None:
+    """Inserts the notification's key and returns its id; None when another run (or worker) decided it first."""
+    dialect = run.session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Notification)
+        .values(
+            kind=candidate.kind,
+            object_id=candidate.object_id,
+            user_id=id_of(candidate.user),
+            due_at=candidate.due_at,
+            job=job,
+            outcome=outcome,
+            late=late,
+            decided_at=run.now,
+        )
+        .on_conflict_do_nothing()
+        .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]  # SQLModel hides the Table's type
+    )
+    found = run.session.execute(statement).scalar()
+    return int(found) if found is not None else None
+
+
+def _decide(
+    run: Run, job: str, candidates: list[Candidate], *, headers: Callable[[Candidate], dict[str, str]] | None = None
+) -> None:
+    """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction."""
+    done = _decided(run.session, {c.kind for c in candidates}, [c.object_id for c in candidates])
+    for candidate in candidates:
+        key = (candidate.kind, candidate.object_id, id_of(candidate.user), candidate.due_at)
+        if key in done:
+            continue
+        done.add(key)
+        late = None if candidate.skip else run.late(candidate.due)
+        try:
+            with run.session.begin_nested():
+                claimed = _claim(run, job, candidate, "skipped" if candidate.skip else "queued", late is not None)
+                if claimed is None:
+                    continue
+                if candidate.skip or candidate.write is None:
+                    run.skipped += 1
+                    continue
+                subject, body, html = candidate.write()
+                message = outbox.queue(
+                    run.session,
+                    recipient=candidate.user.email,
+                    subject=subject,
+                    body=body,
+                    html=html,
+                    headers=headers(candidate) if headers else None,
+                )
+                run.session.flush()
+                run.session.execute(
+                    update(Notification).where(col(Notification.id) == claimed).values(outbox_message_id=message.id)
+                )
+            run.sent += 1
+        except Exception:
+            # One reminder that cannot be written (a broken row, say) fails alone; its key is not kept, so a later
+            # run tries it again.
+            log.exception("%s: notification %s for user %s failed", job, candidate.kind, candidate.user.id)
+            run.failed += 1
+
+
+def _due(dues: list[tuple[str, datetime]], now: datetime, born: datetime) -> tuple[str, datetime, list[str]] | None:
+    """Of (kind, due moment) pairs of one subject, the latest one that has come due, and the earlier ones it
+    overtakes; those due before the subject existed were never due."""
+    passed = sorted(((due, kind) for kind, due in dues if born <= due <= now), reverse=True)
+    if not passed:
+        return None
+    (due, kind), *overtaken = passed
+    return kind, due, [k for _, k in overtaken]
+
+
+# The jobs.
+
+
+def meeting_reminders(run: Run) -> None:
+    """Invitees who have not declined, 7 days and 1 day before, from 08:00 in their zone, with one-click answers."""
+    session, now = run.session, run.now
+    meetings_due = list(
+        session.exec(
+            select(Meeting).where(
+                Meeting.status == "scheduled",
+                col(Meeting.starts_at) > now,
+                col(Meeting.starts_at) <= now + timedelta(days=max(MEETING_DAYS) + 1),
+            )
+        ).all()
+    )
+    if not meetings_due:
+        return
+    by_id = {id_of(m): m for m in meetings_due}
+    rows = session.exec(
+        select(Invitation, User)
+        .join(User, col(User.id) == Invitation.user_id)
+        .where(
+            col(Invitation.meeting_id).in_(list(by_id)),
+            col(Invitation.answer) != "not_attending",
+            col(User.is_active).is_(True),
+        )
+        .order_by(col(Invitation.id))
+    ).all()
+    off = _preferences(session, [id_of(user) for _, user in rows])
+    candidates = []
+    for invitation, user in rows:
+        meeting = by_id[invitation.meeting_id]
+        day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
+        dues = [(f"meeting_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in MEETING_DAYS]
+        found = _due(dues, now, meeting.created_at)
+        if found is None:
+            continue
+        kind, due, overtaken = found
+        skip = not user.email or "meeting" in off.get(id_of(user), set())
+        candidates += [Candidate(k, id_of(meeting), user, meeting.starts_at, due, skip=True) for k in overtaken]
+        candidates.append(
+            Candidate(
+                kind,
+                id_of(meeting),
+                user,
+                meeting.starts_at,
+                due,
+                skip=skip,
+                write=_meeting_writer(run, meeting, invitation, user, int(kind.split("_")[1][:-1]), due),
+            )
+        )
+    _decide(run, "meeting_reminders", candidates)
+
+
+def _meeting_writer(
+    run: Run, meeting: Meeting, invitation: Invitation, user: User, days: int, due: datetime
+) -> Callable[[], mail.Message]:
+    def write() -> mail.Message:
+        return mail.meeting_reminder(
+            user=user,
+            meeting=meeting,
+            days=days,
+            url=f"{run.settings.base_url}/meetings/{meeting.id}",
+            portal=run.portal(user.language),
+            links=meetings.reminder_answer_links(run.session, run.settings, invitation, meeting),
+            late=run.late(due),
+        )
+
+    return write
+
+
+def _focal_points(session: Session) -> list[User]:
+    return list(
+        session.exec(
+            select(User)
+            .where(
+                User.role == Role.focal_point.value,
+                col(User.is_active).is_(True),
+                col(User.member_state_id).is_not(None),
+            )
+            .order_by(col(User.id))
+        ).all()
+    )
+
+
+def _state_names(session: Session) -> dict[int, MemberState]:
+    return {id_of(s): s for s in session.exec(select(MemberState)).all()}
+
+
+def nomination_reminders(run: Run) -> None:
+    """Focal points of the states that have nominated no one for a published offer, 7 and 2 days before its
+    deadline, until the deadline day ends where the provider is."""
+    session, now = run.session, run.now
+    today = now.date()
+    offers = list(
+        session.exec(
+            select(TrainingOffer).where(
+                TrainingOffer.status == "published",
+                col(TrainingOffer.deadline_on) >= today - timedelta(days=1),
+                col(TrainingOffer.deadline_on) <= today + timedelta(days=max(NOMINATION_DAYS) + 1),
+            )
+        ).all()
+    )
+    if not offers:
+        return
+    nominated = {
+        (offer_id, state_id)
+        for offer_id, state_id in session.exec(
+            select(Nomination.offer_id, Nomination.state_id).where(
+                col(Nomination.offer_id).in_([id_of(o) for o in offers]), Nomination.status != "withdrawn"
+            )
+        ).all()
+    }
+    people = _focal_points(session)
+    off = _preferences(session, [id_of(p) for p in people])
+    states = _state_names(session)
+    candidates = []
+    for offer in offers:
+        closes = datetime.combine(offer.deadline_on + timedelta(days=1), time(0), _zone(offer.zone)).astimezone(UTC)
+        if now >= closes:
+            continue
+        for user in people:
+            state_id = user.member_state_id
+            if state_id is None or state_id == offer.provider_state_id or (id_of(offer), state_id) in nominated:
+                continue
+            dues = [
+                (f"nomination_{d}d", morning(offer.deadline_on - timedelta(days=d), user.time_zone))
+                for d in NOMINATION_DAYS
+            ]
+            found = _due(dues, now, offer.created_at)
+            if found is None:
+                continue
+            kind, due, overtaken = found
+            candidates += [Candidate(k, id_of(offer), user, closes, due, skip=True) for k in overtaken]
+            state = states[state_id].name(user.language)
+            candidates.append(
+                Candidate(
+                    kind,
+                    id_of(offer),
+                    user,
+                    closes,
+                    due,
+                    skip=not user.email or "nomination" in off.get(id_of(user), set()),
+                    write=_nomination_writer(run, offer, user, state, due),
+                )
+            )
+    _decide(run, "nomination_reminders", candidates)
+
+
+def _nomination_writer(
+    run: Run, offer: TrainingOffer, user: User, state: str, due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.nomination_reminder(
+        user=user,
+        offer_title=offer.title,
+        deadline=offer.deadline_on,
+        state=state,
+        url=f"{run.settings.base_url}/training/{offer.id}",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
+OPEN_ACTIONS = ("open", "in_progress")
+
+
+def action_reminders(run: Run) -> None:
+    """The owning state's focal points: an open action item 7 days before it is due (while it is not yet due), and
+    once when it is overdue (the morning after its day)."""
+    session, now = run.session, run.now
+    items = list(
+        session.exec(
+            select(ActionItem).where(
+                col(ActionItem.status).in_(OPEN_ACTIONS),
+                col(ActionItem.due_on) <= now.date() + timedelta(days=ACTION_DAYS + 1),
+            )
+        ).all()
+    )
+    if not items:
+        return
+    people: dict[int, list[User]] = {}
+    for user in _focal_points(session):
+        people.setdefault(user.member_state_id or 0, []).append(user)
+    off = _preferences(session, [id_of(p) for group in people.values() for p in group])
+    states = _state_names(session)
+    candidates = []
+    for item in items:
+        key_moment = datetime.combine(item.due_on, time(0), UTC)
+        for user in people.get(item.owner_state_id, []):
+            dues = [
+                ("action_7d", morning(item.due_on - timedelta(days=ACTION_DAYS), user.time_zone)),
+                ("action_overdue", morning(item.due_on + timedelta(days=1), user.time_zone)),
+            ]
+            found = _due(dues, now, item.created_at)
+            if found is None:
+                continue
+            kind, due, overtaken = found
+            candidates += [Candidate(k, id_of(item), user, key_moment, due, skip=True) for k in overtaken]
+            candidates.append(
+                Candidate(
+                    kind,
+                    id_of(item),
+                    user,
+                    key_moment,
+                    due,
+                    skip=not user.email or "action" in off.get(id_of(user), set()),
+                    write=_action_writer(run, item, user, states[item.owner_state_id].name(user.language), kind, due),
+                )
+            )
+    _decide(run, "action_reminders", candidates)
+
+
+def _action_writer(
+    run: Run, item: ActionItem, user: User, state: str, kind: str, due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.action_reminder(
+        user=user,
+        text=item.text,
+        due_on=item.due_on,
+        overdue=kind == "action_overdue",
+        state=state,
+        url=f"{run.settings.base_url}/meetings/{item.meeting_id}",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
+def jobs() -> dict[str, Callable[[Run], None]]:
+    """Every scheduled job by name (the digest's module builds on this one, hence imported here)."""
+    from app.notifications.digest import digests
+
+    return {
+        "meeting_reminders": meeting_reminders,
+        "nomination_reminders": nomination_reminders,
+        "action_reminders": action_reminders,
+        "digests": digests,
+    }
+
+
+def _lock_key(job: str) -> int:
+    """A stable 63-bit key for PostgreSQL's advisory lock of a job."""
+    return int.from_bytes(hashlib.sha256(f"prcn-job:{job}".encode()).digest()[:8], "big") >> 1
+
+
+def run_job(session: Session, settings: Settings, job: str, *, now: datetime) -> JobRun | None:
+    """Runs one job for the moment `now`, in one transaction; None when another worker is running it (it will
+    have decided the same notifications). A failure rolls everything back and is recorded; the next run retries."""
+    token = writing.set(True)  # on SQLite the transaction begins with the write lock: one job at a time
+    try:
+        session.commit()
+        if session.get_bind().dialect.name == "postgresql":
+            held = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(job)}).scalar()
+            if not held:
+                session.rollback()
+                return None
+        record = JobRun(job=job, clock=now, started_at=utcnow())
+        session.add(record)
+        session.flush()
+        run = Run(session, settings, now)
+        try:
+            jobs()[job](run)
+        except Exception as error:
+            session.rollback()
+            log.exception("job %s failed", job)
+            record = JobRun(
+                job=job,
+                clock=now,
+                started_at=utcnow(),
+                finished_at=utcnow(),
+                error=f"{type(error).__name__}: {error}"[:500],
+            )
+            session.add(record)
+            session.commit()
+            return record
+        record.sent, record.skipped, record.failed = run.sent, run.skipped, run.failed
+        record.finished_at = utcnow()
+        session.add(record)
+        session.commit()
+        return record
+    finally:
+        writing.reset(token)
+
+
+def run_due(session: Session, settings: Settings, *, now: datetime) -> list[JobRun]:
+    """Every job once, for the moment `now`."""
+    runs = []
+    for job in jobs():
+        record = run_job(session, settings, job, now=now)
+        if record is not None:
+            runs.append(record)
+    return runs
+
+
+def last_runs(session: Session, *, per_job: int = 3) -> list[JobRun]:
+    """Each job's latest runs, newest first, for the admin outbox page (one query)."""
+    ranked = (
+        select(JobRun.id, func.row_number().over(partition_by=JobRun.job, order_by=col(JobRun.id).desc()).label("n"))
+    ).subquery()
+    chosen = select(ranked.c.id).where(ranked.c.n <= per_job)
+    return list(
+        session.exec(
+            select(JobRun).where(col(JobRun.id).in_(chosen)).order_by(col(JobRun.job), col(JobRun.id).desc())
+        ).all()
+    )
+
+
+def recent(session: Session, *, limit: int = 50) -> list[tuple[Notification, str]]:
+    """The newest notifications decided and their recipient's address, for the admin outbox page."""
+    return [
+        (note, email)
+        for note, email in session.exec(
+            select(Notification, User.email)
+            .join(User, col(User.id) == Notification.user_id)
+            .order_by(col(Notification.id).desc())
+            .limit(limit)
+        ).all()
+    ]
+
+
+# A person's choices.
+
+
+def preference(session: Session, user: User) -> NotificationPreference:
+    """The person's choices, or the defaults (not stored) when they never chose."""
+    found = session.exec(select(NotificationPreference).where(NotificationPreference.user_id == user.id)).first()
+    return found or NotificationPreference(user_id=id_of(user), updated_at=utcnow())
+
+
+def weekday_names(language: str) -> list[str]:
+    """Monday to Sunday in the language."""
+    names = get_day_names("wide", locale=formats.babel_locale(language))
+    return [names[day] for day in range(7)]
+
+
+def _whole(text_value: str, low: int, high: int, message: str) -> int:
+    try:
+        number = int(text_value.strip())
+    except ValueError:
+        raise DomainError(message) from None
+    if not low <= number <= high:
+        raise DomainError(message)
+    return number
+
+
+def save_preference(
+    session: Session, *, user: User, digest: str, weekday: str, hour: str, reminders: Iterable[str]
+) -> NotificationPreference:
+    """Saves the digest's frequency, day and hour, and the reminder kinds kept on (the others are turned off)."""
+    if digest not in DIGESTS:
+        raise DomainError(N_("Choose how often the digest comes from the list."))
+    day = _whole(weekday, 0, 6, N_("Choose the digest's day from the list."))
+    at = _whole(hour, 0, 23, N_("Choose the digest's hour from the list."))
+    kept = set(reminders)
+    if not kept <= set(REMINDER_KINDS):
+        raise DomainError(N_("Choose reminders from the list."))
+    chosen = preference(session, user)
+    chosen.digest, chosen.digest_weekday, chosen.digest_hour = digest, day, at
+    chosen.reminders_off = " ".join(kind for kind in REMINDER_KINDS if kind not in kept)
+    chosen.updated_at = utcnow()
+    session.add(chosen)
+    with once(session, N_("These choices were just saved elsewhere; reload the page and try again.")):
+        session.commit()
+    return chosen
+
+
+# What waits on a person: what the reminders are about, for the dashboard.
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing a reminder is (or will be) about."""
+
+    kind: str
+    title: str
+    url: str
+    at: datetime | None = None
+    day: date | None = None
+    overdue: bool = False
+
+
+WAITING_LABELS = {
+    "meeting": N_("Meeting within 7 days"),
+    "nomination": N_("Nomination deadline"),
+    "action": N_("Action item"),
+}
+
+
+def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]:
+    """The meetings within a week the person has not declined, the nomination deadlines within a week their state
+    has not answered, and their state's open action items due within a week or overdue (at most three queries)."""
+    found: list[Waiting] = []
+    week = now + timedelta(days=ACTION_DAYS)
+    meetings_soon = session.exec(
+        select(Meeting)
+        .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
+        .where(
+            Invitation.user_id == user.id,
+            col(Invitation.answer) != "not_attending",
+            Meeting.status == "scheduled",
+            col(Meeting.starts_at) > now,
+            col(Meeting.starts_at) <= week,
+        )
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    found += [Waiting("meeting", m.title(user.language), f"/meetings/{m.id}", at=m.starts_at) for m in meetings_soon]
+    if user.role != Role.focal_point.value or user.member_state_id is None:
+        return found
+    answered = select(Nomination.offer_id).where(
+        Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
+    )
+    offers = session.exec(
+        select(TrainingOffer)
+        .where(
+            TrainingOffer.status == "published",
+            col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
+            col(TrainingOffer.deadline_on) <= week.date(),
+            col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
+            col(TrainingOffer.id).not_in(answered),
+        )
+        .order_by(col(TrainingOffer.deadline_on))
+    ).all()
+    for offer in offers:
+        closes = datetime.combine(offer.deadline_on + timedelta(days=1), time(0), _zone(offer.zone))
+        if now < closes:
+            found.append(Waiting("nomination", offer.title, f"/training/{offer.id}", day=offer.deadline_on))
+    items = session.exec(
+        select(ActionItem)
+        .where(
+            ActionItem.owner_state_id == user.member_state_id,
+            col(ActionItem.status).in_(OPEN_ACTIONS),
+            col(ActionItem.due_on) <= week.date(),
+        )
+        .order_by(col(ActionItem.due_on))
+    ).all()
+    today = now.astimezone(_zone(user.time_zone)).date()
+    found += [
+        Waiting(
+            "action", item.text, f"/meetings/{item.meeting_id}#actions", day=item.due_on, overdue=item.due_on < today
+        )
+        for item in items
+    ]
+    return found
