@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypedDict
-from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
 from sqlmodel import Session, col, func, select
@@ -21,6 +20,7 @@ from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.exports import safe_cell
+from app.formats import zone_info
 from app.governance import region
 from app.i18n import N_, in_language
 from app.i18n import gettext as _
@@ -595,7 +595,7 @@ def next_support_statuses(support: Support) -> tuple[str, ...]:
 
 
 def today_for(user: User) -> date:
-    return datetime.now(ZoneInfo(user.time_zone)).date()
+    return datetime.now(zone_info(user.time_zone)).date()
 
 
 # Deconfliction

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TypedDict
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
@@ -23,6 +22,7 @@ from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
+from app.formats import zone_info
 from app.governance import region
 from app.governance.region import read_toml
 from app.i18n import N_, current_language, in_language
@@ -243,7 +243,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     zone = form.zone.strip() or _place_zone(session, None if form.online else venue, state_id) or user.time_zone
     if not timing.known_zone(zone):
         raise DomainError(N_("Choose a time zone from the list."))
-    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
+    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(zone_info(zone)).date():
         raise DomainError(N_("The nomination deadline has already passed."))
     return {
         "title": title,
@@ -333,7 +333,7 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
             now=Label(OFFER_STATUSES[offer.status]),
             next=Label(OFFER_STATUSES.get(status, status)),
         )
-    if status == "published" and offer.deadline_on < datetime.now(ZoneInfo(offer.zone)).date():
+    if status == "published" and offer.deadline_on < datetime.now(zone_info(offer.zone)).date():
         raise Conflict(N_("The nomination deadline has already passed."))
     offer.status = status
     session.add(offer)
@@ -374,7 +374,7 @@ class CandidateForm:
 
 def deadline_passed(offer: TrainingOffer) -> bool:
     """Whether the deadline day has ended where the provider is."""
-    return datetime.now(ZoneInfo(offer.zone)).date() > offer.deadline_on
+    return datetime.now(zone_info(offer.zone)).date() > offer.deadline_on
 
 
 def _count(session: Session, offer_id: int, statuses: Iterable[str], *, state_id: int | None = None) -> int:
@@ -757,7 +757,7 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
         raise Conflict(N_("Outcomes are recorded once nominations are closed."))
     allowed = outcomes_for(session, offer)
     accepted = {id_of(n): n for n in nominations(session, id_of(offer), ("accepted",))}
-    today = datetime.now(ZoneInfo(offer.zone)).date()
+    today = datetime.now(zone_info(offer.zone)).date()
     changed = 0
     for key, (outcome, on) in outcomes.items():
         if not outcome:
