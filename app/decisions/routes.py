@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from app import paging
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
@@ -346,20 +347,24 @@ def register(
     session: SessionDep,
     user: CurrentUser,
     query: Annotated[RegisterQuery, Depends()],
+    page: str = "",
 ) -> HTMLResponse:
-    """The register: decisions of the network, a body or a working group, filtered and searched in both languages."""
+    """The register: decisions of the network, a body or a working group, filtered and searched in both languages,
+    a page at a time, newest meeting first."""
     filters, shown = _filters(session, query)
-    error, code, rows = "", 200, []
+    error, code, rows, number = "", 200, [], paging.page_number(page)
     try:
-        rows = service.register(session, user=user, filters=filters)
+        rows = service.register(session, user=user, filters=filters, page=number)
     except search.SearchRefused as refused:
         error, code = error_text(refused), refused.status_code
+    rows, pages = paging.cut(request, rows, number)
     language = current_language.get()
     return render(
         request,
         "decisions/page.html",
         {
             "rows": rows,
+            "page": pages,
             "filters": shown,
             "error": error,
             "bodies": list(session.exec(select(Body).order_by(col(Body.id))).all()),

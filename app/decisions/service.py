@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import extract, func, or_
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
@@ -543,9 +544,10 @@ class Filters:
     q: str = ""
 
 
-def register(session: Session, *, user: User | None, filters: Filters) -> list[Row]:
+def register(session: Session, *, user: User | None, filters: Filters, page: int | None = None) -> list[Row]:
     """The decisions the reader may read that match the filters, newest meeting first: a fixed number of queries
-    whatever their number."""
+    whatever their number. With `page`, that page's rows and one more (see app.paging), else the first
+    REGISTER_LIMIT."""
     query = (
         select(Decision, Meeting)
         .join(Meeting, col(Meeting.id) == Decision.meeting_id)
@@ -569,7 +571,12 @@ def register(session: Session, *, user: User | None, filters: Filters) -> list[R
     if filters.state_id is not None:
         reserving = select(Reservation.decision_id).where(Reservation.state_id == filters.state_id)
         query = query.where(or_(col(Decision.proposer_state_id) == filters.state_id, col(Decision.id).in_(reserving)))
-    pairs = session.exec(query.order_by(col(Meeting.starts_at).desc(), col(Decision.id)).limit(REGISTER_LIMIT)).all()
+    query = query.order_by(col(Meeting.starts_at).desc(), col(Decision.id))
+    if page is None:
+        query = query.limit(REGISTER_LIMIT)
+    else:
+        query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
+    pairs = session.exec(query).all()
     rows = _rows(session, user, [(d, m) for d, m in pairs])
     if filters.state_id is not None:
         # A reservation hidden by Chatham House does not let its state be found through the filter either.

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app import paging
 from app.config import Settings
 from app.decisions import service
 from app.decisions.models import Decision
@@ -196,3 +197,33 @@ def test_the_register_costs_the_same_queries_for_10_and_100_decisions(
     hundred = queries()
     print(f"register queries: 10 decisions {ten}, 100 decisions {hundred}")
     assert ten == hundred
+
+
+def test_the_register_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter_down_to_the_oldest_decision(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    cast: Cast,
+    past: Meeting,
+    coming: Meeting,
+    make_meeting: MeetingFactory,
+) -> None:
+    first = make_meeting(day="2026-08-11", title="SME meeting, August")
+    oldest = record(session, settings, cast, first, text_en="The oldest decision of the network")
+    record(session, settings, cast, first, text_en="A deferred one", outcome="deferred", deferred_to_id=coming.id)
+    for number in range(paging.PAGE_SIZE):
+        record(session, settings, cast, past, text_en=f"Decision {number}")
+    sign_in(client, session, cast.focal["FJ"])
+    page = soup(client.get("/decisions", params={"status": "in_force"}).text)
+    assert len(page.select("#results article")) == paging.PAGE_SIZE
+    assert page.select_one(f"a[href='/decisions/{oldest.id}']") is None
+    older = page.select_one("#results a[rel=next]")
+    assert older is not None and older.get_text(strip=True) == "Older"
+    assert "status=in_force" in str(older["href"]) and "page=2" in str(older["href"])
+    second = soup(client.get(str(older["href"])).text)
+    found = [a["href"] for a in second.select("#results article h2 a")]
+    assert found == [f"/decisions/{oldest.id}"]  # the deferred decision stays filtered out
+    assert second.select_one("#results a[rel=next]") is None
+    newer = second.select_one("#results a[rel=prev]")
+    assert newer is not None and "page=" not in str(newer["href"]) and "status=in_force" in str(newer["href"])
+    assert client.get("/decisions", params={"page": "not a number"}).status_code == 200
