@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypedDict
 
+from sqlalchemy import extract
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
@@ -1097,34 +1098,36 @@ class YearRow:
 
 def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
     """Seats offered, nominated and filled per (state, year) and per (None, year) for the region, by the course's
-    first day; a state's offered seats are those of the courses it provides. Two queries."""
-    offers = {
-        offer.id: offer
-        for offer in session.exec(
-            select(TrainingOffer).where(col(TrainingOffer.status).in_(("published", "closed", "completed")))
-        ).all()
-    }
+    first day; a state's offered seats are those of the courses it provides. Two queries, each summed by the
+    database per year, state, status and gender: the rows read grow with the years and states, not the courses
+    or the nominations."""
+    counted_statuses = ("published", "closed", "completed")
+    year = extract("year", col(TrainingOffer.starts_on))
     rows: dict[tuple[int | None, int], YearRow] = {}
 
     def row(state_id: int | None, year: int) -> YearRow:
         return rows.setdefault((state_id, year), YearRow(year, 0, 0, 0, Share(0, 0, 0), Share(0, 0, 0)))
 
-    for offer in offers.values():
-        row(None, offer.starts_on.year).offered += offer.seats
-        if offer.provider_state_id is not None:
-            row(offer.provider_state_id, offer.starts_on.year).offered += offer.seats
+    offered = session.exec(
+        select(year, col(TrainingOffer.provider_state_id), func.sum(col(TrainingOffer.seats)))
+        .where(col(TrainingOffer.status).in_(counted_statuses))
+        .group_by(year, col(TrainingOffer.provider_state_id))
+    ).all()
+    for offer_year, provider_id, seats in offered:
+        row(None, int(offer_year)).offered += int(seats or 0)
+        if provider_id is not None:
+            row(provider_id, int(offer_year)).offered += int(seats or 0)
     # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
     counting: Select[int, int, str, str, int] = Select(
-        col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+        year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
     )
     counted = session.exec(
-        counting.where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn").group_by(
-            col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender)
-        )
+        counting.join(TrainingOffer, col(TrainingOffer.id) == col(Nomination.offer_id))
+        .where(col(TrainingOffer.status).in_(counted_statuses), col(Nomination.status) != "withdrawn")
+        .group_by(year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
     ).all()
-    for offer_id, state_id, status, gender, number in counted:
-        year = offers[offer_id].starts_on.year
-        for target in (row(None, year), row(state_id, year)):
+    for nomination_year, state_id, status, gender, number in counted:
+        for target in (row(None, int(nomination_year)), row(state_id, int(nomination_year))):
             target.nominated += number
             _tally(target.nominated_share, gender, number)
             if status == "accepted":
