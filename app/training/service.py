@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from sqlalchemy import extract
+from sqlalchemy import extract, true
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
@@ -896,9 +897,18 @@ class Filters:
     before: date | None = None
 
 
-def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRow]:
-    """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size."""
-    query = select(TrainingOffer).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
+def _visible(user: User) -> Any:
+    """The condition `manages` and SEEN_BY_ALL set, in SQL: what the user may see of the offers."""
+    if user.role in STAFF:
+        return true()
+    seen = col(TrainingOffer.status).in_(SEEN_BY_ALL)
+    if user.role == Role.focal_point.value and user.member_state_id is not None:
+        return or_(seen, col(TrainingOffer.provider_state_id) == user.member_state_id)
+    return seen
+
+
+def _catalogue_query(user: User, filters: Filters) -> Any:
+    query = select(TrainingOffer).where(_visible(user))
     if filters.track in OFFER_TRACKS:
         query = query.where(
             col(TrainingOffer.track).in_([filters.track, "any"])
@@ -917,7 +927,16 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
         query = query.where(col(TrainingOffer.ends_on) >= filters.after)
     if filters.before:
         query = query.where(col(TrainingOffer.starts_on) <= filters.before)
-    offers = [o for o in session.exec(query).all() if o.status in SEEN_BY_ALL or manages(user, o)]
+    return query
+
+
+def catalogue(session: Session, *, user: User, filters: Filters, page: int | None = None) -> list[OfferRow]:
+    """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size. With
+    `page`, that page's offers and one more (see app.paging)."""
+    query = _catalogue_query(user, filters).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
+    if page is not None:
+        query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
+    offers = list(session.exec(query).all())
     kinds = {kind.id: kind for kind in session.exec(select(CourseType)).all()}
     counts = _gender_counts(session, [id_of(o) for o in offers])
     rows = []
@@ -953,6 +972,21 @@ def _share(tally: dict[tuple[str, str], int], statuses: Iterable[str]) -> Share:
     women = sum(tally.get((s, "woman"), 0) for s in statuses)
     men = sum(tally.get((s, "man"), 0) for s in statuses)
     return Share(women=women, counted=women + men, unspecified=sum(tally.get((s, "unspecified"), 0) for s in statuses))
+
+
+def catalogue_shares(session: Session, *, user: User, filters: Filters) -> tuple[Share, Share]:
+    """The women's share over every offer the filters list (not only the page shown): among those nominated, and
+    among those accepted, summed by the database per status and gender. One query."""
+    offer_ids = _catalogue_query(user, filters).with_only_columns(col(TrainingOffer.id))
+    tally: dict[tuple[str, str], int] = {
+        (status, gender): number
+        for status, gender, number in session.exec(
+            select(Nomination.status, Nomination.gender, func.count())
+            .where(col(Nomination.offer_id).in_(offer_ids))
+            .group_by(col(Nomination.status), col(Nomination.gender))
+        ).all()
+    }
+    return _share(tally, ACTIVE), _share(tally, ("accepted",))
 
 
 def overall(rows: Sequence[OfferRow]) -> tuple[Share, Share]:
