@@ -43,19 +43,31 @@ class Page:
     older_url: str = ""
 
 
-def _address(request: Request, number: int) -> str:
-    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "page"]
+def _address(request: Request, number: int, name: str, anchor: str) -> str:
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != name]
     if number > 1:
-        kept.append(("page", str(number)))
-    return f"{request.url.path}?{urlencode(kept)}" if kept else request.url.path
+        kept.append((name, str(number)))
+    path = f"{request.url.path}?{urlencode(kept)}" if kept else request.url.path
+    return f"{path}#{anchor}" if anchor else path
 
 
-def cut(request: Request, rows: Sequence[Row], number: int) -> tuple[list[Row], Page]:
-    """The page's rows out of up to PAGE_SIZE + 1 read, and the page with its links."""
+def cut(
+    request: Request, rows: Sequence[Row], number: int, *, name: str = "page", anchor: str = ""
+) -> tuple[list[Row], Page]:
+    """The page's rows out of up to PAGE_SIZE + 1 read, and the page with its links. `name` is the parameter
+    that carries the page number (a page with two paged lists gives each its own), `anchor` where the links land."""
     has_older = len(rows) > PAGE_SIZE
     return list(rows[:PAGE_SIZE]), Page(
         number=number,
         has_older=has_older,
-        newer_url=_address(request, number - 1) if number > 1 else "",
-        older_url=_address(request, number + 1) if has_older else "",
+        newer_url=_address(request, number - 1, name, anchor) if number > 1 else "",
+        older_url=_address(request, number + 1, name, anchor) if has_older else "",
     )
+
+
+def window(
+    request: Request, rows: Sequence[Row], number: int, *, name: str = "page", anchor: str = ""
+) -> tuple[list[Row], Page]:
+    """The page `number` of a list already in memory, and the page with its links."""
+    start = offset(number)
+    return cut(request, rows[start : start + PAGE_SIZE + 1], number, name=name, anchor=anchor)

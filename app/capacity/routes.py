@@ -377,9 +377,17 @@ def support_status(
 
 @router.get("/deconfliction", response_class=HTMLResponse)
 def deconfliction(
-    request: Request, session: SessionDep, user: Staff, track: str = "", subregion: str = "", provider: str = ""
+    request: Request,
+    session: SessionDep,
+    user: Staff,
+    track: str = "",
+    subregion: str = "",
+    provider: str = "",
+    overlaps_page: str = "",
+    gaps_page: str = "",
 ) -> HTMLResponse:
-    """States × areas: open needs, who supports what, overlapping support and needs left without support."""
+    """States × areas: open needs, who supports what, overlapping support and needs left without support; the
+    overlaps and the gaps a page at a time each."""
     language = current_language.get()
     view = service.deconfliction(
         session,
@@ -390,11 +398,19 @@ def deconfliction(
         today=service.today_for(user),
         language=language,
     )
+    overlaps, overlap_pages = paging.window(
+        request, view.overlaps, paging.page_number(overlaps_page), name="overlaps_page", anchor="overlaps"
+    )
+    gaps, gap_pages = paging.window(request, view.gaps, paging.page_number(gaps_page), name="gaps_page", anchor="gaps")
     return render(
         request,
         "capacity/deconfliction.html",
         {
             "view": view,
+            "overlaps": overlaps,
+            "overlap_pages": overlap_pages,
+            "gaps": gaps,
+            "gap_pages": gap_pages,
             "filters": {"track": track, "subregion": subregion, "provider": provider[:120]},
             "subregions": _subregions(),
             "areas": AREAS,

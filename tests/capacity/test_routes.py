@@ -463,6 +463,28 @@ def test_the_needs_list_shows_a_page_at_a_time_and_its_next_link_keeps_the_filte
     assert back is not None and back["href"] == "/needs?state=FJ&track=police"
 
 
+def test_the_deconfliction_view_lists_gaps_a_page_at_a_time_and_the_next_link_keeps_the_filters(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    for number in range(paging.PAGE_SIZE + 1):
+        past_due(
+            session,
+            record_need(session, coordinator, description=f"Gap {number}"),
+            days_ago=paging.PAGE_SIZE + 2 - number,
+        )
+    past_due(session, record_need(session, coordinator, track="military", description="A military gap"))
+    sign_in(client, session, coordinator)
+    first = soup(client.get("/deconfliction", params={"track": "police"}).text)
+    assert len(first.select("#gaps li")) == paging.PAGE_SIZE
+    assert "Gap 50" not in first.select_one("#gaps").get_text()  # type: ignore[union-attr]
+    following = first.select_one("#gaps a[rel=next]")
+    assert following is not None and following.get_text(strip=True) == "Next gaps"
+    assert str(following["href"]).endswith("#gaps") and "track=police" in str(following["href"])
+    second = soup(client.get(str(following["href"])).text)
+    assert [li.get_text(" ", strip=True).endswith("Gap 50") for li in second.select("#gaps li")] == [True]
+    assert second.select_one("#gaps a[rel=next]") is None and second.select_one("#gaps a[rel=prev]") is not None
+
+
 # The form token
 
 
