@@ -227,3 +227,26 @@ def test_the_register_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter
     newer = second.select_one("#results a[rel=prev]")
     assert newer is not None and "page=" not in str(newer["href"]) and "status=in_force" in str(newer["href"])
     assert client.get("/decisions", params={"page": "not a number"}).status_code == 200
+
+
+def test_the_register_csv_is_sent_in_chunks_with_every_decision_its_byte_order_mark_and_header(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    cast: Cast,
+    past: Meeting,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "CSV_CHUNK", 3)
+    recorded = [
+        record(session, settings, cast, past, text_en=f"Decision {n}", text_fr=f"Décision {n}") for n in range(8)
+    ]
+    sign_in(client, session, cast.focal["FJ"])
+    with client.stream("GET", "/decisions.csv") as exported:
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert "content-length" not in exported.headers  # sent as it is written
+        body = b"".join(exported.iter_bytes())
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Decision", "Meeting", "Date"]
+    assert sorted(int(row[0]) for row in rows[1:]) == sorted(d.id for d in recorded)  # type: ignore[misc]
