@@ -450,12 +450,15 @@ def test_the_needs_list_shows_a_page_at_a_time_and_its_next_link_keeps_the_filte
     record_need(session, coordinator, priority="low", description="The least pressing need")
     record_need(session, coordinator, priority="low", track="military", description="A military need")
     sign_in(client, session, coordinator)
-    first = client.get("/needs", params={"state": "FJ", "track": "police"})
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/needs", params={"state": "FJ", "track": "police"})
     assert len(table_rows(first.text, "50 needs")) == paging.PAGE_SIZE
     assert "The least pressing need" not in first.text
     following = soup(first.text).select_one("#needs a[rel=next]")
     assert following is not None and following.get_text(strip=True) == "Next page"
-    second = client.get(str(following["href"]))
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(following["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
     assert [row[0] for row in table_rows(second.text, "1 need")] == ["The least pressing need"]
     assert selected(second.text, "track") == "police" and selected(second.text, "state") == "FJ"
     assert soup(second.text).select_one("#needs a[rel=next]") is None

@@ -203,6 +203,7 @@ def test_the_register_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter
     client: TestClient,
     session: Session,
     settings: Settings,
+    engine: Engine,
     cast: Cast,
     past: Meeting,
     coming: Meeting,
@@ -214,13 +215,16 @@ def test_the_register_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter
     for number in range(paging.PAGE_SIZE):
         record(session, settings, cast, past, text_en=f"Decision {number}")
     sign_in(client, session, cast.focal["FJ"])
-    page = soup(client.get("/decisions", params={"status": "in_force"}).text)
+    with QueryLog(engine) as first_log:
+        page = soup(client.get("/decisions", params={"status": "in_force"}).text)
     assert len(page.select("#results article")) == paging.PAGE_SIZE
     assert page.select_one(f"a[href='/decisions/{oldest.id}']") is None
     older = page.select_one("#results a[rel=next]")
     assert older is not None and older.get_text(strip=True) == "Older"
     assert "status=in_force" in str(older["href"]) and "page=2" in str(older["href"])
-    second = soup(client.get(str(older["href"])).text)
+    with QueryLog(engine) as second_log:
+        second = soup(client.get(str(older["href"])).text)
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
     found = [a["href"] for a in second.select("#results article h2 a")]
     assert found == [f"/decisions/{oldest.id}"]  # the deferred decision stays filtered out
     assert second.select_one("#results a[rel=next]") is None

@@ -392,12 +392,15 @@ def test_the_library_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter_
     for number in range(3):
         add(session, settings, fiji, title=f"English note {number}")
     sign_in(client, session, fiji)
-    first = client.get("/library", params={"language": "fr"})
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/library", params={"language": "fr"})
     assert len(listed(first.text)) == paging.PAGE_SIZE and oldest.id not in listed(first.text)
     older = soup(first.text).select_one("a[rel=next]")
     assert older is not None and older.get_text(strip=True) == "Older"
     assert "language=fr" in str(older["href"])
-    second = client.get(str(older["href"]))
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(older["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
     assert listed(second.text) == {oldest.id}
     assert soup(second.text).select_one("a[rel=next]") is None
     assert soup(second.text).select_one("a[rel=prev]") is not None

@@ -1067,13 +1067,16 @@ def test_the_catalogue_shows_a_page_at_a_time_its_next_link_keeps_the_filters_an
     course(session, fiji, title="A military course", days_ahead=40 + paging.PAGE_SIZE + 9, track="military")
     candidate(session, last, samoa, "Sina", "woman")
     sign_in(client, session, samoa)
-    first = client.get("/training", params={"track": "police", "language": "en"})
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/training", params={"track": "police", "language": "en"})
     assert len(listed(first.text)) == paging.PAGE_SIZE and "The last course" not in listed(first.text)
     shares = soup(first.text).select_one("#share-heading").find_parent("section").get_text(" ", strip=True)  # type: ignore[union-attr]
     assert "100" in shares  # the one woman nominated is on the next page, and counted here
     following = soup(first.text).select_one("#offers a[rel=next]")
     assert following is not None and following.get_text(strip=True) == "Next page"
-    second = client.get(str(following["href"]))
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(following["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
     assert listed(second.text) == {"The last course"}
     assert soup(second.text).select_one("select[name=track] option[selected]")["value"] == "police"  # type: ignore[index]
     assert soup(second.text).select_one("#offers a[rel=next]") is None
