@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from app import paging
 from app.config import Settings
+from app.db import id_of
 from app.decisions import service
 from app.decisions.models import Decision
 from app.meetings import service as meetings
@@ -253,4 +254,4 @@ def test_the_register_csv_is_sent_in_chunks_with_every_decision_its_byte_order_m
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Decision", "Meeting", "Date"]
-    assert sorted(int(row[0]) for row in rows[1:]) == sorted(d.id for d in recorded)  # type: ignore[misc]
+    assert sorted(int(row[0]) for row in rows[1:]) == sorted(id_of(d) for d in recorded)

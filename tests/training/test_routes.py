@@ -1070,15 +1070,18 @@ def test_the_catalogue_shows_a_page_at_a_time_its_next_link_keeps_the_filters_an
     with QueryLog(get_engine()) as first_log:
         first = client.get("/training", params={"track": "police", "language": "en"})
     assert len(listed(first.text)) == paging.PAGE_SIZE and "The last course" not in listed(first.text)
-    shares = soup(first.text).select_one("#share-heading").find_parent("section").get_text(" ", strip=True)  # type: ignore[union-attr]
-    assert "100" in shares  # the one woman nominated is on the next page, and counted here
+    heading = soup(first.text).select_one("#share-heading")
+    section = heading.find_parent("section") if heading is not None else None
+    assert section is not None
+    assert "100" in section.get_text(" ", strip=True)  # the one woman nominated is on the next page, counted here
     following = soup(first.text).select_one("#offers a[rel=next]")
     assert following is not None and following.get_text(strip=True) == "Next page"
     with QueryLog(get_engine()) as second_log:
         second = client.get(str(following["href"]))
     assert len(second_log) == len(first_log)  # a later page costs what the first does
     assert listed(second.text) == {"The last course"}
-    assert soup(second.text).select_one("select[name=track] option[selected]")["value"] == "police"  # type: ignore[index]
+    track = soup(second.text).select_one("select[name=track] option[selected]")
+    assert track is not None and track["value"] == "police"
     assert soup(second.text).select_one("#offers a[rel=next]") is None
 
 
