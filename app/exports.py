@@ -5,7 +5,11 @@ Dates in the cells stay ISO (2026-12-05): a CSV file is data for a spreadsheet, 
 
 from __future__ import annotations
 
-from fastapi.responses import Response
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+
+from fastapi.responses import Response, StreamingResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -21,6 +25,33 @@ def csv_response(text: str, filename: str) -> Response:
     """A CSV file to download: UTF-8 with its byte order mark, never cached (it may name people)."""
     return Response(
         (BOM + text).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+def csv_stream(
+    header: Sequence[object], chunks: Iterable[Iterable[Sequence[object]]], filename: str
+) -> StreamingResponse:
+    """A CSV file sent as it is written, one chunk of rows at a time, so a long export is never held whole in memory:
+    the byte order mark and the header first, then each chunk's lines. Cells are written as given (pass them through
+    `safe_cell`). Never cached, like `csv_response`."""
+
+    def lines() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write(BOM)
+        writer.writerow(header)
+        for chunk in chunks:
+            writer.writerows(chunk)
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.getvalue():
+            yield buffer.getvalue().encode("utf-8")
+
+    return StreamingResponse(
+        lines(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

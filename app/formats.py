@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -54,8 +55,16 @@ def zone_label(local: datetime) -> str:
     return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+@cache
+def zone_info(name: str) -> ZoneInfo:
+    """The zone called `name`, built once for the process. zoneinfo's own cache keeps only its eight most recent
+    zones strongly, and the Pacific's twenty overflow it: without this, a page re-reads zone files from disk.
+    An unknown name raises ZoneInfoNotFoundError (or ValueError), and is not kept."""
+    return ZoneInfo(name)
+
+
 def _local(instant: datetime, zone: str) -> datetime:
-    return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(ZoneInfo(zone))
+    return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(zone_info(zone))
 
 
 def _joined(day_text: str, time_text: str, width: Literal["full", "medium"], language: str) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
 from app.db import id_of, utcnow
+from app.formats import zone_info
 from app.governance import region
 from app.governance.models import Body
 from app.governance.region import SeedError, read_toml
@@ -53,7 +54,7 @@ def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
         entry.setdefault("languages", [])
         for zone in entry["time_zones"]:
             try:
-                ZoneInfo(zone)
+                zone_info(zone)
             except (ZoneInfoNotFoundError, ValueError):
                 raise SeedError(f"{where}: unknown time zone {zone!r}") from None
     return states

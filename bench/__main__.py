@@ -1,7 +1,11 @@
-"""`make bench`: for each page, server time (median and 95th percentile), SQL queries, and bytes on the wire.
+"""`make bench`: for each page, server time (median and 95th percentile), SQL queries, and bytes on the wire, at
+the normal data size and at ten times it, with the 10×/1× ratio of each page's 95th percentile and whether its
+query count stayed the same.
 
-Runs the app in-process on a fresh, migrated and seeded SQLite database (or PRCN_BENCH_DATABASE_URL),
-so the figures measure the portal's own work, not the network. Results are printed and written to
+Each size runs in a process of its own (PRCN_BENCH_SCALE=N set: one size only, as `make bench` runs it for each)
+on a fresh, migrated and seeded SQLite database (or PRCN_BENCH_DATABASE_URL, which must then be a new one per
+size), the app in-process, so the figures measure the portal's own work, not the network. PRCN_BENCH_SCALES lists
+the sizes (default "1,10"), PRCN_BENCH_RUNS the requests per page (default 200). Results are printed and written to
 var/bench.json.
 """
 
@@ -11,6 +15,7 @@ import gzip
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +23,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 warnings.filterwarnings("ignore")
 WORK = Path(tempfile.mkdtemp(prefix="prcn-bench-"))
@@ -49,6 +55,8 @@ from app.training import service as training  # noqa: E402
 from bench import lighthouse  # noqa: E402
 
 RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
+# How many times the normal data: needs, support, courses, meetings and documents.
+SCALE = int(os.environ.get("PRCN_BENCH_SCALE", "1"))
 
 
 @dataclass
@@ -131,6 +139,7 @@ PAGES: list[tuple[str, str | None]] = [
     ("/bodies", "focal_point"),
     ("/working-groups", "focal_point"),
     ("/contributions", "focal_point"),
+    ("/decisions", "focal_point"),
 ]
 
 
@@ -156,6 +165,15 @@ def meetings_pages() -> list[tuple[str, str, str]]:
             first_day=first.isoformat(),
             link="https://meet.example.org/sme",
         )[0]
+        for year in range(1, SCALE):  # four more meetings a year per step of scale
+            meetings.next_occurrences(
+                session,
+                settings,
+                user=coordinator,
+                series=series,
+                first_day=(first + timedelta(days=366 * year)).isoformat(),
+                link="https://meet.example.org/sme",
+            )
         window = "&".join(f"states={state.id}" for state in states)
         end = first + timedelta(days=13)
     search = f"/meetings/find-time?{window}&first={first}&last={end}&zone=Pacific/Fiji&duration=120&series={series.id}"
@@ -186,7 +204,7 @@ def training_pages() -> list[tuple[str, str, str]]:
             for s in states
         ]
         offers = []
-        for number in range(30):
+        for number in range(30 * SCALE):
             start = date.today() + timedelta(days=60 + 7 * number)
             form = training.OfferForm(
                 title=f"Course {number + 1}",
@@ -244,7 +262,7 @@ def capacity_pages() -> list[tuple[str, str, str]]:
     with Session(get_engine(), expire_on_commit=False) as session:
         coordinator = session.exec(select(User).where(User.email == "bench-runner@example.org")).one()
         states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
-        for number, state in enumerate(states):
+        for number, state in [(n, s) for _ in range(SCALE) for n, s in enumerate(states)]:
             for area in AREAS:
                 need = capacity.record_need(
                     session,
@@ -282,7 +300,7 @@ def capacity_pages() -> list[tuple[str, str, str]]:
                 partner_state_ids=[states[-1].id],
                 organisations="UN DPO",
             )  # type: ignore[list-item]
-        for number in range(60):
+        for number in range(60 * SCALE):
             french = number % 2 == 1
             library.upload(
                 session,
@@ -315,23 +333,28 @@ def capacity_pages() -> list[tuple[str, str, str]]:
         ("/coalitions", "/coalitions", "focal_point"),
         ("/coalitions/{id}", f"/coalitions/{coalition.id}", "coordinator"),  # type: ignore[union-attr]
         ("/members/FJ/brief", "/members/FJ/brief", "coordinator"),
+        ("/admin/audit", "/admin/audit", "admin"),
     ]
 
 
-def main() -> int:
+def run_one() -> int:
+    """One size: builds the data, measures every page, writes the figures to PRCN_BENCH_OUT (or var/bench.json)."""
     settings = get_settings()
     migrate(settings)
     with Session(get_engine()) as session:
         seeds.load(session, settings.seeds_dir)
     app = create_app()
+    started = time.perf_counter()
+    pages = [(path, path, role) for path, role in PAGES] + meetings_pages() + training_pages() + capacity_pages()
+    print(f"(scale {SCALE}: data made in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
     counter = QueryCounter()
     results = []
-    pages = [(path, path, role) for path, role in PAGES] + meetings_pages() + training_pages() + capacity_pages()
     for label, path, role in pages:
         with TestClient(app, base_url="http://127.0.0.1:8000") as client:
             if role:
                 signed_in(client, role)
             results.append(measure(client, path, counter, label))
+    print(f"\nScale {SCALE}×")
     print(f"{'page':<26}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'html gz B':>11}{'first visit gz B':>18}")
     for row in results:
         print(
@@ -339,21 +362,86 @@ def main() -> int:
             f"{row.first_visit_gzip_bytes:>18}"
         )
     print(f"({RUNS} requests per page, in-process, {get_engine().dialect.name}, Python {sys.version.split()[0]})")
-    meeting = next(path for label, path, _ in pages if label == "/meetings/{id}")
-    audited = lighthouse.scores(
-        [
-            ("/", "/", ""),
-            ("/auth/sign-in", "/auth/sign-in", ""),
-            ("/meetings/{id}", meeting, f"{SESSION_COOKIE}={session_token('coordinator')}"),
-        ]
-    )
+    audited: list[dict[str, object]] = []
+    if SCALE == 1 and os.environ.get("PRCN_BENCH_LIGHTHOUSE", "1") != "0":
+        meeting = next(path for label, path, _ in pages if label == "/meetings/{id}")
+        audited = lighthouse.scores(
+            [
+                ("/", "/", ""),
+                ("/auth/sign-in", "/auth/sign-in", ""),
+                ("/meetings/{id}", meeting, f"{SESSION_COOKIE}={session_token('coordinator')}"),
+            ]
+        )
     if audited:
         print(f"\n{'Lighthouse, mobile, slow 4G':<30}" + "".join(f"{name:>16}" for name in lighthouse.CATEGORIES))
-        for row in audited:
-            print(f"{row['page']:<30}" + "".join(f"{row[name]:>16}" for name in lighthouse.CATEGORIES))
+        for scored in audited:
+            print(f"{scored['page']:<30}" + "".join(f"{scored[name]:>16}" for name in lighthouse.CATEGORIES))
+    out = Path(os.environ.get("PRCN_BENCH_OUT", str(ROOT / "var" / "bench.json")))
+    out.parent.mkdir(exist_ok=True)
+    figures = {"scale": SCALE, "runs": RUNS, "pages": [asdict(row) for row in results], "lighthouse": audited}
+    out.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+def ratios(small: dict[str, Any], large: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per page: the p95 at each size, their ratio, and whether the query counts are the same."""
+    by_page = {row["page"]: row for row in large["pages"]}
+    rows = []
+    for row in small["pages"]:
+        other = by_page.get(row["page"])
+        if other is None:
+            continue
+        rows.append(
+            {
+                "page": row["page"],
+                "p95_ms": row["p95_ms"],
+                "p95_ms_large": other["p95_ms"],
+                "p95_ratio": round(other["p95_ms"] / row["p95_ms"], 2) if row["p95_ms"] else None,
+                "queries": row["queries"],
+                "queries_large": other["queries"],
+                "same_queries": row["queries"] == other["queries"],
+                "html_gzip_bytes": row["html_gzip_bytes"],
+                "html_gzip_bytes_large": other["html_gzip_bytes"],
+            }
+        )
+    return rows
+
+
+TARGET_RATIO = 1.5
+
+
+def main() -> int:
+    """Every size in a process of its own, then the ratios of the largest to the smallest."""
+    if "PRCN_BENCH_SCALE" in os.environ:
+        return run_one()
+    scales = [int(n) for n in os.environ.get("PRCN_BENCH_SCALES", "1,10").split(",") if n.strip()]
+    figures: dict[int, dict[str, Any]] = {}
+    for scale in scales:
+        out = WORK / f"bench-{scale}.json"
+        env = {**os.environ, "PRCN_BENCH_SCALE": str(scale), "PRCN_BENCH_OUT": str(out)}
+        subprocess.run([sys.executable, "-m", "bench"], env=env, check=True, cwd=ROOT)
+        figures[scale] = json.loads(out.read_text())
+    small, large = min(scales), max(scales)
+    compared = ratios(figures[small], figures[large]) if large != small else []
+    if compared:
+        print(f"\n{large}× the data against {small}×: p95 ratio (target ≤ {TARGET_RATIO}) and query counts")
+        print(f"{'page':<26}{'p95 ms':>9}{f'p95 {large}×':>10}{'ratio':>8}{'queries':>9}{'same':>6}{'html gz B':>16}")
+        for row in compared:
+            mark = "" if row["p95_ratio"] is not None and row["p95_ratio"] <= TARGET_RATIO else " !"
+            print(
+                f"{row['page']:<26}{row['p95_ms']:>9}{row['p95_ms_large']:>10}{row['p95_ratio']!s:>8}"
+                f"{row['queries']!s:>5}/{row['queries_large']!s:<3}{'yes' if row['same_queries'] else 'NO':>6}"
+                f"{row['html_gzip_bytes']!s:>8}/{row['html_gzip_bytes_large']!s:<7}{mark}"
+            )
+        within = sum(1 for row in compared if (row["p95_ratio"] or 0) <= TARGET_RATIO)
+        same = sum(1 for row in compared if row["same_queries"])
+        print(
+            f"{within} of {len(compared)} pages within the p95 target; {same} of {len(compared)} with the same queries"
+        )
     out = ROOT / "var" / "bench.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"pages": [asdict(row) for row in results], "lighthouse": audited}, indent=2))
+    summary = {"scales": {str(scale): figures[scale] for scale in scales}, "ratios": compared}
+    out.write_text(json.dumps(summary, indent=2))
     return 0
 
 

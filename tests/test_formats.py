@@ -121,3 +121,14 @@ def test_a_label_takes_the_colon_of_its_language() -> None:
     assert formats.label("Groupe de travail", "fr") == f"Groupe de travail{NBSP}:"
     assert formats.semicolon("en") == "; "
     assert formats.semicolon("fr") == f"{NBSP}; "
+
+
+def test_every_zone_is_built_once_for_the_process_and_an_unknown_one_is_refused() -> None:
+    zones = ["Pacific/Fiji", "Pacific/Auckland", "Pacific/Honolulu", "Pacific/Tongatapu", "Pacific/Apia"]
+    zones += ["Pacific/Port_Moresby", "Pacific/Guadalcanal", "Pacific/Efate", "Pacific/Noumea", "Pacific/Tarawa"]
+    first = [formats.zone_info(name) for name in zones]
+    # Ten zones overflow zoneinfo's own cache of eight; the portal's accessor still hands back the same objects.
+    assert [formats.zone_info(name) for name in zones] == first
+    assert all(again is kept for again, kept in zip((formats.zone_info(n) for n in zones), first, strict=True))
+    with pytest.raises((ValueError, KeyError)):
+        formats.zone_info("Pacific/Atlantis")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app import paging
 from app.auth import service as accounts
 from app.auth.deps import CurrentUser, require_role
 from app.auth.models import Role, User
@@ -68,8 +69,10 @@ def _needs_page(
     error: str = "",
     notice: str = "",
     status: int = 200,
+    page: int = 1,
 ) -> HTMLResponse:
     states = accounts.member_states(session)
+    rows, pages = paging.cut(request, service.list_needs(session, filters=filters, page=page), page)
     own = (
         next((s for s in states if s.id == user.member_state_id), None) if user.role == Role.focal_point.value else None
     )
@@ -77,7 +80,8 @@ def _needs_page(
         request,
         "capacity/needs.html",
         {
-            "rows": service.list_needs(session, filters=filters),
+            "rows": rows,
+            "page": pages,
             "filters": filters,
             "states": states,
             "subregions": _subregions(),
@@ -105,8 +109,10 @@ def needs(
     status: str = "",
     subregion: str = "",
     notice: str = "",
+    page: str = "",
 ) -> HTMLResponse:
-    """The states' capacity-building needs, filtered by state, area, track, status and subregion."""
+    """The states' capacity-building needs, filtered by state, area, track, status and subregion, a page at a
+    time."""
     filters = service.NeedFilters(
         state=state[:2],
         area=area if area in AREAS else "",
@@ -114,7 +120,7 @@ def needs(
         status=status if status in NEED_STATUSES else "",
         subregion=subregion if subregion in _subregions() else "",
     )
-    return _needs_page(request, session, user, filters, notice=notice)
+    return _needs_page(request, session, user, filters, notice=notice, page=paging.page_number(page))
 
 
 @router.post("/needs", response_model=None)
@@ -371,9 +377,17 @@ def support_status(
 
 @router.get("/deconfliction", response_class=HTMLResponse)
 def deconfliction(
-    request: Request, session: SessionDep, user: Staff, track: str = "", subregion: str = "", provider: str = ""
+    request: Request,
+    session: SessionDep,
+    user: Staff,
+    track: str = "",
+    subregion: str = "",
+    provider: str = "",
+    overlaps_page: str = "",
+    gaps_page: str = "",
 ) -> HTMLResponse:
-    """States × areas: open needs, who supports what, overlapping support and needs left without support."""
+    """States × areas: open needs, who supports what, overlapping support and needs left without support; the
+    overlaps and the gaps a page at a time each."""
     language = current_language.get()
     view = service.deconfliction(
         session,
@@ -384,11 +398,19 @@ def deconfliction(
         today=service.today_for(user),
         language=language,
     )
+    overlaps, overlap_pages = paging.window(
+        request, view.overlaps, paging.page_number(overlaps_page), name="overlaps_page", anchor="overlaps"
+    )
+    gaps, gap_pages = paging.window(request, view.gaps, paging.page_number(gaps_page), name="gaps_page", anchor="gaps")
     return render(
         request,
         "capacity/deconfliction.html",
         {
             "view": view,
+            "overlaps": overlaps,
+            "overlap_pages": overlap_pages,
+            "gaps": gaps,
+            "gap_pages": gap_pages,
             "filters": {"track": track, "subregion": subregion, "provider": provider[:120]},
             "subregions": _subregions(),
             "areas": AREAS,

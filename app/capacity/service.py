@@ -10,17 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypedDict
-from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
+from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.exports import safe_cell
+from app.formats import zone_info
 from app.governance import region
 from app.i18n import N_, in_language
 from app.i18n import gettext as _
@@ -324,9 +326,10 @@ class NeedRow:
     supports: int
 
 
-def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
+def list_needs(session: Session, *, filters: NeedFilters, page: int | None = None) -> list[NeedRow]:
     """Needs matching the filters, by state then the most pressing first, with how many non-cancelled supports
-    answer each: two queries whatever the number of needs."""
+    answer each: two queries whatever the number of needs. The order is the database's, so that with `page` only
+    that page's rows and one more are read (see app.paging)."""
     query = select(Need, MemberState).join(MemberState, col(MemberState.id) == Need.state_id)
     if filters.state:
         query = query.where(MemberState.code == filters.state.strip().upper())
@@ -338,6 +341,12 @@ def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
         query = query.where(Need.track == filters.track)
     if filters.status:
         query = query.where(Need.status == filters.status)
+    rank = case(PRIORITY_RANK, value=col(Need.priority), else_=len(PRIORITIES))
+    query = query.order_by(
+        col(MemberState.name_en), rank, col(Need.wanted_by).is_(None), col(Need.wanted_by), col(Need.id)
+    )
+    if page is not None:
+        query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
     found = session.exec(query).all()
     counts: dict[int | None, int] = {}  # keyed by Support.need_id, a nullable column
     if found:
@@ -349,8 +358,7 @@ def list_needs(session: Session, *, filters: NeedFilters) -> list[NeedRow]:
                 .group_by(col(Support.need_id))
             ).all()
         }
-    rows = [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]
-    return sorted(rows, key=lambda row: (row.state.name_en, _urgency(row.need)))
+    return [NeedRow(need, state, counts.get(need.id, 0)) for need, state in found]
 
 
 # Support
@@ -595,7 +603,7 @@ def next_support_statuses(support: Support) -> tuple[str, ...]:
 
 
 def today_for(user: User) -> date:
-    return datetime.now(ZoneInfo(user.time_zone)).date()
+    return datetime.now(zone_info(user.time_zone)).date()
 
 
 # Deconfliction

@@ -3,8 +3,8 @@ recording and correcting from the meeting, publishing, linking action items, and
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from app import paging
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
@@ -20,9 +21,9 @@ from app.db import SessionDep
 from app.decisions import service
 from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision
 from app.errors import DomainError, NotFound
-from app.exports import csv_response, safe_cell
+from app.exports import csv_stream, safe_cell
 from app.governance.models import TRACKS, Body, WorkingGroup
-from app.i18n import N_, current_language, gettext
+from app.i18n import N_, current_language, gettext, in_language
 from app.library import search
 from app.meetings import service as meetings
 from app.meetings.models import AgendaItem, Meeting
@@ -346,20 +347,24 @@ def register(
     session: SessionDep,
     user: CurrentUser,
     query: Annotated[RegisterQuery, Depends()],
+    page: str = "",
 ) -> HTMLResponse:
-    """The register: decisions of the network, a body or a working group, filtered and searched in both languages."""
+    """The register: decisions of the network, a body or a working group, filtered and searched in both languages,
+    a page at a time, newest meeting first."""
     filters, shown = _filters(session, query)
-    error, code, rows = "", 200, []
+    error, code, rows, number = "", 200, [], paging.page_number(page)
     try:
-        rows = service.register(session, user=user, filters=filters)
+        rows = service.register(session, user=user, filters=filters, page=number)
     except search.SearchRefused as refused:
         error, code = error_text(refused), refused.status_code
+    rows, pages = paging.cut(request, rows, number)
     language = current_language.get()
     return render(
         request,
         "decisions/page.html",
         {
             "rows": rows,
+            "page": pages,
             "filters": shown,
             "error": error,
             "bodies": list(session.exec(select(Body).order_by(col(Body.id))).all()),
@@ -381,50 +386,55 @@ def register_csv(
     user: CurrentUser,
     query: Annotated[RegisterQuery, Depends()],
 ) -> Response:
-    """The register as the reader sees it, as CSV, in the reader's language."""
+    """The register as the reader sees it, as CSV, in the reader's language, sent as it is read."""
     filters, _ = _filters(session, query)
-    rows = service.register(session, user=user, filters=filters)
     language = current_language.get()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            gettext("Decision"),
-            gettext("Meeting"),
-            gettext("Date"),
-            gettext("Body"),
-            gettext("Text (English)"),
-            gettext("Text (French)"),
-            gettext("Proposed by"),
-            gettext("Outcome"),
-            gettext("Status"),
-            gettext("Reservations"),
-            gettext("Link"),
-        ]
-    )
+    chunks = service.register_chunks(session, user=user, filters=filters)
+    first = next(chunks)  # a refused search is refused here, before any of the file is sent
+    header = [
+        gettext("Decision"),
+        gettext("Meeting"),
+        gettext("Date"),
+        gettext("Body"),
+        gettext("Text (English)"),
+        gettext("Text (French)"),
+        gettext("Proposed by"),
+        gettext("Outcome"),
+        gettext("Status"),
+        gettext("Reservations"),
+        gettext("Link"),
+    ]
     base = get_settings().base_url.rstrip("/")
-    for row in rows:
+
+    def line(row: service.Row) -> list[str]:
         proposer = row.proposer.name(language) if row.proposer else row.decision.proposer_organisation
         reservations = "; ".join(
             f"{r.state.name(language) if r.state else gettext('A state')}: {r.words}" for r in row.reservations
         )
         owner = row.group.name if row.group else (row.body.name(language) if row.body else "")
-        writer.writerow(
-            [
-                safe_cell(row.decision.id),
-                safe_cell(row.meeting.title(language)),
-                row.meeting.starts_at.date().isoformat(),
-                safe_cell(owner),
-                safe_cell(row.decision.text_en),
-                safe_cell(row.decision.text_fr),
-                safe_cell(proposer),
-                gettext(OUTCOMES[row.decision.outcome]),
-                gettext(STATUSES[row.decision.status]),
-                safe_cell(reservations),
-                f"{base}/decisions/{row.decision.id}",
-            ]
-        )
-    return csv_response(out.getvalue(), "decisions.csv")
+        return [
+            safe_cell(row.decision.id),
+            safe_cell(row.meeting.title(language)),
+            row.meeting.starts_at.date().isoformat(),
+            safe_cell(owner),
+            safe_cell(row.decision.text_en),
+            safe_cell(row.decision.text_fr),
+            safe_cell(proposer),
+            gettext(OUTCOMES[row.decision.outcome]),
+            gettext(STATUSES[row.decision.status]),
+            safe_cell(reservations),
+            f"{base}/decisions/{row.decision.id}",
+        ]
+
+    def lines() -> Iterator[list[list[str]]]:
+        # The file is written after this function returns, each chunk in a context of its own: each is written in
+        # the reader's language (never across a `yield`, which may resume in another context).
+        for chunk in itertools.chain([first], chunks):
+            with in_language(language):
+                written = [line(row) for row in chunk]
+            yield written
+
+    return csv_stream(header, lines(), "decisions.csv")
 
 
 @router.get("/meetings/{meeting_id}/outcome", response_class=HTMLResponse)

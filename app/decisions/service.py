@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import extract, func, or_
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
@@ -36,6 +38,7 @@ ORGANISATION_LIMIT = 160
 NOTE_LIMIT = 500
 VOTES_LIMIT = 10_000
 REGISTER_LIMIT = 500
+CSV_CHUNK = 500  # decisions read per query while a CSV file is sent
 SEARCH_INDEX = "decision_search"
 
 
@@ -543,9 +546,7 @@ class Filters:
     q: str = ""
 
 
-def register(session: Session, *, user: User | None, filters: Filters) -> list[Row]:
-    """The decisions the reader may read that match the filters, newest meeting first: a fixed number of queries
-    whatever their number."""
+def _register_query(session: Session, filters: Filters) -> Any:
     query = (
         select(Decision, Meeting)
         .join(Meeting, col(Meeting.id) == Decision.meeting_id)
@@ -569,7 +570,12 @@ def register(session: Session, *, user: User | None, filters: Filters) -> list[R
     if filters.state_id is not None:
         reserving = select(Reservation.decision_id).where(Reservation.state_id == filters.state_id)
         query = query.where(or_(col(Decision.proposer_state_id) == filters.state_id, col(Decision.id).in_(reserving)))
-    pairs = session.exec(query.order_by(col(Meeting.starts_at).desc(), col(Decision.id)).limit(REGISTER_LIMIT)).all()
+    return query.order_by(col(Meeting.starts_at).desc(), col(Decision.id))
+
+
+def _register_rows(
+    session: Session, user: User | None, filters: Filters, pairs: Sequence[tuple[Decision, Meeting]]
+) -> list[Row]:
     rows = _rows(session, user, [(d, m) for d, m in pairs])
     if filters.state_id is not None:
         # A reservation hidden by Chatham House does not let its state be found through the filter either.
@@ -580,6 +586,36 @@ def register(session: Session, *, user: User | None, filters: Filters) -> list[R
             or any(shown.state is not None and shown.state.id == filters.state_id for shown in row.reservations)
         ]
     return rows
+
+
+def register(session: Session, *, user: User | None, filters: Filters, page: int | None = None) -> list[Row]:
+    """The decisions the reader may read that match the filters, newest meeting first: a fixed number of queries
+    whatever their number. With `page`, that page's rows and one more (see app.paging), else the first
+    REGISTER_LIMIT."""
+    query = _register_query(session, filters)
+    if page is None:
+        query = query.limit(REGISTER_LIMIT)
+    else:
+        query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
+    return _register_rows(session, user, filters, session.exec(query).all())
+
+
+def register_chunks(
+    session: Session, *, user: User | None, filters: Filters, size: int | None = None
+) -> Iterator[list[Row]]:
+    """Every decision of the register the reader may read, in the register's order, `size` at a time, for a file
+    sent as it is written: a fixed number of queries per chunk. The request's session stays open until a streamed
+    response is sent (FastAPI closes dependencies with yield after it). A refused search is raised by the first
+    `next()`."""
+    query = _register_query(session, filters)
+    size = size or CSV_CHUNK
+    start = 0
+    while True:
+        pairs = session.exec(query.limit(size).offset(start)).all()
+        yield _register_rows(session, user, filters, pairs)
+        if len(pairs) < size:
+            return
+        start += size
 
 
 def of_meeting(session: Session, *, user: User | None, meeting: Meeting) -> list[Row]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app import paging
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
 from app.config import get_settings
@@ -47,21 +48,32 @@ def library(
     language: str = "",
     tag: str = "",
     notice: str = "",
+    page: str = "",
 ) -> HTMLResponse:
-    """The documents the user may read, searched by words in English or French and filtered."""
+    """The documents the user may read, searched by words in English or French and filtered, newest first, a page
+    at a time."""
     filters = {"q": q[:500], "kind": kind, "language": language, "tag": tag[:100]}
-    error, status, rows = "", 200, []
+    error, status, rows, number = "", 200, [], paging.page_number(page)
     try:
         rows = service.visible_documents(
-            session, get_settings(), user=user, query=filters["q"], kind=kind, language=language, tag=filters["tag"]
+            session,
+            get_settings(),
+            user=user,
+            query=filters["q"],
+            kind=kind,
+            language=language,
+            tag=filters["tag"],
+            page=number,
         )
     except search.SearchRefused as refused:
         error, status = error_text(refused), refused.status_code
+    rows, pages = paging.cut(request, rows, number)
     return render(
         request,
         "library/page.html",
         {
             "rows": rows,
+            "page": pages,
             "filters": filters,
             "error": error,
             "may_upload": service.may_upload(user),

@@ -15,6 +15,7 @@ from xml.parsers import expat
 from sqlalchemy import ColumnElement, and_, literal, or_
 from sqlmodel import Session, col, select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
@@ -193,9 +194,11 @@ def visible_documents(
     language: str = "",
     tag: str = "",
     limit: int = 100,
+    page: int | None = None,
 ) -> list[DocumentRow]:
     """The documents this user may read, newest first, found by words (in English or French) and filtered by kind,
-    language and tag. A search with no usable word, or too long, is refused (SearchRefused)."""
+    language and tag. A search with no usable word, or too long, is refused (SearchRefused). With `page`, that
+    page's documents and one more (see app.paging) instead of the first `limit`."""
     terms = search.parse_query(query) if query.strip() else None
     bodies = _bodies(session)
     statement = select(LibraryDocument).where(*_readable(session, settings, user, bodies))
@@ -210,7 +213,11 @@ def visible_documents(
             (literal(" ") + col(LibraryDocument.tags) + literal(" ")).like(f"% {normal_tag(tag)} %")
         )
     statement = statement.order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc())
-    found = session.exec(statement.limit(max(1, min(limit, 500)))).all()
+    if page is None:
+        statement = statement.limit(max(1, min(limit, 500)))
+    else:
+        statement = statement.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
+    found = session.exec(statement).all()
     return _rows(session, found, user, bodies)
 
 

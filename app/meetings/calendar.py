@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
 from app.db import utcnow
+from app.formats import zone_info
 from app.meetings.models import Meeting
 
 PRODID = "-//Pacific Region Cooperation Network//Portal//EN"
@@ -77,7 +78,7 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     """The zone's rules from 1 January of `first_year` to the end of `last_year` (UTC): one part for the offset in
     force on that first day, then one part per change. Built once per zone and span, kept for the process: the
     component is shared by every file that uses it, so it is never modified."""
-    zone = ZoneInfo(name)
+    zone = zone_info(name)
     start = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
     end = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
     timezone = Timezone()
@@ -141,7 +142,7 @@ def _event(
     location: str,
     note: str = "",
 ) -> Event:
-    zone = ZoneInfo(meeting.host_zone)
+    zone = zone_info(meeting.host_zone)
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.ics_sequence)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +17,7 @@ from app.config import get_settings
 from app.db import SessionDep, id_of, utcnow
 from app.decisions import routes as decision_routes
 from app.errors import DomainError, NotFound
+from app.formats import zone_info
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
 from app.i18n import N_, current_language, gettext
@@ -518,7 +518,7 @@ def find_time(
 
 def _slot_link(slot: timing.Slot, zone: str, chosen: list[timing.Place], series: str) -> str:
     """The scheduling form's address filled with a found slot: its day and start in `zone`, which hosts it."""
-    local = slot.starts_at.astimezone(ZoneInfo(zone))
+    local = slot.starts_at.astimezone(zone_info(zone))
     minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
     query = [("day", local.date().isoformat()), ("start", local.strftime("%H:%M")), ("host_zone", zone)]
     query += [("duration", str(minutes)), *(("states", str(place.state_id)) for place in chosen)]
@@ -603,7 +603,7 @@ def _meeting_page(
         "notice": NOTICES.get(notice),
         "errors": errors or {},
         "max_size": get_settings().upload_max_bytes,
-        "local_start": meeting.starts_at.astimezone(ZoneInfo(meeting.host_zone)),
+        "local_start": meeting.starts_at.astimezone(zone_info(meeting.host_zone)),
         "move_values": move_values,
         "choices": choices,
         "choice_form": "move-form",

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -23,6 +22,7 @@ from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Localised, NotFound
+from app.formats import zone_info
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -594,7 +594,7 @@ def next_day(
     the one its latest meeting stands for (the rhythm runs from its first meeting, so a moved or extra meeting does
     not shift it); for a series that has not met, the first working day of the next quarter's second week; None for
     an irregular series that has met."""
-    today = (now or utcnow()).astimezone(ZoneInfo(series.host_zone)).date()
+    today = (now or utcnow()).astimezone(zone_info(series.host_zone)).date()
     held = series_meetings(session, series)
     if not held:
         return timing.next_quarter_day(today, timing.WorkingHours.from_settings(settings))
@@ -602,7 +602,7 @@ def next_day(
     if step is None:
         return None
     anchor, latest = (
-        meeting.starts_at.astimezone(ZoneInfo(series.host_zone)).date() for meeting in (held[0], held[-1])
+        meeting.starts_at.astimezone(zone_info(series.host_zone)).date() for meeting in (held[0], held[-1])
     )
 
     def rhythm(steps: int) -> date:

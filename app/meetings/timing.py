@@ -17,6 +17,7 @@ from babel.dates import format_date, format_datetime, get_timezone_location
 from app import formats
 from app.config import WEEKDAYS, Settings, get_settings
 from app.errors import DomainError
+from app.formats import zone_info
 from app.governance.region import SeedError, read_toml
 from app.i18n import N_
 
@@ -60,7 +61,7 @@ def _zones() -> frozenset[str]:
 
 def to_utc(local_day: date, clock: time, zone: str) -> datetime:
     """The instant a wall-clock time on a local date happens in a zone (zoneinfo resolves DST gaps)."""
-    return datetime.combine(local_day, clock, ZoneInfo(zone)).astimezone(UTC)
+    return datetime.combine(local_day, clock, zone_info(zone)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Slot:
     why: dict[int, Outside] = field(default_factory=dict, repr=False)
 
     def local(self, place: Place) -> datetime:
-        return self.starts_at.astimezone(ZoneInfo(place.zone))
+        return self.starts_at.astimezone(zone_info(place.zone))
 
 
 def _working_intervals(
@@ -197,7 +198,7 @@ def outside_hours(
     """The states for which a meeting falls outside working hours."""
     result = []
     for place in places:
-        local_day = starts_at.astimezone(ZoneInfo(place.zone)).date()
+        local_day = starts_at.astimezone(zone_info(place.zone)).date()
         starts, ends = _working_intervals(
             place,
             local_day - timedelta(days=1),
@@ -215,7 +216,7 @@ def why_outside(
 ) -> Outside:
     """Why a meeting starting at `starts_at` is outside the state's working hours, read on the local day it starts
     (a meeting that starts inside them and is outside ends after them)."""
-    local = starts_at.astimezone(ZoneInfo(place.zone))
+    local = starts_at.astimezone(zone_info(place.zone))
     holiday = holidays_by_code.get(place.code, {}).get(local.date())
     if holiday is not None:
         return Outside("holiday", holiday)
@@ -256,7 +257,7 @@ def zone_label(local: datetime) -> str:
 
 def clock(instant: datetime, zone: str) -> str:
     """A short local time with its weekday, for tables: 'Mon 14 Jul 14:00 UTC-10', 'lun. 14 juil. 14:00 UTC-10'."""
-    local = instant.astimezone(ZoneInfo(zone))
+    local = instant.astimezone(zone_info(zone))
     language = formats.babel_locale()
     text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=language)
     return f"{text} {zone_label(local)}"
@@ -278,7 +279,7 @@ class LocalChoice:
     @property
     def offset(self) -> str:
         """The zone's offset at that moment, as UTC+13."""
-        return offset_label(self.instant.astimezone(ZoneInfo(self.zone)).utcoffset() or timedelta(0))
+        return offset_label(self.instant.astimezone(zone_info(self.zone)).utcoffset() or timedelta(0))
 
     @property
     def value(self) -> str:
@@ -297,7 +298,7 @@ def local_instant(local_day: date, clock: time, zone: str, fold: int | None = No
     """The instant a wall-clock time on a local date stands for in `zone`. A time skipped when clocks go forward
     raises LocalTimeError offering the nearest valid times; a time lived twice when clocks go back raises it
     offering both readings, unless `fold` says which (0 the first, 1 the second)."""
-    tz = ZoneInfo(zone)
+    tz = zone_info(zone)
     naive = datetime.combine(local_day, clock.replace(tzinfo=None, fold=0))
     first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
     before, after = first.utcoffset() or timedelta(0), second.utcoffset() or timedelta(0)
@@ -427,7 +428,7 @@ def zone_place(zone: str, language: str) -> str:
 def zone_offset(zone: str, at: datetime | None = None) -> str:
     """The zone's offset from UTC at an instant (now when none): 'UTC-10'."""
     moment = at or datetime.now(UTC)
-    return offset_label(moment.astimezone(ZoneInfo(zone)).utcoffset() or timedelta(0))
+    return offset_label(moment.astimezone(zone_info(zone)).utcoffset() or timedelta(0))
 
 
 def zone_name(zone: str, language: str, at: datetime | None = None) -> str:
@@ -461,11 +462,11 @@ def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[st
 def place_date(instant: datetime, zone: str, language: str, place: str = "") -> str:
     """The date an instant falls on where it is lived, labelled with that place: 'Honolulu, Monday 5 April 2027'
     (the place given, such as a meeting's city, or else the place the zone is named after)."""
-    local = instant.astimezone(ZoneInfo(zone))
+    local = instant.astimezone(zone_info(zone))
     shown = format_date(local.date(), "EEEE d MMMM y", locale=language)
     return f"{place or zone_city(zone, language)}, {shown}"
 
 
 def same_day(instant: datetime, zone: str, other: str) -> bool:
     """Whether an instant falls on the same date in two zones."""
-    return instant.astimezone(ZoneInfo(zone)).date() == instant.astimezone(ZoneInfo(other)).date()
+    return instant.astimezone(zone_info(zone)).date() == instant.astimezone(zone_info(other)).date()

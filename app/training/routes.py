@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from app import paging
 from app.auth import service as accounts
 from app.auth.deps import CurrentUser, public, require_role
 from app.auth.models import Role, User
@@ -87,8 +88,10 @@ def catalogue(
     after: str = "",
     before: str = "",
     notice: str = "",
+    page: str = "",
 ) -> HTMLResponse:
-    """Published offers, filtered by track, type, dates, language and providing state."""
+    """Published offers, filtered by track, type, dates, language and providing state, a page at a time; the
+    women's share counts every offer the filters list."""
     filters = service.Filters(
         track=track,
         course_type=course_type,
@@ -97,14 +100,16 @@ def catalogue(
         after=_date_or_none(after),
         before=_date_or_none(before),
     )
-    rows = service.catalogue(session, user=user, filters=filters)
-    nominated, accepted = service.overall(rows)
+    number = paging.page_number(page)
+    rows, pages = paging.cut(request, service.catalogue(session, user=user, filters=filters, page=number), number)
+    nominated, accepted = service.catalogue_shares(session, user=user, filters=filters)
     settings = get_settings()
     return render(
         request,
         "training/catalogue.html",
         {
             "rows": rows,
+            "page": pages,
             "filters": filters,
             "kinds": _kinds(session),
             "states": _states(session),

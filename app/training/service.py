@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TypedDict
-from zoneinfo import ZoneInfo
+from typing import Any, TypedDict
 
+from sqlalchemy import extract, true
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
+from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.config import Settings
 from app.db import id_of, utcnow
 from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
 from app.exports import safe_cell
+from app.formats import zone_info
 from app.governance import region
 from app.governance.region import read_toml
 from app.i18n import N_, current_language, in_language
@@ -243,7 +245,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     zone = form.zone.strip() or _place_zone(session, None if form.online else venue, state_id) or user.time_zone
     if not timing.known_zone(zone):
         raise DomainError(N_("Choose a time zone from the list."))
-    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(ZoneInfo(zone)).date():
+    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(zone_info(zone)).date():
         raise DomainError(N_("The nomination deadline has already passed."))
     return {
         "title": title,
@@ -333,7 +335,7 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
             now=Label(OFFER_STATUSES[offer.status]),
             next=Label(OFFER_STATUSES.get(status, status)),
         )
-    if status == "published" and offer.deadline_on < datetime.now(ZoneInfo(offer.zone)).date():
+    if status == "published" and offer.deadline_on < datetime.now(zone_info(offer.zone)).date():
         raise Conflict(N_("The nomination deadline has already passed."))
     offer.status = status
     session.add(offer)
@@ -374,7 +376,7 @@ class CandidateForm:
 
 def deadline_passed(offer: TrainingOffer) -> bool:
     """Whether the deadline day has ended where the provider is."""
-    return datetime.now(ZoneInfo(offer.zone)).date() > offer.deadline_on
+    return datetime.now(zone_info(offer.zone)).date() > offer.deadline_on
 
 
 def _count(session: Session, offer_id: int, statuses: Iterable[str], *, state_id: int | None = None) -> int:
@@ -757,7 +759,7 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
         raise Conflict(N_("Outcomes are recorded once nominations are closed."))
     allowed = outcomes_for(session, offer)
     accepted = {id_of(n): n for n in nominations(session, id_of(offer), ("accepted",))}
-    today = datetime.now(ZoneInfo(offer.zone)).date()
+    today = datetime.now(zone_info(offer.zone)).date()
     changed = 0
     for key, (outcome, on) in outcomes.items():
         if not outcome:
@@ -895,9 +897,18 @@ class Filters:
     before: date | None = None
 
 
-def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRow]:
-    """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size."""
-    query = select(TrainingOffer).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
+def _visible(user: User) -> Any:
+    """The condition `manages` and SEEN_BY_ALL set, in SQL: what the user may see of the offers."""
+    if user.role in STAFF:
+        return true()
+    seen = col(TrainingOffer.status).in_(SEEN_BY_ALL)
+    if user.role == Role.focal_point.value and user.member_state_id is not None:
+        return or_(seen, col(TrainingOffer.provider_state_id) == user.member_state_id)
+    return seen
+
+
+def _catalogue_query(user: User, filters: Filters) -> Any:
+    query = select(TrainingOffer).where(_visible(user))
     if filters.track in OFFER_TRACKS:
         query = query.where(
             col(TrainingOffer.track).in_([filters.track, "any"])
@@ -916,7 +927,16 @@ def catalogue(session: Session, *, user: User, filters: Filters) -> list[OfferRo
         query = query.where(col(TrainingOffer.ends_on) >= filters.after)
     if filters.before:
         query = query.where(col(TrainingOffer.starts_on) <= filters.before)
-    offers = [o for o in session.exec(query).all() if o.status in SEEN_BY_ALL or manages(user, o)]
+    return query
+
+
+def catalogue(session: Session, *, user: User, filters: Filters, page: int | None = None) -> list[OfferRow]:
+    """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size. With
+    `page`, that page's offers and one more (see app.paging)."""
+    query = _catalogue_query(user, filters).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
+    if page is not None:
+        query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
+    offers = list(session.exec(query).all())
     kinds = {kind.id: kind for kind in session.exec(select(CourseType)).all()}
     counts = _gender_counts(session, [id_of(o) for o in offers])
     rows = []
@@ -952,6 +972,21 @@ def _share(tally: dict[tuple[str, str], int], statuses: Iterable[str]) -> Share:
     women = sum(tally.get((s, "woman"), 0) for s in statuses)
     men = sum(tally.get((s, "man"), 0) for s in statuses)
     return Share(women=women, counted=women + men, unspecified=sum(tally.get((s, "unspecified"), 0) for s in statuses))
+
+
+def catalogue_shares(session: Session, *, user: User, filters: Filters) -> tuple[Share, Share]:
+    """The women's share over every offer the filters list (not only the page shown): among those nominated, and
+    among those accepted, summed by the database per status and gender. One query."""
+    offer_ids = _catalogue_query(user, filters).with_only_columns(col(TrainingOffer.id))
+    tally: dict[tuple[str, str], int] = {
+        (status, gender): number
+        for status, gender, number in session.exec(
+            select(Nomination.status, Nomination.gender, func.count())
+            .where(col(Nomination.offer_id).in_(offer_ids))
+            .group_by(col(Nomination.status), col(Nomination.gender))
+        ).all()
+    }
+    return _share(tally, ACTIVE), _share(tally, ("accepted",))
 
 
 def overall(rows: Sequence[OfferRow]) -> tuple[Share, Share]:
@@ -1097,34 +1132,36 @@ class YearRow:
 
 def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
     """Seats offered, nominated and filled per (state, year) and per (None, year) for the region, by the course's
-    first day; a state's offered seats are those of the courses it provides. Two queries."""
-    offers = {
-        offer.id: offer
-        for offer in session.exec(
-            select(TrainingOffer).where(col(TrainingOffer.status).in_(("published", "closed", "completed")))
-        ).all()
-    }
+    first day; a state's offered seats are those of the courses it provides. Two queries, each summed by the
+    database per year, state, status and gender: the rows read grow with the years and states, not the courses
+    or the nominations."""
+    counted_statuses = ("published", "closed", "completed")
+    year = extract("year", col(TrainingOffer.starts_on))
     rows: dict[tuple[int | None, int], YearRow] = {}
 
     def row(state_id: int | None, year: int) -> YearRow:
         return rows.setdefault((state_id, year), YearRow(year, 0, 0, 0, Share(0, 0, 0), Share(0, 0, 0)))
 
-    for offer in offers.values():
-        row(None, offer.starts_on.year).offered += offer.seats
-        if offer.provider_state_id is not None:
-            row(offer.provider_state_id, offer.starts_on.year).offered += offer.seats
+    offered = session.exec(
+        select(year, col(TrainingOffer.provider_state_id), func.sum(col(TrainingOffer.seats)))
+        .where(col(TrainingOffer.status).in_(counted_statuses))
+        .group_by(year, col(TrainingOffer.provider_state_id))
+    ).all()
+    for offer_year, provider_id, seats in offered:
+        row(None, int(offer_year)).offered += int(seats or 0)
+        if provider_id is not None:
+            row(provider_id, int(offer_year)).offered += int(seats or 0)
     # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
     counting: Select[int, int, str, str, int] = Select(
-        col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+        year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
     )
     counted = session.exec(
-        counting.where(col(Nomination.offer_id).in_(list(offers)), col(Nomination.status) != "withdrawn").group_by(
-            col(Nomination.offer_id), col(Nomination.state_id), col(Nomination.status), col(Nomination.gender)
-        )
+        counting.join(TrainingOffer, col(TrainingOffer.id) == col(Nomination.offer_id))
+        .where(col(TrainingOffer.status).in_(counted_statuses), col(Nomination.status) != "withdrawn")
+        .group_by(year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
     ).all()
-    for offer_id, state_id, status, gender, number in counted:
-        year = offers[offer_id].starts_on.year
-        for target in (row(None, year), row(state_id, year)):
+    for nomination_year, state_id, status, gender, number in counted:
+        for target in (row(None, int(nomination_year)), row(state_id, int(nomination_year))):
             target.nominated += number
             _tally(target.nominated_share, gender, number)
             if status == "accepted":

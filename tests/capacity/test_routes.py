@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from app import paging
 from app.auth.models import User
 from app.capacity import service
 from app.capacity.models import Need, Support
@@ -439,6 +440,53 @@ def test_needs_and_deconfliction_pages_run_as_many_queries_for_twelve_states_as_
     assert len(table_rows(client.get("/deconfliction").text, "Open or partly met")) == 12
     assert len(service.deconfliction(session, get_settings()).overlaps) == 12
     assert many == few
+
+
+def test_the_needs_list_shows_a_page_at_a_time_and_its_next_link_keeps_the_filters_down_to_the_last_need(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    for number in range(paging.PAGE_SIZE):
+        record_need(session, coordinator, description=f"Pressing need {number}")
+    record_need(session, coordinator, priority="low", description="The least pressing need")
+    record_need(session, coordinator, priority="low", track="military", description="A military need")
+    sign_in(client, session, coordinator)
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/needs", params={"state": "FJ", "track": "police"})
+    assert len(table_rows(first.text, "50 needs")) == paging.PAGE_SIZE
+    assert "The least pressing need" not in first.text
+    following = soup(first.text).select_one("#needs a[rel=next]")
+    assert following is not None and following.get_text(strip=True) == "Next page"
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(following["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
+    assert [row[0] for row in table_rows(second.text, "1 need")] == ["The least pressing need"]
+    assert selected(second.text, "track") == "police" and selected(second.text, "state") == "FJ"
+    assert soup(second.text).select_one("#needs a[rel=next]") is None
+    back = soup(second.text).select_one("#needs a[rel=prev]")
+    assert back is not None and back["href"] == "/needs?state=FJ&track=police"
+
+
+def test_the_deconfliction_view_lists_gaps_a_page_at_a_time_and_the_next_link_keeps_the_filters(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    for number in range(paging.PAGE_SIZE + 1):
+        past_due(
+            session,
+            record_need(session, coordinator, description=f"Gap {number}"),
+            days_ago=paging.PAGE_SIZE + 2 - number,
+        )
+    past_due(session, record_need(session, coordinator, track="military", description="A military gap"))
+    sign_in(client, session, coordinator)
+    first = soup(client.get("/deconfliction", params={"track": "police"}).text)
+    assert len(first.select("#gaps li")) == paging.PAGE_SIZE
+    gaps = first.select_one("#gaps")
+    assert gaps is not None and "Gap 50" not in gaps.get_text()
+    following = first.select_one("#gaps a[rel=next]")
+    assert following is not None and following.get_text(strip=True) == "Next gaps"
+    assert str(following["href"]).endswith("#gaps") and "track=police" in str(following["href"])
+    second = soup(client.get(str(following["href"])).text)
+    assert [li.get_text(" ", strip=True).endswith("Gap 50") for li in second.select("#gaps li")] == [True]
+    assert second.select_one("#gaps a[rel=next]") is None and second.select_one("#gaps a[rel=prev]") is not None
 
 
 # The form token

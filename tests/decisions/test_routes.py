@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app import paging
 from app.config import Settings
+from app.db import id_of
 from app.decisions import service
 from app.decisions.models import Decision
 from app.meetings import service as meetings
@@ -196,3 +198,60 @@ def test_the_register_costs_the_same_queries_for_10_and_100_decisions(
     hundred = queries()
     print(f"register queries: 10 decisions {ten}, 100 decisions {hundred}")
     assert ten == hundred
+
+
+def test_the_register_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter_down_to_the_oldest_decision(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    engine: Engine,
+    cast: Cast,
+    past: Meeting,
+    coming: Meeting,
+    make_meeting: MeetingFactory,
+) -> None:
+    first = make_meeting(day="2026-08-11", title="SME meeting, August")
+    oldest = record(session, settings, cast, first, text_en="The oldest decision of the network")
+    record(session, settings, cast, first, text_en="A deferred one", outcome="deferred", deferred_to_id=coming.id)
+    for number in range(paging.PAGE_SIZE):
+        record(session, settings, cast, past, text_en=f"Decision {number}")
+    sign_in(client, session, cast.focal["FJ"])
+    with QueryLog(engine) as first_log:
+        page = soup(client.get("/decisions", params={"status": "in_force"}).text)
+    assert len(page.select("#results article")) == paging.PAGE_SIZE
+    assert page.select_one(f"a[href='/decisions/{oldest.id}']") is None
+    older = page.select_one("#results a[rel=next]")
+    assert older is not None and older.get_text(strip=True) == "Older"
+    assert "status=in_force" in str(older["href"]) and "page=2" in str(older["href"])
+    with QueryLog(engine) as second_log:
+        second = soup(client.get(str(older["href"])).text)
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
+    found = [a["href"] for a in second.select("#results article h2 a")]
+    assert found == [f"/decisions/{oldest.id}"]  # the deferred decision stays filtered out
+    assert second.select_one("#results a[rel=next]") is None
+    newer = second.select_one("#results a[rel=prev]")
+    assert newer is not None and "page=" not in str(newer["href"]) and "status=in_force" in str(newer["href"])
+    assert client.get("/decisions", params={"page": "not a number"}).status_code == 200
+
+
+def test_the_register_csv_is_sent_in_chunks_with_every_decision_its_byte_order_mark_and_header(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    cast: Cast,
+    past: Meeting,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "CSV_CHUNK", 3)
+    recorded = [
+        record(session, settings, cast, past, text_en=f"Decision {n}", text_fr=f"Décision {n}") for n in range(8)
+    ]
+    sign_in(client, session, cast.focal["FJ"])
+    with client.stream("GET", "/decisions.csv") as exported:
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert "content-length" not in exported.headers  # sent as it is written
+        body = b"".join(exported.iter_bytes())
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Decision", "Meeting", "Date"]
+    assert sorted(int(row[0]) for row in rows[1:]) == sorted(id_of(d) for d in recorded)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from app import paging
 from app.auth.models import User
 from app.config import Settings, get_settings
 from app.db import get_engine
@@ -380,3 +381,26 @@ def test_the_library_page_runs_as_many_queries_for_2_as_for_12_documents(
         )
     assert len(listed(client.get("/library").text)) == 12
     assert count() == with_two
+
+
+def test_the_library_shows_a_page_at_a_time_and_its_older_link_keeps_the_filter_down_to_the_oldest_document(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
+    oldest = add(session, settings, fiji, title="Le plus ancien", language="fr")
+    for number in range(paging.PAGE_SIZE):
+        add(session, settings, fiji, title=f"Note {number}", language="fr")
+    for number in range(3):
+        add(session, settings, fiji, title=f"English note {number}")
+    sign_in(client, session, fiji)
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/library", params={"language": "fr"})
+    assert len(listed(first.text)) == paging.PAGE_SIZE and oldest.id not in listed(first.text)
+    older = soup(first.text).select_one("a[rel=next]")
+    assert older is not None and older.get_text(strip=True) == "Older"
+    assert "language=fr" in str(older["href"])
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(older["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
+    assert listed(second.text) == {oldest.id}
+    assert soup(second.text).select_one("a[rel=next]") is None
+    assert soup(second.text).select_one("a[rel=prev]") is not None

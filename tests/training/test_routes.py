@@ -11,6 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session, col, func, select
 
+from app import paging
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.config import get_settings
@@ -1054,6 +1055,34 @@ def test_the_catalogue_and_reports_run_as_many_queries_for_twelve_offers_as_for_
     many = queries()
     assert len(listed(client.get("/training").text) & {f"Course {n}" for n in range(12)}) == 12
     assert many == few
+
+
+def test_the_catalogue_shows_a_page_at_a_time_its_next_link_keeps_the_filters_and_the_share_counts_every_page(
+    client: Any, session: Session
+) -> None:
+    fiji, samoa = focal_point(session, "FJ"), focal_point(session, "WS")
+    for number in range(paging.PAGE_SIZE):
+        course(session, fiji, title=f"Course {number}", days_ahead=40 + number)
+    last = course(session, fiji, title="The last course", days_ahead=40 + paging.PAGE_SIZE + 5)
+    course(session, fiji, title="A military course", days_ahead=40 + paging.PAGE_SIZE + 9, track="military")
+    candidate(session, last, samoa, "Sina", "woman")
+    sign_in(client, session, samoa)
+    with QueryLog(get_engine()) as first_log:
+        first = client.get("/training", params={"track": "police", "language": "en"})
+    assert len(listed(first.text)) == paging.PAGE_SIZE and "The last course" not in listed(first.text)
+    heading = soup(first.text).select_one("#share-heading")
+    section = heading.find_parent("section") if heading is not None else None
+    assert section is not None
+    assert "100" in section.get_text(" ", strip=True)  # the one woman nominated is on the next page, counted here
+    following = soup(first.text).select_one("#offers a[rel=next]")
+    assert following is not None and following.get_text(strip=True) == "Next page"
+    with QueryLog(get_engine()) as second_log:
+        second = client.get(str(following["href"]))
+    assert len(second_log) == len(first_log)  # a later page costs what the first does
+    assert listed(second.text) == {"The last course"}
+    track = soup(second.text).select_one("select[name=track] option[selected]")
+    assert track is not None and track["value"] == "police"
+    assert soup(second.text).select_one("#offers a[rel=next]") is None
 
 
 # The form token
