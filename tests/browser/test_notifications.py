@@ -77,7 +77,7 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(
     page.get_by_label("How often", exact=True).select_option(label="Daily")
     page.get_by_label("Hour, in your time zone", exact=True).select_option(label="18:00")
     with page.expect_navigation() as navigation:
-        page.locator('form[action="/account/notifications"]').get_by_role("button", name="Save", exact=True).click()
+        page.get_by_role("button", name="Save my email choices", exact=True).click()
 
     assert navigation.value is not None and navigation.value.status == 200
     expect(page).to_have_url(f"{server.url}/account?notice=notifications-saved#notify-heading")
