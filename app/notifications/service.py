@@ -134,7 +134,7 @@ def _claim(run: Run, job: str, candidate: Candidate, outcome: str, late: bool) -
             decided_at=run.now,
         )
         .on_conflict_do_nothing()
-        .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]  # SQLModel hides the Table's type
+        .returning(col(Notification.id))
     )
     found = run.session.execute(statement).scalar()
     return int(found) if found is not None else None
