@@ -28,9 +28,9 @@ def page_number(value: str | int | None) -> int:
     return min(max(number, 1), LAST_PAGE)
 
 
-def offset(number: int) -> int:
-    """Rows before the page `number`."""
-    return (number - 1) * PAGE_SIZE
+def offset(number: int, size: int = PAGE_SIZE) -> int:
+    """Rows before the page `number` of pages of `size` rows."""
+    return (number - 1) * size
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,18 @@ def _address(request: Request, number: int, name: str, anchor: str) -> str:
 
 
 def cut(
-    request: Request, rows: Sequence[Row], number: int, *, name: str = "page", anchor: str = ""
+    request: Request,
+    rows: Sequence[Row],
+    number: int,
+    *,
+    name: str = "page",
+    anchor: str = "",
+    size: int = PAGE_SIZE,
 ) -> tuple[list[Row], Page]:
-    """The page's rows out of up to PAGE_SIZE + 1 read, and the page with its links. `name` is the parameter
+    """The page's rows out of up to `size` + 1 read, and the page with its links. `name` is the parameter
     that carries the page number (a page with two paged lists gives each its own), `anchor` where the links land."""
-    has_older = len(rows) > PAGE_SIZE
-    return list(rows[:PAGE_SIZE]), Page(
+    has_older = len(rows) > size
+    return list(rows[:size]), Page(
         number=number,
         has_older=has_older,
         newer_url=_address(request, number - 1, name, anchor) if number > 1 else "",

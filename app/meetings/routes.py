@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from app import paging
 from app.auth import service as accounts
 from app.auth.deps import CurrentUser, VisitorDep, public, require_role
 from app.auth.models import Role, User
@@ -100,11 +101,37 @@ def _viewer_zone(user: User) -> str:
     return user.time_zone if timing.known_zone(user.time_zone) else "UTC"
 
 
+UPCOMING, PAST = 50, 20  # meetings per page of each list on /meetings
+
+
 @router.get("/meetings", response_class=HTMLResponse)
-def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: str = "") -> HTMLResponse:
-    """Upcoming and past meetings the user may see, in their own time."""
+def meetings(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    notice: str = "",
+    upcoming_page: str = "",
+    past_page: str = "",
+) -> HTMLResponse:
+    """Upcoming and past meetings the user may see, in their own time, each list a page at a time."""
     language = current_language.get()
-    coming, gone = service.upcoming(session, user=user), service.past(session, user=user, limit=20)
+    later, earlier = paging.page_number(upcoming_page), paging.page_number(past_page)
+    coming, coming_pages = paging.cut(
+        request,
+        service.upcoming(session, user=user, limit=UPCOMING + 1, skip=paging.offset(later, UPCOMING)),
+        later,
+        name="upcoming_page",
+        anchor="upcoming-heading",
+        size=UPCOMING,
+    )
+    gone, past_pages = paging.cut(
+        request,
+        service.past(session, user=user, limit=PAST + 1, skip=paging.offset(earlier, PAST)),
+        earlier,
+        name="past_page",
+        anchor="past-heading",
+        size=PAST,
+    )
     series = (
         list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all())
         if governance.coordinates(user)
@@ -116,7 +143,9 @@ def meetings(request: Request, session: SessionDep, user: CurrentUser, notice: s
         "meetings/page.html",
         {
             "upcoming": coming,
+            "upcoming_pages": coming_pages,
             "past": gone,
+            "past_pages": past_pages,
             "series": series,
             "bodies": bodies,
             "groups": groups,

@@ -1662,22 +1662,19 @@ def _visible_query(user: User):
     return query.where(col(Meeting.id).in_(invited))
 
 
-def upcoming(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
-    now = now or utcnow()
-    return list(
-        session.exec(
-            _visible_query(user).where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
-        ).all()
-    )
+def upcoming(
+    session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None
+) -> list[Meeting]:
+    """The meetings the user may see that have not ended, soonest first: `limit` of them after the first `skip`."""
+    query = _visible_query(user).where(col(Meeting.ends_at) >= (now or utcnow()))
+    return list(session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id)).offset(skip).limit(limit)).all())
 
 
-def past(session: Session, *, user: User, limit: int = 50, now: datetime | None = None) -> list[Meeting]:
-    now = now or utcnow()
-    return list(
-        session.exec(
-            _visible_query(user).where(col(Meeting.ends_at) < now).order_by(col(Meeting.starts_at).desc()).limit(limit)
-        ).all()
-    )
+def past(session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None) -> list[Meeting]:
+    """The meetings the user may see that have ended, latest first: `limit` of them after the first `skip`."""
+    query = _visible_query(user).where(col(Meeting.ends_at) < (now or utcnow()))
+    order = (col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+    return list(session.exec(query.order_by(*order).offset(skip).limit(limit)).all())
 
 
 def upcoming_for_state(

@@ -1563,3 +1563,30 @@ def test_list_page_costs_the_same_queries_with_2_or_12_meetings(
     with_twelve = queries(engine, client, path)
 
     assert 0 < with_twelve == with_two
+
+
+def test_past_meetings_show_twenty_at_a_time_and_the_older_link_reaches_the_first_meeting_held(
+    client: TestClient, session: Session, engine: Engine, scene: Scene
+) -> None:
+    schedule(session, scene.coordinator, day=date.today() - timedelta(days=400), title="First meeting held")
+    for number in range(20):
+        schedule(session, scene.coordinator, day=date.today() - timedelta(days=10 + number), title=f"Held {number}")
+    enter(client, session, scene.coordinator)
+    past = "section[aria-labelledby=past-heading]"
+
+    with QueryLog(engine) as first_log:
+        first = soup(client.get("/meetings").text)
+    titles = [row.get_text(" ", strip=True) for row in first.select(f"{past} tbody th")]
+    older = first.select_one(f"{past} a[rel=next]")
+    assert len(titles) == 20 and titles[0].startswith("Held 0") and not any("First meeting held" in t for t in titles)
+    assert first.select_one("section[aria-labelledby=upcoming-heading] nav.pager") is None  # one upcoming meeting
+    assert older is not None and older.get_text(strip=True) == "Older meetings"
+    with QueryLog(engine) as second_log:
+        second = soup(client.get(str(older["href"])).text)
+
+    assert [row.get_text(" ", strip=True) for row in second.select(f"{past} tbody th")][0].startswith(
+        "First meeting held"
+    )
+    assert len(second.select(f"{past} tbody th")) == 1 and second.select_one(f"{past} a[rel=next]") is None
+    assert second.select_one(f"{past} a[rel=prev]") is not None
+    assert len(second_log) == len(first_log)  # an older page costs what the first does
