@@ -141,15 +141,13 @@ def needs_of_state(session: Session, *, state_id: int, open_only: bool = True) -
     return sorted(session.exec(query).all(), key=_urgency)
 
 
-def support_for_state(session: Session, *, state_id: int) -> list[Support]:
-    """The support a state receives or is planned to receive, cancelled support included, soonest first."""
-    return list(
-        session.exec(
-            select(Support)
-            .where(Support.recipient_state_id == state_id)
-            .order_by(col(Support.starts_on), col(Support.id))
-        ).all()
-    )
+def support_for_state(session: Session, *, state_id: int, ended_since: date | None = None) -> list[Support]:
+    """The support a state receives or is planned to receive, cancelled support included, soonest first; with
+    `ended_since`, only support that had not ended before that day."""
+    query = select(Support).where(Support.recipient_state_id == state_id)
+    if ended_since is not None:
+        query = query.where(col(Support.ends_on) >= ended_since)
+    return list(session.exec(query.order_by(col(Support.starts_on), col(Support.id))).all())
 
 
 def _urgency(need: Need) -> tuple[int, date, int]:

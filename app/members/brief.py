@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -11,7 +12,7 @@ from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
 from app.config import Settings
-from app.db import id_of
+from app.db import id_of, utcnow
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
@@ -34,6 +35,14 @@ class CountryBrief:
     dormant: governance.Dormancy
 
 
+SUPPORT_SHOWN_FOR = timedelta(days=365)  # support that ended longer ago is history, not part of a brief
+
+
+def support_since() -> date:
+    """The first day support must still run on to be in a brief: so the brief does not grow with the years."""
+    return utcnow().date() - SUPPORT_SHOWN_FOR
+
+
 def sees_state_business(user: User, state: MemberState) -> bool:
     """A state's meetings and action items: its own focal points, coordinators and admins."""
     return governance.coordinates(user) or (user.role == Role.focal_point and user.member_state_id == state.id)
@@ -45,7 +54,7 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
     return CountryBrief(
         profile=members.state_profile(session, settings, state),
         needs=capacity.needs_of_state(session, state_id=state_id),
-        support=capacity.support_for_state(session, state_id=state_id),
+        support=capacity.support_for_state(session, state_id=state_id, ended_since=support_since()),
         courses=training.upcoming_for_state(session, state_id=state_id),
         coalitions=coalitions.list_coalitions(session, state_id=state_id),
         meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,

@@ -159,3 +159,29 @@ def test_brief_in_french(client, session, tonga) -> None:
 def test_brief_of_an_unknown_state_is_not_found(client, session, tonga) -> None:
     sign_in(client, session, tonga["coordinator"])
     assert client.get("/members/XX/brief").status_code == 404
+
+
+def test_support_that_ended_over_a_year_ago_is_left_out_of_the_brief(client, session, tonga) -> None:
+    """A brief stays one page as the years pass: support ended more than a year ago is history, not news."""
+    today = date.today()
+    for provider, ended in (("NZ", today - timedelta(days=400)), ("FJ", today - timedelta(days=90))):
+        capacity.record_support(
+            session,
+            user=tonga["coordinator"],
+            form=capacity.SupportForm(
+                recipient_state="TO",
+                starts_on=(ended - timedelta(days=30)).isoformat(),
+                ends_on=ended.isoformat(),
+                area="training",
+                track="police",
+                kind="trainers",
+                provider_state=provider,
+            ),
+        )
+    sign_in(client, session, tonga["coordinator"])
+
+    page = soup(client.get("/members/TO/brief").text)
+
+    table = page.find("caption", string="Support given in the past year or planned").find_parent("table")
+    providers = [row.td.get_text(strip=True) for row in table.tbody.find_all("tr")]
+    assert providers == ["Fiji", "Australia"]  # soonest first; New Zealand's ended 400 days ago
