@@ -6,7 +6,7 @@
 # The base is a build argument so that any Debian-like image with Python 3.11, venv and pip can replace it.
 ARG BASE_IMAGE=python:3.11-slim
 
-# --- build: a virtual environment with the dependencies named in pyproject.toml -------------------------
+# --- build: a virtual environment with the dependencies pinned in requirements.lock (from uv.lock) ------
 FROM ${BASE_IMAGE} AS build
 
 # A directory of the build context holding wheels; when it holds none, pip installs from PyPI.
@@ -16,13 +16,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 
 WORKDIR /build
 # The wildcard makes the wheels directory optional: the copy succeeds whether it exists or not.
-COPY pyproject.toml ${WHEELS}* /build/wheels/
+COPY requirements.lock ${WHEELS}* /build/wheels/
 # The app runs from /app (its templates, migrations and seeds are found next to the package), so only the
 # dependencies are installed here, not the package itself.
-RUN mv /build/wheels/pyproject.toml /build/pyproject.toml \
+RUN mv /build/wheels/requirements.lock /build/requirements.txt \
     && python3 -m venv /opt/venv \
-    && python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
-        > requirements.txt \
     && if ls /build/wheels/*.whl >/dev/null 2>&1; then \
         /opt/venv/bin/pip install --no-cache-dir --no-index --find-links /build/wheels -r requirements.txt; \
     else \

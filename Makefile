@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 ADMIN_EMAIL ?= admin@example.org
 
-.PHONY: run test bench fuzz lint install test-deps catalogues
+.PHONY: run test bench fuzz lint lock install test-deps catalogues
 
 run: $(VENV)/.installed
 	$(BIN)/python -m app run --host $(HOST) --port $(PORT) --admin-email $(ADMIN_EMAIL)
@@ -29,6 +29,9 @@ fuzz: $(VENV)/.installed-test test-deps
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/hostile/test_fuzz.py --db=postgresql
 
 lint: $(VENV)/.installed-test
+	$(BIN)/uv lock --quiet --check
+	$(BIN)/uv export --quiet --frozen --no-hashes --no-emit-project --no-annotate --no-header --format requirements.txt | \
+		diff -q - requirements.lock >/dev/null || { echo "requirements.lock is out of date: run make lock"; exit 1; }
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
@@ -39,13 +42,21 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
+# The versions pinned in uv.lock, into the virtual environment made above (--inexact keeps uv itself and, for
+# `run`, the test tools if present); --locked stops when uv.lock no longer matches pyproject.toml.
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --locked --inexact --python $(BIN)/python
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml uv.lock | $(BIN)/uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --locked --inexact --extra test --python $(BIN)/python
 	touch $(VENV)/.installed $@
+
+# After a change of dependencies in pyproject.toml: pins the new versions in uv.lock and, for the Dockerfile,
+# the run-time ones in requirements.lock (`make lint` fails while either is out of date).
+lock: | $(BIN)/uv
+	$(BIN)/uv lock --quiet
+	$(BIN)/uv export --quiet --frozen --no-hashes --no-emit-project --no-annotate --no-header --format requirements.txt -o requirements.lock
 
 # System packages and npm tools the tests drive: Chromium, PostgreSQL, podman, the OpenID provider, axe-core.
 test-deps:

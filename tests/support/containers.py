@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,7 +88,7 @@ def make_base_image() -> None:
 def build_context(directory: Path) -> Path:
     """The repository as `docker build .` sees it (.dockerignore applies at build time), plus wheels/.
 
-    The wheels are those of the dependencies in pyproject.toml, the ones the Dockerfile installs; building
+    The wheels are those of the versions pinned in requirements.lock, the ones the Dockerfile installs; building
     them from the list rather than from the project keeps build/ out of the working tree and keeps the
     image's dependency layer cached while only the app's code changes.
     """
@@ -111,9 +110,7 @@ def build_context(directory: Path) -> Path:
             ".wheels",
         ),
     )
-    requirements = directory / "requirements.txt"
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    requirements.write_text("\n".join(dependencies) + "\n")
+    requirements = ROOT / "requirements.lock"
     checked(
         [
             sys.executable,
