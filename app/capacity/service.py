@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from babel.numbers import list_currencies
 from sqlalchemy import case
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import Select
 
 from app import paging
 from app.audit import service as audit
@@ -158,7 +159,7 @@ def by_id(found: Iterable[MemberState]) -> dict[int, MemberState]:
     return {state.id: state for state in found if state.id is not None}
 
 
-def provider_name(support: Support, states_by_id: dict[int, MemberState], language: str) -> str:
+def provider_name(support: Support | Placed, states_by_id: dict[int, MemberState], language: str) -> str:
     if support.provider_state_id is not None:
         state = states_by_id.get(support.provider_state_id)
         return state.name(language) if state else ""
@@ -607,13 +608,43 @@ def today_for(user: User) -> date:
 # Deconfliction
 
 
+class Placed(NamedTuple):
+    """A support as the deconfliction view reads it: its columns, not a loaded entity, since the view reads every
+    support that is not cancelled."""
+
+    id: int
+    recipient_state_id: int
+    area: str
+    provider_state_id: int | None
+    provider_organisation: str
+    starts_on: date
+    ends_on: date
+    need_id: int | None
+
+    @property
+    def provider_key(self) -> tuple[str, str]:
+        if self.provider_state_id is not None:
+            return "state", str(self.provider_state_id)
+        return "organisation", self.provider_organisation.strip().casefold()
+
+
+class Wanted(NamedTuple):
+    """A need past its date, with what a gap's line shows of it."""
+
+    id: int
+    state_id: int
+    area: str
+    wanted_by: date
+    description: str
+
+
 @dataclass
 class Cell:
     """One state in one area: its open needs and the support it receives there."""
 
     open_needs: int = 0
     highest: str = ""
-    supports: list[tuple[Support, str]] = field(default_factory=list)
+    supports: list[tuple[Placed, str]] = field(default_factory=list)
     overlap: bool = False
     gap: bool = False
 
@@ -638,8 +669,8 @@ class Overlap:
 
     state: MemberState
     area: str
-    first: Support
-    second: Support
+    first: Placed
+    second: Placed
     first_provider: str
     second_provider: str
     starts_on: date
@@ -650,7 +681,7 @@ class Overlap:
 class Gap:
     """A need still open or partly met after its wanted-by date, with no support for it or in its state and area."""
 
-    need: Need
+    need: Wanted
     state: MemberState
 
 
@@ -662,18 +693,65 @@ class Deconfliction:
     providers: list[tuple[str, str]]  # (filter value, name) of every provider, for the filter's list
 
 
-def _provider_key(support: Support) -> tuple[str, str]:
-    if support.provider_state_id is not None:
-        return "state", str(support.provider_state_id)
-    return "organisation", support.provider_organisation.strip().casefold()
-
-
-def _matches_provider(support: Support, provider: str, states_by_id: dict[int, MemberState]) -> bool:
+def _matches_provider(support: Placed, provider: str, states_by_id: dict[int, MemberState]) -> bool:
     wanted = provider.strip()
     if support.provider_state_id is not None:
         state = states_by_id.get(support.provider_state_id)
         return state is not None and state.code == wanted.upper()
     return support.provider_organisation.strip().casefold() == wanted.casefold()
+
+
+def overlapping_pairs(placed: list[Placed]) -> Iterator[tuple[Placed, Placed]]:
+    """Pairs of supports of one state and area from different providers whose periods share a day: sorted by first
+    day, each support is compared only with those that start before it ends."""
+    ordered = sorted(placed, key=lambda s: (s.starts_on, s.id))
+    keys = [support.provider_key for support in ordered]
+    for index, first in enumerate(ordered):
+        for later, second in enumerate(ordered[index + 1 :], start=index + 1):
+            if second.starts_on > first.ends_on:
+                break
+            if keys[index] != keys[later]:
+                yield first, second
+
+
+def _read_supports(session: Session, track: str) -> list[Placed]:
+    # SQLModel's select() is typed for at most four columns; eight make the same Select, its row type declared.
+    query: Select[int, int, str, int | None, str, date, date, int | None] = Select(
+        col(Support.id),
+        col(Support.recipient_state_id),
+        col(Support.area),
+        col(Support.provider_state_id),
+        col(Support.provider_organisation),
+        col(Support.starts_on),
+        col(Support.ends_on),
+        col(Support.need_id),
+    )
+    query = query.where(Support.status != "cancelled")
+    if track:
+        query = query.where(Support.track == track)
+    return [Placed(*row) for row in session.exec(query.order_by(col(Support.starts_on), col(Support.id))).all()]
+
+
+def _need_tallies(session: Session, track: str) -> list[tuple[int, str, str, int]]:
+    """(state, area, priority, open needs) summed by the database."""
+    query = select(col(Need.state_id), col(Need.area), col(Need.priority), func.count()).where(
+        col(Need.status).in_(STILL_NEEDED)
+    )
+    if track:
+        query = query.where(Need.track == track)
+    return list(session.exec(query.group_by(col(Need.state_id), col(Need.area), col(Need.priority))).all())
+
+
+def _past_due(session: Session, track: str, today: date, supported: set[int]) -> list[Wanted]:
+    query: Select[int, int, str, date, str] = Select(
+        col(Need.id), col(Need.state_id), col(Need.area), col(Need.wanted_by), col(Need.description)
+    )
+    query = query.where(
+        col(Need.status).in_(STILL_NEEDED), col(Need.wanted_by).is_not(None), col(Need.wanted_by) < today
+    )
+    if track:
+        query = query.where(Need.track == track)
+    return [Wanted(*row) for row in session.exec(query.order_by(col(Need.id))).all() if row[0] not in supported]
 
 
 def deconfliction(
@@ -688,73 +766,58 @@ def deconfliction(
 ) -> Deconfliction:
     """States × areas: open needs (count, highest priority), who supports what, and the overlaps and gaps.
 
-    Three queries whatever the number of states, needs and supports; assembled here. A track narrows the needs and
-    support considered; a subregion the states shown; a provider the states and overlaps to those it is part of.
+    Four queries whatever the number of states, needs and supports: needs are counted by the database, supports and
+    needs past their date read as plain columns. A track narrows the needs and support considered; a subregion the
+    states shown; a provider the states and overlaps to those it is part of.
     """
     today = today or utcnow().date()
     track = track if track in NEED_TRACKS else ""
     subregion = subregion if subregion in region.load(settings.seeds_dir).subregions else ""
     states_by_id = by_id(session.exec(select(MemberState)).all())
-    need_query = select(Need).where(col(Need.status).in_(STILL_NEEDED))
-    support_query = select(Support).where(Support.status != "cancelled")
-    if track:
-        need_query = need_query.where(Need.track == track)
-        support_query = support_query.where(Support.track == track)
-    needs = list(session.exec(need_query.order_by(col(Need.id))).all())
-    supports = list(session.exec(support_query.order_by(col(Support.starts_on), col(Support.id))).all())
-
+    supports = _read_supports(session, track)
+    names = {s.id: provider_name(s, states_by_id, language) for s in supports}
     providers = sorted(
         {
             (
                 states_by_id[s.provider_state_id].code
                 if s.provider_state_id in states_by_id
                 else s.provider_organisation,
-                provider_name(s, states_by_id, language),
+                names[s.id],
             )
             for s in supports
         },
         key=lambda item: item[1].casefold(),
     )
     cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
-    for need in needs:
-        cell = cells[need.state_id][need.area]
-        cell.open_needs += 1
-        if not cell.highest or PRIORITY_RANK[need.priority] < PRIORITY_RANK[cell.highest]:
-            cell.highest = need.priority
-    by_place: dict[tuple[int, str], list[Support]] = defaultdict(list)
-    supported_needs = set()
+    for state_id, area, priority, number in _need_tallies(session, track):
+        cell = cells[state_id][area]
+        cell.open_needs += number
+        if not cell.highest or PRIORITY_RANK[priority] < PRIORITY_RANK[cell.highest]:
+            cell.highest = priority
+    by_place: dict[tuple[int, str], list[Placed]] = defaultdict(list)
     for support in supports:
         by_place[(support.recipient_state_id, support.area)].append(support)
-        cells[support.recipient_state_id][support.area].supports.append(
-            (support, provider_name(support, states_by_id, language))
-        )
-        if support.need_id is not None:
-            supported_needs.add(support.need_id)
+        cells[support.recipient_state_id][support.area].supports.append((support, names[support.id]))
 
     overlaps = []
     for (state_id, area), placed in by_place.items():
-        for index, first in enumerate(placed):
-            for second in placed[index + 1 :]:
-                if _provider_key(first) == _provider_key(second):
-                    continue
-                if first.starts_on <= second.ends_on and second.starts_on <= first.ends_on:
-                    cells[state_id][area].overlap = True
-                    overlaps.append(
-                        Overlap(
-                            states_by_id[state_id],
-                            area,
-                            first,
-                            second,
-                            provider_name(first, states_by_id, language),
-                            provider_name(second, states_by_id, language),
-                            max(first.starts_on, second.starts_on),
-                            min(first.ends_on, second.ends_on),
-                        )
-                    )
+        for first, second in overlapping_pairs(placed):
+            cells[state_id][area].overlap = True
+            overlaps.append(
+                Overlap(
+                    states_by_id[state_id],
+                    area,
+                    first,
+                    second,
+                    names[first.id],
+                    names[second.id],
+                    max(first.starts_on, second.starts_on),
+                    min(first.ends_on, second.ends_on),
+                )
+            )
+    supported = {s.need_id for s in supports if s.need_id is not None}
     gaps = []
-    for need in needs:
-        if need.wanted_by is None or need.wanted_by >= today or need.id in supported_needs:
-            continue
+    for need in _past_due(session, track, today, supported):
         if by_place.get((need.state_id, need.area)):
             continue
         cells[need.state_id][need.area].gap = True
@@ -777,11 +840,12 @@ def deconfliction(
     return Deconfliction(
         rows=rows,
         overlaps=sorted(
-            (o for o in overlaps if o.state.id in shown), key=lambda o: (o.state.name(language), o.area, o.starts_on)
+            (o for o in overlaps if o.state.id in shown),
+            key=lambda o: (o.state.name(language), o.area, o.starts_on, o.first.id, o.second.id),
         ),
         gaps=sorted(
             (g for g in gaps if g.state.id in shown),
-            key=lambda g: (g.state.name(language), g.need.wanted_by or date.max, g.need.id or 0),
+            key=lambda g: (g.state.name(language), g.need.wanted_by, g.need.id),
         ),
         providers=providers,
     )

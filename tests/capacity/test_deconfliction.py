@@ -111,6 +111,26 @@ def test_completed_support_still_overlaps_and_three_providers_give_each_pair(
     }
 
 
+def test_a_long_support_overlaps_each_later_one_it_spans_and_a_short_one_between_overlaps_none(
+    session: Session, coordinator: User
+) -> None:
+    record_support(session, coordinator, provider_state="AU", **period(0, 100))
+    record_support(session, coordinator, provider_state="NZ", **period(10, 12))
+    record_support(session, coordinator, provider_organisation=DPO, **period(50, 60))
+    record_support(session, coordinator, provider_state="AU", **period(55, 56))  # Australia again: no overlap
+    result = view(session)
+    assert overlapping(result) == {
+        ("FJ", "training", "Australia", "New Zealand"),
+        ("FJ", "training", "Australia", DPO),
+    }
+    assert len(result.overlaps) == 3  # Australia's long support and its short one each meet the DPO's
+    assert [(o.starts_on, o.ends_on) for o in result.overlaps] == [
+        (START + timedelta(days=10), START + timedelta(days=12)),
+        (START + timedelta(days=50), START + timedelta(days=60)),
+        (START + timedelta(days=55), START + timedelta(days=56)),
+    ]
+
+
 def test_a_need_past_its_date_with_no_support_is_a_gap(session: Session, coordinator: User) -> None:
     open_need = past_due(session, record_need(session, coordinator))
     partly = past_due(session, record_need(session, coordinator, state="WS", area="logistics"))
