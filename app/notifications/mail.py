@@ -103,6 +103,59 @@ def action_reminder(
     return subject, mail.text(), mail.html(user.language, subject)
 
 
+def update_reminder(
+    *, user: User, meeting: Meeting, days: int, state: str, url: str, portal: str, late: datetime | None
+) -> Message:
+    """Tells a focal point that their state has not posted its written update for a meeting it is invited to."""
+    title = meeting.title(user.language)
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        if days <= 1:
+            subject = _("Written update for %(title)s, tomorrow") % {"title": title}
+        else:
+            subject = ngettext(
+                "Written update for %(title)s, in %(days)s day", "Written update for %(title)s, in %(days)s days", days
+            ) % {"title": title, "days": days}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(
+            _('%(state)s has not posted its written update for "%(title)s" yet.') % {"state": state, "title": title}
+        )
+        mail.facts([(_("Meeting"), title), (_("When"), _when(meeting, user))])
+        mail.links(_("Post it on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def review_reminder(
+    *, user: User, meeting: Meeting, items: list[tuple[str, str, date]], url: str, portal: str, late: datetime | None
+) -> Message:
+    """Lists to a coordinator the overdue action items the next meeting of their body reviews: (state, text, day)."""
+    title = meeting.title(user.language)
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        subject = ngettext(
+            "%(count)s overdue action item before %(title)s",
+            "%(count)s overdue action items before %(title)s",
+            len(items),
+        ) % {"count": len(items), "title": title}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(_('These action items are overdue; "%(title)s" reviews them.') % {"title": title})
+        mail.facts([(_("Meeting"), title), (_("When"), _when(meeting, user))])
+        mail.agenda(
+            _("Overdue action items"),
+            [
+                _("%(state)s: %(text)s (due %(day)s)")
+                % {"state": state, "text": text, "day": formats.day(due_on, user.language)}
+                for state, text, due_on in items
+            ],
+        )
+        mail.links(_("Review them on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
 def _footer(mail: _Mail) -> None:
     mail.para(_("You can turn this reminder off on your account page."))
 

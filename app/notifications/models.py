@@ -15,12 +15,16 @@ REMINDER_KINDS = {
     "meeting": N_("Meetings I am invited to, 7 days and 1 day before"),
     "nomination": N_("Nomination deadlines of training offers my state has not answered"),
     "action": N_("Action items of my state due in 7 days or overdue"),
+    "update": N_("Written updates my state has not posted before a meeting it is invited to"),
+    "review": N_("Overdue action items to review, before each meeting I coordinate"),
 }
 DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
 JOB_LABELS = {
     "meeting_reminders": N_("Meeting reminders"),
     "nomination_reminders": N_("Nomination deadline reminders"),
     "action_reminders": N_("Action item reminders"),
+    "update_reminders": N_("Written update reminders"),
+    "review_reminders": N_("Overdue action items before a meeting"),
     "digests": N_("Digests"),
 }
 KIND_LABELS = {
@@ -30,6 +34,9 @@ KIND_LABELS = {
     "nomination_2d": N_("Nomination deadline in 2 days"),
     "action_7d": N_("Action item due in 7 days"),
     "action_overdue": N_("Action item overdue"),
+    "update_7d": N_("Written update, meeting in 7 days"),
+    "update_1d": N_("Written update, meeting tomorrow"),
+    "review_7d": N_("Overdue action items, meeting in 7 days"),
     "digest": N_("Digest"),
 }
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}

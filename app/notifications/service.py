@@ -32,7 +32,7 @@ from app.errors import DomainError
 from app.governance import region
 from app.i18n import N_
 from app.meetings import service as meetings
-from app.meetings.models import ActionItem, Invitation, Meeting
+from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee
 from app.members.models import MemberState
 from app.notifications import mail
 from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
@@ -417,6 +417,152 @@ def _action_writer(
     )
 
 
+def _meetings_soon(run: Run, days: int) -> list[Meeting]:
+    """Scheduled meetings that have not started and start within `days` days (and one more, for the zones)."""
+    return list(
+        run.session.exec(
+            select(Meeting)
+            .where(
+                Meeting.status == "scheduled",
+                col(Meeting.starts_at) > run.now,
+                col(Meeting.starts_at) <= run.now + timedelta(days=days + 1),
+            )
+            .order_by(col(Meeting.starts_at))
+        ).all()
+    )
+
+
+def update_reminders(run: Run) -> None:
+    """Focal points of the states invited to a meeting that have not posted their written update for it, at the
+    meeting reminder's offsets (7 days and 1 day before), from 08:00 in their zone, until the meeting starts."""
+    session, now = run.session, run.now
+    soon = _meetings_soon(run, max(MEETING_DAYS))
+    if not soon:
+        return
+    by_id = {id_of(m): m for m in soon}
+    invited = session.exec(
+        select(MeetingInvitee.meeting_id, MeetingInvitee.state_id).where(
+            col(MeetingInvitee.meeting_id).in_(list(by_id))
+        )
+    ).all()
+    posted = set(
+        session.exec(
+            select(MeetingDocument.meeting_id, MeetingDocument.state_id).where(
+                col(MeetingDocument.meeting_id).in_(list(by_id)), MeetingDocument.kind == "written_update"
+            )
+        ).all()
+    )
+    people: dict[int, list[User]] = {}
+    for user in _focal_points(session):
+        people.setdefault(user.member_state_id or 0, []).append(user)
+    off = _preferences(session, [id_of(p) for group in people.values() for p in group])
+    states = _state_names(session)
+    candidates = []
+    for meeting_id, state_id in sorted(invited):
+        if (meeting_id, state_id) in posted:
+            continue
+        meeting = by_id[meeting_id]
+        for user in people.get(state_id, []):
+            day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
+            dues = [(f"update_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in MEETING_DAYS]
+            found = _due(dues, now, meeting.created_at)
+            if found is None:
+                continue
+            kind, due, overtaken = found
+            candidates += [Candidate(k, meeting_id, user, meeting.starts_at, due, skip=True) for k in overtaken]
+            candidates.append(
+                Candidate(
+                    kind,
+                    meeting_id,
+                    user,
+                    meeting.starts_at,
+                    due,
+                    skip=not user.email or "update" in off.get(id_of(user), set()),
+                    write=_update_writer(run, meeting, user, states[state_id].name(user.language), kind, due),
+                )
+            )
+    _decide(run, "update_reminders", candidates)
+
+
+def _update_writer(
+    run: Run, meeting: Meeting, user: User, state: str, kind: str, due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.update_reminder(
+        user=user,
+        meeting=meeting,
+        days=int(kind.split("_")[1][:-1]),
+        state=state,
+        url=f"{run.settings.base_url}/meetings/{meeting.id}#documents",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
+REVIEW_DAYS = 7
+
+
+def review_reminders(run: Run) -> None:
+    """Each coordinator, once per meeting at the 7-day meeting reminder's moment: the overdue action items raised
+    at earlier meetings of the same body or working group, which this meeting reviews. Nothing when none is
+    overdue."""
+    session, now = run.session, run.now
+    soon = [m for m in _meetings_soon(run, REVIEW_DAYS) if m.body_id is not None or m.working_group_id is not None]
+    if not soon:
+        return
+    coordinators = list(
+        session.exec(
+            select(User)
+            .where(User.role == Role.coordinator.value, col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+    if not coordinators:
+        return
+    off = _preferences(session, [id_of(u) for u in coordinators])
+    states = _state_names(session)
+    candidates = []
+    for meeting in soon:
+        # One query per meeting starting within a week: a handful at most.
+        review = meetings.for_review(session, meeting)
+        for user in coordinators:
+            local_today = now.astimezone(_zone(user.time_zone)).date()
+            overdue = [item for item in review if item.due_on < local_today]
+            if not overdue:
+                continue
+            day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
+            found = _due(
+                [("review_7d", morning(day - timedelta(days=REVIEW_DAYS), user.time_zone))], now, meeting.created_at
+            )
+            if found is None:
+                continue
+            kind, due, _ = found
+            candidates.append(
+                Candidate(
+                    kind,
+                    id_of(meeting),
+                    user,
+                    meeting.starts_at,
+                    due,
+                    skip=not user.email or "review" in off.get(id_of(user), set()),
+                    write=_review_writer(run, meeting, user, overdue, states, due),
+                )
+            )
+    _decide(run, "review_reminders", candidates)
+
+
+def _review_writer(
+    run: Run, meeting: Meeting, user: User, items: list[ActionItem], states: dict[int, MemberState], due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.review_reminder(
+        user=user,
+        meeting=meeting,
+        items=[(states[i.owner_state_id].name(user.language), i.text, i.due_on) for i in items],
+        url=f"{run.settings.base_url}/meetings/{meeting.id}#actions",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
 def jobs() -> dict[str, Callable[[Run], None]]:
     """Every scheduled job by name (the digest's module builds on this one, hence imported here)."""
     from app.notifications.digest import digests
@@ -425,6 +571,8 @@ def jobs() -> dict[str, Callable[[Run], None]]:
         "meeting_reminders": meeting_reminders,
         "nomination_reminders": nomination_reminders,
         "action_reminders": action_reminders,
+        "update_reminders": update_reminders,
+        "review_reminders": review_reminders,
         "digests": digests,
     }
 
