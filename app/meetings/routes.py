@@ -28,6 +28,7 @@ from app.meetings.models import (
     ANSWERS,
     FORMATS,
     PARTS,
+    ActionItem,
     Invitation,
     Meeting,
     MeetingInvitee,
@@ -579,7 +580,7 @@ def _meeting_page(
         "unreachable": service.unreachable_states(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},
-        "actions": service.action_items(session, meeting) if rights.attributions else [],
+        "actions": _actions_shown(session, meeting, rights),
         "review": service.for_review(session, meeting) if rights.attributions else [],
         "owner_name": _owner_name(meeting, bodies, groups),
         "held_dormant": governance.dormancy(session, get_settings()).holds(meeting),
@@ -612,6 +613,16 @@ def _meeting_page(
         "decisions": decision_routes.meeting_section(session, user, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
+
+
+def _actions_shown(session: SessionDep, meeting: Meeting, rights: service.Access) -> list[ActionItem]:
+    """Every action item the meeting raised for its body's members; a focal point of another state sees (and
+    updates) their own state's items only."""
+    if rights.attributions:
+        return service.action_items(session, meeting)
+    if rights.state_id is None:
+        return []
+    return service.action_items(session, meeting, owner_state_id=rights.state_id)
 
 
 def _host_state_zone(session: SessionDep, meeting: Meeting) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -95,14 +95,15 @@ def access(session: Session, meeting: Meeting, user: User) -> Access:
         ).one()
         > 0
     )
-    invited_state = (
-        state_id is not None
-        and session.exec(
-            select(func.count())
-            .select_from(MeetingInvitee)
-            .where(MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.state_id == state_id)
+    # A state invited to the meeting, or one that owns an action item it raised (its focal points follow the item
+    # there even when the state is not a member of the body), sees it; one query for both.
+    invited_state = state_id is not None and bool(
+        session.exec(
+            select(
+                exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
+                | exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
+            )
         ).one()
-        > 0
     )
     member = reads_members_part(user, members)
     return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
@@ -1590,14 +1591,13 @@ def change_action_item(
     return item
 
 
-def action_items(session: Session, meeting: Meeting) -> list[ActionItem]:
-    return list(
-        session.exec(
-            select(ActionItem)
-            .where(ActionItem.meeting_id == meeting.id)
-            .order_by(col(ActionItem.due_on), col(ActionItem.id))
-        ).all()
-    )
+def action_items(session: Session, meeting: Meeting, *, owner_state_id: int | None = None) -> list[ActionItem]:
+    """The action items the meeting raised; only one state's with `owner_state_id` (what the focal points of a state
+    that is not a member of the body may see: their own)."""
+    query = select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+    if owner_state_id is not None:
+        query = query.where(ActionItem.owner_state_id == owner_state_id)
+    return list(session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
 
 
 def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:

@@ -22,7 +22,7 @@ from app.i18n import N_
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.notifications import mail
 from app.notifications.models import Notification, NotificationPreference
-from app.notifications.service import OPEN_ACTIONS, Candidate, Run, _decide, _zone
+from app.notifications.service import OPEN_ACTIONS, Candidate, Run, _decide, _zone, action_url
 from app.training.models import OfferEvent, TrainingOffer
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -224,7 +224,7 @@ def _sections(run: Run, user: User, start: datetime, end: datetime) -> list[mail
                 (
                     N_("Waiting for you: action items of your state due soon or overdue"),
                     [
-                        (f"{formats.day(a.due_on, language)} · {_short(a.text)}", f"{base}/meetings/{a.meeting_id}")
+                        (f"{formats.day(a.due_on, language)} · {_short(a.text)}", f"{base}{action_url(a)}")
                         for a in waiting
                     ],
                 )

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from sqlalchemy import text, update
+from sqlalchemy import Date, String, literal, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -411,7 +411,7 @@ def _action_writer(
         due_on=item.due_on,
         overdue=kind == "action_overdue",
         state=state,
-        url=f"{run.settings.base_url}/meetings/{item.meeting_id}",
+        url=f"{run.settings.base_url}{action_url(item)}",
         portal=run.portal(user.language),
         late=run.late(due),
     )
@@ -720,14 +720,101 @@ class Waiting:
 
 WAITING_LABELS = {
     "meeting": N_("Meeting within 7 days"),
+    "update": N_("Written update to post"),
     "nomination": N_("Nomination deadline"),
     "action": N_("Action item"),
+    "review": N_("Overdue action item"),
 }
 
 
+def action_url(item: ActionItem) -> str:
+    """Where the owner state's focal points and coordinators see an action item and change its status: its row on
+    the page of the meeting that raised it (shown to them even when their state is not a member of its body)."""
+    return f"/meetings/{item.meeting_id}#action-{item.id}"
+
+
+def _update_missing(user: User, now: datetime) -> Any:
+    """The meetings within a week the user's state is invited to and has posted no written update for."""
+    posted = select(MeetingDocument.meeting_id).where(
+        MeetingDocument.state_id == user.member_state_id, MeetingDocument.kind == "written_update"
+    )
+    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+    return (
+        col(Meeting.id).in_(invited),
+        col(Meeting.id).not_in(posted),
+        Meeting.status == "scheduled",
+        col(Meeting.starts_at) > now,
+        col(Meeting.starts_at) <= now + timedelta(days=ACTION_DAYS),
+    )
+
+
+def _focal(user: User) -> bool:
+    return user.role == Role.focal_point.value and user.member_state_id is not None
+
+
+def _coordinates(user: User) -> bool:
+    return user.role == Role.coordinator.value
+
+
+def waiting_count(session: Session, user: User, *, now: datetime) -> int:
+    """How many things `waiting_for` lists, in one query: the count beside the navigation's dashboard link."""
+    week = now + timedelta(days=ACTION_DAYS)
+    parts: list[Any] = [
+        select(literal("m").label("k"), literal(None, Date).label("d"), literal(None, String).label("z"))
+        .select_from(Meeting)
+        .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
+        .where(
+            Invitation.user_id == user.id,
+            col(Invitation.answer) != "not_attending",
+            Meeting.status == "scheduled",
+            col(Meeting.starts_at) > now,
+            col(Meeting.starts_at) <= week,
+        )
+    ]
+    if _focal(user):
+        answered = select(Nomination.offer_id).where(
+            Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
+        )
+        parts += [
+            select(literal("u"), literal(None, Date), literal(None, String))
+            .select_from(Meeting)
+            .where(*_update_missing(user, now)),
+            select(literal("n"), col(TrainingOffer.deadline_on), col(TrainingOffer.zone)).where(
+                TrainingOffer.status == "published",
+                col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
+                col(TrainingOffer.deadline_on) <= week.date(),
+                col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
+                col(TrainingOffer.id).not_in(answered),
+            ),
+            select(literal("a"), col(ActionItem.due_on), literal(None, String)).where(
+                ActionItem.owner_state_id == user.member_state_id,
+                col(ActionItem.status).in_(OPEN_ACTIONS),
+                col(ActionItem.due_on) <= week.date(),
+            ),
+        ]
+    elif _coordinates(user):
+        parts.append(
+            select(literal("r"), col(ActionItem.due_on), literal(None, String)).where(
+                col(ActionItem.status).in_(OPEN_ACTIONS),
+                col(ActionItem.due_on) < now.astimezone(_zone(user.time_zone)).date(),
+            )
+        )
+    rows = session.execute(union_all(*parts)).all()
+    count = 0
+    for kind, day, zone in rows:
+        if kind == "n":
+            closes = datetime.combine(day + timedelta(days=1), time(0), _zone(zone))
+            count += now < closes
+        else:
+            count += 1
+    return count
+
+
 def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]:
-    """The meetings within a week the person has not declined, the nomination deadlines within a week their state
-    has not answered, and their state's open action items due within a week or overdue (at most three queries)."""
+    """The meetings within a week the person has not declined; for a focal point, the meetings within a week their
+    state owes a written update for, the nomination deadlines within a week their state has not answered, and their
+    state's open action items due within a week or overdue; for a coordinator, the network's overdue action items
+    (at most four queries)."""
     found: list[Waiting] = []
     week = now + timedelta(days=ACTION_DAYS)
     meetings_soon = session.exec(
@@ -743,8 +830,19 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
         .order_by(col(Meeting.starts_at))
     ).all()
     found += [Waiting("meeting", m.title(user.language), f"/meetings/{m.id}", at=m.starts_at) for m in meetings_soon]
-    if user.role != Role.focal_point.value or user.member_state_id is None:
+    if _coordinates(user):
+        today = now.astimezone(_zone(user.time_zone)).date()
+        overdue = session.exec(
+            select(ActionItem)
+            .where(col(ActionItem.status).in_(OPEN_ACTIONS), col(ActionItem.due_on) < today)
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        ).all()
+        found += [Waiting("review", i.text, action_url(i), day=i.due_on, overdue=True) for i in overdue]
         return found
+    if not _focal(user):
+        return found
+    missing = session.exec(select(Meeting).where(*_update_missing(user, now)).order_by(col(Meeting.starts_at))).all()
+    found += [Waiting("update", m.title(user.language), f"/meetings/{m.id}#documents", at=m.starts_at) for m in missing]
     answered = select(Nomination.offer_id).where(
         Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
     )
@@ -774,9 +872,6 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
     ).all()
     today = now.astimezone(_zone(user.time_zone)).date()
     found += [
-        Waiting(
-            "action", item.text, f"/meetings/{item.meeting_id}#actions", day=item.due_on, overdue=item.due_on < today
-        )
-        for item in items
+        Waiting("action", item.text, action_url(item), day=item.due_on, overdue=item.due_on < today) for item in items
     ]
     return found
