@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
 from app import formats
@@ -226,7 +227,11 @@ def _waiting_counter(request: Request, user: Any) -> Callable[[], int]:
         if not found:
             from app.notifications import service as notifications  # the notifications build on pages' helpers
 
-            found.append(notifications.waiting_count(session, user, now=utcnow()))
+            try:
+                found.append(notifications.waiting_count(session, user, now=utcnow()))
+            except SQLAlchemyError:
+                # An error page shown because the database fails still shows; without the count.
+                found.append(0)
         return found[0]
 
     return count

@@ -1550,6 +1550,46 @@ def add_action_item(
     return item
 
 
+REMINDER_DAYS_MAX = 60
+REMINDER_DAYS_COUNT = 3
+
+
+def parse_reminder_days(text_value: str) -> tuple[int, ...]:
+    """Days before a meeting, written like "7, 1": whole numbers from 0 to 60, at most three; empty means the
+    portal's own (an empty tuple)."""
+    parts = [part for part in text_value.replace(",", " ").replace(";", " ").split()]
+    if len(parts) > REMINDER_DAYS_COUNT:
+        raise DomainError(N_("Give at most 3 reminder days, separated by commas, like 7, 1."))
+    days = set()
+    for part in parts:
+        if not part.isdigit() or len(part) > 2 or int(part) > REMINDER_DAYS_MAX:
+            raise DomainError(
+                N_("Reminder days are whole numbers of days from 0 to 60, separated by commas, like 7, 1.")
+            )
+        days.add(int(part))
+    return tuple(sorted(days, reverse=True))
+
+
+def set_reminder_days(session: Session, *, user: User, series: MeetingSeries, days: str) -> MeetingSeries:
+    """A coordinator chooses how many days before each meeting of the series its reminders go."""
+    _require_runner(user)
+    chosen = parse_reminder_days(days)
+    before = {"reminder_days": series.reminder_days}
+    series.reminder_days = " ".join(str(day) for day in chosen)
+    session.add(series)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="meeting_series",
+        entity_id=series.id,
+        before=before,
+        after={"reminder_days": series.reminder_days},
+    )
+    session.commit()
+    return series
+
+
 def change_action_item(
     session: Session, *, user: User, meeting: Meeting, item_id: int, status: str, note: str = ""
 ) -> ActionItem:

@@ -36,7 +36,9 @@ def meeting_reminder(
     title = meeting.title(user.language)
     with in_language(user.language):
         mail = _Mail(colon=_("%(label)s:"))
-        if days <= 1:
+        if days == 0:
+            subject = _("Reminder: %(title)s, today") % {"title": title}
+        elif days == 1:
             subject = _("Reminder: %(title)s, tomorrow") % {"title": title}
         else:
             subject = ngettext(
@@ -110,7 +112,9 @@ def update_reminder(
     title = meeting.title(user.language)
     with in_language(user.language):
         mail = _Mail(colon=_("%(label)s:"))
-        if days <= 1:
+        if days == 0:
+            subject = _("Written update for %(title)s, today") % {"title": title}
+        elif days == 1:
             subject = _("Written update for %(title)s, tomorrow") % {"title": title}
         else:
             subject = ngettext(

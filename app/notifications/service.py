@@ -32,7 +32,7 @@ from app.errors import DomainError
 from app.governance import region
 from app.i18n import N_
 from app.meetings import service as meetings
-from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee
+from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState
 from app.notifications import mail
 from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 MORNING = time(8)
 MEETING_DAYS = (7, 1)
+# A series may choose its own meeting reminder days, up to this many before (see meetings.parse_reminder_days).
+MAX_MEETING_DAYS = 60
 NOMINATION_DAYS = (7, 2)
 ACTION_DAYS = 7
 # A reminder sent more than this after its due moment says on which day it was due.
@@ -193,6 +195,22 @@ def _due(dues: list[tuple[str, datetime]], now: datetime, born: datetime) -> tup
 # The jobs.
 
 
+def _offsets(session: Session, meetings_due: Iterable[Meeting]) -> dict[int, tuple[int, ...]]:
+    """Each meeting's reminder days: its series' choice, or the portal's (one query)."""
+    meetings_due = list(meetings_due)
+    series_ids = sorted({m.series_id for m in meetings_due if m.series_id is not None})
+    chosen: dict[int, tuple[int, ...]] = {}
+    if series_ids:
+        for series in session.exec(select(MeetingSeries).where(col(MeetingSeries.id).in_(series_ids))).all():
+            days = series.reminder_offsets()
+            if days is not None:
+                chosen[id_of(series)] = days
+    return {
+        id_of(m): chosen.get(m.series_id, MEETING_DAYS) if m.series_id is not None else MEETING_DAYS
+        for m in meetings_due
+    }
+
+
 def meeting_reminders(run: Run) -> None:
     """Invitees who have not declined, 7 days and 1 day before, from 08:00 in their zone, with one-click answers."""
     session, now = run.session, run.now
@@ -201,13 +219,14 @@ def meeting_reminders(run: Run) -> None:
             select(Meeting).where(
                 Meeting.status == "scheduled",
                 col(Meeting.starts_at) > now,
-                col(Meeting.starts_at) <= now + timedelta(days=max(MEETING_DAYS) + 1),
+                col(Meeting.starts_at) <= now + timedelta(days=MAX_MEETING_DAYS + 1),
             )
         ).all()
     )
     if not meetings_due:
         return
     by_id = {id_of(m): m for m in meetings_due}
+    offsets = _offsets(session, meetings_due)
     rows = session.exec(
         select(Invitation, User)
         .join(User, col(User.id) == Invitation.user_id)
@@ -223,7 +242,7 @@ def meeting_reminders(run: Run) -> None:
     for invitation, user in rows:
         meeting = by_id[invitation.meeting_id]
         day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
-        dues = [(f"meeting_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in MEETING_DAYS]
+        dues = [(f"meeting_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in offsets[id_of(meeting)]]
         found = _due(dues, now, meeting.created_at)
         if found is None:
             continue
@@ -436,10 +455,11 @@ def update_reminders(run: Run) -> None:
     """Focal points of the states invited to a meeting that have not posted their written update for it, at the
     meeting reminder's offsets (7 days and 1 day before), from 08:00 in their zone, until the meeting starts."""
     session, now = run.session, run.now
-    soon = _meetings_soon(run, max(MEETING_DAYS))
+    soon = _meetings_soon(run, MAX_MEETING_DAYS)
     if not soon:
         return
     by_id = {id_of(m): m for m in soon}
+    offsets = _offsets(session, soon)
     invited = session.exec(
         select(MeetingInvitee.meeting_id, MeetingInvitee.state_id).where(
             col(MeetingInvitee.meeting_id).in_(list(by_id))
@@ -464,7 +484,7 @@ def update_reminders(run: Run) -> None:
         meeting = by_id[meeting_id]
         for user in people.get(state_id, []):
             day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
-            dues = [(f"update_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in MEETING_DAYS]
+            dues = [(f"update_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in offsets[meeting_id]]
             found = _due(dues, now, meeting.created_at)
             if found is None:
                 continue
