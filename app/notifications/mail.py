@@ -160,6 +160,28 @@ def review_reminder(
     return subject, mail.text(), mail.html(user.language, subject)
 
 
+def waiting_reminder(
+    *,
+    user: User,
+    subject: str,
+    lead: str,
+    link: tuple[str, str],
+    portal: str,
+    late: datetime | None,
+) -> Message:
+    """Something waiting on the person (a request, candidates, a need): subject and lead already in their language;
+    sent once when it starts waiting, then at most weekly."""
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(lead)
+        mail.links(_("Decide on %(portal)s:") % {"portal": portal}, [link])
+        mail.para(_("Until it is settled, this reminder comes back once a week."))
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
 def _footer(mail: _Mail) -> None:
     mail.para(_("You can turn this reminder off on your account page."))
 

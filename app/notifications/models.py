@@ -17,6 +17,9 @@ REMINDER_KINDS = {
     "action": N_("Action items of my state due in 7 days or overdue"),
     "update": N_("Written updates my state has not posted before a meeting it is invited to"),
     "review": N_("Overdue action items to review, before each meeting I coordinate"),
+    "request": N_("Membership requests waiting more than 3 days for a decision, then weekly"),
+    "candidates": N_("Nominations waiting more than 3 days for my decision as provider, then weekly"),
+    "need": N_("Needs without support past their date, then weekly"),
 }
 DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
 JOB_LABELS = {
@@ -25,6 +28,7 @@ JOB_LABELS = {
     "action_reminders": N_("Action item reminders"),
     "update_reminders": N_("Written update reminders"),
     "review_reminders": N_("Overdue action items before a meeting"),
+    "waiting_reminders": N_("Requests, nominations and needs waiting"),
     "digests": N_("Digests"),
 }
 KIND_LABELS = {
@@ -37,6 +41,9 @@ KIND_LABELS = {
     "update_7d": N_("Written update, meeting in 7 days"),
     "update_1d": N_("Written update, meeting tomorrow"),
     "review_7d": N_("Overdue action items, meeting in 7 days"),
+    "request_waiting": N_("Membership request waiting"),
+    "candidates_waiting": N_("Nominations waiting for a decision"),
+    "need_waiting": N_("Need without support past its date"),
     "digest": N_("Digest"),
 }
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}

@@ -26,11 +26,14 @@ from sqlmodel import Session, col, func, select
 
 from app import formats
 from app.auth.models import Role, User
+from app.capacity.models import Need, Support
 from app.config import Settings
 from app.db import id_of, once, utcnow, writing
 from app.errors import DomainError
 from app.governance import region
-from app.i18n import N_
+from app.governance import service as governance
+from app.i18n import N_, in_language, ngettext
+from app.i18n import gettext as _
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState
@@ -555,7 +558,7 @@ def review_reminders(run: Run) -> None:
             )
             if found is None:
                 continue
-            kind, due, _ = found
+            kind, due, _overtaken = found
             candidates.append(
                 Candidate(
                     kind,
@@ -583,6 +586,190 @@ def _review_writer(
     )
 
 
+WAIT_BEFORE = timedelta(days=3)
+WEEK = timedelta(days=7)
+
+
+def _weekly(since: datetime, now: datetime, zone: str, *, day: date | None = None) -> tuple[datetime, datetime] | None:
+    """For something waiting from `since`: the latest weekly moment (since, since + 7 days, …) whose morning has
+    come, and that morning: 08:00 in the person's zone at or after the moment, or of `day` (+ 7 days, …) when given.
+    The moment is the key, so a change of zone sends nothing twice; mornings skipped by an outage are not made up."""
+    step = max(int((now - since) / WEEK) + 1, 0)
+    while step >= 0:
+        moment = since + step * WEEK
+        if day is not None:
+            send = morning(day + step * WEEK, zone)
+        else:
+            local = moment.astimezone(_zone(zone))
+            send = morning(local.date(), zone)
+            if send < moment:
+                send = morning(local.date() + timedelta(days=1), zone)
+        if send <= now:
+            return moment, send
+        step -= 1
+    return None
+
+
+def _coordinators(session: Session) -> list[User]:
+    """Active coordinators (the admins while there is none), who decide membership requests."""
+    found = list(
+        session.exec(
+            select(User)
+            .where(User.role == Role.coordinator.value, col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+    if found:
+        return found
+    return list(
+        session.exec(
+            select(User).where(User.role == Role.admin.value, col(User.is_active).is_(True)).order_by(col(User.id))
+        ).all()
+    )
+
+
+def waiting_reminders(run: Run) -> None:
+    """What waits on someone's decision or support, once it has waited more than 3 days (a need: once its date has
+    passed), then once a week while it still waits, each from 08:00 in the recipient's zone: membership requests to
+    the coordinators; candidates nominated for an offer to its provider's focal points (coordinators for an offer of
+    no state); open needs with no support past their date to the state's focal points and the coordinators."""
+    session, now = run.session, run.now
+    coordinators = _coordinators(session)
+    people: dict[int, list[User]] = {}
+    for user in _focal_points(session):
+        people.setdefault(user.member_state_id or 0, []).append(user)
+    off = _preferences(session, [id_of(u) for u in coordinators] + [id_of(p) for g in people.values() for p in g])
+    states = _state_names(session)
+    base = run.settings.base_url
+    candidates: list[Candidate] = []
+
+    def add(
+        kind: str,
+        object_id: int,
+        users: Iterable[User],
+        since: datetime,
+        write: Callable[..., Any],
+        day: date | None = None,
+    ) -> None:
+        for user in users:
+            found = _weekly(since, now, user.time_zone, day=day)
+            if found is None:
+                continue
+            key, due = found
+            candidates.append(
+                Candidate(
+                    f"{kind}_waiting",
+                    object_id,
+                    user,
+                    key,
+                    due,
+                    skip=not user.email or kind in off.get(id_of(user), set()),
+                    write=_waiting_writer(run, user, due, write),
+                )
+            )
+
+    for event, body, state in governance.pending_requests(session, run.settings):
+        add(
+            "request",
+            id_of(event),
+            coordinators,
+            event.at + WAIT_BEFORE,
+            lambda user, event=event, body=body, state=state: (
+                _("Membership request waiting: %(state)s, %(body)s")
+                % {"state": state.name(user.language), "body": body.name(user.language)},
+                _("The request of %(state)s about %(body)s has been waiting for a decision since %(day)s.")
+                % {
+                    "state": state.name(user.language),
+                    "body": body.name(user.language),
+                    "day": formats.local_date(event.at, user.time_zone, user.language),
+                },
+                (_("The body's page"), f"{base}/bodies/{body.key}"),
+            ),
+        )
+
+    waiting = session.exec(
+        select(TrainingOffer, func.min(Nomination.nominated_at), func.count(col(Nomination.id)))
+        .join(Nomination, col(Nomination.offer_id) == TrainingOffer.id)
+        .where(Nomination.status == "nominated", col(Nomination.erased_at).is_(None))
+        .group_by(col(TrainingOffer.id))
+        .order_by(col(TrainingOffer.id))
+    ).all()
+    for offer, oldest, count in waiting:
+        deciders = people.get(offer.provider_state_id, []) if offer.provider_state_id else coordinators
+        add(
+            "candidates",
+            id_of(offer),
+            deciders,
+            oldest + WAIT_BEFORE,
+            lambda user, offer=offer, oldest=oldest, count=count: (
+                _("Nominations waiting for your decision: %(title)s") % {"title": offer.title},
+                ngettext(
+                    "%(count)s candidate nominated for this offer has been waiting for a decision since %(day)s.",
+                    "%(count)s candidates nominated for this offer have been waiting for a decision since %(day)s.",
+                    count,
+                )
+                % {"count": count, "day": formats.local_date(oldest, user.time_zone, user.language)},
+                (offer.title, f"{base}/training/{offer.id}"),
+            ),
+        )
+
+    supported = select(Support.need_id).where(col(Support.need_id).is_not(None), Support.status != "cancelled")
+    needs = session.exec(
+        select(Need)
+        .where(
+            Need.status == "open",
+            col(Need.wanted_by).is_not(None),
+            # Its date has ended somewhere (the earliest zones are 14 hours ahead); each person's morning decides.
+            col(Need.wanted_by) < (now + timedelta(hours=14)).date(),
+            col(Need.id).not_in(supported),
+        )
+        .order_by(col(Need.id))
+    ).all()
+    for need in needs:
+        assert need.wanted_by is not None
+        add(
+            "need",
+            id_of(need),
+            [*people.get(need.state_id, []), *[u for u in coordinators if u.role == Role.coordinator.value]],
+            datetime.combine(need.wanted_by + timedelta(days=1), time(0), UTC),
+            lambda user, need=need: (
+                _("Need without support past its date: %(text)s") % {"text": _clip(need.description)},
+                _("This need of %(state)s was wanted by %(day)s and no support is planned for it.")
+                % {
+                    "state": states[need.state_id].name(user.language),
+                    "day": formats.long_day(need.wanted_by, user.language),
+                },
+                (_("The need's page"), f"{base}/needs/{need.id}"),
+            ),
+            # The morning after its date, in each person's zone.
+            day=need.wanted_by + timedelta(days=1),
+        )
+    _decide(run, "waiting_reminders", candidates)
+
+
+def _clip(text_value: str) -> str:
+    line = " ".join(text_value.split())
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+def _waiting_writer(
+    run: Run, user: User, due: datetime, write: Callable[[User], tuple[str, str, tuple[str, str]]]
+) -> Callable[[], mail.Message]:
+    def written() -> mail.Message:
+        with in_language(user.language):
+            subject, lead, link = write(user)
+        return mail.waiting_reminder(
+            user=user,
+            subject=subject,
+            lead=lead,
+            link=link,
+            portal=run.portal(user.language),
+            late=run.late(due),
+        )
+
+    return written
+
+
 def jobs() -> dict[str, Callable[[Run], None]]:
     """Every scheduled job by name (the digest's module builds on this one, hence imported here)."""
     from app.notifications.digest import digests
@@ -593,6 +780,7 @@ def jobs() -> dict[str, Callable[[Run], None]]:
         "action_reminders": action_reminders,
         "update_reminders": update_reminders,
         "review_reminders": review_reminders,
+        "waiting_reminders": waiting_reminders,
         "digests": digests,
     }
 

@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app.capacity.models import Need
+from app.config import get_settings
 from app.db import id_of
+from app.governance import service as governance
 from app.governance.models import Body
-from app.meetings.models import MeetingDocument, MeetingInvitee
+from app.meetings.models import Meeting, MeetingDocument, MeetingInvitee
 from app.notifications.models import Notification, NotificationPreference
+from app.training.models import Nomination
 from tests.factories import state
 from tests.notifications.helpers import (
     QUARTER,
@@ -25,7 +29,7 @@ from tests.notifications.helpers import (
     subject,
     text_of,
 )
-from tests.notifications.test_reminders import travel
+from tests.notifications.test_reminders import offer, travel
 from tests.outbox.conftest import SmtpServer
 
 
@@ -40,16 +44,16 @@ def kinds(db: Session, user_id: int | None, prefix: str) -> list[tuple[str, str]
     ]
 
 
-def invite_states(db: Session, planned: object, *codes: str) -> None:
+def invite_states(db: Session, planned: Meeting, *codes: str) -> None:
     for code in codes:
-        db.add(MeetingInvitee(meeting_id=id_of(planned), state_id=id_of(state(db, code))))  # type: ignore[arg-type]
+        db.add(MeetingInvitee(meeting_id=id_of(planned), state_id=id_of(state(db, code))))
     db.commit()
 
 
-def post_update(db: Session, planned: object, code: str) -> None:
+def post_update(db: Session, planned: Meeting, code: str) -> None:
     db.add(
         MeetingDocument(
-            meeting_id=id_of(planned),  # type: ignore[arg-type]
+            meeting_id=id_of(planned),
             state_id=id_of(state(db, code)),
             kind="written_update",
             filename="update.pdf",
@@ -161,3 +165,84 @@ def test_coordinators_get_the_overdue_action_items_a_meeting_reviews_once_7_days
     (french_mail,) = received(smtp, french)
     assert subject(french_mail) == "1 action en retard avant Groupe de travail sur la sécurité maritime"
     assert received(smtp, quiet) == []
+
+
+def test_requests_candidates_and_needs_waiting_remind_their_deciders_once_then_weekly(
+    session: Session, smtp: SmtpServer
+) -> None:
+    settings = get_settings()
+    coordinator = person(session, role="coordinator", zone="Pacific/Fiji")
+    quiet = person(session, role="coordinator", zone="Pacific/Fiji")
+    session.add(NotificationPreference(user_id=quiet.id, reminders_off="request need", updated_at=QUARTER))
+    kiribati = person(session, code="KI", zone="Pacific/Tarawa")
+    provider = person(session, code="AU", zone="Australia/Brisbane")
+    fiji = person(session, code="FJ", zone="Pacific/Fiji", language="fr")
+    body = session.exec(select(Body).where(Body.key == "sme")).one()
+    asked = governance.request_membership(
+        session, settings, user=kiribati, body=body, state=state(session, "KI"), action="join"
+    )
+    asked.at = datetime(2027, 3, 1, 2, tzinfo=UTC)
+    session.add(asked)
+    course = offer(session, deadline=date(2027, 4, 1))
+    session.add(
+        Nomination(
+            offer_id=course.id,
+            state_id=state(session, "WS").id,
+            preference=1,
+            full_name="Tavita Leota",
+            gender="male",
+            nominated_at=datetime(2027, 3, 2, tzinfo=UTC),
+        )
+    )
+    need = Need(
+        state_id=id_of(state(session, "FJ")),
+        area="training",
+        track="police",
+        description="Search and rescue coordination course for the maritime police",
+        priority="high",
+        wanted_by=date(2027, 3, 8),
+        created_at=QUARTER,
+    )
+    session.add(need)
+    session.commit()
+
+    travel(session, datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC))
+    travel(session, datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC), timedelta(hours=5))
+    deliver(session, smtp)
+
+    def moments(user_id: int | None, kind: str) -> list[date]:
+        notes = session.exec(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.kind == kind, Notification.outcome == "queued")
+            .order_by(col(Notification.id))
+        ).all()
+        local = [n.decided_at.astimezone(ZoneInfo(n_zone(user_id))) for n in notes]
+        assert all(moment.hour == 8 for moment in local)
+        return [moment.date() for moment in local]
+
+    def n_zone(user_id: int | None) -> str:
+        return {coordinator.id: "Pacific/Fiji", provider.id: "Australia/Brisbane", fiji.id: "Pacific/Fiji"}[user_id]
+
+    # Asked at 02:00 UTC on 1 March: more than 3 days at 02:00 UTC on the 4th, 14:00 in Fiji; the next morning.
+    assert moments(coordinator.id, "request_waiting") == [date(2027, 3, 5), date(2027, 3, 12), date(2027, 3, 19)]
+    # Nominated at 00:00 UTC on 2 March: 10:00 in Brisbane on the 5th, so from the 6th.
+    assert moments(provider.id, "candidates_waiting") == [date(2027, 3, 6), date(2027, 3, 13), date(2027, 3, 20)]
+    assert moments(fiji.id, "need_waiting") == [date(2027, 3, 9), date(2027, 3, 16)]
+    assert moments(coordinator.id, "need_waiting") == [date(2027, 3, 9), date(2027, 3, 16)]
+    assert moments(kiribati.id, "request_waiting") == []
+
+    subjects = [subject(m) for m in received(smtp, coordinator) if not subject(m).startswith("What changed")]
+    assert subjects.count("Membership request waiting: Kiribati, Pacific Islands Chiefs of Police") in (0, 3)
+    assert sum(s.startswith("Membership request waiting: Kiribati") for s in subjects) == 3
+    assert sum(s.startswith("Need without support past its date") for s in subjects) == 2
+    to_provider = [m for m in received(smtp, provider) if subject(m).startswith("Nominations waiting")]
+    assert len(to_provider) == 3
+    assert "1 candidate nominated for this offer has been waiting for a decision since 2 Mar 2027." in text_of(
+        to_provider[0]
+    )
+    french = [m for m in received(smtp, fiji) if subject(m).startswith("Besoin")]
+    assert len(french) == 2 and "aucun soutien" in text_of(french[0])
+    assert all(not subject(m).startswith(("Membership", "Need")) for m in received(smtp, quiet))
+    assert {n.outcome for n in session.exec(select(Notification).where(Notification.user_id == quiet.id)).all()} <= {
+        "skipped"
+    }
