@@ -19,6 +19,7 @@ from app.config import get_settings
 from app.db import id_of
 from app.decisions.models import Decision
 from app.i18n import N_
+from app.library import service as library
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.notifications import mail
 from app.notifications.models import Notification, NotificationPreference
@@ -191,6 +192,13 @@ def _sections(run: Run, user: User, start: datetime, end: datetime) -> list[mail
     if decisions:
         found.append(
             (N_("Decisions published"), [(_short(d.text(language)), f"{base}/decisions/{d.id}") for d in decisions])
+        )
+    if run.bodies is None:
+        run.bodies = library.all_bodies(session)
+    shared = library.new_documents(session, run.settings, user=user, start=start, end=end, bodies=run.bodies)
+    if shared:
+        found.append(
+            (N_("New documents in the library"), [(_short(d.title), f"{base}/library/{d.id}") for d in shared])
         )
     if user.role == Role.focal_point.value and user.member_state_id is not None:
         offers = session.exec(

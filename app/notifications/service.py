@@ -90,6 +90,7 @@ class Run:
     skipped: int = 0
     failed: int = 0
     portals: dict[str, str] = field(default_factory=dict)
+    bodies: list[Any] | None = None  # the library's bodies, read once per run for the digests
 
     def portal(self, language: str) -> str:
         if language not in self.portals:
