@@ -38,6 +38,7 @@ def test_the_outbox_page_lists_the_last_runs_and_the_reminders_sent_or_skipped(c
         "Action item reminders",
         "Written update reminders",
         "Overdue action items before a meeting",
+        "Requests, nominations and needs waiting",
         "Digests",
     }
     reminders = [
