@@ -181,6 +181,8 @@ async def _visitor_of_unmatched(request: Request) -> None:
 
     try:
         await run_in_threadpool(resolve)
+        # That session is closed by now: the page leaves out what would need it (the navigation's count).
+        request.state.db = None
     except (OperationalError, InterfaceError):
         logger.warning("The visitor of %s could not be read: the database does not answer", request.url.path)
 

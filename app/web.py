@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
 from app import formats
@@ -20,6 +21,7 @@ from app.auth.models import ROLE_LABELS
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
 from app.coalitions.models import COALITION_STATUSES
 from app.config import ROOT, get_settings
+from app.db import utcnow
 from app.decisions.models import OUTCOMES as DECISION_OUTCOMES
 from app.decisions.models import RELATIONS as DECISION_RELATIONS
 from app.decisions.models import STATUSES as DECISION_STATUSES
@@ -209,7 +211,30 @@ def page_context(request: Request) -> dict[str, Any]:
         "standing_names": network.standings,
         "option": network.options[settings.governance_option],
         "time_zone": user.time_zone if user else "UTC",
+        "waiting_count": _waiting_counter(request, user),
     }
+
+
+def _waiting_counter(request: Request, user: Any) -> Callable[[], int]:
+    """How many things wait for the signed-in person, counted (one query) only when a page shows the count: none
+    for anonymous visitors."""
+    found: list[int] = []
+
+    def count() -> int:
+        session = getattr(request.state, "db", None)
+        if user is None or session is None:
+            return 0
+        if not found:
+            from app.notifications import service as notifications  # the notifications build on pages' helpers
+
+            try:
+                found.append(notifications.waiting_count(session, user, now=utcnow()))
+            except SQLAlchemyError:
+                # An error page shown because the database fails still shows; without the count.
+                found.append(0)
+        return found[0]
+
+    return count
 
 
 def render(

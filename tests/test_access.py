@@ -103,6 +103,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/meetings/series"): COORDINATORS,
     ("GET", "/meetings/series/{series_id}/next"): COORDINATORS,
     ("POST", "/meetings/series/{series_id}/next"): COORDINATORS,
+    ("POST", "/meetings/series/{series_id}/reminders"): COORDINATORS,
     # A meeting the user may not see answers 404, as if it did not exist (tests/meetings cover who sees what).
     ("GET", "/meetings/{meeting_id}"): SIGNED_IN,
     ("GET", "/meetings/{meeting_id}/calendar.ics"): SIGNED_IN,

@@ -72,6 +72,7 @@ def resolve_visitor(request: Request, session: SessionDep) -> Visitor:
             binding = secrets.token_urlsafe(32)
             new_cookie(request, ANON_COOKIE, binding)
     request.state.visitor = visitor
+    request.state.db = session  # the request's session, for what every page shows (the navigation's count)
     request.state.csrf_token = csrf_token_for(binding)
     request.state.language = pick_language(
         visitor.user.language if visitor.user else None,

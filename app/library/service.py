@@ -9,6 +9,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
@@ -219,6 +220,33 @@ def visible_documents(
         statement = statement.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
     found = session.exec(statement).all()
     return _rows(session, found, user, bodies)
+
+
+def new_documents(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    bodies: Sequence[Body] | None = None,
+    limit: int = 20,
+) -> list[LibraryDocument]:
+    """Documents shared in [start, end) that the user may read (the library's own rules), newest first: for the
+    digest. `bodies` may be passed when asking for many people."""
+    readable = _readable(session, settings, user, _bodies(session) if bodies is None else bodies)
+    return list(
+        session.exec(
+            select(LibraryDocument)
+            .where(*readable, col(LibraryDocument.uploaded_at) >= start, col(LibraryDocument.uploaded_at) < end)
+            .order_by(col(LibraryDocument.uploaded_at).desc(), col(LibraryDocument.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def all_bodies(session: Session) -> list[Body]:
+    return _bodies(session)
 
 
 def public_documents(session: Session, settings: Settings, *, limit: int = 5) -> list[LibraryDocument]:

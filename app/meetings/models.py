@@ -47,11 +47,22 @@ class MeetingSeries(SQLModel, table=True):
     host_zone: str = Field(max_length=64)
     local_start: str = Field(max_length=5, description="HH:MM in the host's zone")
     duration_minutes: int = Field(ge=15, le=24 * 60)
+    reminder_days: str = Field(
+        default="",
+        max_length=20,
+        sa_column_kwargs={"server_default": ""},
+        description="days before each meeting its reminders go, space-separated, largest first; empty: 7 and 1",
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     created_by: int | None = Field(default=None, foreign_key="user_account.id")
 
     def title(self, language: str) -> str:
         return self.title_fr if language == "fr" and self.title_fr else self.title_en
+
+    def reminder_offsets(self) -> tuple[int, ...] | None:
+        """The days before each meeting its reminders go, largest first; None for the portal's own."""
+        days = tuple(int(part) for part in self.reminder_days.split() if part.isdigit())
+        return days or None
 
     def step(self) -> tuple[int, str] | None:
         """How far apart its meetings are: a quarter, a custom series' interval, or None when irregular."""

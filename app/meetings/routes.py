@@ -29,6 +29,7 @@ from app.meetings.models import (
     ANSWERS,
     FORMATS,
     PARTS,
+    ActionItem,
     Invitation,
     Meeting,
     MeetingInvitee,
@@ -59,6 +60,7 @@ NOTICES = {
     "minutes": N_("The minutes have been saved."),
     "publication": N_("The publication settings have been saved."),
     "action": N_("The action item has been saved."),
+    "reminders": N_("The reminder days have been saved."),
     "feed": N_("Your calendar link is ready."),
     "feed-revoked": N_("Your calendar link no longer works."),
 }
@@ -409,12 +411,20 @@ def _next_page(
     status: int = 200,
     error: str = "",
     choices: tuple[timing.LocalChoice, ...] = (),
+    reminder_error: str = "",
+    reminder_value: str | None = None,
+    notice: str = "",
 ) -> HTMLResponse:
     return render(
         request,
         "meetings/next.html",
         {
             "series": series,
+            "reminder_error": reminder_error,
+            "reminder_value": (
+                reminder_value if reminder_value is not None else ", ".join(series.reminder_days.split())
+            ),
+            "notice": NOTICES.get(notice),
             "latest": held[-1] if held else None,
             "values": values,
             "formats": FORMATS,
@@ -427,7 +437,9 @@ def _next_page(
 
 
 @router.get("/meetings/series/{series_id}/next", response_class=HTMLResponse)
-def next_meetings(request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep) -> HTMLResponse:
+def next_meetings(
+    request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep, notice: str = ""
+) -> HTMLResponse:
     """The form to schedule a series' next meetings: its first day proposed, the place of the latest meeting."""
     service.check_series_open(session, get_settings(), series)
     held = service.series_meetings(session, series)
@@ -436,7 +448,7 @@ def next_meetings(request: Request, user: Coordinator, series: SeriesFromPath, s
     if held:
         latest = held[-1]
         values |= {"format": latest.format, "link": latest.link, "venue": latest.venue, "city": latest.city}
-    return _next_page(request, series, held, values)
+    return _next_page(request, series, held, values, notice=notice)
 
 
 @router.post("/meetings/series/{series_id}/next", response_model=None)
@@ -486,6 +498,29 @@ def generate(
     if series.cadence == "quarterly":
         return RedirectResponse("/meetings?notice=generated", status_code=303)
     return RedirectResponse(f"/meetings/{added[0].id}?notice=created", status_code=303)
+
+
+@router.post("/meetings/series/{series_id}/reminders", response_model=None)
+def series_reminders(
+    request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep, reminder_days: Text = ""
+) -> Response:
+    """Sets how many days before each meeting of the series its reminders go."""
+    try:
+        service.set_reminder_days(session, user=user, series=series, days=reminder_days)
+    except DomainError as error:
+        session.rollback()
+        held = service.series_meetings(session, series)
+        day = service.next_day(session, get_settings(), series)
+        return _next_page(
+            request,
+            series,
+            held,
+            {"day": day.isoformat() if day else "", "format": "virtual"},
+            status=error.status_code,
+            reminder_error=error_text(error),
+            reminder_value=reminder_days,
+        )
+    return RedirectResponse(f"/meetings/series/{series.id}/next?notice=reminders#reminders", status_code=303)
 
 
 @router.get("/meetings/find-time", response_class=HTMLResponse)
@@ -608,7 +643,7 @@ def _meeting_page(
         "unreachable": service.unreachable_states(session, meeting) if rights.runs else [],
         "documents": service.visible_documents(session, meeting, rights),
         "attendance": service.attendance(session, meeting) if rights.attributions else {},
-        "actions": service.action_items(session, meeting) if rights.attributions else [],
+        "actions": _actions_shown(session, meeting, rights),
         "review": service.for_review(session, meeting) if rights.attributions else [],
         "owner_name": _owner_name(meeting, bodies, groups),
         "held_dormant": governance.dormancy(session, get_settings()).holds(meeting),
@@ -641,6 +676,16 @@ def _meeting_page(
         "decisions": decision_routes.meeting_section(session, user, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
+
+
+def _actions_shown(session: SessionDep, meeting: Meeting, rights: service.Access) -> list[ActionItem]:
+    """Every action item the meeting raised for its body's members; a focal point of another state sees (and
+    updates) their own state's items only."""
+    if rights.attributions:
+        return service.action_items(session, meeting)
+    if rights.state_id is None:
+        return []
+    return service.action_items(session, meeting, owner_state_id=rights.state_id)
 
 
 def _host_state_zone(session: SessionDep, meeting: Meeting) -> str:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -95,14 +95,15 @@ def access(session: Session, meeting: Meeting, user: User) -> Access:
         ).one()
         > 0
     )
-    invited_state = (
-        state_id is not None
-        and session.exec(
-            select(func.count())
-            .select_from(MeetingInvitee)
-            .where(MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.state_id == state_id)
+    # A state invited to the meeting, or one that owns an action item it raised (its focal points follow the item
+    # there even when the state is not a member of the body), sees it; one query for both.
+    invited_state = state_id is not None and bool(
+        session.exec(
+            select(
+                exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
+                | exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
+            )
         ).one()
-        > 0
     )
     member = reads_members_part(user, members)
     return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
@@ -1549,6 +1550,46 @@ def add_action_item(
     return item
 
 
+REMINDER_DAYS_MAX = 60
+REMINDER_DAYS_COUNT = 3
+
+
+def parse_reminder_days(text_value: str) -> tuple[int, ...]:
+    """Days before a meeting, written like "7, 1": whole numbers from 0 to 60, at most three; empty means the
+    portal's own (an empty tuple)."""
+    parts = [part for part in text_value.replace(",", " ").replace(";", " ").split()]
+    if len(parts) > REMINDER_DAYS_COUNT:
+        raise DomainError(N_("Give at most 3 reminder days, separated by commas, like 7, 1."))
+    days = set()
+    for part in parts:
+        if not part.isdigit() or len(part) > 2 or int(part) > REMINDER_DAYS_MAX:
+            raise DomainError(
+                N_("Reminder days are whole numbers of days from 0 to 60, separated by commas, like 7, 1.")
+            )
+        days.add(int(part))
+    return tuple(sorted(days, reverse=True))
+
+
+def set_reminder_days(session: Session, *, user: User, series: MeetingSeries, days: str) -> MeetingSeries:
+    """A coordinator chooses how many days before each meeting of the series its reminders go."""
+    _require_runner(user)
+    chosen = parse_reminder_days(days)
+    before = {"reminder_days": series.reminder_days}
+    series.reminder_days = " ".join(str(day) for day in chosen)
+    session.add(series)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="meeting_series",
+        entity_id=series.id,
+        before=before,
+        after={"reminder_days": series.reminder_days},
+    )
+    session.commit()
+    return series
+
+
 def change_action_item(
     session: Session, *, user: User, meeting: Meeting, item_id: int, status: str, note: str = ""
 ) -> ActionItem:
@@ -1590,14 +1631,13 @@ def change_action_item(
     return item
 
 
-def action_items(session: Session, meeting: Meeting) -> list[ActionItem]:
-    return list(
-        session.exec(
-            select(ActionItem)
-            .where(ActionItem.meeting_id == meeting.id)
-            .order_by(col(ActionItem.due_on), col(ActionItem.id))
-        ).all()
-    )
+def action_items(session: Session, meeting: Meeting, *, owner_state_id: int | None = None) -> list[ActionItem]:
+    """The action items the meeting raised; only one state's with `owner_state_id` (what the focal points of a state
+    that is not a member of the body may see: their own)."""
+    query = select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+    if owner_state_id is not None:
+        query = query.where(ActionItem.owner_state_id == owner_state_id)
+    return list(session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all())
 
 
 def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:

@@ -19,10 +19,11 @@ from app.config import get_settings
 from app.db import id_of
 from app.decisions.models import Decision
 from app.i18n import N_
+from app.library import service as library
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.notifications import mail
 from app.notifications.models import Notification, NotificationPreference
-from app.notifications.service import OPEN_ACTIONS, Candidate, Run, _decide, _zone
+from app.notifications.service import OPEN_ACTIONS, Candidate, Run, _decide, _zone, action_url
 from app.training.models import OfferEvent, TrainingOffer
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -192,6 +193,13 @@ def _sections(run: Run, user: User, start: datetime, end: datetime) -> list[mail
         found.append(
             (N_("Decisions published"), [(_short(d.text(language)), f"{base}/decisions/{d.id}") for d in decisions])
         )
+    if run.bodies is None:
+        run.bodies = library.all_bodies(session)
+    shared = library.new_documents(session, run.settings, user=user, start=start, end=end, bodies=run.bodies)
+    if shared:
+        found.append(
+            (N_("New documents in the library"), [(_short(d.title), f"{base}/library/{d.id}") for d in shared])
+        )
     if user.role == Role.focal_point.value and user.member_state_id is not None:
         offers = session.exec(
             select(TrainingOffer)
@@ -224,7 +232,7 @@ def _sections(run: Run, user: User, start: datetime, end: datetime) -> list[mail
                 (
                     N_("Waiting for you: action items of your state due soon or overdue"),
                     [
-                        (f"{formats.day(a.due_on, language)} · {_short(a.text)}", f"{base}/meetings/{a.meeting_id}")
+                        (f"{formats.day(a.due_on, language)} · {_short(a.text)}", f"{base}{action_url(a)}")
                         for a in waiting
                     ],
                 )

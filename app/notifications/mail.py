@@ -36,7 +36,9 @@ def meeting_reminder(
     title = meeting.title(user.language)
     with in_language(user.language):
         mail = _Mail(colon=_("%(label)s:"))
-        if days <= 1:
+        if days == 0:
+            subject = _("Reminder: %(title)s, today") % {"title": title}
+        elif days == 1:
             subject = _("Reminder: %(title)s, tomorrow") % {"title": title}
         else:
             subject = ngettext(
@@ -99,6 +101,83 @@ def action_reminder(
         mail.para(lead % {"state": state, "day": formats.long_day(due_on, user.language)})
         mail.para(text)
         mail.links(_("Update it on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def update_reminder(
+    *, user: User, meeting: Meeting, days: int, state: str, url: str, portal: str, late: datetime | None
+) -> Message:
+    """Tells a focal point that their state has not posted its written update for a meeting it is invited to."""
+    title = meeting.title(user.language)
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        if days == 0:
+            subject = _("Written update for %(title)s, today") % {"title": title}
+        elif days == 1:
+            subject = _("Written update for %(title)s, tomorrow") % {"title": title}
+        else:
+            subject = ngettext(
+                "Written update for %(title)s, in %(days)s day", "Written update for %(title)s, in %(days)s days", days
+            ) % {"title": title, "days": days}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(
+            _('%(state)s has not posted its written update for "%(title)s" yet.') % {"state": state, "title": title}
+        )
+        mail.facts([(_("Meeting"), title), (_("When"), _when(meeting, user))])
+        mail.links(_("Post it on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def review_reminder(
+    *, user: User, meeting: Meeting, items: list[tuple[str, str, date]], url: str, portal: str, late: datetime | None
+) -> Message:
+    """Lists to a coordinator the overdue action items the next meeting of their body reviews: (state, text, day)."""
+    title = meeting.title(user.language)
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        subject = ngettext(
+            "%(count)s overdue action item before %(title)s",
+            "%(count)s overdue action items before %(title)s",
+            len(items),
+        ) % {"count": len(items), "title": title}
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(_('These action items are overdue; "%(title)s" reviews them.') % {"title": title})
+        mail.facts([(_("Meeting"), title), (_("When"), _when(meeting, user))])
+        mail.agenda(
+            _("Overdue action items"),
+            [
+                _("%(state)s: %(text)s (due %(day)s)")
+                % {"state": state, "text": text, "day": formats.day(due_on, user.language)}
+                for state, text, due_on in items
+            ],
+        )
+        mail.links(_("Review them on %(portal)s:") % {"portal": portal}, [(_("The meeting's page"), url)])
+        _footer(mail)
+    return subject, mail.text(), mail.html(user.language, subject)
+
+
+def waiting_reminder(
+    *,
+    user: User,
+    subject: str,
+    lead: str,
+    link: tuple[str, str],
+    portal: str,
+    late: datetime | None,
+) -> Message:
+    """Something waiting on the person (a request, candidates, a need): subject and lead already in their language;
+    sent once when it starts waiting, then at most weekly."""
+    with in_language(user.language):
+        mail = _Mail(colon=_("%(label)s:"))
+        mail.para(_("Hello %(name)s,") % {"name": user.display_name})
+        _late(mail, late, user)
+        mail.para(lead)
+        mail.links(_("Decide on %(portal)s:") % {"portal": portal}, [link])
+        mail.para(_("Until it is settled, this reminder comes back once a week."))
         _footer(mail)
     return subject, mail.text(), mail.html(user.language, subject)
 

@@ -15,12 +15,20 @@ REMINDER_KINDS = {
     "meeting": N_("Meetings I am invited to, 7 days and 1 day before"),
     "nomination": N_("Nomination deadlines of training offers my state has not answered"),
     "action": N_("Action items of my state due in 7 days or overdue"),
+    "update": N_("Written updates my state has not posted before a meeting it is invited to"),
+    "review": N_("Overdue action items to review, before each meeting I coordinate"),
+    "request": N_("Membership requests waiting more than 3 days for a decision, then weekly"),
+    "candidates": N_("Nominations waiting more than 3 days for my decision as provider, then weekly"),
+    "need": N_("Needs without support past their date, then weekly"),
 }
 DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
 JOB_LABELS = {
     "meeting_reminders": N_("Meeting reminders"),
     "nomination_reminders": N_("Nomination deadline reminders"),
     "action_reminders": N_("Action item reminders"),
+    "update_reminders": N_("Written update reminders"),
+    "review_reminders": N_("Overdue action items before a meeting"),
+    "waiting_reminders": N_("Requests, nominations and needs waiting"),
     "digests": N_("Digests"),
 }
 KIND_LABELS = {
@@ -30,6 +38,12 @@ KIND_LABELS = {
     "nomination_2d": N_("Nomination deadline in 2 days"),
     "action_7d": N_("Action item due in 7 days"),
     "action_overdue": N_("Action item overdue"),
+    "update_7d": N_("Written update, meeting in 7 days"),
+    "update_1d": N_("Written update, meeting tomorrow"),
+    "review_7d": N_("Overdue action items, meeting in 7 days"),
+    "request_waiting": N_("Membership request waiting"),
+    "candidates_waiting": N_("Nominations waiting for a decision"),
+    "need_waiting": N_("Need without support past its date"),
     "digest": N_("Digest"),
 }
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}

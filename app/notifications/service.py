@@ -20,19 +20,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from sqlalchemy import text, update
+from sqlalchemy import Date, String, literal, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from app import formats
 from app.auth.models import Role, User
+from app.capacity.models import Need, Support
 from app.config import Settings
 from app.db import id_of, once, utcnow, writing
 from app.errors import DomainError
 from app.governance import region
-from app.i18n import N_
+from app.governance import service as governance
+from app.i18n import N_, in_language, ngettext
+from app.i18n import gettext as _
 from app.meetings import service as meetings
-from app.meetings.models import ActionItem, Invitation, Meeting
+from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState
 from app.notifications import mail
 from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 
 MORNING = time(8)
 MEETING_DAYS = (7, 1)
+# A series may choose its own meeting reminder days, up to this many before (see meetings.parse_reminder_days).
+MAX_MEETING_DAYS = 60
 NOMINATION_DAYS = (7, 2)
 ACTION_DAYS = 7
 # A reminder sent more than this after its due moment says on which day it was due.
@@ -85,6 +90,7 @@ class Run:
     skipped: int = 0
     failed: int = 0
     portals: dict[str, str] = field(default_factory=dict)
+    bodies: list[Any] | None = None  # the library's bodies, read once per run for the digests
 
     def portal(self, language: str) -> str:
         if language not in self.portals:
@@ -193,6 +199,22 @@ def _due(dues: list[tuple[str, datetime]], now: datetime, born: datetime) -> tup
 # The jobs.
 
 
+def _offsets(session: Session, meetings_due: Iterable[Meeting]) -> dict[int, tuple[int, ...]]:
+    """Each meeting's reminder days: its series' choice, or the portal's (one query)."""
+    meetings_due = list(meetings_due)
+    series_ids = sorted({m.series_id for m in meetings_due if m.series_id is not None})
+    chosen: dict[int, tuple[int, ...]] = {}
+    if series_ids:
+        for series in session.exec(select(MeetingSeries).where(col(MeetingSeries.id).in_(series_ids))).all():
+            days = series.reminder_offsets()
+            if days is not None:
+                chosen[id_of(series)] = days
+    return {
+        id_of(m): chosen.get(m.series_id, MEETING_DAYS) if m.series_id is not None else MEETING_DAYS
+        for m in meetings_due
+    }
+
+
 def meeting_reminders(run: Run) -> None:
     """Invitees who have not declined, 7 days and 1 day before, from 08:00 in their zone, with one-click answers."""
     session, now = run.session, run.now
@@ -201,13 +223,14 @@ def meeting_reminders(run: Run) -> None:
             select(Meeting).where(
                 Meeting.status == "scheduled",
                 col(Meeting.starts_at) > now,
-                col(Meeting.starts_at) <= now + timedelta(days=max(MEETING_DAYS) + 1),
+                col(Meeting.starts_at) <= now + timedelta(days=MAX_MEETING_DAYS + 1),
             )
         ).all()
     )
     if not meetings_due:
         return
     by_id = {id_of(m): m for m in meetings_due}
+    offsets = _offsets(session, meetings_due)
     rows = session.exec(
         select(Invitation, User)
         .join(User, col(User.id) == Invitation.user_id)
@@ -223,7 +246,7 @@ def meeting_reminders(run: Run) -> None:
     for invitation, user in rows:
         meeting = by_id[invitation.meeting_id]
         day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
-        dues = [(f"meeting_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in MEETING_DAYS]
+        dues = [(f"meeting_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in offsets[id_of(meeting)]]
         found = _due(dues, now, meeting.created_at)
         if found is None:
             continue
@@ -411,10 +434,341 @@ def _action_writer(
         due_on=item.due_on,
         overdue=kind == "action_overdue",
         state=state,
-        url=f"{run.settings.base_url}/meetings/{item.meeting_id}",
+        url=f"{run.settings.base_url}{action_url(item)}",
         portal=run.portal(user.language),
         late=run.late(due),
     )
+
+
+def _meetings_soon(run: Run, days: int) -> list[Meeting]:
+    """Scheduled meetings that have not started and start within `days` days (and one more, for the zones)."""
+    return list(
+        run.session.exec(
+            select(Meeting)
+            .where(
+                Meeting.status == "scheduled",
+                col(Meeting.starts_at) > run.now,
+                col(Meeting.starts_at) <= run.now + timedelta(days=days + 1),
+            )
+            .order_by(col(Meeting.starts_at))
+        ).all()
+    )
+
+
+def update_reminders(run: Run) -> None:
+    """Focal points of the states invited to a meeting that have not posted their written update for it, at the
+    meeting reminder's offsets (7 days and 1 day before), from 08:00 in their zone, until the meeting starts."""
+    session, now = run.session, run.now
+    soon = _meetings_soon(run, MAX_MEETING_DAYS)
+    if not soon:
+        return
+    by_id = {id_of(m): m for m in soon}
+    offsets = _offsets(session, soon)
+    invited = session.exec(
+        select(MeetingInvitee.meeting_id, MeetingInvitee.state_id).where(
+            col(MeetingInvitee.meeting_id).in_(list(by_id))
+        )
+    ).all()
+    posted = set(
+        session.exec(
+            select(MeetingDocument.meeting_id, MeetingDocument.state_id).where(
+                col(MeetingDocument.meeting_id).in_(list(by_id)), MeetingDocument.kind == "written_update"
+            )
+        ).all()
+    )
+    people: dict[int, list[User]] = {}
+    for user in _focal_points(session):
+        people.setdefault(user.member_state_id or 0, []).append(user)
+    off = _preferences(session, [id_of(p) for group in people.values() for p in group])
+    states = _state_names(session)
+    candidates = []
+    for meeting_id, state_id in sorted(invited):
+        if (meeting_id, state_id) in posted:
+            continue
+        meeting = by_id[meeting_id]
+        for user in people.get(state_id, []):
+            day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
+            dues = [(f"update_{d}d", morning(day - timedelta(days=d), user.time_zone)) for d in offsets[meeting_id]]
+            found = _due(dues, now, meeting.created_at)
+            if found is None:
+                continue
+            kind, due, overtaken = found
+            candidates += [Candidate(k, meeting_id, user, meeting.starts_at, due, skip=True) for k in overtaken]
+            candidates.append(
+                Candidate(
+                    kind,
+                    meeting_id,
+                    user,
+                    meeting.starts_at,
+                    due,
+                    skip=not user.email or "update" in off.get(id_of(user), set()),
+                    write=_update_writer(run, meeting, user, states[state_id].name(user.language), kind, due),
+                )
+            )
+    _decide(run, "update_reminders", candidates)
+
+
+def _update_writer(
+    run: Run, meeting: Meeting, user: User, state: str, kind: str, due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.update_reminder(
+        user=user,
+        meeting=meeting,
+        days=int(kind.split("_")[1][:-1]),
+        state=state,
+        url=f"{run.settings.base_url}/meetings/{meeting.id}#documents",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
+REVIEW_DAYS = 7
+
+
+def review_reminders(run: Run) -> None:
+    """Each coordinator, once per meeting at the 7-day meeting reminder's moment: the overdue action items raised
+    at earlier meetings of the same body or working group, which this meeting reviews. Nothing when none is
+    overdue."""
+    session, now = run.session, run.now
+    soon = [m for m in _meetings_soon(run, REVIEW_DAYS) if m.body_id is not None or m.working_group_id is not None]
+    if not soon:
+        return
+    coordinators = list(
+        session.exec(
+            select(User)
+            .where(User.role == Role.coordinator.value, col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+    if not coordinators:
+        return
+    off = _preferences(session, [id_of(u) for u in coordinators])
+    states = _state_names(session)
+    candidates = []
+    for meeting in soon:
+        # One query per meeting starting within a week: a handful at most.
+        review = meetings.for_review(session, meeting)
+        for user in coordinators:
+            local_today = now.astimezone(_zone(user.time_zone)).date()
+            overdue = [item for item in review if item.due_on < local_today]
+            if not overdue:
+                continue
+            day = meeting.starts_at.astimezone(_zone(user.time_zone)).date()
+            found = _due(
+                [("review_7d", morning(day - timedelta(days=REVIEW_DAYS), user.time_zone))], now, meeting.created_at
+            )
+            if found is None:
+                continue
+            kind, due, _overtaken = found
+            candidates.append(
+                Candidate(
+                    kind,
+                    id_of(meeting),
+                    user,
+                    meeting.starts_at,
+                    due,
+                    skip=not user.email or "review" in off.get(id_of(user), set()),
+                    write=_review_writer(run, meeting, user, overdue, states, due),
+                )
+            )
+    _decide(run, "review_reminders", candidates)
+
+
+def _review_writer(
+    run: Run, meeting: Meeting, user: User, items: list[ActionItem], states: dict[int, MemberState], due: datetime
+) -> Callable[[], mail.Message]:
+    return lambda: mail.review_reminder(
+        user=user,
+        meeting=meeting,
+        items=[(states[i.owner_state_id].name(user.language), i.text, i.due_on) for i in items],
+        url=f"{run.settings.base_url}/meetings/{meeting.id}#actions",
+        portal=run.portal(user.language),
+        late=run.late(due),
+    )
+
+
+WAIT_BEFORE = timedelta(days=3)
+WEEK = timedelta(days=7)
+
+
+def _weekly(since: datetime, now: datetime, zone: str, *, day: date | None = None) -> tuple[datetime, datetime] | None:
+    """For something waiting from `since`: the latest weekly moment (since, since + 7 days, …) whose morning has
+    come, and that morning: 08:00 in the person's zone at or after the moment, or of `day` (+ 7 days, …) when given.
+    The moment is the key, so a change of zone sends nothing twice; mornings skipped by an outage are not made up."""
+    step = max(int((now - since) / WEEK) + 1, 0)
+    while step >= 0:
+        moment = since + step * WEEK
+        if day is not None:
+            send = morning(day + step * WEEK, zone)
+        else:
+            local = moment.astimezone(_zone(zone))
+            send = morning(local.date(), zone)
+            if send < moment:
+                send = morning(local.date() + timedelta(days=1), zone)
+        if send <= now:
+            return moment, send
+        step -= 1
+    return None
+
+
+def _coordinators(session: Session) -> list[User]:
+    """Active coordinators (the admins while there is none), who decide membership requests."""
+    found = list(
+        session.exec(
+            select(User)
+            .where(User.role == Role.coordinator.value, col(User.is_active).is_(True))
+            .order_by(col(User.id))
+        ).all()
+    )
+    if found:
+        return found
+    return list(
+        session.exec(
+            select(User).where(User.role == Role.admin.value, col(User.is_active).is_(True)).order_by(col(User.id))
+        ).all()
+    )
+
+
+def waiting_reminders(run: Run) -> None:
+    """What waits on someone's decision or support, once it has waited more than 3 days (a need: once its date has
+    passed), then once a week while it still waits, each from 08:00 in the recipient's zone: membership requests to
+    the coordinators; candidates nominated for an offer to its provider's focal points (coordinators for an offer of
+    no state); open needs with no support past their date to the state's focal points and the coordinators."""
+    session, now = run.session, run.now
+    coordinators = _coordinators(session)
+    people: dict[int, list[User]] = {}
+    for user in _focal_points(session):
+        people.setdefault(user.member_state_id or 0, []).append(user)
+    off = _preferences(session, [id_of(u) for u in coordinators] + [id_of(p) for g in people.values() for p in g])
+    states = _state_names(session)
+    base = run.settings.base_url
+    candidates: list[Candidate] = []
+
+    def add(
+        kind: str,
+        object_id: int,
+        users: Iterable[User],
+        since: datetime,
+        write: Callable[..., Any],
+        day: date | None = None,
+    ) -> None:
+        for user in users:
+            found = _weekly(since, now, user.time_zone, day=day)
+            if found is None:
+                continue
+            key, due = found
+            candidates.append(
+                Candidate(
+                    f"{kind}_waiting",
+                    object_id,
+                    user,
+                    key,
+                    due,
+                    skip=not user.email or kind in off.get(id_of(user), set()),
+                    write=_waiting_writer(run, user, due, write),
+                )
+            )
+
+    for event, body, state in governance.pending_requests(session, run.settings):
+        add(
+            "request",
+            id_of(event),
+            coordinators,
+            event.at + WAIT_BEFORE,
+            lambda user, event=event, body=body, state=state: (
+                _("Membership request waiting: %(state)s, %(body)s")
+                % {"state": state.name(user.language), "body": body.name(user.language)},
+                _("The request of %(state)s about %(body)s has been waiting for a decision since %(day)s.")
+                % {
+                    "state": state.name(user.language),
+                    "body": body.name(user.language),
+                    "day": formats.local_date(event.at, user.time_zone, user.language),
+                },
+                (_("The body's page"), f"{base}/bodies/{body.key}"),
+            ),
+        )
+
+    waiting = session.exec(
+        select(TrainingOffer, func.min(Nomination.nominated_at), func.count(col(Nomination.id)))
+        .join(Nomination, col(Nomination.offer_id) == TrainingOffer.id)
+        .where(Nomination.status == "nominated", col(Nomination.erased_at).is_(None))
+        .group_by(col(TrainingOffer.id))
+        .order_by(col(TrainingOffer.id))
+    ).all()
+    for offer, oldest, count in waiting:
+        deciders = people.get(offer.provider_state_id, []) if offer.provider_state_id else coordinators
+        add(
+            "candidates",
+            id_of(offer),
+            deciders,
+            oldest + WAIT_BEFORE,
+            lambda user, offer=offer, oldest=oldest, count=count: (
+                _("Nominations waiting for your decision: %(title)s") % {"title": offer.title},
+                ngettext(
+                    "%(count)s candidate nominated for this offer has been waiting for a decision since %(day)s.",
+                    "%(count)s candidates nominated for this offer have been waiting for a decision since %(day)s.",
+                    count,
+                )
+                % {"count": count, "day": formats.local_date(oldest, user.time_zone, user.language)},
+                (offer.title, f"{base}/training/{offer.id}"),
+            ),
+        )
+
+    supported = select(Support.need_id).where(col(Support.need_id).is_not(None), Support.status != "cancelled")
+    needs = session.exec(
+        select(Need)
+        .where(
+            Need.status == "open",
+            col(Need.wanted_by).is_not(None),
+            # Its date has ended somewhere (the earliest zones are 14 hours ahead); each person's morning decides.
+            col(Need.wanted_by) < (now + timedelta(hours=14)).date(),
+            col(Need.id).not_in(supported),
+        )
+        .order_by(col(Need.id))
+    ).all()
+    for need in needs:
+        assert need.wanted_by is not None
+        add(
+            "need",
+            id_of(need),
+            [*people.get(need.state_id, []), *[u for u in coordinators if u.role == Role.coordinator.value]],
+            datetime.combine(need.wanted_by + timedelta(days=1), time(0), UTC),
+            lambda user, need=need: (
+                _("Need without support past its date: %(text)s") % {"text": _clip(need.description)},
+                _("This need of %(state)s was wanted by %(day)s and no support is planned for it.")
+                % {
+                    "state": states[need.state_id].name(user.language),
+                    "day": formats.long_day(need.wanted_by, user.language),
+                },
+                (_("The need's page"), f"{base}/needs/{need.id}"),
+            ),
+            # The morning after its date, in each person's zone.
+            day=need.wanted_by + timedelta(days=1),
+        )
+    _decide(run, "waiting_reminders", candidates)
+
+
+def _clip(text_value: str) -> str:
+    line = " ".join(text_value.split())
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+def _waiting_writer(
+    run: Run, user: User, due: datetime, write: Callable[[User], tuple[str, str, tuple[str, str]]]
+) -> Callable[[], mail.Message]:
+    def written() -> mail.Message:
+        with in_language(user.language):
+            subject, lead, link = write(user)
+        return mail.waiting_reminder(
+            user=user,
+            subject=subject,
+            lead=lead,
+            link=link,
+            portal=run.portal(user.language),
+            late=run.late(due),
+        )
+
+    return written
 
 
 def jobs() -> dict[str, Callable[[Run], None]]:
@@ -425,6 +779,9 @@ def jobs() -> dict[str, Callable[[Run], None]]:
         "meeting_reminders": meeting_reminders,
         "nomination_reminders": nomination_reminders,
         "action_reminders": action_reminders,
+        "update_reminders": update_reminders,
+        "review_reminders": review_reminders,
+        "waiting_reminders": waiting_reminders,
         "digests": digests,
     }
 
@@ -572,14 +929,101 @@ class Waiting:
 
 WAITING_LABELS = {
     "meeting": N_("Meeting within 7 days"),
+    "update": N_("Written update to post"),
     "nomination": N_("Nomination deadline"),
     "action": N_("Action item"),
+    "review": N_("Overdue action item"),
 }
 
 
+def action_url(item: ActionItem) -> str:
+    """Where the owner state's focal points and coordinators see an action item and change its status: its row on
+    the page of the meeting that raised it (shown to them even when their state is not a member of its body)."""
+    return f"/meetings/{item.meeting_id}#action-{item.id}"
+
+
+def _update_missing(user: User, now: datetime) -> Any:
+    """The meetings within a week the user's state is invited to and has posted no written update for."""
+    posted = select(MeetingDocument.meeting_id).where(
+        MeetingDocument.state_id == user.member_state_id, MeetingDocument.kind == "written_update"
+    )
+    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+    return (
+        col(Meeting.id).in_(invited),
+        col(Meeting.id).not_in(posted),
+        Meeting.status == "scheduled",
+        col(Meeting.starts_at) > now,
+        col(Meeting.starts_at) <= now + timedelta(days=ACTION_DAYS),
+    )
+
+
+def _focal(user: User) -> bool:
+    return user.role == Role.focal_point.value and user.member_state_id is not None
+
+
+def _coordinates(user: User) -> bool:
+    return user.role == Role.coordinator.value
+
+
+def waiting_count(session: Session, user: User, *, now: datetime) -> int:
+    """How many things `waiting_for` lists, in one query: the count beside the navigation's dashboard link."""
+    week = now + timedelta(days=ACTION_DAYS)
+    parts: list[Any] = [
+        select(literal("m").label("k"), literal(None, Date).label("d"), literal(None, String).label("z"))
+        .select_from(Meeting)
+        .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
+        .where(
+            Invitation.user_id == user.id,
+            col(Invitation.answer) != "not_attending",
+            Meeting.status == "scheduled",
+            col(Meeting.starts_at) > now,
+            col(Meeting.starts_at) <= week,
+        )
+    ]
+    if _focal(user):
+        answered = select(Nomination.offer_id).where(
+            Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
+        )
+        parts += [
+            select(literal("u"), literal(None, Date), literal(None, String))
+            .select_from(Meeting)
+            .where(*_update_missing(user, now)),
+            select(literal("n"), col(TrainingOffer.deadline_on), col(TrainingOffer.zone)).where(
+                TrainingOffer.status == "published",
+                col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
+                col(TrainingOffer.deadline_on) <= week.date(),
+                col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
+                col(TrainingOffer.id).not_in(answered),
+            ),
+            select(literal("a"), col(ActionItem.due_on), literal(None, String)).where(
+                ActionItem.owner_state_id == user.member_state_id,
+                col(ActionItem.status).in_(OPEN_ACTIONS),
+                col(ActionItem.due_on) <= week.date(),
+            ),
+        ]
+    elif _coordinates(user):
+        parts.append(
+            select(literal("r"), col(ActionItem.due_on), literal(None, String)).where(
+                col(ActionItem.status).in_(OPEN_ACTIONS),
+                col(ActionItem.due_on) < now.astimezone(_zone(user.time_zone)).date(),
+            )
+        )
+    rows = session.execute(union_all(*parts)).all()
+    count = 0
+    for kind, day, zone in rows:
+        if kind == "n":
+            closes = datetime.combine(day + timedelta(days=1), time(0), _zone(zone))
+            count += now < closes
+        else:
+            count += 1
+    return count
+
+
 def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]:
-    """The meetings within a week the person has not declined, the nomination deadlines within a week their state
-    has not answered, and their state's open action items due within a week or overdue (at most three queries)."""
+    """The meetings within a week the person has not declined; for a focal point, the meetings within a week their
+    state owes a written update for, the nomination deadlines within a week their state has not answered, and their
+    state's open action items due within a week or overdue; for a coordinator, the network's overdue action items
+    (at most four queries)."""
     found: list[Waiting] = []
     week = now + timedelta(days=ACTION_DAYS)
     meetings_soon = session.exec(
@@ -595,8 +1039,19 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
         .order_by(col(Meeting.starts_at))
     ).all()
     found += [Waiting("meeting", m.title(user.language), f"/meetings/{m.id}", at=m.starts_at) for m in meetings_soon]
-    if user.role != Role.focal_point.value or user.member_state_id is None:
+    if _coordinates(user):
+        today = now.astimezone(_zone(user.time_zone)).date()
+        overdue = session.exec(
+            select(ActionItem)
+            .where(col(ActionItem.status).in_(OPEN_ACTIONS), col(ActionItem.due_on) < today)
+            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        ).all()
+        found += [Waiting("review", i.text, action_url(i), day=i.due_on, overdue=True) for i in overdue]
         return found
+    if not _focal(user):
+        return found
+    missing = session.exec(select(Meeting).where(*_update_missing(user, now)).order_by(col(Meeting.starts_at))).all()
+    found += [Waiting("update", m.title(user.language), f"/meetings/{m.id}#documents", at=m.starts_at) for m in missing]
     answered = select(Nomination.offer_id).where(
         Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
     )
@@ -626,9 +1081,6 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
     ).all()
     today = now.astimezone(_zone(user.time_zone)).date()
     found += [
-        Waiting(
-            "action", item.text, f"/meetings/{item.meeting_id}#actions", day=item.due_on, overdue=item.due_on < today
-        )
-        for item in items
+        Waiting("action", item.text, action_url(item), day=item.due_on, overdue=item.due_on < today) for item in items
     ]
     return found

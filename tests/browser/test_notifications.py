@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.db import utcnow
-from app.meetings.models import ActionItem
+from app.meetings.models import ActionItem, MeetingSeries
 from app.notifications.digest import unsubscribe_token
 from app.notifications.models import NotificationPreference
 from tests.factories import state
@@ -69,7 +69,10 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(
     account = focal_point(make_account, live_engine)
     page = signed_in_page(new_context, account, javascript=javascript)
     page.goto("/account")
-    assert email_choices(page) == ({"meeting": True, "nomination": True, "action": True}, "weekly", "8")
+    every = dict.fromkeys(
+        ("meeting", "nomination", "action", "update", "review", "request", "candidates", "need"), True
+    )
+    assert email_choices(page) == (every, "weekly", "8")
 
     page.get_by_role("group", name="Reminders").get_by_label(
         "Nomination deadlines of training offers my state has not answered", exact=True
@@ -82,7 +85,7 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(
     assert navigation.value is not None and navigation.value.status == 200
     expect(page).to_have_url(f"{server.url}/account?notice=notifications-saved#notify-heading")
     expect(page.get_by_role("status")).to_have_text("Your email choices have been saved.")
-    saved = ({"meeting": True, "nomination": False, "action": True}, "daily", "18")
+    saved = ({**every, "nomination": False}, "daily", "18")
     assert email_choices(page) == saved
     page.goto("/account")
     expect(page.get_by_role("status")).to_have_count(0)
@@ -113,11 +116,17 @@ def test_an_action_item_due_this_week_waits_on_the_dashboard_until_it_is_done(
         earlier = meeting(db, starts_at=now - timedelta(days=10), created_at=now - timedelta(days=20))
         invite(db, earlier, user)
         item = action_item(db, earlier, code=STATE, due_on=now.date() + timedelta(days=3), created_at=now)
-    to_meeting = f'a[href="/meetings/{earlier.id}#actions"]'
+    # The link opens the item's row on the page of the meeting that raised it, where the state updates it.
+    to_meeting = f'a[href="/meetings/{earlier.id}#action-{item.id}"]'
     link = section.locator(to_meeting)
 
     page.goto("/dashboard")
     expect(count).to_have_text(str(before + 1))
+    # The navigation counts the same, beside the dashboard link, on every page.
+    page.goto("/training")
+    nav = page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")
+    expect(nav.locator("#nav-waiting")).to_contain_text(str(before + 1))
+    page.goto("/dashboard")
     expect(section.get_by_role("listitem")).to_have_count(before + 1)
     entry = section.get_by_role("listitem").filter(has=page.locator(to_meeting))
     expect(entry).to_have_count(1)
@@ -190,3 +199,45 @@ def test_the_digests_unsubscribe_link_works_without_signing_in_and_refuses_a_tam
     page = signed_in_page(new_context, account)
     page.goto("/account")
     expect(page.get_by_label("How often", exact=True)).to_have_value("never")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_a_coordinator_sets_a_series_reminder_days_and_sees_them_after_reload(
+    new_context: NewContext,
+    make_account: Callable[..., Account],
+    server: LiveServer,
+    live_engine: Engine,
+    javascript: bool,
+) -> None:
+    with Session(live_engine, expire_on_commit=False) as db:
+        series = MeetingSeries(
+            title_en=f"Reminder days {javascript}",
+            title_fr=f"Jours de rappel {javascript}",
+            cadence="custom",
+            host_zone="Pacific/Fiji",
+            local_start="10:00",
+            duration_minutes=60,
+            created_at=utcnow(),
+        )
+        db.add(series)
+        db.commit()
+    page = signed_in_page(new_context, make_account("coordinator"), javascript=javascript)
+    page.goto(f"/meetings/series/{series.id}/next")
+    field = page.get_by_label("Reminder days before", exact=True)
+    expect(field).to_have_value("")
+
+    field.fill("3, 30, 99")
+    page.get_by_role("button", name="Save the reminder days", exact=True).click()
+    expect(page.locator("#reminders").get_by_role("alert")).to_contain_text(
+        "Reminder days are whole numbers of days from 0 to 60"
+    )
+    expect(page.get_by_label("Reminder days before", exact=True)).to_have_value("3, 30, 99")
+
+    page.get_by_label("Reminder days before", exact=True).fill("3, 30")
+    page.get_by_role("button", name="Save the reminder days", exact=True).click()
+    expect(page.locator("#reminders-saved")).to_have_text("The reminder days have been saved.")
+    page.reload()
+    expect(page.get_by_label("Reminder days before", exact=True)).to_have_value("30, 3")
+    with Session(live_engine) as db:
+        stored = db.get(MeetingSeries, series.id)
+        assert stored is not None and stored.reminder_days == "30 3"

@@ -32,7 +32,15 @@ def test_the_outbox_page_lists_the_last_runs_and_the_reminders_sent_or_skipped(c
         row.select("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in row.select("td")] for row in runs
     }
     assert rows["Meeting reminders"][3:] == ["1", "1", "0"]
-    assert set(rows) == {"Meeting reminders", "Nomination deadline reminders", "Action item reminders", "Digests"}
+    assert set(rows) == {
+        "Meeting reminders",
+        "Nomination deadline reminders",
+        "Action item reminders",
+        "Written update reminders",
+        "Overdue action items before a meeting",
+        "Requests, nominations and needs waiting",
+        "Digests",
+    }
     reminders = [
         [td.get_text(strip=True) for td in row.select("td")]
         for row in table(page, "The newest reminders").select("tbody tr")

@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app.governance import service as governance
+from app.governance.models import Body
+from app.library.models import LibraryDocument
 from app.notifications.models import Notification
 from app.training.models import OfferEvent
-from tests.factories import soup
+from tests.factories import soup, state
 from tests.notifications.helpers import action_item, deliver, invite, meeting, person, received, subject, text_of
 from tests.notifications.test_reminders import offer, travel
 from tests.outbox.conftest import SmtpServer
@@ -93,3 +96,64 @@ def test_the_unsubscribe_page_asks_first_and_a_forged_link_changes_nothing(clien
         assert client.get(f"/unsubscribe/{forged}").status_code == 404
         assert client.post(f"/unsubscribe/{forged}").status_code == 404
     assert session.exec(select(Notification).where(col(Notification.user_id) == fiji.id)).first() is None
+
+
+def test_the_digest_lists_new_library_documents_only_to_those_who_may_read_them(
+    session: Session, smtp: SmtpServer
+) -> None:
+    fiji = person(session, code="FJ", zone="Pacific/Fiji")
+    watcher = person(session, role="observer", zone="Pacific/Fiji")
+    coordinator = person(session, role="coordinator", zone="Pacific/Fiji")
+    # A body Fiji is not a member of: its documents are for its members and the coordinators.
+    body = session.exec(select(Body).where(Body.key == "sme")).one()
+    assert not governance.memberships(session, body_id=body.id, state_id=state(session, "FJ").id)
+    shared = datetime(2027, 3, 4, tzinfo=UTC)
+    for title, access, body_id, withdrawn in (
+        ("Public guidance on maritime patrols", "public", None, None),
+        ("Members' lessons from the Bougainville mission", "members", None, None),
+        ("Body-only training curriculum", "body", body.id, None),
+        ("Withdrawn draft", "public", None, shared),
+    ):
+        session.add(
+            LibraryDocument(
+                title=title,
+                kind="guidance_note",
+                language="en",
+                access=access,
+                body_id=body_id,
+                filename="guide.pdf",
+                media_type="application/pdf",
+                size=100,
+                sha256="1" * 64,
+                uploaded_at=shared,
+                withdrawn_at=withdrawn,
+            )
+        )
+    session.commit()
+
+    # Monday 8 March, 08:00 in Fiji.
+    travel(session, datetime(2027, 3, 7, 12, tzinfo=UTC), datetime(2027, 3, 8, 6, tzinfo=UTC))
+    deliver(session, smtp)
+
+    def listed(user: Any) -> set[str]:
+        (weekly,) = [m for m in received(smtp, user) if subject(m).startswith("What changed")]
+        body_text = text_of(weekly)
+        assert "New documents in the library:" in body_text
+        return {
+            title
+            for title in (
+                "Public guidance on maritime patrols",
+                "Members' lessons from the Bougainville mission",
+                "Body-only training curriculum",
+                "Withdrawn draft",
+            )
+            if title in body_text
+        }
+
+    assert listed(watcher) == {"Public guidance on maritime patrols"}
+    assert listed(fiji) == {"Public guidance on maritime patrols", "Members' lessons from the Bougainville mission"}
+    assert listed(coordinator) == {
+        "Public guidance on maritime patrols",
+        "Members' lessons from the Bougainville mission",
+        "Body-only training curriculum",
+    }

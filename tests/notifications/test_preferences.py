@@ -26,7 +26,7 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(client: A
     sign_in(client, session, user)
     page = client.get("/account")
     assert choices(page.text) == {
-        "on": ["action", "meeting", "nomination"],
+        "on": ["action", "candidates", "meeting", "need", "nomination", "request", "review", "update"],
         "digest": "weekly",
         "weekday": "Monday",
         "hour": "08:00",
@@ -36,7 +36,7 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(client: A
         "/account/notifications",
         data={
             "csrf_token": csrf_token(page.text),
-            "reminders": ["action", "nomination"],
+            "reminders": ["action", "candidates", "need", "nomination", "request", "review", "update"],
             "digest": "daily",
             "weekday": "4",
             "hour": "7",
@@ -46,7 +46,7 @@ def test_a_focal_point_turns_a_reminder_off_and_chooses_a_daily_digest(client: A
     again = client.get(saved.headers["location"])
     assert "Your email choices have been saved." in again.text
     assert choices(again.text) == {
-        "on": ["action", "nomination"],
+        "on": ["action", "candidates", "need", "nomination", "request", "review", "update"],
         "digest": "daily",
         "weekday": "Friday",
         "hour": "07:00",
