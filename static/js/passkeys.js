@@ -159,11 +159,15 @@
   document.addEventListener("DOMContentLoaded", function () {
     var supported = !!(window.PublicKeyCredential && navigator.credentials);
     document.querySelectorAll("[data-passkey]").forEach(function (box) {
-      if (!supported) {
-        var note = box.nextElementSibling;
-        if (note && note.hasAttribute("data-passkey-unsupported")) {
-          note.hidden = false;
+      var note = box.nextElementSibling;
+      if (note && note.hasAttribute("data-passkey-note")) {
+        if (supported) {
+          note.hidden = true;
+        } else {
+          note.textContent = note.dataset.unsupported;
         }
+      }
+      if (!supported) {
         return;
       }
       var button = box.querySelector("[data-passkey-start]");

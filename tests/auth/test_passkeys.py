@@ -351,7 +351,7 @@ def test_a_coordinator_enrols_with_a_passkey_instead_of_an_app(session, client, 
     html = soup(page.text)
     box = html.find(attrs={"data-passkey": "create"})
     assert box is not None and box.has_attr("hidden")  # shown by the script only
-    assert "JavaScript" in html.find("noscript").get_text()
+    assert "JavaScript" in html.find(attrs={"data-passkey-note": True}).get_text()
     csrf = page_csrf(client, "/account/second-factor")
     device = Authenticator()
     options = client.post("/account/passkeys/options", headers={"X-CSRF-Token": csrf})
