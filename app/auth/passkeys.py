@@ -200,7 +200,7 @@ def _answer(credential: object, *, assertion: bool) -> Answer:
 def parse_json(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nested past the limit
         return None
 
 

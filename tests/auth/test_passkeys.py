@@ -420,6 +420,8 @@ def test_signing_in_with_a_passkey_from_the_sign_in_page(session, client) -> Non
     assert client.get("/account").status_code == 200
     garbage = client.post("/auth/passkey", content=b"\xff{", headers={"X-CSRF-Token": page_csrf(client, "/account")})
     assert garbage.status_code == 400 and "error" in garbage.json()
+    deep = client.post("/auth/passkey", content=b"[" * 100_000, headers={"X-CSRF-Token": page_csrf(client, "/account")})
+    assert deep.status_code == 400
     assert service.find_user_by_email(session, user.email) is not None
 
 
