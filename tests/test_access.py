@@ -44,6 +44,13 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/account/second-factor/remove"): SIGNED_IN,
     ("POST", "/account/second-factor/recovery-codes"): SIGNED_IN,
     ("POST", "/admin/users/{user_id}/second-factor"): ADMIN,
+    ("POST", "/auth/second-factor/passkey/options"): SECOND_FACTOR,
+    ("POST", "/auth/second-factor/passkey"): SECOND_FACTOR,
+    ("POST", "/auth/passkey/options"): PUBLIC,
+    ("POST", "/auth/passkey"): PUBLIC,
+    ("POST", "/account/passkeys/options"): ENROLLING,
+    ("POST", "/account/passkeys"): ENROLLING,
+    ("POST", "/account/passkeys/{passkey_id}/remove"): SIGNED_IN,
     ("GET", "/auth/reset"): PUBLIC,
     ("POST", "/auth/reset"): PUBLIC,
     ("GET", "/auth/reset/{token}"): PUBLIC,
@@ -291,6 +298,7 @@ def _build_world(session: Session) -> dict[str, str]:
     library = _library_for(session, settings, coordinator, fiji)
     decision = _decision_for(session, settings, coordinator, fiji, meeting)
     return {
+        "{passkey_id}": "1",  # whosever it is, only its owner removes it (404 for the others, tested with passkeys)
         "{decision_id}": str(decision.id),
         **capacity,
         **coalitions,

@@ -3,12 +3,13 @@ codes), removing it, and an admin's reset."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from app.auth import second_factor, service
+from app.auth import passkeys, second_factor, service
 from app.auth.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -18,12 +19,14 @@ from app.auth.deps import (
     VisitorDep,
     client_address,
     cookie,
+    public,
 )
 from app.auth.models import User
-from app.auth.routes import landing, user_from_path
+from app.auth.routes import landing, signed_in_response, user_from_path
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError
+from app.i18n import N_
 from app.web import error_text, render, safe_next
 
 router = APIRouter()
@@ -57,11 +60,15 @@ def _target(user: User, next: str) -> str:
 # The step after the password
 
 
-def _challenge(request: Request, user: User, next: str, **context: object) -> HTMLResponse:
+def _challenge(request: Request, session: SessionDep, user: User, next: str, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
-    return render(
-        request, "auth/second_factor.html", {"next": safe_next(next, default=""), **context}, status_code=status
-    )
+    values = {
+        "next": safe_next(next, default=""),
+        "totp": second_factor.has_totp(session, user),
+        "passkey": second_factor.has_passkey(session, user),
+        "passkeys_reachable": passkeys.relying_party(get_settings()) is not None,
+    }
+    return render(request, "auth/second_factor.html", {**values, **context}, status_code=status)
 
 
 @router.get("/auth/second-factor", response_model=None)
@@ -69,7 +76,7 @@ def challenge(request: Request, session: SessionDep, user: PendingUser, next: st
     """Asks for a code of the authenticator app, or a recovery code."""
     if not second_factor.has_factor(session, user):
         return RedirectResponse("/account/second-factor?next=" + safe_next(next, default=""), status_code=303)
-    return _challenge(request, user, next)
+    return _challenge(request, session, user, next)
 
 
 @router.post("/auth/second-factor", response_model=None)
@@ -80,7 +87,7 @@ def check_code(
     try:
         second_factor.check_code(session, get_settings(), user=user, code=code, address=client_address(request))
     except DomainError as error:
-        return _challenge(request, user, next, code_error=error_text(error), status=error.status_code)
+        return _challenge(request, session, user, next, code_error=error_text(error), status=error.status_code)
     return _complete(request, session, visitor, user, RedirectResponse(_target(user, next), status_code=303))
 
 
@@ -99,7 +106,7 @@ def use_recovery_code(
             session, get_settings(), user=user, code=recovery_code, address=client_address(request)
         )
     except DomainError as error:
-        return _challenge(request, user, next, recovery_error=error_text(error), status=error.status_code)
+        return _challenge(request, session, user, next, recovery_error=error_text(error), status=error.status_code)
     page = render(request, "auth/recovery_used.html", {"remaining": remaining, "target": _target(user, next)})
     return _complete(request, session, visitor, user, page)
 
@@ -110,9 +117,12 @@ def use_recovery_code(
 def _factor_page(request: Request, session: SessionDep, user: User, next: str, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
     settings = get_settings()
-    enrolled = second_factor.has_factor(session, user)
+    enrolled = second_factor.has_totp(session, user)
     values: dict[str, object] = {
         "enrolled": enrolled,
+        "passkeys": passkeys.passkeys_of(session, user),
+        "passkeys_reachable": passkeys.relying_party(settings) is not None,
+        "time_zone": user.time_zone,
         "must": second_factor.must_use(settings, user),
         "pending": request.state.visitor.pending is not None,
         "next": safe_next(next, default=""),
@@ -124,12 +134,19 @@ def _factor_page(request: Request, session: SessionDep, user: User, next: str, *
     return render(request, "auth/factor.html", {**values, **context}, status_code=status)
 
 
+NOTICES = {
+    "passkey-added": N_("The passkey has been added."),
+    "passkey-removed": N_("The passkey has been removed."),
+}
+
+
 @router.get("/account/second-factor", response_model=None)
-def factor(request: Request, session: SessionDep, user: EnrollingUser, next: str = "") -> Response:
-    """Setting up an authenticator app (QR code and secret as text), or the one set up and its recovery codes."""
+def factor(request: Request, session: SessionDep, user: EnrollingUser, next: str = "", notice: str = "") -> Response:
+    """Setting up an authenticator app (QR code and secret as text), or the one set up and its recovery codes; the
+    account's passkeys."""
     if request.state.visitor.pending is not None and second_factor.has_factor(session, user):
         return RedirectResponse("/auth/second-factor?next=" + safe_next(next, default=""), status_code=303)
-    return _factor_page(request, session, user, next)
+    return _factor_page(request, session, user, next, notice=NOTICES.get(notice))
 
 
 @router.get("/account/second-factor/qr.svg", response_model=None)
@@ -182,3 +199,138 @@ def reset_factor(target: UserFromPath, session: SessionDep, admin: AdminUser) ->
     """Resets another account's second factor: removed, owner emailed and signed out everywhere."""
     second_factor.reset(session, get_settings(), user=target, actor_id=service.account_id(admin))
     return RedirectResponse(f"/admin/users/{target.id}?notice=second-factor-reset", status_code=303)
+
+
+# Passkeys: the browser asks for options, then posts what the authenticator answered (static/js/passkeys.js)
+
+
+async def json_body(request: Request) -> object:
+    """The request's JSON body, or None when it is not JSON."""
+    return passkeys.parse_json(await request.body())
+
+
+JsonBody = Annotated[object, Depends(json_body)]
+
+
+def _field(body: object, name: str) -> object:
+    return body.get(name) if isinstance(body, dict) else None
+
+
+def _options(make: Callable[[], str]) -> Response:
+    try:
+        return Response(make(), media_type="application/json", headers={"Cache-Control": "no-store"})
+    except DomainError as error:
+        return JSONResponse({"error": error_text(error)}, status_code=error.status_code)
+
+
+def _refused(error: DomainError) -> JSONResponse:
+    return JSONResponse({"error": error_text(error)}, status_code=error.status_code)
+
+
+def _binding(request: Request) -> str:
+    return passkeys.binding_of(request.state.csrf_token)
+
+
+@router.post("/account/passkeys/options", response_model=None)
+def passkey_registration_options(request: Request, session: SessionDep, user: EnrollingUser) -> Response:
+    """The options to create a passkey for this account (JSON, for navigator.credentials.create)."""
+    return _options(
+        lambda: passkeys.registration_options(session, get_settings(), user=user, binding=_binding(request))
+    )
+
+
+@router.post("/account/passkeys", response_model=None)
+def add_passkey(
+    request: Request, session: SessionDep, visitor: VisitorDep, user: EnrollingUser, body: JsonBody
+) -> Response:
+    """Adds the passkey the browser created; a sign-in waiting for its second factor is complete with it."""
+    try:
+        passkeys.register(
+            session,
+            get_settings(),
+            user=user,
+            binding=_binding(request),
+            name=_field(body, "name"),
+            credential=_field(body, "credential"),
+        )
+    except DomainError as error:
+        return _refused(error)
+    if visitor.pending is None:
+        return JSONResponse({"redirect": "/account/second-factor?notice=passkey-added"})
+    next = _field(body, "next")
+    target = _target(user, next if isinstance(next, str) else "")
+    return _complete(request, session, visitor, user, JSONResponse({"redirect": target}))
+
+
+@router.post("/account/passkeys/{passkey_id}/remove", response_model=None)
+def remove_passkey(request: Request, session: SessionDep, user: CurrentUser, passkey_id: int) -> Response:
+    """Removes one of one's own passkeys."""
+    try:
+        passkeys.remove(session, get_settings(), user=user, passkey_id=passkey_id)
+    except DomainError as error:
+        return _factor_page(request, session, user, "", passkey_error=error_text(error), status=error.status_code)
+    return RedirectResponse("/account/second-factor?notice=passkey-removed", status_code=303)
+
+
+@router.post("/auth/second-factor/passkey/options", response_model=None)
+def passkey_challenge_options(request: Request, session: SessionDep, user: PendingUser) -> Response:
+    """The options to use one of this account's passkeys as the second factor (JSON)."""
+    return _options(
+        lambda: passkeys.authentication_options(session, get_settings(), binding=_binding(request), user=user)
+    )
+
+
+@router.post("/auth/second-factor/passkey", response_model=None)
+def check_passkey(
+    request: Request, session: SessionDep, visitor: VisitorDep, user: PendingUser, body: JsonBody
+) -> Response:
+    """Completes the sign-in with one of the account's passkeys."""
+    try:
+        passkeys.check_second_factor(
+            session,
+            get_settings(),
+            user=user,
+            binding=_binding(request),
+            credential=_field(body, "credential"),
+            address=client_address(request),
+        )
+    except DomainError as error:
+        return _refused(error)
+    next = _field(body, "next")
+    target = _target(user, next if isinstance(next, str) else "")
+    return _complete(request, session, visitor, user, JSONResponse({"redirect": target}))
+
+
+@router.post("/auth/passkey/options", dependencies=[Depends(public)], response_model=None)
+def passkey_sign_in_options(request: Request, session: SessionDep) -> Response:
+    """The options to sign in with a passkey alone (JSON; any passkey of this portal)."""
+    return _options(
+        lambda: passkeys.authentication_options(session, get_settings(), binding=_binding(request), user=None)
+    )
+
+
+@router.post("/auth/passkey", dependencies=[Depends(public)], response_model=None)
+def passkey_sign_in(request: Request, session: SessionDep, visitor: VisitorDep, body: JsonBody) -> Response:
+    """Signs in with a passkey alone: a discoverable credential with user verification is two factors."""
+    try:
+        user = passkeys.sign_in(
+            session,
+            get_settings(),
+            binding=_binding(request),
+            credential=_field(body, "credential"),
+            address=client_address(request),
+        )
+    except DomainError as error:
+        return _refused(error)
+    token = service.start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=visitor.auth_session,
+    )
+    next = _field(body, "next")
+    redirect = signed_in_response(token, _target(user, next if isinstance(next, str) else ""))
+    response = JSONResponse({"redirect": redirect.headers["location"]})
+    response.headers["set-cookie"] = redirect.headers["set-cookie"]
+    return response

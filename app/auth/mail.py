@@ -77,8 +77,9 @@ def factor_reset_message(*, user: User, portal: str) -> tuple[str, str]:
         subject = _("An admin reset the second factor of your account on %(portal)s") % {"portal": portal}
         body = _(
             "Hello %(name)s,\n\n"
-            "An admin removed the authenticator app and the recovery codes of your account on %(portal)s, and "
-            "signed you out everywhere. When you next sign in, you may be asked to set up a new authenticator app.\n\n"
+            "An admin removed the second factor of your account on %(portal)s (authenticator app, recovery codes "
+            "and passkeys), and signed you out everywhere. When you next sign in, you may be asked to set up a new "
+            "one.\n\n"
             "If you did not ask for this, tell an admin at once."
         ) % {"name": user.display_name, "portal": portal}
     return subject, body
@@ -116,4 +117,28 @@ def recovery_codes_renewed_message(*, user: User, portal: str) -> tuple[str, str
             "Ten new recovery codes were made for your account on %(portal)s; the earlier ones no longer work.\n\n"
             "If you did not do this, change your password and tell an admin at once."
         ) % {"name": user.display_name, "portal": portal}
+    return subject, body
+
+
+def passkey_added_message(*, user: User, portal: str, name: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("A passkey was added to your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "A passkey named “%(passkey)s” was added to your account on %(portal)s. It can now be used as the second "
+            "factor after your password, or to sign in without a password.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal, "passkey": name}
+    return subject, body
+
+
+def passkey_removed_message(*, user: User, portal: str, name: str) -> tuple[str, str]:
+    with in_language(user.language):
+        subject = _("A passkey was removed from your account on %(portal)s") % {"portal": portal}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "The passkey named “%(passkey)s” was removed from your account on %(portal)s and no longer signs you "
+            "in.\n\n"
+            "If you did not do this, change your password and tell an admin at once."
+        ) % {"name": user.display_name, "portal": portal, "passkey": name}
     return subject, body

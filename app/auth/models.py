@@ -133,3 +133,37 @@ class RecoveryCode(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True)
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) of an account: its id and public key as the authenticator gave them at
+    registration, the authenticator's signature counter, the transports it named, and the name its owner chose."""
+
+    __tablename__ = "passkey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True, description="base64url of the credential id")
+    public_key: str = Field(max_length=2048, description="base64url of the COSE public key")
+    sign_count: int = 0
+    transports: str = Field(default="", max_length=200, description="comma-separated, as the browser named them")
+    name: str = Field(max_length=60)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class WebAuthnChallenge(SQLModel, table=True):
+    """A challenge given to the browser for one passkey ceremony: used once, within five minutes, for its purpose
+    ("register", "second_factor" or "sign_in"), by the visitor it was given to (the digest of their CSRF binding)
+    and, where known, for one account."""
+
+    __tablename__ = "webauthn_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge: str = Field(max_length=128, unique=True, description="base64url of the random challenge")
+    purpose: str = Field(max_length=20)
+    binding: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

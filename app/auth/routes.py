@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 
-from app.auth import second_factor, service, sso
+from app.auth import passkeys, second_factor, service, sso
 from app.auth.deps import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -132,6 +132,7 @@ def sign_in_form(request: Request, next: str = "", notice: str | None = None) ->
             "notice": _notice(notice),
             "sso": get_settings().sso_enabled,
             "sso_label": get_settings().oidc_label,
+            "passkeys_reachable": passkeys.relying_party(get_settings()) is not None,
         },
     )
 
@@ -155,6 +156,7 @@ def sign_in(
                 "next": safe_next(next, default=""),
                 "sso": get_settings().sso_enabled,
                 "sso_label": get_settings().oidc_label,
+                "passkeys_reachable": passkeys.relying_party(get_settings()) is not None,
             },
             status_code=error.status_code,
         )

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth import mail
-from app.auth.models import RecoveryCode, SignInFailure, TotpFactor, User, UserSession
+from app.auth.models import Passkey, RecoveryCode, SignInFailure, TotpFactor, User, UserSession
 from app.auth.service import (
     TOO_MANY_SIGN_INS,
     _count_attempt,
@@ -77,9 +77,19 @@ def totp_of(session: Session, user: User) -> TotpFactor | None:
     return session.exec(select(TotpFactor).where(TotpFactor.user_id == user.id)).first()
 
 
-def has_factor(session: Session, user: User) -> bool:
+def has_totp(session: Session, user: User) -> bool:
+    """Whether the account has a confirmed authenticator app."""
     factor = totp_of(session, user)
     return factor is not None and factor.confirmed_at is not None
+
+
+def has_passkey(session: Session, user: User) -> bool:
+    return session.exec(select(Passkey.id).where(Passkey.user_id == user.id).limit(1)).first() is not None
+
+
+def has_factor(session: Session, user: User) -> bool:
+    """Whether the account has a second factor: an authenticator app or a passkey."""
+    return has_totp(session, user) or has_passkey(session, user)
 
 
 def must_use(settings: Settings, user: User) -> bool:
@@ -295,7 +305,7 @@ def _passed(session: Session, user: User, attempt: list[int]) -> None:
 
 def renew_recovery_codes(session: Session, settings: Settings, *, user: User) -> list[str]:
     """Ten new recovery codes in place of the old ones (all of which stop working), shown once."""
-    if not has_factor(session, user):
+    if not has_totp(session, user):
         raise Conflict(N_("No second factor is set up."))
     codes = _new_recovery_codes(session, settings, user=user)
     audit.record(session, actor_id=user.id, action="renew_recovery_codes", entity="user", entity_id=user.id)
@@ -308,8 +318,9 @@ def renew_recovery_codes(session: Session, settings: Settings, *, user: User) ->
 
 
 def remove(session: Session, settings: Settings, *, user: User, keep: UserSession | None) -> None:
-    """The owner removes their authenticator app and recovery codes (refused when their role must have one)."""
-    if must_use(settings, user):
+    """The owner removes their authenticator app and recovery codes (refused when their role must have a second
+    factor and no passkey would remain)."""
+    if must_use(settings, user) and not has_passkey(session, user):
         raise Conflict(N_("Your role must use a second factor, so it cannot be removed. Ask an admin to reset it."))
     if not _clear(session, user):
         raise Conflict(N_("No second factor is set up."))
@@ -320,11 +331,12 @@ def remove(session: Session, settings: Settings, *, user: User, keep: UserSessio
 
 
 def reset(session: Session, settings: Settings, *, user: User, actor_id: int) -> None:
-    """An admin resets another account's second factor: it is removed, the owner emailed and signed out everywhere;
-    their next sign-in asks for a new one when their role must use one."""
+    """An admin resets another account's second factor (authenticator app, recovery codes, passkeys): it is
+    removed, the owner emailed and signed out everywhere; their next sign-in asks for a new one when their role must
+    use one."""
     if user.id == actor_id:
         raise Conflict(N_("You cannot reset your own second factor; ask another admin."))
-    if not _clear(session, user):
+    if not _clear(session, user, passkeys=True):
         raise Conflict(N_("This account has no second factor to reset."))
     ended = _end_sessions(session, user_id=user.id)
     audit.record(
@@ -339,10 +351,16 @@ def reset(session: Session, settings: Settings, *, user: User, actor_id: int) ->
     session.commit()
 
 
-def _clear(session: Session, user: User) -> bool:
+def _clear(session: Session, user: User, *, passkeys: bool = False) -> bool:
     found = session.execute(delete(TotpFactor).where(col(TotpFactor.user_id) == user.id))
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-    return bool(getattr(found, "rowcount", 0))
+    removed = bool(getattr(found, "rowcount", 0))
+    if passkeys:
+        removed = (
+            bool(getattr(session.execute(delete(Passkey).where(col(Passkey.user_id) == user.id)), "rowcount", 0))
+            or removed
+        )
+    return removed
 
 
 def _email(session: Session, settings: Settings, user: User, message: object, **values: object) -> None:
