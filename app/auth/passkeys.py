@@ -125,6 +125,14 @@ def passkeys_of(session: Session, user: User) -> list[Passkey]:
 def _new_challenge(session: Session, *, purpose: str, binding: str, user_id: int | None) -> bytes:
     now = utcnow()
     session.execute(delete(WebAuthnChallenge).where(col(WebAuthnChallenge.expires_at) < now))
+    # One challenge waits per visitor and ceremony: asking again replaces it, so repeated asking adds no rows.
+    session.execute(
+        delete(WebAuthnChallenge).where(
+            col(WebAuthnChallenge.binding) == binding,
+            col(WebAuthnChallenge.purpose) == purpose,
+            col(WebAuthnChallenge.used_at).is_(None),
+        )
+    )
     challenge = secrets.token_bytes(32)
     session.add(
         WebAuthnChallenge(

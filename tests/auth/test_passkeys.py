@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit.models import AuditEntry
 from app.auth import passkeys, second_factor, service
@@ -164,6 +164,19 @@ def test_a_challenge_is_used_once(session) -> None:
         second_step(session, user, device.get(options))
     assert stored(session, user) == after_first
     assert refusals(session, "challenge") == 1
+
+
+def test_asking_again_replaces_the_waiting_challenge_so_repeated_asking_adds_no_rows(session) -> None:
+    user = make_user(session, role="coordinator")
+    device = registered(session, user)
+    first = options_for(session, user)
+    for _ in range(20):
+        latest = options_for(session, user)
+    waiting = session.exec(select(WebAuthnChallenge).where(col(WebAuthnChallenge.used_at).is_(None))).all()
+    assert len(waiting) == 1
+    with pytest.raises(DomainError, match="expired or has been used"):
+        second_step(session, user, device.get(first))
+    second_step(session, user, device.get(latest))
 
 
 def test_an_expired_challenge_is_refused(session) -> None:
