@@ -26,8 +26,8 @@ from app.auth.routes import landing, signed_in_response, user_from_path
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError
-from app.i18n import N_
-from app.web import error_text, render, safe_next
+from app.i18n import N_, gettext
+from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]
@@ -263,8 +263,25 @@ def add_passkey(
 
 
 @router.post("/account/passkeys/{passkey_id}/remove", response_model=None)
-def remove_passkey(request: Request, session: SessionDep, user: CurrentUser, passkey_id: int) -> Response:
-    """Removes one of one's own passkeys."""
+def remove_passkey(
+    request: Request, session: SessionDep, user: CurrentUser, passkey_id: int, confirmed: Text = ""
+) -> Response:
+    """Removes one of one's own passkeys, once confirmed."""
+    own = {passkey.id: passkey for passkey in passkeys.passkeys_of(session, user)}
+    if confirmed != CONFIRMED and passkey_id in own:
+        return confirm_first(
+            request,
+            Confirmation(
+                question=gettext("Remove the passkey %(name)s?") % {"name": own[passkey_id].name},
+                consequence=gettext(
+                    "It can no longer sign you in. The device keeps its copy until you delete it there too."
+                ),
+                told=[user.email],
+                button=gettext("Remove the passkey"),
+                action=f"/account/passkeys/{passkey_id}/remove",
+                back="/account/second-factor",
+            ),
+        )
     try:
         passkeys.remove(session, get_settings(), user=user, passkey_id=passkey_id)
     except DomainError as error:

@@ -5,9 +5,11 @@ counter gone backwards or a credential that is not the account's; removed by the
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -446,7 +448,32 @@ def test_removing_a_passkey_from_the_page(session, client) -> None:
     csrf = page_csrf(client, "/account/second-factor")
     refused = client.post(f"/account/passkeys/{passkey.id}/remove")
     assert refused.status_code == 403 and passkeys.passkeys_of(session, user)
-    removed = client.post(f"/account/passkeys/{passkey.id}/remove", data={"csrf_token": csrf})
+    asked = client.post(f"/account/passkeys/{passkey.id}/remove", data={"csrf_token": csrf})
+    question = soup(asked.text)
+    assert asked.status_code == 200 and question.h1.get_text(strip=True) == "Remove the passkey office laptop?"
+    assert passkeys.passkeys_of(session, user)  # asking changes nothing
+    confirm = question.find("form", action=f"/account/passkeys/{passkey.id}/remove")
+    assert confirm.find("button", string="Remove the passkey") is not None
+    removed = client.post(f"/account/passkeys/{passkey.id}/remove", data={"csrf_token": csrf, "confirmed": "yes"})
     assert removed.status_code == 303
     assert "removed" in client.get(removed.headers["location"]).text
     assert passkeys.passkeys_of(session, user) == []
+
+
+def test_a_coordinator_with_a_passkey_may_remove_the_authenticator_app(session, client, policy) -> None:
+    user = make_user(session, role="coordinator")
+    settings = get_settings()
+    now = time.time()
+    secret = second_factor.enrolment_secret(session, settings, user=user)
+    second_factor.confirm_enrolment(session, settings, user=user, code=pyotp.TOTP(secret).at(now), now=now)
+    sign_in(client, session, user)
+    html = soup(client.get("/account/second-factor").text)
+    assert html.find("button", string="Remove the authenticator app") is None  # the app is its only factor
+    registered(session, user)
+
+    html = soup(client.get("/account/second-factor").text)
+    assert html.find("button", string="Remove the authenticator app") is not None
+    removed = client.post("/account/second-factor/remove", data={"csrf_token": page_csrf(client, "/")})
+
+    assert removed.status_code == 303
+    assert not second_factor.has_totp(session, user) and second_factor.has_factor(session, user)
