@@ -8,7 +8,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.db import UTCDateTime
-from app.i18n import N_
+from app.i18n import N_, gettext, ngettext
 
 # The reminders a person may turn off; invitations and changes to meetings they attend are not among them.
 REMINDER_KINDS = {
@@ -47,6 +47,27 @@ KIND_LABELS = {
     "digest": N_("Digest"),
 }
 OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}
+
+
+def kind_label(kind: str) -> str:
+    """A reminder kind in the reader's language, including the days a series chose ("meeting_14d")."""
+    if kind in KIND_LABELS:
+        return gettext(KIND_LABELS[kind])
+    subject, _, days = kind.rpartition("_")
+    if subject in ("meeting", "update") and days.endswith("d") and days[:-1].isdigit():
+        number = int(days[:-1])
+        if subject == "meeting":
+            return (
+                gettext("Meeting today")
+                if number == 0
+                else ngettext("Meeting in %(num)d day", "Meeting in %(num)d days", number) % {"num": number}
+            )
+        if number == 0:
+            return gettext("Written update, meeting today")
+        return ngettext("Written update, meeting in %(num)d day", "Written update, meeting in %(num)d days", number) % {
+            "num": number
+        }
+    return kind
 
 
 class Notification(SQLModel, table=True):

@@ -14,7 +14,7 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
 from app.notifications import service as notifications
-from app.notifications.models import JOB_LABELS, KIND_LABELS, OUTCOMES
+from app.notifications.models import JOB_LABELS, OUTCOMES, kind_label
 from app.outbox import service
 from app.web import render
 
@@ -35,7 +35,7 @@ def outbox_page(request: Request, session: SessionDep, admin: AdminUser) -> HTML
             "runs": notifications.last_runs(session),
             "notifications": notifications.recent(session),
             "job_labels": JOB_LABELS,
-            "kind_labels": KIND_LABELS,
+            "kind_label": kind_label,
             "outcomes": OUTCOMES,
         },
     )

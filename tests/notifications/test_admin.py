@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import id_of
 from app.notifications import service
+from app.notifications.models import Notification
 from tests.factories import make_user, sign_in, soup
 from tests.notifications.helpers import STARTS, invite, meeting, person
 
@@ -50,3 +52,23 @@ def test_the_outbox_page_lists_the_last_runs_and_the_reminders_sent_or_skipped(c
     link = table(page, "The newest reminders").find("a", string="Queued")
     assert link is not None and str(link["href"]).startswith("/admin/outbox/")
     assert client.get(str(link["href"])).status_code == 200
+
+
+def test_reminders_on_a_series_own_days_are_named_by_their_days_in_the_admins_language(
+    client: Any, session: Session
+) -> None:
+    fiji = person(session, code="FJ", zone="Pacific/Fiji")
+    at = datetime(2027, 3, 10, 10, tzinfo=UTC)
+    for kind in ("meeting_14d", "update_3d", "meeting_0d"):
+        session.add(Notification(kind=kind, object_id=1, user_id=id_of(fiji), due_at=at, job="j", decided_at=at))
+    session.commit()
+    sign_in(client, session, make_user(session, role="admin", language="fr"))
+
+    page = soup(client.get("/admin/outbox").text)
+
+    rows = page.find("caption", string="Les rappels les plus récents").parent.select("tbody tr")
+    assert {row.select("td")[1].get_text(strip=True) for row in rows} == {
+        "Réunion dans 14 jours",
+        "Contribution écrite, réunion dans 3 jours",
+        "Réunion aujourd’hui",
+    }
