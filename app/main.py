@@ -191,6 +191,9 @@ def error_page(request: Request, message: str, status: int, heading: str | None 
     """The portal's own error page (or its fragment for htmx), headed by the kind of refusal unless the error
     names its own heading."""
     heading = heading or ERROR_HEADINGS.get(status, ERROR_HEADINGS[500 if status >= 500 else 400])
+    # The request's session has closed before an error is shown: reading through it again would begin a transaction
+    # nothing ends (on SQLite, after a form was posted, one holding the write lock). The page leaves the count out.
+    request.state.db = None
     return render(
         request,
         "error.html",
