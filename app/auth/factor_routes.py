@@ -66,6 +66,7 @@ def _challenge(request: Request, session: SessionDep, user: User, next: str, **c
         "next": safe_next(next, default=""),
         "totp": second_factor.has_totp(session, user),
         "passkey": second_factor.has_passkey(session, user),
+        "recovery": second_factor.remaining_recovery_codes(session, user) > 0,
         "passkeys_reachable": passkeys.relying_party(get_settings()) is not None,
     }
     return render(request, "auth/second_factor.html", {**values, **context}, status_code=status)
@@ -127,9 +128,8 @@ def _factor_page(request: Request, session: SessionDep, user: User, next: str, *
         "pending": request.state.visitor.pending is not None,
         "next": safe_next(next, default=""),
     }
-    if enrolled:
-        values["remaining"] = second_factor.remaining_recovery_codes(session, user)
-    else:
+    values["remaining"] = second_factor.remaining_recovery_codes(session, user)
+    if not enrolled:
         values["secret"] = second_factor.enrolment_secret(session, settings, user=user)
     return render(request, "auth/factor.html", {**values, **context}, status_code=status)
 
@@ -168,7 +168,7 @@ def confirm_factor(
     except DomainError as error:
         return _factor_page(request, session, user, next, code_error=error_text(error), status=error.status_code)
     target = _target(user, next) if visitor.pending is not None else "/account/second-factor"
-    page = render(request, "auth/recovery_codes.html", {"codes": codes, "target": target})
+    page = render(request, "auth/recovery_codes.html", {"codes": codes, "target": target, "app": True})
     return _complete(request, session, visitor, user, page)
 
 
@@ -180,7 +180,14 @@ def renew_recovery_codes(request: Request, session: SessionDep, user: CurrentUse
     except DomainError as error:
         return _factor_page(request, session, user, "", remove_error=error_text(error), status=error.status_code)
     return render(
-        request, "auth/recovery_codes.html", {"codes": codes, "target": "/account/second-factor", "renewed": True}
+        request,
+        "auth/recovery_codes.html",
+        {
+            "codes": codes,
+            "target": "/account/second-factor",
+            "renewed": True,
+            "app": second_factor.has_totp(session, user),
+        },
     )
 
 

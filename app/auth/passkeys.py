@@ -37,7 +37,7 @@ from webauthn.helpers.structs import (
 from app.audit import service as audit
 from app.auth import mail
 from app.auth.models import Passkey, User, WebAuthnChallenge
-from app.auth.second_factor import _email, _passed, _record_failure, has_totp, must_use
+from app.auth.second_factor import _email, _passed, _record_failure, drop_recovery_codes, has_totp, must_use
 from app.auth.service import TOO_MANY_SIGN_INS, _count_attempt, _sign_in_limits, account_id
 from app.config import Settings
 from app.db import utcnow
@@ -465,6 +465,8 @@ def remove(session: Session, settings: Settings, *, user: User, passkey_id: int)
             )
         )
     session.delete(passkey)
+    if not others and not has_totp(session, user):
+        drop_recovery_codes(session, user)
     audit.record(
         session,
         actor_id=user.id,

@@ -305,7 +305,7 @@ def _passed(session: Session, user: User, attempt: list[int]) -> None:
 
 def renew_recovery_codes(session: Session, settings: Settings, *, user: User) -> list[str]:
     """Ten new recovery codes in place of the old ones (all of which stop working), shown once."""
-    if not has_totp(session, user):
+    if not has_factor(session, user):
         raise Conflict(N_("No second factor is set up."))
     codes = _new_recovery_codes(session, settings, user=user)
     audit.record(session, actor_id=user.id, action="renew_recovery_codes", entity="user", entity_id=user.id)
@@ -353,7 +353,8 @@ def reset(session: Session, settings: Settings, *, user: User, actor_id: int) ->
 
 def _clear(session: Session, user: User, *, passkeys: bool = False) -> bool:
     found = session.execute(delete(TotpFactor).where(col(TotpFactor.user_id) == user.id))
-    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    if passkeys or not has_passkey(session, user):
+        drop_recovery_codes(session, user)
     removed = bool(getattr(found, "rowcount", 0))
     if passkeys:
         removed = (
@@ -361,6 +362,11 @@ def _clear(session: Session, user: User, *, passkeys: bool = False) -> bool:
             or removed
         )
     return removed
+
+
+def drop_recovery_codes(session: Session, user: User) -> None:
+    """The account's recovery codes, once no factor is left for them to stand in for."""
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
 
 
 def _email(session: Session, settings: Settings, user: User, message: object, **values: object) -> None:

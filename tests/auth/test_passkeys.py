@@ -477,3 +477,42 @@ def test_a_coordinator_with_a_passkey_may_remove_the_authenticator_app(session, 
 
     assert removed.status_code == 303
     assert not second_factor.has_totp(session, user) and second_factor.has_factor(session, user)
+
+
+def test_a_passkey_only_account_makes_recovery_codes_and_signs_in_with_one_when_no_passkey_is_at_hand(
+    session, client, policy
+) -> None:
+    user = make_user(session, role="coordinator")
+    registered(session, user)
+    sign_in(client, session, user)
+    factor = soup(client.get("/account/second-factor").text)
+    assert factor.find("button", string="Make ten recovery codes") is not None
+    made = client.post("/account/second-factor/recovery-codes", data={"csrf_token": page_csrf(client, "/")})
+    codes = [code.get_text() for code in soup(made.text).select("#recovery-codes code")]
+    assert made.status_code == 200 and len(codes) == 10
+    assert "lose your passkeys" in made.text
+    client.cookies.clear()
+
+    with_password(client, user)
+    pending = soup(client.get("/auth/second-factor").text)
+    assert pending.find(id="recovery-heading").get_text(strip=True) == "No passkey at hand?"
+    used = client.post(
+        "/auth/second-factor/recovery",
+        data={"recovery_code": codes[0], "csrf_token": page_csrf(client, "/auth/second-factor")},
+    )
+
+    assert used.status_code == 200 and "9" in soup(used.text).get_text()
+    assert client.get("/dashboard").status_code == 200  # signed in fully
+    assert second_factor.remaining_recovery_codes(session, user) == 9
+
+
+def test_removing_the_last_passkey_of_an_account_without_an_app_drops_its_recovery_codes(session) -> None:
+    user = make_user(session, role="focal_point")
+    registered(session, user)
+    second_factor.renew_recovery_codes(session, get_settings(), user=user)
+    [passkey] = passkeys.passkeys_of(session, user)
+
+    passkeys.remove(session, get_settings(), user=user, passkey_id=passkey.id)
+
+    assert second_factor.remaining_recovery_codes(session, user) == 0
+    assert not second_factor.due(session, get_settings(), user)  # nothing left to ask for
