@@ -969,7 +969,7 @@ def waiting_count(session: Session, user: User, *, now: datetime) -> int:
     """How many things `waiting_for` lists, in one query: the count beside the navigation's dashboard link."""
     week = now + timedelta(days=ACTION_DAYS)
     parts: list[Any] = [
-        select(literal("m").label("k"), literal(None, Date).label("d"), literal(None, String).label("z"))
+        select(literal("m").label("k"), literal(None, Date).label("d"), literal(None, String).label("z"), literal(1))
         .select_from(Meeting)
         .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
         .where(
@@ -985,17 +985,17 @@ def waiting_count(session: Session, user: User, *, now: datetime) -> int:
             Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
         )
         parts += [
-            select(literal("u"), literal(None, Date), literal(None, String))
+            select(literal("u"), literal(None, Date), literal(None, String), literal(1))
             .select_from(Meeting)
             .where(*_update_missing(user, now)),
-            select(literal("n"), col(TrainingOffer.deadline_on), col(TrainingOffer.zone)).where(
+            select(literal("n"), col(TrainingOffer.deadline_on), col(TrainingOffer.zone), literal(1)).where(
                 TrainingOffer.status == "published",
                 col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
                 col(TrainingOffer.deadline_on) <= week.date(),
                 col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
                 col(TrainingOffer.id).not_in(answered),
             ),
-            select(literal("a"), col(ActionItem.due_on), literal(None, String)).where(
+            select(literal("a"), col(ActionItem.due_on), literal(None, String), literal(1)).where(
                 ActionItem.owner_state_id == user.member_state_id,
                 col(ActionItem.status).in_(OPEN_ACTIONS),
                 col(ActionItem.due_on) <= week.date(),
@@ -1003,19 +1003,20 @@ def waiting_count(session: Session, user: User, *, now: datetime) -> int:
         ]
     elif _coordinates(user):
         parts.append(
-            select(literal("r"), col(ActionItem.due_on), literal(None, String)).where(
+            # The network's overdue items, counted by the database: one row however many there are.
+            select(literal("r"), literal(None, Date), literal(None, String), func.count()).where(
                 col(ActionItem.status).in_(OPEN_ACTIONS),
                 col(ActionItem.due_on) < now.astimezone(_zone(user.time_zone)).date(),
             )
         )
     rows = session.execute(union_all(*parts)).all()
     count = 0
-    for kind, day, zone in rows:
+    for kind, day, zone, number in rows:
         if kind == "n":
             closes = datetime.combine(day + timedelta(days=1), time(0), _zone(zone))
             count += now < closes
         else:
-            count += 1
+            count += number
     return count
 
 

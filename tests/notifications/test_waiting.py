@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.db import utcnow
 from app.meetings.models import MeetingInvitee
-from tests.factories import QueryLog, sign_in, soup, state
+from tests.factories import QueryLog, make_user, sign_in, soup, state
 from tests.notifications.helpers import action_item, invite, meeting, person
 from tests.notifications.test_reminders import offer
 
@@ -108,3 +108,18 @@ def test_an_action_item_waiting_links_to_where_its_state_sees_and_updates_it(cli
     row = page.select_one(f"#{anchor}")
     assert row is not None and row.select_one("select[name=status]") is not None
     assert page.select_one(f"#action-{other.id}") is None  # another state's item stays hidden
+
+
+def test_a_coordinators_navigation_counts_every_overdue_item_of_the_network(client: Any, session: Session) -> None:
+    now = utcnow()
+    held = meeting(session, starts_at=now - timedelta(days=20), created_at=now - timedelta(days=40))
+    for code in ("FJ", "WS", "TO"):
+        action_item(
+            session, held, code=code, due_on=(now - timedelta(days=5)).date(), created_at=now - timedelta(days=20)
+        )
+    action_item(session, held, code="FJ", due_on=(now + timedelta(days=30)).date(), created_at=now - timedelta(days=20))
+    sign_in(client, session, make_user(session, role="coordinator"))
+
+    nav = soup(client.get("/account").text).select_one("#nav-waiting")
+
+    assert nav is not None and nav.get_text(" ", strip=True) == "3 things waiting for you 3"
