@@ -178,6 +178,11 @@ CurrentUser = Annotated[User, Depends(signed_in)]
 PendingUser = Annotated[User, Depends(second_factor_pending)]
 EnrollingUser = Annotated[User, Depends(signed_in_or_pending)]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+# The one name for each set of roles a router lets through, shared by every router.
+Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
+Member = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
+Partner = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point, Role.observer))]
+FocalPoint = Annotated[User, Depends(require_role(Role.focal_point))]
 
 
 def client_address(request: Request) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import paging
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, require_role
+from app.auth.deps import Coordinator, CurrentUser, Member, Partner
 from app.auth.models import Role, User
 from app.capacity import service
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
@@ -27,9 +27,6 @@ from app.web import error_text, render
 router = APIRouter()
 # Needs are recorded by focal points (their own state), coordinators and admins; support also by observers
 # (partner organisations). The role is checked before a need or support is looked up.
-Recorder = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
-Partner = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point, Role.observer))]
-Staff = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
 Text = Annotated[str, Form(max_length=10_000)]
 
 NOTICES = {
@@ -127,7 +124,7 @@ def needs(
 def record_need(
     request: Request,
     session: SessionDep,
-    user: Recorder,
+    user: Member,
     area: Text = "",
     track: Text = "",
     description: Text = "",
@@ -198,7 +195,7 @@ def need_page(
 
 @router.post("/needs/{need_id}/status", response_model=None)
 def need_status(
-    request: Request, user: Recorder, need: NeedFromPath, session: SessionDep, status: Text = "", note: Text = ""
+    request: Request, user: Member, need: NeedFromPath, session: SessionDep, status: Text = "", note: Text = ""
 ) -> Response:
     """Changes a need's status (open, partly met, met, withdrawn), with an optional note."""
     try:
@@ -379,7 +376,7 @@ def support_status(
 def deconfliction(
     request: Request,
     session: SessionDep,
-    user: Staff,
+    user: Coordinator,
     track: str = "",
     subregion: str = "",
     provider: str = "",
@@ -421,7 +418,7 @@ def deconfliction(
 
 @router.get("/deconfliction.csv", response_model=None)
 def deconfliction_csv(
-    session: SessionDep, user: Staff, track: str = "", subregion: str = "", provider: str = ""
+    session: SessionDep, user: Coordinator, track: str = "", subregion: str = "", provider: str = ""
 ) -> Response:
     """The deconfliction view's rows as a CSV file, with the same filters."""
     language = current_language.get()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, require_role
+from app.auth.deps import Coordinator, CurrentUser, Member
 from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.coalitions import service
@@ -24,9 +24,7 @@ from app.meetings import timing
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
-Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
 # Leads and partner states act through focal points; the coalition's own rules are checked by the service.
-Member = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
 Text = Annotated[str, Form(max_length=10_000)]
 Choices = Annotated[list[str], Form()]
 

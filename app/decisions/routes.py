@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from app import paging
-from app.auth.deps import CurrentUser, VisitorDep, public, require_role
-from app.auth.models import Role, User
+from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
+from app.auth.models import User
 from app.config import get_settings
 from app.db import SessionDep
 from app.decisions import service
@@ -33,9 +33,7 @@ from app.web import error_text, render
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
 Short = Annotated[str, Field(max_length=10_000)]
-Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
 # Coordinators, admins and the focal points of the chair's state: the service tells the chair from the others.
-Recorder = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
 
 NOTICES = {
     "recorded": N_("The decision has been recorded."),
@@ -165,7 +163,7 @@ def _form_page(
 @router.post("/meetings/{meeting_id}/decisions", response_model=None)
 def record(
     request: Request,
-    user: Recorder,
+    user: Member,
     found: MeetingFromPath,
     session: SessionDep,
     posted: Annotated[Posted, Form()],
@@ -193,7 +191,7 @@ def _decision_of(session: SessionDep, meeting: Meeting, decision_id: int) -> Dec
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}", response_model=None)
 def correct(
     request: Request,
-    user: Recorder,
+    user: Member,
     found: MeetingFromPath,
     session: SessionDep,
     decision_id: int,

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from sqlalchemy import text as sql
 from sqlmodel import select
 
-from app.auth.deps import AdminUser, CurrentUser, VisitorDep, public, require_role
-from app.auth.models import Role, User
+from app.auth.deps import AdminUser, Coordinator, CurrentUser, Member, VisitorDep, public
+from app.auth.models import User
 from app.config import GOVERNANCE_OPTIONS, get_settings
 from app.db import SessionDep, id_of
 from app.decisions import service as decisions
@@ -84,8 +84,6 @@ def configuration(request: Request, session: SessionDep, admin: AdminUser) -> HT
 
 
 Text = Annotated[str, Form(max_length=10_000)]
-Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
-FocalPointOrCoordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
 NOTICES = {
     "requested": N_("The request has been sent to the coordinators."),
     "decided": N_("The decision has been recorded."),
@@ -202,7 +200,7 @@ def request_membership(
     request: Request,
     body: BodyFromPath,
     session: SessionDep,
-    user: FocalPointOrCoordinator,
+    user: Member,
     action: Text = "",
     note: Text = "",
     state_id: Text = "",

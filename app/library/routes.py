@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import paging
-from app.auth.deps import CurrentUser, VisitorDep, public, require_role
-from app.auth.models import Role, User
+from app.auth.deps import CurrentUser, Member, VisitorDep, public
+from app.auth.models import User
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DomainError, NotFound
@@ -21,7 +21,6 @@ from app.web import error_text, render
 
 router = APIRouter()
 # Who may add documents and withdraw them; the service then decides which document (its uploader or staff).
-Member = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
 Text = Annotated[str, Form(max_length=10_000)]
 
 NOTICES = {

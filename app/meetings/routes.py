@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from app import paging
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, VisitorDep, public, require_role
+from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
 from app.config import get_settings
 from app.db import SessionDep, id_of, utcnow
@@ -42,8 +42,6 @@ from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
 LongText = Annotated[str, Form(max_length=service.MINUTES_LIMIT)]
-Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
-FocalPointOrCoordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 NOTICES = {
@@ -934,7 +932,7 @@ def advance_agenda(request: Request, user: Coordinator, found: MeetingFromPath, 
 @router.post("/meetings/{meeting_id}/documents", response_model=None)
 def upload(
     request: Request,
-    user: FocalPointOrCoordinator,
+    user: Member,
     found: MeetingFromPath,
     session: SessionDep,
     file: Annotated[UploadFile | None, File()] = None,
@@ -1078,7 +1076,7 @@ def add_action(
 @router.post("/meetings/{meeting_id}/action-items/{action_id}", response_model=None)
 def change_action(
     request: Request,
-    user: FocalPointOrCoordinator,
+    user: Member,
     found: MeetingFromPath,
     action_id: int,
     session: SessionDep,

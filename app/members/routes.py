@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as accounts
-from app.auth.deps import LANGUAGE_COOKIE, CurrentUser, VisitorDep, cookie, public, require_role
-from app.auth.models import Role, User
+from app.auth.deps import LANGUAGE_COOKIE, Coordinator, CurrentUser, VisitorDep, cookie, public
+from app.auth.models import User
 from app.auth.routes import landing, open_session
 from app.config import get_settings
 from app.db import SessionDep
@@ -31,7 +31,6 @@ from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
-Coordinator = Annotated[User, Depends(require_role(Role.admin, Role.coordinator))]
 
 NOTICES = {
     "profile-saved": N_("The profile has been saved."),

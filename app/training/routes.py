@@ -13,8 +13,8 @@ from sqlmodel import col, select
 
 from app import paging
 from app.auth import service as accounts
-from app.auth.deps import CurrentUser, public, require_role
-from app.auth.models import Role, User
+from app.auth.deps import CurrentUser, FocalPoint, Member, public
+from app.auth.models import User
 from app.config import get_settings
 from app.db import SessionDep, id_of
 from app.errors import DomainError
@@ -28,8 +28,6 @@ from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 # Who can offer courses and handle nominations: the role is checked before an offer or nomination is looked up.
-Member = Annotated[User, Depends(require_role(Role.admin, Role.coordinator, Role.focal_point))]
-FocalPoint = Annotated[User, Depends(require_role(Role.focal_point))]
 Text = Annotated[str, Form(max_length=10_000)]
 Choices = Annotated[list[str], Form()]
 
