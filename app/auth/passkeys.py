@@ -37,8 +37,8 @@ from webauthn.helpers.structs import (
 from app.audit import service as audit
 from app.auth import mail
 from app.auth.models import Passkey, User, WebAuthnChallenge
-from app.auth.second_factor import _email, _passed, _record_failure, drop_recovery_codes, has_totp, must_use
-from app.auth.service import TOO_MANY_SIGN_INS, _count_attempt, _sign_in_limits, account_id
+from app.auth.second_factor import clear_failures, drop_recovery_codes, email_owner, has_totp, must_use, record_failure
+from app.auth.service import TOO_MANY_SIGN_INS, account_id, count_attempt, sign_in_limits
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotFound
@@ -286,7 +286,7 @@ def register(
     audit.record(
         session, actor_id=user.id, action="add_passkey", entity="user", entity_id=user.id, after={"name": label}
     )
-    _email(session, settings, user, mail.passkey_added_message, name=label)
+    email_owner(session, settings, user, mail.passkey_added_message, name=label)
     session.commit()
     return passkey
 
@@ -375,7 +375,7 @@ def _fail(session: Session, settings: Settings, user: User | None, reason: str, 
             after={"reason": reason},
             address=address,
         )
-        _record_failure(session, settings, user, "passkey")
+        record_failure(session, settings, user, "passkey")
     else:
         audit.record(
             session, actor_id=None, action="passkey_refused", entity="user", after={"reason": reason}, address=address
@@ -390,7 +390,7 @@ def check_second_factor(
     """Completes the step after the password with one of the account's passkeys; every attempt counts against the
     sign-in limits until one passes, and a refusal is audited and changes nothing else."""
     rp = _relying_party(settings)
-    attempt = _count_attempt(session, settings, _sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
+    attempt = count_attempt(session, settings, sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
     try:
         answer = _answer(credential, assertion=True)
     except DomainError:
@@ -408,7 +408,7 @@ def check_second_factor(
     assert passkey is not None
     if not _verify(session, rp, answer, passkey):
         _fail(session, settings, user, "signature", REFUSED, address)
-    _passed(session, user, attempt)
+    clear_failures(session, user, attempt)
     return passkey
 
 
@@ -416,7 +416,7 @@ def sign_in(session: Session, settings: Settings, *, binding: str, credential: o
     """Signs in without a password with a discoverable passkey (user verification makes it two factors). Attempts
     count against the address's limit, and against the account's once the passkey names one."""
     rp = _relying_party(settings)
-    attempt = _count_attempt(
+    attempt = count_attempt(
         session, settings, (("address", address, settings.max_failures_per_address),), TOO_MANY_SIGN_INS
     )
     try:
@@ -436,7 +436,7 @@ def sign_in(session: Session, settings: Settings, *, binding: str, credential: o
         )
     assert row is not None
     passkey, user = row
-    attempt += _count_attempt(
+    attempt += count_attempt(
         session, settings, (("account", user.email, settings.max_failures_per_account),), TOO_MANY_SIGN_INS
     )
     refusal = _refusal(answer, rp, passkey)
@@ -444,7 +444,7 @@ def sign_in(session: Session, settings: Settings, *, binding: str, credential: o
         _fail(session, settings, user, *refusal, address)
     if not _verify(session, rp, answer, passkey):
         _fail(session, settings, user, "signature", REFUSED, address)
-    _passed(session, user, attempt)
+    clear_failures(session, user, attempt)
     return user
 
 
@@ -475,5 +475,5 @@ def remove(session: Session, settings: Settings, *, user: User, passkey_id: int)
         entity_id=user.id,
         before={"name": passkey.name},
     )
-    _email(session, settings, user, mail.passkey_removed_message, name=passkey.name)
+    email_owner(session, settings, user, mail.passkey_removed_message, name=passkey.name)
     session.commit()

@@ -29,10 +29,10 @@ from app.auth import mail
 from app.auth.models import Passkey, RecoveryCode, SignInFailure, TotpFactor, User, UserSession
 from app.auth.service import (
     TOO_MANY_SIGN_INS,
-    _count_attempt,
-    _end_sessions,
-    _sign_in_limits,
     account_id,
+    count_attempt,
+    end_sessions,
+    sign_in_limits,
 )
 from app.config import Settings
 from app.db import utcnow
@@ -201,7 +201,7 @@ def confirm_enrolment(
     session.add(factor)
     codes = _new_recovery_codes(session, settings, user=user)
     audit.record(session, actor_id=user.id, action="add_second_factor", entity="user", entity_id=user.id)
-    _email(session, settings, user, mail.factor_added_message)
+    email_owner(session, settings, user, mail.factor_added_message)
     session.commit()
     return codes
 
@@ -233,21 +233,21 @@ def check_code(
     session: Session, settings: Settings, *, user: User, code: str, address: str, now: float | None = None
 ) -> None:
     """Accepts a current authenticator code once; every attempt counts against the sign-in limits until one passes."""
-    attempt = _count_attempt(session, settings, _sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
+    attempt = count_attempt(session, settings, sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
     factor = totp_of(session, user)
     step = None
     if factor is not None and factor.confirmed_at is not None:
         step = _matching_step(_plain(settings, factor), code, factor.last_step, now)
     if factor is None or step is None or not _accept_step(session, factor, step):
         session.rollback()
-        _record_failure(session, settings, user, "code")
+        record_failure(session, settings, user, "code")
         raise DomainError(WRONG_CODE)
-    _passed(session, user, attempt)
+    clear_failures(session, user, attempt)
 
 
 def use_recovery_code(session: Session, settings: Settings, *, user: User, code: str, address: str) -> int:
     """Accepts an unused recovery code once and emails the account; returns how many remain."""
-    attempt = _count_attempt(session, settings, _sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
+    attempt = count_attempt(session, settings, sign_in_limits(settings, user.email, address), TOO_MANY_SIGN_INS)
     wanted = _recovery_hash(settings, _normalise_code(code))
     result = session.execute(
         update(RecoveryCode)
@@ -260,7 +260,7 @@ def use_recovery_code(session: Session, settings: Settings, *, user: User, code:
     )
     if getattr(result, "rowcount", 0) != 1:
         session.rollback()
-        _record_failure(session, settings, user, "recovery_code")
+        record_failure(session, settings, user, "recovery_code")
         raise DomainError(WRONG_RECOVERY_CODE)
     remaining = remaining_recovery_codes(session, user)
     audit.record(
@@ -271,12 +271,12 @@ def use_recovery_code(session: Session, settings: Settings, *, user: User, code:
         entity_id=user.id,
         after={"remaining": remaining},
     )
-    _email(session, settings, user, mail.recovery_code_used_message, remaining=remaining)
-    _passed(session, user, attempt)
+    email_owner(session, settings, user, mail.recovery_code_used_message, remaining=remaining)
+    clear_failures(session, user, attempt)
     return remaining
 
 
-def _record_failure(session: Session, settings: Settings, user: User, kind: str) -> None:
+def record_failure(session: Session, settings: Settings, user: User, kind: str) -> None:
     """Records a refused second factor; the account's owner is emailed when the refusals reach the sign-in limit
     (their password is known to whoever is trying)."""
     audit.record(
@@ -291,11 +291,12 @@ def _record_failure(session: Session, settings: Settings, user: User, kind: str)
         )
     ).one()
     if int(failures) == settings.max_failures_per_account:
-        _email(session, settings, user, mail.factor_failures_message, count=int(failures))
+        email_owner(session, settings, user, mail.factor_failures_message, count=int(failures))
     session.commit()
 
 
-def _passed(session: Session, user: User, attempt: list[int]) -> None:
+def clear_failures(session: Session, user: User, attempt: list[int]) -> None:
+    """After a second factor passed: forgets the account's refused attempts and this attempt's count, and commits."""
     session.execute(
         delete(SignInFailure).where(col(SignInFailure.kind) == "account", col(SignInFailure.key) == user.email)
     )
@@ -309,7 +310,7 @@ def renew_recovery_codes(session: Session, settings: Settings, *, user: User) ->
         raise Conflict(N_("No second factor is set up."))
     codes = _new_recovery_codes(session, settings, user=user)
     audit.record(session, actor_id=user.id, action="renew_recovery_codes", entity="user", entity_id=user.id)
-    _email(session, settings, user, mail.recovery_codes_renewed_message)
+    email_owner(session, settings, user, mail.recovery_codes_renewed_message)
     session.commit()
     return codes
 
@@ -324,9 +325,9 @@ def remove(session: Session, settings: Settings, *, user: User, keep: UserSessio
         raise Conflict(N_("Your role must use a second factor, so it cannot be removed. Ask an admin to reset it."))
     if not _clear(session, user):
         raise Conflict(N_("No second factor is set up."))
-    _end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
+    end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
     audit.record(session, actor_id=user.id, action="remove_second_factor", entity="user", entity_id=user.id)
-    _email(session, settings, user, mail.factor_removed_message)
+    email_owner(session, settings, user, mail.factor_removed_message)
     session.commit()
 
 
@@ -338,7 +339,7 @@ def reset(session: Session, settings: Settings, *, user: User, actor_id: int) ->
         raise Conflict(N_("You cannot reset your own second factor; ask another admin."))
     if not _clear(session, user, passkeys=True):
         raise Conflict(N_("This account has no second factor to reset."))
-    ended = _end_sessions(session, user_id=user.id)
+    ended = end_sessions(session, user_id=user.id)
     audit.record(
         session,
         actor_id=actor_id,
@@ -347,7 +348,7 @@ def reset(session: Session, settings: Settings, *, user: User, actor_id: int) ->
         entity_id=user.id,
         after={"sessions_ended": ended},
     )
-    _email(session, settings, user, mail.factor_reset_message)
+    email_owner(session, settings, user, mail.factor_reset_message)
     session.commit()
 
 
@@ -369,7 +370,8 @@ def drop_recovery_codes(session: Session, user: User) -> None:
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
 
 
-def _email(session: Session, settings: Settings, user: User, message: object, **values: object) -> None:
+def email_owner(session: Session, settings: Settings, user: User, message: object, **values: object) -> None:
+    """Queues one of app.auth.mail's messages about the account's factors to its owner, in their language."""
     portal = region.load(settings.seeds_dir).short_name(user.language)
     assert callable(message)
     subject, body = message(user=user, portal=portal, **values)

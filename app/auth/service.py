@@ -318,7 +318,7 @@ def change_password(session: Session, *, user: User, current: str, new: str, kee
 def _set_password(session: Session, *, user: User, new: str, keep: UserSession | None) -> None:
     user.password_hash = hash_password(new)
     session.add(user)
-    _end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
+    end_sessions(session, user_id=user.id, keep_id=keep.id if keep else None)
     audit.record(session, actor_id=user.id, action="change_password", entity="user", entity_id=user.id)
 
 
@@ -329,7 +329,7 @@ def set_active(session: Session, *, user: User, active: bool, actor_id: int) -> 
     user.is_active = active
     session.add(user)
     if not active:
-        _end_sessions(session, user_id=user.id)
+        end_sessions(session, user_id=user.id)
     audit.record(
         session,
         actor_id=actor_id,
@@ -371,7 +371,7 @@ def _refuse_over(session: Session, settings: Settings, limits: Limits, message: 
             raise TooManyAttempts(message, minutes=max(1, math.ceil(wait.total_seconds() / 60)))
 
 
-def _count_attempt(session: Session, settings: Settings, limits: Limits, message: str) -> list[int]:
+def count_attempt(session: Session, settings: Settings, limits: Limits, message: str) -> list[int]:
     """Counts an attempt against its limits before it is tried: the attempt is recorded and committed, then the
     counts are read, so that attempts made in parallel cannot all pass under the limit."""
     _refuse_over(session, settings, limits, message, counting_this=False)
@@ -385,7 +385,8 @@ def _count_attempt(session: Session, settings: Settings, limits: Limits, message
     return ids
 
 
-def _sign_in_limits(settings: Settings, email: str, address: str) -> Limits:
+def sign_in_limits(settings: Settings, email: str, address: str) -> Limits:
+    """The limits a sign-in attempt counts against: its account's and its address's."""
     return (
         ("account", email, settings.max_failures_per_account),
         ("address", address, settings.max_failures_per_address),
@@ -398,7 +399,7 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     The attempt counts as a failure until it succeeds, and the password is checked whether or not the account
     exists, so that neither parallel guesses nor the time of an answer tell more than the message."""
     email = normalise_email(email)[:254]
-    attempt = _count_attempt(session, settings, _sign_in_limits(settings, email, address), TOO_MANY_SIGN_INS)
+    attempt = count_attempt(session, settings, sign_in_limits(settings, email, address), TOO_MANY_SIGN_INS)
     user = find_user_by_email(session, email)
     stored, active = (user.password_hash, user.is_active) if user else (None, False)
     session.commit()  # no transaction (nor SQLite's write lock) is held through the slow password check
@@ -517,7 +518,7 @@ def end_session(session: Session, *, auth_session: UserSession) -> None:
     session.commit()
 
 
-def _end_sessions(session: Session, *, user_id: int | None, keep_id: int | None = None) -> int:
+def end_sessions(session: Session, *, user_id: int | None, keep_id: int | None = None) -> int:
     statement = update(UserSession).where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
     if keep_id is not None:
         statement = statement.where(col(UserSession.id) != keep_id)
@@ -534,7 +535,7 @@ def end_all_sessions(session: Session, *, user: User, actor_id: int) -> int:
 
 def _sign_out_everywhere(session: Session, *, user: User, actor_id: int) -> int:
     """Ends every session of the account and records how many; the caller commits."""
-    count = _end_sessions(session, user_id=user.id)
+    count = end_sessions(session, user_id=user.id)
     audit.record(
         session,
         actor_id=actor_id,
@@ -617,7 +618,7 @@ def request_password_reset(
         ("reset:acct", email, settings.max_resets_per_account),
         ("reset:addr", address, settings.max_resets_per_address),
     )
-    _count_attempt(session, settings, limits, TOO_MANY_RESETS)
+    count_attempt(session, settings, limits, TOO_MANY_RESETS)
     user = find_user_by_email(session, email)
     if user is None or not user.is_active:
         return
