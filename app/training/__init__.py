@@ -1,0 +1,1 @@
+"""Training offers, nominations, allocation of seats, outcomes and reports."""
