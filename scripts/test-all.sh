@@ -42,7 +42,8 @@ if ((${#coverage_files[@]})); then
   $BIN/python -m coverage combine --keep --quiet >/dev/null "${coverage_files[@]}" &&
     $BIN/python -m coverage report --sort=cover >"$LOGS/coverage.txt" &&
     echo "(the 15 files least covered, and the total; all in $LOGS/coverage.txt)" &&
-    head -n 17 "$LOGS/coverage.txt" && grep "^TOTAL" "$LOGS/coverage.txt"
+    head -n 17 "$LOGS/coverage.txt" && grep "^TOTAL" "$LOGS/coverage.txt" &&
+    echo && echo "Per domain:" && $BIN/python scripts/coverage_by_domain.py "$LOGS/coverage.json"
 fi
 
 container_status=0
