@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from app.db import id_of, utcnow
-from app.formats import zone_info
+from app.core.db import id_of, utcnow
+from app.core.formats import zone_info
 from app.governance import region
 from app.governance.models import Body
 from app.governance.region import SeedError, read_toml

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from app.auth.service import region_time_zones
-from app.config import ROOT
+from app.core.config import ROOT
 from app.meetings import calendar
 from app.meetings.models import Meeting
 

@@ -17,10 +17,10 @@ from fastapi import Depends, Request
 from app.auth import service
 from app.auth.models import Role, User
 from app.auth.service import Visitor
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError, Forbidden
-from app.i18n import N_, current_language, pick_language
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, Forbidden
+from app.core.i18n import N_, current_language, pick_language
 
 SESSION_COOKIE = "prcn_session"
 ANON_COOKIE = "prcn_anon"

@@ -25,12 +25,12 @@ from app.auth.deps import (
     public,
 )
 from app.auth.models import Role, User
-from app.config import LANGUAGES, get_settings
-from app.db import SessionDep, get_engine
-from app.errors import DomainError, Forbidden, NotFound
-from app.i18n import N_, gettext
+from app.core.config import LANGUAGES, get_settings
+from app.core.db import SessionDep, get_engine
+from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.i18n import N_, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 from app.members.models import MemberState
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]

@@ -20,11 +20,11 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth.models import ROLE_LABELS, OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
-from app.config import LANGUAGES, Settings
-from app.db import id_of, once, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
+from app.core.config import LANGUAGES, Settings
+from app.core.db import id_of, once, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
+from app.core.i18n import N_
 from app.governance import region
-from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 

@@ -8,21 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import paging
 from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, Partner
 from app.auth.models import Role, User
 from app.capacity import service
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError
-from app.exports import csv_response
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError
+from app.core.exports import csv_response
+from app.core.i18n import N_, current_language
+from app.core.web import error_text, render
 from app.governance import region
-from app.i18n import N_, current_language
 from app.members.models import MemberState
 from app.training import service as training
-from app.web import error_text, render
 
 router = APIRouter()
 # Needs are recorded by focal points (their own state), coordinators and admins; support also by observers

@@ -15,13 +15,13 @@ from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.coalitions import service
 from app.coalitions.models import Coalition
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError
-from app.i18n import N_, current_language, gettext
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
 from app.meetings import timing
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 # Leads and partner states act through focal points; the coalition's own rules are checked by the service.

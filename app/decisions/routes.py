@@ -13,22 +13,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from app import paging
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import User
-from app.config import get_settings
-from app.db import SessionDep
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, NotFound
+from app.core.exports import csv_stream, safe_cell
+from app.core.i18n import N_, current_language, gettext, in_language
+from app.core.web import error_text, render
 from app.decisions import service
 from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision
-from app.errors import DomainError, NotFound
-from app.exports import csv_stream, safe_cell
 from app.governance.models import TRACKS, Body, WorkingGroup
-from app.i18n import N_, current_language, gettext, in_language
 from app.library import search
 from app.meetings import service as meetings
 from app.meetings.models import AgendaItem, Meeting
 from app.members.models import MemberState
-from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from app.config import GOVERNANCE_OPTIONS, LANGUAGES
+from app.core.config import GOVERNANCE_OPTIONS, LANGUAGES
 
 BODY_KINDS = ("regional", "network")
 TRACKS = ("military", "police", "joint")

@@ -10,18 +10,19 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from app import paging
 from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
-from app.config import get_settings
-from app.db import SessionDep, id_of, utcnow
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import SessionDep, id_of, utcnow
+from app.core.errors import DomainError, NotFound
+from app.core.formats import zone_info
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.decisions import routes as decision_routes
-from app.errors import DomainError, NotFound
-from app.formats import zone_info
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.i18n import N_, current_language, gettext
 from app.meetings import documents, service, text, timing
 from app.meetings.models import (
     ACTION_STATUSES,
@@ -37,7 +38,6 @@ from app.meetings.models import (
 )
 from app.members.models import MemberState
 from app.notifications import service as notifications
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]

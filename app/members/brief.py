@@ -11,8 +11,8 @@ from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
-from app.config import Settings
-from app.db import id_of, utcnow
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting

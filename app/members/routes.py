@@ -12,13 +12,14 @@ from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, Coordinator, CurrentUser, VisitorDep, cookie, public
 from app.auth.models import User
 from app.auth.routes import landing, open_session
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError, Forbidden, NotFound
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.i18n import N_, current_language
+from app.core.web import error_text, render
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import TRACKS
-from app.i18n import N_, current_language
 from app.members import brief, charts, service
 from app.members.models import (
     CATEGORIES,
@@ -27,7 +28,6 @@ from app.members.models import (
     READINESS_LEVELS,
     MemberState,
 )
-from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]

@@ -13,13 +13,13 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth import service as accounts
 from app.auth.models import ROLE_LABELS, Role, User
-from app.config import LANGUAGES, Settings
-from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
+from app.core.config import LANGUAGES, Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
+from app.core.i18n import N_
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.i18n import N_
 from app.meetings import timing
 from app.members.models import (
     CATEGORIES,

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, CurrentUser, public
 from app.auth.models import User
 from app.auth.routes import Text, _account_page
-from app.db import SessionDep, id_of, utcnow
-from app.errors import DomainError, NotFound
-from app.i18n import N_
+from app.core.db import SessionDep, id_of, utcnow
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import N_
+from app.core.web import error_text, render
 from app.notifications import digest, service
-from app.web import error_text, render
 
 router = APIRouter()
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.auth.deps import AdminUser
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import NotFound
-from app.i18n import N_
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import NotFound
+from app.core.i18n import N_
+from app.core.web import render
 from app.notifications import service as notifications
 from app.notifications.models import JOB_LABELS, OUTCOMES, kind_label
 from app.outbox import service
-from app.web import render
 
 router = APIRouter()
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.capacity import service
-from app.config import get_settings
-from app.errors import DomainError
+from app.core.config import get_settings
+from app.core.errors import DomainError
 from app.governance import region
 from tests.capacity.conftest import counts, day, record_need
 from tests.factories import make_user, state

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 
 from app import seeds
-from app.config import ROOT
+from app.core.config import ROOT
 from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, OptionSwitch, WorkingGroup

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEntry
-from app.errors import DomainError, Forbidden
+from app.core.errors import DomainError, Forbidden
 from app.governance import service as governance
 from app.governance.models import WorkingGroup, WorkingGroupEvent
 from app.governance.region import TRACKS

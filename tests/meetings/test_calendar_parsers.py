@@ -18,7 +18,7 @@ from icalendar import Calendar
 from sqlmodel import Session, select
 
 from app.auth import service as accounts
-from app.config import ROOT, Settings
+from app.core.config import ROOT, Settings
 from app.meetings import service
 from app.meetings.models import Meeting
 from tests.meetings.conftest import Cast, MeetingFactory, outbox_for
