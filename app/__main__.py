@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import OperationalError
 
 from app.core.config import ROOT, ConfigurationError, Settings, get_settings
-from app.governance.region import SeedError
+from app.core.region import SeedError
 
 # The advisory lock held while one process migrates and seeds (any constant unique to the portal).
 SET_UP_LOCK = 70312026

@@ -67,8 +67,8 @@ def test_placeholders_survive_translation() -> None:
 
 
 def test_region_words_exist_in_both_languages() -> None:
+    from app.core import region
     from app.core.config import GOVERNANCE_OPTIONS, get_settings
-    from app.governance import region
 
     network = region.load(get_settings().seeds_dir)
     for key in GOVERNANCE_OPTIONS:

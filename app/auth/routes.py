@@ -25,11 +25,13 @@ from app.auth.deps import (
     public,
 )
 from app.auth.models import Role, User
+from app.core import region
 from app.core.config import LANGUAGES, get_settings
 from app.core.db import SessionDep, get_engine
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
+from app.members import service as members
 from app.members.models import MemberState
 
 router = APIRouter()
@@ -345,7 +347,7 @@ def _account_page(request: Request, session: SessionDep, user: User, **context: 
         request,
         "auth/account.html",
         {
-            "zones": service.region_time_zones(get_settings().seeds_dir),
+            "zones": region.time_zones(get_settings().seeds_dir),
             "languages": LANGUAGES,
             "sso": get_settings().sso_enabled,
             "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
@@ -409,7 +411,7 @@ def _welcome_page(request: Request, session: SessionDep, user: User, **context: 
     return render(
         request,
         "auth/welcome.html",
-        {"zones": service.region_time_zones(get_settings().seeds_dir), "state": state, **context},
+        {"zones": region.time_zones(get_settings().seeds_dir), "state": state, **context},
         status_code=status,
     )
 
@@ -467,7 +469,7 @@ def _users_page(request: Request, session: SessionDep, **context: object) -> HTM
         {
             "users": service.list_users(session),
             "roles": list(Role),
-            "states": service.member_states(session),
+            "states": members.member_states(session),
             **context,
         },
         status_code=status,
@@ -543,7 +545,7 @@ def _admin_account_page(request: Request, session: SessionDep, target: User, **c
         {
             "target": target,
             "roles": list(Role),
-            "states": service.member_states(session),
+            "states": members.member_states(session),
             "awaits_first_sign_in": service.awaits_first_sign_in(target),
             "has_second_factor": second_factor.has_factor(session, target),
             **context,

@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import Select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core import paging
+from app.core import paging, region
 from app.core.config import Settings
 from app.core.db import id_of, utcnow
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
@@ -26,7 +26,6 @@ from app.core.exports import safe_cell
 from app.core.formats import zone_info
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
-from app.governance import region
 from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training

@@ -15,11 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import Receive, Scope, Send
 
-from app.core import formats
+from app.core import formats, region
 from app.core.config import ROOT, get_settings
 from app.core.formats import day, local_date, local_time, percent
 from app.core.i18n import current_language, gettext, language_name, ngettext
-from app.governance import region
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"

@@ -13,13 +13,14 @@ from sqlmodel import select
 
 from app.auth.deps import AdminUser, Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import User
+from app.core import region
 from app.core.config import GOVERNANCE_OPTIONS, get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, STATIC_DIR, Confirmation, confirm_first, error_text, render
 from app.decisions import service as decisions
-from app.governance import region, service
+from app.governance import service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.library import service as library
 from app.meetings import service as meetings

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
-from app.core import paging
+from app.core import paging, region
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of, utcnow
 from app.core.errors import DomainError, NotFound
@@ -201,7 +200,7 @@ def _schedule_page(
         {
             "bodies": active,
             "groups": governance.list_working_groups(session, settings, user=user),
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "formats": FORMATS,
             "states": service.places(session, language=language),
             "error": error,
@@ -568,7 +567,7 @@ def find_time(
             "carried": carried,
             "error": error,
             "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "hours": settings.working_hours,
             "series_list": list(session.exec(select(MeetingSeries)).all()),
             "default_zone": user.time_zone,
@@ -651,7 +650,7 @@ def _meeting_page(
         "answers": ANSWERS,
         "agenda_statuses": AGENDA_STATUSES,
         "action_statuses": ACTION_STATUSES,
-        "zones": accounts.region_time_zones(get_settings().seeds_dir),
+        "zones": region.time_zones(get_settings().seeds_dir),
         "all_states": service.places(session, language=language) if rights.runs else [],
         "observers": list(
             session.exec(

@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.core import region
 from app.core.config import Settings
 from app.core.db import id_of, utcnow
 from app.core.errors import Conflict, DomainError, Forbidden, Localised, NotFound
 from app.core.formats import zone_info
 from app.core.i18n import N_, gettext, in_language
-from app.governance import region
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.meetings import calendar, documents, mail, timing

@@ -19,7 +19,7 @@ from app.core.config import WEEKDAYS, Settings, get_settings
 from app.core.errors import DomainError
 from app.core.formats import zone_info
 from app.core.i18n import N_
-from app.governance.region import SeedError, read_toml
+from app.core.region import SeedError, read_toml
 
 SLOT_STEP = timedelta(minutes=30)
 MAX_WINDOW_DAYS = 31

@@ -12,12 +12,12 @@ from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, Coordinator, CurrentUser, VisitorDep, cookie, public
 from app.auth.models import User
 from app.auth.routes import landing, open_session
+from app.core import region
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_, current_language
 from app.core.web import error_text, render
-from app.governance import region
 from app.governance import service as governance
 from app.governance.models import TRACKS
 from app.members import brief, charts, service
@@ -109,7 +109,7 @@ def _profile_page(
             "windows": DEPLOYMENT_WINDOWS,
             "today": date.today().isoformat(),
             "notice": NOTICES.get(notice or ""),
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "sovereign": service.sovereign_name(session, state, current_language.get()),
             **forms,
         },
@@ -136,7 +136,7 @@ def country_brief(request: Request, state: StateFromPath, session: SessionDep, u
         {
             "brief": brief.country_brief(session, settings, state=state, user=user),
             "state": state,
-            "states": {place.id: place for place in accounts.member_states(session)},
+            "states": {place.id: place for place in service.member_states(session)},
             "today": date.today(),
         },
     )

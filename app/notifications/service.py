@@ -26,13 +26,12 @@ from sqlmodel import Session, col, func, select
 
 from app.auth.models import Role, User
 from app.capacity.models import Need, Support
-from app.core import formats
+from app.core import formats, region
 from app.core.config import Settings
 from app.core.db import id_of, once, utcnow, writing
 from app.core.errors import DomainError
 from app.core.i18n import N_, in_language, ngettext
 from app.core.i18n import gettext as _
-from app.governance import region
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries

@@ -7,12 +7,11 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
-from app.core import formats
+from app.core import formats, region
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.i18n import gettext as _
 from app.core.i18n import in_language
-from app.governance import region
 from app.meetings.calendar import PRODID, Organizer
 from app.members.models import MemberState
 from app.training.models import TrainingOffer

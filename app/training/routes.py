@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from app.auth import service as accounts
 from app.auth.deps import CurrentUser, FocalPoint, Member, public
 from app.auth.models import User
-from app.core import paging
+from app.core import paging, region
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError
@@ -140,7 +139,7 @@ def _form_page(
             "error": error,
             "kinds": _kinds(session),
             "states": _states(session),
-            "zones": accounts.region_time_zones(get_settings().seeds_dir),
+            "zones": region.time_zones(get_settings().seeds_dir),
             "default_zone": user.time_zone,
             "chooses_provider": user.role in service.STAFF,
             "language_labels": LANGUAGES,

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.core import region
 from app.core.config import get_settings
 from app.core.web import percent
-from app.governance import region
 from app.members import service as members
 from app.members.models import ContributionReport, Pledge, RegionTotal
 from tests.factories import make_user, soup, state
