@@ -187,3 +187,11 @@ FocalPoint = Annotated[User, Depends(require_role(Role.focal_point))]
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def user_from_path(user_id: int, session: SessionDep) -> User:
+    """The account in the path of an admin's page."""
+    return service.get_user(session, user_id)
+
+
+UserFromPath = Annotated[User, Depends(user_from_path)]

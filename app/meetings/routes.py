@@ -19,7 +19,7 @@ from app.core.errors import DomainError, NotFound
 from app.core.formats import zone_info
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
-from app.decisions import routes as decision_routes
+from app.decisions import section as decisions
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
 from app.meetings import documents, service, text, timing
@@ -670,7 +670,7 @@ def _meeting_page(
         "choice_form": "move-form",
         "confirm_times": notice in ("created", "moved"),
         "host_state_zone": _host_state_zone(session, meeting),
-        "decisions": decision_routes.meeting_section(session, user, meeting),
+        "decisions": decisions.meeting_section(session, user, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
 
