@@ -35,6 +35,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import OperationalError
 
-from app.config import ROOT, ConfigurationError, Settings, get_settings
-from app.governance.region import SeedError
+from app.core.config import ROOT, ConfigurationError, Settings, get_settings
+from app.core.region import SeedError
 
 # The advisory lock held while one process migrates and seeds (any constant unique to the portal).
 SET_UP_LOCK = 70312026
@@ -46,7 +46,7 @@ def seed(settings: Settings) -> None:
     from sqlmodel import Session
 
     from app import seeds
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     with Session(get_engine()) as session:
         added = seeds.load(session, settings.seeds_dir)
@@ -59,7 +59,7 @@ def wait_for_database(seconds: float) -> None:
 
     from sqlalchemy import text
 
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     deadline = time.monotonic() + seconds
     while True:
@@ -83,7 +83,7 @@ def one_at_a_time(settings: Settings) -> Iterator[None]:
         return
     from sqlalchemy import text
 
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     with get_engine().connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SET_UP_LOCK})
@@ -97,7 +97,7 @@ def first_admin(settings: Settings, email: str) -> None:
     from sqlmodel import Session
 
     from app.auth import service
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     with Session(get_engine()) as session:
         link = service.ensure_first_admin(session, settings, email=email)
@@ -112,7 +112,7 @@ def signin_link(settings: Settings, email: str) -> None:
     from sqlmodel import Session
 
     from app.auth import service
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     with Session(get_engine()) as session:
         user = service.find_user_by_email(session, email)
@@ -125,7 +125,7 @@ def record_option(settings: Settings) -> None:
     """Appends the option to its history when it changed since the last start."""
     from sqlmodel import Session
 
-    from app.db import get_engine
+    from app.core.db import get_engine
     from app.governance import service
 
     with Session(get_engine(), expire_on_commit=False) as session:
@@ -158,7 +158,7 @@ def send_outbox(settings: Settings, once: bool) -> None:
 
     from sqlmodel import Session
 
-    from app.db import get_engine
+    from app.core.db import get_engine
     from app.outbox import sender, service
 
     if not settings.smtp_enabled:
@@ -176,7 +176,7 @@ def worker(settings: Settings, *, once: bool, at: str, sender: bool) -> None:
     import threading
     from datetime import UTC, datetime
 
-    from app.db import utcnow
+    from app.core.db import utcnow
     from app.notifications import jobs
     from app.outbox import sender as outbox_sender
 

@@ -24,28 +24,29 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import edge
 from app.audit import routes as audit_routes
 from app.auth import deps, factor_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import SecondFactorRequired, SignInRequired
 from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
-from app.config import get_settings
-from app.db import get_session
+from app.core import edge
+from app.core.config import get_settings
+from app.core.db import get_session
+from app.core.errors import DomainError
+from app.core.i18n import N_, current_language, gettext, pick_language
+from app.core.web import STATIC_PREFIX, HashedStatic, environment, error_text, render
 from app.decisions import routes as decision_routes
-from app.errors import DomainError
 from app.governance import routes as governance_routes
-from app.i18n import N_, current_language, gettext, pick_language
 from app.library import routes as library_routes
 from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.notifications import routes as notification_routes
 from app.outbox import routes as outbox_routes
+from app.pages import account, brief, configuration, home, outbox, words
 from app.training import routes as training_routes
-from app.web import STATIC_PREFIX, HashedStatic, error_text, render
 
-logger = logging.getLogger("app.errors")
+logger = logging.getLogger("app.core.errors")
 
 # The heading of an error page says what kind of refusal it is; only an unexpected error "went wrong".
 ERROR_HEADINGS = {
@@ -337,6 +338,11 @@ def create_app() -> FastAPI:
         ],
     )
     for module in (
+        home,
+        configuration,
+        brief,
+        account,
+        outbox,
         governance_routes,
         member_routes,
         meeting_routes,
@@ -353,6 +359,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
     check_access_rules(app)
+    words.install(environment())
     app.mount(STATIC_PREFIX.rstrip("/"), HashedStatic(), name="static")
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(IntegrityError, integrity_error)

@@ -6,58 +6,19 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from app.db import id_of, utcnow
-from app.formats import zone_info
-from app.governance import region
+from app.core import region
+from app.core.db import id_of, utcnow
+from app.core.region import SeedError, read_states, read_toml
 from app.governance.models import Body
-from app.governance.region import SeedError, read_toml
 from app.meetings import timing
 from app.meetings.models import MeetingSeries
 from app.members.models import CATEGORIES, ContributionReport, MemberState, RegionTotal
 from app.training.models import CourseType
 
-STATUSES = ("state", "territory", "associated_state")
-STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
 SEEDED_STATE_FIELDS = ("name_en", "name_fr", "subregion", "standing", "status", "sovereign", "languages", "time_zones")
-
-
-def _choice(entry: dict[str, Any], field: str, allowed: tuple[str, ...], where: str, default: str) -> None:
-    value = entry.setdefault(field, default)
-    if value not in allowed:
-        raise SeedError(f"{where}: {field} {value!r} is not one of {', '.join(allowed)}")
-
-
-def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
-    """The states of seeds/states.toml, each checked for its fields and time zones."""
-    path = seeds_dir / "states.toml"
-    states = read_toml(path).get("state", [])
-    if not isinstance(states, list) or not states:
-        raise SeedError(f"{path}: [[state]] entries expected")
-    codes: set[str] = set()
-    network = region.load(seeds_dir)
-    for number, entry in enumerate(states, start=1):
-        where = f"{path} state {number}"
-        for field in STATE_FIELDS:
-            if not entry.get(field):
-                raise SeedError(f"{where}: field {field} is missing or empty")
-        if entry["code"] in codes:
-            raise SeedError(f"{where}: code {entry['code']!r} is used twice")
-        codes.add(entry["code"])
-        _choice(entry, "subregion", tuple(network.subregions), where, "")
-        _choice(entry, "standing", tuple(network.standings), where, next(iter(network.standings)))
-        _choice(entry, "status", STATUSES, where, "state")
-        entry.setdefault("sovereign", "")
-        entry.setdefault("languages", [])
-        for zone in entry["time_zones"]:
-            try:
-                zone_info(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise SeedError(f"{where}: unknown time zone {zone!r}") from None
-    return states
 
 
 def _load_states(session: Session, seeds_dir: Path) -> int:

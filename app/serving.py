@@ -16,7 +16,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-from app.config import Settings
+from app.core.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def _config(settings: Settings, host: str, port: int) -> Any:
     import uvicorn
 
-    from app import edge
+    from app.core import edge
 
     return uvicorn.Config(
         "app.main:app_factory",
@@ -54,7 +54,7 @@ def _worker(host: str, port: int) -> None:
     """One worker process: its own socket, one uvicorn server."""
     import uvicorn
 
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     uvicorn.Server(_config(get_settings(), host, port)).run(sockets=[_own_socket(host, port)])
 

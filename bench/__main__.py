@@ -43,8 +43,8 @@ from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.capacity import service as capacity  # noqa: E402
 from app.coalitions import service as coalitions  # noqa: E402
-from app.config import ROOT, get_settings  # noqa: E402
-from app.db import get_engine  # noqa: E402
+from app.core.config import ROOT, get_settings  # noqa: E402
+from app.core.db import get_engine  # noqa: E402
 from app.governance import service as governance  # noqa: E402
 from app.library import service as library  # noqa: E402
 from app.main import create_app  # noqa: E402

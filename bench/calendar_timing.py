@@ -11,8 +11,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from app.auth.service import region_time_zones
-from app.config import ROOT
+from app.core.config import ROOT
+from app.core.region import time_zones
 from app.meetings import calendar
 from app.meetings.models import Meeting
 
@@ -57,7 +57,7 @@ def feed(items: list[Meeting]) -> str:
 
 
 def main(rounds: int) -> None:
-    zones = region_time_zones(ROOT / "seeds")
+    zones = time_zones(ROOT / "seeds")
     first = datetime(2027, 1, 12, 22, 0, tzinfo=UTC)
     per_zone = {zone: [meeting(zone, n, first + timedelta(days=30 * n)) for n in range(10)] for zone in zones}
     for label, build in (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from app.config import ROOT
+from app.core.config import ROOT
 
 LIGHTHOUSE = ROOT / "bench" / "js" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = Path("/usr/bin/chromium")

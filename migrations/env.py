@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on the metadata
-from app.db import make_engine
+from app.core.db import make_engine
 from app.library.models import outside_search_index
 
 config = context.config
@@ -17,7 +17,7 @@ def database_url() -> str:
     given = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if given:
         return given
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     return get_settings().database_url
 

@@ -86,8 +86,8 @@ def new_database(cluster: Cluster | None):  # type: ignore[no-untyped-def]
 
 def use_database(url: str) -> None:
     """Points the app's settings and engine at `url`."""
-    from app.config import get_settings
-    from app.db import get_engine
+    from app.core.config import get_settings
+    from app.core.db import get_engine
 
     os.environ["PRCN_DATABASE_URL"] = url
     get_settings.cache_clear()
@@ -100,8 +100,8 @@ def database_url(new_database) -> str:  # type: ignore[no-untyped-def]
     migrate(url)
     use_database(url)
     from app import seeds
-    from app.config import get_settings
-    from app.db import get_engine
+    from app.core.config import get_settings
+    from app.core.db import get_engine
 
     with Session(get_engine()) as session:
         seeds.load(session, get_settings().seeds_dir)
@@ -110,7 +110,7 @@ def database_url(new_database) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Engine:
-    from app.db import get_engine
+    from app.core.db import get_engine
 
     return get_engine()
 
@@ -140,7 +140,7 @@ def app(engine: Engine):  # type: ignore[no-untyped-def]
 def client(app, session: Session):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from app.db import get_session
+    from app.core.db import get_session
 
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
@@ -180,7 +180,7 @@ def live_env(new_database, database_url: str) -> dict[str, str]:  # type: ignore
 @pytest.fixture(scope="session")
 def live_engine(live_env: dict[str, str]) -> Iterator[Engine]:
     """An engine on the live servers' database, to arrange data for them and check what they wrote."""
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(live_env["PRCN_DATABASE_URL"])
     yield engine
@@ -190,7 +190,7 @@ def live_engine(live_env: dict[str, str]) -> Iterator[Engine]:
 @pytest.fixture
 def portal(session: Session) -> Iterator[Portal]:
     """Start it with `portal.run(option)`; the configuration is restored afterwards."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     with pytest.MonkeyPatch.context() as patch:
         running = Portal(session, patch)

@@ -210,7 +210,7 @@ def world_connection(engine: Engine) -> Iterator[tuple[Connection, dict[str, str
     """The world, built once for the module in a transaction rolled back after its last test, under the ad hoc
     option; each test then runs in a savepoint of it, rolled back (see `session`), so no case sees another's
     writes."""
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     connection = engine.connect()
     transaction = connection.begin()
@@ -251,7 +251,7 @@ def world(world_connection: tuple[Connection, dict[str, str]], session: Session)
 
 def _build_world(session: Session) -> dict[str, str]:
     """One of everything a path can name, for Fiji (the ad hoc option has working groups)."""
-    from app.config import get_settings
+    from app.core.config import get_settings
     from app.governance import service as governance
     from app.members import service as members
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
+from app.core.config import ROOT
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -91,7 +91,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from app.config import Settings
+    from app.core.config import Settings
 
     monkeypatch.delenv("PRCN_SECRET_KEY")
     settings = Settings(var_dir=tmp_path)
@@ -101,7 +101,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch) -> N
 
 
 def test_admin_sees_effective_configuration_with_secrets_masked(client, session, monkeypatch) -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
     from tests.factories import make_user, sign_in, soup
 
     monkeypatch.setenv("PRCN_SMTP_PASSWORD", "hunter2-smtp-password")

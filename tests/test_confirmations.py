@@ -16,7 +16,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.coalitions import service as coalitions
 from app.coalitions.models import CoalitionPartner
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.governance.models import WorkingGroup
 from app.meetings import service as meetings

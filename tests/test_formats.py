@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app import formats
-from app.i18n import in_language
+from app.core import formats
+from app.core.i18n import in_language
 from app.meetings import timing
 
 NBSP, NNBSP = "\u00a0", "\u202f"

@@ -24,7 +24,7 @@ def test_home_shows_network_and_option(client) -> None:
     ],
 )
 def test_home_follows_configured_option(client, monkeypatch, option: str, label: str) -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setenv("PRCN_GOVERNANCE_OPTION", option)
     get_settings.cache_clear()
@@ -44,7 +44,7 @@ def test_home_in_french_from_browser_preference(client) -> None:
 
 
 def _published_meeting(session, coordinator, *, title: str, summary: str, publish: bool):  # type: ignore[no-untyped-def]
-    from app.config import get_settings
+    from app.core.config import get_settings
     from app.meetings import service as meetings
 
     meeting = meetings.create_meeting(
@@ -68,7 +68,7 @@ def _published_meeting(session, coordinator, *, title: str, summary: str, publis
 
 
 def test_public_page_shows_states_summaries_and_documents_without_signing_in(client, session) -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
     from app.governance import service as governance
     from app.library import service as library
     from tests.factories import make_user, state

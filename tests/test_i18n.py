@@ -8,8 +8,8 @@ import re
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from app.config import ROOT
-from app.i18n import LOCALE_DIR
+from app.core.config import ROOT
+from app.core.i18n import LOCALE_DIR
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -67,8 +67,8 @@ def test_placeholders_survive_translation() -> None:
 
 
 def test_region_words_exist_in_both_languages() -> None:
-    from app.config import GOVERNANCE_OPTIONS, get_settings
-    from app.governance import region
+    from app.core import region
+    from app.core.config import GOVERNANCE_OPTIONS, get_settings
 
     network = region.load(get_settings().seeds_dir)
     for key in GOVERNANCE_OPTIONS:

@@ -11,8 +11,8 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
-from app.config import ROOT
-from app.db import make_engine
+from app.core.config import ROOT
+from app.core.db import make_engine
 from app.library.models import outside_search_index
 from tests.support.database import migrate
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from app.config import ROOT
-from app.web import static_manifest
+from app.core.config import ROOT
+from app.core.web import static_manifest
 from tests.factories import make_user, sign_in, soup
 
 HTMX_SHA256 = "a0abb04f2f45a1f89d1d4844023245537e5e6014c87b144553e0607b4cc32130"
@@ -150,7 +150,7 @@ def test_an_unexpected_error_is_the_portals_own_page_with_a_reference_that_is_in
     def fails() -> None:
         raise RuntimeError("a fault nobody expected")
 
-    with caplog.at_level(logging.ERROR, logger="app.errors"), TestClient(app) as browser:
+    with caplog.at_level(logging.ERROR, logger="app.core.errors"), TestClient(app) as browser:
         response = browser.get("/fails", headers={"Accept-Language": "fr"})
     assert response.status_code == 500
     page = soup(response.text)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from app.db import UTCDateTime
+from app.core.db import UTCDateTime
 
 
 class AuditEntry(SQLModel, table=True):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from app import formats
 from app.audit.models import AuditEntry
-from app.i18n import N_, NC_, gettext
+from app.core import formats
+from app.core.i18n import N_, NC_, gettext
 
 # In French a change is named by a noun (Création, Retrait), so it agrees with whatever it was made to.
 ACTIONS = {

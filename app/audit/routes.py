@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from app.audit import reading, service
 from app.auth.deps import AdminUser
-from app.db import SessionDep
-from app.web import render
+from app.core.db import SessionDep
+from app.core.web import render
 
 router = APIRouter()
 PAGE_SIZE = 100

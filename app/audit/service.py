@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEntry
-from app.db import utcnow
+from app.core.db import utcnow
 
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "csrf_secret"})
 

@@ -17,10 +17,10 @@ from fastapi import Depends, Request
 from app.auth import service
 from app.auth.models import Role, User
 from app.auth.service import Visitor
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError, Forbidden
-from app.i18n import N_, current_language, pick_language
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, Forbidden
+from app.core.i18n import N_, current_language, pick_language
 
 SESSION_COOKIE = "prcn_session"
 ANON_COOKIE = "prcn_anon"
@@ -187,3 +187,11 @@ FocalPoint = Annotated[User, Depends(require_role(Role.focal_point))]
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def user_from_path(user_id: int, session: SessionDep) -> User:
+    """The account in the path of an admin's page."""
+    return service.get_user(session, user_id)
+
+
+UserFromPath = Annotated[User, Depends(user_from_path)]

@@ -16,22 +16,22 @@ from app.auth.deps import (
     CurrentUser,
     EnrollingUser,
     PendingUser,
+    UserFromPath,
     VisitorDep,
     client_address,
     cookie,
     public,
 )
 from app.auth.models import User
-from app.auth.routes import landing, signed_in_response, user_from_path
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError
-from app.i18n import N_, gettext
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
+from app.auth.responses import landing, signed_in_response
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError
+from app.core.i18n import N_, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]
-UserFromPath = Annotated[User, Depends(user_from_path)]
 
 
 def _complete(

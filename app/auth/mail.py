@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.auth.models import User
-from app.i18n import gettext as _
-from app.i18n import in_language
+from app.core.i18n import gettext as _
+from app.core.i18n import in_language
 
 
 def reset_message(*, user: User, link: str, minutes: int, portal: str) -> tuple[str, str]:

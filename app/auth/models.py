@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
-from app.db import UTCDateTime, utcnow
-from app.i18n import N_
+from app.core.db import UTCDateTime, utcnow
+from app.core.i18n import N_
 
 
 class Role(StrEnum):

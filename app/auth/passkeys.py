@@ -39,11 +39,11 @@ from app.auth import mail
 from app.auth.models import Passkey, User, WebAuthnChallenge
 from app.auth.second_factor import clear_failures, drop_recovery_codes, email_owner, has_totp, must_use, record_failure
 from app.auth.service import TOO_MANY_SIGN_INS, account_id, count_attempt, sign_in_limits
-from app.config import Settings
-from app.db import utcnow
-from app.errors import Conflict, DomainError, NotFound
-from app.governance import region
-from app.i18n import N_
+from app.core import region
+from app.core.config import Settings
+from app.core.db import utcnow
+from app.core.errors import Conflict, DomainError, NotFound
+from app.core.i18n import N_
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 NAME_MAX = 60

@@ -9,8 +9,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from app.errors import DomainError
-from app.i18n import N_
+from app.core.errors import DomainError
+from app.core.i18n import N_
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128

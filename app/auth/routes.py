@@ -1,9 +1,8 @@
-"""Sign-in and sign-out, password reset, one-time links, single sign-on, the account page, admin of accounts."""
+"""Sign-in and sign-out, password reset, one-time links, single sign-on, the welcome page, admin of accounts."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
@@ -14,23 +13,26 @@ from joserfc.errors import JoseError
 
 from app.auth import passkeys, second_factor, service, sso
 from app.auth.deps import (
-    LANGUAGE_COOKIE,
     SESSION_COOKIE,
     AdminUser,
     CurrentUser,
     EnrollingUser,
+    UserFromPath,
     VisitorDep,
     client_address,
     cookie,
     public,
 )
 from app.auth.models import Role, User
-from app.config import LANGUAGES, get_settings
-from app.db import SessionDep, get_engine
-from app.errors import DomainError, Forbidden, NotFound
-from app.i18n import N_, gettext
+from app.auth.responses import landing, open_session, remember_language, second_factor_step, signed_in_response
+from app.core import region
+from app.core.config import LANGUAGES, get_settings
+from app.core.db import SessionDep, get_engine
+from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.i18n import N_, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
+from app.members import service as members
 from app.members.models import MemberState
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]
@@ -38,84 +40,16 @@ Text = Annotated[str, Form(max_length=4096)]
 NOTICES = {
     "password-changed": N_("Your password has been changed. Please sign in."),
     "signed-out": N_("You have signed out."),
-    "preferences-saved": N_("Your preferences have been saved."),
-    "notifications-saved": N_("Your email choices have been saved."),
-    "password-saved": N_("Your password has been changed. Your other sessions have ended."),
-    "set-password": N_("You are signed in. Choose a password now, so you can sign in again later."),
     "account-created": N_("The account has been created and a sign-in link sent by email."),
     "sessions-ended": N_("All sessions of this account have ended."),
     "account-updated": N_("The account has been updated."),
     "link-sent": N_("A new sign-in link has been sent; the earlier one no longer works."),
-    "second-factor-removed": N_("The authenticator app and the recovery codes have been removed."),
     "second-factor-reset": N_("The second factor has been reset: the owner is signed out everywhere and emailed."),
 }
 
 
 def _notice(key: str | None) -> str | None:
     return NOTICES.get(key or "")
-
-
-def landing(user: User, asked: str | None) -> str:
-    """Where a sign-in leads: the page asked for, else the dashboard; through the welcome page until the person
-    has confirmed their time zone and language."""
-    target = safe_next(asked, default="/dashboard")
-    if user.preferences_confirmed_at is None:
-        return "/welcome?" + urlencode({"next": target})
-    return target
-
-
-def signed_in_response(token: str, target: str) -> RedirectResponse:
-    """Redirects with the new session's cookie."""
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        cookie(SESSION_COOKIE), token, httponly=True, samesite="lax", secure=get_settings().secure_cookies, path="/"
-    )
-    return response
-
-
-def second_factor_step(user: User, target: str, *, enrolled: bool) -> str:
-    """Where a sign-in waiting for its second factor goes: the code page, or setting one up when it has none."""
-    page = "/auth/second-factor" if enrolled else "/account/second-factor"
-    return page + "?" + urlencode({"next": target})
-
-
-def open_session(
-    request: Request,
-    session: SessionDep,
-    visitor: service.Visitor,
-    user: User,
-    target: str,
-    *,
-    provider_mfa: bool = False,
-) -> RedirectResponse:
-    """Opens the session of a sign-in whose first step passed: complete, or waiting for the second factor when the
-    account has one or its role must have one."""
-    settings = get_settings()
-    pending = second_factor.due(session, settings, user, provider_mfa=provider_mfa)
-    token = service.start_session(
-        session,
-        user=user,
-        address=client_address(request),
-        user_agent=request.headers.get("user-agent", ""),
-        replaces=visitor.auth_session,
-        pending=pending,
-    )
-    if pending:
-        target = second_factor_step(user, target, enrolled=second_factor.has_factor(session, user))
-    return signed_in_response(token, target)
-
-
-def remember_language(response: Response, language: str) -> None:
-    """Keeps the chosen language in a cookie, for the pages shown before signing in."""
-    response.set_cookie(
-        cookie(LANGUAGE_COOKIE),
-        language,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-        path="/",
-    )
 
 
 # Sign-in and sign-out
@@ -336,70 +270,6 @@ def choose_language(
     return response
 
 
-def _account_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
-    from app.notifications import service as notifications  # imported here: its routes import this module
-    from app.notifications.models import DIGESTS, REMINDER_KINDS
-
-    status = int(str(context.pop("status", 200)))
-    return render(
-        request,
-        "auth/account.html",
-        {
-            "zones": service.region_time_zones(get_settings().seeds_dir),
-            "languages": LANGUAGES,
-            "sso": get_settings().sso_enabled,
-            "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
-            "has_second_factor": second_factor.has_factor(session, user),
-            "notify": notifications.preference(session, user),
-            "digests": DIGESTS,
-            "reminder_kinds": REMINDER_KINDS,
-            "weekdays": notifications.weekday_names(user.language),
-            **context,
-        },
-        status_code=status,
-    )
-
-
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request, session: SessionDep, user: CurrentUser, notice: str | None = None) -> HTMLResponse:
-    """The signed-in user's preferences and password."""
-    return _account_page(request, session, user, notice=_notice(notice))
-
-
-@router.post("/account/preferences", response_model=None)
-def save_preferences(
-    request: Request, session: SessionDep, user: CurrentUser, language: Text = "", time_zone: Text = ""
-) -> Response:
-    """Saves language and time zone."""
-    try:
-        service.update_preferences(session, user=user, language=language, time_zone=time_zone.strip())
-    except DomainError as error:
-        return _account_page(request, session, user, preferences_error=error_text(error), status=400)
-    response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
-    remember_language(response, language)
-    return response
-
-
-@router.post("/account/password", response_model=None)
-def save_password(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    visitor: VisitorDep,
-    current: Text = "",
-    password: Text = "",
-    confirm: Text = "",
-) -> Response:
-    """Changes the password; other sessions of the account end."""
-    try:
-        if password != confirm:
-            raise DomainError(N_("The two passwords are not the same."))
-        service.change_password(session, user=user, current=current, new=password, keep=visitor.auth_session)
-    except DomainError as error:
-        return _account_page(request, session, user, password_error=error_text(error), status=400)
-    return RedirectResponse("/account?notice=password-saved", status_code=303)
-
-
 # First sign-in
 
 
@@ -409,7 +279,7 @@ def _welcome_page(request: Request, session: SessionDep, user: User, **context: 
     return render(
         request,
         "auth/welcome.html",
-        {"zones": service.region_time_zones(get_settings().seeds_dir), "state": state, **context},
+        {"zones": region.time_zones(get_settings().seeds_dir), "state": state, **context},
         status_code=status,
     )
 
@@ -452,13 +322,6 @@ def confirm_welcome(
 # Admin of accounts
 
 
-def user_from_path(user_id: int, session: SessionDep) -> User:
-    return service.get_user(session, user_id)
-
-
-UserFromPath = Annotated[User, Depends(user_from_path)]
-
-
 def _users_page(request: Request, session: SessionDep, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
     return render(
@@ -467,7 +330,7 @@ def _users_page(request: Request, session: SessionDep, **context: object) -> HTM
         {
             "users": service.list_users(session),
             "roles": list(Role),
-            "states": service.member_states(session),
+            "states": members.member_states(session),
             **context,
         },
         status_code=status,
@@ -543,7 +406,7 @@ def _admin_account_page(request: Request, session: SessionDep, target: User, **c
         {
             "target": target,
             "roles": list(Role),
-            "states": service.member_states(session),
+            "states": members.member_states(session),
             "awaits_first_sign_in": service.awaits_first_sign_in(target),
             "has_second_factor": second_factor.has_factor(session, target),
             **context,

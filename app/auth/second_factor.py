@@ -34,11 +34,11 @@ from app.auth.service import (
     end_sessions,
     sign_in_limits,
 )
-from app.config import Settings
-from app.db import utcnow
-from app.errors import Conflict, DomainError
-from app.governance import region
-from app.i18n import N_
+from app.core import region
+from app.core.config import Settings
+from app.core.db import utcnow
+from app.core.errors import Conflict, DomainError
+from app.core.i18n import N_
 from app.outbox import service as outbox
 
 STEP_SECONDS = 30

@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from zoneinfo import available_timezones
 
 from sqlalchemy import ColumnElement, and_, delete, func, update
@@ -20,11 +19,11 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth.models import ROLE_LABELS, OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
-from app.config import LANGUAGES, Settings
-from app.db import id_of, once, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
-from app.governance import region
-from app.i18n import N_
+from app.core import region
+from app.core.config import LANGUAGES, Settings
+from app.core.db import id_of, once, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
+from app.core.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 
@@ -758,16 +757,3 @@ def _send_sign_in_link(session: Session, settings: Settings, *, user: User) -> N
         portal=region.load(settings.seeds_dir).short_name(user.language),
     )
     outbox.queue(session, recipient=user.email, subject=subject, body=body)
-
-
-@lru_cache
-def region_time_zones(seeds_dir: Path) -> list[str]:
-    """The time zones of the region's states, offered first on the account page."""
-    from app.seeds import read_states
-
-    zones = {zone for state in read_states(seeds_dir) for zone in state["time_zones"]}
-    return sorted(zones | {"UTC"})
-
-
-def member_states(session: Session) -> list[MemberState]:
-    return list(session.exec(select(MemberState).order_by(MemberState.name_en)).all())

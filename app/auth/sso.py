@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
 
 from authlib.integrations.starlette_client import OAuth  # noqa: E402
 
-from app.config import Settings  # noqa: E402
+from app.core.config import Settings  # noqa: E402
 
 CLIENT_NAME = "portal_sso"
 

@@ -8,21 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import paging
-from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, Partner
 from app.auth.models import Role, User
 from app.capacity import service
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError
-from app.exports import csv_response
-from app.governance import region
-from app.i18n import N_, current_language
+from app.core import paging, region
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError
+from app.core.exports import csv_response
+from app.core.i18n import N_, current_language
+from app.core.web import error_text, render
+from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training
-from app.web import error_text, render
 
 router = APIRouter()
 # Needs are recorded by focal points (their own state), coordinators and admins; support also by observers
@@ -68,7 +67,7 @@ def _needs_page(
     status: int = 200,
     page: int = 1,
 ) -> HTMLResponse:
-    states = accounts.member_states(session)
+    states = members.member_states(session)
     rows, pages = paging.cut(request, service.list_needs(session, filters=filters, page=page), page)
     own = (
         next((s for s in states if s.id == user.member_state_id), None) if user.role == Role.focal_point.value else None
@@ -165,7 +164,7 @@ def _need_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    states = service.by_id(accounts.member_states(session))
+    states = service.by_id(members.member_states(session))
     return render(
         request,
         "capacity/need.html",
@@ -228,7 +227,7 @@ def _support_form_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    states = accounts.member_states(session)
+    states = members.member_states(session)
     offers = [row.offer for row in training.catalogue(session, user=user, filters=training.Filters())]
     own = (
         next((s for s in states if s.id == user.member_state_id), None) if user.role == Role.focal_point.value else None
@@ -325,7 +324,7 @@ def _support_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    states = service.by_id(accounts.member_states(session))
+    states = service.by_id(members.member_states(session))
     provides = service.provides(user, support)
     return render(
         request,

@@ -16,17 +16,16 @@ from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
-from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
-from app.exports import safe_cell
-from app.formats import zone_info
-from app.governance import region
-from app.i18n import N_, in_language
-from app.i18n import gettext as _
+from app.core import paging, region
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
+from app.core.exports import safe_cell
+from app.core.formats import zone_info
+from app.core.i18n import N_, in_language
+from app.core.i18n import gettext as _
 from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training
@@ -328,7 +327,7 @@ class NeedRow:
 def list_needs(session: Session, *, filters: NeedFilters, page: int | None = None) -> list[NeedRow]:
     """Needs matching the filters, by state then the most pressing first, with how many non-cancelled supports
     answer each: two queries whatever the number of needs. The order is the database's, so that with `page` only
-    that page's rows and one more are read (see app.paging)."""
+    that page's rows and one more are read (see app.core.paging)."""
     query = select(Need, MemberState).join(MemberState, col(MemberState.id) == Need.state_id)
     if filters.state:
         query = query.where(MemberState.code == filters.state.strip().upper())

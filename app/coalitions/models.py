@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, text
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 COALITION_STATUSES = {"active": N_("Active"), "closed": N_("Closed")}
 # The rows the partial unique indexes of coalition_partner cover: current partner states, current organisations.

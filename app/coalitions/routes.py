@@ -9,19 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member
 from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.coalitions import service
 from app.coalitions.models import Coalition
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError
-from app.i18n import N_, current_language, gettext
+from app.core import region
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
 from app.meetings import timing
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.members import service as members
 
 router = APIRouter()
 # Leads and partner states act through focal points; the coalition's own rules are checked by the service.
@@ -62,7 +63,7 @@ def _list_page(
         "coalitions/page.html",
         {
             "rows": service.list_coalitions(session),
-            "states": accounts.member_states(session),
+            "states": members.member_states(session),
             "values": values or {},
             "error": error,
             "notice": NOTICES.get(notice),
@@ -127,7 +128,7 @@ def _coalition_page(
     scheduled: str = "",
 ) -> HTMLResponse:
     language = current_language.get()
-    states = {state.id: state for state in accounts.member_states(session)}
+    states = {state.id: state for state in members.member_states(session)}
     held = meetings.openable(session, user, service.coalition_meetings(session, coalition))
     every_partner = service.partners(session, coalition, current_only=False)
     current = [(partner, state) for partner, state in every_partner if partner.left_at is None]
@@ -156,7 +157,7 @@ def _coalition_page(
             "leads": service.leads(user, coalition),
             "takes_part": service.takes_part(session, user, coalition, partner_states),
             "runs_meetings": user.role in (Role.admin, Role.coordinator),
-            "zones": accounts.region_time_zones(get_settings().seeds_dir),
+            "zones": region.time_zones(get_settings().seeds_dir),
             "errors": errors or {},
             "notice": NOTICES.get(notice),
             "meeting_values": meeting_values or {},

@@ -21,11 +21,11 @@ from app.coalitions.models import (
     CoalitionPartner,
     CoalitionProgress,
 )
-from app.config import Settings
-from app.db import id_of, once, utcnow
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.config import Settings
+from app.core.db import id_of, once, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.i18n import N_
 from app.governance import service as governance
-from app.i18n import N_
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
 from app.members.models import MemberState

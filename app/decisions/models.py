@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 OUTCOMES = {
     "consensus": N_("Consensus"),

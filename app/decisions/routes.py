@@ -13,22 +13,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from app import paging
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
-from app.auth.models import User
-from app.config import get_settings
-from app.db import SessionDep
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, NotFound
+from app.core.exports import csv_stream, safe_cell
+from app.core.i18n import N_, current_language, gettext, in_language
+from app.core.web import error_text, render
 from app.decisions import service
-from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision
-from app.errors import DomainError, NotFound
-from app.exports import csv_stream, safe_cell
+from app.decisions.models import OUTCOMES, STATUSES, Decision
+from app.decisions.section import choices
 from app.governance.models import TRACKS, Body, WorkingGroup
-from app.i18n import N_, current_language, gettext, in_language
 from app.library import search
 from app.meetings import service as meetings
 from app.meetings.models import AgendaItem, Meeting
 from app.members.models import MemberState
-from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -107,33 +107,6 @@ class Posted(BaseModel):
         values["reservation_state"] = self.reservation_state[:50]
         values["reservation_words"] = self.reservation_words[:50]
         return values
-
-
-def choices(session: SessionDep, meeting: Meeting) -> dict[str, Any]:
-    """What the recording form offers for this meeting."""
-    settings = get_settings()
-    language = current_language.get()
-    states = list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
-    return {
-        "agenda_items": meetings.agenda(session, meeting),
-        "states": sorted(states, key=lambda s: s.name(language)),
-        "present": service.present_states(session, meeting),
-        "outcomes": service.outcomes(settings),
-        "later": service.later_meetings(session, meeting),
-        "earlier": service.earlier_in_force(session, meeting),
-        "relations": RELATIONS,
-    }
-
-
-def meeting_section(session: SessionDep, user: User, meeting: Meeting) -> dict[str, Any]:
-    """What the meeting page shows of decisions: its own, those deferred to it, and the form for recorders."""
-    records = service.records(session, user, meeting)
-    return {
-        "rows": service.of_meeting(session, user=user, meeting=meeting),
-        "deferred_here": service.deferred_to(session, user=user, meeting=meeting),
-        "records": records,
-        "choices": choices(session, meeting) if records else {},
-    }
 
 
 def _form_page(

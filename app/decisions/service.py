@@ -17,16 +17,16 @@ from typing import Any
 from sqlalchemy import extract, func, or_
 from sqlmodel import Session, col, select
 
-from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
+from app.core import paging
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.i18n import N_
 from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision, DecisionAction, DecisionVersion, Reservation
-from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.governance.models import Body, ChairTerm, WorkingGroup
-from app.i18n import N_
 from app.library import search
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, AgendaItem, Attendance, Meeting
@@ -590,7 +590,7 @@ def _register_rows(
 
 def register(session: Session, *, user: User | None, filters: Filters, page: int | None = None) -> list[Row]:
     """The decisions the reader may read that match the filters, newest meeting first: a fixed number of queries
-    whatever their number. With `page`, that page's rows and one more (see app.paging), else the first
+    whatever their number. With `page`, that page's rows and one more (see app.core.paging), else the first
     REGISTER_LIMIT."""
     query = _register_query(session, filters)
     if page is None:

@@ -4,9 +4,9 @@ to the requesting state's focal points."""
 from __future__ import annotations
 
 from app.auth.models import User
+from app.core.i18n import N_, in_language
+from app.core.i18n import gettext as _
 from app.governance.models import Body, MembershipEvent
-from app.i18n import N_, in_language
-from app.i18n import gettext as _
 from app.members.models import MemberState
 
 REQUEST_SUBJECTS = {

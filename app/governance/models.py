@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 TRACKS = {"military": N_("Military"), "police": N_("Police"), "joint": N_("Joint")}
 MEMBERSHIP_EVENTS = {

@@ -1,4 +1,4 @@
-"""The home page (the network and its current governance option) and the admin's configuration page."""
+"""Bodies, memberships and chairs, working groups: the governance of the current option."""
 
 from __future__ import annotations
 
@@ -7,80 +7,21 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from sqlalchemy import text as sql
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from app.auth.deps import AdminUser, Coordinator, CurrentUser, Member, VisitorDep, public
+from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep
 from app.auth.models import User
-from app.config import GOVERNANCE_OPTIONS, get_settings
-from app.db import SessionDep, id_of
-from app.decisions import service as decisions
-from app.errors import DomainError, NotFound
-from app.governance import region, service
+from app.core.config import get_settings
+from app.core.db import SessionDep, id_of
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.governance import service
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.i18n import N_, current_language, gettext
-from app.library import service as library
-from app.meetings import service as meetings
-from app.meetings import text
 from app.members.models import MemberState
-from app.web import CONFIRMED, STATIC_DIR, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
-
-
-@router.get("/", dependencies=[Depends(public)], response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> HTMLResponse:
-    """The network's public page: what it is, its governance option, the states taking part, published meeting
-    summaries and public documents — readable without signing in."""
-    settings = get_settings()
-    return render(
-        request,
-        "governance/home.html",
-        {
-            "states": service.taking_part(session, settings),
-            "summaries": [
-                (meeting, text.render(meeting.summary)) for meeting in meetings.published_summaries(session, limit=5)
-            ],
-            "documents": library.public_documents(session, settings, limit=10),
-            "decisions": decisions.published(session, limit=10),
-        },
-    )
-
-
-@router.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
-def health(session: SessionDep) -> PlainTextResponse:
-    """For load balancers: answers once the database answers."""
-    session.execute(sql("SELECT 1"))
-    return PlainTextResponse("ok")
-
-
-@router.get("/favicon.ico", dependencies=[Depends(public)], include_in_schema=False)
-def favicon() -> Response:
-    """Browsers and feed readers ask for /favicon.ico whatever the page links: they get the portal's icon (an SVG,
-    which browsers accept at this address by its media type), cached for a day since the address never changes."""
-    icon = (STATIC_DIR / "img" / "favicon.svg").read_bytes()
-    return Response(icon, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def configuration(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
-    """The effective configuration, secrets masked, how to change the governance option, and what the
-    current option leaves active or dormant."""
-    settings = get_settings()
-    options = region.load(settings.seeds_dir).options
-    return render(
-        request,
-        "governance/admin.html",
-        {
-            "settings_rows": settings.effective(),
-            "options": [options[key] for key in GOVERNANCE_OPTIONS],
-            "current": settings.governance_option,
-            "overview": service.overview(session, settings),
-            "upcoming": meetings.upcoming_by_body(session),
-            "switches": service.option_history(session),
-        },
-    )
 
 
 Text = Annotated[str, Form(max_length=10_000)]

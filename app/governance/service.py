@@ -14,10 +14,13 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth import service as accounts
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, once, utcnow
-from app.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
-from app.governance import mail, region
+from app.core import region
+from app.core.config import Settings
+from app.core.db import id_of, once, utcnow
+from app.core.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
+from app.core.i18n import N_
+from app.core.region import Localised, Profile
+from app.governance import mail
 from app.governance.models import (
     TRACKS,
     Body,
@@ -27,8 +30,6 @@ from app.governance.models import (
     WorkingGroup,
     WorkingGroupEvent,
 )
-from app.governance.region import Localised, Profile
-from app.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
 

@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app import paging
 from app.auth.deps import CurrentUser, Member, VisitorDep, public
 from app.auth.models import User
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError, NotFound
-from app.i18n import N_
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import N_
+from app.core.web import error_text, render
 from app.library import search, service
 from app.library.models import LibraryDocument
 from app.meetings import documents
-from app.web import error_text, render
 
 router = APIRouter()
 # Who may add documents and withdraw them; the service then decides which document (its uploader or staff).

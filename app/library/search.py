@@ -17,8 +17,8 @@ import snowballstemmer
 from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
-from app.errors import DomainError
-from app.i18n import N_
+from app.core.errors import DomainError
+from app.core.i18n import N_
 
 MAX_QUERY_WORDS = 12
 MAX_QUERY_CHARACTERS = 200

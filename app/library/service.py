@@ -16,15 +16,15 @@ from xml.parsers import expat
 from sqlalchemy import ColumnElement, and_, literal, or_
 from sqlmodel import Session, col, select
 
-from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
-from app.errors import DomainError, Forbidden, NotFound
+from app.core import paging
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.i18n import N_
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.i18n import N_
 from app.library import search
 from app.library.models import ACCESS_LEVELS, DOCUMENT_KINDS, DOCUMENT_LANGUAGES, LibraryDocument
 from app.meetings import documents
@@ -199,7 +199,7 @@ def visible_documents(
 ) -> list[DocumentRow]:
     """The documents this user may read, newest first, found by words (in English or French) and filtered by kind,
     language and tag. A search with no usable word, or too long, is refused (SearchRefused). With `page`, that
-    page's documents and one more (see app.paging) instead of the first `limit`."""
+    page's documents and one more (see app.core.paging) instead of the first `limit`."""
     terms = search.parse_query(query) if query.strip() else None
     bodies = _bodies(session)
     statement = select(LibraryDocument).where(*_readable(session, settings, user, bodies))

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
-from app.db import utcnow
-from app.formats import zone_info
+from app.core.db import utcnow
+from app.core.formats import zone_info
 from app.meetings.models import Meeting
 
 PRODID = "-//Pacific Region Cooperation Network//Portal//EN"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from app.config import Settings
-from app.errors import DomainError, FileSize, Quantity
-from app.i18n import N_
+from app.core.config import Settings
+from app.core.errors import DomainError, FileSize, Quantity
+from app.core.i18n import N_
 
 # Kinds of file a written update or an attachment may be, told apart by their first bytes.
 KINDS = {

@@ -13,8 +13,8 @@ from datetime import datetime
 from markupsafe import Markup
 
 from app.auth.models import User
-from app.i18n import gettext as _
-from app.i18n import in_language
+from app.core.i18n import gettext as _
+from app.core.i18n import in_language
 from app.meetings.models import FORMATS, AgendaItem, Meeting
 from app.meetings.timing import describe
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
-from app.db import UTCDateTime
-from app.i18n import N_, NC_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_, NC_
 
 FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_("Hybrid")}
 CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}

@@ -10,18 +10,18 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from app import paging
-from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
-from app.config import get_settings
-from app.db import SessionDep, id_of, utcnow
-from app.decisions import routes as decision_routes
-from app.errors import DomainError, NotFound
-from app.formats import zone_info
+from app.core import paging, region
+from app.core.config import get_settings
+from app.core.db import SessionDep, id_of, utcnow
+from app.core.errors import DomainError, NotFound
+from app.core.formats import zone_info
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.decisions import section as decisions
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.i18n import N_, current_language, gettext
 from app.meetings import documents, service, text, timing
 from app.meetings.models import (
     ACTION_STATUSES,
@@ -37,7 +37,6 @@ from app.meetings.models import (
 )
 from app.members.models import MemberState
 from app.notifications import service as notifications
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -201,7 +200,7 @@ def _schedule_page(
         {
             "bodies": active,
             "groups": governance.list_working_groups(session, settings, user=user),
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "formats": FORMATS,
             "states": service.places(session, language=language),
             "error": error,
@@ -568,7 +567,7 @@ def find_time(
             "carried": carried,
             "error": error,
             "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "hours": settings.working_hours,
             "series_list": list(session.exec(select(MeetingSeries)).all()),
             "default_zone": user.time_zone,
@@ -651,7 +650,7 @@ def _meeting_page(
         "answers": ANSWERS,
         "agenda_statuses": AGENDA_STATUSES,
         "action_statuses": ACTION_STATUSES,
-        "zones": accounts.region_time_zones(get_settings().seeds_dir),
+        "zones": region.time_zones(get_settings().seeds_dir),
         "all_states": service.places(session, language=language) if rights.runs else [],
         "observers": list(
             session.exec(
@@ -671,7 +670,7 @@ def _meeting_page(
         "choice_form": "move-form",
         "confirm_times": notice in ("created", "moved"),
         "host_state_zone": _host_state_zone(session, meeting),
-        "decisions": decision_routes.meeting_section(session, user, meeting),
+        "decisions": decisions.meeting_section(session, user, meeting),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
 

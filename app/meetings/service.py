@@ -19,14 +19,14 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Localised, NotFound
-from app.formats import zone_info
-from app.governance import region
+from app.core import region
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Localised, NotFound
+from app.core.formats import zone_info
+from app.core.i18n import N_, gettext, in_language
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.i18n import N_, gettext, in_language
 from app.meetings import calendar, documents, mail, timing
 from app.meetings.models import (
     ACTION_STATUSES,

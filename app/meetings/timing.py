@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel.core import Locale, get_global
 from babel.dates import format_date, format_datetime, get_timezone_location
 
-from app import formats
-from app.config import WEEKDAYS, Settings, get_settings
-from app.errors import DomainError
-from app.formats import zone_info
-from app.governance.region import SeedError, read_toml
-from app.i18n import N_
+from app.core import formats
+from app.core.config import WEEKDAYS, Settings, get_settings
+from app.core.errors import DomainError
+from app.core.formats import zone_info
+from app.core.i18n import N_
+from app.core.region import SeedError, read_toml
 
 SLOT_STEP = timedelta(minutes=30)
 MAX_WINDOW_DAYS = 31
@@ -370,7 +370,7 @@ def parse_pick(value: str) -> tuple[date, time, int] | None:
         moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
-    if fold not in ("0", "1") or not 1900 <= moment.year <= 2199:  # the years app.edge lets through
+    if fold not in ("0", "1") or not 1900 <= moment.year <= 2199:  # the years app.core.edge lets through
         return None
     return moment.date(), moment.time(), int(fold)
 

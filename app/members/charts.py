@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import formats
+from app.core import formats
 from app.members.service import SeriesPoint, WomenShare
 
 WIDTH, HEIGHT, MARGIN = 640, 240, 40

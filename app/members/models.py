@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlmodel import JSON, Column, Field, SQLModel, Text
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 CATEGORIES = {
     "troops": N_("Troops"),

@@ -11,15 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, Coordinator, CurrentUser, VisitorDep, cookie, public
 from app.auth.models import User
-from app.auth.routes import landing, open_session
-from app.config import get_settings
-from app.db import SessionDep
-from app.errors import DomainError, Forbidden, NotFound
-from app.governance import region
+from app.auth.responses import landing, open_session
+from app.core import region
+from app.core.config import get_settings
+from app.core.db import SessionDep
+from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.i18n import N_, current_language
+from app.core.web import error_text, render
 from app.governance import service as governance
 from app.governance.models import TRACKS
-from app.i18n import N_, current_language
-from app.members import brief, charts, service
+from app.members import charts, service
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
@@ -27,7 +28,6 @@ from app.members.models import (
     READINESS_LEVELS,
     MemberState,
 )
-from app.web import error_text, render
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -109,7 +109,7 @@ def _profile_page(
             "windows": DEPLOYMENT_WINDOWS,
             "today": date.today().isoformat(),
             "notice": NOTICES.get(notice or ""),
-            "zones": accounts.region_time_zones(settings.seeds_dir),
+            "zones": region.time_zones(settings.seeds_dir),
             "sovereign": service.sovereign_name(session, state, current_language.get()),
             **forms,
         },
@@ -123,23 +123,6 @@ def state_page(
 ) -> HTMLResponse:
     """A state's memberships and since when, focal points, contributions and pledges."""
     return _profile_page(request, session, user, state, notice=notice)
-
-
-@router.get("/members/{code}/brief", response_class=HTMLResponse)
-def country_brief(request: Request, state: StateFromPath, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    """One printable page on a state: memberships, focal points, contributions, needs and support, courses,
-    meetings and open action items."""
-    settings = get_settings()
-    return render(
-        request,
-        "members/brief.html",
-        {
-            "brief": brief.country_brief(session, settings, state=state, user=user),
-            "state": state,
-            "states": {place.id: place for place in accounts.member_states(session)},
-            "today": date.today(),
-        },
-    )
 
 
 def _done(state: MemberState, notice: str) -> RedirectResponse:

@@ -13,13 +13,13 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth import service as accounts
 from app.auth.models import ROLE_LABELS, Role, User
-from app.config import LANGUAGES, Settings
-from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
-from app.governance import region
+from app.core import region
+from app.core.config import LANGUAGES, Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
+from app.core.i18n import N_
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.i18n import N_
 from app.meetings import timing
 from app.members.models import (
     CATEGORIES,
@@ -36,6 +36,11 @@ from app.outbox import service as outbox
 
 MAX_PERSONNEL = 100_000
 DETAILS = ("portfolio", "position", "phone")
+
+
+def member_states(session: Session) -> list[MemberState]:
+    """Every member state, by English name."""
+    return list(session.exec(select(MemberState).order_by(MemberState.name_en)).all())
 
 
 def find_state(session: Session, code: str) -> MemberState | None:

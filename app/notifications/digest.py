@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app import formats
 from app.auth.models import Role, User
-from app.config import get_settings
-from app.db import id_of
+from app.core import formats
+from app.core.config import get_settings
+from app.core.db import id_of
+from app.core.i18n import N_
 from app.decisions.models import Decision
-from app.i18n import N_
 from app.library import service as library
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.notifications import mail

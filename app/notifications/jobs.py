@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.config import Settings
-from app.db import get_engine, utcnow
+from app.core.config import Settings
+from app.core.db import get_engine, utcnow
 from app.notifications import service
 
 log = logging.getLogger(__name__)

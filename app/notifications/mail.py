@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app import formats
 from app.auth.models import User
-from app.i18n import gettext as _
-from app.i18n import in_language, ngettext
+from app.core import formats
+from app.core.i18n import gettext as _
+from app.core.i18n import in_language, ngettext
 from app.meetings.mail import AnswerLinks, _Mail, _when
 from app.meetings.models import Meeting
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from app.db import UTCDateTime
-from app.i18n import N_, gettext, ngettext
+from app.core.db import UTCDateTime
+from app.core.i18n import N_, gettext, ngettext
 
 # The reminders a person may turn off; invitations and changes to meetings they attend are not among them.
 REMINDER_KINDS = {

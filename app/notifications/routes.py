@@ -1,40 +1,19 @@
-"""The account page's email choices, and the digest's one-click unsubscribe."""
+"""The digest's one-click unsubscribe."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-
-from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, CurrentUser, public
+from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, public
 from app.auth.models import User
-from app.auth.routes import Text, _account_page
-from app.db import SessionDep, id_of, utcnow
-from app.errors import DomainError, NotFound
-from app.i18n import N_
-from app.notifications import digest, service
-from app.web import error_text, render
+from app.core.db import SessionDep, id_of, utcnow
+from app.core.errors import NotFound
+from app.core.i18n import N_
+from app.core.web import render
+from app.notifications import digest
 
 router = APIRouter()
-
-
-@router.post("/account/notifications", response_model=None)
-def save_notifications(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    digest: Text = "",
-    weekday: Text = "0",
-    hour: Text = "8",
-    reminders: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006 - FastAPI copies defaults
-) -> Response:
-    """Saves the digest's frequency, day and hour, and which reminders come."""
-    try:
-        service.save_preference(session, user=user, digest=digest, weekday=weekday, hour=hour, reminders=reminders)
-    except DomainError as error:
-        return _account_page(request, session, user, notifications_error=error_text(error), status=400)
-    return RedirectResponse("/account?notice=notifications-saved#notify-heading", status_code=303)
 
 
 UNSUBSCRIBE_PATH = ONE_CLICK_UNSUBSCRIBE

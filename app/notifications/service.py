@@ -24,16 +24,15 @@ from sqlalchemy import Date, String, literal, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
-from app import formats
 from app.auth.models import Role, User
 from app.capacity.models import Need, Support
-from app.config import Settings
-from app.db import id_of, once, utcnow, writing
-from app.errors import DomainError
-from app.governance import region
+from app.core import formats, region
+from app.core.config import Settings
+from app.core.db import id_of, once, utcnow, writing
+from app.core.errors import DomainError
+from app.core.i18n import N_, in_language, ngettext
+from app.core.i18n import gettext as _
 from app.governance import service as governance
-from app.i18n import N_, in_language, ngettext
-from app.i18n import gettext as _
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Column, Field, SQLModel, Text
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 STATUS_LABELS = {"pending": N_("Pending"), "sent": N_("Sent"), "failed": N_("Failed")}
 

@@ -8,8 +8,8 @@ import threading
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.config import Settings
-from app.db import get_engine
+from app.core.config import Settings
+from app.core.db import get_engine
 from app.outbox import service
 
 log = logging.getLogger(__name__)

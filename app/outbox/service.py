@@ -15,8 +15,8 @@ from icalendar import Calendar
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
-from app.config import Settings
-from app.db import utcnow
+from app.core.config import Settings
+from app.core.db import utcnow
 from app.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,11 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
-from app import formats
-from app.config import Settings
-from app.db import utcnow
-from app.governance import region
-from app.i18n import gettext as _
-from app.i18n import in_language
+from app.core import formats, region
+from app.core.config import Settings
+from app.core.db import utcnow
+from app.core.i18n import gettext as _
+from app.core.i18n import in_language
 from app.meetings.calendar import PRODID, Organizer
 from app.members.models import MemberState
 from app.training.models import TrainingOffer

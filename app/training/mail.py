@@ -4,8 +4,8 @@ details stay on the portal, behind sign-in."""
 from __future__ import annotations
 
 from app.auth.models import User
-from app.i18n import gettext as _
-from app.i18n import in_language, ngettext
+from app.core.i18n import gettext as _
+from app.core.i18n import in_language, ngettext
 from app.members.models import MemberState
 from app.training.models import TrainingOffer
 

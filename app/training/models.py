@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlmodel import Column, Field, SQLModel, Text
 
-from app.db import UTCDateTime
-from app.i18n import N_
+from app.core.db import UTCDateTime
+from app.core.i18n import N_
 
 OFFER_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian"), "any": N_("Any track")}
 OFFER_STATUSES = {

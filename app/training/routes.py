@@ -11,20 +11,19 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from app import paging
-from app.auth import service as accounts
 from app.auth.deps import CurrentUser, FocalPoint, Member, public
 from app.auth.models import User
-from app.config import get_settings
-from app.db import SessionDep, id_of
-from app.errors import DomainError
-from app.exports import csv_response
-from app.i18n import N_, current_language, gettext
+from app.core import paging, region
+from app.core.config import get_settings
+from app.core.db import SessionDep, id_of
+from app.core.errors import DomainError
+from app.core.exports import csv_response
+from app.core.i18n import N_, current_language, gettext
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
 from app.members.models import MemberState
 from app.training import calendar, charts, service
 from app.training.models import LANGUAGES, NOMINATION_EVENTS, CourseType, Nomination, TrainingOffer
-from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
 # Who can offer courses and handle nominations: the role is checked before an offer or nomination is looked up.
@@ -140,7 +139,7 @@ def _form_page(
             "error": error,
             "kinds": _kinds(session),
             "states": _states(session),
-            "zones": accounts.region_time_zones(get_settings().seeds_dir),
+            "zones": region.time_zones(get_settings().seeds_dir),
             "default_zone": user.time_zone,
             "chooses_provider": user.role in service.STAFF,
             "language_labels": LANGUAGES,

@@ -17,18 +17,17 @@ from sqlalchemy import extract, true
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
-from app import paging
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
-from app.errors import Conflict, DomainError, Forbidden, Label, NotFound
-from app.exports import safe_cell
-from app.formats import zone_info
-from app.governance import region
-from app.governance.region import read_toml
-from app.i18n import N_, current_language, in_language
-from app.i18n import gettext as _
+from app.core import paging, region
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound
+from app.core.exports import safe_cell
+from app.core.formats import zone_info
+from app.core.i18n import N_, current_language, in_language
+from app.core.i18n import gettext as _
+from app.core.region import read_toml
 from app.meetings import timing
 from app.members import service as members
 from app.members.models import MemberState

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "2d70397cdd6b"
 down_revision: str | None = None
@@ -42,11 +42,11 @@ def upgrade() -> None:
         sa.Column("calendar", sa.Text(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_attempt_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("claimed_until", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claim", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("sent_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
     )
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_failure")),
     )
     with op.batch_alter_table("sign_in_failure", schema=None) as batch_op:
@@ -78,8 +78,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_sign_in_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_sign_in_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["member_state_id"], ["member_state.id"], name=op.f("fk_user_account_member_state_id_member_state")
         ),
@@ -91,7 +91,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
@@ -112,9 +112,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_one_time_token_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_token")),
     )
@@ -128,7 +128,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("issuer", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("linked_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("linked_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_sso_identity_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sso_identity")),
         sa.UniqueConstraint("issuer", "subject", name="uq_sso_identity_issuer_subject"),
@@ -142,9 +142,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("csrf_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_user_session_user_id_user_account")),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "5b786b16aa1c"
 down_revision: str | None = "418c6426a958"
@@ -26,8 +26,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_calendar_feed_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feed")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feed_token_hash")),
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("host_zone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("local_start", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_meeting_series_body_id_body")),
         sa.ForeignKeyConstraint(
@@ -71,8 +71,8 @@ def upgrade() -> None:
         sa.Column("title_fr", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("body_id", sa.Integer(), nullable=True),
         sa.Column("working_group_id", sa.Integer(), nullable=True),
-        sa.Column("starts_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("host_zone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("format", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("venue", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -85,8 +85,8 @@ def upgrade() -> None:
         sa.Column("agenda_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("chatham_house", sa.Boolean(), nullable=False),
         sa.Column("summary", sa.Text(), server_default="", nullable=False),
-        sa.Column("summary_published_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("summary_published_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_meeting_body_id_body")),
         sa.ForeignKeyConstraint(["created_by"], ["user_account.id"], name=op.f("fk_meeting_created_by_user_account")),
@@ -114,7 +114,7 @@ def upgrade() -> None:
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_action_item_created_by_user_account")
@@ -150,7 +150,7 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("state_id", sa.Integer(), nullable=False),
         sa.Column("present", sa.Boolean(), nullable=False),
-        sa.Column("recorded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], name=op.f("fk_attendance_meeting_id_meeting")),
         sa.ForeignKeyConstraint(
@@ -173,7 +173,7 @@ def upgrade() -> None:
         sa.Column("answer", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("delegate_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("delegate_email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
-        sa.Column("answered_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_sequence", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], name=op.f("fk_invitation_meeting_id_meeting")),
         sa.ForeignKeyConstraint(["state_id"], ["member_state.id"], name=op.f("fk_invitation_state_id_member_state")),
@@ -207,7 +207,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("written_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("written_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("written_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], name=op.f("fk_minutes_version_meeting_id_meeting")),
         sa.ForeignKeyConstraint(
@@ -224,7 +224,7 @@ def upgrade() -> None:
         sa.Column("action_item_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["action_item_id"], ["action_item.id"], name=op.f("fk_action_item_event_action_item_id_action_item")
@@ -247,7 +247,7 @@ def upgrade() -> None:
         sa.Column("media_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("uploaded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agenda_item_id"], ["agenda_item.id"], name=op.f("fk_meeting_document_agenda_item_id_agenda_item")

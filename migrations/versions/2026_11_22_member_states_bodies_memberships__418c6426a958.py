@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "418c6426a958"
 down_revision: str | None = "2d70397cdd6b"
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("option", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("previous", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_option_switch")),
     )
     op.create_table(
@@ -62,8 +62,8 @@ def upgrade() -> None:
         sa.Column("track", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("lead_state_id", sa.Integer(), nullable=False),
         sa.Column("mandate", sa.Text(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("archived_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("archived_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_working_group_body_id_body")),
         sa.ForeignKeyConstraint(
             ["lead_state_id"], ["member_state.id"], name=op.f("fk_working_group_lead_state_id_member_state")
@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("body_id", sa.Integer(), nullable=False),
         sa.Column("state_id", sa.Integer(), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("recorded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_chair_term_body_id_body")),
@@ -102,7 +102,7 @@ def upgrade() -> None:
         sa.Column("women", sa.Integer(), nullable=False),
         sa.Column("unspecified", sa.Integer(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("recorded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["recorded_by"], ["user_account.id"], name=op.f("fk_contribution_report_recorded_by_user_account")
@@ -137,7 +137,7 @@ def upgrade() -> None:
         sa.Column("body_id", sa.Integer(), nullable=False),
         sa.Column("state_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_membership_event_body_id_body")),
@@ -162,9 +162,9 @@ def upgrade() -> None:
         sa.Column("personnel", sa.Integer(), nullable=False),
         sa.Column("readiness", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("deployment_days", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
-        sa.Column("withdrawn_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["recorded_by"], ["user_account.id"], name=op.f("fk_pledge_recorded_by_user_account")),
         sa.ForeignKeyConstraint(["state_id"], ["member_state.id"], name=op.f("fk_pledge_state_id_member_state")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pledge")),
@@ -178,7 +178,7 @@ def upgrade() -> None:
         sa.Column("working_group_id", sa.Integer(), nullable=False),
         sa.Column("state_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["recorded_by"], ["user_account.id"], name=op.f("fk_working_group_event_recorded_by_user_account")
@@ -211,7 +211,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("languages", sa.JSON(), server_default="[]", nullable=False))
         batch_op.add_column(sa.Column("time_zones", sa.JSON(), server_default="[]", nullable=False))
         batch_op.add_column(sa.Column("profile", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("edited_at", app.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("edited_at", app.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("edited_by", sa.Integer(), nullable=True))
 
 

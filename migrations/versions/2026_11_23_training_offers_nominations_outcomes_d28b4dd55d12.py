@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "d28b4dd55d12"
 down_revision: str | None = "5b786b16aa1c"
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("cost_sharing", sa.Text(), nullable=False),
         sa.Column("contact", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["course_type_id"], ["course_type.id"], name=op.f("fk_training_offer_course_type_id_course_type")
@@ -89,12 +89,12 @@ def upgrade() -> None:
         sa.Column("notes", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("waitlisted_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("waitlisted_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("outcome_on", sa.Date(), nullable=True),
-        sa.Column("nominated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("nominated_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("nominated_by", sa.Integer(), nullable=True),
-        sa.Column("erased_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("erased_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["nominated_by"], ["user_account.id"], name=op.f("fk_nomination_nominated_by_user_account")
         ),
@@ -114,7 +114,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("offer_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_training_offer_event_by_user_account")),
         sa.ForeignKeyConstraint(
@@ -132,7 +132,7 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_nomination_event_by_user_account")),
         sa.ForeignKeyConstraint(

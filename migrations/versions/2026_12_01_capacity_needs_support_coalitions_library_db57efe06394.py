@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "db57efe06394"
 down_revision: str | None = "d28b4dd55d12"
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("priority", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("wanted_by", sa.Date(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_capacity_need_created_by_user_account")
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("purpose", sa.Text(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["created_by"], ["user_account.id"], name=op.f("fk_coalition_created_by_user_account")),
         sa.ForeignKeyConstraint(["state_id"], ["member_state.id"], name=op.f("fk_coalition_state_id_member_state")),
@@ -79,9 +79,9 @@ def upgrade() -> None:
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("author_state_id", sa.Integer(), nullable=True),
         sa.Column("uploaded_by", sa.Integer(), nullable=True),
-        sa.Column("uploaded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("search_tokens", sa.Text(), nullable=False),
-        sa.Column("withdrawn_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["author_state_id"], ["member_state.id"], name=op.f("fk_library_document_author_state_id_member_state")
@@ -109,7 +109,7 @@ def upgrade() -> None:
         sa.Column("need_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_capacity_need_event_by_user_account")),
         sa.ForeignKeyConstraint(
@@ -137,7 +137,7 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("training_offer_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user_account.id"], name=op.f("fk_capacity_support_created_by_user_account")
@@ -172,7 +172,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("coalition_id", sa.Integer(), nullable=False),
         sa.Column("need_id", sa.Integer(), nullable=False),
-        sa.Column("added_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("added_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["added_by"], ["user_account.id"], name=op.f("fk_coalition_need_added_by_user_account")
@@ -195,9 +195,9 @@ def upgrade() -> None:
         sa.Column("coalition_id", sa.Integer(), nullable=False),
         sa.Column("partner_state_id", sa.Integer(), nullable=True),
         sa.Column("organisation", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("joined_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("joined_by", sa.Integer(), nullable=True),
-        sa.Column("left_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("left_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["coalition_id"], ["coalition.id"], name=op.f("fk_coalition_partner_coalition_id_coalition")
         ),
@@ -217,7 +217,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("coalition_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_coalition_progress_by_user_account")),
         sa.ForeignKeyConstraint(
@@ -234,7 +234,7 @@ def upgrade() -> None:
         sa.Column("support_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_capacity_support_event_by_user_account")),
         sa.ForeignKeyConstraint(

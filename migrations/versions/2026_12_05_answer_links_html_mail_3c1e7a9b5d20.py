@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "3c1e7a9b5d20"
 down_revision: str | None = "fd0a99dc7e69"
@@ -32,10 +32,10 @@ def upgrade() -> None:
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("invitation_id", sa.Integer(), nullable=False),
         sa.Column("reply", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("replaced_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("replaced_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["invitation_id"], ["invitation.id"], name=op.f("fk_meeting_answer_link_invitation_id_invitation")
         ),

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "924d332026cb"
 down_revision: str | None = "3c1e7a9b5d20"
@@ -45,8 +45,8 @@ def upgrade() -> None:
         sa.Column("votes_abstaining", sa.Integer(), nullable=True),
         sa.Column("relation", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("related_id", sa.Integer(), nullable=True),
-        sa.Column("published_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("recorded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
         sa.Column("search_tokens", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("decision_id", sa.Integer(), nullable=False),
         sa.Column("action_item_id", sa.Integer(), nullable=False),
-        sa.Column("linked_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("linked_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("linked_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["action_item_id"], ["action_item.id"], name=op.f("fk_decision_action_action_item_id_action_item")
@@ -114,7 +114,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["by"], ["user_account.id"], name=op.f("fk_decision_version_by_user_account")),
         sa.ForeignKeyConstraint(

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "64394e02f388"
 down_revision: str | None = "ac591b066ddb"
@@ -32,7 +32,9 @@ def upgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_focal_point_state_id_member_state"), type_="foreignkey")
         batch_op.drop_column("state_id")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("preferences_confirmed_at", app.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("preferences_confirmed_at", app.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
     _focal_points_to_their_capitals_zone()
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "5b7e2c91d4a0"
 down_revision: str | None = "5b8e2f0c7a41"
@@ -32,11 +32,11 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("object_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("due_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("job", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("late", sa.Boolean(), nullable=False),
-        sa.Column("decided_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("outbox_message_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["outbox_message_id"], ["outbox_message.id"], name=op.f("fk_notification_outbox_message_id_outbox_message")
@@ -53,9 +53,9 @@ def upgrade() -> None:
         "job_run",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("clock", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("clock", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("digest_weekday", sa.Integer(), nullable=False),
         sa.Column("digest_hour", sa.Integer(), nullable=False),
         sa.Column("reminders_off", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_notification_preference_user_id_user_account")
         ),

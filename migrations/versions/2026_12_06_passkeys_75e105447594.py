@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "75e105447594"
 down_revision: str | None = "c4e1a7d93b20"
@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("sign_count", sa.Integer(), nullable=False),
         sa.Column("transports", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_passkey_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_passkey")),
         sa.UniqueConstraint("credential_id", name=op.f("uq_passkey_credential_id")),
@@ -50,9 +50,9 @@ def upgrade() -> None:
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("binding", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_webauthn_challenge_user_id_user_account")
         ),

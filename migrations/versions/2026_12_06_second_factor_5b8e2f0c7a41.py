@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "5b8e2f0c7a41"
 down_revision: str | None = "924d332026cb"
@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("secret", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_step", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_totp_factor_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_totp_factor")),
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("code_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("used_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("used_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_recovery_code_user_id_user_account")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_code")),
     )

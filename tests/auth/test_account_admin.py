@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditEntry
 from app.auth import service
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.outbox.models import OutboxMessage
 from tests.factories import make_user, page_csrf, sign_in, soup, state
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditEntry
 from app.auth import service
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.meetings import timing
 from app.members import service as members
 from app.outbox.models import OutboxMessage

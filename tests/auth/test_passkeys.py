@@ -18,9 +18,9 @@ from app.audit.models import AuditEntry
 from app.auth import passkeys, second_factor, service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import Passkey, SignInFailure, User, UserSession, WebAuthnChallenge
-from app.config import Settings, get_settings
-from app.db import utcnow
-from app.errors import DomainError
+from app.core.config import Settings, get_settings
+from app.core.db import utcnow
+from app.core.errors import DomainError
 from app.outbox.models import OutboxMessage
 from tests.auth.authenticator import Authenticator
 from tests.factories import PASSWORD, make_user, page_csrf, sign_in, soup

@@ -184,7 +184,7 @@ def test_unknown_reset_link_is_refused(client) -> None:
 
 
 def test_one_time_link_signs_in_once_and_asks_for_a_password(client, session) -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     user = make_user(session, password=None)
     link = service.sign_in_link(session, get_settings(), user=user).removeprefix("http://testserver")
@@ -241,7 +241,7 @@ def test_change_password_checks_the_current_one_and_ends_other_sessions(client, 
     )
     assert done.headers["location"] == "/account?notice=password-saved"
     assert client.get("/account").status_code == 200
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     assert service.load_visitor(session, get_settings(), other).user is None
 

@@ -13,8 +13,8 @@ from sqlmodel import select
 from app.audit.models import AuditEntry
 from app.auth import second_factor, service
 from app.auth.models import RecoveryCode, TotpFactor, User, UserSession
-from app.config import ConfigurationError, Settings, get_settings
-from app.errors import DomainError
+from app.core.config import ConfigurationError, Settings, get_settings
+from app.core.errors import DomainError
 from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_user, page_csrf, sign_in, soup
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth import service
-from app.db import utcnow
+from app.core.db import utcnow
 from tests.support.live import LiveServer
 from tests.support.oidc import OidcProvider
 

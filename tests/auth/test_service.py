@@ -12,9 +12,9 @@ from app.audit.models import AuditEntry
 from app.auth import service
 from app.auth.models import OneTimeToken, User, UserSession
 from app.auth.passwords import check_new_password, hash_password
-from app.config import get_settings
-from app.db import utcnow
-from app.errors import DomainError, TooManyAttempts
+from app.core.config import get_settings
+from app.core.db import utcnow
+from app.core.errors import DomainError, TooManyAttempts
 from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_user
 

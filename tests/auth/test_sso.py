@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.auth import service
 from app.auth.deps import LANGUAGE_COOKIE, SESSION_COOKIE
 from app.auth.models import SsoIdentity, User, UserSession
-from app.db import utcnow
+from app.core.db import utcnow
 from tests.factories import PASSWORD, csrf_token, soup
 from tests.support.live import LiveServer
 from tests.support.oidc import OidcProvider

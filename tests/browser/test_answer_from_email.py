@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from app.auth import service as accounts
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.meetings import service as meetings
 from app.meetings.models import Invitation, Meeting
 from app.members.models import MemberState

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from app.members.models import MemberState

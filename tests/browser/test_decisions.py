@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.decisions.models import Decision
 from app.governance import service as governance
 from app.governance.models import Body

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.members.models import MemberState
 from app.training import service as training
 from tests.support.browser import Account, HeldAnswers, Watch, sign_in

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.auth import service as accounts
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings.models import ActionItem, AgendaItem, Invitation, Meeting, MeetingSeries, MinutesVersion

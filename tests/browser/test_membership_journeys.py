@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.db import make_engine
+from app.core.db import make_engine
 from app.governance.models import Body, MembershipEvent
 from app.members.models import MemberState
 from tests.support.browser import Account, Watch, assert_accessible, emails_to, sign_in, submit

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.db import utcnow
+from app.core.db import utcnow
 from app.meetings.models import ActionItem, MeetingSeries
 from app.notifications.digest import unsubscribe_token
 from app.notifications.models import NotificationPreference

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.auth import service as accounts
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.meetings.models import Meeting, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.members.models import MemberState
 from app.outbox.models import OutboxMessage
 from app.training import service as training

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.capacity import service
-from app.config import get_settings
+from app.core.config import get_settings
 from tests.capacity.conftest import DPO, past_due, record_need, record_support
 from tests.factories import make_user, sign_in, state
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.capacity import service
-from app.config import get_settings
-from app.errors import DomainError
-from app.governance import region
+from app.core import region
+from app.core.config import get_settings
+from app.core.errors import DomainError
 from tests.capacity.conftest import counts, day, record_need
 from tests.factories import make_user, state
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from app import paging
 from app.auth.models import User
 from app.capacity import service
 from app.capacity.models import Need, Support
-from app.config import get_settings
-from app.db import get_engine
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import get_engine
 from tests.capacity.conftest import DPO, counts, day, focal_point, past_due, record_need, record_support, statuses
 from tests.factories import QueryLog, csrf_token, make_user, sign_in, soup, state
 

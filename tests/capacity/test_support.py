@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.capacity import service
-from app.config import get_settings
-from app.errors import DomainError
+from app.core.config import get_settings
+from app.core.errors import DomainError
 from app.training import service as training
 from tests.capacity.conftest import DPO, counts, day, record_need, record_support
 from tests.factories import make_user, state

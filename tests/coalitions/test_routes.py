@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from app.coalitions import service
 from app.coalitions.models import Coalition, CoalitionProgress
-from app.config import get_settings
+from app.core.config import get_settings
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from tests.coalitions.conftest import People

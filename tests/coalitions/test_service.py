@@ -8,8 +8,8 @@ from sqlmodel import Session, func, select
 
 from app.coalitions import service
 from app.coalitions.models import Coalition, CoalitionMeeting, CoalitionNeed, CoalitionPartner, CoalitionProgress
-from app.config import get_settings
-from app.errors import Conflict, DomainError, Forbidden
+from app.core.config import get_settings
+from app.core.errors import Conflict, DomainError, Forbidden
 from app.meetings import service as meetings
 from app.meetings.models import Meeting, MeetingInvitee
 from tests.coalitions.conftest import People, need_of

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from app.config import Settings
+from app.core.config import Settings
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from tests.meetings.conftest import Cast, MeetingFactory, cast, make_meeting, settings  # noqa: F401

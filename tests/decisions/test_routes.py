@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import paging
-from app.config import Settings
-from app.db import id_of
+from app.core import paging
+from app.core.config import Settings
+from app.core.db import id_of
 from app.decisions import service
 from app.decisions.models import Decision
 from app.meetings import service as meetings

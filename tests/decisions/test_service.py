@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from app.config import Settings
+from app.core.config import Settings
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.decisions import service
 from app.decisions.models import Decision, DecisionAction, DecisionVersion, Reservation
-from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings import service as meetings

@@ -9,7 +9,7 @@ from bs4 import Tag
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 from app.governance.models import Body
 from app.members.models import MemberState
 from tests.factories import make_user, soup, state

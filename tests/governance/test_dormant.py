@@ -17,7 +17,7 @@ from icalendar import Calendar
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.governance import region
+from app.core import region
 from app.governance import service as governance
 from app.governance.models import Body, ChairTerm, MembershipEvent, WorkingGroup, WorkingGroupEvent
 from app.meetings import service as meetings

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, DomainError, Forbidden
+from app.core.errors import Conflict, DomainError, Forbidden
+from app.core.web import local_date
 from app.governance import service as governance
 from app.governance.models import ChairTerm, MembershipEvent
-from app.web import local_date
 from tests.factories import csrf_token, soup, state
 from tests.governance.conftest import People, alert, body, settings_for
 from tests.support.portal import Portal

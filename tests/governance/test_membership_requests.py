@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.errors import Conflict
+from app.core.errors import Conflict
+from app.core.web import local_time
 from app.governance import service as governance
 from app.governance.models import MembershipEvent
 from app.outbox.models import OutboxMessage
-from app.web import local_time
 from tests.factories import make_user, soup, state
 from tests.governance.conftest import PROFILE_BODIES, People, alert, body
 from tests.governance.test_membership import post_form

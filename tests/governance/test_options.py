@@ -17,11 +17,11 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 
 from app import seeds
-from app.config import ROOT
-from app.governance import region
+from app.core import region
+from app.core.config import ROOT
+from app.core.region import SeedError
 from app.governance import service as governance
 from app.governance.models import Body, OptionSwitch, WorkingGroup
-from app.governance.region import SeedError
 from app.members import service as members
 from tests.factories import soup, state
 from tests.governance.conftest import (

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEntry
-from app.errors import DomainError, Forbidden
+from app.core.errors import DomainError, Forbidden
+from app.core.region import TRACKS
 from app.governance import service as governance
 from app.governance.models import WorkingGroup, WorkingGroupEvent
-from app.governance.region import TRACKS
 from tests.factories import csrf_token, soup, state
 from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, settings_for
 from tests.support.portal import Portal

@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
-from app.config import get_settings
-from app.errors import DomainError
+from app.core.config import get_settings
+from app.core.errors import DomainError
 from app.meetings import documents
 
 MB = 1024 * 1024

@@ -23,9 +23,9 @@ from app.auth.models import User
 from app.capacity import service as capacity
 from app.coalitions import service as coalitions
 from app.coalitions.models import Coalition, CoalitionNeed, CoalitionPartner
-from app.config import get_settings
-from app.db import writing
-from app.errors import Conflict
+from app.core.config import get_settings
+from app.core.db import writing
+from app.core.errors import Conflict
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent
 from app.members.models import MemberState

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import SignInFailure
-from app.config import get_settings
-from app.db import get_engine
+from app.core.config import get_settings
+from app.core.db import get_engine
 from app.main import create_app
 from tests.factories import PASSWORD, csrf_token, make_user, page_csrf, sign_in, soup
 from tests.support.live import LiveServer

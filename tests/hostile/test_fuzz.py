@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.training import service as training

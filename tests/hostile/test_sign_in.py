@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from app.auth import service
 from app.auth.models import SignInFailure, User
-from app.config import get_settings
-from app.errors import DomainError, TooManyAttempts
+from app.core.config import get_settings
+from app.core.errors import DomainError, TooManyAttempts
 from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_user
 

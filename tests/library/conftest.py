@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from app.auth.models import User
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 from app.governance import service as governance
 from app.library import service
 from app.library.models import LibraryDocument

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from app import paging
 from app.auth.models import User
-from app.config import Settings, get_settings
-from app.db import get_engine
+from app.core import paging
+from app.core.config import Settings, get_settings
+from app.core.db import get_engine
 from app.library.models import LibraryDocument
 from tests.factories import QueryLog, csrf_token, sign_in, soup
 from tests.library.conftest import PDF, PNG, add, document_count, index_count, kept, person

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.config import Settings
+from app.core.config import Settings
 from app.library import search, service
 from app.library.models import LibraryDocument
 from tests.library.conftest import add, document_count, docx, ids, odt

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.config import Settings, get_settings
-from app.errors import DomainError, Forbidden, NotFound
+from app.core.config import Settings, get_settings
+from app.core.errors import DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.library import service
 from app.library.models import LibraryDocument

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from app.auth import service as accounts
 from app.auth.models import User
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings import service

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings import service as meetings

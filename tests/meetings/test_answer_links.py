@@ -18,8 +18,8 @@ from sqlmodel import Session, col, func, select
 from app.audit.models import AuditEntry
 from app.auth import service as accounts
 from app.auth.models import User
-from app.config import Settings
-from app.db import utcnow
+from app.core.config import Settings
+from app.core.db import utcnow
 from app.meetings import service
 from app.meetings.models import AnswerLink, Invitation, Meeting
 from app.outbox.models import OutboxMessage

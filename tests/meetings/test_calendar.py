@@ -10,8 +10,8 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import Settings
-from app.errors import Conflict, NotFound
+from app.core.config import Settings
+from app.core.errors import Conflict, NotFound
 from app.meetings import service
 from app.meetings.models import Meeting
 from tests.meetings.conftest import Cast, MeetingFactory, focal_point, outbox_for

@@ -11,8 +11,8 @@ from icalendar import Calendar, Event
 from sqlmodel import Session
 
 from app.auth import service as accounts
-from app.config import Settings
-from app.db import id_of
+from app.core.config import Settings
+from app.core.db import id_of
 from app.meetings import service
 from app.meetings.models import Meeting
 from app.outbox import service as outbox

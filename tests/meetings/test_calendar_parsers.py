@@ -17,8 +17,8 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session, select
 
-from app.auth import service as accounts
-from app.config import ROOT, Settings
+from app.core import region
+from app.core.config import ROOT, Settings
 from app.meetings import service
 from app.meetings.models import Meeting
 from tests.meetings.conftest import Cast, MeetingFactory, outbox_for
@@ -138,7 +138,7 @@ def disagreements(stored: dict[str, tuple[datetime, datetime, str]], files: list
 def test_every_parser_places_every_offered_zones_meetings_at_the_stored_instant(
     session: Session, settings: Settings, cast: Cast, make_meeting: MeetingFactory
 ) -> None:
-    zones = sorted({*accounts.region_time_zones(settings.seeds_dir), *EXTRA_ZONES})
+    zones = sorted({*region.time_zones(settings.seeds_dir), *EXTRA_ZONES})
     assert {"Pacific/Apia", "Pacific/Rarotonga", "Australia/Sydney", "Pacific/Chatham", "Asia/Tokyo"} <= set(zones)
     made = {}
     for case in cases(zones):

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.config import Settings
+from app.core.config import Settings
 from app.governance import service as governance
 from app.meetings import service
 from tests.factories import QueryLog, make_user, sign_in, soup, state

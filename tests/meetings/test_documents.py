@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import ROOT, Settings
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.config import ROOT, Settings
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.meetings import documents, service
 from app.meetings.models import Meeting, MeetingDocument
 from tests.meetings.conftest import Cast, MeetingFactory

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.coalitions import service as coalitions
-from app.config import get_settings
-from app.i18n import language_name
+from app.core.config import get_settings
+from app.core.i18n import language_name
 from app.meetings import service, timing
 from app.meetings.models import Meeting
 from tests.factories import csrf_token, sign_in, soup, state

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.meetings import service
 from tests.factories import make_user, sign_in, soup
 

@@ -13,8 +13,8 @@ from icalendar import Calendar
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.config import Settings
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.config import Settings
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.governance import service as governance
 from app.meetings import service, text
 from app.meetings.models import (

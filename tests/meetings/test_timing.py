@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from app.config import Settings
-from app.errors import DomainError
+from app.core.config import Settings
+from app.core.errors import DomainError
 from app.meetings import service, timing
 from app.meetings.models import Meeting, MeetingSeries
 from app.meetings.timing import Slot

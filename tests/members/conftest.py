@@ -16,8 +16,8 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session, SQLModel, select
 
 from app.auth.models import User
-from app.config import ROOT, get_settings
-from app.db import make_engine
+from app.core.config import ROOT, get_settings
+from app.core.db import make_engine
 from tests.factories import csrf_token, make_user, sign_in, soup, state
 from tests.support.database import migrate
 
@@ -84,7 +84,7 @@ def people(session: Session) -> People:
 @pytest.fixture
 def browser_for(app, session: Session) -> Iterator[Callable[[User | None], TestClient]]:  # type: ignore[no-untyped-def]
     """Opens a client of its own for each user (anonymous for None), all on the test's session."""
-    from app.db import get_session
+    from app.core.db import get_session
 
     opened: list[TestClient] = []
     app.dependency_overrides[get_session] = lambda: session

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from app.capacity import service as capacity
-from app.config import get_settings
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.members import service as members

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.config import get_settings
-from app.governance import region
+from app.core import region
+from app.core.config import get_settings
+from app.core.web import percent
 from app.members import service as members
 from app.members.models import ContributionReport, Pledge, RegionTotal
-from app.web import percent
 from tests.factories import make_user, soup, state
 from tests.members.conftest import People, alert, copy_seeds, post_form, replace_in, rows_of, table_rows
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.config import get_settings
-from app.governance import region
+from app.core import region
+from app.core.config import get_settings
 from app.governance import service as governance
 from app.governance.models import Body
 from app.members.models import MemberState

@@ -16,9 +16,9 @@ from sqlmodel import Session, select
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import OneTimeToken, User, UserSession
 from app.auth.passwords import verify_password
-from app.config import get_settings
-from app.db import utcnow
-from app.governance import region
+from app.core import region
+from app.core.config import get_settings
+from app.core.db import utcnow
 from app.members import service as members
 from app.members.models import FocalPoint, MemberState, Pledge
 from app.outbox.models import OutboxMessage

@@ -17,10 +17,10 @@ from sqlmodel import Session, SQLModel, select
 
 from app import seeds
 from app.auth import service as accounts
-from app.config import ROOT
-from app.db import make_engine
+from app.core.config import ROOT
+from app.core.db import make_engine
+from app.core.region import SeedError
 from app.governance.models import Body
-from app.governance.region import SeedError
 from app.members import service as members
 from app.members.models import ContributionReport, MemberState, RegionTotal
 from tests.factories import PASSWORD, csrf_token, soup, state

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.db import id_of
+from app.core.db import id_of
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.outbox import service as outbox
 from tests.factories import make_user, state

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.config import get_settings
-from app.db import id_of
+from app.core.config import get_settings
+from app.core.db import id_of
 from app.notifications import service
 from app.notifications.models import Notification
 from tests.factories import make_user, sign_in, soup

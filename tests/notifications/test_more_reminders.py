@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from app.capacity.models import Need
-from app.config import get_settings
-from app.db import id_of
+from app.core.config import get_settings
+from app.core.db import id_of
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings.models import Meeting, MeetingDocument, MeetingInvitee

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.notifications import service
 from app.notifications.models import JobRun, Notification, NotificationPreference
 from app.training.models import CourseType, Nomination, TrainingOffer

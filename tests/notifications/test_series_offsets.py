@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, col, select
 
-from app.db import id_of
+from app.core.db import id_of
 from app.meetings.models import MeetingSeries
 from app.notifications.models import Notification
 from tests.factories import csrf_token, sign_in, soup

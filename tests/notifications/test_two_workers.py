@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.db import make_engine
+from app.core.db import make_engine
 from app.notifications.models import JobRun
 from tests.notifications.helpers import STARTS, deliver, invite, meeting, person, received, subject
 from tests.outbox.conftest import SmtpServer

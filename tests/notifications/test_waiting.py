@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.meetings.models import MeetingInvitee
 from tests.factories import QueryLog, make_user, sign_in, soup, state
 from tests.notifications.helpers import action_item, invite, meeting, person

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
-from app.config import Settings, get_settings
-from app.db import make_engine
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine
 from app.outbox.models import OutboxMessage
 from tests.support.database import migrated
 from tests.support.live import free_port

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.config import get_settings
+from app.core.config import get_settings
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 from tests.factories import make_user, sign_in, soup

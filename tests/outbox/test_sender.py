@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 from tests.outbox.conftest import SmtpServer, settings_for

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from app.auth import service as auth
 from app.auth.models import OneTimeToken, User
-from app.config import get_settings
-from app.db import utcnow
+from app.core.config import get_settings
+from app.core.db import utcnow
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 from tests.factories import make_user

@@ -8,7 +8,7 @@ def migrate(url: str, revision: str = "head") -> None:
     from alembic import command
     from alembic.config import Config
 
-    from app.config import ROOT
+    from app.core.config import ROOT
 
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["database_url"] = url

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from app.auth import service as accounts
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import User
-from app.config import Settings, get_settings
-from app.db import get_session
+from app.core.config import Settings, get_settings
+from app.core.db import get_session
 from app.governance import service as governance
 from app.main import create_app
 

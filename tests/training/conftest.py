@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.training import service
 from app.training.models import TrainingOffer
 from tests.factories import make_user, state

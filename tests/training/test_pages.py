@@ -10,8 +10,8 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session, func, select
 
-from app.config import get_settings
-from app.db import get_engine
+from app.core.config import get_settings
+from app.core.db import get_engine
 from app.meetings import service as meetings
 from app.training import service
 from app.training.models import Nomination, NominationEvent, TrainingOffer

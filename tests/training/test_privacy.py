@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from app.training import service
 from app.training.models import Nomination, NominationEvent, TrainingOffer
 from tests.factories import csrf_token, make_user, sign_in, soup, state

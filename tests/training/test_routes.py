@@ -11,11 +11,11 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session, col, func, select
 
-from app import paging
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.config import get_settings
-from app.db import get_engine
+from app.core import paging
+from app.core.config import get_settings
+from app.core.db import get_engine
 from app.meetings import service as meetings
 from app.outbox.models import OutboxMessage
 from app.training import service

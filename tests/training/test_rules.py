@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from app.config import get_settings
-from app.errors import Conflict, DomainError
+from app.core.config import get_settings
+from app.core.errors import Conflict, DomainError
 from app.outbox.models import OutboxMessage
 from app.training import service
 from app.training.models import Nomination, TrainingOffer

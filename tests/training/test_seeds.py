@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app import seeds
-from app.governance.region import SeedError
+from app.core.region import SeedError
 from app.training.models import CourseType
 from tests.members.conftest import copy_seeds, replace_in
 

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from app.auth.models import User
-from app.config import get_settings
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.config import get_settings
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.outbox.models import OutboxMessage
 from app.training import service
 from app.training.models import Nomination, NominationEvent, OfferEvent, TrainingOffer

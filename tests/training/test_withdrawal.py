@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.config import get_settings
-from app.errors import Forbidden
+from app.core.config import get_settings
+from app.core.errors import Forbidden
 from app.outbox.models import OutboxMessage
 from app.training import service
 from app.training.models import Nomination, NominationEvent, TrainingOffer

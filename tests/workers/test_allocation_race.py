@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from app import seeds
 from app.auth.models import User
-from app.config import get_settings
-from app.db import make_engine
-from app.errors import Conflict
+from app.core.config import get_settings
+from app.core.db import make_engine
+from app.core.errors import Conflict
 from app.outbox.models import OutboxMessage
 from app.training import service
 from app.training.models import Nomination, TrainingOffer

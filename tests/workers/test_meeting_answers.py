@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 from app import seeds
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.config import get_settings
-from app.db import make_engine
+from app.core.config import get_settings
+from app.core.db import make_engine
 from app.meetings import service
 from app.meetings.models import Invitation, Meeting
 from tests.factories import make_user, state

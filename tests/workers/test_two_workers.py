@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import User
-from app.config import get_settings
+from app.core.config import get_settings
 from tests.factories import PASSWORD, csrf_token, make_user, soup
 from tests.support.live import LiveServer
 

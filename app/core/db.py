@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
-from app.config import get_settings
-from app.errors import Conflict
+from app.core.config import get_settings
+from app.core.errors import Conflict
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

@@ -1,18 +1,23 @@
-"""The country brief: one printable page on a state — the information a capital asks for."""
+"""The country brief: one printable page on a state — the information a capital asks for, from every domain."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
-from app.config import Settings
-from app.db import id_of, utcnow
+from app.core.config import Settings, get_settings
+from app.core.db import SessionDep, id_of, utcnow
+from app.core.web import render
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
@@ -60,4 +65,30 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
         meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,
         action_items=meetings.open_action_items(session, owner_state_id=state_id) if own else None,
         dormant=governance.dormancy(session, settings),
+    )
+
+
+router = APIRouter()
+
+
+def state_from_path(code: str, session: SessionDep) -> MemberState:
+    return members.get_state(session, code)
+
+
+@router.get("/members/{code}/brief", name="country_brief", response_class=HTMLResponse)
+def country_brief_page(
+    request: Request, state: Annotated[MemberState, Depends(state_from_path)], session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
+    """One printable page on a state: memberships, focal points, contributions, needs and support, courses,
+    meetings and open action items."""
+    settings = get_settings()
+    return render(
+        request,
+        "members/brief.html",
+        {
+            "brief": country_brief(session, settings, state=state, user=user),
+            "state": state,
+            "states": {place.id: place for place in members.member_states(session)},
+            "today": date.today(),
+        },
     )

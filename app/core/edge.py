@@ -14,10 +14,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import get_settings
-from app.db import writing
-from app.errors import DomainError, NotFound
-from app.i18n import N_
+from app.core.config import get_settings
+from app.core.db import writing
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import N_
 
 # Control characters (tab, line feed and carriage return excepted), DEL, C1 controls, line and paragraph separators.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")

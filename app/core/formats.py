@@ -17,7 +17,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency, format_decimal, parse_pattern
 from babel.units import format_unit
 
-from app.i18n import current_language
+from app.core.i18n import current_language
 
 NOTHING = "—"
 KILO = 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n import N_
+from app.core.i18n import N_
 
 
 class Label(str):

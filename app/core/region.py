@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
-from app.config import GOVERNANCE_OPTIONS, LANGUAGES
+from app.core.config import GOVERNANCE_OPTIONS, LANGUAGES
+from app.core.formats import zone_info
 
 BODY_KINDS = ("regional", "network")
 TRACKS = ("military", "police", "joint")
@@ -244,3 +246,49 @@ def load(seeds_dir: Path) -> Region:
         bodies=bodies,
         targets=_targets(seeds_dir),
     )
+
+
+STATUSES = ("state", "territory", "associated_state")
+STATE_FIELDS = ("code", "name_en", "name_fr", "subregion", "time_zones")
+
+
+def _choice(entry: dict[str, Any], field: str, allowed: tuple[str, ...], where: str, default: str) -> None:
+    value = entry.setdefault(field, default)
+    if value not in allowed:
+        raise SeedError(f"{where}: {field} {value!r} is not one of {', '.join(allowed)}")
+
+
+def read_states(seeds_dir: Path) -> list[dict[str, Any]]:
+    """The states of seeds/states.toml, each checked for its fields and time zones."""
+    path = seeds_dir / "states.toml"
+    states = read_toml(path).get("state", [])
+    if not isinstance(states, list) or not states:
+        raise SeedError(f"{path}: [[state]] entries expected")
+    codes: set[str] = set()
+    network = load(seeds_dir)
+    for number, entry in enumerate(states, start=1):
+        where = f"{path} state {number}"
+        for field in STATE_FIELDS:
+            if not entry.get(field):
+                raise SeedError(f"{where}: field {field} is missing or empty")
+        if entry["code"] in codes:
+            raise SeedError(f"{where}: code {entry['code']!r} is used twice")
+        codes.add(entry["code"])
+        _choice(entry, "subregion", tuple(network.subregions), where, "")
+        _choice(entry, "standing", tuple(network.standings), where, next(iter(network.standings)))
+        _choice(entry, "status", STATUSES, where, "state")
+        entry.setdefault("sovereign", "")
+        entry.setdefault("languages", [])
+        for zone in entry["time_zones"]:
+            try:
+                zone_info(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SeedError(f"{where}: unknown time zone {zone!r}") from None
+    return states
+
+
+@lru_cache
+def time_zones(seeds_dir: Path) -> list[str]:
+    """The time zones of the region's states, offered first wherever a zone is chosen."""
+    zones = {zone for state in read_states(seeds_dir) for zone in state["time_zones"]}
+    return sorted(zones | {"UTC"})

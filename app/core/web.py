@@ -13,28 +13,12 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
-from app import formats
-from app.auth.models import ROLE_LABELS
-from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
-from app.coalitions.models import COALITION_STATUSES
-from app.config import ROOT, get_settings
-from app.db import utcnow
-from app.decisions.models import OUTCOMES as DECISION_OUTCOMES
-from app.decisions.models import RELATIONS as DECISION_RELATIONS
-from app.decisions.models import STATUSES as DECISION_STATUSES
-from app.formats import day, local_date, local_time, percent
-from app.governance import region
-from app.governance.models import MEMBERSHIP_EVENTS, TRACKS
-from app.i18n import current_language, gettext, language_name, ngettext
-from app.library.models import ACCESS_LEVELS, DOCUMENT_KINDS, DOCUMENT_LANGUAGES
-from app.meetings import timing
-from app.meetings.models import ACTION_STATUSES, AGENDA_STATUSES, ANSWERS, CADENCES, FORMATS, PARTS, REPEAT_UNITS
-from app.members.models import CATEGORIES, PORTFOLIOS, READINESS_LEVELS
-from app.outbox.models import STATUS_LABELS
-from app.training.models import GENDERS, NOMINATION_STATUSES, OFFER_STATUSES, OFFER_TRACKS, OUTCOMES
+from app.core import formats, region
+from app.core.config import ROOT, get_settings
+from app.core.formats import day, local_date, local_time, percent
+from app.core.i18n import current_language, gettext, language_name, ngettext
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -99,7 +83,7 @@ def environment() -> Environment:
     cast(_GettextEnvironment, env).install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals["static_url"] = static_url
     env.globals["semicolon"] = formats.semicolon
-    # Everything a page writes for people goes through app.formats, in the page's language.
+    # Everything a page writes for people goes through app.core.formats, in the page's language.
     env.filters.update(
         local_time=local_time,
         local_date=local_date,
@@ -109,67 +93,14 @@ def environment() -> Environment:
         label=formats.label,
         stored_day=formats.stored_day,
         when=formats.when,
-        clock=timing.clock,
         number=formats.number,
         money=formats.money,
         file_size=formats.file_size,
         machine_time=formats.machine_time,
+        language_name=language_name,
+        portal_language=lambda code: language_name(code, own=True),
     )
-    env.globals["role_labels"] = ROLE_LABELS
-    env.globals.update(
-        offer_status_labels=OFFER_STATUSES,
-        nomination_status_labels=NOMINATION_STATUSES,
-        gender_labels=GENDERS,
-        outcome_labels=OUTCOMES,
-        offer_track_labels=OFFER_TRACKS,
-    )
-    env.globals["status_labels"] = STATUS_LABELS
-    env.globals.update(
-        decision_outcome_labels=DECISION_OUTCOMES,
-        decision_status_labels=DECISION_STATUSES,
-        decision_relation_labels=DECISION_RELATIONS,
-    )
-    env.globals["track_labels"] = TRACKS
-    env.globals["event_labels"] = MEMBERSHIP_EVENTS
-    env.globals["category_labels"] = CATEGORIES
-    env.globals["portfolio_labels"] = PORTFOLIOS
-    env.globals["readiness_labels"] = READINESS_LEVELS
-    env.globals["format_labels"] = FORMATS
-    env.globals["cadence_labels"] = CADENCES
-    env.globals["repeat_unit_labels"] = REPEAT_UNITS
-    env.globals["outside_labels"] = timing.OUTSIDE_REASONS
-    env.globals["answer_labels"] = ANSWERS
-    env.globals["part_labels"] = PARTS
-    env.globals["agenda_status_labels"] = AGENDA_STATUSES
-    env.globals["action_status_labels"] = ACTION_STATUSES
-    env.globals.update(
-        area_labels=AREAS,
-        need_track_labels=NEED_TRACKS,
-        priority_labels=PRIORITIES,
-        need_status_labels=NEED_STATUSES,
-        support_kind_labels=SUPPORT_KINDS,
-        support_status_labels=SUPPORT_STATUSES,
-        coalition_status_labels=COALITION_STATUSES,
-        document_kind_labels=DOCUMENT_KINDS,
-        access_labels=ACCESS_LEVELS,
-        document_language_labels=DOCUMENT_LANGUAGES,
-    )
-    _install_names(env)
     return env
-
-
-def _install_names(env: Environment) -> None:
-    """Zones and languages as people name them: pickers grouped with labels ('Honolulu, United States (UTC-10)'),
-    a zone's or a language's name for a code, a date labelled with its place."""
-    env.globals["zone_groups"] = lambda zones, also=(): timing.zone_groups(zones, current_language.get(), also=also)
-    env.filters["zone_name"] = lambda zone: timing.zone_name(zone, current_language.get())
-    env.filters["zone_place"] = lambda zone: timing.zone_place(zone, current_language.get())
-    env.filters["language_name"] = language_name
-    env.filters["portal_language"] = lambda code: language_name(code, own=True)
-    env.filters["place_date"] = lambda value, zone, place="": timing.place_date(
-        value, zone, current_language.get(), place
-    )
-    env.filters["same_day"] = lambda value, zone, other: timing.same_day(value, zone, other)
 
 
 def is_htmx(request: Request) -> bool:
@@ -211,30 +142,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "standing_names": network.standings,
         "option": network.options[settings.governance_option],
         "time_zone": user.time_zone if user else "UTC",
-        "waiting_count": _waiting_counter(request, user),
     }
-
-
-def _waiting_counter(request: Request, user: Any) -> Callable[[], int]:
-    """How many things wait for the signed-in person, counted (one query) only when a page shows the count: none
-    for anonymous visitors."""
-    found: list[int] = []
-
-    def count() -> int:
-        session = getattr(request.state, "db", None)
-        if user is None or session is None:
-            return 0
-        if not found:
-            from app.notifications import service as notifications  # the notifications build on pages' helpers
-
-            try:
-                found.append(notifications.waiting_count(session, user, now=utcnow()))
-            except SQLAlchemyError:
-                # An error page shown because the database fails still shows; without the count.
-                found.append(0)
-        return found[0]
-
-    return count
 
 
 def render(
@@ -280,7 +188,7 @@ def confirm_first(request: Request, confirmation: Confirmation) -> HTMLResponse:
 
 def error_text(error: Exception) -> str:
     """A domain error's message in the request's language."""
-    from app.errors import DomainError
+    from app.core.errors import DomainError
 
     if not isinstance(error, DomainError):
         return str(error)
@@ -291,7 +199,7 @@ def error_text(error: Exception) -> str:
 
 def _shown(value: object) -> object:
     """A message parameter as the reader sees it: labels translated, names in the reader's language."""
-    from app.errors import FileSize, Label, Localised, Quantity
+    from app.core.errors import FileSize, Label, Localised, Quantity
 
     if isinstance(value, FileSize):
         return formats.file_size(value)

@@ -12,9 +12,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from app.config import LANGUAGES
+from app.core.config import LANGUAGES
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "messages"
 
 current_language: ContextVar[str] = ContextVar("current_language", default="en")

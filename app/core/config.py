@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "PRCN_"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 GOVERNANCE_OPTIONS = ("diplomatic", "operational", "informal", "adhoc")
 LANGUAGES = ("en", "fr")
 DATABASE_DRIVERS = ("sqlite", "postgresql+psycopg")

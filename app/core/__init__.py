@@ -1,0 +1,1 @@
+"""What belongs to no part of the network's work: settings, database, words, formats, pages, the edge."""
