@@ -42,6 +42,7 @@ from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.notifications import routes as notification_routes
 from app.outbox import routes as outbox_routes
+from app.pages import dashboard as dashboard_page
 from app.training import routes as training_routes
 from app.web import STATIC_PREFIX, HashedStatic, error_text, render
 
@@ -340,6 +341,7 @@ def create_app() -> FastAPI:
         governance_routes,
         member_routes,
         meeting_routes,
+        dashboard_page,
         training_routes,
         capacity_routes,
         coalition_routes,

@@ -1,4 +1,4 @@
-"""Meetings pages: the list and dashboard, scheduling and finding a time, one meeting's page and its forms,
+"""Meetings pages: the list, scheduling and finding a time, one meeting's page and its forms,
 documents, and calendar files and feeds."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from app.auth import service as accounts
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
 from app.config import get_settings
-from app.db import SessionDep, id_of, utcnow
+from app.db import SessionDep, id_of
 from app.decisions import routes as decision_routes
 from app.errors import DomainError, NotFound
 from app.formats import zone_info
@@ -36,7 +36,6 @@ from app.meetings.models import (
     MeetingSeries,
 )
 from app.members.models import MemberState
-from app.notifications import service as notifications
 from app.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 
 router = APIRouter()
@@ -97,10 +96,6 @@ def _owner_name(meeting: Meeting, bodies: dict[int, str], groups: dict[int, str]
     return groups.get(meeting.working_group_id) if meeting.working_group_id else None
 
 
-def _viewer_zone(user: User) -> str:
-    return user.time_zone if timing.known_zone(user.time_zone) else "UTC"
-
-
 UPCOMING, PAST = 50, 20  # meetings per page of each list on /meetings
 
 
@@ -151,28 +146,9 @@ def meetings(
             "groups": groups,
             "answers": service.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming]),
             "dormant": governance.dormancy(session, get_settings()),
-            "zone": _viewer_zone(user),
+            "zone": timing.reading_zone(user.time_zone),
             "runs": governance.coordinates(user),
             "notice": NOTICES.get(notice),
-        },
-    )
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    """Next meetings in the user's time, what waits for their answer, the action items they follow, minutes, and
-    for coordinators the membership requests waiting for a decision."""
-    language = current_language.get()
-    return render(
-        request,
-        "meetings/dashboard.html",
-        {
-            "board": service.dashboard(session, get_settings(), user=user),
-            "waiting_for_you": notifications.waiting_for(session, user, now=utcnow()),
-            "waiting_labels": notifications.WAITING_LABELS,
-            "dormant": governance.dormancy(session, get_settings()),
-            "zone": _viewer_zone(user),
-            "states": _names(session, language),
         },
     )
 
@@ -625,7 +601,7 @@ def _meeting_page(
         "rights": rights,
         "agenda": items,
         "members_only_items": members_only_items,
-        "zone": _viewer_zone(user),
+        "zone": timing.reading_zone(user.time_zone),
         "minutes": text.render(current.text) if current else None,
         "minutes_source": current.text if current else "",
         "minutes_versions": versions,
@@ -1141,7 +1117,7 @@ def revoke_feed(session: SessionDep, user: CurrentUser) -> Response:
 
 def _link_page_context(found: service.LinkAnswer) -> dict[str, object]:
     meeting, person = found.meeting, found.person
-    zone = _viewer_zone(person)
+    zone = timing.reading_zone(person.time_zone)
     return {
         "meeting": meeting,
         "reply": found.link.reply,

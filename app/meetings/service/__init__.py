@@ -19,7 +19,6 @@ from app.meetings.service.answers import (
     open_answer_link,
     reminder_answer_links,
 )
-from app.meetings.service.dashboard import dashboard
 from app.meetings.service.feeds import (
     answers_of,
     feed_calendar,
@@ -58,6 +57,7 @@ from app.meetings.service.rights import (
     openable,
     reads_members_part,
     visible_agenda,
+    visible_query,
 )
 from app.meetings.service.scheduling import MeetingForm, add_meeting, create_meeting, find_time, picked, places
 from app.meetings.service.series import (
@@ -88,7 +88,6 @@ __all__ = [
     "check_series_open",
     "create_meeting",
     "create_series",
-    "dashboard",
     "feed_calendar",
     "feed_owner",
     "find_time",
@@ -135,4 +134,5 @@ __all__ = [
     "upload",
     "visible_agenda",
     "visible_documents",
+    "visible_query",
 ]

@@ -1,28 +1,51 @@
-"""What waits for one user on their dashboard."""
+"""The dashboard: what waits for one user across the network's work — next meetings and the answers they owe,
+the action items they follow, the latest minutes, membership requests, and what the notifications of every domain
+count as waiting for them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
-from app.config import Settings
-from app.db import id_of, utcnow
+from app.config import Settings, get_settings
+from app.db import SessionDep, id_of, utcnow
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
-from app.meetings.models import (
-    ActionItem,
-    Invitation,
-    Meeting,
-    MinutesVersion,
-)
-from app.meetings.service.feeds import answers_of, upcoming
-from app.meetings.service.records import open_action_items
-from app.meetings.service.rights import visible_query
+from app.i18n import current_language
+from app.meetings import service as meetings
+from app.meetings import timing
+from app.meetings.models import ActionItem, Invitation, Meeting, MinutesVersion
 from app.members.models import MemberState
+from app.notifications import service as notifications
+from app.web import render
+
+router = APIRouter()
+
+
+@router.get("/dashboard", response_class=HTMLResponse, name="dashboard")
+def dashboard_page(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    """Next meetings in the user's time, what waits for their answer, the action items they follow, minutes, and
+    for coordinators the membership requests waiting for a decision."""
+    language = current_language.get()
+    return render(
+        request,
+        "pages/dashboard.html",
+        {
+            "board": dashboard(session, get_settings(), user=user),
+            "waiting_for_you": notifications.waiting_for(session, user, now=utcnow()),
+            "waiting_labels": notifications.WAITING_LABELS,
+            "dormant": governance.dormancy(session, get_settings()),
+            "zone": timing.reading_zone(user.time_zone),
+            "states": {id_of(state): state.name(language) for state in session.exec(select(MemberState)).all()},
+        },
+    )
 
 
 @dataclass
@@ -43,20 +66,20 @@ def dashboard(session: Session, settings: Settings, *, user: User, now: datetime
     network's for coordinators and admins), the latest minutes they may read, and the membership requests waiting
     for a coordinator's decision."""
     now = now or utcnow()
-    coming = upcoming(session, user=user, limit=10, now=now)
-    answers = answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming])
+    coming = meetings.upcoming(session, user=user, limit=10, now=now)
+    answers = meetings.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming])
     waiting = [m for m in coming if m.id in answers and not answers[id_of(m)].answer and not m.cancelled]
     due: list[tuple[ActionItem, Meeting]] | None = None
     if governance.coordinates(user):
-        due = open_action_items(session)
+        due = meetings.open_action_items(session)
     elif user.role == Role.focal_point and user.member_state_id is not None:
-        due = open_action_items(session, owner_state_id=user.member_state_id)
+        due = meetings.open_action_items(session, owner_state_id=user.member_state_id)
     latest = (
         select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
         .group_by(col(MinutesVersion.meeting_id))
         .subquery()
     )
-    readable = visible_query(user).subquery()
+    readable = meetings.visible_query(user).subquery()
     rows = session.exec(
         select(Meeting, MinutesVersion)
         .join(latest, latest.c.meeting_id == Meeting.id)
