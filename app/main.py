@@ -43,7 +43,7 @@ from app.meetings import routes as meeting_routes
 from app.members import routes as member_routes
 from app.notifications import routes as notification_routes
 from app.outbox import routes as outbox_routes
-from app.pages import account, brief, configuration, home, outbox, words
+from app.pages import account, brief, configuration, dashboard, home, outbox, words
 from app.training import routes as training_routes
 
 logger = logging.getLogger("app.core.errors")
@@ -346,6 +346,7 @@ def create_app() -> FastAPI:
         governance_routes,
         member_routes,
         meeting_routes,
+        dashboard,
         training_routes,
         capacity_routes,
         coalition_routes,

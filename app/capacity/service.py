@@ -741,7 +741,7 @@ def _need_tallies(session: Session, track: str) -> list[tuple[int, str, str, int
     return list(session.exec(query.group_by(col(Need.state_id), col(Need.area), col(Need.priority))).all())
 
 
-def _past_due(session: Session, track: str, today: date, supported: set[int]) -> list[Wanted]:
+def _past_due(session: Session, track: str, today: date) -> list[Wanted]:
     query: Select[int, int, str, date, str] = Select(
         col(Need.id), col(Need.state_id), col(Need.area), col(Need.wanted_by), col(Need.description)
     )
@@ -750,7 +750,7 @@ def _past_due(session: Session, track: str, today: date, supported: set[int]) ->
     )
     if track:
         query = query.where(Need.track == track)
-    return [Wanted(*row) for row in session.exec(query.order_by(col(Need.id))).all() if row[0] not in supported]
+    return [Wanted(*row) for row in session.exec(query.order_by(col(Need.id))).all()]
 
 
 def deconfliction(
@@ -775,53 +775,13 @@ def deconfliction(
     states_by_id = by_id(session.exec(select(MemberState)).all())
     supports = _read_supports(session, track)
     names = {s.id: provider_name(s, states_by_id, language) for s in supports}
-    providers = sorted(
-        {
-            (
-                states_by_id[s.provider_state_id].code
-                if s.provider_state_id in states_by_id
-                else s.provider_organisation,
-                names[s.id],
-            )
-            for s in supports
-        },
-        key=lambda item: item[1].casefold(),
-    )
-    cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
-    for state_id, area, priority, number in _need_tallies(session, track):
-        cell = cells[state_id][area]
-        cell.open_needs += number
-        if not cell.highest or PRIORITY_RANK[priority] < PRIORITY_RANK[cell.highest]:
-            cell.highest = priority
-    by_place: dict[tuple[int, str], list[Placed]] = defaultdict(list)
-    for support in supports:
-        by_place[(support.recipient_state_id, support.area)].append(support)
-        cells[support.recipient_state_id][support.area].supports.append((support, names[support.id]))
-
-    overlaps = []
-    for (state_id, area), placed in by_place.items():
-        for first, second in overlapping_pairs(placed):
-            cells[state_id][area].overlap = True
-            overlaps.append(
-                Overlap(
-                    states_by_id[state_id],
-                    area,
-                    first,
-                    second,
-                    names[first.id],
-                    names[second.id],
-                    max(first.starts_on, second.starts_on),
-                    min(first.ends_on, second.ends_on),
-                )
-            )
-    supported = {s.need_id for s in supports if s.need_id is not None}
-    gaps = []
-    for need in _past_due(session, track, today, supported):
-        if by_place.get((need.state_id, need.area)):
-            continue
-        cells[need.state_id][need.area].gap = True
-        gaps.append(Gap(need, states_by_id[need.state_id]))
-
+    cells = cells_of(_need_tallies(session, track), supports, names)
+    overlaps = overlaps_of(supports, names, states_by_id)
+    gaps = gaps_of(_past_due(session, track, today), supports, states_by_id)
+    for overlap in overlaps:
+        cells[id_of(overlap.state)][overlap.area].overlap = True
+    for gap in gaps:
+        cells[gap.need.state_id][gap.need.area].gap = True
     shown = {
         state_id
         for state_id in cells
@@ -832,12 +792,11 @@ def deconfliction(
         shown &= {s.recipient_state_id for s in mine}
         ids = {s.id for s in mine}
         overlaps = [o for o in overlaps if o.first.id in ids or o.second.id in ids]
-    rows = sorted(
-        (StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
-        key=lambda row: row.state.name(language),
-    )
     return Deconfliction(
-        rows=rows,
+        rows=sorted(
+            (StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
+            key=lambda row: row.state.name(language),
+        ),
         overlaps=sorted(
             (o for o in overlaps if o.state.id in shown),
             key=lambda o: (o.state.name(language), o.area, o.starts_on, o.first.id, o.second.id),
@@ -846,7 +805,77 @@ def deconfliction(
             (g for g in gaps if g.state.id in shown),
             key=lambda g: (g.state.name(language), g.need.wanted_by, g.need.id),
         ),
-        providers=providers,
+        providers=_provider_choices(supports, names, states_by_id),
+    )
+
+
+def cells_of(
+    tallies: Iterable[tuple[int, str, str, int]], supports: Iterable[Placed], names: dict[int, str]
+) -> dict[int, dict[str, Cell]]:
+    """Each state's cells by area: its open needs (how many, the highest priority) and the supports it receives."""
+    cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
+    for state_id, area, priority, number in tallies:
+        cell = cells[state_id][area]
+        cell.open_needs += number
+        if not cell.highest or PRIORITY_RANK[priority] < PRIORITY_RANK[cell.highest]:
+            cell.highest = priority
+    for support in supports:
+        cells[support.recipient_state_id][support.area].supports.append((support, names[support.id]))
+    return cells
+
+
+def overlaps_of(
+    supports: Iterable[Placed], names: dict[int, str], states_by_id: dict[int, MemberState]
+) -> list[Overlap]:
+    """Every two supports from different providers to one state in one area whose periods share a day, with the
+    first and last day they share."""
+    by_place: dict[tuple[int, str], list[Placed]] = defaultdict(list)
+    for support in supports:
+        by_place[(support.recipient_state_id, support.area)].append(support)
+    return [
+        Overlap(
+            states_by_id[state_id],
+            area,
+            first,
+            second,
+            names[first.id],
+            names[second.id],
+            max(first.starts_on, second.starts_on),
+            min(first.ends_on, second.ends_on),
+        )
+        for (state_id, area), placed in by_place.items()
+        for first, second in overlapping_pairs(placed)
+    ]
+
+
+def gaps_of(past_due: Iterable[Wanted], supports: Iterable[Placed], states_by_id: dict[int, MemberState]) -> list[Gap]:
+    """The needs past their date that nothing supports: no support is linked to them, and none is given in their
+    state and area."""
+    placed = list(supports)
+    supported = {s.need_id for s in placed if s.need_id is not None}
+    supported_places = {(s.recipient_state_id, s.area) for s in placed}
+    return [
+        Gap(need, states_by_id[need.state_id])
+        for need in past_due
+        if need.id not in supported and (need.state_id, need.area) not in supported_places
+    ]
+
+
+def _provider_choices(
+    supports: Iterable[Placed], names: dict[int, str], states_by_id: dict[int, MemberState]
+) -> list[tuple[str, str]]:
+    """(filter value, name) of every provider, by name: a state's code, or an organisation's own name."""
+    return sorted(
+        {
+            (
+                states_by_id[s.provider_state_id].code
+                if s.provider_state_id in states_by_id
+                else s.provider_organisation,
+                names[s.id],
+            )
+            for s in supports
+        },
+        key=lambda item: item[1].casefold(),
     )
 
 

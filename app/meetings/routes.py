@@ -1,4 +1,4 @@
-"""Meetings pages: the list and dashboard, scheduling and finding a time, one meeting's page and its forms,
+"""Meetings pages: the list, scheduling and finding a time, one meeting's page and its forms,
 documents, and calendar files and feeds."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.auth.models import Role, User
 from app.core import paging, region
 from app.core.config import get_settings
-from app.core.db import SessionDep, id_of, utcnow
+from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
 from app.core.formats import zone_info
 from app.core.i18n import N_, current_language, gettext
@@ -36,7 +36,6 @@ from app.meetings.models import (
     MeetingSeries,
 )
 from app.members.models import MemberState
-from app.notifications import service as notifications
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -96,10 +95,6 @@ def _owner_name(meeting: Meeting, bodies: dict[int, str], groups: dict[int, str]
     return groups.get(meeting.working_group_id) if meeting.working_group_id else None
 
 
-def _viewer_zone(user: User) -> str:
-    return user.time_zone if timing.known_zone(user.time_zone) else "UTC"
-
-
 UPCOMING, PAST = 50, 20  # meetings per page of each list on /meetings
 
 
@@ -150,28 +145,9 @@ def meetings(
             "groups": groups,
             "answers": service.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming]),
             "dormant": governance.dormancy(session, get_settings()),
-            "zone": _viewer_zone(user),
+            "zone": timing.reading_zone(user.time_zone),
             "runs": governance.coordinates(user),
             "notice": NOTICES.get(notice),
-        },
-    )
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    """Next meetings in the user's time, what waits for their answer, the action items they follow, minutes, and
-    for coordinators the membership requests waiting for a decision."""
-    language = current_language.get()
-    return render(
-        request,
-        "meetings/dashboard.html",
-        {
-            "board": service.dashboard(session, get_settings(), user=user),
-            "waiting_for_you": notifications.waiting_for(session, user, now=utcnow()),
-            "waiting_labels": notifications.WAITING_LABELS,
-            "dormant": governance.dormancy(session, get_settings()),
-            "zone": _viewer_zone(user),
-            "states": _names(session, language),
         },
     )
 
@@ -624,7 +600,7 @@ def _meeting_page(
         "rights": rights,
         "agenda": items,
         "members_only_items": members_only_items,
-        "zone": _viewer_zone(user),
+        "zone": timing.reading_zone(user.time_zone),
         "minutes": text.render(current.text) if current else None,
         "minutes_source": current.text if current else "",
         "minutes_versions": versions,
@@ -1140,7 +1116,7 @@ def revoke_feed(session: SessionDep, user: CurrentUser) -> Response:
 
 def _link_page_context(found: service.LinkAnswer) -> dict[str, object]:
     meeting, person = found.meeting, found.person
-    zone = _viewer_zone(person)
+    zone = timing.reading_zone(person.time_zone)
     return {
         "meeting": meeting,
         "reply": found.link.reply,

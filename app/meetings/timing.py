@@ -54,6 +54,11 @@ def known_zone(name: str) -> bool:
     return name in _zones()
 
 
+def reading_zone(name: str) -> str:
+    """The zone a reader sees times in: their own when it is a known zone, else UTC."""
+    return name if known_zone(name) else "UTC"
+
+
 @lru_cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())

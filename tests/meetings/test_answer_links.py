@@ -399,4 +399,4 @@ def test_only_the_hash_of_a_link_is_stored(session: Session, cast: Cast, invited
     for path in (attend, decline):
         token = path.rsplit("/", 1)[1]
         assert token not in stored
-        assert service._link_hash(token) in stored
+        assert service.link_hash(token) in stored

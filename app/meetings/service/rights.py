@@ -1,0 +1,151 @@
+"""Who may see what of a meeting, and who runs it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func
+from sqlmodel import Session, col, select
+
+from app.auth.models import Role, User
+from app.core.db import id_of
+from app.core.errors import Forbidden, NotFound
+from app.core.i18n import N_
+from app.governance import service as governance
+from app.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Invitation,
+    Meeting,
+    MeetingInvitee,
+    MeetingSeries,
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do with one meeting."""
+
+    sees: bool
+    member: bool
+    runs: bool
+    state_id: int | None
+
+    @property
+    def attributions(self) -> bool:
+        return self.member or self.runs
+
+
+def member_states(session: Session, meeting: Meeting | MeetingSeries) -> set[int]:
+    """The states that are members of the meeting's body or working group (they see members-only parts)."""
+    if meeting.working_group_id is not None:
+        return governance.group_members(session, [meeting.working_group_id]).get(meeting.working_group_id, set())
+    if meeting.body_id is None:
+        return set()
+    standings = governance.memberships(session, body_id=meeting.body_id)
+    return {state_id for (_, state_id), standing in standings.items() if standing.is_member}
+
+
+def access(session: Session, meeting: Meeting, user: User) -> Access:
+    if governance.coordinates(user):
+        return Access(sees=True, member=True, runs=True, state_id=None)
+    members = member_states(session, meeting)
+    state_id = user.member_state_id if user.role == Role.focal_point else None
+    invited = (
+        session.exec(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
+        ).one()
+        > 0
+    )
+    # A state invited to the meeting, or one that owns an action item it raised (its focal points follow the item
+    # there even when the state is not a member of the body), sees it; one query for both.
+    invited_state = state_id is not None and bool(
+        session.exec(
+            select(
+                exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
+                | exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
+            )
+        ).one()
+    )
+    member = reads_members_part(user, members)
+    return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
+
+
+def reads_members_part(user: User, members: set[int]) -> bool:
+    """Whether the user reads a meeting's members-only parts, given the states that are members of its body or
+    working group: coordinators and admins, and the focal points of those states."""
+    if governance.coordinates(user):
+        return True
+    return user.role == Role.focal_point and user.member_state_id is not None and user.member_state_id in members
+
+
+def visible_agenda(items: Sequence[AgendaItem], *, attributions: bool) -> tuple[list[AgendaItem], int]:
+    """The agenda items a reader may see (members-only items only for those who read members-only parts) and how
+    many are left out: on the meeting's page and in its emails alike."""
+    shown = list(items) if attributions else [item for item in items if item.part == "observers"]
+    return shown, len(items) - len(shown)
+
+
+def openable(session: Session, user: User, meetings: Sequence[Meeting]) -> list[Meeting]:
+    """The meetings among these that the user may open, by the rule of access(), in a few queries whatever their
+    number: wherever a meeting is named, only those who may open it see it."""
+    if governance.coordinates(user) or not meetings:
+        return list(meetings)
+    ids = [id_of(meeting) for meeting in meetings]
+    seen = set(
+        session.exec(
+            select(Invitation.meeting_id).where(col(Invitation.meeting_id).in_(ids), Invitation.user_id == user.id)
+        ).all()
+    )
+    state_id = user.member_state_id if user.role == Role.focal_point else None
+    if state_id is None:
+        return [meeting for meeting in meetings if meeting.id in seen]
+    seen |= set(
+        session.exec(
+            select(MeetingInvitee.meeting_id).where(
+                col(MeetingInvitee.meeting_id).in_(ids), MeetingInvitee.state_id == state_id
+            )
+        ).all()
+    )
+    owners = {(meeting.body_id, meeting.working_group_id): meeting for meeting in meetings}
+    member_of = {owner for owner, meeting in owners.items() if state_id in member_states(session, meeting)}
+    return [m for m in meetings if m.id in seen or (m.body_id, m.working_group_id) in member_of]
+
+
+def get_meeting(session: Session, meeting_id: int, *, user: User) -> tuple[Meeting, Access]:
+    """The meeting and the user's access; a meeting the user may not see is not found, as if it did not exist."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(N_("No such meeting."))
+    rights = access(session, meeting, user)
+    if not rights.sees:
+        raise NotFound(N_("No such meeting."))
+    return meeting, rights
+
+
+def require_runner(user: User) -> None:
+    if not governance.coordinates(user):
+        raise Forbidden(N_("Only coordinators and admins run meetings."))
+
+
+def invited_states(session: Session, meeting_ids: list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for row in session.exec(select(MeetingInvitee).where(col(MeetingInvitee.meeting_id).in_(meeting_ids))).all():
+        found[row.meeting_id].add(row.state_id)
+    return found
+
+
+def visible_query(user: User):
+    """Meetings the user may see, as a query (coordinators: all)."""
+    query = select(Meeting)
+    if governance.coordinates(user):
+        return query
+    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
+    if user.role == Role.focal_point and user.member_state_id is not None:
+        as_state = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+        return query.where(col(Meeting.id).in_(invited) | col(Meeting.id).in_(as_state))
+    return query.where(col(Meeting.id).in_(invited))

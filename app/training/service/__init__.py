@@ -1,0 +1,81 @@
+"""Training offers and their life, nominations and allocation, outcomes, the catalogue and reports; the names
+other modules use."""
+
+from app.training.service.allocation import (
+    CandidateForm,
+    allocate,
+    deadline_passed,
+    move,
+    nominate,
+    preview,
+    state_nominations,
+    withdraw,
+)
+from app.training.service.listing import Filters, catalogue, catalogue_shares
+from app.training.service.offers import OfferForm, create_offer, set_status, update_offer
+from app.training.service.outcomes import erase, history, nominations_csv, outcomes_for, record_outcomes
+from app.training.service.reports import (
+    StateCourse,
+    YearRow,
+    certified_view,
+    report,
+    state_record,
+    targets_for,
+    upcoming_for_state,
+    valid_months,
+)
+from app.training.service.rules import (
+    ACTIVE,
+    NEXT_STATUSES,
+    STAFF,
+    get_nomination,
+    get_offer,
+    manages,
+    may_offer,
+    nominations,
+    sees_candidate,
+    told_of_cancellation,
+    withdrawable,
+)
+
+__all__ = [
+    "ACTIVE",
+    "allocate",
+    "CandidateForm",
+    "catalogue",
+    "catalogue_shares",
+    "certified_view",
+    "create_offer",
+    "deadline_passed",
+    "erase",
+    "Filters",
+    "get_nomination",
+    "get_offer",
+    "history",
+    "manages",
+    "may_offer",
+    "move",
+    "NEXT_STATUSES",
+    "nominate",
+    "nominations",
+    "nominations_csv",
+    "OfferForm",
+    "outcomes_for",
+    "preview",
+    "record_outcomes",
+    "report",
+    "sees_candidate",
+    "set_status",
+    "STAFF",
+    "state_nominations",
+    "state_record",
+    "StateCourse",
+    "targets_for",
+    "told_of_cancellation",
+    "upcoming_for_state",
+    "update_offer",
+    "valid_months",
+    "withdraw",
+    "withdrawable",
+    "YearRow",
+]

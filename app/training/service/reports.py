@@ -1,0 +1,217 @@
+"""Reports: targets, who is certified and ready, a state's courses and record, and the yearly tallies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import extract
+from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import Select
+
+from app.core import region
+from app.core.config import Settings
+from app.core.db import id_of, utcnow
+from app.core.region import read_toml
+from app.members.models import MemberState
+from app.training.models import (
+    CourseType,
+    Nomination,
+    TrainingOffer,
+)
+from app.training.service.allocation import Share
+from app.training.service.rules import ACTIVE
+
+
+def targets_for(settings: Settings, track: str) -> list[region.Target]:
+    """The seeded targets for women's participation that apply to a track (all of them for 'any')."""
+    targets = region.load(settings.seeds_dir).targets
+    return [t for t in targets if track == "any" or track in t.tracks]
+
+
+@lru_cache
+def valid_months(seeds_dir: Path) -> int:
+    path = seeds_dir / "training.toml"
+    return int(read_toml(path).get("certification_valid_months", 12)) if path.exists() else 12
+
+
+@dataclass
+class ReadyRow:
+    state: MemberState
+    ready: int
+    ready_women: int
+    certified: int
+    latest: date | None
+
+
+def certified_view(session: Session, settings: Settings, *, today: date | None = None) -> list[ReadyRow]:
+    """Per state, the people whose certifying assessment (SAAT) was passed within the validity period."""
+    today = today or utcnow().date()
+    since = today - timedelta(days=round(valid_months(settings.seeds_dir) * 30.44))
+    passed = session.exec(
+        select(Nomination)
+        .join(TrainingOffer)
+        .join(CourseType)
+        .where(col(CourseType.certifies).is_(True), Nomination.outcome == "passed")
+    ).all()
+    by_state: dict[int, list[Nomination]] = defaultdict(list)
+    for nomination in passed:
+        by_state[nomination.state_id].append(nomination)
+    states = session.exec(select(MemberState).order_by(col(MemberState.name_en))).all()
+    rows = []
+    for state in states:
+        mine = by_state.get(id_of(state), [])
+        ready = [n for n in mine if n.outcome_on and n.outcome_on >= since]
+        rows.append(
+            ReadyRow(
+                state,
+                len(ready),
+                sum(n.gender == "woman" for n in ready),
+                len(mine),
+                max((n.outcome_on for n in mine if n.outcome_on), default=None),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class StateCourse:
+    """A course that has not ended and concerns a state: it provides or hosts it, or has candidates on it."""
+
+    offer: TrainingOffer
+    provides: bool
+    nominated: int
+    accepted: int
+
+
+def upcoming_for_state(session: Session, *, state_id: int, today: date | None = None) -> list[StateCourse]:
+    """Published or closed courses not yet over that the state provides, hosts or nominated to (two queries)."""
+    today = today or date.today()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for offer_id, status, number in session.exec(
+        select(Nomination.offer_id, Nomination.status, func.count())
+        .where(Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
+        .group_by(col(Nomination.offer_id), col(Nomination.status))
+    ).all():
+        counts[offer_id][status] = int(number)
+    offers = session.exec(
+        select(TrainingOffer)
+        .where(
+            col(TrainingOffer.status).in_(("published", "closed")),
+            col(TrainingOffer.ends_on) >= today,
+            or_(
+                col(TrainingOffer.provider_state_id) == state_id,
+                col(TrainingOffer.venue_state_id) == state_id,
+                col(TrainingOffer.id).in_(list(counts)),
+            ),
+        )
+        .order_by(col(TrainingOffer.starts_on))
+    ).all()
+    rows = []
+    for offer in offers:
+        tally = counts.get(offer.id or 0, {})
+        rows.append(
+            StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0), tally.get("accepted", 0))
+        )
+    return rows
+
+
+@dataclass
+class RecordRow:
+    kind: CourseType
+    trained: int
+    women: int
+    certified: int
+
+
+def state_record(
+    session: Session, state: MemberState
+) -> tuple[list[RecordRow], list[tuple[Nomination, TrainingOffer]]]:
+    """A state's trained and certified personnel per kind of course, and the people behind them."""
+    rows = session.exec(
+        select(Nomination, TrainingOffer)
+        .join(TrainingOffer)
+        .where(Nomination.state_id == state.id, col(Nomination.outcome).in_(("completed", "passed", "not_passed")))
+        .order_by(col(Nomination.outcome_on).desc())
+    ).all()
+    kinds = {kind.id: kind for kind in session.exec(select(CourseType)).all()}
+    table: dict[int, RecordRow] = {}
+    for nomination, offer in rows:
+        record = table.setdefault(offer.course_type_id, RecordRow(kinds[offer.course_type_id], 0, 0, 0))
+        record.trained += 1
+        record.women += nomination.gender == "woman"
+        record.certified += nomination.outcome == "passed"
+    return sorted(table.values(), key=lambda r: r.kind.key), [(n, o) for n, o in rows]
+
+
+@dataclass
+class YearRow:
+    year: int
+    offered: int
+    nominated: int
+    filled: int
+    nominated_share: Share
+    filled_share: Share
+
+
+def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
+    """Seats offered, nominated and filled per (state, year) and per (None, year) for the region, by the course's
+    first day; a state's offered seats are those of the courses it provides. Two queries, each summed by the
+    database per year, state, status and gender: the rows read grow with the years and states, not the courses
+    or the nominations."""
+    counted_statuses = ("published", "closed", "completed")
+    year = extract("year", col(TrainingOffer.starts_on))
+    rows: dict[tuple[int | None, int], YearRow] = {}
+
+    def row(state_id: int | None, year: int) -> YearRow:
+        return rows.setdefault((state_id, year), YearRow(year, 0, 0, 0, Share(0, 0, 0), Share(0, 0, 0)))
+
+    offered = session.exec(
+        select(year, col(TrainingOffer.provider_state_id), func.sum(col(TrainingOffer.seats)))
+        .where(col(TrainingOffer.status).in_(counted_statuses))
+        .group_by(year, col(TrainingOffer.provider_state_id))
+    ).all()
+    for offer_year, provider_id, seats in offered:
+        row(None, int(offer_year)).offered += int(seats or 0)
+        if provider_id is not None:
+            row(provider_id, int(offer_year)).offered += int(seats or 0)
+    # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
+    counting: Select[int, int, str, str, int] = Select(
+        year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+    )
+    counted = session.exec(
+        counting.join(TrainingOffer, col(TrainingOffer.id) == col(Nomination.offer_id))
+        .where(col(TrainingOffer.status).in_(counted_statuses), col(Nomination.status) != "withdrawn")
+        .group_by(year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
+    ).all()
+    for nomination_year, state_id, status, gender, number in counted:
+        for target in (row(None, int(nomination_year)), row(state_id, int(nomination_year))):
+            target.nominated += number
+            _tally(target.nominated_share, gender, number)
+            if status == "accepted":
+                target.filled += number
+                _tally(target.filled_share, gender, number)
+    return rows
+
+
+def _tally(share: Share, gender: str, number: int) -> None:
+    share.women += number if gender == "woman" else 0
+    share.counted += number if gender in ("woman", "man") else 0
+    share.unspecified += number if gender == "unspecified" else 0
+
+
+def report(session: Session) -> tuple[list[YearRow], dict[int, list[tuple[MemberState, YearRow]]]]:
+    """The region's rows per year, and each year's rows per state."""
+    rows = _tallies(session)
+    states = {state.id: state for state in session.exec(select(MemberState)).all()}
+    region_rows = sorted((r for (state_id, _year), r in rows.items() if state_id is None), key=lambda r: r.year)
+    per_year: dict[int, list[tuple[MemberState, YearRow]]] = defaultdict(list)
+    for (state_id, year), data in sorted(rows.items(), key=lambda item: (item[0][1], str(item[0][0]))):
+        if state_id is not None and state_id in states:
+            per_year[year].append((states[state_id], data))
+    for entries in per_year.values():
+        entries.sort(key=lambda entry: entry[0].name_en)
+    return region_rows, dict(per_year)
