@@ -32,7 +32,9 @@ def _listed_column(constraint: CheckConstraint) -> str:
 def _stored(connection: Connection, table: Table, numbers: count[int]) -> int:
     """Stores a row of `table` with a listed value in each listed column and rows for what it refers to; its id."""
     values = {column.name: _value(connection, column, numbers) for column in table.columns if _required(column)}
-    return int(connection.execute(table.insert().values(**values)).inserted_primary_key[0])
+    key = connection.execute(table.insert().values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _required(column: Column[Any]) -> bool:

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CheckConstraint, inspect
+from sqlalchemy import CheckConstraint, Engine, inspect
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
@@ -59,7 +59,7 @@ def test_models_match_the_migrated_schema(engine) -> None:  # type: ignore[no-un
     assert differences == []
 
 
-def test_models_and_migrations_list_the_same_values(engine) -> None:  # type: ignore[no-untyped-def]
+def test_models_and_migrations_list_the_same_values(engine: Engine) -> None:
     """Alembic does not compare CHECK constraints: each one a model declares is in the migrated schema, with the
     same values."""
     declared = {
