@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -10,6 +11,7 @@ from app.audit.models import AuditEntry
 from app.core.db import utcnow
 
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "csrf_secret"})
+log = logging.getLogger("prcn.audit")
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -45,7 +47,19 @@ def record(
         address=address[:64],
     )
     session.add(entry)
+    _log(entry)
     return entry
+
+
+def _log(entry: AuditEntry) -> None:
+    """One line per change beside its row: ids, action and entity only, plus the status change when there is one."""
+    line = "actor=%s action=%s entity=%s id=%s"
+    arguments: list[object] = [entry.actor_id, entry.action, entry.entity, entry.entity_id]
+    statuses = ((entry.before or {}).get("status"), (entry.after or {}).get("status"))
+    if statuses != (None, None):
+        line += " status=%s->%s"
+        arguments += statuses
+    log.info(line, *arguments)
 
 
 def latest(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[tuple[AuditEntry, str | None]], int]:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime, utcnow
 from app.core.i18n import N_
 
@@ -18,11 +19,11 @@ class Role(StrEnum):
     observer = "observer"
 
 
-ROLE_LABELS = {
-    Role.admin.value: N_("Admin"),
-    Role.coordinator.value: N_("LCM coordinator"),
-    Role.focal_point.value: N_("Focal point"),
-    Role.observer.value: N_("Observer"),
+ROLE_LABELS: dict[str, str] = {
+    Role.admin: N_("Admin"),
+    Role.coordinator: N_("LCM coordinator"),
+    Role.focal_point: N_("Focal point"),
+    Role.observer: N_("Observer"),
 }
 
 
@@ -38,6 +39,7 @@ class UserBase(SQLModel):
 
 class User(UserBase, table=True):
     __tablename__ = "user_account"
+    __table_args__ = (one_of("role", Role),)
 
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=255)

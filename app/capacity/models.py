@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
-from app.core.i18n import N_, NC_
+from app.core.i18n import N_, NC_, ContextMessage
 
 AREAS = {
     "training": N_("Training"),
@@ -21,23 +23,46 @@ AREAS = {
 }
 NEED_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian")}
 PRIORITIES = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
-NEED_STATUSES = {
-    "open": NC_("need", "Open"),
-    "partly_met": NC_("need", "Partly met"),
-    "met": NC_("need", "Met"),
-    "withdrawn": NC_("need", "Withdrawn"),
+
+
+class NeedStatus(StrEnum):
+    open = "open"
+    partly_met = "partly_met"
+    met = "met"
+    withdrawn = "withdrawn"
+
+
+class SupportKind(StrEnum):
+    in_kind = "in_kind"
+    funding = "funding"
+    trainers = "trainers"
+    course_places = "course_places"
+
+
+class SupportStatus(StrEnum):
+    planned = "planned"
+    under_way = "under_way"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+NEED_STATUSES: dict[str, ContextMessage] = {
+    NeedStatus.open: NC_("need", "Open"),
+    NeedStatus.partly_met: NC_("need", "Partly met"),
+    NeedStatus.met: NC_("need", "Met"),
+    NeedStatus.withdrawn: NC_("need", "Withdrawn"),
 }
-SUPPORT_KINDS = {
-    "in_kind": N_("In kind"),
-    "funding": N_("Funding"),
-    "trainers": N_("Trainers"),
-    "course_places": N_("Places on courses"),
+SUPPORT_KINDS: dict[str, str] = {
+    SupportKind.in_kind: N_("In kind"),
+    SupportKind.funding: N_("Funding"),
+    SupportKind.trainers: N_("Trainers"),
+    SupportKind.course_places: N_("Places on courses"),
 }
-SUPPORT_STATUSES = {
-    "planned": NC_("support", "Planned"),
-    "under_way": N_("Under way"),
-    "completed": NC_("support", "Completed"),
-    "cancelled": NC_("support", "Cancelled"),
+SUPPORT_STATUSES: dict[str, str] = {
+    SupportStatus.planned: NC_("support", "Planned"),
+    SupportStatus.under_way: N_("Under way"),
+    SupportStatus.completed: NC_("support", "Completed"),
+    SupportStatus.cancelled: NC_("support", "Cancelled"),
 }
 
 
@@ -45,6 +70,7 @@ class Need(SQLModel, table=True):
     """A capacity-building need of one state; its status changes are appended to NeedEvent."""
 
     __tablename__ = "capacity_need"
+    __table_args__ = (one_of("status", NeedStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)
@@ -62,6 +88,7 @@ class NeedEvent(SQLModel, table=True):
     """A need recorded or its status changed, with who did it and why; appended, never rewritten."""
 
     __tablename__ = "capacity_need_event"
+    __table_args__ = (one_of("status", NeedStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="capacity_need.id", index=True)
@@ -75,6 +102,7 @@ class Support(SQLModel, table=True):
     """Support a partner (a state or an organisation) gives or plans to one state, for a need or an area."""
 
     __tablename__ = "capacity_support"
+    __table_args__ = (one_of("kind", SupportKind), one_of("status", SupportStatus))
 
     id: int | None = Field(default=None, primary_key=True)
     provider_state_id: int | None = Field(default=None, foreign_key="member_state.id", index=True)
@@ -99,6 +127,7 @@ class SupportEvent(SQLModel, table=True):
     """Support recorded or its status changed; appended."""
 
     __tablename__ = "capacity_support_event"
+    __table_args__ = (one_of("status", SupportStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     support_id: int = Field(foreign_key="capacity_support.id", index=True)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, text
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
-COALITION_STATUSES = {"active": N_("Active"), "closed": N_("Closed")}
+
+class CoalitionStatus(StrEnum):
+    active = "active"
+    closed = "closed"
+
+
+COALITION_STATUSES: dict[str, str] = {CoalitionStatus.active: N_("Active"), CoalitionStatus.closed: N_("Closed")}
 # The rows the partial unique indexes of coalition_partner cover: current partner states, current organisations.
 CURRENT_STATE = "left_at IS NULL AND partner_state_id IS NOT NULL"
 CURRENT_ORGANISATION = "left_at IS NULL AND partner_state_id IS NULL"
@@ -20,6 +28,7 @@ class Coalition(SQLModel, table=True):
     """A coalition around one state's needs."""
 
     __tablename__ = "coalition"
+    __table_args__ = (one_of("status", CoalitionStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)

@@ -6,27 +6,55 @@ the whole of what it said then, so nothing recorded is ever lost."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
-OUTCOMES = {
-    "consensus": N_("Consensus"),
-    "reservations": N_("Consensus with reservations"),
-    "deferred": N_("No consensus: deferred"),
-    "withdrawn": N_("Withdrawn"),
-    "vote": N_("Vote"),
+
+class DecisionOutcome(StrEnum):
+    consensus = "consensus"
+    reservations = "reservations"
+    deferred = "deferred"
+    withdrawn = "withdrawn"
+    vote = "vote"
+
+
+class DecisionStatus(StrEnum):
+    in_force = "in_force"
+    superseded = "superseded"
+    deferred = "deferred"
+    withdrawn = "withdrawn"
+
+
+class Relation(StrEnum):
+    amends = "amends"
+    supersedes = "supersedes"
+
+
+class VersionKind(StrEnum):
+    recorded = "recorded"
+    corrected = "corrected"
+
+
+OUTCOMES: dict[str, str] = {
+    DecisionOutcome.consensus: N_("Consensus"),
+    DecisionOutcome.reservations: N_("Consensus with reservations"),
+    DecisionOutcome.deferred: N_("No consensus: deferred"),
+    DecisionOutcome.withdrawn: N_("Withdrawn"),
+    DecisionOutcome.vote: N_("Vote"),
 }
-STATUSES = {
-    "in_force": N_("In force"),
-    "superseded": N_("Superseded"),
-    "deferred": N_("Deferred"),
-    "withdrawn": N_("Withdrawn"),
+STATUSES: dict[str, str] = {
+    DecisionStatus.in_force: N_("In force"),
+    DecisionStatus.superseded: N_("Superseded"),
+    DecisionStatus.deferred: N_("Deferred"),
+    DecisionStatus.withdrawn: N_("Withdrawn"),
 }
-RELATIONS = {"amends": N_("Amends"), "supersedes": N_("Supersedes")}
-VERSION_KINDS = {"recorded": N_("Recorded"), "corrected": N_("Corrected")}
+RELATIONS: dict[str, str] = {Relation.amends: N_("Amends"), Relation.supersedes: N_("Supersedes")}
+VERSION_KINDS: dict[str, str] = {VersionKind.recorded: N_("Recorded"), VersionKind.corrected: N_("Corrected")}
 # Names of the search index objects the migration creates outside the models (FTS5 table, GIN index).
 SEARCH_INDEX_PREFIX = "decision_search"
 
@@ -36,6 +64,11 @@ class Decision(SQLModel, table=True):
     that supersede it; `search_tokens` is what the full-text indexes read (the library's normalisation)."""
 
     __tablename__ = "decision"
+    __table_args__ = (
+        one_of("outcome", DecisionOutcome),
+        one_of("status", DecisionStatus),
+        one_of("relation", Relation, empty=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -79,6 +112,7 @@ class DecisionVersion(SQLModel, table=True):
     """What a decision said after each recording or correction, appended and never changed (JSON in `content`)."""
 
     __tablename__ = "decision_version"
+    __table_args__ = (one_of("kind", VersionKind),)
 
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="decision.id", index=True)

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
 TRACKS = {"military": N_("Military"), "police": N_("Police"), "joint": N_("Joint")}
-MEMBERSHIP_EVENTS = {
-    "join_requested": N_("asked to join"),
-    "joined": N_("joined"),
-    "join_declined": N_("request to join declined"),
-    "withdrawal_requested": N_("asked to withdraw"),
-    "withdrawn": N_("withdrew"),
-    "withdrawal_declined": N_("request to withdraw declined"),
+
+
+class MembershipStep(StrEnum):
+    join_requested = "join_requested"
+    joined = "joined"
+    join_declined = "join_declined"
+    withdrawal_requested = "withdrawal_requested"
+    withdrawn = "withdrawn"
+    withdrawal_declined = "withdrawal_declined"
+
+
+MEMBERSHIP_EVENTS: dict[str, str] = {
+    MembershipStep.join_requested: N_("asked to join"),
+    MembershipStep.joined: N_("joined"),
+    MembershipStep.join_declined: N_("request to join declined"),
+    MembershipStep.withdrawal_requested: N_("asked to withdraw"),
+    MembershipStep.withdrawn: N_("withdrew"),
+    MembershipStep.withdrawal_declined: N_("request to withdraw declined"),
 }
 
 
@@ -46,7 +59,10 @@ class MembershipEvent(SQLModel, table=True):
     so two steps taken at once from the same standing (two identical requests) cannot both be recorded."""
 
     __tablename__ = "membership_event"
-    __table_args__ = (Index("uq_membership_event_body_id_state_id_seq", "body_id", "state_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("uq_membership_event_body_id_state_id_seq", "body_id", "state_id", "seq", unique=True),
+        one_of("kind", MembershipStep),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)

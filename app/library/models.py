@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
-DOCUMENT_KINDS = {
-    "lesson_learned": N_("Lessons learned"),
-    "guidance_note": N_("Guidance note"),
-    "written_update": N_("Written update"),
-    "training_material": N_("Training material"),
-    "public_summary": N_("Public summary"),
+
+class DocumentKind(StrEnum):
+    lesson_learned = "lesson_learned"
+    guidance_note = "guidance_note"
+    written_update = "written_update"
+    training_material = "training_material"
+    public_summary = "public_summary"
+
+
+class AccessLevel(StrEnum):
+    public = "public"
+    members = "members"
+    body = "body"
+    chatham_house = "chatham_house"
+
+
+DOCUMENT_KINDS: dict[str, str] = {
+    DocumentKind.lesson_learned: N_("Lessons learned"),
+    DocumentKind.guidance_note: N_("Guidance note"),
+    DocumentKind.written_update: N_("Written update"),
+    DocumentKind.training_material: N_("Training material"),
+    DocumentKind.public_summary: N_("Public summary"),
 }
-ACCESS_LEVELS = {
-    "public": N_("Public"),
-    "members": N_("All members"),
-    "body": N_("Members of one body"),
-    "chatham_house": N_("Chatham House (no attribution)"),
+ACCESS_LEVELS: dict[str, str] = {
+    AccessLevel.public: N_("Public"),
+    AccessLevel.members: N_("All members"),
+    AccessLevel.body: N_("Members of one body"),
+    AccessLevel.chatham_house: N_("Chatham House (no attribution)"),
 }
 DOCUMENT_LANGUAGES = {"en": N_("English"), "fr": N_("French")}
 # Names of the search index objects the migrations create outside the models (FTS5 table, GIN index).
@@ -34,6 +52,7 @@ class LibraryDocument(SQLModel, table=True):
     so SQLite and PostgreSQL find the same documents. A withdrawn document is hidden, not deleted."""
 
     __tablename__ = "library_document"
+    __table_args__ = (one_of("kind", DocumentKind), one_of("access", AccessLevel))
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

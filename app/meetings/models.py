@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_, NC_
 
@@ -15,19 +17,49 @@ REPEAT_UNITS = {"weeks": N_("weeks"), "months": N_("months")}
 REPEAT_LIMITS = {"weeks": 52, "months": 12}
 QUARTER = (3, "months")
 PARTS = {"members": N_("Members only"), "observers": N_("With observers")}
-AGENDA_STATUSES = {"draft": N_("Draft"), "circulated": N_("Circulated"), "final": N_("Final")}
-ANSWERS = {
-    "attending": N_("Attending"),
-    "not_attending": N_("Not attending"),
-    "delegated": N_("Delegating to a colleague"),
+
+
+class AgendaStatus(StrEnum):
+    draft = "draft"
+    circulated = "circulated"
+    final = "final"
+
+
+class Answer(StrEnum):
+    attending = "attending"
+    not_attending = "not_attending"
+    delegated = "delegated"
+
+
+class ActionStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
+
+
+class MeetingStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+AGENDA_STATUSES: dict[str, str] = {
+    AgendaStatus.draft: N_("Draft"),
+    AgendaStatus.circulated: N_("Circulated"),
+    AgendaStatus.final: N_("Final"),
 }
-ACTION_STATUSES = {
-    "open": NC_("action item", "Open"),
-    "in_progress": N_("In progress"),
-    "done": NC_("action item", "Done"),
-    "dropped": NC_("action item", "Dropped"),
+ANSWERS: dict[str, str] = {
+    Answer.attending: N_("Attending"),
+    Answer.not_attending: N_("Not attending"),
+    Answer.delegated: N_("Delegating to a colleague"),
 }
-MEETING_STATUSES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
+ACTION_STATUSES: dict[str, str] = {
+    ActionStatus.open: NC_("action item", "Open"),
+    ActionStatus.in_progress: N_("In progress"),
+    ActionStatus.done: NC_("action item", "Done"),
+    ActionStatus.dropped: NC_("action item", "Dropped"),
+}
+MEETING_STATUSES: dict[str, str] = {MeetingStatus.scheduled: N_("Scheduled"), MeetingStatus.cancelled: N_("Cancelled")}
 
 
 class MeetingSeries(SQLModel, table=True):
@@ -75,6 +107,7 @@ class Meeting(SQLModel, table=True):
     """One meeting: a one-off or an occurrence of a series; moved or cancelled alone."""
 
     __tablename__ = "meeting"
+    __table_args__ = (one_of("status", MeetingStatus), one_of("agenda_status", AgendaStatus))
 
     id: int | None = Field(default=None, primary_key=True)
     series_id: int | None = Field(default=None, foreign_key="meeting_series.id", index=True)
@@ -124,7 +157,7 @@ class Invitation(SQLModel, table=True):
     """One person's invitation to a meeting and their answer (the latest; each answer is also audited)."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"), one_of("answer", Answer, empty=True))
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -213,6 +246,7 @@ class ActionItem(SQLModel, table=True):
     """Something a meeting asked a state to do; reviewed at the next meeting of the same body or group."""
 
     __tablename__ = "action_item"
+    __table_args__ = (one_of("status", ActionStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -228,6 +262,7 @@ class ActionItemEvent(SQLModel, table=True):
     """A change of an action item's status, appended."""
 
     __tablename__ = "action_item_event"
+    __table_args__ = (one_of("status", ActionStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     action_item_id: int = Field(foreign_key="action_item.id", index=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_, gettext, ngettext
 
@@ -21,7 +23,20 @@ REMINDER_KINDS = {
     "candidates": N_("Nominations waiting more than 3 days for my decision as provider, then weekly"),
     "need": N_("Needs without support past their date, then weekly"),
 }
-DIGESTS = {"weekly": N_("Weekly"), "daily": N_("Daily"), "never": N_("Never")}
+
+
+class Digest(StrEnum):
+    weekly = "weekly"
+    daily = "daily"
+    never = "never"
+
+
+class NotificationOutcome(StrEnum):
+    queued = "queued"
+    skipped = "skipped"
+
+
+DIGESTS: dict[str, str] = {Digest.weekly: N_("Weekly"), Digest.daily: N_("Daily"), Digest.never: N_("Never")}
 JOB_LABELS = {
     "meeting_reminders": N_("Meeting reminders"),
     "nomination_reminders": N_("Nomination deadline reminders"),
@@ -46,7 +61,7 @@ KIND_LABELS = {
     "need_waiting": N_("Need without support past its date"),
     "digest": N_("Digest"),
 }
-OUTCOMES = {"queued": N_("Queued"), "skipped": N_("Skipped")}
+OUTCOMES: dict[str, str] = {NotificationOutcome.queued: N_("Queued"), NotificationOutcome.skipped: N_("Skipped")}
 
 
 def kind_label(kind: str) -> str:
@@ -76,7 +91,10 @@ class Notification(SQLModel, table=True):
     retry, a second worker or a run after a crash send nothing twice."""
 
     __tablename__ = "notification"
-    __table_args__ = (UniqueConstraint("kind", "object_id", "user_id", "due_at", name="uq_notification_key"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "object_id", "user_id", "due_at", name="uq_notification_key"),
+        one_of("outcome", NotificationOutcome),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
@@ -111,6 +129,7 @@ class NotificationPreference(SQLModel, table=True):
     reminder on)."""
 
     __tablename__ = "notification_preference"
+    __table_args__ = (one_of("digest", Digest),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", unique=True)

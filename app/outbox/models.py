@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
-STATUS_LABELS = {"pending": N_("Pending"), "sent": N_("Sent"), "failed": N_("Failed")}
+
+class MessageStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+STATUS_LABELS: dict[str, str] = {
+    MessageStatus.pending: N_("Pending"),
+    MessageStatus.sent: N_("Sent"),
+    MessageStatus.failed: N_("Failed"),
+}
 
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
+    __table_args__ = (one_of("status", MessageStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=254)

@@ -3,40 +3,86 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
 OFFER_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian"), "any": N_("Any track")}
-OFFER_STATUSES = {
-    "draft": N_("Draft"),
-    "published": N_("Published"),
-    "closed": N_("Nominations closed"),
-    "completed": N_("Completed"),
-    "cancelled": N_("Cancelled"),
+
+
+class OfferStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class NominationStatus(StrEnum):
+    nominated = "nominated"
+    accepted = "accepted"
+    waitlisted = "waitlisted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class NominationChange(StrEnum):
+    """A step of a nomination's history: a new status, or a change that keeps the status."""
+
+    nominated = "nominated"
+    accepted = "accepted"
+    waitlisted = "waitlisted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+    moved = "moved"
+    promoted = "promoted"
+    erased = "erased"
+
+
+class Gender(StrEnum):
+    woman = "woman"
+    man = "man"
+    unspecified = "unspecified"
+
+
+class Outcome(StrEnum):
+    completed = "completed"
+    not_completed = "not_completed"
+    passed = "passed"
+    not_passed = "not_passed"
+
+
+OFFER_STATUSES: dict[str, str] = {
+    OfferStatus.draft: N_("Draft"),
+    OfferStatus.published: N_("Published"),
+    OfferStatus.closed: N_("Nominations closed"),
+    OfferStatus.completed: N_("Completed"),
+    OfferStatus.cancelled: N_("Cancelled"),
 }
-NOMINATION_STATUSES = {
-    "nominated": N_("Waiting for a decision"),
-    "accepted": N_("Accepted"),
-    "waitlisted": N_("On the waiting list"),
-    "declined": N_("Declined"),
-    "withdrawn": N_("Withdrawn"),
+NOMINATION_STATUSES: dict[str, str] = {
+    NominationStatus.nominated: N_("Waiting for a decision"),
+    NominationStatus.accepted: N_("Accepted"),
+    NominationStatus.waitlisted: N_("On the waiting list"),
+    NominationStatus.declined: N_("Declined"),
+    NominationStatus.withdrawn: N_("Withdrawn"),
 }
-# What a nomination's history shows for each change: a new status, or a change that keeps the status.
-NOMINATION_EVENTS = {
+# What a nomination's history shows for each change.
+NOMINATION_EVENTS: dict[str, str] = {
     **NOMINATION_STATUSES,
-    "moved": N_("Moved in the order of preference"),
-    "promoted": N_("Given a seat from the waiting list"),
-    "erased": N_("Personal data erased"),
+    NominationChange.moved: N_("Moved in the order of preference"),
+    NominationChange.promoted: N_("Given a seat from the waiting list"),
+    NominationChange.erased: N_("Personal data erased"),
 }
-GENDERS = {"woman": N_("Woman"), "man": N_("Man"), "unspecified": N_("Not specified")}
-OUTCOMES = {
-    "completed": N_("Completed the course"),
-    "not_completed": N_("Did not complete"),
-    "passed": N_("SAAT passed"),
-    "not_passed": N_("SAAT not passed"),
+GENDERS: dict[str, str] = {Gender.woman: N_("Woman"), Gender.man: N_("Man"), Gender.unspecified: N_("Not specified")}
+OUTCOMES: dict[str, str] = {
+    Outcome.completed: N_("Completed the course"),
+    Outcome.not_completed: N_("Did not complete"),
+    Outcome.passed: N_("SAAT passed"),
+    Outcome.not_passed: N_("SAAT not passed"),
 }
 LANGUAGES = {"en": N_("English"), "fr": N_("French")}
 
@@ -60,6 +106,7 @@ class TrainingOffer(SQLModel, table=True):
     """A course a state or a partner organisation offers to the network's members."""
 
     __tablename__ = "training_offer"
+    __table_args__ = (one_of("status", OfferStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
@@ -92,6 +139,7 @@ class OfferEvent(SQLModel, table=True):
     """A change of an offer's status, appended."""
 
     __tablename__ = "training_offer_event"
+    __table_args__ = (one_of("status", OfferStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     offer_id: int = Field(foreign_key="training_offer.id", index=True)
@@ -107,6 +155,11 @@ class Nomination(SQLModel, table=True):
     state, gender, status and outcome stay so that counts remain."""
 
     __tablename__ = "nomination"
+    __table_args__ = (
+        one_of("gender", Gender),
+        one_of("status", NominationStatus),
+        one_of("outcome", Outcome, empty=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     offer_id: int = Field(foreign_key="training_offer.id", index=True)
@@ -132,6 +185,7 @@ class NominationEvent(SQLModel, table=True):
     """A change to a nomination (one of NOMINATION_EVENTS, or an outcome) and who made it, appended."""
 
     __tablename__ = "nomination_event"
+    __table_args__ = (one_of("status", NominationChange), one_of("outcome", Outcome, empty=True))
 
     id: int | None = Field(default=None, primary_key=True)
     nomination_id: int = Field(foreign_key="nomination.id", index=True)

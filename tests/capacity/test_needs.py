@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -102,6 +103,21 @@ def test_status_changes_are_appended_to_the_history_never_overwritten(
             select(AuditEntry).where(AuditEntry.entity == "capacity_need").order_by(AuditEntry.id)
         ).all()
     ] == ["create", "status:partly_met", "status:met"]
+
+
+def test_a_status_change_logs_one_line_with_ids_only(
+    session: Session, fiji: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    need = record_need(session, fiji, description="SAAT preparation for Sergeant Tavita")
+    with caplog.at_level(logging.INFO, logger="prcn.audit"):
+        service.set_need_status(session, user=fiji, need=need, status="partly_met", note="Ten officers trained by NZ")
+    assert [(record.name, record.levelname, record.getMessage()) for record in caplog.records] == [
+        (
+            "prcn.audit",
+            "INFO",
+            f"actor={fiji.id} action=status:partly_met entity=capacity_need id={need.id} status=open->partly_met",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

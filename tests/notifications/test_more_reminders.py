@@ -190,7 +190,7 @@ def test_requests_candidates_and_needs_waiting_remind_their_deciders_once_then_w
             state_id=state(session, "WS").id,
             preference=1,
             full_name="Tavita Leota",
-            gender="male",
+            gender="man",
             nominated_at=datetime(2027, 3, 2, tzinfo=UTC),
         )
     )

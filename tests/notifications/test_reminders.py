@@ -172,7 +172,7 @@ def test_nomination_deadline_reminds_states_that_nominated_no_one_7_and_2_days_b
             state_id=state(session, "WS").id,
             preference=1,
             full_name="Tavita Leota",
-            gender="male",
+            gender="man",
             nominated_at=QUARTER,
         )
     )
