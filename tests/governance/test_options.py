@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from app import seeds
 from app.core import region
 from app.core.config import ROOT
 from app.core.region import SeedError
@@ -94,7 +93,7 @@ def seeds_copy(tmp_path: Path, file: str = "", old: str = "", new: str = "") -> 
 def check_seeds(seeds_dir: Path) -> None:
     """What `seed` checks: the region files, then the states."""
     region.load(seeds_dir)
-    seeds.read_states(seeds_dir)
+    region.read_states(seeds_dir)
 
 
 PROFILE_BLOCK = """[profiles.informal]
