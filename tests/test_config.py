@@ -44,6 +44,10 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "PRCN_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network; list the proxies' addresses, "
             "comma-separated",
         ),
+        (
+            {"PRCN_OIDC_MFA_ACR": "phr, level two"},
+            "PRCN_OIDC_MFA_ACR: 'phr, level two' is not allowed; list ACR values without spaces, comma-separated",
+        ),
     ],
 )
 def test_wrong_value_stops_with_one_line(env: dict[str, str], expected: str) -> None:

@@ -238,7 +238,9 @@ def _sso_sign_in(
             email_verified=claims.get("email_verified") is True,
         )
         settings = get_settings()
-        pending = second_factor.due(session, settings, user, provider_mfa=second_factor.provider_did_mfa(claims))
+        pending = second_factor.due(
+            session, settings, user, provider_mfa=second_factor.provider_did_mfa(settings, claims)
+        )
         token = service.start_session(
             session,
             user=user,

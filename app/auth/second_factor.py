@@ -105,10 +105,12 @@ def due(session: Session, settings: Settings, user: User, *, provider_mfa: bool 
     return must_use(settings, user) or has_factor(session, user)
 
 
-def provider_did_mfa(claims: dict[str, object]) -> bool:
-    """Whether the ID token says the provider used more than one factor (RFC 8176 `amr` "mfa")."""
+def provider_did_mfa(settings: Settings, claims: dict[str, object]) -> bool:
+    """Whether the ID token says the provider used more than one factor: RFC 8176 `amr` "mfa", or an `acr` the
+    settings list as multi-factor."""
     amr = claims.get("amr")
-    return isinstance(amr, list) and "mfa" in amr
+    acr = claims.get("acr")
+    return (isinstance(amr, list) and "mfa" in amr) or (isinstance(acr, str) and acr in settings.multi_factor_acr)
 
 
 # Enrolment

@@ -70,8 +70,12 @@ class Settings(BaseSettings):
     oidc_client_id: str = ""
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_label: str = "Single sign-on"
-    # Whether the identity provider's own multi-factor sign-in (the ID token's amr "mfa") stands for the portal's.
+    # Whether the identity provider's own multi-factor sign-in (the ID token's amr "mfa", or an acr listed below)
+    # stands for the portal's.
     oidc_trust_mfa: bool = False
+    # The ID token `acr` values that mean a multi-factor sign-in (comma-separated): by default the OpenID
+    # phishing-resistant ones and the PAPE multi-factor policy; add the provider's own, e.g. Keycloak's level.
+    oidc_mfa_acr: str = "phr,phrh,http://schemas.openid.net/pape/policies/2007/06/multi-factor"
     # The roles that must use a second factor (comma-separated; empty: none must).
     mfa_required_roles: str = "admin,coordinator"
 
@@ -165,6 +169,14 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not allowed; use roles among: {', '.join(ROLES)} (comma-separated)")
         return ",".join(roles)
 
+    @field_validator("oidc_mfa_acr")
+    @classmethod
+    def _acr_values(cls, value: str) -> str:
+        values = [item.strip() for item in value.split(",") if item.strip()]
+        if any(not item.isprintable() or " " in item for item in values):
+            raise ValueError(f"{value!r} is not allowed; list ACR values without spaces, comma-separated")
+        return ",".join(values)
+
     @field_validator("working_days")
     @classmethod
     def _working_days(cls, value: str) -> str:
@@ -192,6 +204,10 @@ class Settings(BaseSettings):
     @property
     def sso_enabled(self) -> bool:
         return bool(self.oidc_issuer)
+
+    @property
+    def multi_factor_acr(self) -> frozenset[str]:
+        return frozenset(item for item in self.oidc_mfa_acr.split(",") if item)
 
     @property
     def second_factor_roles(self) -> frozenset[str]:

@@ -161,8 +161,14 @@ def test_default_policy_is_admins_and_coordinators(policy: Settings, session) ->
     admin = make_user(session, role="admin")
     assert second_factor.due(session, policy, admin, provider_mfa=True)
     assert not second_factor.due(session, policy.model_copy(update={"oidc_trust_mfa": True}), admin, provider_mfa=True)
-    assert second_factor.provider_did_mfa({"amr": ["pwd", "mfa"]})
-    assert not second_factor.provider_did_mfa({"amr": ["pwd"]}) and not second_factor.provider_did_mfa({})
+    assert second_factor.provider_did_mfa(policy, {"amr": ["pwd", "mfa"]})
+    assert second_factor.provider_did_mfa(policy, {"acr": "phrh"})
+    assert not second_factor.provider_did_mfa(policy, {"amr": ["pwd"]}) and not second_factor.provider_did_mfa(
+        policy, {}
+    )
+    assert not second_factor.provider_did_mfa(policy, {"acr": "2"})
+    # A provider's own level counts once listed.
+    assert second_factor.provider_did_mfa(policy.model_copy(update={"oidc_mfa_acr": "2,3"}), {"acr": "2"})
 
 
 # Through the pages

@@ -1,5 +1,5 @@
 """The second factor after single sign-on, through a real OpenID Connect provider process: asked unless the portal
-trusts the provider's own multi-factor sign-in and the ID token shows it (`amr` "mfa")."""
+trusts the provider's own multi-factor sign-in and the ID token shows it (`amr` "mfa", or a multi-factor `acr`)."""
 
 from __future__ import annotations
 
@@ -74,12 +74,16 @@ def sso_landing(server: LiveServer) -> str:
 
 
 @pytest.mark.parametrize(
-    ("trust", "amr", "asked"),
+    ("trust", "amr", "acr", "asked"),
     [
-        (False, ["pwd", "mfa"], True),  # not trusted: the portal asks whatever the provider did
-        (True, ["pwd"], True),  # trusted, but the provider did not use a second factor
-        (True, None, True),  # trusted, but the token does not say
-        (True, ["pwd", "otp", "mfa"], False),  # trusted and shown
+        (False, ["pwd", "mfa"], None, True),  # not trusted: the portal asks whatever the provider did
+        (False, None, "phr", True),
+        (True, ["pwd"], None, True),  # trusted, but the provider did not use a second factor
+        (True, None, None, True),  # trusted, but the token does not say
+        (True, None, "urn:example:password-only", True),  # an acr that does not mean several factors
+        (True, ["pwd", "otp", "mfa"], None, False),  # trusted and shown by amr
+        (True, None, "phr", False),  # trusted and shown by a phishing-resistant acr
+        (True, ["pwd"], "http://schemas.openid.net/pape/policies/2007/06/multi-factor", False),  # the PAPE policy
     ],
 )
 def test_the_portals_second_factor_is_asked_after_sso_unless_the_providers_is_trusted_and_shown(
@@ -88,10 +92,11 @@ def test_the_portals_second_factor_is_asked_after_sso_unless_the_providers_is_tr
     live_engine: Engine,
     trust: bool,
     amr: list[str] | None,
+    acr: str | None,
     asked: bool,
 ) -> None:
     email = coordinator(live_engine)
-    claims = {"amr": amr} if amr is not None else {}
+    claims = {name: value for name, value in (("amr", amr), ("acr", acr)) if value is not None}
     provider.identify(subject=f"subject-{uuid.uuid4().hex}", email=email, **claims)
     landed = sso_landing(portals[trust])
     assert landed == ("/account/second-factor" if asked else "/dashboard")
