@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(minutes=30)
-GIVE_UP_AFTER = timedelta(hours=6)
+# A mail server down for a day or a weekend loses nothing: RFC 5321 (4.5.4.1) advises 4–5 days before giving up.
+GIVE_UP_AFTER = timedelta(days=5)
 # What cannot stand in a header line: control characters, and line and paragraph separators.
 NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -63,8 +64,10 @@ def queue(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Doubling back-off: 1, 2, 4, 8, 16 minutes, then every 30 minutes."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+    """Doubling back-off: 1, 2, 4, 8, 16 minutes, then every 30 minutes (the doubling stops there, so hundreds of
+    tries never overflow)."""
+    doublings = min(max(attempts - 1, 0), 16)
+    return min(FIRST_RETRY * 2**doublings, LONGEST_WAIT)
 
 
 def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None) -> list[OutboxMessage]:
