@@ -150,22 +150,24 @@ class Submission:
     files: dict[str, tuple[str, bytes, str]]
 
 
-def submissions(form: Tag, page_url: str, filler: FormFiller) -> list[tuple[str, list[Submission]]]:
-    """For each way of sending the form (each submit button), a key and its submissions: empty first, then filled
-    with each select's first, last and middle choice (a form often fails only for one of its choices)."""
+@dataclass
+class Way:
+    """One way of sending a form (one submit button): its key, method, address and the button's own field."""
+
+    key: str
+    method: str
+    url: str
+    pressed: list[tuple[str, str]]
+
+
+def ways(form: Tag, page_url: str) -> list[Way]:
+    """Each way of sending the form, read from its buttons (the form's own action and method without one)."""
     buttons = [
         b
         for b in form.find_all(["button", "input"])
         if (b.name == "button" and str(b.get("type", "submit")) == "submit")
         or (b.name == "input" and str(b.get("type", "")) in ("submit", "image"))
     ] or [None]
-    variants = [_fields(form, filler, pick) for pick in CHOICES]
-    empty = _hidden(form)
-    files = {
-        str(c["name"]): ("crawl-notes.txt", b"Notes written by the crawler.\n", "text/plain")
-        for c in form.find_all("input", attrs={"type": "file"})
-        if c.get("name") and not c.has_attr("disabled")
-    }
     found = []
     for button in buttons:
         action = str((button.get("formaction") if button else None) or form.get("action") or page_url)
@@ -174,11 +176,27 @@ def submissions(form: Tag, page_url: str, filler: FormFiller) -> list[tuple[str,
         if url is None:
             continue
         pressed = [(str(button["name"]), str(button.get("value", "")))] if button and button.get("name") else []
-        sends = [Submission(method, url, empty + pressed, {})]
+        found.append(Way(f"{method} {shape(url)} {pressed}", method, url, pressed))
+    return found
+
+
+def submissions(form: Tag, filler: FormFiller, chosen: list[Way]) -> list[tuple[str, list[Submission]]]:
+    """For each `chosen` way of sending the form, its key and its submissions: empty first, then filled with each
+    select's first, last and middle choice (a form often fails only for one of its choices)."""
+    variants = [_fields(form, filler, pick) for pick in CHOICES]
+    empty = _hidden(form)
+    files = {
+        str(c["name"]): ("crawl-notes.txt", b"Notes written by the crawler.\n", "text/plain")
+        for c in form.find_all("input", attrs={"type": "file"})
+        if c.get("name") and not c.has_attr("disabled")
+    }
+    found = []
+    for way in chosen:
+        sends = [Submission(way.method, way.url, empty + way.pressed, {})]
         for fields in variants:
-            if all(fields + pressed != sent.fields for sent in sends):
-                sends.append(Submission(method, url, fields + pressed, files))
-        found.append((f"{method} {shape(url)} {pressed}", sends))
+            if all(fields + way.pressed != sent.fields for sent in sends):
+                sends.append(Submission(way.method, way.url, fields + way.pressed, files))
+        found.append((way.key, sends))
     return found
 
 
@@ -261,13 +279,16 @@ class Crawler:
         return self.crawl
 
     def _follow(self, url: str, found_on: str) -> None:
-        if url in self.seen or any(part in url for part in self.skip):
+        if url in self.seen or self._skipped(url):
             return
         if self.shapes[shape(url)] >= PAGES_PER_SHAPE:
             return
         self.seen.add(url)
         self.shapes[shape(url)] += 1
         self.queue.append((Submission("GET", url, [], {}), found_on))
+
+    def _skipped(self, url: str) -> bool:
+        return any(part in url for part in self.skip)
 
     def _visit(self, submission: Submission, found_on: str) -> None:
         method, url = submission.method, submission.url
@@ -316,8 +337,12 @@ class Crawler:
             if target is not None:
                 self._follow(target, url)
         for form in page.find_all("form"):
-            for key, sends in submissions(form, url, self.filler):
-                if key in self.sent or any(part in sends[0].url for part in self.skip):
+            # A form met before (the language switch on every page, say) is left before its fields are filled.
+            new = [way for way in ways(form, url) if way.key not in self.sent and not self._skipped(way.url)]
+            if not new:
+                continue
+            for key, sends in submissions(form, self.filler, new):
+                if key in self.sent:  # two buttons of one form that send the same way
                     continue
                 self.sent.add(key)
                 self.crawl.forms += 1

@@ -1,5 +1,5 @@
-"""The W3C Nu HTML Checker (npm vnu-jar, on Java) over the pages a walk read: each distinct page kept as a file, all
-of one walk's pages checked by one Java start, every error reported by page address and message."""
+"""The W3C Nu HTML Checker (npm vnu-jar, on Java) over the pages walks read: each distinct page kept as a file, all
+of them checked by one Java start, every error reported by page address and message."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ VNU_JAR = ROOT / "tests" / "js" / "node_modules" / "vnu-jar" / "build" / "dist" 
 
 @dataclass
 class Keeper:
-    """Keeps each page a walk reads as a file (a page read twice the same is kept once), and its address."""
+    """Keeps each page the walks read as a file, and who read it where; a page read the same twice, by one reader
+    or by several, is kept once. Set `reader` before each walk."""
 
     folder: Path
-    pages: dict[str, str] = field(default_factory=dict)  # file name → address
+    reader: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # file name → reader and address
     seen: set[str] = field(default_factory=set)
 
     def __call__(self, url: str, html: str) -> None:
@@ -31,7 +33,7 @@ class Keeper:
         self.seen.add(digest)
         name = f"page-{len(self.pages):04d}.html"
         (self.folder / name).write_text(html, encoding="utf-8")
-        self.pages[name] = url
+        self.pages[name] = f"{self.reader}: {url}"
 
 
 def check(keeper: Keeper) -> list[str]:
