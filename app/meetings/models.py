@@ -43,6 +43,11 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class MeetingDocumentKind(StrEnum):
+    attachment = "attachment"
+    written_update = "written_update"
+
+
 AGENDA_STATUSES: dict[str, str] = {
     AgendaStatus.draft: N_("Draft"),
     AgendaStatus.circulated: N_("Circulated"),
@@ -203,12 +208,13 @@ class MeetingDocument(SQLModel, table=True):
     """An agenda attachment or a state's written update; the file itself lives under var/, not static/."""
 
     __tablename__ = "meeting_document"
+    __table_args__ = (one_of("kind", MeetingDocumentKind),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
     state_id: int | None = Field(default=None, foreign_key="member_state.id")
-    kind: str = Field(max_length=20, description="attachment | written_update")
+    kind: str = Field(max_length=20)
     part: str = Field(default="members", max_length=20)
     filename: str = Field(max_length=200)
     media_type: str = Field(max_length=100)
