@@ -82,6 +82,10 @@ def test_every_kind_and_purpose_column_has_its_list() -> None:
         "one_time_token.purpose",
         "webauthn_challenge.purpose",
         "sign_in_failure.kind",
+        "meeting.format",
+        "meeting_series.cadence",
+        "agenda_item.part",
+        "decision.part",
     } <= listed
 
 
