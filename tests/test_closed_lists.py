@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401
+from app.core.region import BODY_KINDS
+from app.governance.models import BodyKind
 
 LISTS = sorted(
     (
@@ -69,3 +71,23 @@ def test_a_value_outside_the_list_is_refused(session: Session, table: Table, con
 def test_every_status_column_has_its_list() -> None:
     listed = {f"{table.name}.{_listed_column(constraint)}" for table, constraint in LISTS}
     assert {"capacity_need.status", "nomination.status", "user_account.role", "outbox_message.status"} <= listed
+
+
+def test_every_kind_and_purpose_column_has_its_list() -> None:
+    listed = {f"{table.name}.{_listed_column(constraint)}" for table, constraint in LISTS}
+    assert {
+        "body.kind",
+        "working_group_event.kind",
+        "meeting_document.kind",
+        "one_time_token.purpose",
+        "webauthn_challenge.purpose",
+        "sign_in_failure.kind",
+        "meeting.format",
+        "meeting_series.cadence",
+        "agenda_item.part",
+        "decision.part",
+    } <= listed
+
+
+def test_the_seeds_accept_the_kinds_of_body_the_database_does() -> None:
+    assert set(BODY_KINDS) == set(BodyKind)

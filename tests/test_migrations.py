@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -143,5 +145,29 @@ def test_once_keeps_the_earliest_of_existing_duplicates(new_database) -> None:  
             kept = db.execute(text("SELECT id FROM coalition_partner ORDER BY id")).scalars().all()
         assert [tuple(event) for event in events] == [(1, 1, 1), (7, 2, 1), (8, 2, 2), (9, 2, 3)]
         assert kept == [1, 4, 5, 6], "the earliest current row of each partner stays, and the row of one that left"
+    finally:
+        engine.dispose()
+
+
+def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(new_database: Callable[[str], str]) -> None:
+    """A row holding a kind no page knows is named, with its table and column, and nothing is changed."""
+    from sqlalchemy import text
+
+    url = new_database("prcn_strays")
+    migrate(url, "81fd2cd6397f")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as db:
+            db.execute(
+                text(
+                    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
+                    " VALUES (1, 'forum', 'council', '', '', '', 'Forum', 'Forum')"
+                )
+            )
+        with pytest.raises(RuntimeError, match=r"body\.kind holds 'council' \(allowed: regional, network\)"):
+            migrate(url)
+        with engine.connect() as db:
+            assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "81fd2cd6397f"
+        assert "ck_body_kind" not in {str(check["name"]) for check in inspect(engine).get_check_constraints("body")}
     finally:
         engine.dispose()

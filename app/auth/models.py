@@ -27,6 +27,27 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+class LimitKind(StrEnum):
+    """What a counted attempt counts against: a sign-in's account or network address, a reset request's."""
+
+    account = "account"
+    address = "address"
+    reset_account = "reset:acct"
+    reset_address = "reset:addr"
+
+
+class TokenPurpose(StrEnum):
+    reset = "reset"
+    signin = "signin"
+    invite = "invite"
+
+
+class ChallengePurpose(StrEnum):
+    register = "register"
+    second_factor = "second_factor"
+    sign_in = "sign_in"
+
+
 class UserBase(SQLModel):
     email: str = Field(max_length=254, unique=True, index=True)
     display_name: str = Field(max_length=120)
@@ -77,6 +98,7 @@ class SignInFailure(SQLModel, table=True):
     password-reset request (kinds "reset:acct" and "reset:addr")."""
 
     __tablename__ = "sign_in_failure"
+    __table_args__ = (one_of("kind", LimitKind),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=10)
@@ -88,6 +110,7 @@ class OneTimeToken(SQLModel, table=True):
     """A link sent or printed once: password reset, first sign-in, invitation."""
 
     __tablename__ = "one_time_token"
+    __table_args__ = (one_of("purpose", TokenPurpose),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
@@ -160,6 +183,7 @@ class WebAuthnChallenge(SQLModel, table=True):
     and, where known, for one account."""
 
     __tablename__ = "webauthn_challenge"
+    __table_args__ = (one_of("purpose", ChallengePurpose),)
 
     id: int | None = Field(default=None, primary_key=True)
     challenge: str = Field(max_length=128, unique=True, description="base64url of the random challenge")

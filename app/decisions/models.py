@@ -13,6 +13,7 @@ from sqlmodel import Column, Field, SQLModel, Text, UniqueConstraint
 from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
+from app.meetings.models import Part
 
 
 class DecisionOutcome(StrEnum):
@@ -68,6 +69,7 @@ class Decision(SQLModel, table=True):
         one_of("outcome", DecisionOutcome),
         one_of("status", DecisionStatus),
         one_of("relation", Relation, empty=True),
+        one_of("part", Part),
     )
 
     id: int | None = Field(default=None, primary_key=True)

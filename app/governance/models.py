@@ -34,10 +34,24 @@ MEMBERSHIP_EVENTS: dict[str, str] = {
 }
 
 
+class BodyKind(StrEnum):
+    """Regional bodies exist whatever the option and are not joined through the portal; network bodies are joined
+    voluntarily."""
+
+    regional = "regional"
+    network = "network"
+
+
+class WorkingGroupChange(StrEnum):
+    added = "added"
+    removed = "removed"
+
+
 class Body(SQLModel, table=True):
     """A regional body, or a network body that states join voluntarily; loaded from seeds/."""
 
     __tablename__ = "body"
+    __table_args__ = (one_of("kind", BodyKind),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=40, unique=True, index=True)
@@ -105,6 +119,7 @@ class WorkingGroupEvent(SQLModel, table=True):
     """A state added to or removed from a working group; appended, the latest decides."""
 
     __tablename__ = "working_group_event"
+    __table_args__ = (one_of("kind", WorkingGroupChange),)
 
     id: int | None = Field(default=None, primary_key=True)
     working_group_id: int = Field(foreign_key="working_group.id", index=True)

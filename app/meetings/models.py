@@ -11,12 +11,40 @@ from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_, NC_
 
-FORMATS = {"in_person": N_("In person"), "virtual": N_("Virtual"), "hybrid": N_("Hybrid")}
-CADENCES = {"quarterly": N_("Quarterly"), "custom": N_("Custom")}
-REPEAT_UNITS = {"weeks": N_("weeks"), "months": N_("months")}
-REPEAT_LIMITS = {"weeks": 52, "months": 12}
+
+class Format(StrEnum):
+    in_person = "in_person"
+    virtual = "virtual"
+    hybrid = "hybrid"
+
+
+class Cadence(StrEnum):
+    quarterly = "quarterly"
+    custom = "custom"
+
+
+class RepeatUnit(StrEnum):
+    weeks = "weeks"
+    months = "months"
+
+
+class Part(StrEnum):
+    """Who may see a meeting's item, document or decision, and how a state sits at a meeting."""
+
+    members = "members"
+    observers = "observers"
+
+
+FORMATS: dict[str, str] = {
+    Format.in_person: N_("In person"),
+    Format.virtual: N_("Virtual"),
+    Format.hybrid: N_("Hybrid"),
+}
+CADENCES: dict[str, str] = {Cadence.quarterly: N_("Quarterly"), Cadence.custom: N_("Custom")}
+REPEAT_UNITS: dict[str, str] = {RepeatUnit.weeks: N_("weeks"), RepeatUnit.months: N_("months")}
+REPEAT_LIMITS: dict[str, int] = {RepeatUnit.weeks: 52, RepeatUnit.months: 12}
 QUARTER = (3, "months")
-PARTS = {"members": N_("Members only"), "observers": N_("With observers")}
+PARTS: dict[str, str] = {Part.members: N_("Members only"), Part.observers: N_("With observers")}
 
 
 class AgendaStatus(StrEnum):
@@ -43,6 +71,11 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class MeetingDocumentKind(StrEnum):
+    attachment = "attachment"
+    written_update = "written_update"
+
+
 AGENDA_STATUSES: dict[str, str] = {
     AgendaStatus.draft: N_("Draft"),
     AgendaStatus.circulated: N_("Circulated"),
@@ -66,6 +99,7 @@ class MeetingSeries(SQLModel, table=True):
     """Meetings that recur for one body or working group: the quarterly SME meeting or a custom series."""
 
     __tablename__ = "meeting_series"
+    __table_args__ = (one_of("cadence", Cadence), one_of("repeat_unit", RepeatUnit))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, max_length=40, unique=True, description="set for seeded series")
@@ -107,7 +141,11 @@ class Meeting(SQLModel, table=True):
     """One meeting: a one-off or an occurrence of a series; moved or cancelled alone."""
 
     __tablename__ = "meeting"
-    __table_args__ = (one_of("status", MeetingStatus), one_of("agenda_status", AgendaStatus))
+    __table_args__ = (
+        one_of("status", MeetingStatus),
+        one_of("agenda_status", AgendaStatus),
+        one_of("format", Format),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     series_id: int | None = Field(default=None, foreign_key="meeting_series.id", index=True)
@@ -145,7 +183,7 @@ class MeetingInvitee(SQLModel, table=True):
     """A state invited to a meeting; its part says whether it sits as a member or as an observer."""
 
     __tablename__ = "meeting_invitee"
-    __table_args__ = (UniqueConstraint("meeting_id", "state_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "state_id"), one_of("part", Part))
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -157,7 +195,11 @@ class Invitation(SQLModel, table=True):
     """One person's invitation to a meeting and their answer (the latest; each answer is also audited)."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("meeting_id", "user_id"), one_of("answer", Answer, empty=True))
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        one_of("answer", Answer, empty=True),
+        one_of("part", Part),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -176,6 +218,7 @@ class AnswerLink(SQLModel, table=True):
     ends or a newer email replaces it. The URL carries a secret whose hash is kept here."""
 
     __tablename__ = "meeting_answer_link"
+    __table_args__ = (one_of("reply", Answer),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
@@ -189,6 +232,7 @@ class AnswerLink(SQLModel, table=True):
 
 class AgendaItem(SQLModel, table=True):
     __tablename__ = "agenda_item"
+    __table_args__ = (one_of("part", Part),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -203,12 +247,13 @@ class MeetingDocument(SQLModel, table=True):
     """An agenda attachment or a state's written update; the file itself lives under var/, not static/."""
 
     __tablename__ = "meeting_document"
+    __table_args__ = (one_of("kind", MeetingDocumentKind), one_of("part", Part))
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
     state_id: int | None = Field(default=None, foreign_key="member_state.id")
-    kind: str = Field(max_length=20, description="attachment | written_update")
+    kind: str = Field(max_length=20)
     part: str = Field(default="members", max_length=20)
     filename: str = Field(max_length=200)
     media_type: str = Field(max_length=100)

@@ -97,6 +97,7 @@ class Notification(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # Not a closed list: a series chooses its reminder days, so a kind may carry any offset ("meeting_14d").
     kind: str = Field(max_length=40)
     object_id: int
     user_id: int = Field(foreign_key="user_account.id", index=True)

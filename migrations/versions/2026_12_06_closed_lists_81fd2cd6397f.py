@@ -13,12 +13,9 @@ Revises: 75e105447594
 Create Date: 2026-12-06 08:40:00.000000
 """
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from itertools import groupby
+from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from app.core.list_migrations import Lists, add_checks, drop_checks
 
 revision: str = "81fd2cd6397f"
 down_revision: str | None = "75e105447594"
@@ -26,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # (table, column, allowed values), grouped by table; "" is allowed where a column is empty until something happens.
-LISTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+LISTS: Lists = (
     ("action_item", "status", ("open", "in_progress", "done", "dropped")),
     ("action_item_event", "status", ("open", "in_progress", "done", "dropped")),
     ("capacity_need", "status", ("open", "partly_met", "met", "withdrawn")),
@@ -71,69 +68,9 @@ LISTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _name(table: str, column: str) -> str:
-    return f"ck_{table}_{column}"
-
-
-def _condition(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
-
-
-def _refuse_values_outside_lists(bind: sa.Connection) -> None:
-    """Stops the upgrade, naming every column that holds a value outside its list."""
-    found = []
-    for table, column, values in LISTS:
-        held = sa.table(table, sa.column(column, sa.String())).c[column]
-        strays = sorted(bind.execute(sa.select(held).distinct().where(held.not_in(values))).scalars())
-        if strays:
-            found.append(f"{table}.{column} holds {', '.join(map(repr, strays))} (allowed: {', '.join(values)})")
-    if found:
-        raise RuntimeError("Correct these rows, then migrate again: " + "; ".join(found))
-
-
-@contextmanager
-def _foreign_keys_checked_at_the_end(bind: sa.Connection) -> Iterator[None]:
-    """On SQLite, turns foreign keys off while tables are copied (the pragma only changes between transactions),
-    then checks every reference once and turns them back on."""
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN")
-    try:
-        yield
-        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
-        if broken:
-            raise RuntimeError(f"Rows refer to rows that no longer exist: {broken}")
-    except BaseException:
-        bind.exec_driver_sql("ROLLBACK")
-        raise
-    else:
-        bind.exec_driver_sql("COMMIT")
-    finally:
-        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-        bind.exec_driver_sql("BEGIN")
-
-
-def _by_table() -> Iterator[tuple[str, list[tuple[str, tuple[str, ...]]]]]:
-    for table, rows in groupby(LISTS, key=lambda row: row[0]):
-        yield table, [(column, values) for _, column, values in rows]
-
-
 def upgrade() -> None:
-    bind = op.get_bind()
-    _refuse_values_outside_lists(bind)
-    with _foreign_keys_checked_at_the_end(bind):
-        for table, columns in _by_table():
-            with op.batch_alter_table(table) as batch:
-                for column, values in columns:
-                    batch.create_check_constraint(op.f(_name(table, column)), _condition(column, values))
+    add_checks(LISTS)
 
 
 def downgrade() -> None:
-    with _foreign_keys_checked_at_the_end(op.get_bind()):
-        for table, columns in _by_table():
-            with op.batch_alter_table(table) as batch:
-                for column, _ in columns:
-                    batch.drop_constraint(op.f(_name(table, column)), type_="check")
+    drop_checks(LISTS)
