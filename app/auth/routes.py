@@ -31,8 +31,7 @@ from app.core.db import SessionDep, get_engine
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
-from app.members import service as members
-from app.members.models import MemberState
+from app.members import queries as members
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=4096)]
@@ -277,7 +276,7 @@ def choose_language(
 
 def _welcome_page(request: Request, session: SessionDep, user: User, **context: object) -> HTMLResponse:
     status = int(str(context.pop("status", 200)))
-    state = session.get(MemberState, user.member_state_id) if user.member_state_id else None
+    state = members.state(session, user.member_state_id)
     return render(
         request,
         "auth/welcome.html",

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import Coordinator, CurrentUser, Member, Partner
 from app.auth.models import Role, User
-from app.capacity import service
+from app.capacity import queries, service
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
 from app.core import paging, region
 from app.core.config import get_settings
@@ -19,8 +19,7 @@ from app.core.errors import DomainError
 from app.core.exports import csv_response
 from app.core.i18n import N_, current_language
 from app.core.web import error_text, render
-from app.members import service as members
-from app.members.models import MemberState
+from app.members import queries as members
 from app.training import service as training
 
 router = APIRouter()
@@ -255,7 +254,7 @@ def new_support(request: Request, session: SessionDep, user: Partner, need: str 
     values: dict[str, Any] = {}
     if need.isdigit():
         chosen = service.get_need(session, int(need))
-        state = session.get(MemberState, chosen.state_id)
+        state = members.state(session, chosen.state_id)
         values = {
             "need": str(chosen.id),
             "recipient_state": state.code if state else "",
@@ -334,7 +333,7 @@ def _support_page(
             "states": states,
             "recipient": states.get(support.recipient_state_id),
             "provider": service.provider_name(support, states, current_language.get()),
-            "need": session.get(Need, support.need_id) if support.need_id else None,
+            "need": queries.need(session, support.need_id),
             "offer": service.visible_offer(session, support, user),
             "history": service.support_history(session, support),
             "next_statuses": service.next_support_statuses(support) if provides else (),

@@ -22,7 +22,7 @@ from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
 from app.meetings import timing
-from app.members import service as members
+from app.members import queries as members
 
 router = APIRouter()
 # Leads and partner states act through focal points; the coalition's own rules are checked by the service.

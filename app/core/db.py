@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -119,3 +119,8 @@ def get_session() -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def ping(session: Session) -> None:
+    """Runs the cheapest statement there is: it fails when the database does not answer."""
+    session.execute(text("SELECT 1"))

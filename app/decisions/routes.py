@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.core import paging
@@ -21,14 +20,15 @@ from app.core.errors import DomainError, NotFound
 from app.core.exports import csv_stream, safe_cell
 from app.core.i18n import N_, current_language, gettext, in_language
 from app.core.web import error_text, render
-from app.decisions import service
+from app.decisions import queries, service
 from app.decisions.models import OUTCOMES, STATUSES, Decision
 from app.decisions.section import choices
-from app.governance.models import TRACKS, Body, WorkingGroup
+from app.governance import queries as governance
+from app.governance.models import TRACKS
 from app.library import search
 from app.meetings import service as meetings
-from app.meetings.models import AgendaItem, Meeting
-from app.members.models import MemberState
+from app.meetings.models import Meeting
+from app.members import queries as members
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=10_000)]
@@ -155,8 +155,8 @@ def record(
 
 
 def _decision_of(session: SessionDep, meeting: Meeting, decision_id: int) -> Decision:
-    decision = session.get(Decision, decision_id)
-    if decision is None or decision.meeting_id != meeting.id:
+    decision = queries.meeting_decision(session, meeting.id, decision_id)
+    if decision is None:
         raise NotFound(N_("No such decision."))
     return decision
 
@@ -227,7 +227,7 @@ def decision_page(
 ) -> HTMLResponse:
     """A decision's stable page: what was agreed, how, what follows from it, and its history."""
     page = service.get(session, decision_id, user=visitor.user)
-    names = {s.id: s for s in session.exec(select(MemberState)).all()} if page.records else {}
+    names = members.states_by_id(session) if page.records else {}
     return render(
         request,
         "decisions/detail.html",
@@ -240,18 +240,14 @@ def decision_page(
             "values": _values_of(session, page.row.decision) if page.records else {},
             "version_text": service.version_text,
             "state_names": names,
-            "agenda_item": session.get(AgendaItem, page.row.decision.agenda_item_id)
-            if page.row.decision.agenda_item_id
-            else None,
+            "agenda_item": queries.agenda_item(session, page.row.decision),
         },
     )
 
 
 def _values_of(session: SessionDep, decision: Decision) -> dict[str, Any]:
     """The correction form filled with what the decision says now."""
-    from app.decisions.models import Reservation
-
-    reservations = list(session.exec(select(Reservation).where(Reservation.decision_id == decision.id)).all())
+    reservations = queries.reservations(session, decision.id)
     return {
         "text_en": decision.text_en,
         "text_fr": decision.text_fr,
@@ -282,12 +278,8 @@ class RegisterQuery:
 
 
 def _filters(session: SessionDep, query: RegisterQuery) -> tuple[service.Filters, dict[str, str]]:
-    body_row = session.exec(select(Body).where(Body.key == query.body[:40])).first() if query.body else None
-    state_row = (
-        session.exec(select(MemberState).where(MemberState.code == query.state[:2].upper())).first()
-        if query.state
-        else None
-    )
+    body_row = governance.body_by_key(session, query.body[:40]) if query.body else None
+    state_row = members.state_by_code(session, query.state[:2]) if query.state else None
     shown = {
         "body": body_row.key if body_row else "",
         "group": query.group if _number(query.group) is not None else "",
@@ -338,10 +330,10 @@ def register(
             "page": pages,
             "filters": shown,
             "error": error,
-            "bodies": list(session.exec(select(Body).order_by(col(Body.id))).all()),
-            "groups": list(session.exec(select(WorkingGroup).order_by(col(WorkingGroup.name))).all()),
+            "bodies": governance.bodies(session),
+            "groups": governance.working_groups(session),
             "years": service.years(session),
-            "states": sorted(session.exec(select(MemberState)).all(), key=lambda s: s.name(language)),
+            "states": sorted(members.states_by_id(session).values(), key=lambda s: s.name(language)),
             "tracks": TRACKS,
             "statuses": STATUSES,
             "csv_query": request.url.query,

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
 
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep
 from app.auth.models import User
@@ -17,8 +16,9 @@ from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
-from app.governance import service
-from app.governance.models import Body, MembershipEvent, WorkingGroup
+from app.governance import queries, service
+from app.governance.models import Body, WorkingGroup
+from app.members import queries as member_queries
 from app.members.models import MemberState
 
 router = APIRouter()
@@ -50,10 +50,6 @@ def group_from_path(group_id: int, session: SessionDep, visitor: VisitorDep) -> 
 GroupFromPath = Annotated[WorkingGroup, Depends(group_from_path)]
 
 
-def _states(session: SessionDep) -> list[MemberState]:
-    return list(session.exec(select(MemberState).order_by(MemberState.name_en)).all())
-
-
 @router.get("/bodies", response_class=HTMLResponse)
 def bodies(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """The regional architecture and the network bodies of the current option."""
@@ -80,7 +76,7 @@ def _body_page(
 ) -> HTMLResponse:
     settings = get_settings()
     standings = service.memberships(session, body_id=body.id)
-    states = {state.id: state for state in _states(session)}
+    states = {state.id: state for state in member_queries.member_states(session)}
     own = standings.get((id_of(body), user.member_state_id)) if user.member_state_id else None
     return render(
         request,
@@ -130,7 +126,7 @@ def _body_action(
 
 
 def _state_by_id(session: SessionDep, state_id: str) -> MemberState:
-    state = session.get(MemberState, int(state_id)) if state_id.isdigit() else None
+    state = member_queries.state(session, int(state_id)) if state_id.isdigit() else None
     if state is None:
         raise DomainError(N_("Choose member states from the list."))
     return state
@@ -179,8 +175,7 @@ def decide(
     request: Request, event_id: int, session: SessionDep, user: Coordinator, decision: Text = "", note: Text = ""
 ) -> Response:
     """A coordinator confirms or declines a request to join or to withdraw."""
-    event = session.get(MembershipEvent, event_id)
-    found = session.get(Body, event.body_id) if event else None
+    found = queries.body_of_request(session, event_id)
     if found is None:
         raise NotFound(N_("No such request."))
     body = service.get_body(session, get_settings(), found.key, user=user)
@@ -248,7 +243,7 @@ def _groups_page(
         {
             "groups": groups,
             "members": members,
-            "states": {s.id: s for s in _states(session)},
+            "states": {s.id: s for s in member_queries.member_states(session)},
             "allowed_bodies": [(body, service.allowed_tracks(body, settings)) for body in allowed],
             "coordinates": service.coordinates(user),
             "error": error,
@@ -318,9 +313,9 @@ def _group_page(
     error: str | None = None,
 ) -> HTMLResponse:
     settings = get_settings()
-    body = session.get(Body, group.body_id)
+    body = queries.body(session, group.body_id)
     assert body is not None  # a group's body is a foreign key
-    states = {s.id: s for s in _states(session)}
+    states = {s.id: s for s in member_queries.member_states(session)}
     group_id = id_of(group)
     members = service.group_members(session, [group_id]).get(group_id, set())
     return render(

@@ -20,7 +20,7 @@ from app.core.i18n import N_, current_language
 from app.core.web import error_text, render
 from app.governance import service as governance
 from app.governance.models import TRACKS
-from app.members import charts, service
+from app.members import charts, queries, service
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
@@ -44,7 +44,7 @@ NOTICES = {
 
 
 def state_from_path(code: str, session: SessionDep) -> MemberState:
-    return service.get_state(session, code)
+    return queries.get_state(session, code)
 
 
 StateFromPath = Annotated[MemberState, Depends(state_from_path)]
@@ -219,8 +219,7 @@ def add_pledge(
 @router.post("/members/{code}/pledges/{pledge_id}/withdraw", response_class=RedirectResponse)
 def withdraw_pledge(state: EditableState, pledge_id: int, session: SessionDep, user: CurrentUser) -> RedirectResponse:
     """Withdraws a pledge (it stays in the history)."""
-    pledge = session.get(service.Pledge, pledge_id)
-    if pledge is None or pledge.state_id != state.id:
+    if queries.pledge_of(session, state, pledge_id) is None:
         raise NotFound(N_("No such pledge."))
     service.withdraw_pledge(session, user=user, pledge_id=pledge_id)
     return _done(state, "pledge-withdrawn")
@@ -346,7 +345,7 @@ def accept(
             },
             status_code=error.status_code,
         )
-    state = session.get(MemberState, invited.member_state_id)
+    state = queries.state(session, invited.member_state_id)
     return open_session(
         request, session, visitor, invited, landing(invited, f"/members/{state.code}" if state else None)
     )
@@ -367,7 +366,7 @@ def contributions(request: Request, session: SessionDep, user: CurrentUser) -> H
             "series_chart": charts.series_chart(series),
             "share_chart": charts.share_chart(shares),
             "reports": service.latest_reports(session),
-            "states": {s.id: s for s in session.exec(service.select(MemberState)).all()},
+            "states": queries.states_by_id(session),
             "categories": CATEGORIES,
             "source_names": region.load(settings.seeds_dir).sources,
         },

@@ -38,22 +38,10 @@ MAX_PERSONNEL = 100_000
 DETAILS = ("portfolio", "position", "phone")
 
 
-def member_states(session: Session) -> list[MemberState]:
-    """Every member state, by English name."""
-    return list(session.exec(select(MemberState).order_by(MemberState.name_en)).all())
-
-
 def find_state(session: Session, code: str) -> MemberState | None:
     """The state with this ISO code (any case, spaces ignored), or None when there is none or no code."""
     code = code.strip().upper()
     return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
-
-
-def get_state(session: Session, code: str) -> MemberState:
-    state = session.exec(select(MemberState).where(MemberState.code == code.upper()[:2])).first()
-    if state is None:
-        raise NotFound(N_("No such member state."))
-    return state
 
 
 def sovereign_name(session: Session, state: MemberState, language: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth import queries as accounts
 from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, public
 from app.auth.models import User
 from app.core.db import SessionDep, id_of, utcnow
@@ -21,7 +22,7 @@ UNSUBSCRIBE_PATH = ONE_CLICK_UNSUBSCRIBE
 
 def _subscriber(session: SessionDep, token: str) -> User:
     user_id = digest.account_of_token(token) if len(token) <= 64 else None
-    user = session.get(User, user_id) if user_id is not None else None
+    user = accounts.account(session, user_id)
     if user is None:
         raise NotFound(N_("This unsubscribe link is not valid. Choose your emails on your account page."))
     return user

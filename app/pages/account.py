@@ -19,7 +19,7 @@ from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.web import error_text, render
-from app.members.models import MemberState
+from app.members import queries as members
 from app.notifications import service as notifications
 from app.notifications.models import DIGESTS, REMINDER_KINDS
 
@@ -45,7 +45,7 @@ def account_page(request: Request, session: SessionDep, user: User, **context: o
             "zones": region.time_zones(get_settings().seeds_dir),
             "languages": LANGUAGES,
             "sso": get_settings().sso_enabled,
-            "state": session.get(MemberState, user.member_state_id) if user.member_state_id else None,
+            "state": members.state(session, user.member_state_id),
             "has_second_factor": second_factor.has_factor(session, user),
             "notify": notifications.preference(session, user),
             "digests": DIGESTS,

@@ -21,6 +21,7 @@ from app.core.web import render
 from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
+from app.members import queries as member_queries
 from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training
@@ -72,7 +73,7 @@ router = APIRouter()
 
 
 def state_from_path(code: str, session: SessionDep) -> MemberState:
-    return members.get_state(session, code)
+    return member_queries.get_state(session, code)
 
 
 @router.get("/members/{code}/brief", name="country_brief", response_class=HTMLResponse)
@@ -88,7 +89,7 @@ def country_brief_page(
         {
             "brief": country_brief(session, settings, state=state, user=user),
             "state": state,
-            "states": {place.id: place for place in members.member_states(session)},
+            "states": {place.id: place for place in member_queries.member_states(session)},
             "today": date.today(),
         },
     )

@@ -9,8 +9,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
@@ -18,11 +17,14 @@ from app.core.config import Settings, get_settings
 from app.core.db import SessionDep, id_of, utcnow
 from app.core.i18n import current_language
 from app.core.web import render
+from app.governance import queries as governance_queries
 from app.governance import service as governance
-from app.governance.models import Body, MembershipEvent, WorkingGroup
+from app.governance.models import Body, MembershipEvent
+from app.meetings import queries as meeting_queries
 from app.meetings import service as meetings
 from app.meetings import timing
 from app.meetings.models import ActionItem, Invitation, Meeting, MinutesVersion
+from app.members import queries as members
 from app.members.models import MemberState
 from app.notifications import service as notifications
 
@@ -43,7 +45,7 @@ def dashboard_page(request: Request, session: SessionDep, user: CurrentUser) -> 
             "waiting_labels": notifications.WAITING_LABELS,
             "dormant": governance.dormancy(session, get_settings()),
             "zone": timing.reading_zone(user.time_zone),
-            "states": {id_of(state): state.name(language) for state in session.exec(select(MemberState)).all()},
+            "states": {state_id: state.name(language) for state_id, state in members.states_by_id(session).items()},
         },
     )
 
@@ -74,20 +76,7 @@ def dashboard(session: Session, settings: Settings, *, user: User, now: datetime
         due = meetings.open_action_items(session)
     elif user.role == Role.focal_point and user.member_state_id is not None:
         due = meetings.open_action_items(session, owner_state_id=user.member_state_id)
-    latest = (
-        select(MinutesVersion.meeting_id, func.max(MinutesVersion.id).label("newest"))
-        .group_by(col(MinutesVersion.meeting_id))
-        .subquery()
-    )
-    readable = meetings.visible_query(user).subquery()
-    rows = session.exec(
-        select(Meeting, MinutesVersion)
-        .join(latest, latest.c.meeting_id == Meeting.id)
-        .join(MinutesVersion, col(MinutesVersion.id) == latest.c.newest)
-        .where(col(Meeting.id).in_(select(readable.c.id)))
-        .order_by(col(MinutesVersion.written_at).desc())
-        .limit(10)
-    ).all()
+    rows = meeting_queries.latest_minutes(session, user, limit=10)
     members_of = _member_bodies(session, user)
     recent = [
         (meeting, version)
@@ -110,7 +99,7 @@ def _member_bodies(session: Session, user: User) -> tuple[set[int], set[int]]:
     groups = {
         group_id
         for group_id, states in governance.group_members(
-            session, [id_of(group) for group in session.exec(select(WorkingGroup)).all()]
+            session, [id_of(group) for group in governance_queries.working_groups(session)]
         ).items()
         if user.member_state_id in states
     }

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from sqlalchemy import text as sql
 
 from app.auth.deps import public
 from app.core.config import get_settings
-from app.core.db import SessionDep
+from app.core.db import SessionDep, ping
 from app.core.web import STATIC_DIR, render
 from app.decisions import service as decisions
 from app.governance import service as governance
@@ -41,7 +40,7 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 @router.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
 def health(session: SessionDep) -> PlainTextResponse:
     """For load balancers: answers once the database answers."""
-    session.execute(sql("SELECT 1"))
+    ping(session)
     return PlainTextResponse("ok")
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
 
 from app.auth.deps import CurrentUser, FocalPoint, Member, public
 from app.auth.models import User
@@ -21,9 +20,9 @@ from app.core.exports import csv_response
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
-from app.members.models import MemberState
-from app.training import calendar, charts, service
-from app.training.models import LANGUAGES, NOMINATION_EVENTS, CourseType, Nomination, TrainingOffer
+from app.members import queries as members
+from app.training import calendar, charts, queries, service
+from app.training.models import LANGUAGES, NOMINATION_EVENTS, Nomination, TrainingOffer
 
 router = APIRouter()
 # Who can offer courses and handle nominations: the role is checked before an offer or nomination is looked up.
@@ -56,14 +55,6 @@ def nomination_from_path(nomination_id: int, session: SessionDep, user: Member) 
 
 OfferFromPath = Annotated[TrainingOffer, Depends(offer_from_path)]
 NominationFromPath = Annotated[tuple[Nomination, TrainingOffer], Depends(nomination_from_path)]
-
-
-def _states(session: SessionDep) -> list[MemberState]:
-    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
-
-
-def _kinds(session: SessionDep) -> list[CourseType]:
-    return list(session.exec(select(CourseType).order_by(col(CourseType.id))).all())
 
 
 def _date_or_none(value: str) -> date | None:
@@ -108,8 +99,8 @@ def catalogue(
             "rows": rows,
             "page": pages,
             "filters": filters,
-            "kinds": _kinds(session),
-            "states": _states(session),
+            "kinds": queries.course_types(session),
+            "states": members.member_states(session),
             "nominated": nominated,
             "accepted": accepted,
             "targets": service.targets_for(settings, "any"),
@@ -137,8 +128,8 @@ def _form_page(
             "offer": offer,
             "values": values or {},
             "error": error,
-            "kinds": _kinds(session),
-            "states": _states(session),
+            "kinds": queries.course_types(session),
+            "states": members.member_states(session),
             "zones": region.time_zones(get_settings().seeds_dir),
             "default_zone": user.time_zone,
             "chooses_provider": user.role in service.STAFF,
@@ -149,8 +140,8 @@ def _form_page(
 
 
 def _offer_values(offer: TrainingOffer, session: SessionDep) -> dict[str, object]:
-    kind = session.get(CourseType, offer.course_type_id)
-    venue = session.get(MemberState, offer.venue_state_id) if offer.venue_state_id else None
+    kind = queries.course_type(session, offer.course_type_id)
+    venue = members.state(session, offer.venue_state_id)
     return {
         "title": offer.title,
         "course_type": kind.key if kind else "",
@@ -185,7 +176,7 @@ def certified(request: Request, session: SessionDep, user: CurrentUser) -> HTMLR
 @router.get("/training/records/{code}", response_class=HTMLResponse)
 def state_record(request: Request, code: str, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """A state's trained and certified personnel, per kind of course; names only for who may see them."""
-    state = session.exec(select(MemberState).where(MemberState.code == code.upper())).first()
+    state = members.state_by_code(session, code)
     if state is None:
         raise DomainError(N_("No such state or territory."), status_code=404)
     rows, people = service.state_record(session, state)
@@ -332,13 +323,13 @@ def _offer_page(
         else []
     )
     nominations = service.nominations(session, id_of(offer)) if manages else []
-    states = {s.id: s for s in _states(session)}
+    states = {s.id: s for s in members.member_states(session)}
     return render(
         request,
         "training/offer.html",
         {
             "offer": offer,
-            "kind": session.get(CourseType, offer.course_type_id),
+            "kind": queries.course_type(session, offer.course_type_id),
             "states": states,
             "provider": states.get(offer.provider_state_id) if offer.provider_state_id else None,
             "venue": states.get(offer.venue_state_id) if offer.venue_state_id else None,
@@ -559,7 +550,7 @@ def candidate(
         {
             "nomination": nomination,
             "offer": offer,
-            "state": session.get(MemberState, nomination.state_id),
+            "state": members.state(session, nomination.state_id),
             "history": service.history(session, nomination),
             "change_labels": NOMINATION_EVENTS,
             "may_withdraw": service.withdrawable(user, offer, nomination),
