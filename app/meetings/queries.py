@@ -45,9 +45,9 @@ def series(session: Session, series_id: int) -> MeetingSeries | None:
     return session.get(MeetingSeries, series_id)
 
 
-def invited_state_ids(session: Session, meeting: Meeting) -> list[int]:
-    """The ids of the states invited to the meeting, in ascending order."""
-    return sorted(session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all())
+def invited_state_ids(session: Session, meeting: Meeting) -> set[int]:
+    """The ids of the states invited to the meeting."""
+    return set(session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all())
 
 
 def answers(session: Session, meeting: Meeting) -> list[tuple[Invitation, User]]:

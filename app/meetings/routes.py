@@ -572,7 +572,7 @@ def _meeting_page(
     agenda = service.agenda(session, meeting)
     items, members_only_items = service.visible_agenda(agenda, attributions=rights.attributions)
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
-    invited = set(queries.invited_state_ids(session, meeting))
+    invited = queries.invited_state_ids(session, meeting)
     all_answers = queries.answers(session, meeting) if rights.runs else []
     states = queries.states(session)
     names = {id_of(state): state.name(language) for state in states}
