@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.core.config import get_settings
+from app.core.db import id_of
 from app.decisions import service as decisions
 from app.governance import service as governance
 from app.governance.models import Body
@@ -1610,7 +1611,7 @@ def test_the_meeting_page_reads_each_thing_once_in_a_few_queries(
     item = meetings.add_agenda_item(
         session, user=coordinator, meeting=meeting, title="Training", presenter="", duration="30", part="members"
     )
-    fiji_id = state(session, "FJ").id
+    fiji_id = id_of(state(session, "FJ"))
     meetings.record_attendance(session, user=coordinator, meeting=meeting, present_state_ids=[fiji_id])
     meetings.save_minutes(session, user=coordinator, meeting=meeting, text="Minutes")
     meetings.add_action_item(
