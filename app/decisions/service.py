@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import extract, func, or_
+from sqlalchemy import and_, extract, func, or_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -473,14 +473,34 @@ class Row:
         return OUTCOMES[self.decision.outcome]
 
 
-def _readable(session: Session, user: User | None, pairs: Sequence[tuple[Decision, Meeting]]) -> dict[int, bool]:
+@dataclass(frozen=True)
+class Known:
+    """What a page has read already, so the decision rows it shows need not read it again: the meetings the reader
+    is known to open (with whether they read their members' part), and every state, body and working group by id."""
+
+    opened: dict[int, bool]
+    states: dict[int, MemberState]
+    bodies: dict[int, Body]
+    groups: dict[int, WorkingGroup]
+
+
+def _readable(
+    session: Session, user: User | None, pairs: Sequence[tuple[Decision, Meeting]], opened: dict[int, bool]
+) -> dict[int, bool]:
     """For each readable decision: whether the reader sees attributions (the meeting's members-only parts). A few
-    queries whatever the number: one for the meetings the reader may open, one per body or group for its members."""
+    queries whatever the number: one for the meetings the reader may open, one per body or group for its members;
+    none for the meetings of `opened`, which the reader is known to open (with whether they read their members'
+    part)."""
     if user is not None and governance.coordinates(user):
         return {id_of(d): True for d, _ in pairs}
     meetings_by_id = {id_of(m): m for _, m in pairs}
-    openable = {id_of(m) for m in meetings.openable(session, user, list(meetings_by_id.values()))} if user else set()
-    attributing: dict[tuple[int | None, int | None], bool] = {}
+    others = [meeting for meeting_id, meeting in meetings_by_id.items() if meeting_id not in opened]
+    openable = {id_of(m) for m in meetings.openable(session, user, others)} | set(opened) if user else set()
+    attributing: dict[tuple[int | None, int | None], bool] = {
+        (meetings_by_id[meeting_id].body_id, meetings_by_id[meeting_id].working_group_id): member
+        for meeting_id, member in opened.items()
+        if meeting_id in meetings_by_id
+    }
     if user is not None:
         for meeting in meetings_by_id.values():
             owner = (meeting.body_id, meeting.working_group_id)
@@ -495,8 +515,10 @@ def _readable(session: Session, user: User | None, pairs: Sequence[tuple[Decisio
     return readable
 
 
-def _rows(session: Session, user: User | None, pairs: Sequence[tuple[Decision, Meeting]]) -> list[Row]:
-    readable = _readable(session, user, pairs)
+def _rows(
+    session: Session, user: User | None, pairs: Sequence[tuple[Decision, Meeting]], known: Known | None = None
+) -> list[Row]:
+    readable = _readable(session, user, pairs, known.opened if known else {})
     pairs = [(d, m) for d, m in pairs if id_of(d) in readable]
     if not pairs:
         return []
@@ -509,10 +531,10 @@ def _rows(session: Session, user: User | None, pairs: Sequence[tuple[Decision, M
     state_ids = {d.proposer_state_id for d, _ in pairs if d.proposer_state_id} | {
         r.state_id for rows in reservations.values() for r in rows
     }
-    states = {s.id: s for s in session.exec(select(MemberState).where(col(MemberState.id).in_(state_ids))).all()}
-    bodies = {b.id: b for b in session.exec(select(Body)).all()}
-    group_ids = {m.working_group_id for _, m in pairs if m.working_group_id}
-    groups = {g.id: g for g in session.exec(select(WorkingGroup).where(col(WorkingGroup.id).in_(group_ids))).all()}
+    if known is not None:
+        states, bodies, groups = known.states, known.bodies, known.groups
+    else:
+        states, bodies, groups = _names_of(session, pairs, state_ids)
     result = []
     for decision, meeting in pairs:
         attributions = readable[id_of(decision)]
@@ -521,9 +543,9 @@ def _rows(session: Session, user: User | None, pairs: Sequence[tuple[Decision, M
             Row(
                 decision=decision,
                 meeting=meeting,
-                body=bodies.get(meeting.body_id),
-                group=groups.get(meeting.working_group_id),
-                proposer=states.get(decision.proposer_state_id),
+                body=bodies.get(meeting.body_id) if meeting.body_id else None,
+                group=groups.get(meeting.working_group_id) if meeting.working_group_id else None,
+                proposer=states.get(decision.proposer_state_id) if decision.proposer_state_id else None,
                 reservations=[
                     Shown(states.get(r.state_id) if names else None, r.words) for r in reservations[id_of(decision)]
                 ],
@@ -531,6 +553,17 @@ def _rows(session: Session, user: User | None, pairs: Sequence[tuple[Decision, M
             )
         )
     return result
+
+
+def _names_of(
+    session: Session, pairs: Sequence[tuple[Decision, Meeting]], state_ids: set[int]
+) -> tuple[dict[int, MemberState], dict[int, Body], dict[int, WorkingGroup]]:
+    """The states, bodies and working groups decision rows name, by id."""
+    states = {id_of(s): s for s in session.exec(select(MemberState).where(col(MemberState.id).in_(state_ids))).all()}
+    bodies = {id_of(b): b for b in session.exec(select(Body)).all()}
+    group_ids = {m.working_group_id for _, m in pairs if m.working_group_id}
+    groups = {id_of(g): g for g in session.exec(select(WorkingGroup).where(col(WorkingGroup.id).in_(group_ids))).all()}
+    return states, bodies, groups
 
 
 @dataclass
@@ -638,6 +671,26 @@ def deferred_to(session: Session, *, user: User | None, meeting: Meeting) -> lis
         .order_by(col(Meeting.starts_at), col(Decision.id))
     ).all()
     return _rows(session, user, [(d, m) for d, m in pairs])
+
+
+def of_and_deferred_to(session: Session, *, user: User, meeting: Meeting, known: Known) -> tuple[list[Row], list[Row]]:
+    """What of_meeting() and deferred_to() return, read together, with what the meeting page has read: one query for
+    both lists' decisions."""
+    pairs = session.exec(
+        select(Decision, Meeting)
+        .join(Meeting, col(Meeting.id) == Decision.meeting_id)
+        .where(
+            or_(
+                col(Decision.meeting_id) == meeting.id,
+                and_(col(Decision.deferred_to_id) == meeting.id, col(Decision.status) == "deferred"),
+            )
+        )
+        .order_by(col(Meeting.starts_at), col(Decision.id))
+    ).all()
+    rows = _rows(session, user, [(d, m) for d, m in pairs], known)
+    own = [row for row in rows if row.decision.meeting_id == meeting.id]
+    deferred = [row for row in rows if row.decision.deferred_to_id == meeting.id and row.decision.status == "deferred"]
+    return own, deferred
 
 
 def published(session: Session, *, limit: int = 20) -> list[Row]:

@@ -101,6 +101,13 @@ def dormancy(session: Session, settings: Settings) -> Dormancy:
     )
 
 
+def dormancy_among(settings: Settings, bodies: list[Body], groups: list[WorkingGroup]) -> Dormancy:
+    """What the option in force leaves dormant, from every body and working group a page has already read."""
+    kept = profile(settings).bodies
+    dormant = frozenset(id_of(body) for body in bodies if body.kind == "network" and body.key not in kept)
+    return Dormancy(dormant, frozenset(id_of(group) for group in groups if group.body_id in dormant))
+
+
 def check_changeable(body: Body, settings: Settings) -> None:
     """Refuses any change to a body the option in force leaves dormant, or to what hangs on it: it is read only."""
     if not is_active(body, settings):

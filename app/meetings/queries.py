@@ -1,13 +1,86 @@
-"""What pages read of meetings beyond their own services."""
+"""What the meetings pages read that no use case owns: lists for their forms and the rows one meeting page shows,
+each a single query."""
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from collections.abc import Collection
+
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
-from app.meetings.models import Meeting, MinutesVersion
+from app.auth.models import Role, User
+from app.governance.models import Body, WorkingGroup
+from app.meetings.models import Invitation, Meeting, MeetingInvitee, MeetingSeries, MinutesVersion
 from app.meetings.service import visible_query
+from app.members.models import MemberState
+
+
+def states(session: Session) -> list[MemberState]:
+    """Every member state, by English name."""
+    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
+
+
+def bodies_and_groups(session: Session) -> tuple[list[Body], list[WorkingGroup]]:
+    """Every body and every working group, in one query (a working group always hangs on a body)."""
+    bodies: dict[int | None, Body] = {}
+    groups: list[WorkingGroup] = []
+    for body, group in session.exec(
+        select(Body, WorkingGroup).outerjoin(WorkingGroup, col(WorkingGroup.body_id) == Body.id)
+    ).all():
+        bodies[body.id] = body
+        if group is not None:
+            groups.append(group)
+    return list(bodies.values()), groups
+
+
+def body(session: Session, body_id: int) -> Body | None:
+    return session.get(Body, body_id)
+
+
+def all_series(session: Session) -> list[MeetingSeries]:
+    """Every meeting series, oldest first."""
+    return list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all())
+
+
+def series(session: Session, series_id: int) -> MeetingSeries | None:
+    return session.get(MeetingSeries, series_id)
+
+
+def invited_state_ids(session: Session, meeting: Meeting) -> set[int]:
+    """The ids of the states invited to the meeting."""
+    return set(session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all())
+
+
+def answers(session: Session, meeting: Meeting) -> list[tuple[Invitation, User]]:
+    """Every invitation to the meeting with the person invited, by name."""
+    return [
+        (invitation, person)
+        for invitation, person in session.exec(
+            select(Invitation, User)
+            .join(User, col(User.id) == Invitation.user_id)
+            .where(Invitation.meeting_id == meeting.id)
+            .order_by(col(User.display_name))
+        ).all()
+    ]
+
+
+def observers_and_reached(session: Session, state_ids: Collection[int]) -> tuple[list[User], set[int]]:
+    """The active observers' accounts, by name (whom a coordinator may invite besides the states), and which of these
+    states have an active focal point (who receives the state's invitations), in one query."""
+    people = session.exec(
+        select(User)
+        .where(
+            User.is_active == True,  # noqa: E712
+            or_(
+                col(User.role) == Role.observer,
+                and_(col(User.role) == Role.focal_point, col(User.member_state_id).in_(list(state_ids))),
+            ),
+        )
+        .order_by(col(User.display_name))
+    ).all()
+    observers = [person for person in people if person.role == Role.observer]
+    reached = {person.member_state_id for person in people if person.role == Role.focal_point}
+    return observers, {state_id for state_id in reached if state_id is not None}
 
 
 def latest_minutes(session: Session, user: User, *, limit: int) -> list[tuple[Meeting, MinutesVersion]]:

@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
 
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.core import paging, region
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
@@ -22,7 +21,7 @@ from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, ren
 from app.decisions import section as decisions
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
-from app.meetings import documents, service, text, timing
+from app.meetings import documents, queries, service, text, timing
 from app.meetings.models import (
     ACTION_STATUSES,
     AGENDA_STATUSES,
@@ -32,7 +31,6 @@ from app.meetings.models import (
     ActionItem,
     Invitation,
     Meeting,
-    MeetingInvitee,
     MeetingSeries,
 )
 from app.members.models import MemberState
@@ -70,7 +68,7 @@ MeetingFromPath = Annotated[tuple[Meeting, service.Access], Depends(meeting_from
 
 
 def series_from_path(series_id: int, session: SessionDep) -> MeetingSeries:
-    series = session.get(MeetingSeries, series_id)
+    series = queries.series(session, series_id)
     if series is None:
         raise NotFound(N_("No such meeting series."))
     return series
@@ -79,14 +77,9 @@ def series_from_path(series_id: int, session: SessionDep) -> MeetingSeries:
 SeriesFromPath = Annotated[MeetingSeries, Depends(series_from_path)]
 
 
-def _names(session: SessionDep, language: str) -> dict[int, str]:
-    return {id_of(state): state.name(language) for state in session.exec(select(MemberState)).all()}
-
-
-def _owners(session: SessionDep, language: str) -> tuple[dict[int, str], dict[int, str]]:
-    bodies = {id_of(body): body.name(language) for body in session.exec(select(Body)).all()}
-    groups = {id_of(group): group.name for group in session.exec(select(WorkingGroup)).all()}
-    return bodies, groups
+def _owners(bodies: list[Body], groups: list[WorkingGroup], language: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The names of bodies and working groups, by id."""
+    return {id_of(body): body.name(language) for body in bodies}, {id_of(group): group.name for group in groups}
 
 
 def _owner_name(meeting: Meeting, bodies: dict[int, str], groups: dict[int, str]) -> str | None:
@@ -126,12 +119,9 @@ def meetings(
         anchor="past-heading",
         size=PAST,
     )
-    series = (
-        list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all())
-        if governance.coordinates(user)
-        else []
-    )
-    bodies, groups = _owners(session, language)
+    series = queries.all_series(session) if governance.coordinates(user) else []
+    every_body, every_group = queries.bodies_and_groups(session)
+    bodies, groups = _owners(every_body, every_group, language)
     return render(
         request,
         "meetings/page.html",
@@ -144,7 +134,7 @@ def meetings(
             "bodies": bodies,
             "groups": groups,
             "answers": service.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming]),
-            "dormant": governance.dormancy(session, get_settings()),
+            "dormant": governance.dormancy_among(get_settings(), every_body, every_group),
             "zone": timing.reading_zone(user.time_zone),
             "runs": governance.coordinates(user),
             "notice": NOTICES.get(notice),
@@ -181,7 +171,7 @@ def _schedule_page(
             "states": service.places(session, language=language),
             "error": error,
             "values": values or {},
-            "series_list": list(session.exec(select(MeetingSeries).order_by(col(MeetingSeries.id))).all()),
+            "series_list": queries.all_series(session),
             "choices": choices,
             "choice_form": choice_form,
         },
@@ -204,7 +194,7 @@ def new_meeting(
     """Forms to schedule a meeting or to start a series; a slot found by "Find a time" fills the first."""
     given = {"day": day, "start": start, "host_zone": host_zone, "duration": duration, "state_ids": states}
     values: dict[str, object] = {key: value for key, value in given.items() if value}
-    joined = session.get(MeetingSeries, int(series)) if series.isdigit() else None
+    joined = queries.series(session, int(series)) if series.isdigit() else None
     if joined is not None:
         values |= {
             "series_id": joined.id,
@@ -219,7 +209,7 @@ def _owner_value(session: SessionDep, series: MeetingSeries) -> str:
     """The owner select's value for the series' body or working group."""
     if series.working_group_id is not None:
         return f"group:{series.working_group_id}"
-    body = session.get(Body, series.body_id) if series.body_id is not None else None
+    body = queries.body(session, series.body_id) if series.body_id is not None else None
     return f"body:{body.key}" if body is not None else ""
 
 
@@ -545,7 +535,7 @@ def find_time(
             "values": {"first": first, "last": last, "zone": zone, "duration": duration, "series": series},
             "zones": region.time_zones(settings.seeds_dir),
             "hours": settings.working_hours,
-            "series_list": list(session.exec(select(MeetingSeries)).all()),
+            "series_list": queries.all_series(session),
             "default_zone": user.time_zone,
         },
         status_code=status,
@@ -578,23 +568,25 @@ def _meeting_page(
     choices: tuple[timing.LocalChoice, ...] = (),
 ) -> HTMLResponse:
     language = current_language.get()
-    items, members_only_items = service.visible_agenda(
-        service.agenda(session, meeting), attributions=rights.attributions
-    )
+    settings = get_settings()
+    agenda = service.agenda(session, meeting)
+    items, members_only_items = service.visible_agenda(agenda, attributions=rights.attributions)
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
-    invited = sorted(
-        row.state_id
-        for row in session.exec(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)).all()
-    )
-    invitations = service.answers_of(session, user=user, meeting_ids=[id_of(meeting)])
-    names = _names(session, language)
-    bodies, groups = _owners(session, language)
-    everyone = service.places(session, invited, language=language)
-    hours, days_off = timing.WorkingHours.from_settings(get_settings()), timing.holidays(get_settings().seeds_dir)
+    invited = queries.invited_state_ids(session, meeting)
+    all_answers = queries.answers(session, meeting) if rights.runs else []
+    states = queries.states(session)
+    names = {id_of(state): state.name(language) for state in states}
+    every_body, every_group = queries.bodies_and_groups(session)
+    bodies, groups = _owners(every_body, every_group, language)
+    everyone = [service.place(state, language) for state in states if state.id in invited]
+    hours, days_off = timing.WorkingHours.from_settings(settings), timing.holidays(settings.seeds_dir)
     outside = {
         place.state_id: timing.why_outside(place, meeting.starts_at, hours, days_off)
         for place in timing.outside_hours(everyone, meeting.starts_at, meeting.ends_at, hours, days_off)
     }
+    attendance = service.attendance(session, meeting) if rights.attributions else {}
+    actions, review = _actions_shown(session, meeting, rights)
+    observers, reached = queries.observers_and_reached(session, invited) if rights.runs else ([], set())
     context = {
         "meeting": meeting,
         "rights": rights,
@@ -609,74 +601,81 @@ def _meeting_page(
         "invited": everyone,
         "outside": outside,
         "names": names,
-        "members": service.member_states(session, meeting),
-        "invitation": invitations.get(id_of(meeting)),
+        "members": rights.members if rights.members is not None else service.member_states(session, meeting),
+        "invitation": _own_invitation(session, user, meeting, all_answers, rights),
         "ended": service.has_ended(meeting),
-        "all_answers": _answers(session, meeting) if rights.runs else [],
-        "unreachable": service.unreachable_states(session, meeting) if rights.runs else [],
+        "all_answers": all_answers,
+        "unreachable": [state for state in states if state.id in invited and state.id not in reached]
+        if rights.runs
+        else [],
         "documents": service.visible_documents(session, meeting, rights),
-        "attendance": service.attendance(session, meeting) if rights.attributions else {},
-        "actions": _actions_shown(session, meeting, rights),
-        "review": service.for_review(session, meeting) if rights.attributions else [],
+        "attendance": attendance,
+        "actions": actions,
+        "review": review,
         "owner_name": _owner_name(meeting, bodies, groups),
-        "held_dormant": governance.dormancy(session, get_settings()).holds(meeting),
+        "held_dormant": governance.dormancy_among(settings, every_body, every_group).holds(meeting),
         "host_state": names.get(meeting.host_state_id) if meeting.host_state_id else "",
         "formats": FORMATS,
         "parts": PARTS,
         "answers": ANSWERS,
         "agenda_statuses": AGENDA_STATUSES,
         "action_statuses": ACTION_STATUSES,
-        "zones": region.time_zones(get_settings().seeds_dir),
-        "all_states": service.places(session, language=language) if rights.runs else [],
-        "observers": list(
-            session.exec(
-                select(User)
-                .where(User.role == Role.observer, User.is_active == True)  # noqa: E712
-                .order_by(col(User.display_name))
-            ).all()
-        )
-        if rights.runs
-        else [],
+        "zones": region.time_zones(settings.seeds_dir),
+        "all_states": [service.place(state, language) for state in states] if rights.runs else [],
+        "observers": observers,
         "notice": NOTICES.get(notice),
         "errors": errors or {},
-        "max_size": get_settings().upload_max_bytes,
+        "max_size": settings.upload_max_bytes,
         "local_start": meeting.starts_at.astimezone(zone_info(meeting.host_zone)),
         "move_values": move_values,
         "choices": choices,
         "choice_form": "move-form",
         "confirm_times": notice in ("created", "moved"),
-        "host_state_zone": _host_state_zone(session, meeting),
-        "decisions": decisions.meeting_section(session, user, meeting),
+        "host_state_zone": _host_state_zone(states, meeting),
+        "decisions": decisions.meeting_section(
+            session,
+            user,
+            meeting,
+            rights=rights,
+            agenda=agenda,
+            states=states,
+            bodies=every_body,
+            groups=every_group,
+            attendance=attendance if rights.attributions else None,
+        ),
     }
     return render(request, "meetings/detail.html", context, status_code=status)
 
 
-def _actions_shown(session: SessionDep, meeting: Meeting, rights: service.Access) -> list[ActionItem]:
-    """Every action item the meeting raised for its body's members; a focal point of another state sees (and
-    updates) their own state's items only."""
+def _own_invitation(
+    session: SessionDep,
+    user: User,
+    meeting: Meeting,
+    all_answers: list[tuple[Invitation, User]],
+    rights: service.Access,
+) -> Invitation | None:
+    """The viewer's own invitation, found among every answer when the page shows them."""
+    if rights.runs:
+        return next((invitation for invitation, _ in all_answers if invitation.user_id == user.id), None)
+    return service.answers_of(session, user=user, meeting_ids=[id_of(meeting)]).get(id_of(meeting))
+
+
+def _actions_shown(
+    session: SessionDep, meeting: Meeting, rights: service.Access
+) -> tuple[list[ActionItem], list[ActionItem]]:
+    """The action items shown and those reviewed: for its body's members, every item the meeting raised and the
+    open ones of earlier meetings; a focal point of another state sees (and updates) their own state's items only."""
     if rights.attributions:
-        return service.action_items(session, meeting)
+        return service.raised_and_reviewed(session, meeting)
     if rights.state_id is None:
-        return []
-    return service.action_items(session, meeting, owner_state_id=rights.state_id)
+        return [], []
+    return service.action_items(session, meeting, owner_state_id=rights.state_id), []
 
 
-def _host_state_zone(session: SessionDep, meeting: Meeting) -> str:
+def _host_state_zone(states: list[MemberState], meeting: Meeting) -> str:
     """The zone of the meeting's host state, offered as 'same as the host state' when moving it; '' for none."""
-    state = session.get(MemberState, meeting.host_state_id) if meeting.host_state_id else None
+    state = next((state for state in states if state.id == meeting.host_state_id), None)
     return state.time_zones[0] if state is not None and state.time_zones else ""
-
-
-def _answers(session: SessionDep, meeting: Meeting) -> list[tuple[Invitation, User]]:
-    return [
-        (invitation, person)
-        for invitation, person in session.exec(
-            select(Invitation, User)
-            .join(User, col(User.id) == Invitation.user_id)
-            .where(Invitation.meeting_id == meeting.id)
-            .order_by(col(User.display_name))
-        ).all()
-    ]
 
 
 @router.get("/meetings/{meeting_id}", response_class=HTMLResponse)

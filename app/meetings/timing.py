@@ -415,13 +415,26 @@ def zone_city(zone: str, language: str) -> str:
         return fixed[1] if language == "fr" else fixed[0]
     if zone == "UTC":
         return "UTC"
+    return _cldr_city(zone, language)
+
+
+@lru_cache(maxsize=1024)
+def _cldr_city(zone: str, language: str) -> str:
+    """CLDR's city for a zone in `language`, looked up once per process: Babel parses the locale at every call, and
+    a zone picker names every zone of the region."""
     return str(get_timezone_location(zone, locale=language, return_city=True))
 
 
 def zone_country(zone: str, language: str) -> str:
     """The country or territory of a zone in `language` ('United States', 'États-Unis'), or '' for UTC."""
     territory = get_global("zone_territories").get(zone)
-    return str(Locale.parse(language).territories.get(territory, "")) if territory else ""
+    return str(_locale(language).territories.get(territory, "")) if territory else ""
+
+
+@lru_cache(maxsize=16)
+def _locale(language: str) -> Locale:
+    """Babel's locale for a language, parsed once per process."""
+    return Locale.parse(language)
 
 
 def zone_place(zone: str, language: str) -> str:

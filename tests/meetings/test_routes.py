@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.core.config import get_settings
+from app.core.db import id_of
+from app.decisions import service as decisions
 from app.governance import service as governance
 from app.governance.models import Body
 from app.meetings import service as meetings
@@ -1590,3 +1592,46 @@ def test_past_meetings_show_twenty_at_a_time_and_the_older_link_reaches_the_firs
     assert len(second.select(f"{past} tbody th")) == 1 and second.select_one(f"{past} a[rel=next]") is None
     assert second.select_one(f"{past} a[rel=prev]") is not None
     assert len(second_log) == len(first_log)  # an older page costs what the first does
+
+
+# The meeting page's reading
+
+
+@pytest.mark.parametrize(
+    ("who", "most"),
+    [("coordinator", 17), ("fiji", 15), ("cook", 13)],
+    ids=["coordinator", "member-focal-point", "invited-focal-point"],
+)
+def test_the_meeting_page_reads_each_thing_once_in_a_few_queries(
+    client: TestClient, session: Session, engine: Engine, scene: Scene, who: str, most: int
+) -> None:
+    """A meeting with an agenda, attendance, minutes, an action item and a decision: no statement runs twice, and
+    the page costs at most `most` of them."""
+    meeting, coordinator = scene.meeting, scene.coordinator
+    item = meetings.add_agenda_item(
+        session, user=coordinator, meeting=meeting, title="Training", presenter="", duration="30", part="members"
+    )
+    fiji_id = id_of(state(session, "FJ"))
+    meetings.record_attendance(session, user=coordinator, meeting=meeting, present_state_ids=[fiji_id])
+    meetings.save_minutes(session, user=coordinator, meeting=meeting, text="Minutes")
+    meetings.add_action_item(
+        session, user=coordinator, meeting=meeting, owner_state_id=fiji_id, text="Follow up", due_on="2027-06-30"
+    )
+    decisions.record(
+        session,
+        get_settings(),
+        user=coordinator,
+        meeting=meeting,
+        form=decisions.DecisionForm(text_en="Agreed", agenda_item_id=item.id, proposer_state_id=fiji_id),
+        now=meeting.ends_at + timedelta(days=1),
+    )
+    sign_in(client, session, getattr(scene, who))
+    path = f"/meetings/{meeting.id}"
+    assert client.get(path).status_code == 200
+
+    with QueryLog(engine) as log:
+        assert client.get(path).status_code == 200
+
+    print(f"meeting page queries as {who}: {len(log)}")
+    assert len(set(log.statements)) == len(log.statements), log.statements
+    assert len(log) <= most, log.statements

@@ -33,7 +33,7 @@ from app.meetings.service.feeds import (
     upcoming_by_body,
     upcoming_for_state,
 )
-from app.meetings.service.invitations import invite, told_of_cancellation, unreachable_states
+from app.meetings.service.invitations import invite, told_of_cancellation
 from app.meetings.service.records import (
     MINUTES_LIMIT,
     action_items,
@@ -44,6 +44,7 @@ from app.meetings.service.records import (
     minutes,
     open_action_items,
     previous_meeting,
+    raised_and_reviewed,
     record_attendance,
     save_minutes,
     set_publication,
@@ -59,7 +60,7 @@ from app.meetings.service.rights import (
     visible_agenda,
     visible_query,
 )
-from app.meetings.service.scheduling import MeetingForm, add_meeting, create_meeting, find_time, picked, places
+from app.meetings.service.scheduling import MeetingForm, add_meeting, create_meeting, find_time, picked, place, places
 from app.meetings.service.series import (
     cancel_meeting,
     check_series_open,
@@ -114,8 +115,10 @@ __all__ = [
     "openable",
     "past",
     "picked",
+    "place",
     "places",
     "previous_meeting",
+    "raised_and_reviewed",
     "published_summaries",
     "reads_members_part",
     "record_attendance",
@@ -127,7 +130,6 @@ __all__ = [
     "set_publication",
     "set_reminder_days",
     "told_of_cancellation",
-    "unreachable_states",
     "upcoming",
     "upcoming_by_body",
     "upcoming_for_state",

@@ -101,23 +101,6 @@ def invite(
     return len(due)
 
 
-def unreachable_states(session: Session, meeting: Meeting) -> list[MemberState]:
-    """The invited states without an active focal point: nobody there receives the meeting's invitation."""
-    invited = select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)
-    reached = select(User.member_state_id).where(
-        User.role == Role.focal_point,
-        User.is_active == True,  # noqa: E712
-        col(User.member_state_id).is_not(None),
-    )
-    return list(
-        session.exec(
-            select(MemberState)
-            .where(col(MemberState.id).in_(invited), col(MemberState.id).not_in(reached))
-            .order_by(col(MemberState.name_en))
-        ).all()
-    )
-
-
 def location(meeting: Meeting) -> str:
     return ", ".join(part for part in (meeting.venue, meeting.city, meeting.link) if part)
 

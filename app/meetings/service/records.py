@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -287,17 +288,32 @@ def open_action_items(
     ]
 
 
-def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
+def _reviewed(meeting: Meeting) -> ColumnElement[bool]:
     """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
     earlier = select(Meeting.id).where(col(Meeting.starts_at) < meeting.starts_at)
     if meeting.working_group_id is not None:
         earlier = earlier.where(Meeting.working_group_id == meeting.working_group_id)
     else:
         earlier = earlier.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
+    return and_(col(ActionItem.meeting_id).in_(earlier), col(ActionItem.status).in_(("open", "in_progress")))
+
+
+def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
+    """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
     return list(
         session.exec(
-            select(ActionItem)
-            .where(col(ActionItem.meeting_id).in_(earlier), col(ActionItem.status).in_(("open", "in_progress")))
-            .order_by(col(ActionItem.due_on), col(ActionItem.id))
+            select(ActionItem).where(_reviewed(meeting)).order_by(col(ActionItem.due_on), col(ActionItem.id))
         ).all()
     )
+
+
+def raised_and_reviewed(session: Session, meeting: Meeting) -> tuple[list[ActionItem], list[ActionItem]]:
+    """What action_items() and for_review() return, read together in one query."""
+    found = session.exec(
+        select(ActionItem)
+        .where(or_(col(ActionItem.meeting_id) == meeting.id, _reviewed(meeting)))
+        .order_by(col(ActionItem.due_on), col(ActionItem.id))
+    ).all()
+    return [item for item in found if item.meeting_id == meeting.id], [
+        item for item in found if item.meeting_id != meeting.id
+    ]

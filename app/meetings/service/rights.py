@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
@@ -32,6 +32,11 @@ class Access:
     member: bool
     runs: bool
     state_id: int | None
+    # A member of its body or group, or invited in person or as a state: what openable() asks (a reader may also
+    # see a meeting only for an action item their state owns).
+    opens: bool = False
+    # The states that are members of the meeting's body or group, when the check had to read them (None: not read).
+    members: frozenset[int] | None = None
 
     @property
     def attributions(self) -> bool:
@@ -50,29 +55,33 @@ def member_states(session: Session, meeting: Meeting | MeetingSeries) -> set[int
 
 def access(session: Session, meeting: Meeting, user: User) -> Access:
     if governance.coordinates(user):
-        return Access(sees=True, member=True, runs=True, state_id=None)
+        return Access(sees=True, member=True, runs=True, state_id=None, opens=True)
     members = member_states(session, meeting)
     state_id = user.member_state_id if user.role == Role.focal_point else None
-    invited = (
-        session.exec(
-            select(func.count())
-            .select_from(Invitation)
-            .where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id)
-        ).one()
-        > 0
-    )
-    # A state invited to the meeting, or one that owns an action item it raised (its focal points follow the item
-    # there even when the state is not a member of the body), sees it; one query for both.
-    invited_state = state_id is not None and bool(
-        session.exec(
-            select(
-                exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
-                | exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
-            )
-        ).one()
-    )
     member = reads_members_part(user, members)
-    return Access(sees=member or invited or invited_state, member=member, runs=False, state_id=state_id)
+    in_person, as_state, follows_item = (
+        (False, False, False) if member else _invitations(session, meeting, user, state_id)
+    )
+    return Access(
+        sees=member or in_person or as_state or follows_item,
+        member=member,
+        runs=False,
+        state_id=state_id,
+        opens=member or in_person or as_state,
+        members=frozenset(members),
+    )
+
+
+def _invitations(session: Session, meeting: Meeting, user: User, state_id: int | None) -> tuple[bool, bool, bool]:
+    """Whether the user is invited in person, their state invited, and their state the owner of an action item the
+    meeting raised (its focal points follow the item there even when the state is not a member); one query."""
+    in_person = exists().where(col(Invitation.meeting_id) == meeting.id, col(Invitation.user_id) == user.id)
+    if state_id is None:
+        return bool(session.exec(select(in_person)).one()), False, False
+    as_state = exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
+    owns = exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
+    found = session.exec(select(in_person, as_state, owns)).one()
+    return bool(found[0]), bool(found[1]), bool(found[2])
 
 
 def reads_members_part(user: User, members: set[int]) -> bool:

@@ -35,14 +35,18 @@ TITLE_LIMIT = 200
 
 
 def places(session: Session, state_ids: Sequence[int] | None = None, *, language: str = "en") -> list[timing.Place]:
-    """States as the scheduler sees them (the first zone of each state is its capital's)."""
+    """States as the scheduler sees them, by English name: all, or those of `state_ids`."""
     query = select(MemberState).order_by(col(MemberState.name_en))
     if state_ids is not None:
         query = query.where(col(MemberState.id).in_(list(state_ids)))
-    return [
-        timing.Place(id_of(state), state.code, state.name(language), state.time_zones[0] if state.time_zones else "UTC")
-        for state in session.exec(query).all()
-    ]
+    return [place(state, language) for state in session.exec(query).all()]
+
+
+def place(state: MemberState, language: str) -> timing.Place:
+    """A state as the scheduler sees it (the first zone of each state is its capital's)."""
+    return timing.Place(
+        id_of(state), state.code, state.name(language), state.time_zones[0] if state.time_zones else "UTC"
+    )
 
 
 def check_zone(zone: str) -> str:
