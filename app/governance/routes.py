@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
+from app.core.forms import parse_day
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.governance import service
@@ -209,17 +210,13 @@ def record_chair(
     """Records the next chair in the rotation."""
 
     def act() -> object:
-        try:
-            start = date.fromisoformat(starts_on.strip())
-        except ValueError:
-            raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
         return service.record_chair(
             session,
             get_settings(),
             user=user,
             body=body,
             state=_state_by_id(session, state_id),
-            starts_on=start,
+            starts_on=parse_day(starts_on),
             note=note,
         )
 

@@ -16,6 +16,7 @@ from app.core import region
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.forms import parse_day
 from app.core.i18n import N_, current_language
 from app.core.web import error_text, render
 from app.governance import service as governance
@@ -143,13 +144,6 @@ def save_profile(
     return _done(state, "profile-saved")
 
 
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
-
-
 @router.post("/members/{code}/contributions", response_model=None)
 def add_contribution(
     request: Request,
@@ -169,7 +163,7 @@ def add_contribution(
             session,
             user=user,
             state=state,
-            as_of=_parse_date(as_of),
+            as_of=parse_day(as_of),
             category=category,
             men=men,
             women=women,

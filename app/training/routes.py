@@ -4,7 +4,6 @@ the regional view of certified officers, each state's record, the reports and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,6 +17,7 @@ from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError
 from app.core.exports import csv_response
+from app.core.forms import filter_day
 from app.core.i18n import N_, current_language, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
 from app.meetings import service as meetings
@@ -66,13 +66,6 @@ def _kinds(session: SessionDep) -> list[CourseType]:
     return list(session.exec(select(CourseType).order_by(col(CourseType.id))).all())
 
 
-def _date_or_none(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("/training", response_class=HTMLResponse)
 def catalogue(
     request: Request,
@@ -94,8 +87,8 @@ def catalogue(
         course_type=course_type,
         language=language,
         provider=provider,
-        after=_date_or_none(after),
-        before=_date_or_none(before),
+        after=filter_day(after),
+        before=filter_day(before),
     )
     number = paging.page_number(page)
     rows, pages = paging.cut(request, service.catalogue(session, user=user, filters=filters, page=number), number)
