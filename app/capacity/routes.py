@@ -15,10 +15,9 @@ from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, Need, Support
 from app.core import paging, region
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import DomainError
 from app.core.exports import csv_response
 from app.core.i18n import N_, current_language
-from app.core.web import error_text, render
+from app.core.web import form_action, render
 from app.members import queries as members
 from app.training import service as training
 
@@ -134,22 +133,14 @@ def record_need(
     form = service.NeedForm(
         area=area, track=track, description=description, priority=priority, state=state, wanted_by=wanted_by
     )
-    try:
-        need = service.record_need(session, user=user, form=form)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _needs_page(
-            request,
-            session,
-            user,
-            service.NeedFilters(),
-            values=vars(form),
-            error=error_text(error),
-            status=error.status_code,
-        )
-    return RedirectResponse(f"/needs/{need.id}?notice=need_recorded", status_code=303)
+    return form_action(
+        session,
+        lambda: service.record_need(session, user=user, form=form),
+        lambda need: RedirectResponse(f"/needs/{need.id}?notice=need_recorded", status_code=303),
+        lambda message, status: _needs_page(
+            request, session, user, service.NeedFilters(), values=vars(form), error=message, status=status
+        ),
+    )
 
 
 def _need_page(
@@ -196,22 +187,14 @@ def need_status(
     request: Request, user: Member, need: NeedFromPath, session: SessionDep, status: Text = "", note: Text = ""
 ) -> Response:
     """Changes a need's status (open, partly met, met, withdrawn), with an optional note."""
-    try:
-        service.set_need_status(session, user=user, need=need, status=status, note=note)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _need_page(
-            request,
-            session,
-            user,
-            need,
-            error=error_text(error),
-            values={"status": status, "note": note},
-            status=error.status_code,
-        )
-    return RedirectResponse(f"/needs/{need.id}?notice=need_status", status_code=303)
+    return form_action(
+        session,
+        lambda: service.set_need_status(session, user=user, need=need, status=status, note=note),
+        lambda _: RedirectResponse(f"/needs/{need.id}?notice=need_status", status_code=303),
+        lambda message, code: _need_page(
+            request, session, user, need, error=message, values={"status": status, "note": note}, status=code
+        ),
+    )
 
 
 # Support
@@ -301,16 +284,14 @@ def record_support(
         provider_state=provider_state,
         provider_organisation=provider_organisation,
     )
-    try:
-        support = service.record_support(session, user=user, form=form)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _support_form_page(
-            request, session, user, values=vars(form), error=error_text(error), status=error.status_code
-        )
-    return RedirectResponse(f"/support/{support.id}?notice=support_recorded", status_code=303)
+    return form_action(
+        session,
+        lambda: service.record_support(session, user=user, form=form),
+        lambda support: RedirectResponse(f"/support/{support.id}?notice=support_recorded", status_code=303),
+        lambda message, status: _support_form_page(
+            request, session, user, values=vars(form), error=message, status=status
+        ),
+    )
 
 
 def _support_page(
@@ -357,14 +338,12 @@ def support_status(
     request: Request, user: Partner, support: SupportFromPath, session: SessionDep, status: Text = "", note: Text = ""
 ) -> Response:
     """Moves support along its life: under way, completed or cancelled."""
-    try:
-        service.set_support_status(session, user=user, support=support, status=status, note=note)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _support_page(request, session, user, support, error=error_text(error), status=error.status_code)
-    return RedirectResponse(f"/support/{support.id}?notice=support_status", status_code=303)
+    return form_action(
+        session,
+        lambda: service.set_support_status(session, user=user, support=support, status=status, note=note),
+        lambda _: RedirectResponse(f"/support/{support.id}?notice=support_status", status_code=303),
+        lambda message, code: _support_page(request, session, user, support, error=message, status=code),
+    )
 
 
 # Deconfliction

@@ -24,6 +24,7 @@ from app.core.db import id_of, utcnow
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.core.exports import safe_cell
 from app.core.formats import zone_info
+from app.core.forms import parse_day, parse_day_or_none
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
 from app.members import service as members
@@ -194,22 +195,6 @@ def _need_state(session: Session, user: User, code: str) -> MemberState:
     return state
 
 
-def _optional_day(value: str, message: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(message) from None
-
-
-def _day(value: str, message: str) -> date:
-    day = _optional_day(value, message)
-    if day is None:
-        raise DomainError(message)
-    return day
-
-
 def _text(value: str, message: str, *, required: bool) -> str:
     text = value.strip()
     if (required and not text) or len(text) > MAX_TEXT:
@@ -236,7 +221,9 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
     if form.priority not in PRIORITIES:
         raise DomainError(N_("Choose a priority from the list."))
     description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
-    wanted_by = _optional_day(form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty."))
+    wanted_by = parse_day_or_none(
+        form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty.")
+    )
     need = Need(
         state_id=id_of(state),
         area=form.area,
@@ -470,8 +457,8 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> Support
         if form.track not in NEED_TRACKS:
             raise DomainError(N_("Choose a track from the list."))
         area, track = form.area, form.track
-    starts = _day(form.starts_on, N_("Give the first day of the support as a date."))
-    ends = _day(form.ends_on, N_("Give the last day of the support as a date."))
+    starts = parse_day(form.starts_on, N_("Give the first day of the support as a date."))
+    ends = parse_day(form.ends_on, N_("Give the last day of the support as a date."))
     if ends < starts:
         raise DomainError(N_("The support period ends before it starts."))
     if form.kind not in SUPPORT_KINDS:

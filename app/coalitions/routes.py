@@ -19,7 +19,7 @@ from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.core.i18n import N_, current_language, gettext
-from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, form_action, render
 from app.meetings import service as meetings
 from app.meetings import timing
 from app.members import queries as members
@@ -91,18 +91,8 @@ def convene(
     organisations: Text = "",
 ) -> Response:
     """Convenes a coalition around one state's needs."""
-    try:
-        coalition = service.convene(
-            session,
-            user=user,
-            state_id=state_id,
-            title=title,
-            purpose=purpose,
-            partner_state_ids=partner_state_ids,
-            organisations=organisations,
-        )
-    except DomainError as error:
-        session.rollback()
+
+    def refused(message: str, status: int) -> Response:
         values: dict[str, object] = {
             "state_id": state_id,
             "title": title,
@@ -110,8 +100,22 @@ def convene(
             "organisations": organisations,
             "partner_state_ids": partner_state_ids,
         }
-        return _list_page(request, session, user, values=values, error=error_text(error), status=error.status_code)
-    return RedirectResponse(f"/coalitions/{coalition.id}?notice=convened", status_code=303)
+        return _list_page(request, session, user, values=values, error=message, status=status)
+
+    return form_action(
+        session,
+        lambda: service.convene(
+            session,
+            user=user,
+            state_id=state_id,
+            title=title,
+            purpose=purpose,
+            partner_state_ids=partner_state_ids,
+            organisations=organisations,
+        ),
+        lambda coalition: RedirectResponse(f"/coalitions/{coalition.id}?notice=convened", status_code=303),
+        refused,
+    )
 
 
 def _coalition_page(
@@ -192,17 +196,17 @@ def _change(
     notice: str,
 ) -> Response:
     """Makes the change and goes back to the coalition; a refusal (other than for lack of rights) shows the
-    coalition page with the message beside the form `part`, nothing changed."""
-    try:
-        change()
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _coalition_page(
-            request, session, user, coalition, errors={part: error_text(error)}, status=error.status_code
-        )
-    return RedirectResponse(f"/coalitions/{coalition.id}?notice={notice}#{part}", status_code=303)
+    coalition page with the message beside the form `part`, nothing changed. A partner or a need that is not there
+    (404) is said beside its form: the coalition itself is there."""
+    return form_action(
+        session,
+        change,
+        lambda _: RedirectResponse(f"/coalitions/{coalition.id}?notice={notice}#{part}", status_code=303),
+        lambda message, status: _coalition_page(
+            request, session, user, coalition, errors={part: message}, status=status
+        ),
+        on_page=(404,),
+    )
 
 
 @router.post("/coalitions/{coalition_id}/partners", response_model=None)
@@ -347,6 +351,7 @@ def schedule_meeting(
         host_state_code=host_state,
         chosen=chosen,
     )
+    # Not form_action(): the refusal page needs the error itself, for the readings of an ambiguous time to pick.
     try:
         meeting = service.schedule_meeting(session, get_settings(), user=user, coalition=coalition, form=form)
     except DomainError as error:

@@ -134,13 +134,20 @@ def check(value: str, *, in_path: bool = False, in_form: bool = False) -> None:
             raise NotFound(N_("This page does not exist."))
         raise DomainError(N_("A number in the request is larger than any the portal keeps."))
     found = DAY.match(value)
-    if found and not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
-        raise DomainError(N_("Give dates between the years %(first)s and %(last)s."), first=FIRST_YEAR, last=LAST_YEAR)
-    if found and not in_form:
+    if found is None:
+        return
+    check_year(int(found.group(1)))
+    if not in_form:
         try:
             date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
         except ValueError:
             raise DomainError(N_("%(day)s is not a date in the calendar."), day=value[:10]) from None
+
+
+def check_year(year: int) -> None:
+    """Refuses a day outside the years the portal plans in."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(N_("Give dates between the years %(first)s and %(last)s."), first=FIRST_YEAR, last=LAST_YEAR)
 
 
 # Addresses that carry a secret: one-time links, invitations, private calendar feeds; and single-use query values.

@@ -1,24 +1,29 @@
-"""Jinja environment, content-hashed static files and render(): a full page, or its fragment for htmx."""
+"""Jinja environment, content-hashed static files, render(): a full page, or its fragment for htmx; and form_action(),
+the one answer to a form whose action may be refused."""
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
 from starlette.types import Receive, Scope, Send
 
 from app.core import formats, region
 from app.core.config import ROOT, get_settings
+from app.core.errors import DomainError
 from app.core.formats import day, local_date, local_time, percent
 from app.core.i18n import current_language, gettext, language_name, ngettext
+
+T = TypeVar("T")
 
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -186,10 +191,30 @@ def confirm_first(request: Request, confirmation: Confirmation) -> HTMLResponse:
     return render(request, "confirm.html", {"confirmation": confirmation})
 
 
+def form_action(
+    session: Session,
+    action: Callable[[], T],
+    done: Callable[[T], Response],
+    refused: Callable[[str, int], Response],
+    *,
+    on_page: Collection[int] = (),
+) -> Response:
+    """Runs a form's action and answers with `done(result)`. A refusal is rolled back, so nothing is changed; then
+    one the reader may not make (403) or about what is not there (404) goes on to the error page, and any other is
+    answered by `refused(message, status)`: the form's page again, the message beside the form, what was typed kept.
+    `on_page` names the 403 or 404 a route shows beside its form all the same."""
+    try:
+        result = action()
+    except DomainError as error:
+        session.rollback()
+        if error.status_code in (403, 404) and error.status_code not in on_page:
+            raise
+        return refused(error_text(error), error.status_code)
+    return done(result)
+
+
 def error_text(error: Exception) -> str:
     """A domain error's message in the request's language."""
-    from app.core.errors import DomainError
-
     if not isinstance(error, DomainError):
         return str(error)
     text = gettext(error.message)

@@ -16,10 +16,10 @@ from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep, public
 from app.core import paging
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import DomainError, NotFound
+from app.core.errors import NotFound
 from app.core.exports import csv_stream, safe_cell
 from app.core.i18n import N_, current_language, gettext, in_language
-from app.core.web import error_text, render
+from app.core.web import error_text, form_action, render
 from app.decisions import queries, service
 from app.decisions.models import OUTCOMES, STATUSES, Decision
 from app.decisions.section import choices
@@ -144,14 +144,12 @@ def record(
     """Records a decision of the meeting (coordinators, admins, the chair)."""
     meeting, _ = found
     values = posted.values()
-    try:
-        decision = service.record(session, get_settings(), user=user, meeting=meeting, form=_form(values))
-    except DomainError as error:
-        session.rollback()
-        if error.status_code in (403, 404):
-            raise
-        return _form_page(request, session, meeting, values=values, error=error_text(error), status=error.status_code)
-    return RedirectResponse(f"/decisions/{decision.id}?notice=recorded", status_code=303)
+    return form_action(
+        session,
+        lambda: service.record(session, get_settings(), user=user, meeting=meeting, form=_form(values)),
+        lambda decision: RedirectResponse(f"/decisions/{decision.id}?notice=recorded", status_code=303),
+        lambda message, status: _form_page(request, session, meeting, values=values, error=message, status=status),
+    )
 
 
 def _decision_of(session: SessionDep, meeting: Meeting, decision_id: int) -> Decision:
@@ -174,30 +172,24 @@ def correct(
     meeting, _ = found
     decision = _decision_of(session, meeting, decision_id)
     values = posted.values()
-    try:
-        service.correct(
+
+    def refused(message: str, status: int) -> Response:
+        session.refresh(decision)
+        return _form_page(request, session, meeting, values=values, error=message, status=status, decision=decision)
+
+    return form_action(
+        session,
+        lambda: service.correct(
             session,
             get_settings(),
             user=user,
             decision=decision,
             form=_form(values),
             note=str(values.get("note", "")),
-        )
-    except DomainError as error:
-        session.rollback()
-        if error.status_code in (403, 404):
-            raise
-        session.refresh(decision)
-        return _form_page(
-            request,
-            session,
-            meeting,
-            values=values,
-            error=error_text(error),
-            status=error.status_code,
-            decision=decision,
-        )
-    return RedirectResponse(f"/decisions/{decision.id}?notice=corrected", status_code=303)
+        ),
+        lambda _: RedirectResponse(f"/decisions/{decision.id}?notice=corrected", status_code=303),
+        refused,
+    )
 
 
 @router.post("/meetings/{meeting_id}/decisions/{decision_id}/publication", response_model=None)

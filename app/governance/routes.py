@@ -14,8 +14,9 @@ from app.auth.models import User
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
+from app.core.forms import parse_day
 from app.core.i18n import N_, current_language, gettext
-from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.core.web import CONFIRMED, Confirmation, confirm_first, form_action, render
 from app.governance import queries, service
 from app.governance.models import Body, WorkingGroup
 from app.members import queries as member_queries
@@ -116,13 +117,12 @@ def body_page(
 def _body_action(
     request: Request, session: SessionDep, user: User, body: Body, action: Callable[[], object], notice: str
 ) -> Response:
-    try:
-        action()
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _body_page(request, session, user, body, status=error.status_code, error=error_text(error))
-    return RedirectResponse(f"/bodies/{body.key}?notice={notice}", status_code=303)
+    return form_action(
+        session,
+        action,
+        lambda _: RedirectResponse(f"/bodies/{body.key}?notice={notice}", status_code=303),
+        lambda message, status: _body_page(request, session, user, body, status=status, error=message),
+    )
 
 
 def _state_by_id(session: SessionDep, state_id: str) -> MemberState:
@@ -204,17 +204,13 @@ def record_chair(
     """Records the next chair in the rotation."""
 
     def act() -> object:
-        try:
-            start = date.fromisoformat(starts_on.strip())
-        except ValueError:
-            raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
         return service.record_chair(
             session,
             get_settings(),
             user=user,
             body=body,
             state=_state_by_id(session, state_id),
-            starts_on=start,
+            starts_on=parse_day(starts_on),
             note=note,
         )
 
@@ -271,9 +267,18 @@ def create_group(
     mandate: Text = "",
     member_state_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Creates a working group under a body the current option allows."""
-    try:
-        group = service.create_working_group(
+    """Creates a working group under a body the current option allows. A body that is not there or is dormant
+    (404) is said beside the form's choice of body."""
+    typed: dict[str, object] = {
+        "body": body,
+        "name": name[:160],
+        "track": track,
+        "mandate": mandate[:5000],
+        "lead_state_id": lead_state_id,
+    }
+    return form_action(
+        session,
+        lambda: service.create_working_group(
             session,
             get_settings(),
             user=user,
@@ -283,23 +288,11 @@ def create_group(
             lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None,
             mandate=mandate,
             member_state_ids=[int(value) for value in member_state_ids or [] if value.isdigit()],
-        )
-    except DomainError as error:
-        return _groups_page(
-            request,
-            session,
-            user,
-            status=error.status_code,
-            error=error_text(error),
-            form={
-                "body": body,
-                "name": name[:160],
-                "track": track,
-                "mandate": mandate[:5000],
-                "lead_state_id": lead_state_id,
-            },
-        )
-    return RedirectResponse(f"/working-groups/{group.id}?notice=group-created", status_code=303)
+        ),
+        lambda group: RedirectResponse(f"/working-groups/{group.id}?notice=group-created", status_code=303),
+        lambda message, status: _groups_page(request, session, user, status=status, error=message, form=typed),
+        on_page=(404,),
+    )
 
 
 def _group_page(
@@ -347,15 +340,18 @@ def _group_action(
     request: Request, session: SessionDep, user: User, group: WorkingGroup, action: Callable[[], object], notice: str
 ) -> Response:
     """Runs a change (or asks to confirm it); a refusal shows the group's page with the message."""
-    try:
-        answer = action()
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _group_page(request, session, user, group, status=error.status_code, error=error_text(error))
-    if isinstance(answer, Response):
-        return answer
-    return RedirectResponse(f"/working-groups/{group.id}?notice={notice}", status_code=303)
+
+    def done(answer: object) -> Response:
+        if isinstance(answer, Response):
+            return answer
+        return RedirectResponse(f"/working-groups/{group.id}?notice={notice}", status_code=303)
+
+    return form_action(
+        session,
+        action,
+        done,
+        lambda message, status: _group_page(request, session, user, group, status=status, error=message),
+    )
 
 
 def _confirm_removal(

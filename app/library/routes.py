@@ -12,9 +12,9 @@ from app.auth.models import User
 from app.core import paging
 from app.core.config import get_settings
 from app.core.db import SessionDep
-from app.core.errors import DomainError, NotFound
+from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.core.web import error_text, render
+from app.core.web import error_text, form_action, render
 from app.library import search, service
 from app.library.models import LibraryDocument
 from app.meetings import documents
@@ -144,8 +144,9 @@ def upload(
         "working_group": working_group,
         "summary": summary,
     }
-    try:
-        document = service.upload(
+    return form_action(
+        session,
+        lambda: service.upload(
             session,
             settings,
             user=user,
@@ -159,13 +160,10 @@ def upload(
             summary=summary,
             filename=filename,
             content=content,
-        )
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _form_page(request, session, user, values=values, error=error_text(error), status=error.status_code)
-    return RedirectResponse(f"/library/{document.id}?notice=uploaded", status_code=303)
+        ),
+        lambda document: RedirectResponse(f"/library/{document.id}?notice=uploaded", status_code=303),
+        lambda message, status: _form_page(request, session, user, values=values, error=message, status=status),
+    )
 
 
 @router.get("/library/{doc_id}", response_class=HTMLResponse, dependencies=[Depends(public)])

@@ -17,7 +17,7 @@ from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
 from app.core.formats import zone_info
 from app.core.i18n import N_, current_language, gettext
-from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, form_action, render
 from app.decisions import section as decisions
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -266,6 +266,7 @@ def create_meeting(
         state_ids=tuple(states),
         chosen=chosen,
     )
+    # Not form_action(): the refusal page needs the error itself, for the readings of an ambiguous time to pick.
     try:
         meeting = service.create_meeting(session, get_settings(), user=user, form=form)
     except DomainError as error:
@@ -312,6 +313,7 @@ def create_series(
     settings = get_settings()
     if timing.parse_pick(pick) is not None:
         local_start, chosen = service.picked(first_day, local_start, pick, chosen)[1:]
+    # Not form_action(): the refusal page needs the error itself, for the readings of an ambiguous time to pick.
     try:
         service.create_series(
             session,
@@ -432,6 +434,7 @@ def generate(
     meeting falling in an hour lived twice at the host is held in the reading picked."""
     if timing.parse_pick(pick) is not None:
         chosen = pick.strip()
+    # Not form_action(): the refusal page needs the error itself, for the readings of an ambiguous time to pick.
     try:
         added = service.next_occurrences(
             session,
@@ -468,10 +471,8 @@ def series_reminders(
     request: Request, user: Coordinator, series: SeriesFromPath, session: SessionDep, reminder_days: Text = ""
 ) -> Response:
     """Sets how many days before each meeting of the series its reminders go."""
-    try:
-        service.set_reminder_days(session, user=user, series=series, days=reminder_days)
-    except DomainError as error:
-        session.rollback()
+
+    def refused(message: str, status: int) -> Response:
         held = service.series_meetings(session, series)
         day = service.next_day(session, get_settings(), series)
         return _next_page(
@@ -479,11 +480,17 @@ def series_reminders(
             series,
             held,
             {"day": day.isoformat() if day else "", "format": "virtual"},
-            status=error.status_code,
-            reminder_error=error_text(error),
+            status=status,
+            reminder_error=message,
             reminder_value=reminder_days,
         )
-    return RedirectResponse(f"/meetings/series/{series.id}/next?notice=reminders#reminders", status_code=303)
+
+    return form_action(
+        session,
+        lambda: service.set_reminder_days(session, user=user, series=series, days=reminder_days),
+        lambda _: RedirectResponse(f"/meetings/series/{series.id}/next?notice=reminders#reminders", status_code=303),
+        refused,
+    )
 
 
 @router.get("/meetings/find-time", response_class=HTMLResponse)
@@ -696,19 +703,21 @@ def _act(
     action,
     notice: str,
 ) -> Response:
-    """Runs a change; on a refusal, shows the meeting page again with the message beside the form."""
+    """Runs a change; on a refusal, shows the meeting page again with the message beside the form. A member refused
+    a change for lack of rights (403) still reads the meeting, so the page says why beside the form too."""
     meeting, rights = found
-    try:
-        action()
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 404:
-            raise
+
+    def refused(message: str, status: int) -> Response:
         session.refresh(meeting)
-        return _meeting_page(
-            request, session, user, meeting, rights, status=error.status_code, errors={form: error_text(error)}
-        )
-    return RedirectResponse(f"/meetings/{meeting.id}?notice={notice}#{form}", status_code=303)
+        return _meeting_page(request, session, user, meeting, rights, status=status, errors={form: message})
+
+    return form_action(
+        session,
+        action,
+        lambda _: RedirectResponse(f"/meetings/{meeting.id}?notice={notice}#{form}", status_code=303),
+        refused,
+        on_page=(403,),
+    )
 
 
 @router.post("/meetings/{meeting_id}/move", response_model=None)
@@ -728,6 +737,7 @@ def move(
     was typed, and for a time that does not exist or happens twice at the host, the valid readings to pick."""
     meeting, rights = found
     day, start, chosen = service.picked(day, start, pick, chosen)
+    # Not form_action(): the refusal page needs the error itself, for the readings of an ambiguous time to pick.
     try:
         service.move_meeting(
             session,

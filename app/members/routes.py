@@ -16,8 +16,9 @@ from app.core import region
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.forms import parse_day
 from app.core.i18n import N_, current_language
-from app.core.web import error_text, render
+from app.core.web import error_text, form_action, render
 from app.governance import service as governance
 from app.governance.models import TRACKS
 from app.members import charts, queries, service
@@ -134,20 +135,12 @@ def save_profile(
     request: Request, state: EditableState, session: SessionDep, user: CurrentUser, profile: Text = ""
 ) -> Response:
     """A focal point (or coordinator) updates the state's description."""
-    try:
-        service.update_profile(session, user=user, state=state, profile=profile)
-    except DomainError as error:
-        if error.status_code == 403:
-            raise
-        return _profile_page(request, session, user, state, status=error.status_code, profile_error=error_text(error))
-    return _done(state, "profile-saved")
-
-
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(N_("Enter a date as YYYY-MM-DD.")) from None
+    return form_action(
+        session,
+        lambda: service.update_profile(session, user=user, state=state, profile=profile),
+        lambda _: _done(state, "profile-saved"),
+        lambda message, status: _profile_page(request, session, user, state, status=status, profile_error=message),
+    )
 
 
 @router.post("/members/{code}/contributions", response_model=None)
@@ -164,25 +157,22 @@ def add_contribution(
     source: Text = "",
 ) -> Response:
     """Records the state's personnel in one category on one date."""
-    try:
-        service.record_contribution(
+    return form_action(
+        session,
+        lambda: service.record_contribution(
             session,
             user=user,
             state=state,
-            as_of=_parse_date(as_of),
+            as_of=parse_day(as_of),
             category=category,
             men=men,
             women=women,
             unspecified=unspecified,
             source=source,
-        )
-    except DomainError as error:
-        if error.status_code == 403:
-            raise
-        return _profile_page(
-            request, session, user, state, status=error.status_code, contribution_error=error_text(error)
-        )
-    return _done(state, "contribution-saved")
+        ),
+        lambda _: _done(state, "contribution-saved"),
+        lambda message, status: _profile_page(request, session, user, state, status=status, contribution_error=message),
+    )
 
 
 @router.post("/members/{code}/pledges", response_model=None)
@@ -198,8 +188,9 @@ def add_pledge(
     deployment_days: Text = "",
 ) -> Response:
     """Records a PCRS pledge."""
-    try:
-        service.record_pledge(
+    return form_action(
+        session,
+        lambda: service.record_pledge(
             session,
             user=user,
             state=state,
@@ -208,12 +199,10 @@ def add_pledge(
             personnel=personnel,
             readiness=readiness,
             deployment_days=deployment_days,
-        )
-    except DomainError as error:
-        if error.status_code == 403:
-            raise
-        return _profile_page(request, session, user, state, status=error.status_code, pledge_error=error_text(error))
-    return _done(state, "pledge-saved")
+        ),
+        lambda _: _done(state, "pledge-saved"),
+        lambda message, status: _profile_page(request, session, user, state, status=status, pledge_error=message),
+    )
 
 
 @router.post("/members/{code}/pledges/{pledge_id}/withdraw", response_class=RedirectResponse)
@@ -240,6 +229,7 @@ def invite(
     time_zone: Text = "",
 ) -> Response:
     """A coordinator invites a focal point of this state by email."""
+    # Not form_action(): an address that already has an account offers to send its invitation again (error.account).
     try:
         service.invite_focal_point(
             session,
@@ -267,13 +257,12 @@ def resend_invitation(
     request: Request, state: StateFromPath, account_id: int, session: SessionDep, user: Coordinator
 ) -> Response:
     """Sends a focal point who has not signed in yet a new invitation link."""
-    try:
-        service.resend_invitation(session, get_settings(), user=user, state=state, account_id=account_id)
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _profile_page(request, session, user, state, status=error.status_code, invite_error=error_text(error))
-    return _done(state, "invitation-resent")
+    return form_action(
+        session,
+        lambda: service.resend_invitation(session, get_settings(), user=user, state=state, account_id=account_id),
+        lambda _: _done(state, "invitation-resent"),
+        lambda message, status: _profile_page(request, session, user, state, status=status, invite_error=message),
+    )
 
 
 @router.post("/members/{code}/focal-points/{account_id}", response_model=None)
@@ -288,17 +277,14 @@ def save_focal_point(
     phone: Text = "",
 ) -> Response:
     """Records a focal point's portfolio and contact details (own state, or a coordinator)."""
-    try:
-        service.save_focal_point_details(
+    return form_action(
+        session,
+        lambda: service.save_focal_point_details(
             session, user=user, state=state, account_id=account_id, portfolio=portfolio, position=position, phone=phone
-        )
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _profile_page(
-            request, session, user, state, status=error.status_code, focal_point_error=error_text(error)
-        )
-    return _done(state, "focal-point-saved")
+        ),
+        lambda _: _done(state, "focal-point-saved"),
+        lambda message, status: _profile_page(request, session, user, state, status=status, focal_point_error=message),
+    )
 
 
 def _speak_invitees_language(request: Request, invited: User) -> None:
@@ -328,6 +314,7 @@ def accept(
     """Sets the password, uses up the invitation and signs the focal point in."""
     _, invited = accounts.peek_token(session, token=token, purpose="invite")
     _speak_invitees_language(request, invited)
+    # Not form_action(): the invitee reads every refusal on the invitation page, the one page open to them yet.
     try:
         if password != confirm:
             raise DomainError(N_("The two passwords are not the same."))

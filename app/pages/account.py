@@ -18,7 +18,7 @@ from app.core.config import LANGUAGES, get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError
 from app.core.i18n import N_
-from app.core.web import error_text, render
+from app.core.web import form_action, render
 from app.members import queries as members
 from app.notifications import service as notifications
 from app.notifications.models import DIGESTS, REMINDER_KINDS
@@ -68,13 +68,18 @@ def save_preferences(
     request: Request, session: SessionDep, user: CurrentUser, language: Text = "", time_zone: Text = ""
 ) -> Response:
     """Saves language and time zone."""
-    try:
-        accounts.update_preferences(session, user=user, language=language, time_zone=time_zone.strip())
-    except DomainError as error:
-        return account_page(request, session, user, preferences_error=error_text(error), status=400)
-    response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
-    remember_language(response, language)
-    return response
+
+    def saved(_: None) -> Response:
+        response = RedirectResponse("/account?notice=preferences-saved", status_code=303)
+        remember_language(response, language)
+        return response
+
+    return form_action(
+        session,
+        lambda: accounts.update_preferences(session, user=user, language=language, time_zone=time_zone.strip()),
+        saved,
+        lambda message, status: account_page(request, session, user, preferences_error=message, status=status),
+    )
 
 
 @router.post("/account/password", response_model=None)
@@ -88,13 +93,18 @@ def save_password(
     confirm: Text = "",
 ) -> Response:
     """Changes the password; other sessions of the account end."""
-    try:
+
+    def change() -> None:
         if password != confirm:
             raise DomainError(N_("The two passwords are not the same."))
         accounts.change_password(session, user=user, current=current, new=password, keep=visitor.auth_session)
-    except DomainError as error:
-        return account_page(request, session, user, password_error=error_text(error), status=400)
-    return RedirectResponse("/account?notice=password-saved", status_code=303)
+
+    return form_action(
+        session,
+        change,
+        lambda _: RedirectResponse("/account?notice=password-saved", status_code=303),
+        lambda message, status: account_page(request, session, user, password_error=message, status=status),
+    )
 
 
 @router.post("/account/notifications", response_model=None)
@@ -108,10 +118,11 @@ def save_notifications(
     reminders: Annotated[list[str], Form(max_length=40)] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
     """Saves the digest's frequency, day and hour, and which reminders come."""
-    try:
-        notifications.save_preference(
+    return form_action(
+        session,
+        lambda: notifications.save_preference(
             session, user=user, digest=digest, weekday=weekday, hour=hour, reminders=reminders
-        )
-    except DomainError as error:
-        return account_page(request, session, user, notifications_error=error_text(error), status=400)
-    return RedirectResponse("/account?notice=notifications-saved#notify-heading", status_code=303)
+        ),
+        lambda _: RedirectResponse("/account?notice=notifications-saved#notify-heading", status_code=303),
+        lambda message, status: account_page(request, session, user, notifications_error=message, status=status),
+    )

@@ -4,7 +4,6 @@ the regional view of certified officers, each state's record, the reports and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,8 +16,9 @@ from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError
 from app.core.exports import csv_response
+from app.core.forms import filter_day
 from app.core.i18n import N_, current_language, gettext
-from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render
+from app.core.web import CONFIRMED, Confirmation, confirm_first, form_action, render
 from app.meetings import service as meetings
 from app.members import queries as members
 from app.training import calendar, charts, queries, service
@@ -57,11 +57,6 @@ OfferFromPath = Annotated[TrainingOffer, Depends(offer_from_path)]
 NominationFromPath = Annotated[tuple[Nomination, TrainingOffer], Depends(nomination_from_path)]
 
 
-def _date_or_none(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @router.get("/training", response_class=HTMLResponse)
@@ -85,8 +80,8 @@ def catalogue(
         course_type=course_type,
         language=language,
         provider=provider,
-        after=_date_or_none(after),
-        before=_date_or_none(before),
+        after=filter_day(after),
+        before=filter_day(before),
     )
     number = paging.page_number(page)
     rows, pages = paging.cut(request, service.catalogue(session, user=user, filters=filters, page=number), number)
@@ -267,14 +262,12 @@ OfferInput = Annotated[service.OfferForm, Depends(_offer_input)]
 @router.post("/training", response_model=None)
 def create_offer(request: Request, session: SessionDep, user: Member, form: OfferInput) -> Response:
     """Saves a new offer as a draft."""
-    try:
-        offer = service.create_offer(session, user=user, form=form)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _form_page(request, session, user, values=vars(form), error=error_text(error), status=error.status_code)
-    return RedirectResponse(f"/training/{offer.id}?notice=created", status_code=303)
+    return form_action(
+        session,
+        lambda: service.create_offer(session, user=user, form=form),
+        lambda offer: RedirectResponse(f"/training/{offer.id}?notice=created", status_code=303),
+        lambda message, status: _form_page(request, session, user, values=vars(form), error=message, status=status),
+    )
 
 
 @router.get("/training/{offer_id}/edit", response_class=HTMLResponse)
@@ -288,16 +281,14 @@ def edit_offer(request: Request, user: Member, offer: OfferFromPath, session: Se
 @router.post("/training/{offer_id}", response_model=None)
 def save_offer(request: Request, user: Member, offer: OfferFromPath, session: SessionDep, form: OfferInput) -> Response:
     """Saves the changes to an offer."""
-    try:
-        service.update_offer(session, user=user, offer=offer, form=form)
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403:
-            raise
-        return _form_page(
-            request, session, user, offer=offer, values=vars(form), error=error_text(error), status=error.status_code
-        )
-    return RedirectResponse(f"/training/{offer.id}?notice=saved", status_code=303)
+    return form_action(
+        session,
+        lambda: service.update_offer(session, user=user, offer=offer, form=form),
+        lambda _: RedirectResponse(f"/training/{offer.id}?notice=saved", status_code=303),
+        lambda message, status: _form_page(
+            request, session, user, offer=offer, values=vars(form), error=message, status=status
+        ),
+    )
 
 
 def _offer_page(
@@ -357,36 +348,38 @@ def _offer_page(
     )
 
 
-def _or_offer_page(
+def _change(
     request: Request,
     session: SessionDep,
     user: User,
     offer: TrainingOffer,
     part: str,
     change: Callable[[], object],
+    done: str,
     *,
     decisions: dict[int, str] | None = None,
     reasons: dict[int, str] | None = None,
-) -> HTMLResponse | None:
-    """Makes the change; if it is refused (other than for lack of rights), the offer page with the message
-    beside the form `part`, nothing changed, the allocation form keeping the `decisions` and `reasons` entered."""
-    try:
-        change()
-    except DomainError as error:
-        session.rollback()
-        if error.status_code == 403 and part != "nominate":
-            raise
-        return _offer_page(
+) -> Response:
+    """Makes the change and goes to `done`; if it is refused (other than for lack of rights), the offer page with the
+    message beside the form `part`, nothing changed, the allocation form keeping the `decisions` and `reasons`
+    entered. A nomination not of this offer (404) is said beside the form: the offer itself is there; and so is a
+    focal point's refused nomination (403), since they read the offer."""
+    return form_action(
+        session,
+        change,
+        lambda _: RedirectResponse(done, status_code=303),
+        lambda message, status: _offer_page(
             request,
             session,
             user,
             offer,
-            errors={part: error_text(error)},
-            status=error.status_code,
+            errors={part: message},
+            status=status,
             decisions=decisions,
             reasons=reasons,
-        )
-    return None
+        ),
+        on_page=(403, 404) if part == "nominate" else (404,),
+    )
 
 
 async def posted(request: Request) -> dict[str, str]:
@@ -426,15 +419,15 @@ def change_status(
                 fields={"status": "cancelled"},
             ),
         )
-    refused = _or_offer_page(
+    return _change(
         request,
         session,
         user,
         offer,
         "status",
         lambda: service.set_status(session, get_settings(), user=user, offer=offer, status=status),
+        f"/training/{offer.id}?notice={status}",
     )
-    return refused or RedirectResponse(f"/training/{offer.id}?notice={status}", status_code=303)
 
 
 @router.post("/training/{offer_id}/nominations", response_model=None)
@@ -454,10 +447,15 @@ def nominate(
     form = service.CandidateForm(
         full_name=full_name, gender=gender, rank=rank, service=service_name, languages=languages, notes=notes
     )
-    refused = _or_offer_page(
-        request, session, user, offer, "nominate", lambda: service.nominate(session, user=user, offer=offer, form=form)
+    return _change(
+        request,
+        session,
+        user,
+        offer,
+        "nominate",
+        lambda: service.nominate(session, user=user, offer=offer, form=form),
+        f"/training/{offer.id}?notice=nominated#nominations",
     )
-    return refused or RedirectResponse(f"/training/{offer.id}?notice=nominated#nominations", status_code=303)
 
 
 @router.post("/training/nominations/{nomination_id}/move", response_model=None)
@@ -502,17 +500,17 @@ def allocation_preview(request: Request, user: Member, offer: OfferFromPath, ses
 def allocate(request: Request, user: Member, offer: OfferFromPath, session: SessionDep, form: Posted) -> Response:
     """Confirms the provider's decisions."""
     decisions, reasons = _by_id(form, "decision"), _by_id(form, "reason")
-    refused = _or_offer_page(
+    return _change(
         request,
         session,
         user,
         offer,
         "allocation",
         lambda: service.allocate(session, get_settings(), user=user, offer=offer, decisions=decisions, reasons=reasons),
+        f"/training/{offer.id}?notice=allocated#allocation",
         decisions=decisions,
         reasons=reasons,
     )
-    return refused or RedirectResponse(f"/training/{offer.id}?notice=allocated#allocation", status_code=303)
 
 
 @router.post("/training/{offer_id}/outcomes", response_model=None)
@@ -520,15 +518,15 @@ def outcomes(request: Request, user: Member, offer: OfferFromPath, session: Sess
     """Records completion and assessment outcomes with their dates."""
     days = _by_id(form, "on")
     found = {key: (outcome, days.get(key, "")) for key, outcome in _by_id(form, "outcome").items()}
-    refused = _or_offer_page(
+    return _change(
         request,
         session,
         user,
         offer,
         "outcomes",
         lambda: service.record_outcomes(session, user=user, offer=offer, outcomes=found),
+        f"/training/{offer.id}?notice=outcomes#outcomes",
     )
-    return refused or RedirectResponse(f"/training/{offer.id}?notice=outcomes#outcomes", status_code=303)
 
 
 @router.get("/training/{offer_id}/nominations.csv", response_model=None)

@@ -41,10 +41,14 @@ def group_count(session: Session) -> int:
 
 
 def stored_groups(session: Session) -> list[tuple[Any, ...]]:
-    """Every working group and membership change as stored, to show that a refusal changed nothing."""
-    groups = [tuple(g.model_dump().values()) for g in session.exec(select(WorkingGroup).order_by(WorkingGroup.id))]
+    """Every working group and membership change as stored, to show that a refusal changed nothing; each row's fields
+    sorted by name, since a row read again after the refusal's rollback may list them in another order."""
+    groups = [
+        tuple(sorted(g.model_dump().items())) for g in session.exec(select(WorkingGroup).order_by(WorkingGroup.id))
+    ]
     events = [
-        tuple(e.model_dump().values()) for e in session.exec(select(WorkingGroupEvent).order_by(WorkingGroupEvent.id))
+        tuple(sorted(e.model_dump().items()))
+        for e in session.exec(select(WorkingGroupEvent).order_by(WorkingGroupEvent.id))
     ]
     return groups + events
 

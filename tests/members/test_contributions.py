@@ -108,6 +108,7 @@ WRONG_FIGURES = {
     "in the future": ({"as_of": "2100-01-01"}, "The date must be between 1948 and today."),
     "before UN peacekeeping": ({"as_of": "1947-12-31"}, "The date must be between 1948 and today."),
     "not a date": ({"as_of": "30/06/2024"}, "Enter a date as YYYY-MM-DD."),
+    "a far year without dashes": ({"as_of": "00010630"}, "Give dates between the years 1900 and 2199."),
 }
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
+from app.core import forms
 from app.core.config import Settings
 from app.core.db import id_of, utcnow
 from app.core.errors import DomainError, NotFound
@@ -63,10 +64,8 @@ def parse_clock(value: str) -> time:
 
 
 def parse_day(value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(N_("Give the date as YYYY-MM-DD.")) from None
+    """A day typed into a meeting's form, refused in the meetings' own words."""
+    return forms.parse_day(value, N_("Give the date as YYYY-MM-DD."))
 
 
 def parse_duration(minutes: int | str) -> timedelta:

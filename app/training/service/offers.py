@@ -15,6 +15,7 @@ from app.core.config import Settings
 from app.core.db import id_of, utcnow
 from app.core.errors import Conflict, DomainError, Forbidden, Label
 from app.core.formats import zone_info
+from app.core.forms import parse_day
 from app.core.i18n import N_, current_language
 from app.meetings import timing
 from app.members import service as members
@@ -64,13 +65,6 @@ class OfferForm:
     cost_sharing: str = ""
     contact: str = ""
     zone: str = ""
-
-
-def checked_day(value: str, message: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(message) from None
 
 
 def _whole(value: str | int, low: int, high: int, message: str) -> int:
@@ -136,11 +130,11 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         raise DomainError(N_("Choose a course type from the list."))
     if form.track not in OFFER_TRACKS:
         raise DomainError(N_("Choose a track from the list."))
-    starts = checked_day(form.starts_on, N_("Give the first day of the course as a date."))
-    ends = checked_day(form.ends_on, N_("Give the last day of the course as a date."))
+    starts = parse_day(form.starts_on, N_("Give the first day of the course as a date."))
+    ends = parse_day(form.ends_on, N_("Give the last day of the course as a date."))
     if ends < starts:
         raise DomainError(N_("The course ends before it starts."))
-    deadline = checked_day(form.deadline_on, N_("Give the nomination deadline as a date."))
+    deadline = parse_day(form.deadline_on, N_("Give the nomination deadline as a date."))
     if deadline > starts:
         raise DomainError(N_("The nomination deadline must be on or before the first day of the course."))
     seats = _whole(form.seats, 1, MAX_SEATS, N_("Seats: a whole number from %(low)s to %(high)s."))

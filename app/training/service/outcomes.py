@@ -15,6 +15,7 @@ from app.core.db import id_of, utcnow
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.exports import safe_cell
 from app.core.formats import zone_info
+from app.core.forms import parse_day
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
 from app.members.models import MemberState
@@ -29,7 +30,6 @@ from app.training.models import (
     TrainingOffer,
 )
 from app.training.service.allocation import record_nomination_change
-from app.training.service.offers import checked_day
 from app.training.service.rules import COURSE_OUTCOMES, SAAT_OUTCOMES, nominations, require_manager, sees_candidate
 
 
@@ -55,7 +55,7 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
             raise Conflict(N_("Outcomes are recorded only for accepted candidates."))
         if outcome not in allowed:
             raise DomainError(N_("Choose an outcome from the list."))
-        day = checked_day(on, N_("Give the date of each outcome."))
+        day = parse_day(on, N_("Give the date of each outcome."))
         if day > today or day < offer.starts_on:
             raise DomainError(N_("An outcome's date falls between the course's first day and today."))
         if (nomination.outcome, nomination.outcome_on) == (outcome, day):
