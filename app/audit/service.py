@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEntry
-from app.core.db import utcnow
+from app.core import clock
 
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "csrf_secret"})
 log = logging.getLogger("prcn.audit")
@@ -37,7 +37,7 @@ def record(
     address: str = "",
 ) -> AuditEntry:
     entry = AuditEntry(
-        at=utcnow(),
+        at=clock.now(),
         actor_id=actor_id,
         action=action,
         entity=entity,

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep
 from app.auth.models import User
+from app.core import clock
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
@@ -102,7 +103,7 @@ def _body_page(
             "joinable": body.kind == "network" and service.is_active(body, settings),
             "notice": NOTICES.get(notice or ""),
             "error": error,
-            "today": date.today().isoformat(),
+            "today": clock.today("UTC").isoformat(),
             "profile": service.profile(settings),
         },
         status_code=status,
