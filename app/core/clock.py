@@ -14,5 +14,5 @@ def now() -> datetime:
 
 
 def today(zone: str) -> date:
-    """The date it is now in the IANA zone `zone` (e.g. "Pacific/Fiji", or "UTC")."""
+    """The date it is now in the IANA zone `zone` (a place's, or "UTC")."""
     return now().astimezone(zone_info(zone)).date()
