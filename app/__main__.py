@@ -176,11 +176,11 @@ def worker(settings: Settings, *, once: bool, at: str, sender: bool) -> None:
     import threading
     from datetime import UTC, datetime
 
-    from app.core.db import utcnow
+    from app.core import clock
     from app.notifications import jobs
     from app.outbox import sender as outbox_sender
 
-    now = utcnow()
+    now = clock.now()
     if at:
         try:
             now = datetime.fromisoformat(at)

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core import region
-from app.core.db import id_of, utcnow
+from app.core import clock, region
+from app.core.db import id_of
 from app.core.region import SeedError, read_states, read_toml
 from app.governance.models import Body
 from app.meetings import timing
@@ -75,7 +75,7 @@ def _load_contributions(session: Session, seeds_dir: Path) -> None:
                     as_of=key[1],
                     category=key[2],
                     source=key[3],
-                    recorded_at=utcnow(),
+                    recorded_at=clock.now(),
                     men=entry.get("men", 0),
                     women=entry.get("women", 0),
                     unspecified=entry.get("unspecified", 0),
@@ -124,7 +124,7 @@ def _load_series(session: Session, seeds_dir: Path) -> None:
                     host_zone=entry["host_zone"],
                     local_start=entry["local_start"],
                     duration_minutes=entry["duration_minutes"],
-                    created_at=utcnow(),
+                    created_at=clock.now(),
                 )
             )
 

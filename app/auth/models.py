@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
+from app.core import clock
 from app.core.choices import one_of
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
 
@@ -65,7 +66,7 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime(), nullable=False))
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     preferences_confirmed_at: datetime | None = Field(
         default=None,

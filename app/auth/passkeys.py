@@ -39,9 +39,8 @@ from app.auth import mail
 from app.auth.models import Passkey, User, WebAuthnChallenge
 from app.auth.second_factor import clear_failures, drop_recovery_codes, email_owner, has_totp, must_use, record_failure
 from app.auth.service import TOO_MANY_SIGN_INS, account_id, count_attempt, sign_in_limits
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.i18n import N_
 
@@ -123,7 +122,7 @@ def passkeys_of(session: Session, user: User) -> list[Passkey]:
 
 
 def _new_challenge(session: Session, *, purpose: str, binding: str, user_id: int | None) -> bytes:
-    now = utcnow()
+    now = clock.now()
     session.execute(delete(WebAuthnChallenge).where(col(WebAuthnChallenge.expires_at) < now))
     # One challenge waits per visitor and ceremony: asking again replaces it, so repeated asking adds no rows.
     session.execute(
@@ -150,7 +149,7 @@ def _new_challenge(session: Session, *, purpose: str, binding: str, user_id: int
 
 def _take_challenge(session: Session, *, challenge: str, purpose: str, binding: str, user_id: int | None) -> bool:
     """Uses up a challenge, atomically: of two requests with one challenge only one passes."""
-    now = utcnow()
+    now = clock.now()
     statement = update(WebAuthnChallenge).where(
         col(WebAuthnChallenge.challenge) == challenge[:128],
         col(WebAuthnChallenge.purpose) == purpose,
@@ -279,7 +278,7 @@ def register(
         sign_count=verified.sign_count,
         transports=",".join(t for t in transports if isinstance(t, str) and t in known)[:200],
         name=label,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(passkey)
     session.flush()
@@ -358,7 +357,7 @@ def _verify(session: Session, rp: RelyingParty, answer: Answer, passkey: Passkey
             col(Passkey.id) == passkey.id,
             col(Passkey.sign_count) < new if new else col(Passkey.sign_count) == 0,
         )
-        .values(sign_count=new, last_used_at=utcnow())
+        .values(sign_count=new, last_used_at=clock.now())
     )
     return getattr(result, "rowcount", 0) == 1
 

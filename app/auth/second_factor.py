@@ -34,9 +34,8 @@ from app.auth.service import (
     end_sessions,
     sign_in_limits,
 )
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import N_
 from app.outbox import service as outbox
@@ -124,7 +123,7 @@ def enrolment_secret(session: Session, settings: Settings, *, user: User) -> str
     if factor is None:
         secret = pyotp.random_base32()
         factor = TotpFactor(
-            user_id=account_id(user), secret=_fernet(settings).encrypt(secret.encode()).decode(), created_at=utcnow()
+            user_id=account_id(user), secret=_fernet(settings).encrypt(secret.encode()).decode(), created_at=clock.now()
         )
         session.add(factor)
         session.commit()
@@ -199,7 +198,7 @@ def confirm_enrolment(
     if step is None or not _accept_step(session, factor, step):
         session.rollback()
         raise DomainError(WRONG_CODE)
-    factor.confirmed_at = utcnow()
+    factor.confirmed_at = clock.now()
     session.add(factor)
     codes = _new_recovery_codes(session, settings, user=user)
     audit.record(session, actor_id=user.id, action="add_second_factor", entity="user", entity_id=user.id)
@@ -258,7 +257,7 @@ def use_recovery_code(session: Session, settings: Settings, *, user: User, code:
             col(RecoveryCode.code_hash) == wanted,
             col(RecoveryCode.used_at).is_(None),
         )
-        .values(used_at=utcnow())
+        .values(used_at=clock.now())
     )
     if getattr(result, "rowcount", 0) != 1:
         session.rollback()
@@ -284,7 +283,7 @@ def record_failure(session: Session, settings: Settings, user: User, kind: str) 
     audit.record(
         session, actor_id=user.id, action="second_factor_failed", entity="user", entity_id=user.id, after={"kind": kind}
     )
-    since = utcnow() - timedelta(minutes=settings.failure_window_minutes)
+    since = clock.now() - timedelta(minutes=settings.failure_window_minutes)
     failures = session.exec(
         select(func.count())
         .select_from(SignInFailure)

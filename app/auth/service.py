@@ -19,9 +19,9 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth.models import ROLE_LABELS, OneTimeToken, Role, SignInFailure, SsoIdentity, User, UserSession
 from app.auth.passwords import check_new_password, hash_password, verify_password
-from app.core import region
+from app.core import clock, region
 from app.core.config import LANGUAGES, Settings
-from app.core.db import id_of, once, utcnow
+from app.core.db import id_of, once
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
 from app.core.i18n import N_
 from app.members.models import MemberState
@@ -263,7 +263,7 @@ def confirm_preferences(session: Session, *, user: User, language: str, time_zon
     """The owner confirms (or corrects) the language and time zone the portal uses for them, once, at first
     sign-in."""
     _set_preferences(session, user=user, language=language, time_zone=time_zone, action="confirm_preferences")
-    user.preferences_confirmed_at = utcnow()
+    user.preferences_confirmed_at = clock.now()
     session.commit()
 
 
@@ -361,7 +361,7 @@ TOO_MANY_RESETS = N_("Too many reset requests. Try again in %(minutes)s minutes.
 
 def _refuse_over(session: Session, settings: Settings, limits: Limits, message: str, *, counting_this: bool) -> None:
     """Refuses while a key has reached its limit of attempts in the window (passed it, once this one is counted)."""
-    now = utcnow()
+    now = clock.now()
     window = timedelta(minutes=settings.failure_window_minutes)
     for kind, key, limit in limits:
         times = _failures(session, kind, key, now - window)
@@ -374,7 +374,7 @@ def count_attempt(session: Session, settings: Settings, limits: Limits, message:
     """Counts an attempt against its limits before it is tried: the attempt is recorded and committed, then the
     counts are read, so that attempts made in parallel cannot all pass under the limit."""
     _refuse_over(session, settings, limits, message, counting_this=False)
-    now = utcnow()
+    now = clock.now()
     rows = [SignInFailure(kind=kind, key=key, at=now) for kind, key, _ in limits]
     session.add_all(rows)
     session.flush()
@@ -411,7 +411,7 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
 
 
 def prune_failures(session: Session, settings: Settings) -> None:
-    cutoff = utcnow() - timedelta(minutes=settings.failure_window_minutes)
+    cutoff = clock.now() - timedelta(minutes=settings.failure_window_minutes)
     session.execute(delete(SignInFailure).where(col(SignInFailure.at) < cutoff))
     session.commit()
 
@@ -430,7 +430,7 @@ def start_session(
 ) -> str:
     """Opens a new session (a new token each sign-in) and returns the cookie's value; a `pending` one waits for the
     second factor and reaches only its pages."""
-    now = utcnow()
+    now = clock.now()
     if replaces is not None and replaces.ended_at is None:
         replaces.ended_at = now
         session.add(replaces)
@@ -474,7 +474,7 @@ def load_visitor(session: Session, settings: Settings, token: str | None) -> Vis
     if row is None:
         return Visitor()
     auth_session, user = row
-    now = utcnow()
+    now = clock.now()
     expired = (
         auth_session.ended_at is not None
         or not user.is_active
@@ -509,7 +509,7 @@ def _note_use(session: Session, auth_session: UserSession, now: datetime) -> Non
 
 
 def end_session(session: Session, *, auth_session: UserSession) -> None:
-    auth_session.ended_at = utcnow()
+    auth_session.ended_at = clock.now()
     session.add(auth_session)
     audit.record(
         session, actor_id=auth_session.user_id, action="sign_out", entity="user", entity_id=auth_session.user_id
@@ -521,7 +521,7 @@ def end_sessions(session: Session, *, user_id: int | None, keep_id: int | None =
     statement = update(UserSession).where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
     if keep_id is not None:
         statement = statement.where(col(UserSession.id) != keep_id)
-    result = session.execute(statement.values(ended_at=utcnow()))
+    result = session.execute(statement.values(ended_at=clock.now()))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -551,7 +551,7 @@ def _sign_out_everywhere(session: Session, *, user: User, actor_id: int) -> int:
 
 def issue_token(session: Session, *, user: User, purpose: str, lifetime: timedelta) -> str:
     """Creates a one-time token (older unused ones of the same purpose stop working); the caller commits."""
-    now = utcnow()
+    now = clock.now()
     session.execute(
         update(OneTimeToken)
         .where(
@@ -586,7 +586,7 @@ def peek_token(session: Session, *, token: str, purpose: str) -> tuple[OneTimeTo
     one_time, user = row
     if one_time.used_at is not None:
         raise DomainError(N_("This link has been used already. Ask for a new one."), status_code=400)
-    if one_time.expires_at <= utcnow():
+    if one_time.expires_at <= clock.now():
         raise DomainError(N_("This link has expired. Ask for a new one."), status_code=400)
     if not user.is_active:
         raise Forbidden(N_("This account is deactivated."))
@@ -599,7 +599,7 @@ def consume_token(session: Session, *, token: str, purpose: str) -> User:
     result = session.execute(
         update(OneTimeToken)
         .where(col(OneTimeToken.id) == one_time.id, col(OneTimeToken.used_at).is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=clock.now())
     )
     if getattr(result, "rowcount", 0) != 1:
         session.rollback()
@@ -689,7 +689,7 @@ def sso_account(session: Session, *, issuer: str, subject: str, email: str | Non
                 N_("No account here uses the email address of your identity provider. Ask a coordinator to invite you.")
             )
         user = found
-        session.add(SsoIdentity(user_id=account_id(user), issuer=issuer, subject=subject, linked_at=utcnow()))
+        session.add(SsoIdentity(user_id=account_id(user), issuer=issuer, subject=subject, linked_at=clock.now()))
         audit.record(
             session, actor_id=user.id, action="link_sso", entity="user", entity_id=user.id, after={"issuer": issuer}
         )

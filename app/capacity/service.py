@@ -8,7 +8,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import NamedTuple, TypedDict
 
 from babel.numbers import list_currencies
@@ -18,12 +18,11 @@ from sqlmodel.sql.expression import Select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core import paging, region
+from app.core import clock, paging, region
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.core.exports import safe_cell
-from app.core.formats import zone_info
 from app.core.forms import parse_day, parse_day_or_none
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
@@ -232,12 +231,12 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
         priority=form.priority,
         wanted_by=wanted_by,
         status="open",
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(need)
     session.flush()
-    session.add(NeedEvent(need_id=id_of(need), status="open", at=utcnow(), by=user.id))
+    session.add(NeedEvent(need_id=id_of(need), status="open", at=clock.now(), by=user.id))
     audit.record(
         session,
         actor_id=user.id,
@@ -261,7 +260,7 @@ def set_need_status(session: Session, *, user: User, need: Need, status: str, no
     before = need.status
     need.status = status
     session.add(need)
-    event = NeedEvent(need_id=id_of(need), status=status, note=text, at=utcnow(), by=user.id)
+    event = NeedEvent(need_id=id_of(need), status=status, note=text, at=clock.now(), by=user.id)
     session.add(event)
     audit.record(
         session,
@@ -498,12 +497,12 @@ def record_support(session: Session, *, user: User, form: SupportForm) -> Suppor
         raise Forbidden(N_("Your role does not let you record support."))
     support = Support(
         **_checked_support(session, user, form),
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(support)
     session.flush()
-    session.add(SupportEvent(support_id=id_of(support), status=support.status, at=utcnow(), by=user.id))
+    session.add(SupportEvent(support_id=id_of(support), status=support.status, at=clock.now(), by=user.id))
     audit.record(
         session,
         actor_id=user.id,
@@ -538,7 +537,7 @@ def set_support_status(session: Session, *, user: User, support: Support, status
     before = support.status
     support.status = status
     session.add(support)
-    event = SupportEvent(support_id=id_of(support), status=status, note=text, at=utcnow(), by=user.id)
+    event = SupportEvent(support_id=id_of(support), status=status, note=text, at=clock.now(), by=user.id)
     session.add(event)
     audit.record(
         session,
@@ -588,7 +587,7 @@ def next_support_statuses(support: Support) -> tuple[str, ...]:
 
 
 def today_for(user: User) -> date:
-    return datetime.now(zone_info(user.time_zone)).date()
+    return clock.today(user.time_zone)
 
 
 # Deconfliction
@@ -756,7 +755,7 @@ def deconfliction(
     needs past their date read as plain columns. A track narrows the needs and support considered; a subregion the
     states shown; a provider the states and overlaps to those it is part of.
     """
-    today = today or utcnow().date()
+    today = today or clock.today("UTC")
     track = track if track in NEED_TRACKS else ""
     subregion = subregion if subregion in region.load(settings.seeds_dir).subregions else ""
     states_by_id = by_id(session.exec(select(MemberState)).all())

@@ -21,8 +21,9 @@ from app.coalitions.models import (
     CoalitionPartner,
     CoalitionProgress,
 )
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import id_of, once, utcnow
+from app.core.db import id_of, once
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.core.i18n import N_
 from app.governance import service as governance
@@ -121,7 +122,7 @@ def convene(
         state_id=id_of(state),
         title=_text(title, TITLE_LIMIT, N_("Give the coalition a title of at most %(limit)s characters.")),
         purpose=_text(purpose, TEXT_LIMIT, N_("The purpose may have at most %(limit)s characters."), required=False),
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(coalition)
@@ -156,7 +157,7 @@ def _add_partner(
         partner = CoalitionPartner(
             coalition_id=id_of(coalition),
             partner_state_id=state.id,
-            joined_at=utcnow(),
+            joined_at=clock.now(),
             joined_by=user.id,
         )
     else:
@@ -166,7 +167,7 @@ def _add_partner(
         partner = CoalitionPartner(
             coalition_id=id_of(coalition),
             organisation=name,
-            joined_at=utcnow(),
+            joined_at=clock.now(),
             joined_by=user.id,
         )
     session.add(partner)
@@ -211,7 +212,7 @@ def partner_leaves(session: Session, *, user: User, coalition: Coalition, partne
     """Records that a partner left; the row stays, so the coalition's history still shows it."""
     _require_lead(user, coalition)
     partner = current_partner(session, coalition, partner_id)
-    partner.left_at = utcnow()
+    partner.left_at = clock.now()
     session.add(partner)
     audit.record(
         session,
@@ -247,7 +248,7 @@ def add_need(session: Session, *, user: User, coalition: Coalition, need_id: int
             CoalitionNeed(
                 coalition_id=id_of(coalition),
                 need_id=id_of(need),
-                added_at=utcnow(),
+                added_at=clock.now(),
                 added_by=user.id,
             )
         )
@@ -269,7 +270,7 @@ def record_progress(session: Session, *, user: User, coalition: Coalition, text:
     entry = CoalitionProgress(
         coalition_id=id_of(coalition),
         text=_text(text, TEXT_LIMIT, N_("Describe the progress in at most %(limit)s characters.")),
-        at=utcnow(),
+        at=clock.now(),
         by=user.id,
     )
     session.add(entry)

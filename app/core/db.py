@@ -27,10 +27,6 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Stored(Protocol):
     """A table row: its primary key is None until the row is flushed."""
 

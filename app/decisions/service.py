@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core import paging
+from app.core import clock, paging
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.core.i18n import N_
 from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision, DecisionAction, DecisionVersion, Reservation
@@ -296,7 +296,7 @@ def record(
 ) -> Decision:
     """Records a decision the meeting took; a first version of its history is appended with it."""
     _require_recorder(session, user, meeting)
-    now = now or utcnow()
+    now = now or clock.now()
     _check_meeting_held(meeting, now)
     checked = _checked(session, settings, meeting, form, now)
     earlier = _check_relation(session, meeting, form.relation, form.related_id)
@@ -352,7 +352,7 @@ def correct(
         raise Conflict(N_("This decision has been superseded: it can no longer be corrected."))
     if len(note) > NOTE_LIMIT:
         raise DomainError(N_("The note may have at most 500 characters."))
-    now = now or utcnow()
+    now = now or clock.now()
     checked = _checked(session, settings, meeting, form, now)
     before = {"outcome": decision.outcome, "text_en": decision.text_en, "text_fr": decision.text_fr}
     _apply(session, decision, checked)
@@ -386,7 +386,7 @@ def set_published(session: Session, *, user: User, decision: Decision, publish: 
     """A coordinator shows a decision in its meeting's public summary and on the public page, or takes it back."""
     _require_coordinator(user)
     before = decision.published_at is not None
-    decision.published_at = (decision.published_at or utcnow()) if publish else None
+    decision.published_at = (decision.published_at or clock.now()) if publish else None
     session.add(decision)
     audit.record(
         session,
@@ -422,7 +422,7 @@ def link_action(session: Session, *, user: User, decision: Decision, action_item
     if taken is not None:
         raise Conflict(N_("This action item already carries out a decision."))
     link = DecisionAction(
-        decision_id=id_of(decision), action_item_id=action_item_id, linked_at=utcnow(), linked_by=user.id
+        decision_id=id_of(decision), action_item_id=action_item_id, linked_at=clock.now(), linked_by=user.id
     )
     session.add(link)
     audit.record(
@@ -791,7 +791,7 @@ def linkable_actions(session: Session, decision: Decision) -> list[ActionItem]:
 
 def later_meetings(session: Session, meeting: Meeting, *, now: datetime | None = None) -> list[Meeting]:
     """Meetings of the same body or group still to come: where a decision can be deferred to."""
-    now = now or utcnow()
+    now = now or clock.now()
     query = select(Meeting).where(col(Meeting.starts_at) > max(now, meeting.starts_at), Meeting.status == "scheduled")
     if meeting.working_group_id is not None:
         query = query.where(Meeting.working_group_id == meeting.working_group_id)

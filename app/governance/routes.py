@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -11,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import Coordinator, CurrentUser, Member, VisitorDep
 from app.auth.models import User
+from app.core import clock
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError, NotFound
@@ -99,7 +99,7 @@ def _body_page(
             "joinable": body.kind == "network" and service.is_active(body, settings),
             "notice": NOTICES.get(notice or ""),
             "error": error,
-            "today": date.today().isoformat(),
+            "today": clock.today("UTC").isoformat(),
             "profile": service.profile(settings),
         },
         status_code=status,

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth import service as accounts
 from app.auth.models import Role, User
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import id_of, once, utcnow
+from app.core.db import id_of, once
 from app.core.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
 from app.core.i18n import N_
 from app.core.region import Localised, Profile
@@ -148,7 +148,7 @@ def record_option(session: Session, option: str) -> OptionSwitch | None:
     last = session.exec(select(OptionSwitch).order_by(col(OptionSwitch.id).desc())).first()
     if last is not None and last.option == option:
         return None
-    switch = OptionSwitch(option=option, previous=last.option if last else "", at=utcnow())
+    switch = OptionSwitch(option=option, previous=last.option if last else "", at=clock.now())
     session.add(switch)
     audit.record(
         session,
@@ -381,7 +381,7 @@ def _append(
         state_id=id_of(state),
         seq=after.latest.seq + 1 if after is not None else 1,
         kind=kind,
-        at=utcnow(),
+        at=clock.now(),
         recorded_by=user.id,
         note=note.strip(),
     )
@@ -458,7 +458,7 @@ def record_chair(
         body_id=id_of(body),
         state_id=id_of(state),
         starts_on=starts_on,
-        recorded_at=utcnow(),
+        recorded_at=clock.now(),
         recorded_by=user.id,
         note=note.strip()[:500],
     )
@@ -548,7 +548,7 @@ def create_working_group(
         track=track,
         lead_state_id=id_of(lead),
         mandate=mandate.strip(),
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(group)
     session.flush()
@@ -558,7 +558,7 @@ def create_working_group(
                 working_group_id=id_of(group),
                 state_id=state_id,
                 kind="added",
-                at=utcnow(),
+                at=clock.now(),
                 recorded_by=user.id,
             )
         )
@@ -626,7 +626,7 @@ def update_working_group(
                 working_group_id=group_id,
                 state_id=lead_id,
                 kind="added",
-                at=utcnow(),
+                at=clock.now(),
                 recorded_by=user.id,
             )
         )
@@ -646,7 +646,7 @@ def archive_working_group(
     session: Session, settings: Settings, *, user: User, group: WorkingGroup, archived: bool
 ) -> None:
     check_group_changeable(session, settings, user, group)
-    group.archived_at = utcnow() if archived else None
+    group.archived_at = clock.now() if archived else None
     session.add(group)
     audit.record(
         session,
@@ -686,7 +686,7 @@ def change_group_member(
             working_group_id=group_id,
             state_id=state_id,
             kind="added" if add else "removed",
-            at=utcnow(),
+            at=clock.now(),
             recorded_by=user.id,
         )
     )

@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core import paging
+from app.core import clock, paging
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_
 from app.governance import service as governance
@@ -457,7 +457,7 @@ def upload(
         sha256=stored.sha256,
         author_state_id=user.member_state_id if user.role == Role.focal_point else None,
         uploaded_by=user.id,
-        uploaded_at=utcnow(),
+        uploaded_at=clock.now(),
         search_tokens=tokens,
     )
     session.add(document)
@@ -481,7 +481,7 @@ def withdraw(session: Session, *, user: User, document: LibraryDocument) -> None
         raise Forbidden(N_("Only whoever added the document, coordinators and admins may withdraw it."))
     if document.withdrawn_at is not None:
         return
-    document.withdrawn_at, document.withdrawn_by = utcnow(), user.id
+    document.withdrawn_at, document.withdrawn_by = clock.now(), user.id
     session.add(document)
     search.unindex(session, id_of(document))
     audit.record(session, actor_id=user.id, action="withdraw", entity="library_document", entity_id=document.id)

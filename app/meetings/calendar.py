@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.formats import zone_info
 from app.meetings.models import Meeting
 
@@ -146,7 +146,7 @@ def _event(
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.ics_sequence)
-    event.add("dtstamp", utcnow())
+    event.add("dtstamp", clock.now())
     event.add("dtstart", _local(meeting.starts_at, zone))
     event.add("dtend", _local(meeting.ends_at, zone))
     event.add("summary", title)

@@ -15,6 +15,7 @@ from babel.core import Locale, get_global
 from babel.dates import format_date, format_datetime, get_timezone_location
 
 from app.core import formats
+from app.core.clock import now as now_utc
 from app.core.config import WEEKDAYS, Settings, get_settings
 from app.core.errors import DomainError
 from app.core.formats import zone_info
@@ -445,7 +446,7 @@ def zone_place(zone: str, language: str) -> str:
 
 def zone_offset(zone: str, at: datetime | None = None) -> str:
     """The zone's offset from UTC at an instant (now when none): 'UTC-10'."""
-    moment = at or datetime.now(UTC)
+    moment = at or now_utc()
     return offset_label(moment.astimezone(zone_info(zone)).utcoffset() or timedelta(0))
 
 
@@ -467,7 +468,7 @@ class ZoneGroup:
 def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[str] = ()) -> list[ZoneGroup]:
     """The zones a picker offers: the member states' zones first, by name, then the other zones (UTC and any
     zone given in `also` that no member state uses, such as a value already chosen)."""
-    now = datetime.now(UTC)
+    now = now_utc()
     members = sorted({zone for zone in member_zones if zone != "UTC" and known_zone(zone)})
     others = sorted({zone for zone in [*also, "UTC"] if zone and known_zone(zone)} - set(members))
 

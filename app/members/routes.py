@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,7 +11,7 @@ from app.auth import service as accounts
 from app.auth.deps import LANGUAGE_COOKIE, Coordinator, CurrentUser, VisitorDep, cookie, public
 from app.auth.models import User
 from app.auth.responses import landing, open_session
-from app.core import region
+from app.core import clock, region
 from app.core.config import get_settings
 from app.core.db import SessionDep
 from app.core.errors import DomainError, Forbidden, NotFound
@@ -108,7 +107,7 @@ def _profile_page(
             "portfolios": PORTFOLIOS,
             "readiness_levels": READINESS_LEVELS,
             "windows": DEPLOYMENT_WINDOWS,
-            "today": date.today().isoformat(),
+            "today": clock.today("UTC").isoformat(),
             "notice": NOTICES.get(notice or ""),
             "zones": region.time_zones(settings.seeds_dir),
             "sovereign": service.sovereign_name(session, state, current_language.get()),

@@ -13,9 +13,9 @@ from app.audit import service as audit
 from app.auth import mail
 from app.auth import service as accounts
 from app.auth.models import ROLE_LABELS, Role, User
-from app.core import region
+from app.core import clock, region
 from app.core.config import LANGUAGES, Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
 from app.core.i18n import N_
 from app.governance import service as governance
@@ -162,7 +162,7 @@ def update_profile(session: Session, *, user: User, state: MemberState, profile:
     if len(profile) > 5000:
         raise DomainError(N_("The profile may have at most 5000 characters."))
     before = audit.snapshot(state, ("profile",))
-    state.profile, state.edited_at, state.edited_by = profile.strip(), utcnow(), user.id
+    state.profile, state.edited_at, state.edited_by = profile.strip(), clock.now(), user.id
     session.add(state)
     audit.record(
         session,
@@ -401,7 +401,7 @@ def record_contribution(
     _require_edit(user, state)
     if category not in CATEGORIES:
         raise DomainError(N_("Choose a category."))
-    if as_of > date.today() + timedelta(days=1) or as_of.year < 1948:
+    if as_of > clock.today("UTC") + timedelta(days=1) or as_of.year < 1948:
         raise DomainError(N_("The date must be between 1948 and today."))
     report = ContributionReport(
         state_id=id_of(state),
@@ -411,7 +411,7 @@ def record_contribution(
         women=_count(women, N_("Women")),
         unspecified=_count(unspecified, N_("Not specified")),
         source=source.strip()[:255],
-        recorded_at=utcnow(),
+        recorded_at=clock.now(),
         recorded_by=user.id,
     )
     session.add(report)
@@ -476,7 +476,7 @@ def record_pledge(
         personnel=_count(personnel, N_("Personnel")),
         readiness=readiness,
         deployment_days=days,
-        recorded_at=utcnow(),
+        recorded_at=clock.now(),
         recorded_by=user.id,
     )
     session.add(pledge)
@@ -500,7 +500,7 @@ def withdraw_pledge(session: Session, *, user: User, pledge_id: int) -> None:
     state = session.get(MemberState, pledge.state_id)
     assert state is not None
     _require_edit(user, state)
-    pledge.withdrawn_at = utcnow()
+    pledge.withdrawn_at = clock.now()
     session.add(pledge)
     audit.record(
         session,

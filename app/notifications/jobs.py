@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.core.clock import now
 from app.core.config import Settings
-from app.core.db import get_engine, utcnow
+from app.core.db import get_engine
 from app.notifications import service
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def run_once(settings: Settings, *, now: datetime) -> list[Summary]:
         ]
 
 
-def run(settings: Settings, stop: threading.Event, *, clock: Clock = utcnow, interval: float = INTERVAL) -> None:
+def run(settings: Settings, stop: threading.Event, *, clock: Clock = now, interval: float = INTERVAL) -> None:
     """Runs the jobs every `interval` seconds until `stop` is set."""
     while not stop.is_set():
         try:

@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 from app.auth import queries as accounts
 from app.auth.deps import ONE_CLICK_UNSUBSCRIBE, public
 from app.auth.models import User
-from app.core.db import SessionDep, id_of, utcnow
+from app.core import clock
+from app.core.db import SessionDep, id_of
 from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.core.web import render
@@ -40,5 +41,5 @@ def unsubscribe(request: Request, session: SessionDep, token: str) -> HTMLRespon
     """Stops the digest: from the page's button, or from a mail client's one-click POST (RFC 8058), which carries
     neither cookie nor CSRF token; the signed token in the URL is what authenticates it (see `verify_csrf`)."""
     user = _subscriber(session, token)
-    digest.unsubscribe(session, id_of(user), now=utcnow())
+    digest.unsubscribe(session, id_of(user), now=clock.now())
     return render(request, "notifications/unsubscribe.html", {"email": user.email, "token": token, "done": True})

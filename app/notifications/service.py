@@ -26,9 +26,9 @@ from sqlmodel import Session, col, func, select
 
 from app.auth.models import Role, User
 from app.capacity.models import Need, Support
-from app.core import formats, region
+from app.core import clock, formats, region
 from app.core.config import Settings
-from app.core.db import id_of, once, utcnow, writing
+from app.core.db import id_of, once, writing
 from app.core.errors import DomainError
 from app.core.i18n import N_, in_language, ngettext
 from app.core.i18n import gettext as _
@@ -801,7 +801,7 @@ def run_job(session: Session, settings: Settings, job: str, *, now: datetime) ->
             if not held:
                 session.rollback()
                 return None
-        record = JobRun(job=job, clock=now, started_at=utcnow())
+        record = JobRun(job=job, clock=now, started_at=clock.now())
         session.add(record)
         session.flush()
         run = Run(session, settings, now)
@@ -813,15 +813,15 @@ def run_job(session: Session, settings: Settings, job: str, *, now: datetime) ->
             record = JobRun(
                 job=job,
                 clock=now,
-                started_at=utcnow(),
-                finished_at=utcnow(),
+                started_at=clock.now(),
+                finished_at=clock.now(),
                 error=f"{type(error).__name__}: {error}"[:500],
             )
             session.add(record)
             session.commit()
             return record
         record.sent, record.skipped, record.failed = run.sent, run.skipped, run.failed
-        record.finished_at = utcnow()
+        record.finished_at = clock.now()
         session.add(record)
         session.commit()
         return record
@@ -871,7 +871,7 @@ def recent(session: Session, *, limit: int = 50) -> list[tuple[Notification, str
 def preference(session: Session, user: User) -> NotificationPreference:
     """The person's choices, or the defaults (not stored) when they never chose."""
     found = session.exec(select(NotificationPreference).where(NotificationPreference.user_id == user.id)).first()
-    return found or NotificationPreference(user_id=id_of(user), updated_at=utcnow())
+    return found or NotificationPreference(user_id=id_of(user), updated_at=clock.now())
 
 
 def weekday_names(language: str) -> list[str]:
@@ -904,7 +904,7 @@ def save_preference(
     chosen = preference(session, user)
     chosen.digest, chosen.digest_weekday, chosen.digest_hour = digest, day, at
     chosen.reminders_off = " ".join(kind for kind in REMINDER_KINDS if kind not in kept)
-    chosen.updated_at = utcnow()
+    chosen.updated_at = clock.now()
     session.add(chosen)
     with once(session, N_("These choices were just saved elsewhere; reload the page and try again.")):
         session.commit()

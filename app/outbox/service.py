@@ -15,8 +15,8 @@ from icalendar import Calendar
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def queue(
     """Adds a message to the outbox; it is sent only if the caller's transaction commits. With `html`, the message
     is sent as multipart/alternative: the plain text first, the HTML as the richer alternative. `headers` are extra
     header lines (List-Unsubscribe, say), each kept to one line."""
-    now = utcnow()
+    now = clock.now()
     message = OutboxMessage(
         recipient=recipient,
         subject=one_line(subject)[:255],
@@ -78,7 +78,7 @@ def claim_due(session: Session, *, limit: int = 20, now: datetime | None = None)
     before it reads: a SELECT first would let a second sender fail with "database is locked" on a stale
     snapshot.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     claimable = (
         col(OutboxMessage.status) == "pending",
         col(OutboxMessage.next_attempt_at) <= now,
@@ -178,7 +178,7 @@ def record_result(session: Session, message: OutboxMessage, error: str | None, *
     The outcome is written by an UPDATE that starts a fresh transaction (the reads of the claim are
     committed first), so that on SQLite a sender that has delivered a message cannot fail to record it.
     """
-    now = utcnow()
+    now = clock.now()
     attempts = message.attempts + 1
     values: dict[str, object] = {"attempts": attempts, "claim": None, "claimed_until": None}
     if error is None:

@@ -15,8 +15,9 @@ from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
+from app.core import clock
 from app.core.config import Settings, get_settings
-from app.core.db import SessionDep, id_of, utcnow
+from app.core.db import SessionDep, id_of
 from app.core.web import render
 from app.governance import service as governance
 from app.meetings import service as meetings
@@ -46,7 +47,7 @@ SUPPORT_SHOWN_FOR = timedelta(days=365)  # support that ended longer ago is hist
 
 def support_since() -> date:
     """The first day support must still run on to be in a brief: so the brief does not grow with the years."""
-    return utcnow().date() - SUPPORT_SHOWN_FOR
+    return clock.today("UTC") - SUPPORT_SHOWN_FOR
 
 
 def sees_state_business(user: User, state: MemberState) -> bool:
@@ -90,6 +91,6 @@ def country_brief_page(
             "brief": country_brief(session, settings, state=state, user=user),
             "state": state,
             "states": {place.id: place for place in member_queries.member_states(session)},
-            "today": date.today(),
+            "today": clock.today("UTC"),
         },
     )

@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
+from app.core import clock
 from app.core.config import Settings, get_settings
-from app.core.db import SessionDep, id_of, utcnow
+from app.core.db import SessionDep, id_of
 from app.core.i18n import current_language
 from app.core.web import render
 from app.governance import queries as governance_queries
@@ -41,7 +42,7 @@ def dashboard_page(request: Request, session: SessionDep, user: CurrentUser) -> 
         "pages/dashboard.html",
         {
             "board": dashboard(session, get_settings(), user=user),
-            "waiting_for_you": notifications.waiting_for(session, user, now=utcnow()),
+            "waiting_for_you": notifications.waiting_for(session, user, now=clock.now()),
             "waiting_labels": notifications.WAITING_LABELS,
             "dormant": governance.dormancy(session, get_settings()),
             "zone": timing.reading_zone(user.time_zone),
@@ -67,7 +68,7 @@ def dashboard(session: Session, settings: Settings, *, user: User, now: datetime
     """Next meetings, invitations waiting for an answer, the action items the user follows (their state's, or the
     network's for coordinators and admins), the latest minutes they may read, and the membership requests waiting
     for a coordinator's decision."""
-    now = now or utcnow()
+    now = now or clock.now()
     coming = meetings.upcoming(session, user=user, limit=10, now=now)
     answers = meetings.answers_of(session, user=user, meeting_ids=[id_of(m) for m in coming])
     waiting = [m for m in coming if m.id in answers and not answers[id_of(m)].answer and not m.cancelled]

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.auth.models import ROLE_LABELS
 from app.capacity.models import AREAS, NEED_STATUSES, NEED_TRACKS, PRIORITIES, SUPPORT_KINDS, SUPPORT_STATUSES
 from app.coalitions.models import COALITION_STATUSES
-from app.core.db import utcnow
+from app.core import clock
 from app.core.i18n import current_language
 from app.decisions.models import OUTCOMES as DECISION_OUTCOMES
 from app.decisions.models import RELATIONS as DECISION_RELATIONS
@@ -88,7 +88,7 @@ def waiting_count(context: Context) -> int:
     if user is None or session is None:
         return 0
     try:
-        return notifications.waiting_count(session, user, now=utcnow())
+        return notifications.waiting_count(session, user, now=clock.now())
     except SQLAlchemyError:
         # An error page shown because the database fails still shows; without the count.
         return 0

@@ -7,9 +7,8 @@ from datetime import timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
-from app.core import formats, region
+from app.core import clock, formats, region
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.core.i18n import gettext as _
 from app.core.i18n import in_language
 from app.meetings.calendar import PRODID, Organizer
@@ -32,7 +31,7 @@ def offers_feed(session: Session, settings: Settings, offers: list[TrainingOffer
         for offer in offers:
             event = Event()
             event.add("uid", f"training-offer-{offer.id}@{settings.base_url.split('://')[-1]}")
-            event.add("dtstamp", utcnow())
+            event.add("dtstamp", clock.now())
             event.add("dtstart", offer.starts_on)
             event.add("dtend", offer.ends_on + timedelta(days=1))
             event.add("summary", offer.title)

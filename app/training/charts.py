@@ -1,39 +1,27 @@
-"""Geometry of the training reports' SVG charts; the same numbers go in a table beside each."""
+"""What the training reports' charts show, from the courses' yearly figures; the geometry is core's."""
 
 from __future__ import annotations
 
-from app.members.charts import HEIGHT, MARGIN, WIDTH, Bar
+from app.core import charts
+from app.core.charts import MARGIN, WIDTH, Bar, Column
 from app.training.service import YearRow
 
 SERIES = ("offered", "nominated", "filled")
+SHARE_TOP = 0.5  # the bars run to a women's share of 50%, and stop there
 
 
 def seats_chart(years: list[YearRow]) -> tuple[list[Bar], list[tuple[float, int]]]:
     """Three bars per year (seats offered, nominated, filled; the series is the bar's label) scaled to the
     largest, and where each year's label goes."""
-    if not years:
-        return [], []
-    top = max(max(y.offered, y.nominated, y.filled) for y in years) or 1
-    slot = (WIDTH - 2 * MARGIN) / len(years)
-    bars, labels = [], []
-    for index, year in enumerate(years):
-        left = MARGIN + index * slot + slot * 0.1
-        width = slot * 0.8 / len(SERIES)
-        for position, series in enumerate(SERIES):
-            value = getattr(year, series)
-            height = (HEIGHT - 2 * MARGIN) * value / top
-            bars.append(
-                Bar(
-                    round(left + position * width, 1),
-                    round(HEIGHT - MARGIN - height, 1),
-                    round(width * 0.9, 1),
-                    round(height, 1),
-                    series,
-                    str(value),
-                )
-            )
-        labels.append((round(MARGIN + index * slot + slot / 2, 1), year.year))
-    return bars, labels
+    groups = [[_column(year, series) for series in SERIES] for year in years]
+    bars, middles = charts.grouped_columns(groups)
+    return bars, [(middle, year.year) for middle, year in zip(middles, years, strict=True)]
+
+
+def _column(year: YearRow, series: str) -> Column:
+    """One year's seats of one series; the series names the bar."""
+    value = getattr(year, series)
+    return Column(value, series, str(value))
 
 
 def share_chart(years: list[YearRow]) -> list[dict[str, object]]:
@@ -44,10 +32,10 @@ def share_chart(years: list[YearRow]) -> list[dict[str, object]]:
         nominated, filled = year.nominated_share.share, year.filled_share.share
         rows.append(
             {
-                "y": MARGIN + index * 50,
+                "y": charts.row_top(index),
                 "year": year.year,
-                "nominated": round(span * min(nominated or 0, 0.5) / 0.5, 1),
-                "filled": round(span * min(filled or 0, 0.5) / 0.5, 1),
+                "nominated": charts.length(min(nominated or 0, SHARE_TOP), SHARE_TOP, span),
+                "filled": charts.length(min(filled or 0, SHARE_TOP), SHARE_TOP, span),
                 "nominated_share": nominated,
                 "filled_share": filled,
             }

@@ -57,8 +57,6 @@ OfferFromPath = Annotated[TrainingOffer, Depends(offer_from_path)]
 NominationFromPath = Annotated[tuple[Nomination, TrainingOffer], Depends(nomination_from_path)]
 
 
-
-
 @router.get("/training", response_class=HTMLResponse)
 def catalogue(
     request: Request,

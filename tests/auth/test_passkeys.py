@@ -18,8 +18,8 @@ from app.audit.models import AuditEntry
 from app.auth import passkeys, second_factor, service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import Passkey, SignInFailure, User, UserSession, WebAuthnChallenge
+from app.core import clock
 from app.core.config import Settings, get_settings
-from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.outbox.models import OutboxMessage
 from tests.auth.authenticator import Authenticator
@@ -185,7 +185,7 @@ def test_an_expired_challenge_is_refused(session) -> None:
     user = make_user(session, role="coordinator")
     device = registered(session, user)
     options = options_for(session, user)
-    session.execute(update(WebAuthnChallenge).values(expires_at=utcnow() - timedelta(seconds=1)))
+    session.execute(update(WebAuthnChallenge).values(expires_at=clock.now() - timedelta(seconds=1)))
     session.commit()
     before = stored(session, user)
     with pytest.raises(DomainError, match="expired or has been used"):

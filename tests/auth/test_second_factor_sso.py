@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth import service
-from app.core.db import utcnow
+from app.core import clock
 from tests.support.live import LiveServer
 from tests.support.oidc import OidcProvider
 
@@ -60,7 +60,7 @@ def coordinator(engine: Engine) -> str:
         user = service.create_user(
             db, actor_id=None, email=f"{tag}@example.org", display_name=f"Coordinator {tag}", role="coordinator"
         )
-        user.preferences_confirmed_at = utcnow()
+        user.preferences_confirmed_at = clock.now()
         db.add(user)
         db.commit()
         return user.email

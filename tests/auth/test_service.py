@@ -12,8 +12,8 @@ from app.audit.models import AuditEntry
 from app.auth import service
 from app.auth.models import OneTimeToken, User, UserSession
 from app.auth.passwords import check_new_password, hash_password
+from app.core import clock
 from app.core.config import get_settings
-from app.core.db import utcnow
 from app.core.errors import DomainError, TooManyAttempts
 from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_user
@@ -113,7 +113,7 @@ def test_sessions_expire_when_idle_and_when_too_old(session) -> None:
     assert service.load_visitor(session, settings, token).user.id == user.id
 
     row = _session_row(session, token)
-    row.last_seen_at = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+    row.last_seen_at = clock.now() - timedelta(minutes=settings.session_idle_minutes + 1)
     session.add(row)
     session.commit()
     assert service.load_visitor(session, settings, token).user is None
@@ -121,7 +121,7 @@ def test_sessions_expire_when_idle_and_when_too_old(session) -> None:
 
     token = service.start_session(session, user=user, address="a", user_agent="t")
     row = _session_row(session, token)
-    row.created_at = utcnow() - timedelta(hours=settings.session_absolute_hours, minutes=1)
+    row.created_at = clock.now() - timedelta(hours=settings.session_absolute_hours, minutes=1)
     session.add(row)
     session.commit()
     assert service.load_visitor(session, settings, token).user is None
@@ -170,7 +170,7 @@ def test_expired_reset_link_is_refused_and_changes_nothing(session) -> None:
     user = make_user(session)
     service.request_password_reset(session, settings, email=user.email, language="en")
     row = session.exec(select(OneTimeToken).where(OneTimeToken.user_id == user.id)).one()
-    row.expires_at = utcnow() - timedelta(seconds=1)
+    row.expires_at = clock.now() - timedelta(seconds=1)
     session.add(row)
     session.commit()
     message = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == user.email)).one()
@@ -262,7 +262,7 @@ def test_a_busy_database_never_fails_a_request_over_noting_its_sessions_use(engi
     """Two requests of one session at once on SQLite: the one whose read was overtaken by the other's write cannot
     write; it still gets its page (the use is noted by a later request)."""
     token = secrets.token_urlsafe(32)
-    now = utcnow()
+    now = clock.now()
     with Session(engine) as setup:
         user = User(email=f"busy-{token[:8].lower()}@example.org", display_name="Busy reader", role="observer")
         setup.add(user)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.auth import service
 from app.auth.deps import LANGUAGE_COOKIE, SESSION_COOKIE
 from app.auth.models import SsoIdentity, User, UserSession
-from app.core.db import utcnow
+from app.core import clock
 from tests.factories import PASSWORD, csrf_token, soup
 from tests.support.live import LiveServer
 from tests.support.oidc import OidcProvider
@@ -119,7 +119,7 @@ def make_account(engine: Engine, *, password: str | None = None, active: bool = 
             password=password,
         )
         user.is_active = active
-        user.preferences_confirmed_at = utcnow()
+        user.preferences_confirmed_at = clock.now()
         db.add(user)
         db.commit()
         return user

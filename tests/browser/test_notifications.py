@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.core.db import utcnow
+from app.core import clock
 from app.meetings.models import ActionItem, MeetingSeries
 from app.notifications.digest import unsubscribe_token
 from app.notifications.models import NotificationPreference
@@ -108,7 +108,7 @@ def test_an_action_item_due_this_week_waits_on_the_dashboard_until_it_is_done(
     page.goto("/dashboard")
     before = int(count.inner_text())
 
-    now = utcnow()
+    now = clock.now()
     with Session(live_engine, expire_on_commit=False) as db:
         user = db.get(User, account.id)
         assert user is not None
@@ -217,7 +217,7 @@ def test_a_coordinator_sets_a_series_reminder_days_and_sees_them_after_reload(
             host_zone="Pacific/Fiji",
             local_start="10:00",
             duration_minutes=60,
-            created_at=utcnow(),
+            created_at=clock.now(),
         )
         db.add(series)
         db.commit()

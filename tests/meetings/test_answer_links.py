@@ -18,8 +18,8 @@ from sqlmodel import Session, col, func, select
 from app.audit.models import AuditEntry
 from app.auth import service as accounts
 from app.auth.models import User
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.meetings import service
 from app.meetings.models import AnswerLink, Invitation, Meeting
 from app.outbox.models import OutboxMessage
@@ -321,7 +321,7 @@ def test_a_used_link_is_refused_as_used(client: TestClient, session: Session, ca
 
 def test_an_expired_link_is_refused(client: TestClient, session: Session, cast: Cast, invited: Meeting) -> None:
     attend, _ = links_of(outbox_for(session, cast.focal["FJ"])[0])
-    session.execute(update(AnswerLink).values(expires_at=utcnow() - timedelta(minutes=1)))
+    session.execute(update(AnswerLink).values(expires_at=clock.now() - timedelta(minutes=1)))
     session.commit()
     page = refused(client, session, invited, cast.focal["FJ"], attend)
     assert page.status_code == 410 and heading(page) == "Link expired"
@@ -331,7 +331,7 @@ def test_a_link_of_an_ended_meeting_is_refused(
     client: TestClient, session: Session, cast: Cast, invited: Meeting
 ) -> None:
     attend, _ = links_of(outbox_for(session, cast.focal["FJ"])[0])
-    invited.starts_at, invited.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
+    invited.starts_at, invited.ends_at = clock.now() - timedelta(hours=3), clock.now() - timedelta(hours=1)
     session.add(invited)
     session.commit()
     page = refused(client, session, invited, cast.focal["FJ"], attend)

@@ -16,9 +16,8 @@ from sqlmodel import Session, select
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import OneTimeToken, User, UserSession
 from app.auth.passwords import verify_password
-from app.core import region
+from app.core import clock, region
 from app.core.config import get_settings
-from app.core.db import utcnow
 from app.members import service as members
 from app.members.models import FocalPoint, MemberState, Pledge
 from app.outbox.models import OutboxMessage
@@ -330,7 +329,7 @@ def test_an_expired_invitation_link_is_refused_and_changes_nothing(
 ) -> None:
     user, link = invited
     token = session.exec(select(OneTimeToken).where(OneTimeToken.user_id == user.id)).one()
-    token.expires_at = utcnow() - timedelta(minutes=1)
+    token.expires_at = clock.now() - timedelta(minutes=1)
     session.add(token)
     session.commit()
     late = browser_for(None)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core.db import utcnow
+from app.core import clock
 from app.meetings.models import MeetingInvitee
 from tests.factories import QueryLog, make_user, sign_in, soup, state
 from tests.notifications.helpers import action_item, invite, meeting, person
@@ -17,7 +17,7 @@ from tests.notifications.test_reminders import offer
 def test_a_focal_point_sees_the_meeting_the_deadline_and_the_overdue_item_waiting(
     client: Any, session: Session
 ) -> None:
-    now = utcnow()
+    now = clock.now()
     fiji = person(session, code="FJ", zone="Pacific/Fiji")
     soon = meeting(session, starts_at=now + timedelta(days=3), created_at=now - timedelta(days=30), title_en="Soon")
     declined = meeting(session, starts_at=now + timedelta(days=2), created_at=now, title_en="Declined")
@@ -57,7 +57,7 @@ def test_an_observer_with_nothing_due_reads_so(client: Any, session: Session) ->
 def test_the_navigation_counts_what_waits_in_one_query_and_anonymous_pages_count_nothing(
     client: Any, session: Session, engine: Any
 ) -> None:
-    now = utcnow()
+    now = clock.now()
     fiji = person(session, code="FJ", zone="Pacific/Fiji")
     soon = meeting(session, starts_at=now + timedelta(days=3), created_at=now - timedelta(days=30), title_en="Soon")
     invite(session, soon, fiji)
@@ -92,7 +92,7 @@ def test_the_navigation_counts_what_waits_in_one_query_and_anonymous_pages_count
 
 
 def test_an_action_item_waiting_links_to_where_its_state_sees_and_updates_it(client: Any, session: Session) -> None:
-    now = utcnow()
+    now = clock.now()
     tonga = person(session, code="TO", zone="Pacific/Tongatapu")
     # A meeting Tonga was not invited to, of no body it is a member of, raised an item for Tonga.
     raised = meeting(session, starts_at=now - timedelta(days=20), created_at=now - timedelta(days=30))
@@ -111,7 +111,7 @@ def test_an_action_item_waiting_links_to_where_its_state_sees_and_updates_it(cli
 
 
 def test_a_coordinators_navigation_counts_every_overdue_item_of_the_network(client: Any, session: Session) -> None:
-    now = utcnow()
+    now = clock.now()
     held = meeting(session, starts_at=now - timedelta(days=20), created_at=now - timedelta(days=40))
     for code in ("FJ", "WS", "TO"):
         action_item(

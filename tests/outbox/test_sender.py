@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from app.core.db import utcnow
+from app.core import clock
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 from tests.outbox.conftest import SmtpServer, settings_for
@@ -78,7 +78,7 @@ def make_due(engine: Engine, message_id: int) -> None:
         db.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == message_id)
-            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            .values(next_attempt_at=clock.now() - timedelta(seconds=1))
         )
         db.commit()
 
@@ -88,9 +88,9 @@ def test_message_queued_while_smtp_is_down_is_delivered_once_when_it_is_back(
 ) -> None:
     message_id = queue_committed(outbox_engine, subject="Your account on PRCN")
 
-    before = utcnow()
+    before = clock.now()
     assert sender_pass(outbox_engine, smtp_down) == 0
-    after = utcnow()
+    after = clock.now()
     failed = load(outbox_engine, message_id)
     assert (failed.status, failed.attempts) == ("pending", 1)
     assert "Connection refused" in failed.last_error or "ConnectionRefused" in failed.last_error
@@ -118,9 +118,9 @@ def test_back_off_doubles_from_one_minute_to_every_thirty(outbox_engine: Engine,
     waits = []
     for _ in range(7):
         make_due(outbox_engine, message_id)
-        started = utcnow()
+        started = clock.now()
         sender_pass(outbox_engine, smtp_down)
-        finished = utcnow()
+        finished = clock.now()
         message = load(outbox_engine, message_id)
         assert started <= message.next_attempt_at - outbox.retry_delay(message.attempts) <= finished
         waits.append(round((message.next_attempt_at - finished).total_seconds() / 60))
@@ -140,8 +140,8 @@ def test_sender_keeps_trying_through_a_day_long_outage_and_gives_up_after_five_d
         message = load(outbox_engine, message_id)
         if message.status != "pending":
             break
-        ages_while_pending.append(utcnow() - message.created_at)
-        wait = message.next_attempt_at - utcnow()
+        ages_while_pending.append(clock.now() - message.created_at)
+        wait = message.next_attempt_at - clock.now()
         with Session(outbox_engine) as db:
             db.execute(
                 update(OutboxMessage)

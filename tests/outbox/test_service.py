@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from app.auth import service as auth
 from app.auth.models import OneTimeToken, User
+from app.core import clock
 from app.core.config import get_settings
-from app.core.db import utcnow
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
 from tests.factories import make_user
@@ -125,7 +125,7 @@ def test_retry_delay_doubles_then_stays_at_thirty_minutes() -> None:
 
 
 def failing_message(session: Session, *, age: timedelta, attempts: int) -> OutboxMessage:
-    created = utcnow() - age
+    created = clock.now() - age
     message = OutboxMessage(
         recipient="far@example.org",
         subject="Still trying",
@@ -145,7 +145,7 @@ def test_message_failing_a_day_after_creation_is_still_retried(session: Session)
     session.refresh(message)
     assert message.status == "pending"
     assert message.attempts == 56
-    assert message.next_attempt_at > utcnow()
+    assert message.next_attempt_at > clock.now()
     assert message.last_error.startswith("ConnectionRefusedError")
 
 
@@ -190,5 +190,5 @@ def test_messages_of_a_sender_that_died_are_claimed_again_after_the_lease(outbox
         assert [message.id for message in outbox.claim_due(db)] == ids
     with Session(outbox_engine, expire_on_commit=False) as db:
         assert outbox.claim_due(db) == [], "claimed twice within the lease"
-        later = utcnow() + outbox.CLAIM_LEASE + timedelta(seconds=1)
+        later = clock.now() + outbox.CLAIM_LEASE + timedelta(seconds=1)
         assert [message.id for message in outbox.claim_due(db, now=later)] == ids

@@ -7,9 +7,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.core.i18n import N_
 from app.meetings import documents, mail
@@ -210,7 +210,7 @@ def upload(
         media_type=stored.media_type,
         size=stored.size,
         sha256=stored.sha256,
-        uploaded_at=utcnow(),
+        uploaded_at=clock.now(),
         uploaded_by=user.id,
     )
     session.add(document)

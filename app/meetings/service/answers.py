@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Localised
 from app.core.i18n import N_
 from app.meetings import mail
@@ -50,7 +51,7 @@ def answer_links(
 ) -> mail.AnswerLinks:
     """New one-click answers for an invitation email; unless `replace` is False, the unused links of earlier emails
     stop working. The caller commits."""
-    now = utcnow()
+    now = clock.now()
     if replace:
         session.execute(
             update(AnswerLink)
@@ -159,7 +160,7 @@ def open_answer_link(session: Session, *, token: str, visitor: User | None) -> L
             410,
             title=title,
         )
-    if link.expires_at <= utcnow():
+    if link.expires_at <= clock.now():
         raise _refusal(
             N_("Link expired"),
             N_("This link has expired. Nothing has been changed. Answer on the meeting's page."),
@@ -175,7 +176,7 @@ def answer_by_link(session: Session, *, token: str, visitor: User | None) -> Lin
     used = session.execute(
         update(AnswerLink)
         .where(col(AnswerLink.id) == found.link.id, col(AnswerLink.used_at).is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=clock.now())
     )
     if getattr(used, "rowcount", 0) != 1:
         session.rollback()
@@ -196,7 +197,7 @@ def answer_by_link(session: Session, *, token: str, visitor: User | None) -> Lin
 
 
 def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
-    return meeting.ends_at <= (now or utcnow())
+    return meeting.ends_at <= (now or clock.now())
 
 
 def answer(
@@ -233,7 +234,7 @@ def answer(
         raise Forbidden(N_("You are not invited to this meeting."))
     before = {"answer": invitation.answer}
     invitation.answer, invitation.delegate_name, invitation.delegate_email = reply, name, email
-    invitation.answered_at = utcnow()
+    invitation.answered_at = clock.now()
     session.add(invitation)
     audit.record(
         session,

@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import NotFound
 from app.core.i18n import N_, gettext, in_language
 from app.governance import service as governance
@@ -33,13 +33,13 @@ def upcoming(
     session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None
 ) -> list[Meeting]:
     """The meetings the user may see that have not ended, soonest first: `limit` of them after the first `skip`."""
-    query = visible_query(user).where(col(Meeting.ends_at) >= (now or utcnow()))
+    query = visible_query(user).where(col(Meeting.ends_at) >= (now or clock.now()))
     return list(session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id)).offset(skip).limit(limit)).all())
 
 
 def past(session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None) -> list[Meeting]:
     """The meetings the user may see that have ended, latest first: `limit` of them after the first `skip`."""
-    query = visible_query(user).where(col(Meeting.ends_at) < (now or utcnow()))
+    query = visible_query(user).where(col(Meeting.ends_at) < (now or clock.now()))
     order = (col(Meeting.starts_at).desc(), col(Meeting.id).desc())
     return list(session.exec(query.order_by(*order).offset(skip).limit(limit)).all())
 
@@ -53,7 +53,9 @@ def upcoming_for_state(
         session.exec(
             select(Meeting)
             .where(
-                col(Meeting.id).in_(invited), Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or utcnow())
+                col(Meeting.id).in_(invited),
+                Meeting.status == "scheduled",
+                col(Meeting.ends_at) >= (now or clock.now()),
             )
             .order_by(col(Meeting.starts_at))
             .limit(limit)
@@ -89,7 +91,7 @@ def _feed_hash(token: str) -> str:
 
 def new_feed(session: Session, *, user: User) -> str:
     """A new private feed URL token; any earlier one stops working."""
-    now = utcnow()
+    now = clock.now()
     for feed in session.exec(
         select(CalendarFeed).where(CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))
     ).all():
@@ -103,7 +105,7 @@ def new_feed(session: Session, *, user: User) -> str:
 
 
 def revoke_feed(session: Session, *, user: User) -> int:
-    now = utcnow()
+    now = clock.now()
     feeds = list(
         session.exec(
             select(CalendarFeed).where(CalendarFeed.user_id == user.id, col(CalendarFeed.revoked_at).is_(None))
@@ -154,7 +156,7 @@ def feed_calendar(session: Session, settings: Settings, *, token: str) -> str:
     owner = feed_owner(session, token=token)
     meetings = session.exec(
         visible_query(owner)
-        .where(col(Meeting.ends_at) >= utcnow() - timedelta(days=90))
+        .where(col(Meeting.ends_at) >= clock.now() - timedelta(days=90))
         .order_by(col(Meeting.starts_at))
     ).all()
     network = region.load(settings.seeds_dir)
@@ -197,7 +199,7 @@ def upcoming_by_body(session: Session, *, now: datetime | None = None) -> dict[i
         select(owner, func.count())
         .select_from(Meeting)
         .outerjoin(WorkingGroup, col(WorkingGroup.id) == Meeting.working_group_id)
-        .where(Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or utcnow()))
+        .where(Meeting.status == "scheduled", col(Meeting.ends_at) >= (now or clock.now()))
         .group_by(owner)
     ).all()
     return {body_id: count for body_id, count in rows if body_id is not None}

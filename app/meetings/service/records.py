@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core.db import id_of, utcnow
+from app.core import clock
+from app.core.db import id_of
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_
 from app.governance import service as governance
@@ -37,7 +38,7 @@ def record_attendance(session: Session, *, user: User, meeting: Meeting, present
     rows = {
         row.state_id: row for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
     }
-    now = utcnow()
+    now = clock.now()
     for state_id in sorted(invited):
         row = rows.get(state_id) or Attendance(
             meeting_id=meeting_id,
@@ -76,7 +77,7 @@ def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -
     version = MinutesVersion(
         meeting_id=id_of(meeting),
         text=text.replace("\r\n", "\n"),
-        written_at=utcnow(),
+        written_at=clock.now(),
         written_by=user.id,
     )
     session.add(version)
@@ -116,7 +117,7 @@ def set_publication(
         raise DomainError(N_("Write the summary before publishing it."))
     before = {"published": meeting.summary_published_at is not None, "chatham_house": meeting.chatham_house}
     meeting.summary = summary.replace("\r\n", "\n")
-    meeting.summary_published_at = (meeting.summary_published_at or utcnow()) if publish else None
+    meeting.summary_published_at = (meeting.summary_published_at or clock.now()) if publish else None
     meeting.chatham_house = chatham_house
     session.add(meeting)
     audit.record(
@@ -149,7 +150,7 @@ def add_action_item(
         owner_state_id=owner_state_id,
         text=words,
         due_on=parse_day(due_on),
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(item)
@@ -231,7 +232,7 @@ def change_action_item(
             action_item_id=id_of(item),
             status=status,
             note=note.strip(),
-            at=utcnow(),
+            at=clock.now(),
             by=user.id,
         )
     )

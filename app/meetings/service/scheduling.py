@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
-from app.core import forms
+from app.core import clock, forms
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_
 from app.governance import service as governance
@@ -317,7 +317,7 @@ def add_meeting(
         host_state_id=host_state_id,
         link=link,
         uid=_new_uid(settings),
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(meeting)

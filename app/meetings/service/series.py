@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.formats import zone_info
 from app.core.i18n import N_
@@ -73,7 +73,7 @@ def create_series(
     body_id, group_id = meeting_owner(
         session, settings, body_key=body_key, working_group_id=working_group_id, user=user
     )
-    clock = parse_clock(local_start)
+    starts = parse_clock(local_start)
     if not first_day.strip():
         raise DomainError(N_("Give the date of the first meeting."))
     every, unit = _interval(repeat_every, repeat_unit) if cadence == "custom" else (None, None)
@@ -86,9 +86,9 @@ def create_series(
         body_id=body_id,
         working_group_id=group_id,
         host_zone=resolve_host_zone(session, host_zone, host_state),
-        local_start=clock.strftime("%H:%M"),
+        local_start=starts.strftime("%H:%M"),
         duration_minutes=int(parse_duration(duration).total_seconds() // 60),
-        created_at=utcnow(),
+        created_at=clock.now(),
         created_by=user.id,
     )
     session.add(series)
@@ -135,7 +135,7 @@ def next_day(
     the one its latest meeting stands for (the rhythm runs from its first meeting, so a moved or extra meeting does
     not shift it); for a series that has not met, the first working day of the next quarter's second week; None for
     an irregular series that has met."""
-    today = (now or utcnow()).astimezone(zone_info(series.host_zone)).date()
+    today = (now or clock.now()).astimezone(zone_info(series.host_zone)).date()
     held = series_meetings(session, series)
     if not held:
         return timing.next_quarter_day(today, timing.WorkingHours.from_settings(settings))

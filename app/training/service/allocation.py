@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden
-from app.core.formats import zone_info
 from app.core.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
@@ -52,7 +51,7 @@ class CandidateForm:
 
 def deadline_passed(offer: TrainingOffer) -> bool:
     """Whether the deadline day has ended where the provider is."""
-    return datetime.now(zone_info(offer.zone)).date() > offer.deadline_on
+    return clock.today(offer.zone) > offer.deadline_on
 
 
 def nominate(session: Session, *, user: User, offer: TrainingOffer, form: CandidateForm) -> Nomination:
@@ -96,7 +95,7 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
         gender=form.gender,
         languages=" ".join(languages),
         notes=form.notes.strip(),
-        nominated_at=utcnow(),
+        nominated_at=clock.now(),
         nominated_by=user.id,
     )
     session.add(nomination)
@@ -161,7 +160,7 @@ def record_nomination_change(
     entry keeps statuses, places and outcomes, never the candidate's details nor a reason (erasure must reach all)."""
     session.add(
         NominationEvent(
-            nomination_id=id_of(nomination), status=event, outcome=outcome, note=note[:500], at=utcnow(), by=user.id
+            nomination_id=id_of(nomination), status=event, outcome=outcome, note=note[:500], at=clock.now(), by=user.id
         )
     )
     audit.record(
@@ -354,7 +353,7 @@ def allocate(
         if status == "declined" and not reason:
             raise DomainError(N_("Give a reason for each declined nomination."))
         nomination.reason = reason[:500] if status == "declined" else ""
-        nomination.waitlisted_at = utcnow() if status == "waitlisted" else None
+        nomination.waitlisted_at = clock.now() if status == "waitlisted" else None
         set_nomination_status(session, nomination, status, user, note=nomination.reason)
         changed[nomination.state_id][status] += 1
     for state_id, counts in changed.items():

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TypedDict
 
 from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label
-from app.core.formats import zone_info
 from app.core.forms import parse_day
 from app.core.i18n import N_, current_language
 from app.meetings import timing
@@ -154,7 +154,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     zone = form.zone.strip() or _place_zone(session, None if form.online else venue, state_id) or user.time_zone
     if not timing.known_zone(zone):
         raise DomainError(N_("Choose a time zone from the list."))
-    if (offer is None or offer.deadline_on != deadline) and deadline < datetime.now(zone_info(zone)).date():
+    if (offer is None or offer.deadline_on != deadline) and deadline < clock.today(zone):
         raise DomainError(N_("The nomination deadline has already passed."))
     return {
         "title": title,
@@ -205,7 +205,7 @@ def create_offer(session: Session, *, user: User, form: OfferForm) -> TrainingOf
     if not may_offer(user):
         raise Forbidden(N_("Your role does not let you offer courses."))
     offer = TrainingOffer(
-        **_checked(session, user, form, None), status="draft", created_at=utcnow(), created_by=user.id
+        **_checked(session, user, form, None), status="draft", created_at=clock.now(), created_by=user.id
     )
     session.add(offer)
     session.flush()
@@ -244,7 +244,7 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
             now=Label(OFFER_STATUSES[offer.status]),
             next=Label(OFFER_STATUSES.get(status, status)),
         )
-    if status == "published" and offer.deadline_on < datetime.now(zone_info(offer.zone)).date():
+    if status == "published" and offer.deadline_on < clock.today(offer.zone):
         raise Conflict(N_("The nomination deadline has already passed."))
     offer.status = status
     session.add(offer)
@@ -257,4 +257,4 @@ def set_status(session: Session, settings: Settings, *, user: User, offer: Train
 
 
 def _offer_event(session: Session, offer: TrainingOffer, status: str, user: User) -> None:
-    session.add(OfferEvent(offer_id=id_of(offer), status=status, at=utcnow(), by=user.id))
+    session.add(OfferEvent(offer_id=id_of(offer), status=status, at=clock.now(), by=user.id))

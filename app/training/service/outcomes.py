@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import User
-from app.core.db import id_of, utcnow
+from app.core import clock
+from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.exports import safe_cell
-from app.core.formats import zone_info
 from app.core.forms import parse_day
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
@@ -45,7 +44,7 @@ def record_outcomes(session: Session, *, user: User, offer: TrainingOffer, outco
         raise Conflict(N_("Outcomes are recorded once nominations are closed."))
     allowed = outcomes_for(session, offer)
     accepted = {id_of(n): n for n in nominations(session, id_of(offer), ("accepted",))}
-    today = datetime.now(zone_info(offer.zone)).date()
+    today = clock.today(offer.zone)
     changed = 0
     for key, (outcome, on) in outcomes.items():
         if not outcome:
@@ -94,7 +93,7 @@ def erase(session: Session, *, user: User, nomination: Nomination, offer: Traini
         return
     nomination.full_name = nomination.rank = nomination.service = nomination.languages = nomination.notes = ""
     nomination.reason = ""
-    nomination.erased_at = utcnow()
+    nomination.erased_at = clock.now()
     session.add(nomination)
     for event in session.exec(select(NominationEvent).where(NominationEvent.nomination_id == nomination.id)).all():
         if event.status == "declined":

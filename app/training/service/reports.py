@@ -12,9 +12,9 @@ from sqlalchemy import extract
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
-from app.core import region
+from app.core import clock, region
 from app.core.config import Settings
-from app.core.db import id_of, utcnow
+from app.core.db import id_of
 from app.core.region import read_toml
 from app.members.models import MemberState
 from app.training.models import (
@@ -49,7 +49,7 @@ class ReadyRow:
 
 def certified_view(session: Session, settings: Settings, *, today: date | None = None) -> list[ReadyRow]:
     """Per state, the people whose certifying assessment (SAAT) was passed within the validity period."""
-    today = today or utcnow().date()
+    today = today or clock.today("UTC")
     since = today - timedelta(days=round(valid_months(settings.seeds_dir) * 30.44))
     passed = session.exec(
         select(Nomination)
@@ -89,7 +89,7 @@ class StateCourse:
 
 def upcoming_for_state(session: Session, *, state_id: int, today: date | None = None) -> list[StateCourse]:
     """Published or closed courses not yet over that the state provides, hosts or nominated to (two queries)."""
-    today = today or date.today()
+    today = today or clock.today("UTC")
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for offer_id, status, number in session.exec(
         select(Nomination.offer_id, Nomination.status, func.count())
