@@ -26,10 +26,17 @@ BABEL_LOCALES = {"en": "en_001", "fr": "fr"}
 SIZE_UNITS = ("digital-kilobyte", "digital-megabyte", "digital-gigabyte")
 
 
-def babel_locale(language: str | None = None) -> str:
-    """The Babel locale that writes for a portal language (the page's when none is given)."""
+def babel_locale(language: str | Locale | None = None) -> Locale:
+    """The Babel locale that writes for a portal language (the page's when none is given). Each is parsed once for
+    the process: a page formats hundreds of values, and Babel parses a locale given by name on every call."""
     chosen = language or current_language.get()
-    return BABEL_LOCALES.get(chosen, chosen)
+    return chosen if isinstance(chosen, Locale) else _parsed_locale(BABEL_LOCALES.get(chosen, chosen))
+
+
+@cache
+def _parsed_locale(name: str) -> Locale:
+    """A locale by name, kept (an unknown name raises and is not kept)."""
+    return Locale.parse(name)
 
 
 def label(text: str, language: str | None = None) -> str:
@@ -67,13 +74,13 @@ def _local(instant: datetime, zone: str) -> datetime:
     return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(zone_info(zone))
 
 
-def _joined(day_text: str, time_text: str, width: Literal["full", "medium"], language: str) -> str:
+def _joined(day_text: str, time_text: str, width: Literal["full", "medium"], locale: Locale) -> str:
     """A date and a time joined the way the language joins them ("{1}, {0}"; "{1} 'à' {0}" read without quotes)."""
-    pattern = str(get_datetime_format(width, locale=language)).replace("'", "")
+    pattern = str(get_datetime_format(width, locale=locale)).replace("'", "")
     return pattern.replace("{1}", day_text).replace("{0}", time_text)
 
 
-def day(value: date | datetime | None, language: str | None = None) -> str:
+def day(value: date | datetime | None, language: str | Locale | None = None) -> str:
     """A calendar date in the short form every table uses: "Dec 5, 2026", "5 déc. 2026"."""
     if value is None:
         return ""
@@ -81,7 +88,7 @@ def day(value: date | datetime | None, language: str | None = None) -> str:
     return format_date(value, "medium", locale=babel_locale(language))
 
 
-def stored_day(text: str, language: str | None = None) -> str:
+def stored_day(text: str, language: str | Locale | None = None) -> str:
     """A date kept as ISO text (the date an outcome took effect, in a nomination's history) written for people;
     any other text as it is."""
     try:
@@ -90,39 +97,39 @@ def stored_day(text: str, language: str | None = None) -> str:
         return text
 
 
-def long_day(value: date | None, language: str | None = None) -> str:
+def long_day(value: date | None, language: str | Locale | None = None) -> str:
     """A calendar date with its weekday: "Saturday, December 5, 2026", "samedi 5 décembre 2026"."""
     return format_date(value, "full", locale=babel_locale(language)) if value is not None else ""
 
 
-def local_date(instant: datetime | None, zone: str, language: str | None = None) -> str:
+def local_date(instant: datetime | None, zone: str, language: str | Locale | None = None) -> str:
     """The date an instant falls on in a time zone, in the short form."""
     return day(_local(instant, zone).date(), language) if instant is not None else ""
 
 
-def hour(instant: datetime, zone: str, language: str | None = None) -> str:
+def hour(instant: datetime, zone: str, language: str | Locale | None = None) -> str:
     """The wall-clock time of an instant in a zone, 24-hour, with the zone: "14:00 UTC+12"."""
     local = _local(instant, zone)
     return f"{format_time(local, 'HH:mm', locale=babel_locale(language))} {zone_label(local)}"
 
 
-def local_time(instant: datetime | None, zone: str, language: str | None = None) -> str:
+def local_time(instant: datetime | None, zone: str, language: str | Locale | None = None) -> str:
     """An instant in a zone, short: "Dec 5, 2026, 14:00 UTC+12", "5 déc. 2026, 14:00 UTC+12"."""
     if instant is None:
         return ""
-    language = babel_locale(language)
+    locale = babel_locale(language)
     local = _local(instant, zone)
-    return _joined(day(local.date(), language), hour(instant, zone, language), "medium", language)
+    return _joined(day(local.date(), locale), hour(instant, zone, locale), "medium", locale)
 
 
-def when(instant: datetime | None, zone: str, language: str | None = None) -> str:
+def when(instant: datetime | None, zone: str, language: str | Locale | None = None) -> str:
     """An instant as people in `zone` live it, long, with the weekday:
     "Saturday, December 5, 2026 at 14:00 UTC+12", "samedi 5 décembre 2026 à 14:00 UTC+12"."""
     if instant is None:
         return ""
-    language = babel_locale(language)
+    locale = babel_locale(language)
     local = _local(instant, zone)
-    return _joined(long_day(local.date(), language), hour(instant, zone, language), "full", language)
+    return _joined(long_day(local.date(), locale), hour(instant, zone, locale), "full", locale)
 
 
 def machine_time(value: date | datetime | None, zone: str | None = None) -> str:
@@ -138,55 +145,55 @@ def machine_time(value: date | datetime | None, zone: str | None = None) -> str:
     return value.isoformat()
 
 
-def number(value: float | None, language: str | None = None) -> str:
+def number(value: float | None, language: str | Locale | None = None) -> str:
     """A number with the language's separators: "1,837", "1 837"."""
     return NOTHING if value is None else format_decimal(value, locale=babel_locale(language))
 
 
-def percent(ratio: float | None, language: str | None = None) -> str:
+def percent(ratio: float | None, language: str | Locale | None = None) -> str:
     """A ratio as a percentage to one decimal: "15.0%", "15,0 %"."""
     if ratio is None:
         return NOTHING
-    locale = Locale.parse(babel_locale(language))
+    locale = babel_locale(language)
     pattern = parse_pattern(locale.percent_formats[None].pattern)
     pattern.frac_prec = (1, 1)
     return pattern.apply(ratio, locale)
 
 
-def money(amount: float | None, currency: str, language: str | None = None) -> str:
+def money(amount: float | None, currency: str, language: str | Locale | None = None) -> str:
     """An amount in a currency, grouped, decimals only when it has some: "FJD 25,000", "25 000 $FJ"."""
     if amount is None:
         return NOTHING
-    language = babel_locale(language)
+    locale = babel_locale(language)
     whole = float(amount).is_integer()
     text = format_currency(
         amount,
         currency.upper(),
-        locale=language,
+        locale=locale,
         currency_digits=not whole,
-        format=None if not whole else _whole_currency_pattern(language),
+        format=None if not whole else _whole_currency_pattern(locale),
     )
     # CLDR spaces a letter code from its digits ("FJD 25,000"); Babel leaves that out.
     return re.sub(r"^([A-Z]{3})(?=\d)", "\\1\u00a0", text)
 
 
-def _whole_currency_pattern(language: str) -> str:
-    pattern = Locale.parse(language).currency_formats["standard"].pattern
+def _whole_currency_pattern(locale: Locale) -> str:
+    pattern = locale.currency_formats["standard"].pattern
     return re.sub(r"0\.0+", "0", pattern)
 
 
-def file_size(size: int | None, language: str | None = None) -> str:
+def file_size(size: int | None, language: str | Locale | None = None) -> str:
     """A file's size: "50 bytes", "50 octets" below a kilobyte, then "1.0 kB", "10,0 Mo" (kilobytes of 1,024 bytes, as
     the upload limits are set)."""
     if size is None:
         return NOTHING
-    language = babel_locale(language)
+    locale = babel_locale(language)
     if size < KILO:
-        return format_unit(size, "digital-byte", "long", locale=language)
+        return format_unit(size, "digital-byte", "long", locale=locale)
     value = size / KILO
     unit = SIZE_UNITS[0]
     for unit in SIZE_UNITS:
         if value < KILO or unit == SIZE_UNITS[-1]:
             break
         value /= KILO
-    return format_unit(value, unit, "short", format="#,##0.0", locale=language)
+    return format_unit(value, unit, "short", format="#,##0.0", locale=locale)
