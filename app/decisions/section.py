@@ -14,9 +14,9 @@ from app.core.i18n import current_language
 from app.decisions import service
 from app.decisions.models import RELATIONS
 from app.governance.models import Body, WorkingGroup
-from app.meetings import queries
 from app.meetings import service as meetings
 from app.meetings.models import AgendaItem, Meeting
+from app.members import queries as member_queries
 from app.members.models import MemberState
 
 
@@ -26,7 +26,7 @@ def choices(session: Session, meeting: Meeting) -> dict[str, Any]:
         session,
         meeting,
         agenda=meetings.agenda(session, meeting),
-        states=queries.states(session),
+        states=member_queries.member_states(session),
         attendance=meetings.attendance(session, meeting),
     )
 

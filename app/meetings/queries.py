@@ -12,12 +12,6 @@ from app.auth.models import Role, User
 from app.governance.models import Body, WorkingGroup
 from app.meetings.models import Invitation, Meeting, MeetingInvitee, MeetingSeries, MinutesVersion
 from app.meetings.service import visible_query
-from app.members.models import MemberState
-
-
-def states(session: Session) -> list[MemberState]:
-    """Every member state, by English name."""
-    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
 
 
 def bodies_and_groups(session: Session) -> tuple[list[Body], list[WorkingGroup]]:

@@ -33,6 +33,7 @@ from app.meetings.models import (
     Meeting,
     MeetingSeries,
 )
+from app.members import queries as member_queries
 from app.members.models import MemberState
 
 router = APIRouter()
@@ -581,7 +582,7 @@ def _meeting_page(
     current, versions = service.minutes(session, meeting) if rights.attributions else (None, 0)
     invited = queries.invited_state_ids(session, meeting)
     all_answers = queries.answers(session, meeting) if rights.runs else []
-    states = queries.states(session)
+    states = member_queries.member_states(session)
     names = {id_of(state): state.name(language) for state in states}
     every_body, every_group = queries.bodies_and_groups(session)
     bodies, groups = _owners(every_body, every_group, language)
