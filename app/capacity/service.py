@@ -141,13 +141,28 @@ def needs_of_state(session: Session, *, state_id: int, open_only: bool = True) -
     return sorted(session.exec(query).all(), key=_urgency)
 
 
-def support_for_state(session: Session, *, state_id: int, ended_since: date | None = None) -> list[Support]:
-    """The support a state receives or is planned to receive, cancelled support included, soonest first; with
-    `ended_since`, only support that had not ended before that day."""
-    query = select(Support).where(Support.recipient_state_id == state_id)
-    if ended_since is not None:
-        query = query.where(col(Support.ends_on) >= ended_since)
-    return list(session.exec(query.order_by(col(Support.starts_on), col(Support.id))).all())
+def pressing_needs(session: Session, *, state_id: int, size: int) -> paging.Head[Need]:
+    """A state's `size` most pressing needs still open or partly met, and how many it has."""
+    rank = case(PRIORITY_RANK, value=col(Need.priority), else_=len(PRIORITIES))
+    found = session.exec(
+        select(Need, func.count().over())
+        .where(Need.state_id == state_id, col(Need.status).in_(STILL_NEEDED))
+        .order_by(rank, col(Need.wanted_by).is_(None), col(Need.wanted_by), col(Need.id))
+        .limit(size)
+    ).all()
+    return paging.Head([need for need, _total in found], found[0][1] if found else 0)
+
+
+def current_support(session: Session, *, state_id: int, ended_since: date, size: int) -> paging.Head[Support]:
+    """The first `size` of the support a state receives or is planned to receive that had not ended before
+    `ended_since`, cancelled support included, soonest first; and how many there are."""
+    found = session.exec(
+        select(Support, func.count().over())
+        .where(Support.recipient_state_id == state_id, col(Support.ends_on) >= ended_since)
+        .order_by(col(Support.starts_on), col(Support.id))
+        .limit(size)
+    ).all()
+    return paging.Head([support for support, _total in found], found[0][1] if found else 0)
 
 
 def _urgency(need: Need) -> tuple[int, date, int]:

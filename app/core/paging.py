@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -77,3 +77,17 @@ def window(
     """The page `number` of a list already in memory, and the page with its links."""
     start = offset(number)
     return cut(request, rows[start : start + PAGE_SIZE + 1], number, name=name, anchor=anchor)
+
+
+@dataclass(frozen=True)
+class Head(Generic[Row]):
+    """The first rows of a list and how many the list holds: what a one-page summary shows, and how many more there
+    are. Its query reads the total with `count() over ()` beside the rows it limits, so it costs no query of its
+    own."""
+
+    rows: list[Row]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)

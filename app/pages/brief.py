@@ -15,7 +15,7 @@ from app.auth.models import Role, User
 from app.capacity import service as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
-from app.core import clock
+from app.core import clock, paging
 from app.core.config import Settings, get_settings
 from app.core.db import SessionDep, id_of
 from app.core.web import render
@@ -33,16 +33,17 @@ class CountryBrief:
     """What the brief shows; meetings and action items are None for readers who may not see them."""
 
     profile: members.StateProfile
-    needs: list[Need]
-    support: list[Support]
-    courses: list[training.StateCourse]
+    needs: paging.Head[Need]
+    support: paging.Head[Support]
+    courses: paging.Head[training.StateCourse]
     coalitions: list[coalitions.CoalitionRow]
     meetings: list[Meeting] | None
-    action_items: list[tuple[ActionItem, Meeting]] | None
+    action_items: paging.Head[tuple[ActionItem, Meeting]] | None
     dormant: governance.Dormancy
 
 
 SUPPORT_SHOWN_FOR = timedelta(days=365)  # support that ended longer ago is history, not part of a brief
+ROWS_SHOWN = 20  # of each list: a brief stays a few printed pages, however much a state has; it says how many more
 
 
 def support_since() -> date:
@@ -60,12 +61,12 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
     state_id = id_of(state)
     return CountryBrief(
         profile=members.state_profile(session, settings, state),
-        needs=capacity.needs_of_state(session, state_id=state_id),
-        support=capacity.support_for_state(session, state_id=state_id, ended_since=support_since()),
-        courses=training.upcoming_for_state(session, state_id=state_id),
+        needs=capacity.pressing_needs(session, state_id=state_id, size=ROWS_SHOWN),
+        support=capacity.current_support(session, state_id=state_id, ended_since=support_since(), size=ROWS_SHOWN),
+        courses=training.upcoming_for_state(session, state_id=state_id, size=ROWS_SHOWN),
         coalitions=coalitions.list_coalitions(session, state_id=state_id),
         meetings=meetings.upcoming_for_state(session, state_id=state_id) if own else None,
-        action_items=meetings.open_action_items(session, owner_state_id=state_id) if own else None,
+        action_items=meetings.open_action_items_of_state(session, state_id=state_id, size=ROWS_SHOWN) if own else None,
         dormant=governance.dormancy(session, settings),
     )
 

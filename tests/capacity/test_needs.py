@@ -168,6 +168,9 @@ def test_needs_of_a_state_come_most_pressing_first_and_only_open_ones_unless_ask
     fiji_id = state(session, "FJ").id
     assert service.needs_of_state(session, state_id=fiji_id) == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
     assert met in service.needs_of_state(session, state_id=fiji_id, open_only=False)  # type: ignore[arg-type]
+    pressing = service.pressing_needs(session, state_id=fiji_id, size=2)  # type: ignore[arg-type]
+    assert (pressing.rows, pressing.total, pressing.more) == ([sooner, later], 5, 3)
+    assert service.pressing_needs(session, state_id=fiji_id, size=10).rows == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
 
 
 def test_an_unknown_need_is_not_found(session: Session) -> None:

@@ -217,6 +217,15 @@ def test_only_the_provider_side_coordinators_and_admins_change_support(
 def test_support_for_a_state_lists_what_it_receives_soonest_first(session: Session, coordinator: User) -> None:
     later = record_support(session, coordinator, provider_state="AU", starts_on=day(60), ends_on=day(70))
     sooner = record_support(session, coordinator, provider_state="NZ", starts_on=day(5), ends_on=day(7))
+    ended = record_support(session, coordinator, provider_state="NZ", starts_on=day(-90), ends_on=day(-30))
     record_support(session, coordinator, provider_state="AU", recipient_state="WS")
-    assert service.support_for_state(session, state_id=state(session, "FJ").id) == [sooner, later]  # type: ignore[arg-type]
+    fiji_id = state(session, "FJ").id
+    assert fiji_id is not None
+    shown = service.current_support(session, state_id=fiji_id, ended_since=date.today(), size=5)
+    assert (shown.rows, shown.total, shown.more) == ([sooner, later], 2, 0)
+    first = service.current_support(session, state_id=fiji_id, ended_since=date.today(), size=1)
+    assert (first.rows, first.total, first.more) == ([sooner], 2, 1)
+    a_year_ago = date.today() - timedelta(days=365)
+    everything = service.current_support(session, state_id=fiji_id, ended_since=a_year_ago, size=5)
+    assert everything.rows == [ended, sooner, later]
     assert sooner.starts_on == date.today() + timedelta(days=5)

@@ -185,3 +185,39 @@ def test_support_that_ended_over_a_year_ago_is_left_out_of_the_brief(client, ses
     table = page.find("caption", string="Support given in the past year or planned").find_parent("table")
     providers = [row.td.get_text(strip=True) for row in table.tbody.find_all("tr")]
     assert providers == ["Fiji", "Australia"]  # soonest first; New Zealand's ended 400 days ago
+
+
+def test_a_long_list_shows_its_first_rows_and_says_how_many_more(client, session, tonga) -> None:
+    """A state with many open needs and action items gets a brief of the same length, the most pressing first, and
+    is told how many more there are and where to find them."""
+    for number in range(22):
+        capacity.record_need(
+            session,
+            user=tonga["focal_point"],
+            form=capacity.NeedForm(
+                area="training", track="police", description=f"Course seats, batch {number}", priority="low"
+            ),
+        )
+    meeting = meetings.upcoming_for_state(session, state_id=state(session, "TO").id)[0]  # type: ignore[arg-type]
+    for number in range(20):
+        meetings.add_action_item(
+            session,
+            user=tonga["coordinator"],
+            meeting=meeting,
+            owner_state_id=state(session, "TO").id,  # type: ignore[arg-type]
+            text=f"Report on step {number}",
+            due_on="2031-01-01",
+        )
+    sign_in(client, session, tonga["focal_point"])
+
+    page = soup(client.get("/members/TO/brief").text)
+
+    needs = page.find("section", attrs={"aria-labelledby": "b-needs"})
+    described = [row.td.get_text(strip=True) for row in needs.table.tbody.find_all("tr")]
+    assert len(described) == 20 and described[0] == "Vehicles for the deployment unit"  # high before low
+    assert "3 more open needs are not shown here." in needs.get_text(" ", strip=True)
+    assert needs.find("a", href="/needs?state=TO") is not None
+    actions = page.find("section", attrs={"aria-labelledby": "b-actions"})
+    assert len(actions.ul.find_all("li")) == 20
+    assert actions.ul.li.get_text(" ", strip=True).startswith("Share the vehicle specifications")  # due soonest
+    assert "1 more open action item is not shown here." in actions.get_text(" ", strip=True)

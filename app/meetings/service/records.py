@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.core import clock
+from app.core import clock, paging
 from app.core.db import id_of
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_
@@ -287,6 +287,21 @@ def open_action_items(
         (item, meeting)
         for item, meeting in session.exec(query.order_by(col(ActionItem.due_on), col(ActionItem.id))).all()
     ]
+
+
+def open_action_items_of_state(
+    session: Session, *, state_id: int, size: int
+) -> paging.Head[tuple[ActionItem, Meeting]]:
+    """The first `size` open and in-progress action items a state owns, soonest due first, with their meeting; and
+    how many it owns."""
+    found = session.exec(
+        select(ActionItem, Meeting, func.count().over())
+        .join(Meeting, col(Meeting.id) == ActionItem.meeting_id)
+        .where(col(ActionItem.status).in_(("open", "in_progress")), ActionItem.owner_state_id == state_id)
+        .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        .limit(size)
+    ).all()
+    return paging.Head([(item, meeting) for item, meeting, _total in found], found[0][2] if found else 0)
 
 
 def _reviewed(meeting: Meeting) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from sqlalchemy import extract
 from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select
 
-from app.core import clock, region
+from app.core import clock, paging, region
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.region import read_toml
@@ -87,36 +87,41 @@ class StateCourse:
     accepted: int
 
 
-def upcoming_for_state(session: Session, *, state_id: int, today: date | None = None) -> list[StateCourse]:
-    """Published or closed courses not yet over that the state provides, hosts or nominated to (two queries)."""
+def upcoming_for_state(
+    session: Session, *, state_id: int, size: int, today: date | None = None
+) -> paging.Head[StateCourse]:
+    """The first `size` published or closed courses not yet over that the state provides, hosts or nominated to,
+    soonest first, and how many there are (two queries, neither reading past courses)."""
     today = today or clock.today("UTC")
+    upcoming = (col(TrainingOffer.status).in_(("published", "closed")), col(TrainingOffer.ends_on) >= today)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for offer_id, status, number in session.exec(
         select(Nomination.offer_id, Nomination.status, func.count())
-        .where(Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
+        .join(TrainingOffer, col(TrainingOffer.id) == Nomination.offer_id)
+        .where(Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE), *upcoming)
         .group_by(col(Nomination.offer_id), col(Nomination.status))
     ).all():
         counts[offer_id][status] = int(number)
-    offers = session.exec(
-        select(TrainingOffer)
+    found = session.exec(
+        select(TrainingOffer, func.count().over())
         .where(
-            col(TrainingOffer.status).in_(("published", "closed")),
-            col(TrainingOffer.ends_on) >= today,
+            *upcoming,
             or_(
                 col(TrainingOffer.provider_state_id) == state_id,
                 col(TrainingOffer.venue_state_id) == state_id,
                 col(TrainingOffer.id).in_(list(counts)),
             ),
         )
-        .order_by(col(TrainingOffer.starts_on))
+        .order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
+        .limit(size)
     ).all()
     rows = []
-    for offer in offers:
+    for offer, _total in found:
         tally = counts.get(offer.id or 0, {})
         rows.append(
             StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0), tally.get("accepted", 0))
         )
-    return rows
+    return paging.Head(rows, found[0][1] if found else 0)
 
 
 @dataclass
