@@ -23,7 +23,7 @@ from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, Quantity
 from app.core.exports import safe_cell
-from app.core.forms import parse_day, parse_day_or_none
+from app.core.forms import FieldErrors, parse_day, parse_day_or_none
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
 from app.members import service as members
@@ -227,17 +227,22 @@ def record_need(session: Session, *, user: User, form: NeedForm) -> Need:
     """A need of the user's state (any state for coordinators and admins), open, with its first history entry."""
     if not may_record_need(user):
         raise Forbidden(N_("Your role does not let you record needs."))
-    state = _need_state(session, user, form.state)
+    errors = FieldErrors()
+    with errors.field():
+        state = _need_state(session, user, form.state)
     if form.area not in AREAS:
-        raise DomainError(N_("Choose an area from the list."))
+        errors.add(DomainError(N_("Choose an area from the list.")))
     if form.track not in NEED_TRACKS:
-        raise DomainError(N_("Choose a track from the list."))
+        errors.add(DomainError(N_("Choose a track from the list.")))
     if form.priority not in PRIORITIES:
-        raise DomainError(N_("Choose a priority from the list."))
-    description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
-    wanted_by = parse_day_or_none(
-        form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty.")
-    )
+        errors.add(DomainError(N_("Choose a priority from the list.")))
+    with errors.field():
+        description = _text(form.description, N_("Describe the need in at most %(high)s characters."), required=True)
+    with errors.field():
+        wanted_by = parse_day_or_none(
+            form.wanted_by, N_("Give the date the need is wanted by as a date, or leave it empty.")
+        )
+    errors.raise_any()
     need = Need(
         state_id=id_of(state),
         area=form.area,
@@ -427,6 +432,38 @@ def _offer(session: Session, user: User, value: str) -> int | None:
         raise DomainError(N_("No such training offer.")) from None
 
 
+def _chosen_need(session: Session, value: str) -> Need | None:
+    """The need the support answers, or None when the form names none."""
+    if not value.strip():
+        return None
+    need = session.get(Need, int(value)) if value.strip().isdigit() else None
+    if need is None:
+        raise DomainError(N_("No such need."))
+    return need
+
+
+def _recipient(session: Session, code: str, need: Need | None) -> MemberState:
+    """The receiving state chosen, or else the need's state; a need must be one of that state's, not withdrawn."""
+    recipient = members.find_state(session, code)
+    if recipient is None and need is not None and not code.strip():
+        recipient = session.get(MemberState, need.state_id)
+    if recipient is None:
+        raise DomainError(N_("Choose the receiving state from the list."))
+    if need is not None:
+        if need.state_id != recipient.id:
+            raise DomainError(N_("The need chosen is not a need of the receiving state."))
+        if need.status == "withdrawn":
+            raise Conflict(N_("This need has been withdrawn."))
+    return recipient
+
+
+def _currency(value: str) -> str:
+    currency = value.strip().upper()
+    if currency not in CURRENCIES:
+        raise DomainError(N_("Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY."))
+    return currency
+
+
 class SupportFields(TypedDict):
     """A support record's fields as the form gives them, once checked."""
 
@@ -447,54 +484,50 @@ class SupportFields(TypedDict):
 
 
 def _checked_support(session: Session, user: User, form: SupportForm) -> SupportFields:
-    """The support's fields from the form, or a DomainError naming the first problem."""
-    provider_state_id, organisation = _support_provider(session, user, form)
-    need: Need | None = None
-    if form.need.strip():
-        need = session.get(Need, int(form.need)) if form.need.strip().isdigit() else None
-        if need is None:
-            raise DomainError(N_("No such need."))
-    recipient = members.find_state(session, form.recipient_state)
-    if recipient is None and need is not None and not form.recipient_state.strip():
-        recipient = session.get(MemberState, need.state_id)
-    if recipient is None:
-        raise DomainError(N_("Choose the receiving state from the list."))
-    if need is not None:
-        if need.state_id != recipient.id:
-            raise DomainError(N_("The need chosen is not a need of the receiving state."))
-        if need.status == "withdrawn":
-            raise Conflict(N_("This need has been withdrawn."))
-        area, track = need.area, need.track
-    else:
-        if form.area not in AREAS:
-            raise DomainError(N_("Choose an area from the list."))
-        if form.track not in NEED_TRACKS:
-            raise DomainError(N_("Choose a track from the list."))
-        area, track = form.area, form.track
-    starts = parse_day(form.starts_on, N_("Give the first day of the support as a date."))
-    ends = parse_day(form.ends_on, N_("Give the last day of the support as a date."))
-    if ends < starts:
-        raise DomainError(N_("The support period ends before it starts."))
+    """The support's fields from the form, or one refusal naming every field that is wrong. The receiving state, area
+    and track are checked once the need is known: a need brings its own state, area and track."""
+    errors = FieldErrors()
+    with errors.field():
+        provider_state_id, organisation = _support_provider(session, user, form)
+    with errors.field() as choosing_need:
+        need = _chosen_need(session, form.need)
+    if choosing_need.ok:
+        with errors.field():
+            recipient = _recipient(session, form.recipient_state, need)
+        if need is None and form.area not in AREAS:
+            errors.add(DomainError(N_("Choose an area from the list.")))
+        if need is None and form.track not in NEED_TRACKS:
+            errors.add(DomainError(N_("Choose a track from the list.")))
+    with errors.field() as starting:
+        starts = parse_day(form.starts_on, N_("Give the first day of the support as a date."))
+    with errors.field() as ending:
+        ends = parse_day(form.ends_on, N_("Give the last day of the support as a date."))
+    if starting.ok and ending.ok and ends < starts:
+        errors.add(DomainError(N_("The support period ends before it starts.")))
     if form.kind not in SUPPORT_KINDS:
-        raise DomainError(N_("Choose a kind of support from the list."))
+        errors.add(DomainError(N_("Choose a kind of support from the list.")))
     amount, currency = None, ""
     if form.kind == "funding":
-        amount = _amount(form.amount)
-        currency = form.currency.strip().upper()
-        if currency not in CURRENCIES:
-            raise DomainError(
-                N_("Give the currency as its three-letter ISO 4217 code, such as AUD, NZD, USD, EUR or JPY.")
-            )
+        with errors.field():
+            amount = _amount(form.amount)
+        with errors.field():
+            currency = _currency(form.currency)
     if form.status not in FIRST_SUPPORT_STATUSES:
-        raise DomainError(N_("Choose a status from the list."))
-    description = _text(form.description, N_("The description may have at most %(high)s characters."), required=False)
+        errors.add(DomainError(N_("Choose a status from the list.")))
+    with errors.field():
+        description = _text(
+            form.description, N_("The description may have at most %(high)s characters."), required=False
+        )
+    with errors.field():
+        offer_id = _offer(session, user, form.training_offer)
+    errors.raise_any()
     return {
         "provider_state_id": provider_state_id,
         "provider_organisation": organisation,
         "recipient_state_id": id_of(recipient),
         "need_id": need.id if need else None,
-        "area": area,
-        "track": track,
+        "area": need.area if need else form.area,
+        "track": need.track if need else form.track,
         "kind": form.kind,
         "amount": amount,
         "currency": currency,
@@ -502,7 +535,7 @@ def _checked_support(session: Session, user: User, form: SupportForm) -> Support
         "ends_on": ends,
         "status": form.status,
         "description": description,
-        "training_offer_id": _offer(session, user, form.training_offer),
+        "training_offer_id": offer_id,
     }
 
 

@@ -21,6 +21,7 @@ from app.core import formats, region
 from app.core.config import ROOT, get_settings
 from app.core.errors import DomainError
 from app.core.formats import day, local_date, local_time, percent
+from app.core.forms import FormErrors
 from app.core.i18n import current_language, gettext, language_name, ngettext
 
 T = TypeVar("T")
@@ -213,10 +214,27 @@ def form_action(
     return done(result)
 
 
+class Messages(str):
+    """Several refusals of one form as one text, each its own sentence; `each` lists them for a page to show."""
+
+    each: tuple[str, ...]
+
+    def __new__(cls, each: list[str]) -> Messages:
+        text = super().__new__(cls, " ".join(each))  # every refusal is written as a sentence, ending with its stop
+        text.each = tuple(each)
+        return text
+
+
 def error_text(error: Exception) -> str:
-    """A domain error's message in the request's language."""
+    """A domain error's message in the request's language; every message of a FormErrors, as Messages."""
     if not isinstance(error, DomainError):
         return str(error)
+    if isinstance(error, FormErrors):
+        return Messages([_message(each) for each in error.errors])
+    return _message(error)
+
+
+def _message(error: DomainError) -> str:
     text = gettext(error.message)
     params = {key: _shown(value) for key, value in error.params.items()}
     return text % params if params else text

@@ -19,6 +19,7 @@ from app.core.clock import now as now_utc
 from app.core.config import WEEKDAYS, Settings, get_settings
 from app.core.errors import DomainError
 from app.core.formats import zone_info
+from app.core.forms import refusals
 from app.core.i18n import N_
 from app.core.region import SeedError, read_toml
 
@@ -365,8 +366,10 @@ def _gap(naive: datetime, tz: ZoneInfo, zone: str, before: timedelta, after: tim
 
 
 def choices_of(error: Exception) -> tuple[LocalChoice, ...]:
-    """The valid readings offered after a local time that does not exist or happens twice; none otherwise."""
-    return error.choices if isinstance(error, LocalTimeError) else ()
+    """The valid readings offered after a local time that does not exist or happens twice, also when it was refused
+    with other fields of its form; none otherwise."""
+    found = refusals(error) if isinstance(error, DomainError) else ()
+    return next((each.choices for each in found if isinstance(each, LocalTimeError)), ())
 
 
 def parse_pick(value: str) -> tuple[date, time, int] | None:

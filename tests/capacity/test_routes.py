@@ -27,6 +27,13 @@ def alert(html: str) -> str:
     return " ".join(found.get_text(" ").split())
 
 
+def alerts(html: str) -> list[str]:
+    """Each message of an error shown as a list, spaces normalised."""
+    found = soup(html).find(attrs={"role": "alert"})
+    assert found is not None, "the page shows no error message"
+    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
+
+
 def notice(html: str) -> str:
     found = soup(html).find(attrs={"role": "status"})
     assert found is not None, "the page shows no notice"
@@ -144,6 +151,34 @@ def test_a_need_in_an_unknown_area_is_refused_with_the_form_kept_and_nothing_sav
     assert response.status_code == 400
     assert alert(response.text) == message
     assert soup(response.text).find("textarea", attrs={"name": "description"}).get_text() == "Field kitchens"
+    assert counts(session) == before
+
+
+def test_a_need_with_three_wrong_fields_is_refused_with_every_message_at_once(
+    client: Any, session: Session, fiji: User
+) -> None:
+    sign_in(client, session, fiji)
+    page = client.get("/needs").text
+    before = counts(session)
+    response = client.post(
+        "/needs",
+        data={
+            "csrf_token": csrf_token(page),
+            "area": "catering",
+            "track": "police",
+            "priority": "urgent",
+            "description": "Field kitchens",
+            "wanted_by": "next July",
+        },
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Choose an area from the list.",
+        "Choose a priority from the list.",
+        "Give the date the need is wanted by as a date, or leave it empty.",
+    ]
+    assert soup(response.text).find("textarea", attrs={"name": "description"}).get_text() == "Field kitchens"
+    assert soup(response.text).find("input", attrs={"name": "wanted_by"})["value"] == "next July"
     assert counts(session) == before
 
 
@@ -335,6 +370,52 @@ def test_support_ending_before_it_starts_is_explained_in_the_users_language(
     )
     assert response.status_code == 400
     assert alert(response.text) == message
+    assert counts(session) == before
+
+
+def test_support_with_three_wrong_fields_is_refused_with_every_message_and_no_rule_on_a_day_not_read(
+    client: Any, session: Session, observer: User
+) -> None:
+    sign_in(client, session, observer)
+    page = client.get("/support/new").text
+    before = counts(session)
+    response = client.post(
+        "/support",
+        data={
+            "csrf_token": csrf_token(page),
+            **support_fields(area="catering", starts_on="soon", ends_on=day(10), kind="gift"),
+        },
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Choose an area from the list.",
+        "Give the first day of the support as a date.",
+        "Choose a kind of support from the list.",
+    ]
+    assert soup(response.text).find("textarea", attrs={"name": "description"}).get_text() == "Two SAAT instructors"
+    assert soup(response.text).find("input", attrs={"name": "starts_on"})["value"] == "soon"
+    assert counts(session) == before
+
+
+def test_support_with_two_wrong_fields_is_refused_with_both_messages_in_french(
+    client: Any, session: Session, fiji: User
+) -> None:
+    fiji_need = record_need(session, fiji)
+    sign_in(client, session, focal_point(session, "NC", language="fr"))
+    page = client.get("/support/new").text
+    before = counts(session)
+    response = client.post(
+        "/support",
+        data={
+            "csrf_token": csrf_token(page),
+            **support_fields(recipient_state="WS", need=str(fiji_need.id), starts_on=day(40), ends_on=day(30)),
+        },
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Le besoin choisi n’est pas un besoin de l’État bénéficiaire.",
+        "La période d’appui se termine avant de commencer.",
+    ]
     assert counts(session) == before
 
 

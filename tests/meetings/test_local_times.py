@@ -173,6 +173,26 @@ def test_a_meeting_typed_in_the_gap_is_refused_with_the_times_that_exist_and_cre
     assert "Saturday, 25 September 2027, 14:00 UTC" in confirmed
 
 
+def test_a_time_in_the_gap_refused_with_another_field_is_named_beside_it_and_its_readings_still_offered(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+
+    refused = post(client, token, "/meetings", meeting_form(link="meet.example.org"))
+
+    assert refused.status_code == 400
+    messages = [item.get_text(" ", strip=True) for item in soup(refused.text).find(attrs={"role": "alert"})("li")]
+    assert len(messages) == 2
+    assert "02:30 on Sunday, 26 September 2027 does not exist in Pacific/Auckland" in messages[0]
+    assert messages[1] == "A virtual meeting needs its https:// link."
+    assert [value for value, _label in offered(refused.text, "meeting-form")] == [
+        "2027-09-26T01:30/0",
+        "2027-09-26T03:00/0",
+        "2027-09-26T03:30/0",
+    ]
+    assert titled(session, "Police track meeting") == []
+
+
 @pytest.mark.parametrize(("fold", "instant"), [(0, datetime(2027, 4, 3, 13, 30)), (1, datetime(2027, 4, 3, 14, 30))])
 def test_a_meeting_in_the_repeated_hour_asks_which_and_is_held_at_the_one_chosen(
     client: TestClient, session: Session, scene: Scene, fold: int, instant: datetime

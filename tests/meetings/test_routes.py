@@ -1138,6 +1138,31 @@ def test_meeting_with_bad_input_is_refused_with_the_form_kept(
     assert (rows(session, Meeting), rows(session, MeetingInvitee)) == before
 
 
+def test_a_meeting_with_three_wrong_fields_is_refused_with_every_message_the_form_kept(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    before = rows(session, Meeting), rows(session, MeetingInvitee)
+
+    response = post(
+        client,
+        token,
+        "/meetings",
+        GOOD_MEETING | {"title": "Police track", "day": "2031-02-30", "duration": "0", "link": "meet.example.org"},
+    )
+
+    assert response.status_code == 400
+    page = soup(response.text)
+    assert [item.get_text(" ", strip=True) for item in page.main.find(attrs={"role": "alert"}).find_all("li")] == [
+        "Give the date as YYYY-MM-DD.",
+        "A meeting lasts between 15 minutes and 24 hours.",
+        "A virtual meeting needs its https:// link.",
+    ]
+    assert page.select_one("#m-title")["value"] == "Police track"
+    assert page.select_one("#m-day")["value"] == "2031-02-30"
+    assert (rows(session, Meeting), rows(session, MeetingInvitee)) == before
+
+
 def seeded_series(session: Session) -> MeetingSeries:
     return session.exec(select(MeetingSeries).where(MeetingSeries.key == "sme-quarterly")).one()
 

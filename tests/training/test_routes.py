@@ -107,6 +107,13 @@ def listed(html: str) -> set[str]:
     return {link.get_text(strip=True) for link in soup(html).select("tbody th[scope=row] a")}
 
 
+def alerts(html: str) -> list[str]:
+    """Each message of an error shown as a list, spaces normalised."""
+    found = soup(html).find(attrs={"role": "alert"})
+    assert found is not None, "the page shows no error message"
+    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
+
+
 def snapshot(session: Session) -> dict[str, Any]:
     """Everything a refused request must leave as it was: offers, nominations, their histories, mail, audit."""
     session.expire_all()
@@ -229,6 +236,56 @@ def test_each_mistake_in_the_offer_form_is_named_and_nothing_is_saved(
     assert alert(response.text) == message
     assert snapshot(session) == before
     assert client.post("/training", data={**offer_fields(), "csrf_token": csrf_token(page)}).status_code == 303
+
+
+def test_an_offer_with_three_wrong_fields_is_refused_with_every_message_the_form_kept_and_nothing_saved(
+    client: Any, session: Session
+) -> None:
+    sign_in(client, session, focal_point(session, "FJ"))
+    page = client.get("/training/new").text
+    before = snapshot(session)
+    response = client.post(
+        "/training",
+        data={
+            **offer_fields(title=" ", starts_on="next Monday", seats="twelve", seats_per_state="600"),
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Give the course a title of at most 200 characters.",
+        "Give the first day of the course as a date.",
+        "Seats: a whole number from 1 to 500.",
+        "Seats per state: a whole number from 1 to 500.",
+    ]
+    form = soup(response.text).find("form", attrs={"action": "/training"})
+    assert form.find("input", attrs={"name": "starts_on"})["value"] == "next Monday"
+    assert form.find("input", attrs={"name": "seats"})["value"] == "twelve"
+    assert form.find("input", attrs={"name": "city"})["value"] == "Suva"
+    assert snapshot(session) == before
+
+
+def test_an_edited_offer_with_three_wrong_fields_is_refused_in_french_with_every_message(
+    client: Any, session: Session
+) -> None:
+    fiji = focal_point(session, "FJ", language="fr")
+    offer = course(session, fiji)
+    sign_in(client, session, fiji)
+    page = client.get(f"/training/{offer.id}/edit").text
+    before = snapshot(session)
+    response = client.post(
+        f"/training/{offer.id}",
+        data={**offer_fields(ends_on="day+28", languages=[], city=""), "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Le cours se termine avant de commencer.",
+        "Choisissez les langues dans lesquelles le cours est donné.",
+        "Un cours en présentiel demande l’État et la ville où il a lieu.",
+    ]
+    form = soup(response.text).find("form", attrs={"action": f"/training/{offer.id}"})
+    assert form.find("input", attrs={"name": "title"})["value"] == "Gender adviser course, Suva"
+    assert snapshot(session) == before
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from app.core import clock, forms
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import DomainError, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.governance import service as governance
 from app.governance.models import Body
@@ -280,6 +281,15 @@ def _new_uid(settings: Settings) -> str:
     return f"{uuid.uuid4()}@{host}"
 
 
+def _owner(
+    session: Session, settings: Settings, *, user: User, form: MeetingForm, series: MeetingSeries | None
+) -> tuple[int | None, int | None]:
+    """The body or working group of the series the meeting belongs to, else the one the form names."""
+    if series is not None:
+        return series.body_id, series.working_group_id
+    return meeting_owner(session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user)
+
+
 def add_meeting(
     session: Session,
     settings: Settings,
@@ -292,16 +302,26 @@ def add_meeting(
     """Adds a meeting with the member states of its body or group invited (or the states given); the caller
     commits, so a meeting can be added in the same transaction as what it belongs to."""
     require_runner(user)
-    if series is not None:
-        body_id, group_id = series.body_id, series.working_group_id
-    else:
-        body_id, group_id = meeting_owner(
-            session, settings, body_key=form.body_key, working_group_id=form.working_group_id, user=user
-        )
-    title = checked_title(form.title)
-    zone = resolve_host_zone(session, form.host_zone, form.host_state_code)
-    starts_at, ends_at = instants(form, zone)
-    kind, venue, city, host_state_id, link = _where(session, form)
+    errors = FieldErrors()
+    with errors.field():
+        body_id, group_id = _owner(session, settings, user=user, form=form, series=series)
+    with errors.field():
+        title = checked_title(form.title)
+    with errors.field() as zoning:
+        zone = resolve_host_zone(session, form.host_zone, form.host_state_code)
+    with errors.field() as dating:
+        day = parse_day(form.day)
+    with errors.field() as starting:
+        start = parse_clock(form.start)
+    with errors.field():
+        length = parse_duration(form.duration)
+    if zoning.ok and dating.ok and starting.ok:
+        with errors.field():
+            starts_at = instant(day, start, zone, form.chosen)
+    with errors.field():
+        kind, venue, city, host_state_id, link = _where(session, form)
+    errors.raise_any()
+    ends_at = starts_at + length
     meeting = Meeting(
         series_id=series.id if series else None,
         title_en=title,

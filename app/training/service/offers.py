@@ -15,7 +15,7 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label
-from app.core.forms import parse_day
+from app.core.forms import FieldErrors, parse_day
 from app.core.i18n import N_, current_language
 from app.meetings import timing
 from app.members import service as members
@@ -121,41 +121,53 @@ class OfferFields(TypedDict):
 
 
 def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer | None) -> OfferFields:
-    """The offer's fields from the form, or a DomainError naming the first problem."""
+    """The offer's fields from the form, or one refusal naming every field that is wrong; a rule across fields runs
+    once the fields it compares are right."""
+    errors = FieldErrors()
     title = form.title.strip()
     if not title or len(title) > 200:
-        raise DomainError(N_("Give the course a title of at most 200 characters."))
-    kind = session.exec(select(CourseType).where(CourseType.key == form.course_type)).first()
-    if kind is None:
-        raise DomainError(N_("Choose a course type from the list."))
+        errors.add(DomainError(N_("Give the course a title of at most 200 characters.")))
+    with errors.field():
+        kind = _course_type(session, form.course_type)
     if form.track not in OFFER_TRACKS:
-        raise DomainError(N_("Choose a track from the list."))
-    starts = parse_day(form.starts_on, N_("Give the first day of the course as a date."))
-    ends = parse_day(form.ends_on, N_("Give the last day of the course as a date."))
-    if ends < starts:
-        raise DomainError(N_("The course ends before it starts."))
-    deadline = parse_day(form.deadline_on, N_("Give the nomination deadline as a date."))
-    if deadline > starts:
-        raise DomainError(N_("The nomination deadline must be on or before the first day of the course."))
-    seats = _whole(form.seats, 1, MAX_SEATS, N_("Seats: a whole number from %(low)s to %(high)s."))
-    per_state = _whole(form.seats_per_state, 1, seats, N_("Seats per state: a whole number from %(low)s to %(high)s."))
+        errors.add(DomainError(N_("Choose a track from the list.")))
+    with errors.field() as starting:
+        starts = parse_day(form.starts_on, N_("Give the first day of the course as a date."))
+    with errors.field() as ending:
+        ends = parse_day(form.ends_on, N_("Give the last day of the course as a date."))
+    if starting.ok and ending.ok and ends < starts:
+        errors.add(DomainError(N_("The course ends before it starts.")))
+    with errors.field() as closing:
+        deadline = parse_day(form.deadline_on, N_("Give the nomination deadline as a date."))
+    if starting.ok and closing.ok and deadline > starts:
+        errors.add(DomainError(N_("The nomination deadline must be on or before the first day of the course.")))
+    with errors.field() as seating:
+        seats = _whole(form.seats, 1, MAX_SEATS, N_("Seats: a whole number from %(low)s to %(high)s."))
+    most = seats if seating.ok else MAX_SEATS  # a wrong number of seats still lets the seats per state be checked
+    with errors.field() as sharing:
+        per_state = _whole(
+            form.seats_per_state, 1, most, N_("Seats per state: a whole number from %(low)s to %(high)s.")
+        )
     languages = [code for code in LANGUAGES if code in form.languages]
     if not languages or len(languages) != len(set(form.languages)):
-        raise DomainError(N_("Choose the languages the course is given in."))
+        errors.add(DomainError(N_("Choose the languages the course is given in.")))
     venue = members.find_state(session, form.venue_state)
     city = form.city.strip()
     if not form.online and (venue is None or not city or len(city) > 120):
-        raise DomainError(N_("A course in person needs the state and the city where it takes place."))
-    if offer is not None:
-        _keep_room_for_accepted(session, offer, seats, per_state)
-    state_id, organisation = (
-        _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
-    )
-    zone = form.zone.strip() or _place_zone(session, None if form.online else venue, state_id) or user.time_zone
-    if not timing.known_zone(zone):
-        raise DomainError(N_("Choose a time zone from the list."))
-    if (offer is None or offer.deadline_on != deadline) and deadline < clock.today(zone):
-        raise DomainError(N_("The nomination deadline has already passed."))
+        errors.add(DomainError(N_("A course in person needs the state and the city where it takes place.")))
+    if offer is not None and seating.ok and sharing.ok:
+        with errors.field():
+            _keep_room_for_accepted(session, offer, seats, per_state)
+    with errors.field() as providing:
+        state_id, organisation = (
+            _provider(session, user, form) if offer is None else (offer.provider_state_id, offer.provider_organisation)
+        )
+    if providing.ok:
+        with errors.field() as zoning:
+            zone = _zone(session, user, form, None if form.online else venue, state_id)
+        if zoning.ok and closing.ok and _deadline_passed(offer, deadline, zone):
+            errors.add(DomainError(N_("The nomination deadline has already passed.")))
+    errors.raise_any()
     return {
         "title": title,
         "course_type_id": id_of(kind),
@@ -176,6 +188,28 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
         "provider_state_id": state_id,
         "provider_organisation": organisation,
     }
+
+
+def _course_type(session: Session, key: str) -> CourseType:
+    kind = session.exec(select(CourseType).where(CourseType.key == key)).first()
+    if kind is None:
+        raise DomainError(N_("Choose a course type from the list."))
+    return kind
+
+
+def _deadline_passed(offer: TrainingOffer | None, deadline: date, zone: str) -> bool:
+    """A new deadline already behind the offer's zone; a deadline the offer already had may stay."""
+    return (offer is None or offer.deadline_on != deadline) and deadline < clock.today(zone)
+
+
+def _zone(
+    session: Session, user: User, form: OfferForm, venue: MemberState | None, provider_state_id: int | None
+) -> str:
+    """The zone chosen, else the place's (see _place_zone), else the user's own."""
+    zone = form.zone.strip() or _place_zone(session, venue, provider_state_id) or user.time_zone
+    if not timing.known_zone(zone):
+        raise DomainError(N_("Choose a time zone from the list."))
+    return zone
 
 
 def _keep_room_for_accepted(session: Session, offer: TrainingOffer, seats: int, per_state: int) -> None:
