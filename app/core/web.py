@@ -85,6 +85,7 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates change only with a new release, which restarts the server: no stat per include
     )
     cast(_GettextEnvironment, env).install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals["static_url"] = static_url
