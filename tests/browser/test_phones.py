@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.meetings.models import Meeting, MeetingInvitee
 from app.members.models import MemberState
 from app.training.models import CourseType, TrainingOffer
-from tests.browser.test_pages import Route, get_routes, is_download, route_of, same_site_links  # noqa: F401
+from tests.browser.test_pages import Route, get_routes, open_page, route_of, same_site_links  # noqa: F401
 from tests.support.browser import Account, Watch, assert_accessible, sign_in
 from tests.support.live import LiveServer
 
@@ -150,10 +150,9 @@ def walk(page: Page, start: list[str], routes: list[Route], base_url: str) -> tu
             continue
         asked.add(address)
         per_route[route.path] += 1
-        if is_download(page, address):
+        response = open_page(page, address)
+        if response is None:
             continue
-        response = page.goto(address)
-        assert response is not None, f"no response for {address}"
         if not response.headers.get("content-type", "").startswith("text/html") or page.url in shown:
             continue
         shown.add(page.url)
