@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401
-from app.core.region import BODY_KINDS
+from app.core.region import BODY_KINDS, TRACKS
+from app.governance.models import TRACKS as TRACK_LABELS
 from app.governance.models import BodyKind
 
 LISTS = sorted(
@@ -89,5 +90,30 @@ def test_every_kind_and_purpose_column_has_its_list() -> None:
     } <= listed
 
 
+def test_every_area_track_category_and_option_column_has_its_list() -> None:
+    listed = {f"{table.name}.{_listed_column(constraint)}" for table, constraint in LISTS}
+    assert {
+        "capacity_need.area",
+        "capacity_need.track",
+        "capacity_need.priority",
+        "capacity_support.area",
+        "capacity_support.track",
+        "training_offer.track",
+        "body.track",
+        "working_group.track",
+        "option_switch.option",
+        "option_switch.previous",
+        "member_state.status",
+        "focal_point.portfolio",
+        "contribution_report.category",
+        "pledge.category",
+        "pledge.readiness",
+    } <= listed
+
+
 def test_the_seeds_accept_the_kinds_of_body_the_database_does() -> None:
     assert set(BODY_KINDS) == set(BodyKind)
+
+
+def test_the_seeds_accept_the_tracks_the_database_does() -> None:
+    assert set(TRACKS) == set(TRACK_LABELS)

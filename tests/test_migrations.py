@@ -171,3 +171,27 @@ def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(new_database
         assert "ck_body_kind" not in {str(check["name"]) for check in inspect(engine).get_check_constraints("body")}
     finally:
         engine.dispose()
+
+
+def test_a_track_outside_its_list_stops_the_upgrade_before_any_change(new_database: Callable[[str], str]) -> None:
+    """The later lists refuse strays the same way: a body's track no page knows is named and nothing is changed."""
+    from sqlalchemy import text
+
+    url = new_database("prcn_track_strays")
+    migrate(url, "7471a11c4eb7")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as db:
+            db.execute(
+                text(
+                    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
+                    " VALUES (1, 'sme', 'network', '', 'naval', 'SME', 'SME', 'SME')"
+                )
+            )
+        with pytest.raises(RuntimeError, match=r"body\.track holds 'naval' \(allowed: , military, police, joint\)"):
+            migrate(url)
+        with engine.connect() as db:
+            assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "7471a11c4eb7"
+        assert "ck_body_track" not in {str(check["name"]) for check in inspect(engine).get_check_constraints("body")}
+    finally:
+        engine.dispose()

@@ -70,7 +70,12 @@ class Need(SQLModel, table=True):
     """A capacity-building need of one state; its status changes are appended to NeedEvent."""
 
     __tablename__ = "capacity_need"
-    __table_args__ = (one_of("status", NeedStatus),)
+    __table_args__ = (
+        one_of("area", AREAS),
+        one_of("track", NEED_TRACKS),
+        one_of("priority", PRIORITIES),
+        one_of("status", NeedStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)
@@ -102,7 +107,12 @@ class Support(SQLModel, table=True):
     """Support a partner (a state or an organisation) gives or plans to one state, for a need or an area."""
 
     __tablename__ = "capacity_support"
-    __table_args__ = (one_of("kind", SupportKind), one_of("status", SupportStatus))
+    __table_args__ = (
+        one_of("area", AREAS),
+        one_of("track", NEED_TRACKS),
+        one_of("kind", SupportKind),
+        one_of("status", SupportStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_state_id: int | None = Field(default=None, foreign_key="member_state.id", index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
 from app.core.choices import one_of
+from app.core.config import GOVERNANCE_OPTIONS
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
@@ -51,7 +52,7 @@ class Body(SQLModel, table=True):
     """A regional body, or a network body that states join voluntarily; loaded from seeds/."""
 
     __tablename__ = "body"
-    __table_args__ = (one_of("kind", BodyKind),)
+    __table_args__ = (one_of("kind", BodyKind), one_of("track", TRACKS, empty=True))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=40, unique=True, index=True)
@@ -104,6 +105,7 @@ class ChairTerm(SQLModel, table=True):
 
 class WorkingGroup(SQLModel, table=True):
     __tablename__ = "working_group"
+    __table_args__ = (one_of("track", TRACKS),)
 
     id: int | None = Field(default=None, primary_key=True)
     body_id: int = Field(foreign_key="body.id", index=True)
@@ -133,6 +135,7 @@ class OptionSwitch(SQLModel, table=True):
     """The governance option the portal started with, recorded each time it changed."""
 
     __tablename__ = "option_switch"
+    __table_args__ = (one_of("option", GOVERNANCE_OPTIONS), one_of("previous", GOVERNANCE_OPTIONS, empty=True))
 
     id: int | None = Field(default=None, primary_key=True)
     option: str = Field(max_length=20)

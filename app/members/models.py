@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 from sqlmodel import JSON, Column, Field, SQLModel, Text
 
+from app.core.choices import one_of
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
+from app.core.region import STATUSES
 
 CATEGORIES = {
     "troops": N_("Troops"),
@@ -36,6 +38,7 @@ class MemberStateBase(SQLModel):
 
 class MemberState(MemberStateBase, table=True):
     __tablename__ = "member_state"
+    __table_args__ = (one_of("status", STATUSES),)
 
     id: int | None = Field(default=None, primary_key=True)
     standing: str = Field(default="pif_member", max_length=20)
@@ -55,6 +58,7 @@ class FocalPoint(SQLModel, table=True):
     """The details a focal point gives: portfolio and contact. Which state they act for is their account's."""
 
     __tablename__ = "focal_point"
+    __table_args__ = (one_of("portfolio", PORTFOLIOS),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", unique=True)
@@ -68,6 +72,7 @@ class ContributionReport(SQLModel, table=True):
     a newer report for the same state, date and category supersedes the older one, which stays."""
 
     __tablename__ = "contribution_report"
+    __table_args__ = (one_of("category", CATEGORIES),)
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)
@@ -100,6 +105,7 @@ class Pledge(SQLModel, table=True):
     """A capability pledged in the UN Peacekeeping Capability Readiness System (PCRS)."""
 
     __tablename__ = "pledge"
+    __table_args__ = (one_of("category", CATEGORIES), one_of("readiness", READINESS_LEVELS))
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)

@@ -106,7 +106,7 @@ class TrainingOffer(SQLModel, table=True):
     """A course a state or a partner organisation offers to the network's members."""
 
     __tablename__ = "training_offer"
-    __table_args__ = (one_of("status", OfferStatus),)
+    __table_args__ = (one_of("track", OFFER_TRACKS), one_of("status", OfferStatus))
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

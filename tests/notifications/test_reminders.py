@@ -142,7 +142,7 @@ def offer(session: Session, *, deadline: date, provider: str = "AU") -> Training
     found = TrainingOffer(
         title="Maritime boarding officers course",
         course_type_id=course.id,
-        track="operational",
+        track="police",
         provider_state_id=state(session, provider).id,
         starts_on=deadline + timedelta(days=30),
         ends_on=deadline + timedelta(days=35),
