@@ -149,49 +149,48 @@ def test_once_keeps_the_earliest_of_existing_duplicates(new_database) -> None:  
         engine.dispose()
 
 
-def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(new_database: Callable[[str], str]) -> None:
-    """A row holding a kind no page knows is named, with its table and column, and nothing is changed."""
+@pytest.mark.parametrize(
+    ("revision", "stray", "refusal", "check"),
+    [
+        pytest.param(
+            "81fd2cd6397f",
+            {"kind": "council", "track": ""},
+            r"body\.kind holds 'council' \(allowed: regional, network\)",
+            "ck_body_kind",
+            id="a-kind",
+        ),
+        pytest.param(
+            "7471a11c4eb7",
+            {"kind": "network", "track": "naval"},
+            r"body\.track holds 'naval' \(allowed: , military, police, joint\)",
+            "ck_body_track",
+            id="a-track-of-the-later-lists",
+        ),
+    ],
+)
+def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(
+    new_database: Callable[[str], str], revision: str, stray: dict[str, str], refusal: str, check: str
+) -> None:
+    """A row holding a value no page knows is named, with its table and column, and nothing is changed: the first
+    lists' migration and the later ones' refuse strays the same way."""
     from sqlalchemy import text
 
-    url = new_database("prcn_strays")
-    migrate(url, "81fd2cd6397f")
+    url = new_database(f"prcn_strays_{check}")
+    migrate(url, revision)
     engine = make_engine(url)
     try:
         with engine.begin() as db:
             db.execute(
                 text(
                     "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
-                    " VALUES (1, 'forum', 'council', '', '', '', 'Forum', 'Forum')"
-                )
+                    " VALUES (1, 'forum', :kind, '', :track, '', 'Forum', 'Forum')"
+                ),
+                stray,
             )
-        with pytest.raises(RuntimeError, match=r"body\.kind holds 'council' \(allowed: regional, network\)"):
+        with pytest.raises(RuntimeError, match=refusal):
             migrate(url)
         with engine.connect() as db:
-            assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "81fd2cd6397f"
-        assert "ck_body_kind" not in {str(check["name"]) for check in inspect(engine).get_check_constraints("body")}
-    finally:
-        engine.dispose()
-
-
-def test_a_track_outside_its_list_stops_the_upgrade_before_any_change(new_database: Callable[[str], str]) -> None:
-    """The later lists refuse strays the same way: a body's track no page knows is named and nothing is changed."""
-    from sqlalchemy import text
-
-    url = new_database("prcn_track_strays")
-    migrate(url, "7471a11c4eb7")
-    engine = make_engine(url)
-    try:
-        with engine.begin() as db:
-            db.execute(
-                text(
-                    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
-                    " VALUES (1, 'sme', 'network', '', 'naval', 'SME', 'SME', 'SME')"
-                )
-            )
-        with pytest.raises(RuntimeError, match=r"body\.track holds 'naval' \(allowed: , military, police, joint\)"):
-            migrate(url)
-        with engine.connect() as db:
-            assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "7471a11c4eb7"
-        assert "ck_body_track" not in {str(check["name"]) for check in inspect(engine).get_check_constraints("body")}
+            assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == revision
+        assert check not in {str(c["name"]) for c in inspect(engine).get_check_constraints("body")}
     finally:
         engine.dispose()
