@@ -101,6 +101,10 @@ def test_keep_alive_connections_spread_over_the_workers(server: LiveServer) -> N
 def test_a_worker_that_dies_is_replaced(server: LiveServer) -> None:
     first, second = wait_for_workers(server, 2)
     os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while is_worker(first):  # the signal is delivered, and the process ends, some time after kill() returns
+        assert time.monotonic() < deadline, "the killed worker did not end"
+        time.sleep(0.1)
     replaced = wait_for_workers(server, 2)
     assert first not in replaced and second in replaced
     assert answers(server)
