@@ -22,6 +22,7 @@ from app.core import clock, paging
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.governance import service as governance
 from app.governance.models import Body, WorkingGroup
@@ -421,26 +422,33 @@ def upload(
     filename: str,
     content: bytes,
 ) -> LibraryDocument:
-    """Adds a document to the library: its fields and file are checked first, nothing is kept when refused."""
+    """Adds a document to the library: its fields and file are checked first, and every one that is wrong is named
+    in one refusal; nothing is kept when refused."""
     if not may_upload(user):
         raise Forbidden(N_("Only focal points, coordinators and admins add documents to the library."))
+    errors = FieldErrors()
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise DomainError(N_("Give the document a title of at most %(length)s characters."), length=MAX_TITLE)
+        errors.add(DomainError(N_("Give the document a title of at most %(length)s characters."), length=MAX_TITLE))
     if kind not in DOCUMENT_KINDS:
-        raise DomainError(N_("Choose the kind of document from the list."))
+        errors.add(DomainError(N_("Choose the kind of document from the list.")))
     if language not in DOCUMENT_LANGUAGES:
-        raise DomainError(N_("Choose the language of the document: English or French."))
+        errors.add(DomainError(N_("Choose the language of the document: English or French.")))
     if access not in ACCESS_LEVELS:
-        raise DomainError(N_("Choose who may read the document from the list."))
+        errors.add(DomainError(N_("Choose who may read the document from the list.")))
+    with errors.field():
+        body, group = _place(session, settings, body_key=body_key, working_group_id=working_group_id, access=access)
+    with errors.field():
+        tag_text = _parse_tags(tags)
     summary = summary.strip()
     if len(summary) > MAX_SUMMARY:
-        raise DomainError(N_("The summary may have at most %(length)s characters."), length=MAX_SUMMARY)
-    tag_text = _parse_tags(tags)
-    body, group = _place(session, settings, body_key=body_key, working_group_id=working_group_id, access=access)
-    if content and len(content) <= settings.upload_max_bytes:
-        _check_name(filename, content)
-    stored = documents.store(settings, filename=filename, content=content)
+        errors.add(DomainError(N_("The summary may have at most %(length)s characters."), length=MAX_SUMMARY))
+    with errors.field():
+        if content and len(content) <= settings.upload_max_bytes:
+            _check_name(filename, content)
+        file_kind = documents.check(settings, content)
+    errors.raise_any()
+    stored = documents.store(settings, filename=filename, content=content, kind=file_kind)
     tokens = search.index_tokens(" ".join((title, summary, tag_text.replace("-", " "), file_text(content))), language)
     document = LibraryDocument(
         title=title,

@@ -102,8 +102,8 @@ def _safe_name(filename: str, extension: str) -> str:
     return cleaned[:150] + extension
 
 
-def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
-    """Checks and keeps an upload; refuses an empty, oversized or unaccepted file with a clear message."""
+def check(settings: Settings, content: bytes) -> str:
+    """The kind of an upload; refuses an empty, oversized or unaccepted file with a clear message."""
     if not content:
         raise DomainError(N_("The file is empty."))
     limit = settings.upload_max_bytes
@@ -122,7 +122,12 @@ def store(settings: Settings, *, filename: str, content: bytes) -> StoredFile:
             ),
             status_code=415,
         )
-    media_type, extension = KINDS[kind]
+    return kind
+
+
+def store(settings: Settings, *, filename: str, content: bytes, kind: str = "") -> StoredFile:
+    """Keeps an upload, checked first (see `check`) unless its `kind` is the one `check` already found."""
+    media_type, extension = KINDS[kind or check(settings, content)]
     digest = hashlib.sha256(content).hexdigest()
     path = file_path(settings, digest)
     if not path.exists():

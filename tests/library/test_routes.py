@@ -201,6 +201,56 @@ def test_a_refused_file_comes_back_with_the_form_and_nothing_is_kept(
     assert not kept(get_settings(), content)
 
 
+def alerts(html: str) -> list[str]:
+    """Each message of an error shown as a list, spaces normalised."""
+    found = soup(html).find(attrs={"role": "alert"})
+    assert found is not None, "the page shows no error message"
+    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
+
+
+def test_a_document_with_four_wrong_fields_and_an_empty_file_is_refused_with_every_message_at_once(
+    client: Any, session: Session, settings: Settings, fiji: User
+) -> None:
+    sign_in(client, session, fiji)
+    before = document_count(session), index_count(session)
+    response = client.post(
+        "/library",
+        data=form_fields(client, title="", kind="rumour", access="everyone", tags=",".join(f"t{n}" for n in range(11))),
+        files={"file": ("empty.pdf", b"", "application/pdf")},
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Give the document a title of at most 200 characters.",
+        "Choose the kind of document from the list.",
+        "Choose who may read the document from the list.",
+        "Give at most 10 tags, separated by commas, each of at most 40 characters.",
+        "The file is empty.",
+    ]
+    assert soup(response.text).find("textarea", attrs={"name": "summary"}).get_text() == "What went well."
+    assert (document_count(session), index_count(session)) == before
+
+
+def test_a_document_with_a_wrong_title_and_a_lying_file_is_refused_with_both_messages_in_french(
+    client: Any, session: Session, settings: Settings
+) -> None:
+    sign_in(client, session, person(session, "focal_point", "NC", language="fr"))
+    before = document_count(session)
+    response = client.post(
+        "/library",
+        data=form_fields(client, title="x" * 201, language="de"),
+        files={"file": ("photo.pdf", PNG + b"nc-two", "application/pdf")},
+    )
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Donnez au document un titre de 200 caractères au plus.",
+        "Choisissez la langue du document : anglais ou français.",
+        "Le fichier porte l’extension .pdf, mais son contenu est d’un autre type. "
+        "Envoyez-le avec l’extension qui correspond à son contenu réel.",
+    ]
+    assert document_count(session) == before
+    assert not kept(settings, PNG + b"nc-two")
+
+
 def test_a_lying_extension_is_refused_in_french(client: Any, session: Session, settings: Settings) -> None:
     """Needs the French catalogue (/tmp/fr_library.po merged)."""
     sign_in(client, session, person(session, "focal_point", "NC", language="fr"))
