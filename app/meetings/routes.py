@@ -572,9 +572,12 @@ def _meeting_page(
     status: int = 200,
     notice: str = "",
     errors: dict[str, str] | None = None,
+    typed: dict[str, dict[str, str]] | None = None,
     move_values: dict[str, str] | None = None,
     choices: tuple[timing.LocalChoice, ...] = (),
 ) -> HTMLResponse:
+    """The meeting page; after a refusal, `errors` and `typed` hold each refused form's message and what was typed
+    in it."""
     language = current_language.get()
     settings = get_settings()
     agenda = service.agenda(session, meeting)
@@ -633,6 +636,7 @@ def _meeting_page(
         "observers": observers,
         "notice": NOTICES.get(notice),
         "errors": errors or {},
+        "typed_in": typed or {},
         "max_size": settings.upload_max_bytes,
         "local_start": meeting.starts_at.astimezone(zone_info(meeting.host_zone)),
         "move_values": move_values,
@@ -703,14 +707,18 @@ def _act(
     form: str,
     action,
     notice: str,
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    """Runs a change; on a refusal, shows the meeting page again with the message beside the form. A member refused
-    a change for lack of rights (403) still reads the meeting, so the page says why beside the form too."""
+    """Runs a change; on a refusal, shows the meeting page again with the message beside the form and, in it, what
+    was `typed`. A member refused a change for lack of rights (403) still reads the meeting, so the page says why
+    beside the form too."""
     meeting, rights = found
 
     def refused(message: str, status: int) -> Response:
         session.refresh(meeting)
-        return _meeting_page(request, session, user, meeting, rights, status=status, errors={form: message})
+        return _meeting_page(
+            request, session, user, meeting, rights, status=status, errors={form: message}, typed={form: typed or {}}
+        )
 
     return form_action(
         session,
@@ -880,6 +888,7 @@ def add_item(
             session, user=user, meeting=found[0], title=title, presenter=presenter, duration=duration, part=part
         ),
         "agenda",
+        typed={"title": title, "presenter": presenter, "duration": duration, "part": part},
     )
 
 
@@ -1055,6 +1064,7 @@ def add_action(
             due_on=due_on,
         ),
         "action",
+        typed={"owner_state": owner_state, "action_text": action_text, "due_on": due_on},
     )
 
 

@@ -891,6 +891,58 @@ def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: S
     assert rows(session, AgendaItem, AgendaItem.meeting_id == scene.meeting.id) == 2
 
 
+def alerts(scope: Tag) -> list[str]:
+    """Each message of the alert box inside `scope` that lists several."""
+    box = scope.find(attrs={"role": "alert"})
+    assert box is not None, "no error message"
+    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
+
+
+def test_an_agenda_item_with_three_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/agenda",
+        {"title": " ", "presenter": "Fiji", "duration": "half an hour", "part": "everyone"},
+    )
+
+    assert response.status_code == 400
+    agenda = section(response.text, "agenda")
+    assert alerts(agenda) == [
+        "Give the item a title of at most 300 characters.",
+        "The duration must be a number of minutes.",
+        "Choose members only or with observers.",
+    ]
+    assert agenda.find("input", attrs={"name": "presenter"})["value"] == "Fiji"
+    assert agenda.find("input", attrs={"name": "duration"})["value"] == "half an hour"
+    assert rows(session, AgendaItem, AgendaItem.meeting_id == scene.meeting.id) == 0
+
+
+def test_an_agenda_item_longer_than_the_meeting_with_a_wrong_part_is_refused_with_both_messages(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    length = int((scene.meeting.ends_at - scene.meeting.starts_at).total_seconds() // 60)
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/agenda",
+        {"title": "Long item", "duration": str(length + 1), "part": "public"},
+    )
+
+    assert response.status_code == 400
+    agenda = section(response.text, "agenda")
+    assert alerts(agenda) == [
+        f"The agenda ({length + 1} minutes) is longer than the meeting ({length} minutes).",
+        "Choose members only or with observers.",
+    ]
+    assert agenda.find("input", attrs={"name": "title"})["value"] == "Long item"
+    assert rows(session, AgendaItem, AgendaItem.meeting_id == scene.meeting.id) == 0
+
+
 def test_agenda_is_circulated_to_the_invited_then_made_final_and_then_cannot_change(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
@@ -1056,6 +1108,43 @@ def test_publishing_an_empty_summary_is_refused(client: TestClient, session: Ses
     assert response.status_code == 400
     assert alert(section(response.text, "publication")) == "Write the summary before publishing it."
     assert refreshed(session, scene.meeting).summary_published_at is None
+
+
+def test_an_action_item_with_no_owner_and_no_date_is_refused_with_both_messages_and_its_text_kept(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/action-items",
+        {"owner_state": "999999", "action_text": "Share the course outline", "due_on": "next week"},
+    )
+
+    assert response.status_code == 400
+    actions = section(response.text, "actions")
+    assert alerts(actions) == ["Choose the state that owns the action.", "Give the date as YYYY-MM-DD."]
+    assert actions.find("input", attrs={"name": "action_text"})["value"] == "Share the course outline"
+    assert actions.find("input", attrs={"name": "due_on"})["value"] == "next week"
+    assert rows(session, ActionItem, ActionItem.meeting_id == scene.meeting.id) == 0
+
+
+def test_a_refused_action_item_keeps_the_owner_state_chosen(client: TestClient, session: Session, scene: Scene) -> None:
+    token = enter(client, session, scene.coordinator)
+    samoa_id = state(session, "WS").id
+    response = post(
+        client,
+        token,
+        f"/meetings/{scene.meeting.id}/action-items",
+        {"owner_state": str(samoa_id), "action_text": "", "due_on": "2027-03-01"},
+    )
+
+    assert response.status_code == 400
+    actions = section(response.text, "actions")
+    assert alert(actions) == "Describe the action in at most 1,000 characters."
+    chosen = actions.find("select", attrs={"name": "owner_state"}).find("option", selected=True)
+    assert chosen is not None and chosen["value"] == str(samoa_id)
+    assert actions.find("input", attrs={"name": "due_on"})["value"] == "2027-03-01"
 
 
 def test_action_item_is_raised_and_its_owner_state_moves_it_on(

@@ -11,6 +11,7 @@ from app.core import clock, region
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.meetings import documents, mail
 from app.meetings.models import (
@@ -49,23 +50,32 @@ def _check_editable(meeting: Meeting) -> None:
         raise Conflict(N_("The agenda is final and can no longer change."))
 
 
-def add_agenda_item(
-    session: Session, *, user: User, meeting: Meeting, title: str, presenter: str, duration: int | str, part: str
-) -> AgendaItem:
-    require_runner(user)
-    _check_editable(meeting)
-    text = title.strip()
-    if not text or len(text) > 300:
-        raise DomainError(N_("Give the item a title of at most 300 characters."))
-    if part not in ("members", "observers"):
-        raise DomainError(N_("Choose members only or with observers."))
+def _minutes(duration: int | str) -> int:
     try:
         minutes = int(duration)
     except (TypeError, ValueError):
         raise DomainError(N_("The duration must be a number of minutes.")) from None
     if minutes < 1:
         raise DomainError(N_("An item lasts at least one minute."))
-    check_agenda_fits(session, meeting, extra=minutes)
+    return minutes
+
+
+def add_agenda_item(
+    session: Session, *, user: User, meeting: Meeting, title: str, presenter: str, duration: int | str, part: str
+) -> AgendaItem:
+    """Adds an item at the end of the agenda; every wrong field is named in one refusal."""
+    require_runner(user)
+    _check_editable(meeting)
+    errors = FieldErrors()
+    text = title.strip()
+    if not text or len(text) > 300:
+        errors.add(DomainError(N_("Give the item a title of at most 300 characters.")))
+    with errors.field():
+        minutes = _minutes(duration)
+        check_agenda_fits(session, meeting, extra=minutes)
+    if part not in ("members", "observers"):
+        errors.add(DomainError(N_("Choose members only or with observers.")))
+    errors.raise_any()
     position = (
         session.exec(
             select(func.coalesce(func.max(AgendaItem.position), 0)).where(AgendaItem.meeting_id == meeting.id)

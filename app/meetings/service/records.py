@@ -12,6 +12,7 @@ from app.auth.models import Role, User
 from app.core import clock, paging
 from app.core.db import id_of
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.governance import service as governance
 from app.meetings.models import (
@@ -139,17 +140,22 @@ def set_publication(
 def add_action_item(
     session: Session, *, user: User, meeting: Meeting, owner_state_id: int, text: str, due_on: str
 ) -> ActionItem:
+    """Records an action item raised at the meeting; every wrong field is named in one refusal."""
     require_runner(user)
+    errors = FieldErrors()
     words = text.strip()
     if not words or len(words) > 1000:
-        raise DomainError(N_("Describe the action in at most 1,000 characters."))
+        errors.add(DomainError(N_("Describe the action in at most 1,000 characters.")))
     if session.get(MemberState, owner_state_id) is None:
-        raise DomainError(N_("Choose the state that owns the action."))
+        errors.add(DomainError(N_("Choose the state that owns the action.")))
+    with errors.field():
+        due = parse_day(due_on)
+    errors.raise_any()
     item = ActionItem(
         meeting_id=id_of(meeting),
         owner_state_id=owner_state_id,
         text=words,
-        due_on=parse_day(due_on),
+        due_on=due,
         created_at=clock.now(),
         created_by=user.id,
     )
