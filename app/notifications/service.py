@@ -16,11 +16,12 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from sqlalchemy import Date, String, literal, text, union_all, update
+from sqlalchemy import Date, String, bindparam, literal, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -941,18 +942,19 @@ def action_url(item: ActionItem) -> str:
     return f"/meetings/{item.meeting_id}#action-{item.id}"
 
 
-def _update_missing(user: User, now: datetime) -> Any:
-    """The meetings within a week the user's state is invited to and has posted no written update for."""
+def _update_missing(state_id: Any, now: Any, week: Any) -> Any:
+    """The meetings starting after `now` and by `week` that the state is invited to and has posted no written update
+    for (values, or the bound parameters of a statement built once)."""
     posted = select(MeetingDocument.meeting_id).where(
-        MeetingDocument.state_id == user.member_state_id, MeetingDocument.kind == "written_update"
+        MeetingDocument.state_id == state_id, MeetingDocument.kind == "written_update"
     )
-    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == state_id)
     return (
         col(Meeting.id).in_(invited),
         col(Meeting.id).not_in(posted),
         Meeting.status == "scheduled",
         col(Meeting.starts_at) > now,
-        col(Meeting.starts_at) <= now + timedelta(days=ACTION_DAYS),
+        col(Meeting.starts_at) <= week,
     )
 
 
@@ -964,54 +966,72 @@ def _coordinates(user: User) -> bool:
     return user.role == Role.coordinator.value
 
 
-def waiting_count(session: Session, user: User, *, now: datetime) -> int:
-    """How many things `waiting_for` lists, in one query: the count beside the navigation's dashboard link."""
-    week = now + timedelta(days=ACTION_DAYS)
+@cache
+def _waiting_statement(kind: str) -> Any:
+    """The union waiting_count runs for a focal point, a coordinator or anyone else, built once per kind with the
+    person and the time as bound parameters: building it cost several times what running it does, on every page."""
+    now: Any = bindparam("now")
+    week: Any = bindparam("week")
+    state_id: Any = bindparam("state_id")
     parts: list[Any] = [
         select(literal("m").label("k"), literal(None, Date).label("d"), literal(None, String).label("z"), literal(1))
         .select_from(Meeting)
         .join(Invitation, col(Invitation.meeting_id) == Meeting.id)
         .where(
-            Invitation.user_id == user.id,
+            Invitation.user_id == bindparam("user_id"),
             col(Invitation.answer) != "not_attending",
             Meeting.status == "scheduled",
             col(Meeting.starts_at) > now,
             col(Meeting.starts_at) <= week,
         )
     ]
-    if _focal(user):
-        answered = select(Nomination.offer_id).where(
-            Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
-        )
+    if kind == "focal":
+        answered = select(Nomination.offer_id).where(Nomination.state_id == state_id, Nomination.status != "withdrawn")
         parts += [
             select(literal("u"), literal(None, Date), literal(None, String), literal(1))
             .select_from(Meeting)
-            .where(*_update_missing(user, now)),
+            .where(*_update_missing(state_id, now, week)),
             select(literal("n"), col(TrainingOffer.deadline_on), col(TrainingOffer.zone), literal(1)).where(
                 TrainingOffer.status == "published",
-                col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
-                col(TrainingOffer.deadline_on) <= week.date(),
-                col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
+                col(TrainingOffer.deadline_on) >= bindparam("since_day"),
+                col(TrainingOffer.deadline_on) <= bindparam("week_day"),
+                col(TrainingOffer.provider_state_id).is_distinct_from(state_id),
                 col(TrainingOffer.id).not_in(answered),
             ),
             select(literal("a"), col(ActionItem.due_on), literal(None, String), literal(1)).where(
-                ActionItem.owner_state_id == user.member_state_id,
+                ActionItem.owner_state_id == state_id,
                 col(ActionItem.status).in_(OPEN_ACTIONS),
-                col(ActionItem.due_on) <= week.date(),
+                col(ActionItem.due_on) <= bindparam("week_day"),
             ),
         ]
-    elif _coordinates(user):
+    elif kind == "coordinator":
         parts.append(
             # The network's overdue items, counted by the database: one row however many there are.
             select(literal("r"), literal(None, Date), literal(None, String), func.count()).where(
                 col(ActionItem.status).in_(OPEN_ACTIONS),
-                col(ActionItem.due_on) < now.astimezone(_zone(user.time_zone)).date(),
+                col(ActionItem.due_on) < bindparam("today"),
             )
         )
-    rows = session.execute(union_all(*parts)).all()
+    return union_all(*parts)
+
+
+def waiting_count(session: Session, user: User, *, now: datetime) -> int:
+    """How many things `waiting_for` lists, in one query: the count beside the navigation's dashboard link."""
+    week = now + timedelta(days=ACTION_DAYS)
+    kind = "focal" if _focal(user) else "coordinator" if _coordinates(user) else "other"
+    values = {
+        "user_id": user.id,
+        "state_id": user.member_state_id,
+        "now": now,
+        "week": week,
+        "since_day": (now - timedelta(days=1)).date(),
+        "week_day": week.date(),
+        "today": now.astimezone(_zone(user.time_zone)).date(),
+    }
+    rows = session.execute(_waiting_statement(kind), values).all()
     count = 0
-    for kind, day, zone, number in rows:
-        if kind == "n":
+    for part, day, zone, number in rows:
+        if part == "n":
             closes = datetime.combine(day + timedelta(days=1), time(0), _zone(zone))
             count += now < closes
         else:
@@ -1050,7 +1070,9 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
         return found
     if not _focal(user):
         return found
-    missing = session.exec(select(Meeting).where(*_update_missing(user, now)).order_by(col(Meeting.starts_at))).all()
+    missing = session.exec(
+        select(Meeting).where(*_update_missing(user.member_state_id, now, week)).order_by(col(Meeting.starts_at))
+    ).all()
     found += [Waiting("update", m.title(user.language), f"/meetings/{m.id}#documents", at=m.starts_at) for m in missing]
     answered = select(Nomination.offer_id).where(
         Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
