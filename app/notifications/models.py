@@ -106,6 +106,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "object_id", "user_id", "due_at", name="uq_notification_key"),
         one_of("outcome", NotificationOutcome),
+        one_of("job", Job),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,6 +126,7 @@ class JobRun(SQLModel, table=True):
     """One run of one scheduled job and what it did."""
 
     __tablename__ = "job_run"
+    __table_args__ = (one_of("job", Job),)
 
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=40, index=True)
