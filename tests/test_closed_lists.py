@@ -1,5 +1,6 @@
-"""Every column whose values are a closed list (statuses, kinds, roles, answers) refuses a value outside it, in the
-database itself: a service with a bug cannot store a status no page knows how to show."""
+"""Every column whose values are a closed list (statuses, kinds, roles, answers, languages, jobs, windows of days)
+refuses a value outside it, in the database itself: a service with a bug cannot store a status no page knows how to
+show."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import app.models  # noqa: F401
 from app.core.region import BODY_KINDS, TRACKS
 from app.governance.models import TRACKS as TRACK_LABELS
 from app.governance.models import BodyKind
+from app.notifications.models import Job
+from app.notifications.service import jobs
 
 LISTS = sorted(
     (
@@ -65,8 +68,17 @@ def test_a_value_outside_the_list_is_refused(session: Session, table: Table, con
     row = _stored(connection, table, count(1_000_000))
     column = table.c[_listed_column(constraint)]
     with pytest.raises(IntegrityError) as refused, connection.begin_nested():
-        connection.execute(update(table).where(table.c.id == row).values({column: "unlisted"}))
+        connection.execute(update(table).where(table.c.id == row).values({column: _unlisted(column, constraint)}))
     assert str(constraint.name) in str(refused.value)
+
+
+def _unlisted(column: Column[Any], constraint: CheckConstraint) -> object:
+    """A value outside the list that the column's type takes: PostgreSQL refuses a word in an integer column, or one
+    longer than a string column, before it reads the check."""
+    values = constraint.info["values"]
+    if isinstance(values[0], int):
+        return max(values) + 1
+    return "unlisted"[: getattr(column.type, "length", None)]
 
 
 def test_every_status_column_has_its_list() -> None:
@@ -109,6 +121,26 @@ def test_every_area_track_category_and_option_column_has_its_list() -> None:
         "pledge.category",
         "pledge.readiness",
     } <= listed
+
+
+def test_every_language_job_and_window_column_has_its_list() -> None:
+    listed = {f"{table.name}.{_listed_column(constraint)}" for table, constraint in LISTS}
+    assert {
+        "user_account.language",
+        "library_document.language",
+        "job_run.job",
+        "notification.job",
+        "pledge.deployment_days",
+    } <= listed
+
+
+def test_the_jobs_that_run_are_the_jobs_the_database_accepts() -> None:
+    assert list(jobs()) == list(Job)
+
+
+def test_a_window_of_days_is_listed_as_numbers() -> None:
+    window = next(constraint for _, constraint in LISTS if str(constraint.name) == "ck_pledge_deployment_days")
+    assert str(window.sqltext) == "deployment_days IN (30, 60, 90)"
 
 
 def test_the_seeds_accept_the_kinds_of_body_the_database_does() -> None:

@@ -65,18 +65,24 @@ def test_models_and_migrations_list_the_same_values(engine: Engine) -> None:
     """Alembic does not compare CHECK constraints: each one a model declares is in the migrated schema, with the
     same values."""
     declared = {
-        str(constraint.name): sorted(re.findall(r"'([^']*)'", str(constraint.sqltext)))
+        str(constraint.name): _listed(str(constraint.sqltext))
         for table in SQLModel.metadata.tables.values()
         for constraint in table.constraints
         if isinstance(constraint, CheckConstraint)
     }
     schema = inspect(engine)
     migrated = {
-        str(constraint["name"]): sorted(re.findall(r"'([^']*)'", constraint["sqltext"]))
+        str(constraint["name"]): _listed(constraint["sqltext"])
         for table in SQLModel.metadata.tables
         for constraint in schema.get_check_constraints(table)
     }
     assert migrated == declared
+
+
+def _listed(condition: str) -> list[str]:
+    """The values a CHECK condition lists, as each database writes it: quoted words, or else the numbers of an
+    integer column's list."""
+    return sorted(re.findall(r"'([^']*)'", condition) or re.findall(r"\d+", condition))
 
 
 def test_single_head() -> None:
@@ -149,30 +155,59 @@ def test_once_keeps_the_earliest_of_existing_duplicates(new_database) -> None:  
         engine.dispose()
 
 
+BODY = (
+    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
+    " VALUES (1, 'forum', :kind, '', :track, '', 'Forum', 'Forum')"
+)
+STATE = (
+    "INSERT INTO member_state (id, code, name_en, name_fr, subregion, standing, status, sovereign, languages,"
+    " time_zones, profile) VALUES (1, 'FJ', 'Fiji', 'Fidji', 'melanesia', 'pif_member', 'state', '', '[]', '[]', '')"
+)
+PLEDGE = (
+    "INSERT INTO pledge (id, state_id, capability, category, personnel, readiness, deployment_days, recorded_at)"
+    " VALUES (1, 1, 'Engineers', 'troops', 40, 'level_1', :days, '2026-12-06 10:00:00+00:00')"
+)
+
+
 @pytest.mark.parametrize(
-    ("revision", "stray", "refusal", "check"),
+    ("revision", "rows", "refusal", "table", "check"),
     [
         pytest.param(
             "81fd2cd6397f",
-            {"kind": "council", "track": ""},
+            [(BODY, {"kind": "council", "track": ""})],
             r"body\.kind holds 'council' \(allowed: regional, network\)",
+            "body",
             "ck_body_kind",
             id="a-kind",
         ),
         pytest.param(
             "7471a11c4eb7",
-            {"kind": "network", "track": "naval"},
+            [(BODY, {"kind": "network", "track": "naval"})],
             r"body\.track holds 'naval' \(allowed: , military, police, joint\)",
+            "body",
             "ck_body_track",
             id="a-track-of-the-later-lists",
+        ),
+        pytest.param(
+            "08a2468b8aad",
+            [(STATE, {}), (PLEDGE, {"days": 45})],
+            r"pledge\.deployment_days holds 45 \(allowed: 30, 60, 90\)",
+            "pledge",
+            "ck_pledge_deployment_days",
+            id="a-number-of-days",
         ),
     ],
 )
 def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(
-    new_database: Callable[[str], str], revision: str, stray: dict[str, str], refusal: str, check: str
+    new_database: Callable[[str], str],
+    revision: str,
+    rows: list[tuple[str, dict[str, object]]],
+    refusal: str,
+    table: str,
+    check: str,
 ) -> None:
-    """A row holding a value no page knows is named, with its table and column, and nothing is changed: the first
-    lists' migration and the later ones' refuse strays the same way."""
+    """A row holding a value no page knows is named, with its table and column, and nothing is changed: every lists'
+    migration refuses strays the same way, a stray number as well as a stray word."""
     from sqlalchemy import text
 
     url = new_database(f"prcn_strays_{check}")
@@ -180,17 +215,12 @@ def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(
     engine = make_engine(url)
     try:
         with engine.begin() as db:
-            db.execute(
-                text(
-                    "INSERT INTO body (id, key, kind, parent_key, track, acronym, name_en, name_fr)"
-                    " VALUES (1, 'forum', :kind, '', :track, '', 'Forum', 'Forum')"
-                ),
-                stray,
-            )
+            for statement, values in rows:
+                db.execute(text(statement), values)
         with pytest.raises(RuntimeError, match=refusal):
             migrate(url)
         with engine.connect() as db:
             assert db.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == revision
-        assert check not in {str(c["name"]) for c in inspect(engine).get_check_constraints("body")}
+        assert check not in {str(c["name"]) for c in inspect(engine).get_check_constraints(table)}
     finally:
         engine.dispose()

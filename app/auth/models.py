@@ -9,6 +9,7 @@ from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from app.core import clock
 from app.core.choices import one_of
+from app.core.config import LANGUAGES
 from app.core.db import UTCDateTime
 from app.core.i18n import N_
 
@@ -61,7 +62,7 @@ class UserBase(SQLModel):
 
 class User(UserBase, table=True):
     __tablename__ = "user_account"
-    __table_args__ = (one_of("role", Role),)
+    __table_args__ = (one_of("role", Role), one_of("language", LANGUAGES))
 
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str | None = Field(default=None, max_length=255)

@@ -123,6 +123,7 @@ class Support(SQLModel, table=True):
     track: str = Field(max_length=20)
     kind: str = Field(max_length=20)
     amount: int | None = Field(default=None, description="whole units of `currency`, for funding")
+    # Not a closed list: funding takes any ISO 4217 code Babel knows, and Babel's list grows with its releases.
     currency: str = Field(default="", max_length=3)
     starts_on: date
     ends_on: date

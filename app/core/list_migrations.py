@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from alembic import op
 
 # (table, column, allowed values), grouped by table; "" is allowed where a column is empty until something happens.
-Lists = tuple[tuple[str, str, tuple[str, ...]], ...]
+# The values are words, or whole numbers for an integer column (written without quotes in its condition).
+Values = tuple[str, ...] | tuple[int, ...]
+Lists = tuple[tuple[str, str, Values], ...]
 
 
 def add_checks(lists: Lists) -> None:
@@ -40,7 +42,7 @@ def _name(table: str, column: str) -> str:
     return f"ck_{table}_{column}"
 
 
-def _condition(column: str, values: tuple[str, ...]) -> str:
+def _condition(column: str, values: Values) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
@@ -49,10 +51,12 @@ def _refuse_values_outside_lists(bind: sa.Connection, lists: Lists) -> None:
     value, and guessing what it meant would rewrite the network's records silently."""
     found = []
     for table, column, values in lists:
-        held = sa.table(table, sa.column(column, sa.String())).c[column]
+        kind = sa.Integer() if isinstance(values[0], int) else sa.String()
+        held = sa.table(table, sa.column(column, kind)).c[column]
         strays = sorted(bind.execute(sa.select(held).distinct().where(held.not_in(values))).scalars())
         if strays:
-            found.append(f"{table}.{column} holds {', '.join(map(repr, strays))} (allowed: {', '.join(values)})")
+            allowed = ", ".join(map(str, values))
+            found.append(f"{table}.{column} holds {', '.join(map(repr, strays))} (allowed: {allowed})")
     if found:
         raise RuntimeError("Correct these rows, then migrate again: " + "; ".join(found))
 
@@ -82,6 +86,6 @@ def _foreign_keys_checked_at_the_end(bind: sa.Connection) -> Iterator[None]:
         bind.exec_driver_sql("BEGIN")
 
 
-def _by_table(lists: Lists) -> Iterator[tuple[str, list[tuple[str, tuple[str, ...]]]]]:
+def _by_table(lists: Lists) -> Iterator[tuple[str, list[tuple[str, Values]]]]:
     for table, rows in groupby(lists, key=lambda row: row[0]):
         yield table, [(column, values) for _, column, values in rows]

@@ -52,7 +52,11 @@ class LibraryDocument(SQLModel, table=True):
     so SQLite and PostgreSQL find the same documents. A withdrawn document is hidden, not deleted."""
 
     __tablename__ = "library_document"
-    __table_args__ = (one_of("kind", DocumentKind), one_of("access", AccessLevel))
+    __table_args__ = (
+        one_of("kind", DocumentKind),
+        one_of("access", AccessLevel),
+        one_of("language", DOCUMENT_LANGUAGES),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)

@@ -105,7 +105,11 @@ class Pledge(SQLModel, table=True):
     """A capability pledged in the UN Peacekeeping Capability Readiness System (PCRS)."""
 
     __tablename__ = "pledge"
-    __table_args__ = (one_of("category", CATEGORIES), one_of("readiness", READINESS_LEVELS))
+    __table_args__ = (
+        one_of("category", CATEGORIES),
+        one_of("readiness", READINESS_LEVELS),
+        one_of("deployment_days", DEPLOYMENT_WINDOWS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     state_id: int = Field(foreign_key="member_state.id", index=True)

@@ -22,7 +22,7 @@ from app.decisions.models import Decision
 from app.library import service as library
 from app.meetings.models import ActionItem, Invitation, Meeting
 from app.notifications import mail
-from app.notifications.models import Notification, NotificationPreference
+from app.notifications.models import Job, Notification, NotificationPreference
 from app.notifications.service import OPEN_ACTIONS, Candidate, Run, _decide, _zone, action_url
 from app.training.models import OfferEvent, TrainingOffer
 
@@ -123,7 +123,7 @@ def digests(run: Run) -> None:
                 write=_writer(run, user, moment - period, moment, sections),
             )
         )
-    _decide(run, "digests", candidates, headers=_headers)
+    _decide(run, Job.digests, candidates, headers=_headers)
 
 
 def _headers(candidate: Candidate) -> dict[str, str]:

@@ -36,15 +36,27 @@ class NotificationOutcome(StrEnum):
     skipped = "skipped"
 
 
+class Job(StrEnum):
+    """The scheduled jobs, by the name their runs and notifications record (service.jobs() runs each)."""
+
+    meeting_reminders = "meeting_reminders"
+    nomination_reminders = "nomination_reminders"
+    action_reminders = "action_reminders"
+    update_reminders = "update_reminders"
+    review_reminders = "review_reminders"
+    waiting_reminders = "waiting_reminders"
+    digests = "digests"
+
+
 DIGESTS: dict[str, str] = {Digest.weekly: N_("Weekly"), Digest.daily: N_("Daily"), Digest.never: N_("Never")}
-JOB_LABELS = {
-    "meeting_reminders": N_("Meeting reminders"),
-    "nomination_reminders": N_("Nomination deadline reminders"),
-    "action_reminders": N_("Action item reminders"),
-    "update_reminders": N_("Written update reminders"),
-    "review_reminders": N_("Overdue action items before a meeting"),
-    "waiting_reminders": N_("Requests, nominations and needs waiting"),
-    "digests": N_("Digests"),
+JOB_LABELS: dict[str, str] = {
+    Job.meeting_reminders: N_("Meeting reminders"),
+    Job.nomination_reminders: N_("Nomination deadline reminders"),
+    Job.action_reminders: N_("Action item reminders"),
+    Job.update_reminders: N_("Written update reminders"),
+    Job.review_reminders: N_("Overdue action items before a meeting"),
+    Job.waiting_reminders: N_("Requests, nominations and needs waiting"),
+    Job.digests: N_("Digests"),
 }
 KIND_LABELS = {
     "meeting_7d": N_("Meeting in 7 days"),
@@ -94,6 +106,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "object_id", "user_id", "due_at", name="uq_notification_key"),
         one_of("outcome", NotificationOutcome),
+        one_of("job", Job),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -113,6 +126,7 @@ class JobRun(SQLModel, table=True):
     """One run of one scheduled job and what it did."""
 
     __tablename__ = "job_run"
+    __table_args__ = (one_of("job", Job),)
 
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=40, index=True)

@@ -38,7 +38,7 @@ from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Invitation, Meeting, MeetingDocument, MeetingInvitee, MeetingSeries
 from app.members.models import MemberState
 from app.notifications import mail
-from app.notifications.models import DIGESTS, REMINDER_KINDS, JobRun, Notification, NotificationPreference
+from app.notifications.models import DIGESTS, REMINDER_KINDS, Job, JobRun, Notification, NotificationPreference
 from app.outbox import service as outbox
 from app.training.models import Nomination, TrainingOffer
 
@@ -123,7 +123,7 @@ def _decided(session: Session, kinds: Iterable[str], object_ids: Iterable[int]) 
     return {(kind, object_id, user_id, due_at) for kind, object_id, user_id, due_at in rows}
 
 
-def _claim(run: Run, job: str, candidate: Candidate, outcome: str, late: bool) -> int | None:
+def _claim(run: Run, job: Job, candidate: Candidate, outcome: str, late: bool) -> int | None:
     """Inserts the notification's key and returns its id; None when another run (or worker) decided it first."""
     dialect = run.session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -147,7 +147,7 @@ def _claim(run: Run, job: str, candidate: Candidate, outcome: str, late: bool) -
 
 
 def _decide(
-    run: Run, job: str, candidates: list[Candidate], *, headers: Callable[[Candidate], dict[str, str]] | None = None
+    run: Run, job: Job, candidates: list[Candidate], *, headers: Callable[[Candidate], dict[str, str]] | None = None
 ) -> None:
     """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction."""
     done = _decided(run.session, {c.kind for c in candidates}, [c.object_id for c in candidates])
@@ -264,7 +264,7 @@ def meeting_reminders(run: Run) -> None:
                 write=_meeting_writer(run, meeting, invitation, user, int(kind.split("_")[1][:-1]), due),
             )
         )
-    _decide(run, "meeting_reminders", candidates)
+    _decide(run, Job.meeting_reminders, candidates)
 
 
 def _meeting_writer(
@@ -359,7 +359,7 @@ def nomination_reminders(run: Run) -> None:
                     write=_nomination_writer(run, offer, user, state, due),
                 )
             )
-    _decide(run, "nomination_reminders", candidates)
+    _decide(run, Job.nomination_reminders, candidates)
 
 
 def _nomination_writer(
@@ -422,7 +422,7 @@ def action_reminders(run: Run) -> None:
                     write=_action_writer(run, item, user, states[item.owner_state_id].name(user.language), kind, due),
                 )
             )
-    _decide(run, "action_reminders", candidates)
+    _decide(run, Job.action_reminders, candidates)
 
 
 def _action_writer(
@@ -505,7 +505,7 @@ def update_reminders(run: Run) -> None:
                     write=_update_writer(run, meeting, user, states[state_id].name(user.language), kind, due),
                 )
             )
-    _decide(run, "update_reminders", candidates)
+    _decide(run, Job.update_reminders, candidates)
 
 
 def _update_writer(
@@ -571,7 +571,7 @@ def review_reminders(run: Run) -> None:
                     write=_review_writer(run, meeting, user, overdue, states, due),
                 )
             )
-    _decide(run, "review_reminders", candidates)
+    _decide(run, Job.review_reminders, candidates)
 
 
 def _review_writer(
@@ -745,7 +745,7 @@ def waiting_reminders(run: Run) -> None:
             # The morning after its date, in each person's zone.
             day=need.wanted_by + timedelta(days=1),
         )
-    _decide(run, "waiting_reminders", candidates)
+    _decide(run, Job.waiting_reminders, candidates)
 
 
 def _clip(text_value: str) -> str:
@@ -771,18 +771,18 @@ def _waiting_writer(
     return written
 
 
-def jobs() -> dict[str, Callable[[Run], None]]:
+def jobs() -> dict[Job, Callable[[Run], None]]:
     """Every scheduled job by name (the digest's module builds on this one, hence imported here)."""
     from app.notifications.digest import digests
 
     return {
-        "meeting_reminders": meeting_reminders,
-        "nomination_reminders": nomination_reminders,
-        "action_reminders": action_reminders,
-        "update_reminders": update_reminders,
-        "review_reminders": review_reminders,
-        "waiting_reminders": waiting_reminders,
-        "digests": digests,
+        Job.meeting_reminders: meeting_reminders,
+        Job.nomination_reminders: nomination_reminders,
+        Job.action_reminders: action_reminders,
+        Job.update_reminders: update_reminders,
+        Job.review_reminders: review_reminders,
+        Job.waiting_reminders: waiting_reminders,
+        Job.digests: digests,
     }
 
 
@@ -791,7 +791,7 @@ def _lock_key(job: str) -> int:
     return int.from_bytes(hashlib.sha256(f"prcn-job:{job}".encode()).digest()[:8], "big") >> 1
 
 
-def run_job(session: Session, settings: Settings, job: str, *, now: datetime) -> JobRun | None:
+def run_job(session: Session, settings: Settings, job: Job, *, now: datetime) -> JobRun | None:
     """Runs one job for the moment `now`, in one transaction; None when another worker is running it (it will
     have decided the same notifications). A failure rolls everything back and is recorded; the next run retries."""
     token = writing.set(True)  # on SQLite the transaction begins with the write lock: one job at a time

@@ -419,12 +419,13 @@ def test_support_with_two_wrong_fields_is_refused_with_both_messages_in_french(
     assert counts(session) == before
 
 
-def test_french_is_also_chosen_by_the_language_cookie(client: Any, session: Session, observer: User) -> None:
-    observer.language = ""
+def test_the_accounts_french_is_chosen_over_the_language_cookie(client: Any, session: Session, observer: User) -> None:
+    """An account always holds English or French, so the language cookie speaks only for visitors not signed in."""
+    observer.language = "fr"
     session.add(observer)
     session.commit()
     sign_in(client, session, observer)
-    client.cookies.set("prcn_lang", "fr")
+    client.cookies.set("prcn_lang", "en")
     page = client.get("/support/new").text
     response = client.post(
         "/support",

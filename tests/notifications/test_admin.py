@@ -59,8 +59,12 @@ def test_reminders_on_a_series_own_days_are_named_by_their_days_in_the_admins_la
 ) -> None:
     fiji = person(session, code="FJ", zone="Pacific/Fiji")
     at = datetime(2027, 3, 10, 10, tzinfo=UTC)
-    for kind in ("meeting_14d", "update_3d", "meeting_0d"):
-        session.add(Notification(kind=kind, object_id=1, user_id=id_of(fiji), due_at=at, job="j", decided_at=at))
+    for kind, job in (
+        ("meeting_14d", "meeting_reminders"),
+        ("update_3d", "update_reminders"),
+        ("meeting_0d", "meeting_reminders"),
+    ):
+        session.add(Notification(kind=kind, object_id=1, user_id=id_of(fiji), due_at=at, job=job, decided_at=at))
     session.commit()
     sign_in(client, session, make_user(session, role="admin", language="fr"))
 
