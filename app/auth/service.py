@@ -23,6 +23,7 @@ from app.core import clock, region
 from app.core.config import LANGUAGES, Settings
 from app.core.db import id_of, once
 from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
@@ -135,16 +136,20 @@ def check_account_fields(
     member_state_id: int | None,
     organisation: str,
 ) -> None:
+    """Refuses once, naming every field of the account form that is wrong in the form's order; a focal point's state
+    is checked once the role passed."""
+    errors = FieldErrors()
     if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise DomainError(N_("Enter a valid email address."))
+        errors.add(DomainError(N_("Enter a valid email address.")))
     if not display_name.strip() or len(display_name) > 120:
-        raise DomainError(N_("Enter a name of 1 to 120 characters."))
+        errors.add(DomainError(N_("Enter a name of 1 to 120 characters.")))
     if role not in set(Role):
-        raise DomainError(N_("Choose a role."))
-    if role == Role.focal_point and (member_state_id is None or session.get(MemberState, member_state_id) is None):
-        raise DomainError(N_("A focal point must belong to a member state."))
+        errors.add(DomainError(N_("Choose a role.")))
+    elif role == Role.focal_point and (member_state_id is None or session.get(MemberState, member_state_id) is None):
+        errors.add(DomainError(N_("A focal point must belong to a member state.")))
     if len(organisation) > 120:
-        raise DomainError(N_("The organisation may have at most 120 characters."))
+        errors.add(DomainError(N_("The organisation may have at most 120 characters.")))
+    errors.raise_any()
 
 
 def create_user(

@@ -23,6 +23,7 @@ from app.core import clock, paging
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.decisions.models import OUTCOMES, RELATIONS, STATUSES, Decision, DecisionAction, DecisionVersion, Reservation
 from app.governance import service as governance
@@ -122,47 +123,87 @@ def _check_meeting_held(meeting: Meeting, now: datetime) -> None:
         raise DomainError(N_("This meeting has not taken place yet: record its decisions once it has started."))
 
 
-def _checked(session: Session, settings: Settings, meeting: Meeting, form: DecisionForm, now: datetime) -> DecisionForm:
-    """The form with its text trimmed, or a refusal naming the first thing wrong."""
+def _texts(form: DecisionForm) -> tuple[str, str]:
+    """The English and French texts trimmed, at least one of them written and neither too long."""
     text_en, text_fr = form.text_en.strip().replace("\r\n", "\n"), form.text_fr.strip().replace("\r\n", "\n")
     if not text_en and not text_fr:
         raise DomainError(N_("Write the decision in English or in French."))
     if len(text_en) > TEXT_LIMIT or len(text_fr) > TEXT_LIMIT:
         raise DomainError(N_("A decision's text may have at most %(limit)s characters."), limit=TEXT_LIMIT)
-    if form.agenda_item_id is not None:
-        item = session.get(AgendaItem, form.agenda_item_id)
+    return text_en, text_fr
+
+
+def _check_agenda_item(session: Session, meeting: Meeting, agenda_item_id: int | None) -> None:
+    if agenda_item_id is not None:
+        item = session.get(AgendaItem, agenda_item_id)
         if item is None or item.meeting_id != meeting.id:
             raise DomainError(N_("Choose an agenda item of this meeting."))
+
+
+def _check_proposer_state(session: Session, proposer_state_id: int | None) -> None:
+    if proposer_state_id is not None and session.get(MemberState, proposer_state_id) is None:
+        raise DomainError(N_("Choose the proposing state from the list."))
+
+
+def _organisation(form: DecisionForm) -> str:
     organisation = form.proposer_organisation.strip()
     if len(organisation) > ORGANISATION_LIMIT:
         raise DomainError(
             N_("The proposing organisation's name may have at most %(limit)s characters."), limit=ORGANISATION_LIMIT
         )
-    if form.proposer_state_id is not None and session.get(MemberState, form.proposer_state_id) is None:
-        raise DomainError(N_("Choose the proposing state from the list."))
-    if form.proposer_state_id is None and not organisation:
-        raise DomainError(N_("Name the state or the organisation that proposed the decision."))
-    if form.outcome not in OUTCOMES:
+    return organisation
+
+
+def _check_outcome(settings: Settings, outcome: str) -> None:
+    if outcome not in OUTCOMES:
         raise DomainError(N_("Choose how the decision was reached from the list."))
-    if form.outcome == "vote" and not votes_allowed(settings):
+    if outcome == "vote" and not votes_allowed(settings):
         raise DomainError(
             N_("This governance option takes decisions by consensus: a vote cannot be recorded."), status_code=422
         )
+
+
+def _check_votes(form: DecisionForm) -> None:
     votes = (form.votes_for, form.votes_against, form.votes_abstaining)
     if form.outcome == "vote":
         if any(v is None or v < 0 or v > VOTES_LIMIT for v in votes):
             raise DomainError(N_("Give the number of votes for, against and abstaining."))
     elif any(v is not None for v in votes):
         raise DomainError(N_("Votes are recorded only for a decision taken by vote."))
+
+
+def _checked(
+    session: Session, settings: Settings, meeting: Meeting, form: DecisionForm, now: datetime, errors: FieldErrors
+) -> DecisionForm:
+    """The form with its text trimmed; what is wrong in it is kept by `errors`, in the form's order, for the caller
+    to refuse at once with the fields of its own that follow. What hangs on the outcome is checked once it passed."""
+    text_en, text_fr, organisation = form.text_en, form.text_fr, form.proposer_organisation
+    with errors.field():
+        text_en, text_fr = _texts(form)
+    with errors.field():
+        _check_agenda_item(session, meeting, form.agenda_item_id)
+    with errors.field() as choosing_state:
+        _check_proposer_state(session, form.proposer_state_id)
+    with errors.field() as naming_organisation:
+        organisation = _organisation(form)
+    if choosing_state.ok and naming_organisation.ok and form.proposer_state_id is None and not organisation:
+        errors.add(DomainError(N_("Name the state or the organisation that proposed the decision.")))
     reservations = [(state_id, words.strip().replace("\r\n", "\n")) for state_id, words in form.reservations]
-    if form.outcome == "reservations":
-        _check_reservations(session, meeting, reservations)
-    elif reservations:
-        raise DomainError(N_("Reservations are noted only for a consensus with reservations."))
-    if form.outcome == "deferred":
-        _check_deferral(session, meeting, form.deferred_to_id, now)
-    elif form.deferred_to_id is not None:
-        raise DomainError(N_("Only a deferred decision names the meeting it was deferred to."))
+    with errors.field() as reaching:
+        _check_outcome(settings, form.outcome)
+    if reaching.ok:
+        with errors.field():
+            if form.outcome == "reservations":
+                _check_reservations(session, meeting, reservations)
+            elif reservations:
+                raise DomainError(N_("Reservations are noted only for a consensus with reservations."))
+        with errors.field():
+            if form.outcome == "deferred":
+                _check_deferral(session, meeting, form.deferred_to_id, now)
+            elif form.deferred_to_id is not None:
+                raise DomainError(N_("Only a deferred decision names the meeting it was deferred to."))
+        with errors.field():
+            _check_votes(form)
     return DecisionForm(
         text_en=text_en,
         text_fr=text_fr,
@@ -298,8 +339,11 @@ def record(
     _require_recorder(session, user, meeting)
     now = now or clock.now()
     _check_meeting_held(meeting, now)
-    checked = _checked(session, settings, meeting, form, now)
-    earlier = _check_relation(session, meeting, form.relation, form.related_id)
+    errors = FieldErrors()
+    checked = _checked(session, settings, meeting, form, now, errors)
+    with errors.field():
+        earlier = _check_relation(session, meeting, form.relation, form.related_id)
+    errors.raise_any()
     decision = Decision(meeting_id=id_of(meeting), recorded_at=now, recorded_by=user.id)
     _apply(session, decision, checked)
     if earlier is not None:
@@ -350,10 +394,12 @@ def correct(
     _require_recorder(session, user, meeting)
     if decision.status == "superseded":
         raise Conflict(N_("This decision has been superseded: it can no longer be corrected."))
-    if len(note) > NOTE_LIMIT:
-        raise DomainError(N_("The note may have at most 500 characters."))
     now = now or clock.now()
-    checked = _checked(session, settings, meeting, form, now)
+    errors = FieldErrors()
+    checked = _checked(session, settings, meeting, form, now, errors)
+    if len(note) > NOTE_LIMIT:
+        errors.add(DomainError(N_("The note may have at most 500 characters.")))
+    errors.raise_any()
     before = {"outcome": decision.outcome, "text_en": decision.text_en, "text_fr": decision.text_fr}
     _apply(session, decision, checked)
     session.add(decision)

@@ -18,6 +18,7 @@ from app.core import clock, region
 from app.core.config import Settings
 from app.core.db import id_of, once
 from app.core.errors import Conflict, DomainError, Dormant, Forbidden, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.core.region import Localised, Profile
 from app.governance import mail
@@ -502,15 +503,88 @@ def working_group_bodies(session: Session, settings: Settings) -> list[Body]:
     return list(session.exec(select(Body).where(col(Body.key).in_(keys)).order_by(col(Body.id))).all())
 
 
-def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state_id: int | None) -> MemberState:
+def _check_group_name(name: str) -> None:
     if not name.strip() or len(name) > 160:
         raise DomainError(N_("Enter a name of 1 to 160 characters."))
+
+
+def _check_mandate(mandate: str) -> None:
     if len(mandate) > 5000:
         raise DomainError(N_("The mandate may have at most 5000 characters."))
+
+
+def _lead_state(session: Session, lead_state_id: int | None) -> MemberState:
     lead = session.get(MemberState, lead_state_id) if lead_state_id else None
     if lead is None:
         raise DomainError(N_("Choose the lead state."))
     return lead
+
+
+def _group_body(session: Session, settings: Settings, body_key: str) -> Body:
+    """The body the group is created under, one the current option allows working groups under."""
+    body = session.exec(select(Body).where(Body.key == body_key)).first()
+    if body is None or body.key not in profile(settings).working_groups:
+        raise DomainError(N_("Choose a body under which the current option allows working groups."))
+    return body
+
+
+def _check_track(body: Body, settings: Settings, track: str) -> None:
+    if track not in allowed_tracks(body, settings):
+        raise DomainError(
+            N_("This body's working groups may have these tracks only: %(tracks)s."),
+            tracks=", ".join(allowed_tracks(body, settings)),
+        )
+
+
+def _check_member_states(session: Session, member_state_ids: list[int]) -> None:
+    chosen = sorted(set(member_state_ids))
+    known = session.exec(select(func.count()).select_from(MemberState).where(col(MemberState.id).in_(chosen))).one()
+    if known != len(chosen):
+        raise DomainError(N_("Choose member states from the list."))
+
+
+def _check_group_fields(session: Session, *, name: str, mandate: str, lead_state_id: int | None) -> MemberState:
+    """The lead state, or one refusal naming every wrong field of the group's edit form, in its order."""
+    errors = FieldErrors()
+    with errors.field():
+        _check_group_name(name)
+    with errors.field():
+        lead = _lead_state(session, lead_state_id)
+    with errors.field():
+        _check_mandate(mandate)
+    errors.raise_any()
+    return lead
+
+
+def _checked_new_group(
+    session: Session,
+    settings: Settings,
+    *,
+    body_key: str,
+    name: str,
+    track: str,
+    lead_state_id: int | None,
+    mandate: str,
+    member_state_ids: list[int],
+) -> tuple[Body, MemberState]:
+    """The body and the lead state, or one refusal naming every wrong field of the creation form, in its order; the
+    track is checked once the body passed."""
+    errors = FieldErrors()
+    with errors.field():
+        _check_group_name(name)
+    with errors.field() as choosing_body:
+        body = _group_body(session, settings, body_key)
+    if choosing_body.ok:
+        with errors.field():
+            _check_track(body, settings, track)
+    with errors.field():
+        lead = _lead_state(session, lead_state_id)
+    with errors.field():
+        _check_member_states(session, member_state_ids)
+    with errors.field():
+        _check_mandate(mandate)
+    errors.raise_any()
+    return body, lead
 
 
 def create_working_group(
@@ -529,19 +603,17 @@ def create_working_group(
         raise Forbidden(N_("Only coordinators and admins manage working groups."))
     if not profile(settings).working_groups:
         raise DomainError(N_("The current governance option has no working groups."))
-    body = session.exec(select(Body).where(Body.key == body_key)).first()
-    if body is None or body.key not in profile(settings).working_groups:
-        raise DomainError(N_("Choose a body under which the current option allows working groups."))
-    if track not in allowed_tracks(body, settings):
-        raise DomainError(
-            N_("This body's working groups may have these tracks only: %(tracks)s."),
-            tracks=", ".join(allowed_tracks(body, settings)),
-        )
-    lead = _check_group_fields(session, name=name, mandate=mandate, lead_state_id=lead_state_id)
+    body, lead = _checked_new_group(
+        session,
+        settings,
+        body_key=body_key,
+        name=name,
+        track=track,
+        lead_state_id=lead_state_id,
+        mandate=mandate,
+        member_state_ids=member_state_ids,
+    )
     members = sorted({id_of(lead), *member_state_ids})
-    known = session.exec(select(func.count()).select_from(MemberState).where(col(MemberState.id).in_(members))).one()
-    if known != len(members):
-        raise DomainError(N_("Choose member states from the list."))
     group = WorkingGroup(
         body_id=id_of(body),
         name=name.strip(),

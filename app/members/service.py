@@ -17,6 +17,7 @@ from app.core import clock, region
 from app.core.config import LANGUAGES, Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden, Label, Localised, NotFound
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
@@ -445,6 +446,17 @@ def latest_reports(session: Session, *, state_id: int | None = None) -> list[Con
     return sorted(latest.values(), key=lambda r: (r.as_of, r.category), reverse=True)
 
 
+def _deployment_window(value: str | int) -> int:
+    """The rapid-deployment window in days, one of those the PCRS knows."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if days not in DEPLOYMENT_WINDOWS:
+        raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
+    return days
+
+
 def record_pledge(
     session: Session,
     *,
@@ -456,24 +468,25 @@ def record_pledge(
     readiness: str,
     deployment_days: str | int,
 ) -> Pledge:
+    """Records a PCRS pledge of the state, or refuses once naming every field that is wrong."""
     _require_edit(user, state)
+    errors = FieldErrors()
     if not capability.strip() or len(capability) > 200:
-        raise DomainError(N_("Describe the pledged capability in 1 to 200 characters."))
+        errors.add(DomainError(N_("Describe the pledged capability in 1 to 200 characters.")))
     if category not in CATEGORIES:
-        raise DomainError(N_("Choose a category."))
+        errors.add(DomainError(N_("Choose a category.")))
+    with errors.field():
+        people = _count(personnel, N_("Personnel"))
     if readiness not in READINESS_LEVELS:
-        raise DomainError(N_("Choose a readiness level."))
-    try:
-        days = int(deployment_days)
-    except (TypeError, ValueError):
-        days = 0
-    if days not in DEPLOYMENT_WINDOWS:
-        raise DomainError(N_("Choose a rapid-deployment window of 30, 60 or 90 days."))
+        errors.add(DomainError(N_("Choose a readiness level.")))
+    with errors.field():
+        days = _deployment_window(deployment_days)
+    errors.raise_any()
     pledge = Pledge(
         state_id=id_of(state),
         capability=capability.strip(),
         category=category,
-        personnel=_count(personnel, N_("Personnel")),
+        personnel=people,
         readiness=readiness,
         deployment_days=days,
         recorded_at=clock.now(),

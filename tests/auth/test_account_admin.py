@@ -23,6 +23,13 @@ def alert(html: str) -> str:
     return box.get_text(" ", strip=True) if box else ""
 
 
+def alerts(html: str) -> list[str]:
+    """Each message of the page's alert box that lists several."""
+    box = soup(html).find(attrs={"role": "alert"})
+    assert box is not None, "no error message"
+    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
+
+
 @pytest.fixture
 def admin(client: TestClient, session: Session) -> User:
     admin = make_user(session, role="admin", display_name="Ana Admin", password=None)
@@ -191,6 +198,48 @@ def test_a_wrong_correction_is_explained_keeps_what_was_typed_and_changes_nothin
     session.refresh(fiji)
     assert fiji.model_dump() == before and audit_entries(session, fiji) == []
     assert still_signed_in(session, token)
+
+
+def test_a_correction_with_three_wrong_fields_is_refused_in_french_with_every_message_and_what_was_typed_kept(
+    client: TestClient, session: Session, admin: User, fiji: User
+) -> None:
+    admin.language = "fr"
+    session.add(admin)
+    session.commit()
+    before = fiji.model_dump()
+
+    refused = save(client, fiji, email="litia at police", member_state_id="", organisation="o" * 121)
+
+    assert refused.status_code == 400
+    assert alerts(refused.text) == [
+        "Saisissez une adresse électronique valide.",
+        "Un point focal doit relever d’un État membre.",
+        "L’organisation peut compter au plus 120 caractères.",
+    ]
+    form = soup(refused.text).find("form", action=f"/admin/users/{fiji.id}")
+    assert form.find("input", attrs={"name": "email"})["value"] == "litia at police"
+    assert form.find("input", attrs={"name": "display_name"})["value"] == "Litia Naivalu"
+    session.refresh(fiji)
+    assert fiji.model_dump() == before and audit_entries(session, fiji) == []
+
+
+def test_a_new_account_with_three_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    page = "/admin/users"
+    fields = {"email": "sione@example.org", "display_name": " ", "role": "chief", "organisation": "o" * 121}
+
+    refused = client.post(page, data={"csrf_token": page_csrf(client, page), **fields})
+
+    assert refused.status_code == 400
+    assert alerts(refused.text) == [
+        "Enter a name of 1 to 120 characters.",
+        "Choose a role.",
+        "The organisation may have at most 120 characters.",
+    ]
+    form = soup(refused.text).find("form", action="/admin/users")
+    assert form.find("input", attrs={"name": "email"})["value"] == "sione@example.org"
+    assert session.exec(select(User).where(User.email == "sione@example.org")).first() is None
 
 
 def test_an_admin_cannot_change_their_own_role(client: TestClient, session: Session, admin: User) -> None:

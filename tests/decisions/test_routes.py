@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import pytest
+from bs4 import Tag
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -17,7 +18,7 @@ from app.core import paging
 from app.core.config import Settings
 from app.core.db import id_of
 from app.decisions import service
-from app.decisions.models import Decision
+from app.decisions.models import Decision, DecisionVersion
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from tests.factories import QueryLog, csrf_token, sign_in, soup
@@ -89,6 +90,82 @@ def test_a_refusal_is_shown_beside_the_form_in_french_with_what_was_typed_and_no
     assert "n’a pas assisté à cette réunion" in page.select_one("[role=alert]").get_text()  # type: ignore[union-attr]
     assert page.select_one("textarea[name=text_fr]").get_text() == TEXT_FR  # type: ignore[union-attr]
     assert session.exec(select(Decision)).all() == []
+
+
+def alerts(page: Tag) -> list[str]:
+    """Each message of the page's alert box that lists several."""
+    box = page.find(attrs={"role": "alert"})
+    assert box is not None, "no error message"
+    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
+
+
+def test_a_decision_with_five_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(
+    client: TestClient, session: Session, cast: Cast, past: Meeting
+) -> None:
+    sign_in(client, session, cast.coordinator)
+    answer = post_decision(
+        client,
+        past,
+        text_en=" ",
+        agenda_item="999999",
+        proposer_state="999999",
+        proposer_organisation="Pacific Islands Forum",
+        outcome="reservations",
+        reservation_state=str(cast.states["PG"].id),
+        reservation_words="Not before the budget is known.",
+        relation="amends",
+        related="999999",
+    )
+
+    assert answer.status_code == 400
+    page = soup(answer.text)
+    assert alerts(page) == [
+        "Write the decision in English or in French.",
+        "Choose an agenda item of this meeting.",
+        "Choose the proposing state from the list.",
+        "PG did not attend this meeting: only a state present can ask for a reservation to be noted.",
+        "Choose an earlier decision of the same body or working group.",
+    ]
+    assert page.select_one("input[name=proposer_organisation]")["value"] == "Pacific Islands Forum"  # type: ignore[index]
+    assert page.select_one("textarea[name=reservation_words]").get_text() == "Not before the budget is known."  # type: ignore[union-attr]
+    assert page.select_one("input[name=outcome][value=reservations]").has_attr("checked")  # type: ignore[union-attr]
+    assert session.exec(select(Decision)).all() == []
+
+
+def test_a_correction_with_three_wrong_fields_is_refused_in_french_with_every_message_and_nothing_changes(
+    client: TestClient, session: Session, settings: Settings, cast: Cast, past: Meeting
+) -> None:
+    decision = record(session, settings, cast, past)
+    cast.coordinator.language = "fr"
+    session.add(cast.coordinator)
+    session.commit()
+    sign_in(client, session, cast.coordinator)
+    page = client.get(f"/meetings/{past.id}")
+    note = "Correction " * 50
+    answer = client.post(
+        f"/meetings/{past.id}/decisions/{decision.id}",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "text_en": "",
+            "text_fr": "",
+            "proposer_organisation": "UN DPO",
+            "outcome": "deferred",
+            "note": note,
+        },
+    )
+
+    assert answer.status_code == 400
+    shown = soup(answer.text)
+    assert alerts(shown) == [
+        "Rédigez la décision en anglais ou en français.",
+        "Choisissez la réunion ultérieure à laquelle la décision est reportée.",
+        "La note peut compter au plus 500 caractères.",
+    ]
+    assert shown.select_one("input[name=note]")["value"] == note  # type: ignore[index]
+    assert shown.select_one("input[name=outcome][value=deferred]").has_attr("checked")  # type: ignore[union-attr]
+    session.refresh(decision)
+    assert (decision.text_en, decision.outcome) == (TEXT_EN, "consensus")
+    assert len(session.exec(select(DecisionVersion).where(DecisionVersion.decision_id == decision.id)).all()) == 1
 
 
 def test_a_focal_point_that_does_not_chair_is_refused(

@@ -14,7 +14,7 @@ from app.core.region import TRACKS
 from app.governance import service as governance
 from app.governance.models import WorkingGroup, WorkingGroupEvent
 from tests.factories import csrf_token, soup, state
-from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, settings_for
+from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, alerts, settings_for
 from tests.support.portal import Portal
 
 ALLOWED = [
@@ -221,6 +221,63 @@ def test_bad_input_shows_the_message_and_stores_nothing(
     assert kept["value"] == values["name"][:160], "the form keeps what was typed"
 
 
+def test_a_group_with_four_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(
+    session: Session, people: People, portal: Portal
+) -> None:
+    portal.run("adhoc")
+    coordinator = portal.client(people.coordinator)
+    page = coordinator.get("/working-groups")
+    before = stored_groups(session)
+    lead = str(state(session, "WS").id)
+
+    response = coordinator.post(
+        "/working-groups",
+        data=form(
+            page.text,
+            body="adhoc-network",
+            name=" ",
+            track="navy",
+            lead_state_id=lead,
+            member_state_ids=["999999"],
+            mandate="m" * 5001,
+        ),
+    )
+
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Enter a name of 1 to 160 characters.",
+        "This body's working groups may have these tracks only: military, police, joint.",
+        "Choose member states from the list.",
+        "The mandate may have at most 5000 characters.",
+    ]
+    shown = soup(response.text)
+    assert shown.find(id="f-body").find("option", selected=True)["value"] == "adhoc-network"
+    assert shown.find(id="f-lead").find("option", selected=True)["value"] == lead
+    assert shown.find(id="f-mandate").get_text() == "m" * 5000
+    assert stored_groups(session) == before
+
+
+def test_a_group_under_a_body_without_groups_is_refused_without_a_word_on_its_track(
+    session: Session, people: People, portal: Portal
+) -> None:
+    portal.run("adhoc")
+    coordinator = portal.client(people.coordinator)
+    page = coordinator.get("/working-groups")
+    before = stored_groups(session)
+
+    response = coordinator.post(
+        "/working-groups",
+        data=form(page.text, body="pif", name="Training", track="navy", lead_state_id=""),
+    )
+
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Choose a body under which the current option allows working groups.",
+        "Choose the lead state.",
+    ]
+    assert stored_groups(session) == before
+
+
 def test_unknown_member_state_is_refused_and_no_half_made_group_appears(
     session: Session, people: People, portal: Portal
 ) -> None:
@@ -325,6 +382,33 @@ def test_rename_to_an_empty_name_is_refused_and_keeps_the_old_name(
 
     assert response.status_code == 400
     assert alert(response.text) == "Enter a name of 1 to 160 characters."
+    assert stored_groups(session) == before
+    assert [action for action, _, _ in audit_trail(session, group)] == ["create"]
+
+
+def test_a_change_with_three_wrong_fields_is_refused_in_french_with_every_message(
+    session: Session, people: People, portal: Portal
+) -> None:
+    group = create(session, people, "adhoc", name="Training")
+    people.coordinator.language = "fr"
+    session.add(people.coordinator)
+    session.commit()
+    portal.run("adhoc")
+    coordinator = portal.client(people.coordinator)
+    page = coordinator.get(f"/working-groups/{group.id}")
+    before = stored_groups(session)
+
+    response = coordinator.post(
+        f"/working-groups/{group.id}",
+        data=form(page.text, name=" ", lead_state_id="999999", mandate="m" * 5001),
+    )
+
+    assert response.status_code == 400
+    assert alerts(response.text) == [
+        "Saisissez un nom de 1 à 160 caractères.",
+        "Choisissez l’État chef de file.",
+        "Le mandat peut compter au plus 5000 caractères.",
+    ]
     assert stored_groups(session) == before
     assert [action for action, _, _ in audit_trail(session, group)] == ["create"]
 

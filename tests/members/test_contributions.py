@@ -19,7 +19,7 @@ from app.core.web import percent
 from app.members import service as members
 from app.members.models import ContributionReport, Pledge, RegionTotal
 from tests.factories import make_user, soup, state
-from tests.members.conftest import People, alert, copy_seeds, post_form, replace_in, rows_of, table_rows
+from tests.members.conftest import People, alert, alerts, copy_seeds, post_form, replace_in, rows_of, table_rows
 
 CATEGORY_LABELS = {
     "troops": "Troops",
@@ -255,6 +255,26 @@ def test_a_wrong_pledge_is_refused_with_a_clear_message_and_nothing_is_recorded(
 
     assert refused.status_code == 400
     assert alert(refused.text) == message
+    assert rows_of(session, Pledge) == []
+
+
+def test_a_pledge_with_four_wrong_fields_is_refused_in_french_with_every_message_and_nothing_is_recorded(
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
+    people.fiji.language = "fr"
+    session.add(people.fiji)
+    session.commit()
+    fiji = browser_for(people.fiji)
+
+    refused = pledge(fiji, capability=" ", personnel="-1", readiness="level_9", deployment_days="45")
+
+    assert refused.status_code == 400
+    assert alerts(refused.text) == [
+        "Décrivez la capacité annoncée en 1 à 200 caractères.",
+        "Saisissez des nombres entiers de personnes (Personnel).",
+        "Choisissez un niveau de préparation.",
+        "Choisissez un délai de déploiement rapide de 30, 60 ou 90 jours.",
+    ]
     assert rows_of(session, Pledge) == []
 
 

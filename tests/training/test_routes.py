@@ -314,6 +314,35 @@ def test_each_mistake_in_the_nomination_form_is_named_and_nothing_is_saved(
     assert snapshot(session) == before
 
 
+NO_NAME = "Give the candidate's full name (at most 160 characters)."
+TOO_LONG = "Rank, service or notes are too long."
+NO_GENDER = "Choose the candidate's gender from the list."
+
+
+@pytest.mark.parametrize(
+    ("fields", "messages"),
+    [
+        (
+            {"full_name": " ", "service_name": "s" * 121, "gender": "", "notes": "n" * 1001},
+            [NO_NAME, TOO_LONG, NO_GENDER],
+        ),
+        ({"full_name": "Sina Leota", "gender": "", "notes": "n" * 1001}, [NO_GENDER, TOO_LONG]),
+    ],
+    ids=["name, service and gender", "gender and notes"],
+)
+def test_a_nomination_with_several_wrong_fields_is_refused_with_every_message_in_the_forms_order(
+    client: Any, session: Session, fields: dict[str, str], messages: list[str]
+) -> None:
+    offer = course(session, staff(session, "coordinator"))
+    sign_in(client, session, focal_point(session, "WS"))
+    page = client.get(f"/training/{offer.id}").text
+    before = snapshot(session)
+    response = client.post(f"/training/{offer.id}/nominations", data={"csrf_token": csrf_token(page), **fields})
+    assert response.status_code == 400
+    assert alerts(response.text) == messages
+    assert snapshot(session) == before
+
+
 @pytest.mark.parametrize(
     ("language", "message"),
     [

@@ -14,6 +14,7 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.errors import Conflict, DomainError, Forbidden
+from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.members.models import MemberState
 from app.outbox import service as outbox
@@ -38,6 +39,8 @@ from app.training.service.rules import (
     tell_states,
 )
 
+TOO_LONG = N_("Rank, service or notes are too long.")  # one message for the three optional fields
+
 
 @dataclass
 class CandidateForm:
@@ -54,6 +57,24 @@ def deadline_passed(offer: TrainingOffer) -> bool:
     return clock.today(offer.zone) > offer.deadline_on
 
 
+def _check_candidate(form: CandidateForm) -> str:
+    """The candidate's full name trimmed, or one refusal naming every field that is wrong, in the form's order (the
+    length of rank, service and notes is said once, where the first of them stands)."""
+    errors = FieldErrors()
+    name = form.full_name.strip()
+    if not name or len(name) > 160:
+        errors.add(DomainError(N_("Give the candidate's full name (at most 160 characters).")))
+    long_rank_or_service = len(form.rank.strip()) > 80 or len(form.service.strip()) > 120
+    if long_rank_or_service:
+        errors.add(DomainError(TOO_LONG))
+    if form.gender not in GENDERS:
+        errors.add(DomainError(N_("Choose the candidate's gender from the list.")))
+    if not long_rank_or_service and len(form.notes.strip()) > 1000:
+        errors.add(DomainError(TOO_LONG))
+    errors.raise_any()
+    return name
+
+
 def nominate(session: Session, *, user: User, offer: TrainingOffer, form: CandidateForm) -> Nomination:
     """A focal point puts a candidate of their state forward, last in the state's order of preference."""
     if user.role != Role.focal_point.value or user.member_state_id is None:
@@ -63,13 +84,7 @@ def nominate(session: Session, *, user: User, offer: TrainingOffer, form: Candid
         raise Conflict(N_("This offer does not take nominations."))
     if deadline_passed(offer):
         raise Conflict(N_("The nomination deadline has passed."))
-    name = form.full_name.strip()
-    if not name or len(name) > 160:
-        raise DomainError(N_("Give the candidate's full name (at most 160 characters)."))
-    if form.gender not in GENDERS:
-        raise DomainError(N_("Choose the candidate's gender from the list."))
-    if len(form.rank.strip()) > 80 or len(form.service.strip()) > 120 or len(form.notes.strip()) > 1000:
-        raise DomainError(N_("Rank, service or notes are too long."))
+    name = _check_candidate(form)
     languages = [code for code in LANGUAGES if code in form.languages]
     taken = count_nominations(session, id_of(offer), ACTIVE, state_id=user.member_state_id)
     if taken >= offer.seats_per_state:
