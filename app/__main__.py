@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import OperationalError
 
 from app.core.config import ROOT, ConfigurationError, Settings, get_settings
+from app.core.list_migrations import StrayValues
 from app.core.region import SeedError
 
 # The advisory lock held while one process migrates and seeds (any constant unique to the portal).
@@ -252,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SeedError as error:
         print(f"Seed error: {error}", file=sys.stderr)
+        return 2
+    except StrayValues as error:
+        print(f"Migration stopped: {error}", file=sys.stderr)
         return 2
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

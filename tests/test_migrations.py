@@ -224,3 +224,32 @@ def test_a_value_outside_a_list_stops_the_upgrade_before_any_change(
         assert check not in {str(c["name"]) for c in inspect(engine).get_check_constraints(table)}
     finally:
         engine.dispose()
+
+
+def test_the_migrate_command_names_the_stray_values_in_one_line(new_database: Callable[[str], str]) -> None:
+    """`python -m app migrate` over a stray value ends with one line saying what to correct, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    url = new_database("prcn_strays_command")
+    migrate(url, "08a2468b8aad")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as db:
+            db.execute(text(STATE))
+            db.execute(text(PLEDGE), {"days": 45})
+    finally:
+        engine.dispose()
+    environment = {**os.environ, "PRCN_DATABASE_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "Migration stopped: Correct these rows, then migrate again: pledge.deployment_days holds 45 "
+        "(allowed: 30, 60, 90)"
+    )

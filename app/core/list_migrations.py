@@ -18,6 +18,10 @@ Values = tuple[str, ...] | tuple[int, ...]
 Lists = tuple[tuple[str, str, Values], ...]
 
 
+class StrayValues(RuntimeError):
+    """Rows hold values outside their lists: the upgrade stops before changing anything, naming each one."""
+
+
 def add_checks(lists: Lists) -> None:
     """Adds a CHECK constraint per listed column, once no row holds a value outside its list."""
     bind = op.get_bind()
@@ -58,7 +62,7 @@ def _refuse_values_outside_lists(bind: sa.Connection, lists: Lists) -> None:
             allowed = ", ".join(map(str, values))
             found.append(f"{table}.{column} holds {', '.join(map(repr, strays))} (allowed: {allowed})")
     if found:
-        raise RuntimeError("Correct these rows, then migrate again: " + "; ".join(found))
+        raise StrayValues("Correct these rows, then migrate again: " + "; ".join(found))
 
 
 @contextmanager
