@@ -6,7 +6,7 @@ import itertools
 from functools import lru_cache
 from typing import Any
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlmodel import Session, select
 
 from app.auth import service
@@ -69,6 +69,13 @@ def sign_in(client: Any, session: Session, user: User, *, pending: bool = False)
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
+
+
+def alerts(page: str | Tag) -> list[str]:
+    """Each message of the alert box that lists several, in a page's HTML or inside one element, spaces normalised."""
+    box = (soup(page) if isinstance(page, str) else page).find(attrs={"role": "alert"})
+    assert box is not None, "the page shows no error message"
+    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
 
 
 def csrf_token(html: str) -> str:

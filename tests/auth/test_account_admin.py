@@ -15,19 +15,12 @@ from app.auth import service
 from app.auth.models import User
 from app.core.config import get_settings
 from app.outbox.models import OutboxMessage
-from tests.factories import make_user, page_csrf, sign_in, soup, state
+from tests.factories import alerts, make_user, page_csrf, sign_in, soup, state
 
 
 def alert(html: str) -> str:
     box = soup(html).find(attrs={"role": "alert"})
     return box.get_text(" ", strip=True) if box else ""
-
-
-def alerts(html: str) -> list[str]:
-    """Each message of the page's alert box that lists several."""
-    box = soup(html).find(attrs={"role": "alert"})
-    assert box is not None, "no error message"
-    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
 
 
 @pytest.fixture

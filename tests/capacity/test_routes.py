@@ -16,7 +16,7 @@ from app.core import paging
 from app.core.config import get_settings
 from app.core.db import get_engine
 from tests.capacity.conftest import DPO, counts, day, focal_point, past_due, record_need, record_support, statuses
-from tests.factories import QueryLog, csrf_token, make_user, sign_in, soup, state
+from tests.factories import QueryLog, alerts, csrf_token, make_user, sign_in, soup, state
 
 FORM_EXPIRED = "This form has expired or did not come from this portal. Reload the page and try again."
 
@@ -25,13 +25,6 @@ def alert(html: str) -> str:
     found = soup(html).find(attrs={"role": "alert"})
     assert found is not None, "the page shows no error message"
     return " ".join(found.get_text(" ").split())
-
-
-def alerts(html: str) -> list[str]:
-    """Each message of an error shown as a list, spaces normalised."""
-    found = soup(html).find(attrs={"role": "alert"})
-    assert found is not None, "the page shows no error message"
-    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
 
 
 def notice(html: str) -> str:

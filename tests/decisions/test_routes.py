@@ -9,7 +9,6 @@ import io
 from typing import Any
 
 import pytest
-from bs4 import Tag
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -21,7 +20,7 @@ from app.decisions import service
 from app.decisions.models import Decision, DecisionVersion
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
-from tests.factories import QueryLog, csrf_token, sign_in, soup
+from tests.factories import QueryLog, alerts, csrf_token, sign_in, soup
 from tests.meetings.conftest import Cast, MeetingFactory
 
 TEXT_EN = "The network adopts the regional pre-deployment training calendar."
@@ -90,13 +89,6 @@ def test_a_refusal_is_shown_beside_the_form_in_french_with_what_was_typed_and_no
     assert "n’a pas assisté à cette réunion" in page.select_one("[role=alert]").get_text()  # type: ignore[union-attr]
     assert page.select_one("textarea[name=text_fr]").get_text() == TEXT_FR  # type: ignore[union-attr]
     assert session.exec(select(Decision)).all() == []
-
-
-def alerts(page: Tag) -> list[str]:
-    """Each message of the page's alert box that lists several."""
-    box = page.find(attrs={"role": "alert"})
-    assert box is not None, "no error message"
-    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
 
 
 def test_a_decision_with_five_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(

@@ -52,13 +52,6 @@ def alert(html: str) -> str:
     return box.get_text(" ", strip=True) if box else ""
 
 
-def alerts(html: str) -> list[str]:
-    """Each message of the page's alert box that lists several."""
-    box = soup(html).find(attrs={"role": "alert"})
-    assert box is not None, "no error message"
-    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
-
-
 def links(scope: str | Tag, prefix: str) -> set[str]:
     """What follows `prefix` in every link starting with it, in a page's main part or in one element."""
     if isinstance(scope, str):

@@ -13,8 +13,8 @@ from app.core.errors import DomainError, Forbidden
 from app.core.region import TRACKS
 from app.governance import service as governance
 from app.governance.models import WorkingGroup, WorkingGroupEvent
-from tests.factories import csrf_token, soup, state
-from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, alerts, settings_for
+from tests.factories import alerts, csrf_token, soup, state
+from tests.governance.conftest import OPTIONS, PROFILE_GROUPS, People, alert, settings_for
 from tests.support.portal import Portal
 
 ALLOWED = [

@@ -14,7 +14,7 @@ from app.core import paging
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.library.models import LibraryDocument
-from tests.factories import QueryLog, csrf_token, sign_in, soup
+from tests.factories import QueryLog, alerts, csrf_token, sign_in, soup
 from tests.library.conftest import PDF, PNG, add, document_count, index_count, kept, person
 
 FORM_EXPIRED = "This form has expired or did not come from this portal. Reload the page and try again."
@@ -199,13 +199,6 @@ def test_a_refused_file_comes_back_with_the_form_and_nothing_is_kept(
     assert soup(response.text).find("input", attrs={"name": "title"})["value"] == "Refused file"
     assert (document_count(session), index_count(session)) == before
     assert not kept(get_settings(), content)
-
-
-def alerts(html: str) -> list[str]:
-    """Each message of an error shown as a list, spaces normalised."""
-    found = soup(html).find(attrs={"role": "alert"})
-    assert found is not None, "the page shows no error message"
-    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
 
 
 def test_a_document_with_four_wrong_fields_and_an_empty_file_is_refused_with_every_message_at_once(

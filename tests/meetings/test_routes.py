@@ -36,7 +36,7 @@ from app.meetings.models import (
     MinutesVersion,
 )
 from app.outbox.models import OutboxMessage
-from tests.factories import QueryLog, make_user, page_csrf, sign_in, soup, state
+from tests.factories import QueryLog, alerts, make_user, page_csrf, sign_in, soup, state
 
 SUVA, APIA, RAROTONGA, AUCKLAND = "Pacific/Fiji", "Pacific/Apia", "Pacific/Rarotonga", "Pacific/Auckland"
 LINK = "https://meet.example.org/sme"
@@ -889,13 +889,6 @@ def test_agenda_items_are_added_moved_and_removed(client: TestClient, session: S
     assert moved.status_code == removed.status_code == 303
     assert agenda_titles(client, scene.meeting) == ["Updates from members", "Welcome"]
     assert rows(session, AgendaItem, AgendaItem.meeting_id == scene.meeting.id) == 2
-
-
-def alerts(scope: Tag) -> list[str]:
-    """Each message of the alert box inside `scope` that lists several."""
-    box = scope.find(attrs={"role": "alert"})
-    assert box is not None, "no error message"
-    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
 
 
 def test_an_agenda_item_with_three_wrong_fields_is_refused_with_every_message_and_what_was_typed_kept(

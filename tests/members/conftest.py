@@ -33,13 +33,6 @@ def alert(html: str) -> str:
     return box.get_text(" ", strip=True) if box else ""
 
 
-def alerts(html: str) -> list[str]:
-    """Each message of the page's alert box that lists several."""
-    box = soup(html).find(attrs={"role": "alert"})
-    assert box is not None, "no error message"
-    return [" ".join(item.get_text(" ").split()) for item in box.find_all("li")]
-
-
 def post_form(browser: TestClient, page: str, target: str, /, **fields: Any) -> Any:
     """Submits a form found on `page` (read first, for its CSRF token) to `target`."""
     return browser.post(target, data={"csrf_token": csrf_token(browser.get(page).text), **fields})

@@ -18,8 +18,8 @@ from app.core.config import get_settings
 from app.core.web import percent
 from app.members import service as members
 from app.members.models import ContributionReport, Pledge, RegionTotal
-from tests.factories import make_user, soup, state
-from tests.members.conftest import People, alert, alerts, copy_seeds, post_form, replace_in, rows_of, table_rows
+from tests.factories import alerts, make_user, soup, state
+from tests.members.conftest import People, alert, copy_seeds, post_form, replace_in, rows_of, table_rows
 
 CATEGORY_LABELS = {
     "troops": "Troops",

@@ -20,7 +20,7 @@ from app.meetings import service as meetings
 from app.outbox.models import OutboxMessage
 from app.training import service
 from app.training.models import Nomination, NominationEvent, OfferEvent, TrainingOffer
-from tests.factories import QueryLog, csrf_token, make_user, sign_in, soup, state
+from tests.factories import QueryLog, alerts, csrf_token, make_user, sign_in, soup, state
 
 FORM_EXPIRED = "This form has expired or did not come from this portal. Reload the page and try again."
 
@@ -105,13 +105,6 @@ def text_of(node: Any) -> str:
 def listed(html: str) -> set[str]:
     """The titles of the offers in the catalogue's table."""
     return {link.get_text(strip=True) for link in soup(html).select("tbody th[scope=row] a")}
-
-
-def alerts(html: str) -> list[str]:
-    """Each message of an error shown as a list, spaces normalised."""
-    found = soup(html).find(attrs={"role": "alert"})
-    assert found is not None, "the page shows no error message"
-    return [" ".join(item.get_text(" ").split()) for item in found.find_all("li")]
 
 
 def snapshot(session: Session) -> dict[str, Any]:
