@@ -267,8 +267,8 @@ def create_group(
     mandate: Text = "",
     member_state_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Creates a working group under a body the current option allows. A body that is not there or is dormant
-    (404) is said beside the form's choice of body."""
+    """Creates a working group under a body the current option allows. A body that is not there or has no working
+    groups under this option is refused beside the form, with every other wrong field (400)."""
     typed: dict[str, object] = {
         "body": body,
         "name": name[:160],
@@ -291,7 +291,6 @@ def create_group(
         ),
         lambda group: RedirectResponse(f"/working-groups/{group.id}?notice=group-created", status_code=303),
         lambda message, status: _groups_page(request, session, user, status=status, error=message, form=typed),
-        on_page=(404,),
     )
 
 
