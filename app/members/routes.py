@@ -93,7 +93,8 @@ def _profile_page(
     notice: str | None = None,
     **forms: object,
 ) -> HTMLResponse:
-    """The state's page; `forms` carries a refused form's error (and what it can offer instead)."""
+    """The state's page; `forms` carries a refused form's error (and what it can offer instead) and what was typed
+    in it."""
     settings = get_settings()
     profile = service.state_profile(session, settings, state)
     return render(
@@ -111,6 +112,8 @@ def _profile_page(
             "notice": NOTICES.get(notice or ""),
             "zones": region.time_zones(settings.seeds_dir),
             "sovereign": service.sovereign_name(session, state, current_language.get()),
+            "contribution_form": {},
+            "pledge_form": {},
             **forms,
         },
         status_code=status,
@@ -170,7 +173,22 @@ def add_contribution(
             source=source,
         ),
         lambda _: _done(state, "contribution-saved"),
-        lambda message, status: _profile_page(request, session, user, state, status=status, contribution_error=message),
+        lambda message, status: _profile_page(
+            request,
+            session,
+            user,
+            state,
+            status=status,
+            contribution_error=message,
+            contribution_form={
+                "as_of": as_of[:40],
+                "category": category,
+                "men": men[:20],
+                "women": women[:20],
+                "unspecified": unspecified[:20],
+                "source": source[:255],
+            },
+        ),
     )
 
 
@@ -200,7 +218,21 @@ def add_pledge(
             deployment_days=deployment_days,
         ),
         lambda _: _done(state, "pledge-saved"),
-        lambda message, status: _profile_page(request, session, user, state, status=status, pledge_error=message),
+        lambda message, status: _profile_page(
+            request,
+            session,
+            user,
+            state,
+            status=status,
+            pledge_error=message,
+            pledge_form={
+                "capability": capability[:200],
+                "category": category,
+                "personnel": personnel[:20],
+                "readiness": readiness,
+                "deployment_days": deployment_days,
+            },
+        ),
     )
 
 

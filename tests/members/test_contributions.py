@@ -128,6 +128,29 @@ def test_wrong_figures_are_refused_with_a_clear_message_and_nothing_is_recorded(
     assert rows_of(session, ContributionReport) == before
 
 
+def form_values(html: str, action: str) -> dict[str, str]:
+    """What each named field of the form sent to `action` holds as the page comes back: its value or chosen option."""
+    form = soup(html).find("form", action=action)
+    assert form is not None, f"no form sent to {action}"
+    values = {str(field["name"]): str(field.get("value", "")) for field in form.find_all("input")}
+    for select_field in form.find_all("select"):
+        chosen = select_field.find("option", selected=True)
+        values[str(select_field["name"])] = str(chosen["value"]) if chosen else ""
+    values.pop("csrf_token", None)
+    return values
+
+
+def test_refused_figures_come_back_as_they_were_typed(
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
+    typed = {**FIGURES, "category": "staff_officers", "men": "12", "women": "many", "source": "Mission roster"}
+
+    refused = report(browser_for(people.fiji), **typed)
+
+    assert alert(refused.text) == "Enter whole numbers of people (Women)."
+    assert form_values(refused.text, "/members/FJ/contributions") == typed
+
+
 def test_wrong_figures_are_explained_in_french_to_a_french_speaking_focal_point(
     session: Session, browser_for: Callable[..., Any]
 ) -> None:
@@ -276,6 +299,23 @@ def test_a_pledge_with_four_wrong_fields_is_refused_in_french_with_every_message
         "Choisissez un délai de déploiement rapide de 30, 60 ou 90 jours.",
     ]
     assert rows_of(session, Pledge) == []
+
+
+def test_a_refused_pledge_comes_back_as_it_was_typed(
+    session: Session, people: People, browser_for: Callable[..., Any]
+) -> None:
+    typed = {
+        "capability": "Engineering company",
+        "category": "troops",
+        "personnel": "lots",
+        "readiness": "level_3",
+        "deployment_days": "90",
+    }
+
+    refused = pledge(browser_for(people.fiji), **typed)
+
+    assert alert(refused.text) == "Enter whole numbers of people (Personnel)."
+    assert form_values(refused.text, "/members/FJ/pledges") == typed
 
 
 def test_a_withdrawn_pledge_leaves_the_page_and_stays_in_the_records(
