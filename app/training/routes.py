@@ -301,8 +301,10 @@ def _offer_page(
     decisions: dict[int, str] | None = None,
     reasons: dict[int, str] | None = None,
     partial: str | None = None,
+    candidate: service.CandidateForm | None = None,
 ) -> HTMLResponse:
-    """The offer's page; `decisions` and `reasons` fill the allocation form, as chosen but not confirmed."""
+    """The offer's page; `decisions` and `reasons` fill the allocation form, as chosen but not confirmed, and
+    `candidate` the nomination form, as typed."""
     settings = get_settings()
     manages = service.manages(user, offer)
     everyone = service.preview(session, offer, {})
@@ -340,6 +342,7 @@ def _offer_page(
             "notice": NOTICES.get(notice),
             "errors": errors or {},
             "language_labels": LANGUAGES,
+            "candidate": candidate,
         },
         status_code=status,
         partial=partial,
@@ -357,10 +360,11 @@ def _change(
     *,
     decisions: dict[int, str] | None = None,
     reasons: dict[int, str] | None = None,
+    candidate: service.CandidateForm | None = None,
 ) -> Response:
     """Makes the change and goes to `done`; if it is refused (other than for lack of rights), the offer page with the
     message beside the form `part`, nothing changed, the allocation form keeping the `decisions` and `reasons`
-    entered. A nomination not of this offer (404) is said beside the form: the offer itself is there; and so is a
+    entered and the nomination form the `candidate` typed. A nomination not of this offer (404) is said beside the form: the offer itself is there; and so is a
     focal point's refused nomination (403), since they read the offer."""
     return form_action(
         session,
@@ -375,6 +379,7 @@ def _change(
             status=status,
             decisions=decisions,
             reasons=reasons,
+            candidate=candidate,
         ),
         on_page=(403, 404) if part == "nominate" else (404,),
     )
@@ -453,6 +458,7 @@ def nominate(
         "nominate",
         lambda: service.nominate(session, user=user, offer=offer, form=form),
         f"/training/{offer.id}?notice=nominated#nominations",
+        candidate=form,
     )
 
 

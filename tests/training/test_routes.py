@@ -336,6 +336,31 @@ def test_a_nomination_with_several_wrong_fields_is_refused_with_every_message_in
     assert snapshot(session) == before
 
 
+def test_a_refused_nomination_comes_back_as_it_was_typed(client: Any, session: Session) -> None:
+    offer = course(session, staff(session, "coordinator"))
+    sign_in(client, session, focal_point(session, "WS"))
+    page = client.get(f"/training/{offer.id}").text
+    typed = {
+        "full_name": "Sina Leota",
+        "rank": "Sergeant",
+        "service_name": "Samoa Police Service",
+        "gender": "woman",
+        "languages": ["fr"],
+        "notes": "n" * 1001,
+    }
+
+    response = client.post(f"/training/{offer.id}/nominations", data={"csrf_token": csrf_token(page), **typed})
+
+    assert alert(response.text) == TOO_LONG
+    form = soup(response.text).select_one(f"form[action='/training/{offer.id}/nominations']")
+    assert form is not None
+    texts = form.select("input[name=full_name], input[name=rank], input[name=service_name]")
+    assert [field["value"] for field in texts] == ["Sina Leota", "Sergeant", "Samoa Police Service"]
+    assert [option["value"] for option in form.select("select[name=gender] option[selected]")] == ["woman"]
+    assert [box["value"] for box in form.select("input[name=languages][checked]")] == ["fr"]
+    assert [area.get_text() for area in form.select("textarea[name=notes]")] == ["n" * 1001]
+
+
 @pytest.mark.parametrize(
     ("language", "message"),
     [
