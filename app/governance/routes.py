@@ -303,7 +303,9 @@ def _group_page(
     status: int = 200,
     notice: str | None = None,
     error: str | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The group's page; `typed` fills its edit form as it was refused."""
     settings = get_settings()
     body = queries.body(session, group.body_id)
     assert body is not None  # a group's body is a foreign key
@@ -322,6 +324,7 @@ def _group_page(
             "coordinates": service.coordinates(user),
             "notice": NOTICES.get(notice or ""),
             "error": error,
+            "typed": typed or {},
         },
         status_code=status,
     )
@@ -336,9 +339,16 @@ def working_group(
 
 
 def _group_action(
-    request: Request, session: SessionDep, user: User, group: WorkingGroup, action: Callable[[], object], notice: str
+    request: Request,
+    session: SessionDep,
+    user: User,
+    group: WorkingGroup,
+    action: Callable[[], object],
+    notice: str,
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    """Runs a change (or asks to confirm it); a refusal shows the group's page with the message."""
+    """Runs a change (or asks to confirm it); a refusal shows the group's page with the message, and the edit form
+    with what was `typed` in it."""
 
     def done(answer: object) -> Response:
         if isinstance(answer, Response):
@@ -349,7 +359,7 @@ def _group_action(
         session,
         action,
         done,
-        lambda message, status: _group_page(request, session, user, group, status=status, error=message),
+        lambda message, status: _group_page(request, session, user, group, status=status, error=message, typed=typed),
     )
 
 
@@ -399,6 +409,7 @@ def update_group(
             lead_state_id=int(lead_state_id) if lead_state_id.isdigit() else None,
         ),
         "group-saved",
+        typed={"name": name[:160], "mandate": mandate[:5000], "lead_state_id": lead_state_id},
     )
 
 

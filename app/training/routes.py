@@ -364,8 +364,8 @@ def _change(
 ) -> Response:
     """Makes the change and goes to `done`; if it is refused (other than for lack of rights), the offer page with the
     message beside the form `part`, nothing changed, the allocation form keeping the `decisions` and `reasons`
-    entered and the nomination form the `candidate` typed. A nomination not of this offer (404) is said beside the form: the offer itself is there; and so is a
-    focal point's refused nomination (403), since they read the offer."""
+    entered and the nomination form the `candidate` typed. A nomination not of this offer (404) is said beside the
+    form: the offer itself is there; and so is a focal point's refused nomination (403), since they read the offer."""
     return form_action(
         session,
         change,

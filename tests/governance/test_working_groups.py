@@ -386,6 +386,27 @@ def test_rename_to_an_empty_name_is_refused_and_keeps_the_old_name(
     assert [action for action, _, _ in audit_trail(session, group)] == ["create"]
 
 
+def test_a_refused_change_comes_back_as_it_was_typed(session: Session, people: People, portal: Portal) -> None:
+    group = create(session, people, "adhoc", name="Training", mandate="First mandate.")
+    portal.run("adhoc")
+    coordinator = portal.client(people.coordinator)
+    page = coordinator.get(f"/working-groups/{group.id}")
+    before = stored_groups(session)
+
+    response = coordinator.post(
+        f"/working-groups/{group.id}",
+        data=form(page.text, name="Pre-deployment training", mandate="Second mandate.", lead_state_id="0"),
+    )
+
+    assert response.status_code == 400
+    assert alert(response.text) == "Choose the lead state."
+    edit = soup(response.text).select_one(f"form[action='/working-groups/{group.id}']")
+    assert edit is not None
+    assert [field["value"] for field in edit.select("input[name=name]")] == ["Pre-deployment training"]
+    assert [area.get_text() for area in edit.select("textarea[name=mandate]")] == ["Second mandate."]
+    assert stored_groups(session) == before
+
+
 def test_a_change_with_three_wrong_fields_is_refused_in_french_with_every_message(
     session: Session, people: People, portal: Portal
 ) -> None:
