@@ -37,7 +37,11 @@ from app.meetings.models import (
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 from app.notifications.models import JobRun, Notification, NotificationPreference
 from app.outbox.models import OutboxMessage
-from app.training.models import CourseType, Nomination, NominationEvent, OfferEvent, TrainingOffer
+from app.training.models import CourseType, Nomination, NominationEvent, NominationTally, OfferEvent, TrainingOffer
+from app.training.tallies import keep_tallies
+
+# The report tallies follow every session's flushes of nominations and offers, whichever command or route makes them.
+keep_tallies()
 
 __all__ = [
     "JobRun",
@@ -76,6 +80,7 @@ __all__ = [
     "CourseType",
     "Nomination",
     "NominationEvent",
+    "NominationTally",
     "OfferEvent",
     "TrainingOffer",
     "Need",

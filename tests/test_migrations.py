@@ -253,3 +253,65 @@ def test_the_migrate_command_names_the_stray_values_in_one_line(new_database: Ca
         "Migration stopped: Correct these rows, then migrate again: pledge.deployment_days holds 45 "
         "(allowed: 30, 60, 90)"
     )
+
+
+def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
+    new_database: Callable[[str], str],
+) -> None:
+    """The revision adding the tallies counts every year of existing nominations, as the portal then keeps them."""
+    from datetime import date
+
+    from sqlmodel import Session, select
+
+    from app import seeds
+    from app.core.config import get_settings
+    from app.training import service as training
+    from app.training.models import NominationTally
+    from tests.factories import make_user, state
+    from tests.training.conftest import offer_form
+
+    url = new_database("prcn_tallies")
+    migrate(url)
+    engine = make_engine(url)
+
+    def tallies() -> list[tuple[int, int, str, str, int]]:
+        with Session(engine) as db:
+            return sorted(
+                (row.year, row.state_id, row.status, row.gender, row.nominations)
+                for row in db.exec(select(NominationTally)).all()
+            )
+
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            seeds.load(db, get_settings().seeds_dir)
+            provider = make_user(db, role="focal_point", member_state_id=state(db, "FJ").id, password=None)
+            samoa = make_user(db, role="focal_point", member_state_id=state(db, "WS").id, password=None)
+            for first_day in (date(2031, 3, 2), date(2032, 5, 4)):
+                offer = training.create_offer(
+                    db,
+                    user=provider,
+                    form=offer_form(
+                        starts_on=first_day.isoformat(),
+                        ends_on=first_day.replace(day=first_day.day + 3).isoformat(),
+                        deadline_on=first_day.replace(day=1).isoformat(),
+                    ),
+                )
+                training.set_status(db, get_settings(), user=provider, offer=offer, status="published")
+                for name, gender in (("Ana", "woman"), ("Ben", "man")):
+                    training.nominate(
+                        db, user=samoa, offer=offer, form=training.CandidateForm(full_name=name, gender=gender)
+                    )
+        kept = tallies()
+        assert [(year, status, gender, number) for year, _, status, gender, number in kept] == [
+            (2031, "nominated", "man", 1),
+            (2031, "nominated", "woman", 1),
+            (2032, "nominated", "man", 1),
+            (2032, "nominated", "woman", 1),
+        ]
+
+        command.downgrade(config_for(url), "26a2982b770e")
+        command.upgrade(config_for(url), "head")
+
+        assert tallies() == kept
+    finally:
+        engine.dispose()

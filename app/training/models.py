@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 from app.core.choices import one_of
@@ -194,3 +195,26 @@ class NominationEvent(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     by: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class NominationTally(SQLModel, table=True):
+    """How many nominations there are per year of the course's first day, nominating state, status and gender, for
+    the reports: offers published, closed or completed, nominations not withdrawn. Kept in step with the nominations
+    and offers in the transaction that changes them (training.tallies), so the reports read a few hundred rows
+    however many years of courses there are."""
+
+    __tablename__ = "nomination_tally"
+    __table_args__ = (
+        one_of("status", NominationStatus),
+        one_of("gender", Gender),
+        UniqueConstraint(
+            "year", "state_id", "status", "gender", name="uq_nomination_tally_year_state_id_status_gender"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    state_id: int = Field(foreign_key="member_state.id")
+    status: str = Field(max_length=20)
+    gender: str = Field(max_length=20)
+    nominations: int

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import extract
 from sqlmodel import Session, col, func, select
 
 from app.auth.models import User
@@ -19,7 +20,7 @@ from app.core.config import get_settings
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.outbox.models import OutboxMessage
 from app.training import service
-from app.training.models import Nomination, NominationEvent, OfferEvent, TrainingOffer
+from app.training.models import Nomination, NominationEvent, NominationTally, OfferEvent, TrainingOffer
 from tests.factories import make_user, state
 from tests.training.conftest import offer_form
 
@@ -1032,6 +1033,78 @@ def test_the_report_counts_seats_offered_nominated_and_filled_per_year_and_per_s
         ],
     }
     assert region[0].nominated_share.share == pytest.approx(2 / 3)
+
+
+def test_a_course_moved_into_the_next_year_takes_its_nominations_to_that_years_report(
+    session: Session, provider: User
+) -> None:
+    year = date.today().year + 4
+    first_day = date(year, 12, 1)
+    offer = service.create_offer(
+        session,
+        user=provider,
+        form=offer_form(
+            starts_on=_iso(first_day),
+            ends_on=_iso(first_day + timedelta(days=4)),
+            deadline_on=_iso(first_day - timedelta(days=20)),
+        ),
+    )
+    move_to(session, provider, offer, "published")
+    samoa = focal_point(session, "WS")
+    put_forward(session, offer, samoa, "S1")
+    put_forward(session, offer, samoa, "S2", "man")
+
+    def nominated_per_year() -> dict[int, int]:
+        region, _ = service.report(session)
+        return {row.year: row.nominated for row in region if row.year >= year}
+
+    assert nominated_per_year() == {year: 2}
+    later = date(year + 1, 1, 12)
+    service.update_offer(
+        session,
+        user=provider,
+        offer=offer,
+        form=offer_form(
+            starts_on=_iso(later), ends_on=_iso(later + timedelta(days=4)), deadline_on=_iso(later - timedelta(days=20))
+        ),
+    )
+    assert nominated_per_year() == {year + 1: 2}
+    move_to(session, provider, offer, "cancelled")
+    assert nominated_per_year() == {}
+
+
+def test_the_tallies_the_report_reads_match_the_nominations_after_every_kind_of_change(
+    session: Session, provider: User
+) -> None:
+    samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
+    offers = [offered(session, provider, seats_per_state=3) for _ in range(2)]
+    people = [
+        put_forward(session, offer, samoa, f"S{n}", gender)
+        for n, (offer, gender) in enumerate([(offers[0], "woman"), (offers[0], "man"), (offers[1], "unspecified")])
+    ]
+    people.append(put_forward(session, offers[1], tonga, "T1"))
+    decide(session, provider, offers[0], (people[0], "accepted"), (people[1], "declined", "Rank"))
+    service.withdraw(session, get_settings(), user=tonga, nomination=people[3], offer=offers[1])
+    move_to(session, provider, offers[1], "closed")
+
+    kept = session.exec(
+        select(
+            NominationTally.year,
+            NominationTally.state_id,
+            NominationTally.status,
+            NominationTally.gender,
+            NominationTally.nominations,
+        )
+    ).all()
+    year = extract("year", col(TrainingOffer.starts_on))
+    counted = session.exec(
+        select(year, Nomination.state_id, Nomination.status, Nomination.gender, func.count())
+        .join(TrainingOffer, col(TrainingOffer.id) == col(Nomination.offer_id))
+        .where(col(TrainingOffer.status).in_(("published", "closed", "completed")), Nomination.status != "withdrawn")
+        .group_by(year, Nomination.state_id, Nomination.status, Nomination.gender)
+    ).all()
+    assert sorted(tuple(row) for row in kept) == sorted((int(row[0]), *row[1:]) for row in counted)
+    assert len(kept) == 3
 
 
 def test_a_states_record_counts_trained_women_and_certified_people_per_course_type(

@@ -20,10 +20,12 @@ from app.members.models import MemberState
 from app.training.models import (
     CourseType,
     Nomination,
+    NominationTally,
     TrainingOffer,
 )
 from app.training.service.allocation import Share
 from app.training.service.rules import ACTIVE
+from app.training.tallies import COUNTED_OFFERS
 
 
 def targets_for(settings: Settings, track: str) -> list[region.Target]:
@@ -164,10 +166,9 @@ class YearRow:
 
 def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
     """Seats offered, nominated and filled per (state, year) and per (None, year) for the region, by the course's
-    first day; a state's offered seats are those of the courses it provides. Two queries, each summed by the
-    database per year, state, status and gender: the rows read grow with the years and states, not the courses
-    or the nominations."""
-    counted_statuses = ("published", "closed", "completed")
+    first day; a state's offered seats are those of the courses it provides. Two queries: the seats summed by the
+    database per year and provider, and the nominations' tallies kept per year, state, status and gender
+    (training.tallies), so the rows read grow with the years and states, not the courses or the nominations."""
     year = extract("year", col(TrainingOffer.starts_on))
     rows: dict[tuple[int | None, int], YearRow] = {}
 
@@ -176,7 +177,7 @@ def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
 
     offered = session.exec(
         select(year, col(TrainingOffer.provider_state_id), func.sum(col(TrainingOffer.seats)))
-        .where(col(TrainingOffer.status).in_(counted_statuses))
+        .where(col(TrainingOffer.status).in_(COUNTED_OFFERS))
         .group_by(year, col(TrainingOffer.provider_state_id))
     ).all()
     for offer_year, provider_id, seats in offered:
@@ -184,16 +185,16 @@ def _tallies(session: Session) -> dict[tuple[int | None, int], YearRow]:
         if provider_id is not None:
             row(provider_id, int(offer_year)).offered += int(seats or 0)
     # SQLModel's select() is typed for at most four columns; five make the same Select, its row type declared.
-    counting: Select[int, int, str, str, int] = Select(
-        year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender), func.count()
+    kept: Select[int, int, str, str, int] = Select(
+        col(NominationTally.year),
+        col(NominationTally.state_id),
+        col(NominationTally.status),
+        col(NominationTally.gender),
+        col(NominationTally.nominations),
     )
-    counted = session.exec(
-        counting.join(TrainingOffer, col(TrainingOffer.id) == col(Nomination.offer_id))
-        .where(col(TrainingOffer.status).in_(counted_statuses), col(Nomination.status) != "withdrawn")
-        .group_by(year, col(Nomination.state_id), col(Nomination.status), col(Nomination.gender))
-    ).all()
-    for nomination_year, state_id, status, gender, number in counted:
-        for target in (row(None, int(nomination_year)), row(state_id, int(nomination_year))):
+    tallies = session.exec(kept).all()
+    for tally_year, state_id, status, gender, number in tallies:
+        for target in (row(None, tally_year), row(state_id, tally_year)):
             target.nominated += number
             _tally(target.nominated_share, gender, number)
             if status == "accepted":
