@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import CurrentUser, FocalPoint, Member, public
 from app.auth.models import User
-from app.core import paging, region
+from app.core import clock, paging, region
 from app.core.config import get_settings
 from app.core.db import SessionDep, id_of
 from app.core.errors import DomainError
@@ -66,19 +67,20 @@ def catalogue(
     course_type: str = "",
     language: str = "",
     provider: str = "",
-    after: str = "",
+    after: str | None = None,
     before: str = "",
     notice: str = "",
     page: str = "",
 ) -> HTMLResponse:
     """Published offers, filtered by track, type, dates, language and providing state, a page at a time; the
-    women's share counts every offer the filters list."""
+    women's share counts every offer the filters list. Until the reader says otherwise (an empty "From"), courses
+    that ended before the reader's today are left out, so the list starts with what can still be attended."""
     filters = service.Filters(
         track=track,
         course_type=course_type,
         language=language,
         provider=provider,
-        after=filter_day(after),
+        after=clock.today(user.time_zone) if after is None else filter_day(after),
         before=filter_day(before),
     )
     number = paging.page_number(page)
@@ -99,9 +101,16 @@ def catalogue(
             "targets": service.targets_for(settings, "any"),
             "may_offer": service.may_offer(user),
             "notice": NOTICES.get(notice),
+            "with_past": _with_past(request),
         },
         partial="training/_offers.html",
     )
+
+
+def _with_past(request: Request) -> str:
+    """The catalogue with the same filters and no "From" day, so courses that have ended are listed too."""
+    kept = {name: value for name, value in request.query_params.items() if name not in ("after", "page", "notice")}
+    return "/training?" + urlencode({**kept, "after": ""})
 
 
 def _form_page(

@@ -4,8 +4,9 @@ the form token, and list pages whose query count does not grow with the data."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -677,6 +678,27 @@ def test_the_filter_form_shows_the_filters_in_use(
     assert listed(str(page)) & shelf_titles(shelf) == {STAFF}
 
 
+def test_the_catalogue_starts_with_courses_not_yet_ended_and_links_to_those_that_have_with_the_filters_kept(
+    client: Any, session: Session, shelf: dict[str, TrainingOffer]
+) -> None:
+    move_into_the_past(session, shelf["police"], started_days_ago=40)
+    samoan = focal_point(session, "WS")
+    sign_in(client, session, samoan)
+    today_in_apia = datetime.now(ZoneInfo(samoan.time_zone)).date()
+
+    page = soup(client.get("/training", params={"track": "police"}).text)
+
+    assert listed(str(page)) & shelf_titles(shelf) == {CIVILIANS}
+    assert samoan.time_zone == "Pacific/Apia"
+    assert page.select_one("form.filters input[name=after]")["value"] == today_in_apia.isoformat()  # type: ignore[index]
+    hint = page.select_one("#offers-window a")
+    assert hint is not None and hint.get_text() == "List them too"
+    with_past = soup(client.get(str(hint["href"])).text)
+    assert listed(str(with_past)) & shelf_titles(shelf) == {SAAT, CIVILIANS}
+    assert with_past.select_one("form.filters input[name=after]")["value"] == ""  # type: ignore[index]
+    assert with_past.select_one("#offers-window") is None
+
+
 def test_filters_that_make_no_sense_are_ignored_rather_than_failing(
     client: Any, session: Session, shelf: dict[str, TrainingOffer]
 ) -> None:
@@ -708,7 +730,8 @@ def test_an_htmx_request_gets_only_the_offers_part_with_the_womens_share_of_the_
     assert fragment.status_code == 200
     html = soup(fragment.text)
     assert html.find("html") is None and html.find("form") is None and html.find("h1") is None
-    assert [node.name for node in html.find_all(recursive=False)] == ["section", "table"]
+    assert [node.name for node in html.find_all(recursive=False)] == ["p", "section", "table"]
+    assert html.find("p", recursive=False)["id"] == "offers-window", "the part says which courses it leaves out"
     assert listed(fragment.text) & shelf_titles(shelf) == {SAAT}
     share = text_of(html.find("section"))
     assert "Nominated: 50.0% women (1 of 2)" in share
