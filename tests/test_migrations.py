@@ -268,7 +268,7 @@ def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
     from app.training import service as training
     from app.training.models import NominationTally
     from tests.factories import make_user, state
-    from tests.training.conftest import offer_form
+    from tests.training.conftest import course_on
 
     url = new_database("prcn_tallies")
     migrate(url)
@@ -287,16 +287,7 @@ def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
             provider = make_user(db, role="focal_point", member_state_id=state(db, "FJ").id, password=None)
             samoa = make_user(db, role="focal_point", member_state_id=state(db, "WS").id, password=None)
             for first_day in (date(2031, 3, 2), date(2032, 5, 4)):
-                offer = training.create_offer(
-                    db,
-                    user=provider,
-                    form=offer_form(
-                        starts_on=first_day.isoformat(),
-                        ends_on=first_day.replace(day=first_day.day + 3).isoformat(),
-                        deadline_on=first_day.replace(day=1).isoformat(),
-                    ),
-                )
-                training.set_status(db, get_settings(), user=provider, offer=offer, status="published")
+                offer = course_on(db, provider, first_day)
                 for name, gender in (("Ana", "woman"), ("Ben", "man")):
                     training.nominate(
                         db, user=samoa, offer=offer, form=training.CandidateForm(full_name=name, gender=gender)

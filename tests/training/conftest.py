@@ -63,3 +63,19 @@ def published_offer(session: Session, provider: User) -> TrainingOffer:
     offer = service.create_offer(session, user=provider, form=offer_form())
     service.set_status(session, get_settings(), user=provider, offer=offer, status="published")
     return offer
+
+
+def course_on(session: Session, provider: User, first_day: date) -> TrainingOffer:
+    """A course of `offer_form()` whose first day is `first_day` (four days long, nominations until the 1st of that
+    month), offered by `provider` and published."""
+    offer = service.create_offer(
+        session,
+        user=provider,
+        form=offer_form(
+            starts_on=first_day.isoformat(),
+            ends_on=(first_day + timedelta(days=3)).isoformat(),
+            deadline_on=first_day.replace(day=1).isoformat(),
+        ),
+    )
+    service.set_status(session, get_settings(), user=provider, offer=offer, status="published")
+    return offer

@@ -10,29 +10,14 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app import seeds
-from app.auth.models import User
 from app.core import clock
 from app.core.config import get_settings
 from app.core.db import make_engine, writing
 from app.training import service
-from app.training.models import Nomination, NominationTally, TrainingOffer
+from app.training.models import Nomination, NominationTally
 from tests.factories import make_user, state
 from tests.support.database import migrate
-from tests.training.conftest import offer_form
-
-
-def course(db: Session, provider: User, first_day: date) -> TrainingOffer:
-    offer = service.create_offer(
-        db,
-        user=provider,
-        form=offer_form(
-            starts_on=first_day.isoformat(),
-            ends_on=first_day.replace(day=first_day.day + 3).isoformat(),
-            deadline_on=first_day.replace(day=1).isoformat(),
-        ),
-    )
-    service.set_status(db, get_settings(), user=provider, offer=offer, status="published")
-    return offer
+from tests.training.conftest import course_on
 
 
 def test_two_nominations_for_the_same_year_at_once_are_both_counted(new_database: Callable[[str], str]) -> None:
@@ -45,7 +30,7 @@ def test_two_nominations_for_the_same_year_at_once_are_both_counted(new_database
             provider = make_user(db, role="focal_point", member_state_id=state(db, "FJ").id, password=None)
             samoa = make_user(db, role="focal_point", member_state_id=state(db, "WS").id, password=None)
             tonga = make_user(db, role="focal_point", member_state_id=state(db, "TO").id, password=None)
-            march, june = course(db, provider, date(2031, 3, 2)), course(db, provider, date(2031, 6, 2))
+            march, june = course_on(db, provider, date(2031, 3, 2)), course_on(db, provider, date(2031, 6, 2))
             service.nominate(db, user=samoa, offer=march, form=service.CandidateForm(full_name="Ana", gender="woman"))
 
         first = Session(engine)
