@@ -23,6 +23,7 @@ AREAS = {
 }
 NEED_TRACKS = {"military": N_("Military"), "police": N_("Police"), "civilian": N_("Civilian")}
 PRIORITIES = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+PRIORITY_RANK = {key: rank for rank, key in enumerate(PRIORITIES)}  # high first
 
 
 class NeedStatus(StrEnum):
@@ -52,6 +53,7 @@ NEED_STATUSES: dict[str, ContextMessage] = {
     NeedStatus.met: NC_("need", "Met"),
     NeedStatus.withdrawn: NC_("need", "Withdrawn"),
 }
+STILL_NEEDED = ("open", "partly_met")  # the needs that still call for support
 SUPPORT_KINDS: dict[str, str] = {
     SupportKind.in_kind: N_("In kind"),
     SupportKind.funding: N_("Funding"),

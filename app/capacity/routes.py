@@ -35,11 +35,11 @@ NOTICES = {
 
 
 def need_from_path(need_id: int, session: SessionDep) -> Need:
-    return service.get_need(session, need_id)
+    return queries.get_need(session, need_id)
 
 
 def support_from_path(support_id: int, session: SessionDep) -> Support:
-    return service.get_support(session, support_id)
+    return queries.get_support(session, support_id)
 
 
 NeedFromPath = Annotated[Need, Depends(need_from_path)]
@@ -221,7 +221,7 @@ def _support_form_page(
             "values": values or {},
             "error": error,
             "states": states,
-            "needs": service.open_needs(session),
+            "needs": queries.open_needs(session),
             "offers": offers,
             "chooses_provider": user.role in service.STAFF,
             "own_state": own,
@@ -236,7 +236,7 @@ def new_support(request: Request, session: SessionDep, user: Partner, need: str 
     """The form to record support; `?need=ID` fills in the need, its state, area and track."""
     values: dict[str, Any] = {}
     if need.isdigit():
-        chosen = service.get_need(session, int(need))
+        chosen = queries.get_need(session, int(need))
         state = members.state(session, chosen.state_id)
         values = {
             "need": str(chosen.id),

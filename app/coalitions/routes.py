@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import Coordinator, CurrentUser, Member
 from app.auth.models import Role, User
-from app.capacity import service as capacity
+from app.capacity import queries as capacity
 from app.coalitions import service
 from app.coalitions.models import Coalition
 from app.core import region

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Role, User
-from app.capacity import service as capacity
+from app.capacity import queries as capacity
 from app.capacity.models import Need
 from app.coalitions.models import (
     COALITION_STATUSES,

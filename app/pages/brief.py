@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
-from app.capacity import service as capacity
+from app.capacity import queries as capacity
 from app.capacity.models import Need, Support
 from app.coalitions import service as coalitions
 from app.core import clock, paging

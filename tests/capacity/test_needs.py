@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.capacity import service
+from app.capacity import queries, service
 from app.core import region
 from app.core.config import get_settings
 from app.core.errors import DomainError
@@ -138,7 +138,7 @@ def test_a_status_change_that_makes_no_sense_is_refused_and_the_history_stays(
     assert refused.value.message == message
     session.rollback()
     assert counts(session) == before
-    assert service.get_need(session, need.id).status == "open"  # type: ignore[arg-type]
+    assert queries.get_need(session, need.id).status == "open"  # type: ignore[arg-type]
 
 
 def test_a_focal_point_of_another_state_cannot_change_a_need_and_nothing_changes(
@@ -150,7 +150,7 @@ def test_a_focal_point_of_another_state_cannot_change_a_need_and_nothing_changes
         service.set_need_status(session, user=samoa, need=need, status="withdrawn")
     assert refused.value.status_code == 403
     assert counts(session) == before
-    assert service.get_need(session, need.id).status == "open"  # type: ignore[arg-type]
+    assert queries.get_need(session, need.id).status == "open"  # type: ignore[arg-type]
 
 
 def test_needs_of_a_state_come_most_pressing_first_and_only_open_ones_unless_asked(
@@ -166,16 +166,16 @@ def test_needs_of_a_state_come_most_pressing_first_and_only_open_ones_unless_ask
     service.set_need_status(session, user=fiji, need=partly, status="partly_met")
     record_need(session, make_user(session, role="coordinator", password=None), state="WS")
     fiji_id = state(session, "FJ").id
-    assert service.needs_of_state(session, state_id=fiji_id) == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
-    assert met in service.needs_of_state(session, state_id=fiji_id, open_only=False)  # type: ignore[arg-type]
-    pressing = service.pressing_needs(session, state_id=fiji_id, size=2)  # type: ignore[arg-type]
+    assert queries.needs_of_state(session, state_id=fiji_id) == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
+    assert met in queries.needs_of_state(session, state_id=fiji_id, open_only=False)  # type: ignore[arg-type]
+    pressing = queries.pressing_needs(session, state_id=fiji_id, size=2)  # type: ignore[arg-type]
     assert (pressing.rows, pressing.total, pressing.more) == ([sooner, later], 5, 3)
-    assert service.pressing_needs(session, state_id=fiji_id, size=10).rows == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
+    assert queries.pressing_needs(session, state_id=fiji_id, size=10).rows == [sooner, later, undated, partly, low]  # type: ignore[arg-type]
 
 
 def test_an_unknown_need_is_not_found(session: Session) -> None:
     with pytest.raises(DomainError) as refused:
-        service.get_need(session, 999_999)
+        queries.get_need(session, 999_999)
     assert refused.value.status_code == 404
 
 

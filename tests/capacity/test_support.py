@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
-from app.capacity import service
+from app.capacity import queries, service
 from app.core.config import get_settings
 from app.core.errors import DomainError
 from app.training import service as training
@@ -221,11 +221,11 @@ def test_support_for_a_state_lists_what_it_receives_soonest_first(session: Sessi
     record_support(session, coordinator, provider_state="AU", recipient_state="WS")
     fiji_id = state(session, "FJ").id
     assert fiji_id is not None
-    shown = service.current_support(session, state_id=fiji_id, ended_since=date.today(), size=5)
+    shown = queries.current_support(session, state_id=fiji_id, ended_since=date.today(), size=5)
     assert (shown.rows, shown.total, shown.more) == ([sooner, later], 2, 0)
-    first = service.current_support(session, state_id=fiji_id, ended_since=date.today(), size=1)
+    first = queries.current_support(session, state_id=fiji_id, ended_since=date.today(), size=1)
     assert (first.rows, first.total, first.more) == ([sooner], 2, 1)
     a_year_ago = date.today() - timedelta(days=365)
-    everything = service.current_support(session, state_id=fiji_id, ended_since=a_year_ago, size=5)
+    everything = queries.current_support(session, state_id=fiji_id, ended_since=a_year_ago, size=5)
     assert everything.rows == [ended, sooner, later]
     assert sooner.starts_on == date.today() + timedelta(days=5)
