@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from app.auth import service
+from app.auth import queries, service
 from app.auth.models import Role, User
 from app.auth.service import Visitor
 from app.core.config import get_settings
@@ -191,7 +191,7 @@ def client_address(request: Request) -> str:
 
 def user_from_path(user_id: int, session: SessionDep) -> User:
     """The account in the path of an admin's page."""
-    return service.get_user(session, user_id)
+    return queries.get_user(session, user_id)
 
 
 UserFromPath = Annotated[User, Depends(user_from_path)]

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 
-from app.auth import passkeys, second_factor, service, sso
+from app.auth import passkeys, queries, second_factor, service, sso
 from app.auth.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -329,7 +329,7 @@ def _users_page(request: Request, session: SessionDep, **context: object) -> HTM
         request,
         "auth/users.html",
         {
-            "users": service.list_users(session),
+            "users": queries.list_users(session),
             "roles": list(Role),
             "states": members.member_states(session),
             **context,

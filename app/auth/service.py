@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import ColumnElement, and_, delete, func, update
+from sqlalchemy import ColumnElement, and_, delete, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -22,7 +22,7 @@ from app.auth.passwords import check_new_password, hash_password, verify_passwor
 from app.core import clock, region
 from app.core.config import LANGUAGES, Settings
 from app.core.db import id_of, once
-from app.core.errors import Conflict, DomainError, Forbidden, Label, NotFound, TooManyAttempts
+from app.core.errors import Conflict, DomainError, Forbidden, Label, TooManyAttempts
 from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.members.models import MemberState
@@ -78,31 +78,8 @@ class AccountExists(Conflict):
 # Accounts
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(N_("No such account."))
-    return user
-
-
 def find_user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
-
-
-def list_users(session: Session) -> list[tuple[User, int]]:
-    """Every account with its number of open sessions, in one query."""
-    open_sessions = (
-        select(UserSession.user_id, func.count().label("n"))
-        .where(col(UserSession.ended_at).is_(None))
-        .group_by(col(UserSession.user_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(User, func.coalesce(open_sessions.c.n, 0))
-        .outerjoin(open_sessions, open_sessions.c.user_id == User.id)
-        .order_by(User.role, User.email)
-    ).all()
-    return [(user, count) for user, count in rows]
 
 
 def active_accounts(session: Session, *, role: str) -> list[User]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import extract
+from sqlmodel import Session, col, func, select
 
 from app.decisions.models import Decision, Reservation
-from app.meetings.models import AgendaItem
+from app.meetings.models import AgendaItem, Meeting
 
 
 def meeting_decision(session: Session, meeting_id: int | None, decision_id: int) -> Decision | None:
@@ -22,3 +23,13 @@ def reservations(session: Session, decision_id: int | None) -> list[Reservation]
 def agenda_item(session: Session, decision: Decision) -> AgendaItem | None:
     """The agenda item the decision answers, when it names one."""
     return session.get(AgendaItem, decision.agenda_item_id) if decision.agenda_item_id else None
+
+
+def years(session: Session) -> list[int]:
+    """The years that have decisions, newest first (for the register's filter)."""
+    found = session.exec(
+        select(func.distinct(extract("year", col(Meeting.starts_at)))).join(
+            Decision, col(Decision.meeting_id) == Meeting.id
+        )
+    ).all()
+    return sorted((int(year) for year in found if year is not None), reverse=True)

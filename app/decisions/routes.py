@@ -324,7 +324,7 @@ def register(
             "error": error,
             "bodies": governance.bodies(session),
             "groups": governance.working_groups(session),
-            "years": service.years(session),
+            "years": queries.years(session),
             "states": sorted(members.states_by_id(session).values(), key=lambda s: s.name(language)),
             "tracks": TRACKS,
             "statuses": STATUSES,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, extract, func, or_
+from sqlalchemy import and_, extract, or_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -803,16 +803,6 @@ def version_text(version: DecisionVersion, language: str) -> str:
     content = json.loads(version.content)
     first, second = ("text_fr", "text_en") if language == "fr" else ("text_en", "text_fr")
     return str(content.get(first) or content.get(second) or "")
-
-
-def years(session: Session) -> list[int]:
-    """The years that have decisions, newest first (for the register's filter)."""
-    found = session.exec(
-        select(func.distinct(extract("year", col(Meeting.starts_at)))).join(
-            Decision, col(Decision.meeting_id) == Meeting.id
-        )
-    ).all()
-    return sorted((int(year) for year in found if year is not None), reverse=True)
 
 
 def linkable_actions(session: Session, decision: Decision) -> list[ActionItem]:
