@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core import charts, formats
 from app.core.charts import MARGIN, WIDTH, Bar, Column
-from app.members.service import SeriesPoint, WomenShare
+from app.members.queries import SeriesPoint, WomenShare
 
 
 def series_chart(series: list[SeriesPoint]) -> list[Bar]:

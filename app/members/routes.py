@@ -373,8 +373,8 @@ def accept(
 def contributions(request: Request, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """The region's personnel in UN operations over time, and women's share against the targets."""
     settings = get_settings()
-    series = service.region_series(session)
-    shares = service.women_shares(session, settings, request.state.language)
+    series = queries.region_series(session)
+    shares = queries.women_shares(session, settings, request.state.language)
     return render(
         request,
         "members/contributions.html",
@@ -383,7 +383,7 @@ def contributions(request: Request, session: SessionDep, user: CurrentUser) -> H
             "shares": shares,
             "series_chart": charts.series_chart(series),
             "share_chart": charts.share_chart(shares),
-            "reports": service.latest_reports(session),
+            "reports": queries.latest_reports(session),
             "states": queries.states_by_id(session),
             "categories": CATEGORIES,
             "source_names": region.load(settings.seeds_dir).sources,
