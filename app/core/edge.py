@@ -129,7 +129,7 @@ def check(value: str, *, in_path: bool = False, in_form: bool = False) -> None:
         raise DomainError(
             N_("The form holds control characters (such as NUL or a line separator) that no field accepts.")
         )
-    if value.isdigit() and int(value) > LARGEST_ID:
+    if value.isdecimal() and (len(value.lstrip("0")) > len(str(LARGEST_ID)) or int(value) > LARGEST_ID):
         if in_path:
             raise NotFound(N_("This page does not exist."))
         raise DomainError(N_("A number in the request is larger than any the portal keeps."))

@@ -83,6 +83,7 @@ def test_an_upload_may_be_as_large_as_the_upload_limit_but_no_larger(client, ses
         ("/training?before=9999-12-31", "between the years 1900 and 2199"),
         ("/training?after=2027-02-30", "not a date in the calendar"),
         ("/meetings/find-time?series=99999999999999999999", "larger than any the portal keeps"),
+        ("/training?page=" + "9" * 5000, "larger than any the portal keeps"),
     ],
 )
 def test_hostile_values_in_the_address_get_a_clear_answer(client, session: Session, path: str, message: str) -> None:
@@ -90,6 +91,14 @@ def test_hostile_values_in_the_address_get_a_clear_answer(client, session: Sessi
     response = client.get(path)
     assert response.status_code == 400
     assert message in alert(response)
+
+
+def test_a_digit_that_is_no_number_in_the_address_is_a_filter_like_any_other(client, session: Session) -> None:
+    """A superscript two is a digit to Python but no decimal number: the catalogue shows its first page."""
+    sign_in(client, session, make_user(session, role="coordinator"))
+    response = client.get("/training", params={"page": "\u00b2"})
+    assert response.status_code == 200
+    assert soup(response.text).find("h1").get_text(strip=True) == "Training offers"
 
 
 @pytest.mark.parametrize(
