@@ -26,7 +26,7 @@ from app.core.exports import safe_cell
 from app.core.forms import FieldErrors, parse_day, parse_day_or_none
 from app.core.i18n import N_, in_language
 from app.core.i18n import gettext as _
-from app.members import service as members
+from app.members import queries as member_queries
 from app.members.models import MemberState
 from app.training import service as training
 from app.training.models import TrainingOffer
@@ -149,7 +149,7 @@ def _need_state(session: Session, user: User, code: str) -> MemberState:
         if own is None or (code.strip() and code.strip().upper() != own.code):
             raise NotYourState(N_("You can act only for your own state."))
         return own
-    state = members.find_state(session, code)
+    state = member_queries.state_by_code(session, code)
     if state is None:
         raise DomainError(N_("Choose the state from the list."))
     return state
@@ -349,7 +349,7 @@ def _support_provider(session: Session, user: User, form: SupportForm) -> tuple[
             )
         return None, organisation[:120]
     if form.provider_state.strip():
-        state = members.find_state(session, form.provider_state)
+        state = member_queries.state_by_code(session, form.provider_state)
         if state is None:
             raise DomainError(N_("Choose the state giving the support or name the organisation."))
         return state.id, ""
@@ -390,7 +390,7 @@ def _chosen_need(session: Session, value: str) -> Need | None:
 
 def _recipient(session: Session, code: str, need: Need | None) -> MemberState:
     """The receiving state chosen, or else the need's state; a need must be one of that state's, not withdrawn."""
-    recipient = members.find_state(session, code)
+    recipient = member_queries.state_by_code(session, code)
     if recipient is None and need is not None and not code.strip():
         recipient = session.get(MemberState, need.state_id)
     if recipient is None:

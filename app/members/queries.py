@@ -1,4 +1,5 @@
-"""What pages read of member states, their pledges and contributions, and the region's figures over time."""
+"""What pages read of member states: the directory, a state's profile and focal points, its pledges and
+contributions, and the region's figures over time."""
 
 from __future__ import annotations
 
@@ -6,13 +7,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from babel import Locale
 from sqlmodel import Session, col, select
 
+from app.auth import service as accounts
+from app.auth.models import User
 from app.core import region
 from app.core.config import Settings
+from app.core.db import id_of
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.members.models import ContributionReport, MemberState, Pledge, RegionTotal
+from app.governance import service as governance
+from app.governance.models import Body, MembershipEvent, WorkingGroup
+from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 
 
 def member_states(session: Session) -> list[MemberState]:
@@ -31,8 +38,9 @@ def state(session: Session, state_id: int | None) -> MemberState | None:
 
 
 def state_by_code(session: Session, code: str) -> MemberState | None:
-    """The state with this ISO code in any case, or None."""
-    return session.exec(select(MemberState).where(MemberState.code == code.upper())).first()
+    """The state with this ISO code (any case, spaces ignored), or None when there is none or no code."""
+    code = code.strip().upper()
+    return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
 
 
 def get_state(session: Session, code: str) -> MemberState:
@@ -118,3 +126,116 @@ def women_shares(session: Session, settings: Settings, language: str) -> list[Wo
             )
         )
     return shares
+
+
+def sovereign_name(session: Session, state: MemberState, language: str) -> str:
+    """The name of the state a territory belongs to: a seeded state's, else the country's name in CLDR."""
+    if not state.sovereign:
+        return ""
+    seeded = session.exec(select(MemberState).where(MemberState.code == state.sovereign)).first()
+    if seeded is not None:
+        return seeded.name(language)
+    return str(Locale.parse(language).territories.get(state.sovereign, state.sovereign))
+
+
+def focal_points(session: Session, *, state_id: int) -> list[tuple[User, FocalPoint | None]]:
+    """A state's focal points (its active focal-point accounts), each with the details they gave, if any."""
+    return [
+        (person, details)
+        for person, details in session.exec(
+            select(User, FocalPoint)
+            .outerjoin(FocalPoint, col(FocalPoint.user_id) == User.id)
+            .where(accounts.acts_for(state_id))
+            .order_by(col(User.display_name))
+        ).all()
+    ]
+
+
+# Directory
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    state: MemberState
+    bodies: list[Body]
+    tracks: set[str]
+
+
+def directory(
+    session: Session, settings: Settings, *, user: User | None, subregion: str = "", body_key: str = "", track: str = ""
+) -> list[DirectoryRow]:
+    """States with the active bodies they belong to, filtered; a fixed number of queries."""
+    states = session.exec(select(MemberState).order_by(MemberState.name_en)).all()
+    bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=None)}
+    member_of: dict[int, list[Body]] = defaultdict(list)
+    for (body_id, state_id), standing in governance.memberships(session).items():
+        if standing.is_member and body_id in bodies:
+            member_of[state_id].append(bodies[body_id])
+    group_tracks: dict[int, set[str]] = defaultdict(set)
+    groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=None)]
+    members = governance.group_members(session, [id_of(group) for group in groups])
+    for group in groups:
+        for state_id in members.get(id_of(group), set()):
+            group_tracks[state_id].add(group.track)
+    rows = []
+    for state in states:
+        joined = sorted(member_of.get(id_of(state), []), key=lambda body: body.id or 0)
+        tracks = {body.track for body in joined} | group_tracks.get(id_of(state), set())
+        if subregion and state.subregion != subregion:
+            continue
+        if body_key and body_key not in {body.key for body in joined}:
+            continue
+        if track and track not in tracks and not (track != "joint" and "joint" in tracks):
+            continue
+        rows.append(DirectoryRow(state, joined, tracks))
+    return rows
+
+
+# Profile
+
+
+@dataclass(frozen=True)
+class StateProfile:
+    """A state's page. Memberships and working groups of bodies the option in force leaves dormant are kept apart,
+    so they show as dormant rather than vanish."""
+
+    state: MemberState
+    memberships: list[governance.MembershipState]
+    dormant_memberships: list[governance.MembershipState]
+    bodies: dict[int, Body]
+    dormant_bodies: set[int]
+    history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
+    focal_points: list[tuple[User, FocalPoint | None]]
+    contributions: list[ContributionReport]
+    pledges: list[Pledge]
+    working_groups: list[WorkingGroup]
+    dormant_groups: list[WorkingGroup]
+
+
+def state_profile(session: Session, settings: Settings, state: MemberState) -> StateProfile:
+    everything = governance.all_bodies(session, settings)
+    bodies = {id_of(body): body for body, _ in everything}
+    dormant = {id_of(body) for body, active in everything if not active}
+    standings = list(governance.memberships(session, state_id=state.id).values())
+    groups = [group for group, _, _ in governance.all_working_groups(session, settings)]
+    members = governance.group_members(session, [id_of(group) for group in groups])
+    joined = [group for group in groups if state.id in members.get(id_of(group), set())]
+    return StateProfile(
+        state=state,
+        memberships=[s for s in standings if s.body_id not in dormant],
+        dormant_memberships=[s for s in standings if s.body_id in dormant and (s.is_member or s.pending)],
+        bodies=bodies,
+        dormant_bodies=dormant,
+        history=governance.history(session, state_id=state.id),
+        focal_points=focal_points(session, state_id=id_of(state)),
+        contributions=latest_reports(session, state_id=id_of(state)),
+        pledges=list(
+            session.exec(
+                select(Pledge)
+                .where(Pledge.state_id == state.id, col(Pledge.withdrawn_at).is_(None))
+                .order_by(col(Pledge.recorded_at).desc())
+            ).all()
+        ),
+        working_groups=[group for group in joined if group.body_id not in dormant],
+        dormant_groups=[group for group in joined if group.body_id in dormant],
+    )

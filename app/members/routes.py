@@ -66,7 +66,7 @@ def member_directory(
 ) -> HTMLResponse:
     """States and territories, filtered by subregion, body and track."""
     settings = get_settings()
-    rows = service.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
+    rows = queries.directory(session, settings, user=user, subregion=subregion, body_key=body, track=track)
     bodies = [b for b, _ in governance.list_bodies(session, settings, user=None) if b.kind == "network"]
     return render(
         request,
@@ -96,7 +96,7 @@ def _profile_page(
     """The state's page; `forms` carries a refused form's error (and what it can offer instead) and what was typed
     in it."""
     settings = get_settings()
-    profile = service.state_profile(session, settings, state)
+    profile = queries.state_profile(session, settings, state)
     return render(
         request,
         "members/detail.html",
@@ -111,7 +111,7 @@ def _profile_page(
             "today": clock.today("UTC").isoformat(),
             "notice": NOTICES.get(notice or ""),
             "zones": region.time_zones(settings.seeds_dir),
-            "sovereign": service.sovereign_name(session, state, current_language.get()),
+            "sovereign": queries.sovereign_name(session, state, current_language.get()),
             "contribution_form": {},
             "pledge_form": {},
             **forms,

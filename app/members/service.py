@@ -1,13 +1,10 @@
-"""Member states: the directory, profiles, focal points and their invitations, contributions and pledges."""
+"""Member states' write use cases: profiles, focal points and their invitations, contributions and pledges."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from babel import Locale
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth import mail
@@ -20,9 +17,7 @@ from app.core.errors import Conflict, DomainError, Forbidden, Label, Localised, 
 from app.core.forms import FieldErrors
 from app.core.i18n import N_
 from app.governance import service as governance
-from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.meetings import timing
-from app.members import queries
 from app.members.models import (
     CATEGORIES,
     DEPLOYMENT_WINDOWS,
@@ -39,22 +34,6 @@ MAX_PERSONNEL = 100_000
 DETAILS = ("portfolio", "position", "phone")
 
 
-def find_state(session: Session, code: str) -> MemberState | None:
-    """The state with this ISO code (any case, spaces ignored), or None when there is none or no code."""
-    code = code.strip().upper()
-    return session.exec(select(MemberState).where(MemberState.code == code)).first() if code else None
-
-
-def sovereign_name(session: Session, state: MemberState, language: str) -> str:
-    """The name of the state a territory belongs to: a seeded state's, else the country's name in CLDR."""
-    if not state.sovereign:
-        return ""
-    seeded = session.exec(select(MemberState).where(MemberState.code == state.sovereign)).first()
-    if seeded is not None:
-        return seeded.name(language)
-    return str(Locale.parse(language).territories.get(state.sovereign, state.sovereign))
-
-
 def can_edit(user: User | None, state: MemberState) -> bool:
     """Coordinators and admins edit any state; a focal point only their own."""
     if user is None:
@@ -65,96 +44,6 @@ def can_edit(user: User | None, state: MemberState) -> bool:
 def _require_edit(user: User, state: MemberState) -> None:
     if not can_edit(user, state):
         raise Forbidden(N_("You can act only for your own state."))
-
-
-# Directory
-
-
-@dataclass(frozen=True)
-class DirectoryRow:
-    state: MemberState
-    bodies: list[Body]
-    tracks: set[str]
-
-
-def directory(
-    session: Session, settings: Settings, *, user: User | None, subregion: str = "", body_key: str = "", track: str = ""
-) -> list[DirectoryRow]:
-    """States with the active bodies they belong to, filtered; a fixed number of queries."""
-    states = session.exec(select(MemberState).order_by(MemberState.name_en)).all()
-    bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=None)}
-    member_of: dict[int, list[Body]] = defaultdict(list)
-    for (body_id, state_id), standing in governance.memberships(session).items():
-        if standing.is_member and body_id in bodies:
-            member_of[state_id].append(bodies[body_id])
-    group_tracks: dict[int, set[str]] = defaultdict(set)
-    groups = [group for group, _, _ in governance.list_working_groups(session, settings, user=None)]
-    members = governance.group_members(session, [id_of(group) for group in groups])
-    for group in groups:
-        for state_id in members.get(id_of(group), set()):
-            group_tracks[state_id].add(group.track)
-    rows = []
-    for state in states:
-        joined = sorted(member_of.get(id_of(state), []), key=lambda body: body.id or 0)
-        tracks = {body.track for body in joined} | group_tracks.get(id_of(state), set())
-        if subregion and state.subregion != subregion:
-            continue
-        if body_key and body_key not in {body.key for body in joined}:
-            continue
-        if track and track not in tracks and not (track != "joint" and "joint" in tracks):
-            continue
-        rows.append(DirectoryRow(state, joined, tracks))
-    return rows
-
-
-# Profile
-
-
-@dataclass(frozen=True)
-class StateProfile:
-    """A state's page. Memberships and working groups of bodies the option in force leaves dormant are kept apart,
-    so they show as dormant rather than vanish."""
-
-    state: MemberState
-    memberships: list[governance.MembershipState]
-    dormant_memberships: list[governance.MembershipState]
-    bodies: dict[int, Body]
-    dormant_bodies: set[int]
-    history: list[tuple[MembershipEvent, Body, MemberState, str | None]]
-    focal_points: list[tuple[User, FocalPoint | None]]
-    contributions: list[ContributionReport]
-    pledges: list[Pledge]
-    working_groups: list[WorkingGroup]
-    dormant_groups: list[WorkingGroup]
-
-
-def state_profile(session: Session, settings: Settings, state: MemberState) -> StateProfile:
-    everything = governance.all_bodies(session, settings)
-    bodies = {id_of(body): body for body, _ in everything}
-    dormant = {id_of(body) for body, active in everything if not active}
-    standings = list(governance.memberships(session, state_id=state.id).values())
-    groups = [group for group, _, _ in governance.all_working_groups(session, settings)]
-    members = governance.group_members(session, [id_of(group) for group in groups])
-    joined = [group for group in groups if state.id in members.get(id_of(group), set())]
-    return StateProfile(
-        state=state,
-        memberships=[s for s in standings if s.body_id not in dormant],
-        dormant_memberships=[s for s in standings if s.body_id in dormant and (s.is_member or s.pending)],
-        bodies=bodies,
-        dormant_bodies=dormant,
-        history=governance.history(session, state_id=state.id),
-        focal_points=focal_points(session, state_id=id_of(state)),
-        contributions=queries.latest_reports(session, state_id=id_of(state)),
-        pledges=list(
-            session.exec(
-                select(Pledge)
-                .where(Pledge.state_id == state.id, col(Pledge.withdrawn_at).is_(None))
-                .order_by(col(Pledge.recorded_at).desc())
-            ).all()
-        ),
-        working_groups=[group for group in joined if group.body_id not in dormant],
-        dormant_groups=[group for group in joined if group.body_id in dormant],
-    )
 
 
 def update_profile(session: Session, *, user: User, state: MemberState, profile: str) -> None:
@@ -194,19 +83,6 @@ class AlreadyInvited(Conflict):
             state=Localised(state.name_en, state.name_fr),
         )
         self.account = account
-
-
-def focal_points(session: Session, *, state_id: int) -> list[tuple[User, FocalPoint | None]]:
-    """A state's focal points (its active focal-point accounts), each with the details they gave, if any."""
-    return [
-        (person, details)
-        for person, details in session.exec(
-            select(User, FocalPoint)
-            .outerjoin(FocalPoint, col(FocalPoint.user_id) == User.id)
-            .where(accounts.acts_for(state_id))
-            .order_by(col(User.display_name))
-        ).all()
-    ]
 
 
 def _refuse_known_address(session: Session, *, email: str, state: MemberState) -> None:

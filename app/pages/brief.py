@@ -23,7 +23,6 @@ from app.governance import service as governance
 from app.meetings import service as meetings
 from app.meetings.models import ActionItem, Meeting
 from app.members import queries as member_queries
-from app.members import service as members
 from app.members.models import MemberState
 from app.training import service as training
 
@@ -32,7 +31,7 @@ from app.training import service as training
 class CountryBrief:
     """What the brief shows; meetings and action items are None for readers who may not see them."""
 
-    profile: members.StateProfile
+    profile: member_queries.StateProfile
     needs: paging.Head[Need]
     support: paging.Head[Support]
     courses: paging.Head[training.StateCourse]
@@ -60,7 +59,7 @@ def country_brief(session: Session, settings: Settings, *, state: MemberState, u
     own = sees_state_business(user, state)
     state_id = id_of(state)
     return CountryBrief(
-        profile=members.state_profile(session, settings, state),
+        profile=member_queries.state_profile(session, settings, state),
         needs=capacity.pressing_needs(session, state_id=state_id, size=ROWS_SHOWN),
         support=capacity.current_support(session, state_id=state_id, ended_since=support_since(), size=ROWS_SHOWN),
         courses=training.upcoming_for_state(session, state_id=state_id, size=ROWS_SHOWN),

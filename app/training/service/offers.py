@@ -18,7 +18,7 @@ from app.core.errors import Conflict, DomainError, Forbidden, Label
 from app.core.forms import FieldErrors, parse_day
 from app.core.i18n import N_, current_language
 from app.meetings import timing
-from app.members import service as members
+from app.members import queries as member_queries
 from app.members.models import MemberState
 from app.training import mail
 from app.training.models import (
@@ -88,7 +88,7 @@ def _provider(session: Session, user: User, form: OfferForm) -> tuple[int | None
     """A focal point offers for their own state; coordinators and admins choose a state or name an organisation."""
     if user.role == Role.focal_point.value:
         return user.member_state_id, ""
-    state = members.find_state(session, form.provider_state)
+    state = member_queries.state_by_code(session, form.provider_state)
     if state is not None:
         return state.id, ""
     organisation = form.provider_organisation.strip()
@@ -151,7 +151,7 @@ def _checked(session: Session, user: User, form: OfferForm, offer: TrainingOffer
     languages = [code for code in LANGUAGES if code in form.languages]
     if not languages or len(languages) != len(set(form.languages)):
         errors.add(DomainError(N_("Choose the languages the course is given in.")))
-    venue = members.find_state(session, form.venue_state)
+    venue = member_queries.state_by_code(session, form.venue_state)
     city = form.city.strip()
     if not form.online and (venue is None or not city or len(city) > 120):
         errors.add(DomainError(N_("A course in person needs the state and the city where it takes place.")))
