@@ -306,3 +306,47 @@ def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
         assert tallies() == kept
     finally:
         engine.dispose()
+
+
+def test_the_idle_job_runs_already_there_shrink_to_each_jobs_latest(new_database: Callable[[str], str]) -> None:
+    """The revision that stops idle runs piling up keeps every run that did something and each job's latest run."""
+    from sqlalchemy import text
+
+    url = new_database("prcn_job_runs")
+    command.upgrade(config_for(url), "5d0c3b9e7f21")
+    engine = make_engine(url)
+    insert = text(
+        "INSERT INTO job_run (job, clock, started_at, sent, skipped, failed, error) "
+        "VALUES (:job, :at, :at, :sent, 0, :failed, :error)"
+    )
+    runs = [
+        # (job, minute, sent, failed, error): digests idle for three minutes, then sending, then idle again.
+        ("digests", 0, 0, 0, ""),
+        ("digests", 1, 0, 0, ""),
+        ("digests", 2, 0, 0, ""),
+        ("digests", 3, 2, 0, ""),
+        ("digests", 4, 0, 0, ""),
+        ("digests", 5, 0, 0, ""),
+        ("meeting_reminders", 0, 0, 0, ""),
+        ("meeting_reminders", 1, 0, 0, "OperationalError: database is locked"),
+        ("meeting_reminders", 2, 0, 1, ""),
+    ]
+    try:
+        with engine.begin() as connection:
+            for job, minute, sent, failed, error in runs:
+                at = f"2027-03-01 10:0{minute}:00"
+                connection.execute(insert, {"job": job, "at": at, "sent": sent, "failed": failed, "error": error})
+
+        command.upgrade(config_for(url), "head")
+
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT job, sent, failed, error FROM job_run ORDER BY id")).all()
+        assert [tuple(row) for row in kept] == [
+            ("digests", 2, 0, ""),
+            ("digests", 0, 0, ""),
+            ("meeting_reminders", 0, 0, "OperationalError: database is locked"),
+            ("meeting_reminders", 0, 1, ""),
+        ]
+        assert "ix_job_run_job_id" in {index["name"] for index in inspect(engine).get_indexes("job_run")}
+    finally:
+        engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.core.choices import one_of
@@ -123,13 +123,14 @@ class Notification(SQLModel, table=True):
 
 
 class JobRun(SQLModel, table=True):
-    """One run of one scheduled job and what it did."""
+    """One run of one scheduled job and what it did. A run that did nothing takes the place of the job's latest
+    run when that one did nothing either, so that a job idle every minute keeps one row rather than 1,440 a day."""
 
     __tablename__ = "job_run"
-    __table_args__ = (one_of("job", Job),)
+    __table_args__ = (one_of("job", Job), Index("ix_job_run_job_id", "job", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
-    job: str = Field(max_length=40, index=True)
+    job: str = Field(max_length=40)
     clock: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False), description="the moment it ran for")
     started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -137,6 +138,11 @@ class JobRun(SQLModel, table=True):
     skipped: int = 0
     failed: int = 0
     error: str = Field(default="", max_length=500)
+
+    @property
+    def idle(self) -> bool:
+        """It decided nothing and met no error."""
+        return not (self.sent or self.skipped or self.failed or self.error)
 
 
 class NotificationPreference(SQLModel, table=True):

@@ -233,3 +233,27 @@ def test_each_run_is_recorded_with_its_counts(session: Session) -> None:
     meeting_run = next(r for r in runs if r.job == "meeting_reminders")
     assert (meeting_run.sent, meeting_run.skipped, meeting_run.failed, meeting_run.error) == (1, 1, 0, "")
     assert meeting_run.finished_at is not None
+
+
+def test_a_job_idle_minute_after_minute_keeps_one_run_beside_the_runs_that_did_something(session: Session) -> None:
+    settings = get_settings()
+    tuesday = datetime(2027, 3, 2, 0, tzinfo=UTC)
+    for minute in range(30):
+        service.run_due(session, settings, now=tuesday + timedelta(minutes=minute))
+
+    idle = session.exec(select(JobRun).where(JobRun.clock >= tuesday)).all()
+    assert Counter(run.job for run in idle) == Counter(list(service.jobs()))
+    assert {run.clock for run in idle} == {tuesday + timedelta(minutes=29)}
+
+    fiji = person(session, code="FJ", zone="Pacific/Fiji")
+    invite(session, meeting(session, starts_at=STARTS), fiji)
+    busy = datetime(2027, 3, 9, 21, tzinfo=UTC)
+    for minute in range(6):
+        service.run_due(session, settings, now=busy + timedelta(minutes=minute))
+
+    latest = [run for run in service.last_runs(session) if run.job == "meeting_reminders"]
+    assert [(run.clock, run.sent, run.skipped) for run in latest] == [
+        (busy + timedelta(minutes=5), 0, 0),
+        (busy, 1, 1),
+        (tuesday + timedelta(minutes=29), 0, 0),
+    ]
