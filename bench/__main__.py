@@ -44,7 +44,7 @@ from app.auth.models import User  # noqa: E402
 from app.capacity import service as capacity  # noqa: E402
 from app.coalitions import service as coalitions  # noqa: E402
 from app.core.config import ROOT, get_settings  # noqa: E402
-from app.core.db import get_engine  # noqa: E402
+from app.core.db import get_engine, id_of  # noqa: E402
 from app.governance import service as governance  # noqa: E402
 from app.library import service as library  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -52,6 +52,7 @@ from app.meetings import service as meetings  # noqa: E402
 from app.meetings.models import MeetingSeries  # noqa: E402
 from app.members.models import MemberState  # noqa: E402
 from app.training import service as training  # noqa: E402
+from app.training.models import TrainingOffer  # noqa: E402
 from bench import lighthouse  # noqa: E402
 
 RUNS = int(os.environ.get("PRCN_BENCH_RUNS", "200"))
@@ -187,8 +188,8 @@ def meetings_pages() -> list[tuple[str, str, str]]:
 
 def training_pages() -> list[tuple[str, str, str]]:
     """Thirty published courses, each with two candidates from every state (half of them women) and half the
-    seats filled: the catalogue, one offer as its provider sees it, and the reports (label, path, role)."""
-    settings = get_settings()
+    seats filled, and five SAAT assessments held over the past weeks whose accepted candidates half passed: the
+    catalogue, one offer as its provider sees it, and the reports (label, path, role)."""
     with Session(get_engine(), expire_on_commit=False) as session:
         coordinator = session.exec(select(User).where(User.email == "bench-runner@example.org")).one()
         states = list(session.exec(select(MemberState).order_by(col(MemberState.id))).all())
@@ -203,49 +204,72 @@ def training_pages() -> list[tuple[str, str, str]]:
             )
             for s in states
         ]
-        offers = []
-        for number in range(30 * SCALE):
-            start = date.today() + timedelta(days=60 + 7 * number)
-            form = training.OfferForm(
-                title=f"Course {number + 1}",
-                course_type="saat-preparation" if number % 2 else "pre-deployment",
-                track="police" if number % 2 else "military",
-                starts_on=start.isoformat(),
-                ends_on=(start + timedelta(days=4)).isoformat(),
-                deadline_on=(start - timedelta(days=14)).isoformat(),
-                seats=40,
-                seats_per_state=2,
-                languages=["en", "fr"],
-                online=True,
-                provider_state=states[0].code,
-                zone="Pacific/Fiji",
-            )
-            offer = training.create_offer(session, user=coordinator, form=form)
-            training.set_status(session, settings, user=coordinator, offer=offer, status="published")
-            for nominator in nominators:
-                for gender in ("woman", "man"):
-                    training.nominate(
-                        session,
-                        user=nominator,
-                        offer=offer,
-                        form=training.CandidateForm(full_name=f"Candidate {gender} {nominator.id}", gender=gender),
-                    )
-            active = training.nominations(session, offer.id)  # type: ignore[arg-type]
-            training.allocate(
-                session,
-                settings,
-                user=coordinator,
-                offer=offer,
-                decisions={n.id: "accepted" for n in active[::2]},
-                reasons={},
-            )  # type: ignore[misc]
-            offers.append(offer)
+        offers = [
+            _half_filled_course(session, coordinator, nominators, states[0].code, number, 60 + 7 * number)
+            for number in range(30 * SCALE)
+        ]
+        for number in range(5 * SCALE):
+            _assessed(session, coordinator, nominators, states[0].code, number, 30 + 7 * number)
     return [
         ("/training", "/training", "focal_point"),
         ("/training/{id}", f"/training/{offers[0].id}", "coordinator"),
         ("/training/reports", "/training/reports", "focal_point"),
         ("/training/certified", "/training/certified", "focal_point"),
     ]
+
+
+def _half_filled_course(
+    session: Session, coordinator: User, nominators: list[User], provider: str, number: int, days_ahead: int
+) -> TrainingOffer:
+    """A published course `days_ahead` from today, provided by a state, with two candidates from every state, one of
+    each two accepted."""
+    settings = get_settings()
+    start = date.today() + timedelta(days=days_ahead)
+    form = training.OfferForm(
+        title=f"Course {number + 1}",
+        course_type="saat-preparation" if number % 2 else "pre-deployment",
+        track="police" if number % 2 else "military",
+        starts_on=start.isoformat(),
+        ends_on=(start + timedelta(days=4)).isoformat(),
+        deadline_on=(start - timedelta(days=14)).isoformat(),
+        seats=40,
+        seats_per_state=2,
+        languages=["en", "fr"],
+        online=True,
+        provider_state=provider,
+        zone="Pacific/Fiji",
+    )
+    offer = training.create_offer(session, user=coordinator, form=form)
+    training.set_status(session, settings, user=coordinator, offer=offer, status="published")
+    for nominator in nominators:
+        for gender in ("woman", "man"):
+            training.nominate(
+                session,
+                user=nominator,
+                offer=offer,
+                form=training.CandidateForm(full_name=f"Candidate {gender} {nominator.id}", gender=gender),
+            )
+    active = training.nominations(session, id_of(offer))
+    decisions = {id_of(n): "accepted" for n in active[::2]}
+    training.allocate(session, settings, user=coordinator, offer=offer, decisions=decisions, reasons={})
+    return offer
+
+
+def _assessed(
+    session: Session, coordinator: User, nominators: list[User], provider: str, number: int, days_ago: int
+) -> None:
+    """A SAAT assessment that began `days_ago` (its dates are moved there once it is filled, as no form offers a
+    course in the past), closed, with every other accepted candidate passed on its last day."""
+    offer = _half_filled_course(session, coordinator, nominators, provider, 2 * number + 1, 30)
+    start = date.today() - timedelta(days=days_ago)
+    training.set_status(session, get_settings(), user=coordinator, offer=offer, status="closed")
+    offer.starts_on, offer.ends_on, offer.deadline_on = start, start + timedelta(days=4), start - timedelta(days=14)
+    session.add(offer)
+    session.commit()
+    accepted = training.nominations(session, id_of(offer), ("accepted",))
+    last_day = offer.ends_on.isoformat()
+    outcomes = {id_of(n): ("passed" if index % 2 else "not_passed", last_day) for index, n in enumerate(accepted)}
+    training.record_outcomes(session, user=coordinator, offer=offer, outcomes=outcomes)
 
 
 AREAS = ("training", "equipment", "logistics", "deployment_support")
