@@ -45,7 +45,7 @@ def state_by_code(session: Session, code: str) -> MemberState | None:
 
 def get_state(session: Session, code: str) -> MemberState:
     """The state a page's address names by its code; a 404 when there is none."""
-    found = state_by_code(session, code.upper()[:2])
+    found = state_by_code(session, code[:2])
     if found is None:
         raise NotFound(N_("No such member state."))
     return found
@@ -132,7 +132,7 @@ def sovereign_name(session: Session, state: MemberState, language: str) -> str:
     """The name of the state a territory belongs to: a seeded state's, else the country's name in CLDR."""
     if not state.sovereign:
         return ""
-    seeded = session.exec(select(MemberState).where(MemberState.code == state.sovereign)).first()
+    seeded = state_by_code(session, state.sovereign)
     if seeded is not None:
         return seeded.name(language)
     return str(Locale.parse(language).territories.get(state.sovereign, state.sovereign))
@@ -165,7 +165,7 @@ def directory(
     session: Session, settings: Settings, *, user: User | None, subregion: str = "", body_key: str = "", track: str = ""
 ) -> list[DirectoryRow]:
     """States with the active bodies they belong to, filtered; a fixed number of queries."""
-    states = session.exec(select(MemberState).order_by(MemberState.name_en)).all()
+    states = member_states(session)
     bodies = {body.id: body for body, _ in governance.list_bodies(session, settings, user=None)}
     member_of: dict[int, list[Body]] = defaultdict(list)
     for (body_id, state_id), standing in governance.memberships(session).items():

@@ -16,6 +16,7 @@ from app.core import clock, paging, region
 from app.core.config import Settings
 from app.core.db import id_of
 from app.core.region import read_toml
+from app.members import queries as member_queries
 from app.members.models import MemberState
 from app.training.models import (
     CourseType,
@@ -71,8 +72,9 @@ def certified_view(session: Session, settings: Settings, *, today: date | None =
         .group_by(col(Nomination.state_id))
     ).all()
     by_state = {state: (int(ready), int(women), int(total), latest) for state, total, ready, women, latest in counted}
-    states = session.exec(select(MemberState).order_by(col(MemberState.name_en))).all()
-    return [ReadyRow(state, *by_state.get(id_of(state), (0, 0, 0, None))) for state in states]
+    return [
+        ReadyRow(state, *by_state.get(id_of(state), (0, 0, 0, None))) for state in member_queries.member_states(session)
+    ]
 
 
 @dataclass(frozen=True)
