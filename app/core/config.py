@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     max_resets_per_account: int = Field(default=3, ge=1, le=100)
     max_resets_per_address: int = Field(default=10, ge=1, le=1000)
 
+    # The most notifications one run of a scheduled job decides; the rest wait for the next minute's run. It bounds
+    # how long a run holds the database (on SQLite, the write lock every form waits for).
+    notifications_per_run: int = Field(default=500, ge=1, le=100_000)
+
     working_hours: str = "08:00-18:00"
     working_days: str = "mon,tue,wed,thu,fri"
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)

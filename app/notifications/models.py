@@ -137,12 +137,14 @@ class JobRun(SQLModel, table=True):
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    # Notifications due but left for the next runs, past the most one run decides (PRCN_NOTIFICATIONS_PER_RUN).
+    deferred: int = 0
     error: str = Field(default="", max_length=500)
 
     @property
     def idle(self) -> bool:
-        """It decided nothing and met no error."""
-        return not (self.sent or self.skipped or self.failed or self.error)
+        """It decided nothing, left nothing for later and met no error."""
+        return not (self.sent or self.skipped or self.failed or self.deferred or self.error)
 
 
 class NotificationPreference(SQLModel, table=True):

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
-from sqlalchemy import Date, String, bindparam, literal, text, union_all, update
+from sqlalchemy import Date, String, bindparam, literal, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -89,6 +89,7 @@ class Run:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    deferred: int = 0
     portals: dict[str, str] = field(default_factory=dict)
     bodies: list[Any] | None = None  # the library's bodies, read once per run for the digests
 
@@ -123,43 +124,46 @@ def _decided(session: Session, kinds: Iterable[str], object_ids: Iterable[int]) 
     return {(kind, object_id, user_id, due_at) for kind, object_id, user_id, due_at in rows}
 
 
-def _claim(run: Run, job: Job, candidate: Candidate, outcome: str, late: bool) -> int | None:
-    """Inserts the notification's key and returns its id; None when another run (or worker) decided it first."""
-    dialect = run.session.get_bind().dialect.name
+def _claim_statement(session: Session) -> Any:
+    """Inserts one notification's key (its values bound per candidate) and returns its id; no row when another run
+    (or worker) decided it first. Built once per run and run on the connection, without the ORM's bookkeeping."""
+    dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification)
-        .values(
-            kind=candidate.kind,
-            object_id=candidate.object_id,
-            user_id=id_of(candidate.user),
-            due_at=candidate.due_at,
-            job=job,
-            outcome=outcome,
-            late=late,
-            decided_at=run.now,
-        )
-        .on_conflict_do_nothing()
-        .returning(col(Notification.id))
+    table = Notification.metadata.tables["notification"]
+    columns = ("kind", "object_id", "user_id", "due_at", "job", "outcome", "late", "decided_at")
+    return (
+        insert(table).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing().returning(table.c.id)
     )
-    found = run.session.execute(statement).scalar()
-    return int(found) if found is not None else None
 
 
 def _decide(
     run: Run, job: Job, candidates: list[Candidate], *, headers: Callable[[Candidate], dict[str, str]] | None = None
 ) -> None:
-    """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction."""
+    """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction. A run
+    decides at most `notifications_per_run`; the rest are counted as deferred, and the next runs decide them."""
     done = _decided(run.session, {c.kind for c in candidates}, [c.object_id for c in candidates])
+    claim = _claim_statement(run.session)
+    table = Notification.metadata.tables["notification"]
+    link = table.update().where(table.c.id == bindparam("claimed")).values(outbox_message_id=bindparam("message"))
+    deferred: set[tuple[str, int, int, datetime]] = set()
     for candidate in candidates:
         key = (candidate.kind, candidate.object_id, id_of(candidate.user), candidate.due_at)
         if key in done:
             continue
+        if run.sent + run.skipped + run.failed >= run.settings.notifications_per_run:
+            deferred.add(key)
+            continue
         done.add(key)
         late = None if candidate.skip else run.late(candidate.due)
+        values = {"kind": key[0], "object_id": key[1], "user_id": key[2], "due_at": key[3], "job": job}
+        values |= {
+            "outcome": "skipped" if candidate.skip else "queued",
+            "late": late is not None,
+            "decided_at": run.now,
+        }
         try:
             with run.session.begin_nested():
-                claimed = _claim(run, job, candidate, "skipped" if candidate.skip else "queued", late is not None)
+                claimed = run.session.connection().execute(claim, values).scalar()
                 if claimed is None:
                     continue
                 if candidate.skip or candidate.write is None:
@@ -175,15 +179,14 @@ def _decide(
                     headers=headers(candidate) if headers else None,
                 )
                 run.session.flush()
-                run.session.execute(
-                    update(Notification).where(col(Notification.id) == claimed).values(outbox_message_id=message.id)
-                )
+                run.session.connection().execute(link, {"claimed": claimed, "message": message.id})
             run.sent += 1
         except Exception:
             # One reminder that cannot be written (a broken row, say) fails alone; its key is not kept, so a later
             # run tries it again.
             log.exception("%s: notification %s for user %s failed", job, candidate.kind, candidate.user.id)
             run.failed += 1
+    run.deferred += len(deferred)
 
 
 def _due(dues: list[tuple[str, datetime]], now: datetime, born: datetime) -> tuple[str, datetime, list[str]] | None:
@@ -820,7 +823,7 @@ def run_job(session: Session, settings: Settings, job: Job, *, now: datetime) ->
             session.commit()
             return record
         record = JobRun(job=job, clock=now, started_at=started_at)
-        record.sent, record.skipped, record.failed = run.sent, run.skipped, run.failed
+        record.sent, record.skipped, record.failed, record.deferred = run.sent, run.skipped, run.failed, run.deferred
         if record.idle:
             record = _idle_run(session, job) or record
         record.clock, record.started_at, record.finished_at = now, started_at, clock.now()

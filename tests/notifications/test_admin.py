@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from app.core.config import get_settings
 from app.core.db import id_of
 from app.notifications import service
-from app.notifications.models import Notification
+from app.notifications.models import Job, Notification
+from app.outbox.models import OutboxMessage
 from tests.factories import make_user, sign_in, soup
 from tests.notifications.helpers import STARTS, invite, meeting, person
 
@@ -33,7 +35,7 @@ def test_the_outbox_page_lists_the_last_runs_and_the_reminders_sent_or_skipped(c
     rows = {
         row.select("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in row.select("td")] for row in runs
     }
-    assert rows["Meeting reminders"][3:] == ["1", "1", "0"]
+    assert rows["Meeting reminders"][3:] == ["1", "1", "0", "0"]
     assert set(rows) == {
         "Meeting reminders",
         "Nomination deadline reminders",
@@ -76,3 +78,29 @@ def test_reminders_on_a_series_own_days_are_named_by_their_days_in_the_admins_la
         "Contribution écrite, réunion dans 3 jours",
         "Réunion aujourd’hui",
     }
+
+
+def test_a_run_decides_at_most_its_share_and_the_next_runs_decide_the_rest_once(client: Any, session: Session) -> None:
+    """Five invitees each have a 1-day reminder to send and a 7-day one it overtook: ten decisions, three a run."""
+    invitees = [person(session, code=code, zone="Pacific/Fiji") for code in ("FJ", "TO", "WS", "VU", "PG")]
+    invite(session, meeting(session, starts_at=STARTS), *invitees)
+    settings = get_settings().model_copy(update={"notifications_per_run": 3})
+    moment = datetime(2027, 3, 9, 21, tzinfo=UTC)
+
+    runs = [
+        service.run_job(session, settings, Job.meeting_reminders, now=moment + timedelta(minutes=m)) for m in range(5)
+    ]
+
+    assert [(r.sent + r.skipped, r.deferred) for r in runs if r is not None] == [(3, 7), (3, 4), (3, 1), (1, 0), (0, 0)]
+    notes = session.exec(select(Notification).where(Notification.job == "meeting_reminders")).all()
+    assert Counter((n.user_id, n.kind, n.outcome) for n in notes) == Counter(
+        [(u.id, "meeting_1d", "queued") for u in invitees] + [(u.id, "meeting_7d", "skipped") for u in invitees]
+    )
+    assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 5
+
+    sign_in(client, session, make_user(session, role="admin"))
+    rows = table(soup(client.get("/admin/outbox").text), "The last runs of each job").select("tbody tr")
+    cells = [[td.get_text(strip=True) for td in row.select("td")] for row in rows]
+    # The last three runs, newest first: decided (sent and skipped) and left for the next runs.
+    mine = [(int(row[3]) + int(row[4]), row[6]) for row in cells if row[0] == "Meeting reminders"]
+    assert mine == [(0, "0"), (1, "0"), (3, "1")]
