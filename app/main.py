@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -32,7 +30,7 @@ from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
 from app.core import edge
 from app.core.config import get_settings
-from app.core.db import get_session
+from app.core.db import get_session, new_session
 from app.core.errors import DomainError
 from app.core.i18n import N_, current_language, gettext, pick_language
 from app.core.web import STATIC_PREFIX, HashedStatic, environment, error_text, render
@@ -172,13 +170,13 @@ async def _visitor_of_unmatched(request: Request) -> None:
         return
 
     def resolve() -> None:
-        # The session the routes get (an application may provide its own, as FastAPI allows).
-        provided = request.app.dependency_overrides.get(get_session, get_session)()
-        if isinstance(provided, Session):
-            deps.resolve_visitor(request, provided)
+        # The session the routes get: an application may provide its own, as FastAPI allows.
+        provided = request.app.dependency_overrides.get(get_session)
+        if provided is not None:
+            deps.resolve_visitor(request, provided())
             return
-        with closing(provided) as sessions:
-            deps.resolve_visitor(request, next(sessions))
+        with new_session() as session:
+            deps.resolve_visitor(request, session)
 
     try:
         await run_in_threadpool(resolve)

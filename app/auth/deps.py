@@ -120,7 +120,7 @@ def _mark(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 @_mark("public")
-def public() -> None:
+async def public() -> None:
     """Anyone, signed in or not."""
 
 
@@ -133,7 +133,7 @@ def _refuse_pending(visitor: Visitor) -> None:
 
 
 @_mark("signed_in")
-def signed_in(visitor: VisitorDep) -> User:
+async def signed_in(visitor: VisitorDep) -> User:
     _refuse_pending(visitor)
     if visitor.user is None:
         raise SignInRequired(N_("Please sign in to see this page."))
@@ -141,7 +141,7 @@ def signed_in(visitor: VisitorDep) -> User:
 
 
 @_mark("second_factor")
-def second_factor_pending(visitor: VisitorDep) -> User:
+async def second_factor_pending(visitor: VisitorDep) -> User:
     """Only a session whose password is done and whose second factor is still asked."""
     if visitor.pending is None:
         if visitor.user is None:
@@ -151,7 +151,7 @@ def second_factor_pending(visitor: VisitorDep) -> User:
 
 
 @_mark("signed_in_or_second_factor")
-def signed_in_or_pending(visitor: VisitorDep) -> User:
+async def signed_in_or_pending(visitor: VisitorDep) -> User:
     """A signed-in account, or one still to pass its second factor (setting one up is how it passes)."""
     user = visitor.user or visitor.pending
     if user is None:
@@ -163,7 +163,7 @@ def require_role(*roles: Role) -> Callable[..., User]:
     """A dependency that lets through only signed-in users with one of `roles`."""
 
     @_mark("roles:" + ",".join(sorted(roles)))
-    def check(visitor: VisitorDep) -> User:
+    async def check(visitor: VisitorDep) -> User:
         _refuse_pending(visitor)
         if visitor.user is None:
             raise SignInRequired(N_("Please sign in to see this page."))

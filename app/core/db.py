@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import get_settings
 from app.core.errors import Conflict
@@ -109,9 +110,19 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+def new_session() -> Session:
+    """A session of the portal's engine; it takes a connection only when first used."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session: made in the event loop, since making one does no I/O, and closed in a worker thread,
+    since closing ends its transaction on the connection."""
+    session = new_session()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
