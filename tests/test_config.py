@@ -33,6 +33,10 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"PRCN_DEFAULT_LANGUAGE": "de"}, "PRCN_DEFAULT_LANGUAGE: 'de' is not allowed; use one of: 'en' or 'fr'"),
         ({"PRCN_PRODUCTION": "true"}, "PRCN_SECRET_KEY must be set when PRCN_PRODUCTION is true"),
         ({"PRCN_SMTP_PORT": "99999"}, "PRCN_SMTP_PORT: Input should be less than or equal to 65535"),
+        (
+            {"PRCN_NOTIFICATIONS_PER_RUN": "0"},
+            "PRCN_NOTIFICATIONS_PER_RUN: Input should be greater than or equal to 1",
+        ),
         ({"PRCN_BASE_URL": "portal.example"}, "PRCN_BASE_URL: must start with http:// or https://"),
         (
             {"PRCN_MAIL_REPLY_TO": "Secretariat <secretariat@example.org>"},
