@@ -50,7 +50,7 @@ def state_from_path(code: str, session: SessionDep) -> MemberState:
 StateFromPath = Annotated[MemberState, Depends(state_from_path)]
 
 
-def editable_state(state: StateFromPath, user: CurrentUser) -> MemberState:
+async def editable_state(state: StateFromPath, user: CurrentUser) -> MemberState:
     """The state in the path, if this user may act for it (before any form field is looked at)."""
     if not service.can_edit(user, state):
         raise Forbidden(N_("You can act only for your own state."))
