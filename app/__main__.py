@@ -190,7 +190,8 @@ def worker(settings: Settings, *, once: bool, at: str, sender: bool) -> None:
         now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     if once:
         for run in jobs.run_once(settings, now=now):
-            print(f"{run.job}: {run.sent} sent, {run.skipped} skipped, {run.failed} failed {run.error}".rstrip())
+            left = f", {run.deferred} left for the next run" if run.deferred else ""
+            print(f"{run.job}: {run.sent} sent, {run.skipped} skipped, {run.failed} failed{left} {run.error}".rstrip())
         return
     if sender and settings.smtp_enabled:
         outbox_sender.start_thread(settings)

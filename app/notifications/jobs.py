@@ -31,6 +31,7 @@ class Summary:
     sent: int
     skipped: int
     failed: int
+    deferred: int
     error: str
 
 
@@ -39,7 +40,7 @@ def run_once(settings: Settings, *, now: datetime) -> list[Summary]:
     with Session(get_engine(), expire_on_commit=False) as session:
         # Read inside the session: a later job's rollback (its lock held elsewhere) expires the earlier records.
         return [
-            Summary(run.job, run.sent, run.skipped, run.failed, run.error)
+            Summary(run.job, run.sent, run.skipped, run.failed, run.deferred, run.error)
             for run in service.run_due(session, settings, now=now)
         ]
 

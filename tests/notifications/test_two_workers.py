@@ -40,13 +40,13 @@ def workers_engine(workers_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def two_workers_at(url: str, moment: datetime) -> list[str]:
-    """Starts two `python -m app worker --once` processes for the same moment together; returns what they said."""
-    env = {**os.environ, "PRCN_DATABASE_URL": url}
+def two_workers_at(url: str, moment: datetime, workers: int = 2, **env: str) -> list[str]:
+    """Starts `workers` `python -m app worker --once` processes for the same moment together; returns what they said."""
+    env = {**os.environ, "PRCN_DATABASE_URL": url, **env}
     command = [sys.executable, "-m", "app", "worker", "--once", "--no-sender", "--at", moment.isoformat()]
     processes = [
         subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
+        for _ in range(workers)
     ]
     said = []
     for process in processes:
@@ -84,3 +84,20 @@ def test_two_workers_started_together_send_each_reminder_once(
     ]
     assert sum(run.sent for run in runs) == 4
     assert all(run.error == "" and run.failed == 0 for run in runs)
+
+
+def test_a_worker_run_by_hand_says_what_it_left_for_the_next_run(workers_url: str, workers_engine: Engine) -> None:
+    with Session(workers_engine, expire_on_commit=False) as db:
+        people = [person(db, code=code, zone="Pacific/Fiji") for code in ("FJ", "TO", "WS")]
+        invite(db, meeting(db, starts_at=STARTS), *people)
+
+    # Past their 7-day morning: three reminders to send, one a run.
+    moment = datetime(2027, 3, 3, 22, tzinfo=UTC)
+    said = [two_workers_at(workers_url, moment, 1, PRCN_NOTIFICATIONS_PER_RUN="1")[0] for _ in range(3)]
+
+    lines = [next(line for line in out.splitlines() if line.startswith("meeting_reminders:")) for out in said]
+    assert lines == [
+        "meeting_reminders: 1 sent, 0 skipped, 0 failed, 2 left for the next run",
+        "meeting_reminders: 1 sent, 0 skipped, 0 failed, 1 left for the next run",
+        "meeting_reminders: 1 sent, 0 skipped, 0 failed",
+    ]
