@@ -124,16 +124,16 @@ def _decided(session: Session, kinds: Iterable[str], object_ids: Iterable[int]) 
     return {(kind, object_id, user_id, due_at) for kind, object_id, user_id, due_at in rows}
 
 
-def _claim_statement(session: Session) -> Any:
-    """Inserts one notification's key (its values bound per candidate) and returns its id; no row when another run
-    (or worker) decided it first. Built once per run and run on the connection, without the ORM's bookkeeping."""
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _statements(session: Session) -> tuple[Any, Any]:
+    """The two statements of a decision, built once per run and run on the connection, without the ORM's
+    bookkeeping: one inserts a notification's key and returns its id (no row when another run or worker decided it
+    first), the other links a claimed key to its email."""
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = Notification.metadata.tables["notification"]
     columns = ("kind", "object_id", "user_id", "due_at", "job", "outcome", "late", "decided_at")
-    return (
-        insert(table).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing().returning(table.c.id)
-    )
+    claim = insert(table).values({name: bindparam(name) for name in columns}).on_conflict_do_nothing()
+    link = table.update().where(table.c.id == bindparam("claimed")).values(outbox_message_id=bindparam("message"))
+    return claim.returning(table.c.id), link
 
 
 def _decide(
@@ -142,9 +142,7 @@ def _decide(
     """Each candidate once: the key inserted and the email queued in one savepoint of the job's transaction. A run
     decides at most `notifications_per_run`; the rest are counted as deferred, and the next runs decide them."""
     done = _decided(run.session, {c.kind for c in candidates}, [c.object_id for c in candidates])
-    claim = _claim_statement(run.session)
-    table = Notification.metadata.tables["notification"]
-    link = table.update().where(table.c.id == bindparam("claimed")).values(outbox_message_id=bindparam("message"))
+    claim, link = _statements(run.session)
     deferred: set[tuple[str, int, int, datetime]] = set()
     for candidate in candidates:
         key = (candidate.kind, candidate.object_id, id_of(candidate.user), candidate.due_at)
@@ -155,12 +153,10 @@ def _decide(
             continue
         done.add(key)
         late = None if candidate.skip else run.late(candidate.due)
-        values = {"kind": key[0], "object_id": key[1], "user_id": key[2], "due_at": key[3], "job": job}
-        values |= {
-            "outcome": "skipped" if candidate.skip else "queued",
-            "late": late is not None,
-            "decided_at": run.now,
-        }
+        kind, object_id, user_id, due_at = key
+        outcome = "skipped" if candidate.skip else "queued"
+        values = dict(kind=kind, object_id=object_id, user_id=user_id, due_at=due_at, job=job, outcome=outcome)
+        values.update(late=late is not None, decided_at=run.now)
         try:
             with run.session.begin_nested():
                 claimed = run.session.connection().execute(claim, values).scalar()
