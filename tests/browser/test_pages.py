@@ -6,6 +6,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -97,9 +98,19 @@ def route_of(path: str, routes: list[Route]) -> Route | None:
     return next((route for route in routes if route.pattern.match(path)), None)
 
 
-def same_site_links(page: Page, base_url: str) -> Iterator[str]:
-    """The addresses (path and query) of the page's links that stay on the portal."""
-    for href in page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)"):
+# What the crawl reads of a page, in one round trip: its outline, language, title and links.
+PAGE_SHAPE = """() => ({
+    headings: document.querySelectorAll('h1').length,
+    mains: document.querySelectorAll('main').length,
+    lang: document.documentElement.getAttribute('lang'),
+    title: document.title,
+    links: Array.from(document.querySelectorAll('a[href]'), link => link.href),
+})"""
+
+
+def same_site_links(links: list[str], base_url: str) -> Iterator[str]:
+    """The addresses (path and query) of the links that stay on the portal."""
+    for href in links:
         parts = urlsplit(href)
         if f"{parts.scheme}://{parts.netloc}" != base_url or parts.path.startswith("/static/"):
             continue
@@ -117,18 +128,17 @@ def open_page(page: Page, address: str) -> Response | None:
         raise
 
 
-def page_problems(page: Page, language: str, axe_source: str) -> list[str]:
-    """What is wrong with the page as shown: its outline, language and title, and axe-core's blocking findings."""
+def page_problems(page: Page, shape: dict[str, Any], language: str, axe_source: str) -> list[str]:
+    """What is wrong with the page as shown (`shape` is what PAGE_SHAPE read of it): its outline, language and title,
+    and axe-core's blocking findings."""
     problems = []
-    headings = page.locator("h1").count()
-    if headings != 1:
-        problems.append(f"{headings} <h1> elements instead of one")
-    if page.locator("main").count() != 1:
-        problems.append(f"{page.locator('main').count()} <main> elements instead of one")
-    lang = page.locator("html").get_attribute("lang")
-    if lang != language:
-        problems.append(f"<html lang={lang!r}> on a page asked for in {language!r}")
-    title = page.title().strip()
+    if shape["headings"] != 1:
+        problems.append(f"{shape['headings']} <h1> elements instead of one")
+    if shape["mains"] != 1:
+        problems.append(f"{shape['mains']} <main> elements instead of one")
+    if shape["lang"] != language:
+        problems.append(f"<html lang={shape['lang']!r}> on a page asked for in {language!r}")
+    title = shape["title"].strip()
     if not title or title.startswith("·"):
         problems.append(f"no title of its own: {title!r}")
     blocking = [v for v in axe_violations(page, axe_source) if v["impact"] in BLOCKING_IMPACTS]
@@ -162,10 +172,11 @@ def visit_every_page(
         shown.add(page.url)
         label = f"{address} (shown: {page.url.removeprefix(base_url)}, status {response.status})"
         seen.append(label)
-        found = page_problems(page, language, axe_source)
+        shape = page.evaluate(PAGE_SHAPE)
+        found = page_problems(page, shape, language, axe_source)
         if found:
             problems[label] = found
-        queue.extend(same_site_links(page, base_url))
+        queue.extend(same_site_links(shape["links"], base_url))
     return seen, problems
 
 

@@ -122,6 +122,14 @@ def long_content(live_engine: Engine) -> dict[str, int]:
         return {"meeting": meeting.id, "offer": offer.id, "fiji": fiji_state.id}
 
 
+# The three in one round trip, with the page's links.
+READ = f"""() => ({{
+  width: ({WIDEST})(),
+  said: ({SAID})(),
+  links: Array.from(document.querySelectorAll('a[href]'), link => link.href),
+}})"""
+
+
 def repeats(said: dict[str, Any]) -> list[str]:
     """Two headings or captions in a row that say the same, and a term whose description starts by repeating it."""
     found = []
@@ -159,14 +167,15 @@ def walk(page: Page, start: list[str], routes: list[Route], base_url: str) -> tu
         label = f"{address} (shown: {page.url.removeprefix(base_url)})"
         seen.append(label)
         found = []
-        width = page.evaluate(WIDEST)
+        read = page.evaluate(READ)
+        width = read["width"]
         if width["scroll"] > width["edge"]:
             widest = "; ".join(f"{name} reaching {right:.0f} px" for right, _, name in width["widest"])
             found.append(f"{width['scroll']} px wide on a {width['edge']} px screen; widest: {widest}")
-        found += repeats(page.evaluate(SAID))
+        found += repeats(read["said"])
         if found:
             problems[label] = found
-        queue.extend(same_site_links(page, base_url))
+        queue.extend(same_site_links(read["links"], base_url))
     return seen, problems
 
 
