@@ -65,3 +65,21 @@ def test_no_page_or_form_answers_500_and_every_page_is_valid_html_for_any_role(
     invalid = check(keeper)
     print(f"{len(keeper.pages)} distinct pages checked, {len(invalid)} HTML errors")
     assert not invalid, f"{len(invalid)} HTML errors under {option}:\n" + "\n".join(invalid)
+
+
+def test_the_checker_reports_an_invalid_page_by_its_address_and_passes_a_valid_one(tmp_path: Path) -> None:
+    """The check above can fail: a stray end tag and an image without text are reported, a valid page is not."""
+    assert checker_ready(), "the HTML checker or Java is missing: run scripts/test-deps.sh"
+    keeper = Keeper(tmp_path)
+    keeper.reader = "observer"
+    head = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Page</title></head>'
+    keeper("/valid", head + "<body><main><h1>Valid</h1><p>Text.</p></main></body></html>")
+    keeper(
+        "/invalid", head + '<body><main><h1>Invalid</h1><div>Text.</div></p><img src="map.png"></main></body></html>'
+    )
+
+    errors = check(keeper)
+
+    assert len(errors) == 2, errors
+    assert all(error.startswith("observer: /invalid line 1: ") for error in errors), errors
+    assert any("“img” element must have an “alt” attribute" in error for error in errors), errors
