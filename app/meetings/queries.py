@@ -4,6 +4,7 @@ each a single query."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -58,11 +59,18 @@ def answers(session: Session, meeting: Meeting) -> list[tuple[Invitation, User]]
     ]
 
 
-def observers_and_reached(session: Session, state_ids: Collection[int]) -> tuple[list[User], set[int]]:
-    """The active observers' accounts, by name (whom a coordinator may invite besides the states), and which of these
-    states have an active focal point (who receives the state's invitations), in one query."""
+class Observer(NamedTuple):
+    """An observer a coordinator may invite: what the invitation form shows of them."""
+
+    id: int
+    display_name: str
+
+
+def observers_and_reached(session: Session, state_ids: Collection[int]) -> tuple[list[Observer], set[int]]:
+    """The active observers, by name (whom a coordinator may invite besides the states), and which of these states
+    have an active focal point (who receives the state's invitations), in one query of four columns."""
     people = session.exec(
-        select(User)
+        select(col(User.id), col(User.display_name), col(User.role), col(User.member_state_id))
         .where(
             User.is_active == True,  # noqa: E712
             or_(
@@ -72,9 +80,13 @@ def observers_and_reached(session: Session, state_ids: Collection[int]) -> tuple
         )
         .order_by(col(User.display_name))
     ).all()
-    observers = [person for person in people if person.role == Role.observer]
-    reached = {person.member_state_id for person in people if person.role == Role.focal_point}
-    return observers, {state_id for state_id in reached if state_id is not None}
+    observers = [
+        Observer(user_id, name)
+        for user_id, name, role, _state in people
+        if role == Role.observer and user_id is not None
+    ]
+    reached = {state for _id, _name, role, state in people if role == Role.focal_point and state is not None}
+    return observers, reached
 
 
 def latest_minutes(session: Session, user: User, *, limit: int) -> list[tuple[Meeting, MinutesVersion]]:
