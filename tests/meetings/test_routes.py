@@ -739,6 +739,22 @@ def test_coordinator_invites_another_state_and_only_the_new_focal_point_is_email
     }
 
 
+def test_the_invitation_form_offers_the_active_observers_by_name_and_no_focal_point(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    retired = person(session, "observer", "Ada Retired")
+    retired.is_active = False
+    second = person(session, "observer", "Bea Observer")
+    session.add(retired)
+    session.commit()
+    enter(client, session, scene.coordinator)
+
+    invitations = section(client.get(f"/meetings/{scene.meeting.id}").text, "invitations")
+
+    offered = [(box.parent.get_text(" ", strip=True), box["value"]) for box in invitations.select("[name=observers]")]
+    assert offered == [("Bea Observer", str(second.id)), ("Olive Observer", str(scene.observer.id))]
+
+
 def test_coordinator_is_warned_which_invited_states_have_no_focal_point_to_receive_the_invitation(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
