@@ -98,14 +98,16 @@ def route_of(path: str, routes: list[Route]) -> Route | None:
     return next((route for route in routes if route.pattern.match(path)), None)
 
 
+# The page's links as the browser resolves them (an expression, for the scripts that read a page in one round trip).
+LINKS = "Array.from(document.querySelectorAll('a[href]'), link => link.href)"
 # What the crawl reads of a page, in one round trip: its outline, language, title and links.
-PAGE_SHAPE = """() => ({
+PAGE_SHAPE = f"""() => ({{
     headings: document.querySelectorAll('h1').length,
     mains: document.querySelectorAll('main').length,
     lang: document.documentElement.getAttribute('lang'),
     title: document.title,
-    links: Array.from(document.querySelectorAll('a[href]'), link => link.href),
-})"""
+    links: {LINKS},
+}})"""
 
 
 def same_site_links(links: list[str], base_url: str) -> Iterator[str]:

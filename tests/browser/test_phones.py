@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.meetings.models import Meeting, MeetingInvitee
 from app.members.models import MemberState
 from app.training.models import CourseType, TrainingOffer
-from tests.browser.test_pages import Route, get_routes, open_page, route_of, same_site_links  # noqa: F401
+from tests.browser.test_pages import LINKS, Route, get_routes, open_page, route_of, same_site_links  # noqa: F401
 from tests.support.browser import Account, Watch, assert_accessible, sign_in
 from tests.support.live import LiveServer
 
@@ -126,7 +126,7 @@ def long_content(live_engine: Engine) -> dict[str, int]:
 READ = f"""() => ({{
   width: ({WIDEST})(),
   said: ({SAID})(),
-  links: Array.from(document.querySelectorAll('a[href]'), link => link.href),
+  links: {LINKS},
 }})"""
 
 
