@@ -129,7 +129,8 @@ def check(value: str, *, in_path: bool = False, in_form: bool = False) -> None:
         raise DomainError(
             N_("The form holds control characters (such as NUL or a line separator) that no field accepts.")
         )
-    if value.isdecimal() and (len(value.lstrip("0")) > len(str(LARGEST_ID)) or int(value) > LARGEST_ID):
+    digits = _digits(value)
+    if digits.isdecimal() and (len(digits.lstrip("0")) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID):
         if in_path:
             raise NotFound(N_("This page does not exist."))
         raise DomainError(N_("A number in the request is larger than any the portal keeps."))
@@ -142,6 +143,13 @@ def check(value: str, *, in_path: bool = False, in_form: bool = False) -> None:
             date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
         except ValueError:
             raise DomainError(N_("%(day)s is not a date in the calendar."), day=value[:10]) from None
+
+
+def _digits(value: str) -> str:
+    """The digits of a value as the form parsers read a whole number: around its spaces, after one sign and without
+    the underscores that group digits ("-1_000" is -1000)."""
+    number = value.strip().replace("_", "")
+    return number[1:] if number[:1] in ("+", "-") else number
 
 
 def check_year(year: int) -> None:

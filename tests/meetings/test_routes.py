@@ -755,6 +755,20 @@ def test_the_invitation_form_offers_the_active_observers_by_name_and_no_focal_po
     assert offered == [("Bea Observer", str(second.id)), ("Olive Observer", str(scene.observer.id))]
 
 
+@pytest.mark.parametrize("field", ["states", "observers"])
+def test_an_invitation_to_a_negative_id_too_long_for_the_database_is_refused_and_sends_nothing(
+    client: TestClient, session: Session, scene: Scene, field: str
+) -> None:
+    token = enter(client, session, scene.coordinator)
+    invited = rows(session, Invitation)
+
+    response = post(client, token, f"/meetings/{scene.meeting.id}/invitations", {field: "-" + "9" * 20})
+
+    assert response.status_code == 400
+    assert "larger than any the portal keeps" in alert(soup(response.text))
+    assert rows(session, Invitation) == invited
+
+
 def test_coordinator_is_warned_which_invited_states_have_no_focal_point_to_receive_the_invitation(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
