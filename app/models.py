@@ -37,7 +37,15 @@ from app.meetings.models import (
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 from app.notifications.models import JobRun, Notification, NotificationPreference
 from app.outbox.models import OutboxMessage
-from app.training.models import CourseType, Nomination, NominationEvent, NominationTally, OfferEvent, TrainingOffer
+from app.training.models import (
+    CourseType,
+    Nomination,
+    NominationEvent,
+    NominationTally,
+    OfferEvent,
+    OfferTally,
+    TrainingOffer,
+)
 from app.training.tallies import keep_tallies
 
 # The report tallies follow every session's flushes of nominations and offers, whichever command or route makes them.
@@ -82,6 +90,7 @@ __all__ = [
     "NominationEvent",
     "NominationTally",
     "OfferEvent",
+    "OfferTally",
     "TrainingOffer",
     "Need",
     "NeedEvent",

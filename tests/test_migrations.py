@@ -255,10 +255,11 @@ def test_the_migrate_command_names_the_stray_values_in_one_line(new_database: Ca
     )
 
 
-def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
+def test_the_tallies_are_counted_from_the_nominations_already_there(
     new_database: Callable[[str], str],
 ) -> None:
-    """The revision adding the tallies counts every year of existing nominations, as the portal then keeps them."""
+    """The revisions adding the tallies count every year and every offer of existing nominations, as the portal then
+    keeps them."""
     from datetime import date
 
     from sqlmodel import Session, select
@@ -266,7 +267,7 @@ def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
     from app import seeds
     from app.core.config import get_settings
     from app.training import service as training
-    from app.training.models import NominationTally
+    from app.training.models import NominationTally, OfferTally
     from tests.factories import make_user, state
     from tests.training.conftest import course_on
 
@@ -281,29 +282,38 @@ def test_the_nomination_tallies_are_counted_from_the_nominations_already_there(
                 for row in db.exec(select(NominationTally)).all()
             )
 
+    def offer_tallies() -> list[tuple[int, str, str, int]]:
+        with Session(engine) as db:
+            return sorted(
+                (row.offer_id, row.status, row.gender, row.nominations) for row in db.exec(select(OfferTally)).all()
+            )
+
     try:
         with Session(engine, expire_on_commit=False) as db:
             seeds.load(db, get_settings().seeds_dir)
             provider = make_user(db, role="focal_point", member_state_id=state(db, "FJ").id, password=None)
             samoa = make_user(db, role="focal_point", member_state_id=state(db, "WS").id, password=None)
+            offers = []
             for first_day in (date(2031, 3, 2), date(2032, 5, 4)):
-                offer = course_on(db, provider, first_day)
+                offers.append(offer := course_on(db, provider, first_day))
                 for name, gender in (("Ana", "woman"), ("Ben", "man")):
                     training.nominate(
                         db, user=samoa, offer=offer, form=training.CandidateForm(full_name=name, gender=gender)
                     )
-        kept = tallies()
+        kept, kept_offers = tallies(), offer_tallies()
         assert [(year, status, gender, number) for year, _, status, gender, number in kept] == [
             (2031, "nominated", "man", 1),
             (2031, "nominated", "woman", 1),
             (2032, "nominated", "man", 1),
             (2032, "nominated", "woman", 1),
         ]
+        assert kept_offers == [(offer.id, "nominated", gender, 1) for offer in offers for gender in ("man", "woman")]
 
         command.downgrade(config_for(url), "26a2982b770e")
         command.upgrade(config_for(url), "head")
 
         assert tallies() == kept
+        assert offer_tallies() == kept_offers
     finally:
         engine.dispose()
 

@@ -220,3 +220,22 @@ class NominationTally(SQLModel, table=True):
     status: str = Field(max_length=20)
     gender: str = Field(max_length=20)
     nominations: int
+
+
+class OfferTally(SQLModel, table=True):
+    """How many nominations an offer has per status and gender, withdrawn ones included, for the catalogue's shares
+    of women. Kept in step with the nominations in the transaction that changes them (training.tallies), so the
+    catalogue sums a few rows per listed offer rather than every nomination of every listed offer."""
+
+    __tablename__ = "offer_tally"
+    __table_args__ = (
+        one_of("status", NominationStatus),
+        one_of("gender", Gender),
+        UniqueConstraint("offer_id", "status", "gender", name="uq_offer_tally_offer_id_status_gender"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="training_offer.id")
+    status: str = Field(max_length=20)
+    gender: str = Field(max_length=20)
+    nominations: int

@@ -20,7 +20,14 @@ from app.core.config import get_settings
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.outbox.models import OutboxMessage
 from app.training import service
-from app.training.models import Nomination, NominationEvent, NominationTally, OfferEvent, TrainingOffer
+from app.training.models import (
+    Nomination,
+    NominationEvent,
+    NominationTally,
+    OfferEvent,
+    OfferTally,
+    TrainingOffer,
+)
 from tests.factories import make_user, state
 from tests.training.conftest import offer_form
 
@@ -1073,7 +1080,7 @@ def test_a_course_moved_into_the_next_year_takes_its_nominations_to_that_years_r
     assert nominated_per_year() == {}
 
 
-def test_the_tallies_the_report_reads_match_the_nominations_after_every_kind_of_change(
+def test_the_tallies_the_reports_and_the_catalogue_read_match_the_nominations_after_every_kind_of_change(
     session: Session, provider: User
 ) -> None:
     samoa, tonga = focal_point(session, "WS"), focal_point(session, "TO")
@@ -1105,6 +1112,16 @@ def test_the_tallies_the_report_reads_match_the_nominations_after_every_kind_of_
     ).all()
     assert sorted(tuple(row) for row in kept) == sorted((int(row[0]), *row[1:]) for row in counted)
     assert len(kept) == 3
+    kept_per_offer = session.exec(
+        select(OfferTally.offer_id, OfferTally.status, OfferTally.gender, OfferTally.nominations)
+    ).all()
+    counted_per_offer = session.exec(
+        select(Nomination.offer_id, Nomination.status, Nomination.gender, func.count()).group_by(
+            Nomination.offer_id, Nomination.status, Nomination.gender
+        )
+    ).all()
+    assert sorted(tuple(row) for row in kept_per_offer) == sorted(tuple(row) for row in counted_per_offer)
+    assert len(kept_per_offer) == 4  # the withdrawn nomination too: an offer's tally keeps every status
 
 
 def test_a_states_record_counts_trained_women_and_certified_people_per_course_type(

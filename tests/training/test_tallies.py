@@ -1,5 +1,5 @@
-"""The nomination tallies the reports read stay right when two people nominate for courses of the same year at the
-same moment: the second to count the year waits for the first and counts what it committed."""
+"""The nomination tallies the reports and the catalogue read stay right when two people nominate for courses of the
+same year at the same moment: the second to count the year waits for the first and counts what it committed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.core import clock
 from app.core.config import get_settings
 from app.core.db import make_engine, writing
 from app.training import service
-from app.training.models import Nomination, NominationTally
+from app.training.models import Nomination, NominationTally, OfferTally
 from tests.factories import make_user, state
 from tests.support.database import migrate
 from tests.training.conftest import course_on
@@ -75,5 +75,10 @@ def test_two_nominations_for_the_same_year_at_once_are_both_counted(new_database
         assert counted == sorted(
             [(samoa.member_state_id, "nominated", "woman", 2), (tonga.member_state_id, "nominated", "man", 1)]
         )
+        with Session(engine) as db:
+            per_offer = sorted(
+                (row.offer_id, row.status, row.gender, row.nominations) for row in db.exec(select(OfferTally)).all()
+            )
+        assert per_offer == sorted([(march.id, "nominated", "woman", 2), (june.id, "nominated", "man", 1)])
     finally:
         engine.dispose()

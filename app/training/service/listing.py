@@ -20,7 +20,7 @@ from app.training.models import (
     LANGUAGES,
     OFFER_TRACKS,
     CourseType,
-    Nomination,
+    OfferTally,
     TrainingOffer,
 )
 from app.training.service.allocation import Share
@@ -80,7 +80,8 @@ def _catalogue_query(user: User, filters: Filters) -> Any:
 
 
 def catalogue(session: Session, *, user: User, filters: Filters, page: int | None = None) -> list[OfferRow]:
-    """Offers the user may see, soonest first, with their nomination counts: three queries whatever the size. With
+    """Offers the user may see, soonest first, with their nomination counts (from the offers' tallies): three queries
+    whatever the size. With
     `page`, that page's offers and one more (see app.paging)."""
     query = _catalogue_query(user, filters).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
     if page is not None:
@@ -107,9 +108,9 @@ def _gender_counts(session: Session, offer_ids: list[int]) -> dict[int, dict[tup
     if not offer_ids:
         return {}
     rows = session.exec(
-        select(Nomination.offer_id, Nomination.status, Nomination.gender, func.count())
-        .where(col(Nomination.offer_id).in_(offer_ids))
-        .group_by(col(Nomination.offer_id), col(Nomination.status), col(Nomination.gender))
+        select(OfferTally.offer_id, OfferTally.status, OfferTally.gender, OfferTally.nominations).where(
+            col(OfferTally.offer_id).in_(offer_ids)
+        )
     ).all()
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for offer_id, status, gender, number in rows:
@@ -125,14 +126,14 @@ def _share(tally: dict[tuple[str, str], int], statuses: Iterable[str]) -> Share:
 
 def catalogue_shares(session: Session, *, user: User, filters: Filters) -> tuple[Share, Share]:
     """The women's share over every offer the filters list (not only the page shown): among those nominated, and
-    among those accepted, summed by the database per status and gender. One query."""
+    among those accepted, summed by the database per status and gender from the offers' tallies. One query."""
     offer_ids = _catalogue_query(user, filters).with_only_columns(col(TrainingOffer.id))
     tally: dict[tuple[str, str], int] = {
-        (status, gender): number
+        (status, gender): int(number)
         for status, gender, number in session.exec(
-            select(Nomination.status, Nomination.gender, func.count())
-            .where(col(Nomination.offer_id).in_(offer_ids))
-            .group_by(col(Nomination.status), col(Nomination.gender))
+            select(OfferTally.status, OfferTally.gender, func.sum(OfferTally.nominations))
+            .where(col(OfferTally.offer_id).in_(offer_ids))
+            .group_by(col(OfferTally.status), col(OfferTally.gender))
         ).all()
     }
     return _share(tally, ACTIVE), _share(tally, ("accepted",))
