@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
 from app.core.choices import one_of
@@ -114,12 +115,15 @@ class Support(SQLModel, table=True):
         one_of("track", NEED_TRACKS),
         one_of("kind", SupportKind),
         one_of("status", SupportStatus),
+        # A state's support, and whether a state is supported in an area (the deconfliction view's gaps), read
+        # through this index.
+        Index("ix_capacity_support_recipient_state_id_area_status", "recipient_state_id", "area", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_state_id: int | None = Field(default=None, foreign_key="member_state.id", index=True)
     provider_organisation: str = Field(default="", max_length=120)
-    recipient_state_id: int = Field(foreign_key="member_state.id", index=True)
+    recipient_state_id: int = Field(foreign_key="member_state.id")
     need_id: int | None = Field(default=None, foreign_key="capacity_need.id", index=True)
     area: str = Field(max_length=30)
     track: str = Field(max_length=20)

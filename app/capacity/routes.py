@@ -363,6 +363,7 @@ def deconfliction(
     """States × areas: open needs, who supports what, overlapping support and needs left without support; the
     overlaps and the gaps a page at a time each."""
     language = current_language.get()
+    gaps_number = paging.page_number(gaps_page)
     view = service.deconfliction(
         session,
         get_settings(),
@@ -371,11 +372,12 @@ def deconfliction(
         provider=provider[:120],
         today=service.today_for(user),
         language=language,
+        gaps_page=gaps_number,
     )
     overlaps, overlap_pages = paging.window(
         request, view.overlaps, paging.page_number(overlaps_page), name="overlaps_page", anchor="overlaps"
     )
-    gaps, gap_pages = paging.window(request, view.gaps, paging.page_number(gaps_page), name="gaps_page", anchor="gaps")
+    gaps, gap_pages = paging.cut(request, view.gaps, gaps_number, name="gaps_page", anchor="gaps")
     return render(
         request,
         "capacity/deconfliction.html",
@@ -407,6 +409,7 @@ def deconfliction_csv(
         provider=provider[:120],
         today=service.today_for(user),
         language=language,
+        gaps_page=None,
     )
     text = service.deconfliction_csv(view, language=language, subregion_names=_subregions())
     return csv_response(text, "deconfliction.csv")

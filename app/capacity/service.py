@@ -9,10 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, TypedDict
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 from babel.numbers import list_currencies
-from sqlalchemy import case
+from sqlalchemy import and_, case, tuple_
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
@@ -119,7 +120,7 @@ def by_id(found: Iterable[MemberState]) -> dict[int, MemberState]:
     return {state.id: state for state in found if state.id is not None}
 
 
-def provider_name(support: Support | Placed, states_by_id: dict[int, MemberState], language: str) -> str:
+def provider_name(support: Providing, states_by_id: dict[int, MemberState], language: str) -> str:
     if support.provider_state_id is not None:
         state = states_by_id.get(support.provider_state_id)
         return state.name(language) if state else ""
@@ -577,9 +578,25 @@ def today_for(user: User) -> date:
 # Deconfliction
 
 
+class Providing(Protocol):
+    """A support, or supports grouped, as far as who provides them."""
+
+    @property
+    def provider_state_id(self) -> int | None: ...
+
+    @property
+    def provider_organisation(self) -> str: ...
+
+
+def provider_key(support: Providing) -> tuple[str, str]:
+    """Who provides, as the view tells providers apart: a state, or an organisation whatever its spelling's case."""
+    if support.provider_state_id is not None:
+        return "state", str(support.provider_state_id)
+    return "organisation", support.provider_organisation.strip().casefold()
+
+
 class Placed(NamedTuple):
-    """A support as the deconfliction view reads it: its columns, not a loaded entity, since the view reads every
-    support that is not cancelled."""
+    """A support as the overlaps are found from: its columns, not a loaded entity."""
 
     id: int
     recipient_state_id: int
@@ -588,13 +605,17 @@ class Placed(NamedTuple):
     provider_organisation: str
     starts_on: date
     ends_on: date
-    need_id: int | None
 
-    @property
-    def provider_key(self) -> tuple[str, str]:
-        if self.provider_state_id is not None:
-            return "state", str(self.provider_state_id)
-        return "organisation", self.provider_organisation.strip().casefold()
+
+class Given(NamedTuple):
+    """The supports, not cancelled, one provider gives one state in one area, as the database groups them."""
+
+    recipient_state_id: int
+    area: str
+    provider_state_id: int | None
+    provider_organisation: str
+    records: int
+    latest_id: int
 
 
 class Wanted(NamedTuple):
@@ -608,22 +629,31 @@ class Wanted(NamedTuple):
 
 
 @dataclass
+class Provided:
+    """One provider in one cell: its name, how many support records it has there, and the latest of them."""
+
+    name: str
+    records: int
+    latest_id: int
+
+
+@dataclass
 class Cell:
-    """One state in one area: its open needs and the support it receives there."""
+    """One state in one area: its open needs and who supports it there."""
 
     open_needs: int = 0
     highest: str = ""
-    supports: list[tuple[Placed, str]] = field(default_factory=list)
+    given: list[Provided] = field(default_factory=list)
     overlap: bool = False
     gap: bool = False
 
     @property
     def providers(self) -> list[str]:
-        return sorted({name for _support, name in self.supports})
+        return sorted(provided.name for provided in self.given)
 
     @property
     def empty(self) -> bool:
-        return not self.open_needs and not self.supports
+        return not self.open_needs and not self.given
 
 
 @dataclass
@@ -648,7 +678,8 @@ class Overlap:
 
 @dataclass
 class Gap:
-    """A need still open or partly met after its wanted-by date, with no support for it or in its state and area."""
+    """A need still open or partly met after its wanted-by date, with no support in its state and area (support for
+    a need is always in the need's state, area and track)."""
 
     need: Wanted
     state: MemberState
@@ -658,11 +689,11 @@ class Gap:
 class Deconfliction:
     rows: list[StateRow]
     overlaps: list[Overlap]
-    gaps: list[Gap]
+    gaps: list[Gap]  # the page of gaps asked for, and the first of the next page if there is one (see app.paging)
     providers: list[tuple[str, str]]  # (filter value, name) of every provider, for the filter's list
 
 
-def _matches_provider(support: Placed, provider: str, states_by_id: dict[int, MemberState]) -> bool:
+def _matches_provider(support: Providing, provider: str, states_by_id: dict[int, MemberState]) -> bool:
     wanted = provider.strip()
     if support.provider_state_id is not None:
         state = states_by_id.get(support.provider_state_id)
@@ -674,7 +705,7 @@ def overlapping_pairs(placed: list[Placed]) -> Iterator[tuple[Placed, Placed]]:
     """Pairs of supports of one state and area from different providers whose periods share a day: sorted by first
     day, each support is compared only with those that start before it ends."""
     ordered = sorted(placed, key=lambda s: (s.starts_on, s.id))
-    keys = [support.provider_key for support in ordered]
+    keys = [provider_key(support) for support in ordered]
     for index, first in enumerate(ordered):
         for later, second in enumerate(ordered[index + 1 :], start=index + 1):
             if second.starts_on > first.ends_on:
@@ -683,9 +714,40 @@ def overlapping_pairs(placed: list[Placed]) -> Iterator[tuple[Placed, Placed]]:
                 yield first, second
 
 
-def _read_supports(session: Session, track: str) -> list[Placed]:
-    # SQLModel's select() is typed for at most four columns; eight make the same Select, its row type declared.
-    query: Select[int, int, str, int | None, str, date, date, int | None] = Select(
+def _counted_support(track: str) -> list[Any]:
+    """The conditions on the supports the view counts: not cancelled, of the track when one is chosen."""
+    conditions: list[Any] = [col(Support.status) != "cancelled"]
+    if track:
+        conditions.append(col(Support.track) == track)
+    return conditions
+
+
+def _read_given(session: Session, track: str) -> list[Given]:
+    """The supports grouped by state, area and provider, counted by the database."""
+    # SQLModel's select() is typed for at most four columns; six make the same Select, its row type declared.
+    query: Select[int, str, int | None, str, int, int] = Select(
+        col(Support.recipient_state_id),
+        col(Support.area),
+        col(Support.provider_state_id),
+        col(Support.provider_organisation),
+        func.count(),
+        func.max(col(Support.id)),
+    )
+    grouped = query.where(*_counted_support(track)).group_by(
+        col(Support.recipient_state_id),
+        col(Support.area),
+        col(Support.provider_state_id),
+        col(Support.provider_organisation),
+    )
+    return [Given(*row) for row in session.exec(grouped).all()]
+
+
+def _read_supports(session: Session, track: str, places: set[tuple[int, str]]) -> list[Placed]:
+    """The supports in the given (state, area) places, one by one: only where two providers meet can they overlap."""
+    if not places:
+        return []
+    # SQLModel's select() is typed for at most four columns; seven make the same Select, its row type declared.
+    query: Select[int, int, str, int | None, str, date, date] = Select(
         col(Support.id),
         col(Support.recipient_state_id),
         col(Support.area),
@@ -693,34 +755,73 @@ def _read_supports(session: Session, track: str) -> list[Placed]:
         col(Support.provider_organisation),
         col(Support.starts_on),
         col(Support.ends_on),
-        col(Support.need_id),
     )
-    query = query.where(Support.status != "cancelled")
-    if track:
-        query = query.where(Support.track == track)
+    query = query.where(
+        *_counted_support(track), tuple_(col(Support.recipient_state_id), col(Support.area)).in_(sorted(places))
+    )
     return [Placed(*row) for row in session.exec(query.order_by(col(Support.starts_on), col(Support.id))).all()]
 
 
-def _need_tallies(session: Session, track: str) -> list[tuple[int, str, str, int]]:
-    """(state, area, priority, open needs) summed by the database."""
-    query = select(col(Need.state_id), col(Need.area), col(Need.priority), func.count()).where(
-        col(Need.status).in_(STILL_NEEDED)
-    )
+def _still_needed(track: str) -> list[Any]:
+    conditions: list[Any] = [col(Need.status).in_(STILL_NEEDED)]
     if track:
-        query = query.where(Need.track == track)
-    return list(session.exec(query.group_by(col(Need.state_id), col(Need.area), col(Need.priority))).all())
+        conditions.append(col(Need.track) == track)
+    return conditions
 
 
-def _past_due(session: Session, track: str, today: date) -> list[Wanted]:
+def _unsupported_past_due(track: str, today: date) -> Any:
+    """A need past its date with no support counted in its state and area."""
+    supported = (
+        select(col(Support.id))
+        .where(
+            col(Support.recipient_state_id) == col(Need.state_id),
+            col(Support.area) == col(Need.area),
+            *_counted_support(track),
+        )
+        .exists()
+    )
+    return and_(col(Need.wanted_by).is_not(None), col(Need.wanted_by) < today, ~supported)
+
+
+def _need_tallies(session: Session, track: str, today: date) -> list[tuple[int, str, str, int, int]]:
+    """(state, area, priority, open needs, of which gaps) summed by the database."""
+    gaps = func.sum(case((_unsupported_past_due(track, today), 1), else_=0))
+    query: Select[int, str, str, int, int] = Select(
+        col(Need.state_id), col(Need.area), col(Need.priority), func.count(), gaps
+    )
+    grouped = query.where(*_still_needed(track)).group_by(col(Need.state_id), col(Need.area), col(Need.priority))
+    return [
+        (state_id, area, priority, number, int(gap or 0))
+        for state_id, area, priority, number, gap in session.exec(grouped).all()
+    ]
+
+
+@lru_cache(maxsize=64)
+def _in_order(state_ids: tuple[int, ...]) -> Any:
+    """The position of a need's state among `state_ids`, for SQL to sort by (built once per list of states)."""
+    return case({state_id: position for position, state_id in enumerate(state_ids)}, value=col(Need.state_id))
+
+
+def _gap_page(
+    session: Session, track: str, today: date, states: list[MemberState], page: int, *, narrowed: bool
+) -> list[Gap]:
+    """The page `page` of the gaps of `states` (and one more), in the states' order, then by date. `narrowed` when
+    some states with gaps are left out (otherwise every gap's state is among them)."""
+    if not states:
+        return []
+    placed = {id_of(state): state for state in states}
     query: Select[int, int, str, date, str] = Select(
         col(Need.id), col(Need.state_id), col(Need.area), col(Need.wanted_by), col(Need.description)
     )
-    query = query.where(
-        col(Need.status).in_(STILL_NEEDED), col(Need.wanted_by).is_not(None), col(Need.wanted_by) < today
+    query = query.where(*_still_needed(track), _unsupported_past_due(track, today))
+    if narrowed:
+        query = query.where(col(Need.state_id).in_(list(placed)))
+    query = (
+        query.order_by(_in_order(tuple(placed)), col(Need.wanted_by), col(Need.id))
+        .limit(paging.PAGE_SIZE + 1)
+        .offset(paging.offset(page))
     )
-    if track:
-        query = query.where(Need.track == track)
-    return [Wanted(*row) for row in session.exec(query.order_by(col(Need.id))).all()]
+    return [Gap(need, placed[need.state_id]) for need in (Wanted(*row) for row in session.exec(query).all())]
 
 
 def deconfliction(
@@ -732,65 +833,91 @@ def deconfliction(
     provider: str = "",
     today: date | None = None,
     language: str = "en",
+    gaps_page: int | None = 1,
 ) -> Deconfliction:
     """States × areas: open needs (count, highest priority), who supports what, and the overlaps and gaps.
 
-    Four queries whatever the number of states, needs and supports: needs are counted by the database, supports and
-    needs past their date read as plain columns. A track narrows the needs and support considered; a subregion the
-    states shown; a provider the states and overlaps to those it is part of.
+    The database counts the needs and the support per state, area and provider, and finds the gaps; only the
+    supports of places where two providers meet are read one by one, to find the overlaps. A track narrows the
+    needs and support considered; a subregion the states shown; a provider the states and overlaps to those it is
+    part of. `gaps_page` is the page of gaps listed (None: none, as the CSV lists none).
     """
     today = today or clock.today("UTC")
     track = track if track in NEED_TRACKS else ""
     subregion = subregion if subregion in region.load(settings.seeds_dir).subregions else ""
     states_by_id = by_id(session.exec(select(MemberState)).all())
-    supports = _read_supports(session, track)
-    names = {s.id: provider_name(s, states_by_id, language) for s in supports}
-    cells = cells_of(_need_tallies(session, track), supports, names)
-    overlaps = overlaps_of(supports, names, states_by_id)
-    gaps = gaps_of(_past_due(session, track, today), supports, states_by_id)
+    given = _read_given(session, track)
+    cells = cells_of(_need_tallies(session, track, today), given, states_by_id, language)
+    shared = {place for place, cell in _places(cells) if len(cell.given) > 1}
+    supports = _read_supports(session, track, shared)
+    overlaps = overlaps_of(supports, {s.id: provider_name(s, states_by_id, language) for s in supports}, states_by_id)
     for overlap in overlaps:
         cells[id_of(overlap.state)][overlap.area].overlap = True
-    for gap in gaps:
-        cells[gap.need.state_id][gap.need.area].gap = True
     shown = {
         state_id
         for state_id in cells
         if state_id in states_by_id and (not subregion or states_by_id[state_id].subregion == subregion)
     }
     if provider.strip():
-        mine = [s for s in supports if _matches_provider(s, provider, states_by_id)]
-        shown &= {s.recipient_state_id for s in mine}
-        ids = {s.id for s in mine}
-        overlaps = [o for o in overlaps if o.first.id in ids or o.second.id in ids]
+        shown &= {g.recipient_state_id for g in given if _matches_provider(g, provider, states_by_id)}
+        overlaps = [
+            o
+            for o in overlaps
+            if _matches_provider(o.first, provider, states_by_id) or _matches_provider(o.second, provider, states_by_id)
+        ]
+    rows = sorted(
+        (StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
+        key=lambda row: row.state.name(language),
+    )
     return Deconfliction(
-        rows=sorted(
-            (StateRow(states_by_id[state_id], cells[state_id]) for state_id in shown),
-            key=lambda row: row.state.name(language),
-        ),
+        rows=rows,
         overlaps=sorted(
             (o for o in overlaps if o.state.id in shown),
             key=lambda o: (o.state.name(language), o.area, o.starts_on, o.first.id, o.second.id),
         ),
-        gaps=sorted(
-            (g for g in gaps if g.state.id in shown),
-            key=lambda g: (g.state.name(language), g.need.wanted_by, g.need.id),
+        gaps=[]
+        if gaps_page is None
+        else _gap_page(
+            session, track, today, [row.state for row in rows], gaps_page, narrowed=bool(subregion or provider.strip())
         ),
-        providers=_provider_choices(supports, names, states_by_id),
+        providers=_provider_choices(given, states_by_id, language),
     )
 
 
+def _places(cells: dict[int, dict[str, Cell]]) -> Iterator[tuple[tuple[int, str], Cell]]:
+    for state_id, by_area in cells.items():
+        for area, cell in by_area.items():
+            yield (state_id, area), cell
+
+
 def cells_of(
-    tallies: Iterable[tuple[int, str, str, int]], supports: Iterable[Placed], names: dict[int, str]
+    tallies: Iterable[tuple[int, str, str, int, int]],
+    given: Iterable[Given],
+    states_by_id: dict[int, MemberState],
+    language: str,
 ) -> dict[int, dict[str, Cell]]:
-    """Each state's cells by area: its open needs (how many, the highest priority) and the supports it receives."""
+    """Each state's cells by area: its open needs (how many, the highest priority, whether any is a gap) and its
+    providers, each once whatever the case its organisation's name was written in, with its records there and the
+    latest one (whose spelling it shows)."""
     cells: dict[int, dict[str, Cell]] = defaultdict(lambda: {area: Cell() for area in AREAS})
-    for state_id, area, priority, number in tallies:
+    for state_id, area, priority, number, gaps in tallies:
         cell = cells[state_id][area]
         cell.open_needs += number
+        cell.gap = cell.gap or gaps > 0
         if not cell.highest or PRIORITY_RANK[priority] < PRIORITY_RANK[cell.highest]:
             cell.highest = priority
-    for support in supports:
-        cells[support.recipient_state_id][support.area].supports.append((support, names[support.id]))
+    providers: dict[tuple[int, str, tuple[str, str]], Provided] = {}
+    for group in sorted(given, key=lambda g: g.latest_id):
+        place = (group.recipient_state_id, group.area, provider_key(group))
+        provided = providers.get(place)
+        if provided is None:
+            provided = providers[place] = Provided("", 0, 0)
+            cells[group.recipient_state_id][group.area].given.append(provided)
+        provided.records += group.records
+        provided.name, provided.latest_id = provider_name(group, states_by_id, language), group.latest_id
+    for by_area in cells.values():
+        for cell in by_area.values():
+            cell.given.sort(key=lambda provided: provided.name.casefold())
     return cells
 
 
@@ -818,32 +945,19 @@ def overlaps_of(
     ]
 
 
-def gaps_of(past_due: Iterable[Wanted], supports: Iterable[Placed], states_by_id: dict[int, MemberState]) -> list[Gap]:
-    """The needs past their date that nothing supports: no support is linked to them, and none is given in their
-    state and area."""
-    placed = list(supports)
-    supported = {s.need_id for s in placed if s.need_id is not None}
-    supported_places = {(s.recipient_state_id, s.area) for s in placed}
-    return [
-        Gap(need, states_by_id[need.state_id])
-        for need in past_due
-        if need.id not in supported and (need.state_id, need.area) not in supported_places
-    ]
-
-
 def _provider_choices(
-    supports: Iterable[Placed], names: dict[int, str], states_by_id: dict[int, MemberState]
+    given: Iterable[Given], states_by_id: dict[int, MemberState], language: str
 ) -> list[tuple[str, str]]:
     """(filter value, name) of every provider, by name: a state's code, or an organisation's own name."""
     return sorted(
         {
             (
-                states_by_id[s.provider_state_id].code
-                if s.provider_state_id in states_by_id
-                else s.provider_organisation,
-                names[s.id],
+                states_by_id[g.provider_state_id].code
+                if g.provider_state_id in states_by_id
+                else g.provider_organisation,
+                provider_name(g, states_by_id, language),
             )
-            for s in supports
+            for g in given
         },
         key=lambda item: item[1].casefold(),
     )

@@ -463,6 +463,70 @@ def test_the_deconfliction_page_and_its_fragment_show_overlaps_and_gaps_with_lin
     assert part.select_one("a[href^='/deconfliction.csv']")["href"] == "/deconfliction.csv?subregion=polynesia"
 
 
+def test_a_cell_names_each_provider_once_and_links_its_latest_record(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    australia = [
+        record_support(session, coordinator, provider_state="AU", starts_on=day(10 * n), ends_on=day(10 * n + 5))
+        for n in range(3)
+    ]
+    record_support(session, coordinator, provider_organisation=DPO, starts_on=day(12), ends_on=day(14))
+    latest_dpo = record_support(session, coordinator, provider_organisation=f" {DPO.lower()}", starts_on=day(40))
+    sign_in(client, session, coordinator)
+
+    training = soup(client.get("/deconfliction").text).select_one("tbody tr td[data-area=training]")
+
+    entries = [" ".join(item.get_text(" ", strip=True).split()) for item in training.select("ul.providers li")]
+    assert entries == [
+        "Australia (3 records; the link opens the latest)",
+        f"{DPO.lower()} (2 records; the link opens the latest)",
+    ]
+    assert [a["href"] for a in training.select("ul.providers a")] == [
+        f"/support/{australia[-1].id}",
+        f"/support/{latest_dpo.id}",
+    ]
+    assert "Overlap" in training.get_text()  # the organisation's first record and Australia's second share days
+
+
+def test_the_gaps_are_listed_a_page_at_a_time_by_state_then_date_and_the_next_page_keeps_the_filters(
+    client: Any, session: Session, coordinator: User
+) -> None:
+    samoa = [
+        past_due(session, record_need(session, coordinator, state="WS", area="logistics"), days_ago=2 + n % 7)
+        for n in range(paging.PAGE_SIZE - 20)
+    ]
+    fiji = [
+        past_due(session, record_need(session, coordinator, state="FJ", area="equipment"), days_ago=2 + n % 5)
+        for n in range(25)
+    ]
+    expected = [need.id for need in sorted(fiji, key=lambda n: (n.wanted_by, n.id))] + [
+        need.id for need in sorted(samoa, key=lambda n: (n.wanted_by, n.id))
+    ]
+    sign_in(client, session, coordinator)
+
+    def gaps(address: str) -> tuple[list[int], dict[str, str]]:
+        section = soup(client.get(address).text).find(id="gaps")
+        listed = [int(a["href"].rsplit("/", 1)[1]) for a in section.select("ul a[href^='/needs/']")]
+        return listed, {a.get_text(strip=True): a["href"] for a in section.select("nav.pager a")}
+
+    first, links = gaps("/deconfliction?track=police")
+    assert first == expected[: paging.PAGE_SIZE]
+    assert links == {"Next gaps": "/deconfliction?track=police&gaps_page=2#gaps"}
+    second, links = gaps(links["Next gaps"])
+    assert second == expected[paging.PAGE_SIZE :]
+    assert links == {"Previous gaps": "/deconfliction?track=police#gaps"}
+    past_the_end, links = gaps("/deconfliction?gaps_page=9")
+    assert past_the_end == [] and "Previous gaps" in links
+    assert cell_marks(client, "Fiji", "equipment") == cell_marks(client, "Samoa", "logistics") == "Gap"
+
+
+def cell_marks(client: Any, state_name: str, area: str) -> str:
+    """The badges of a state's cell in an area of the deconfliction table."""
+    page = soup(client.get("/deconfliction").text)
+    [row] = [row for row in page.select("tbody tr") if row.th.get_text(strip=True) == state_name]
+    return " ".join(badge.get_text(strip=True) for badge in row.select(f"td[data-area={area}] .badge"))
+
+
 @pytest.mark.parametrize("role", ["focal_point", "observer"])
 def test_the_deconfliction_view_is_for_coordinators_and_admins(client: Any, session: Session, role: str) -> None:
     sign_in(client, session, make_user(session, role=role, password=None, organisation="Donor"))

@@ -1,11 +1,12 @@
-"""The deconfliction rules on plain rows, without a database: which supports overlap, and which needs past their
-date are left without support, as a coordinator reads them in the view."""
+"""The overlap rule on plain rows, without a database: which supports overlap, as a coordinator reads them in the
+view. Which needs past their date are left without support is the database's to find (tests/capacity/
+test_deconfliction.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from app.capacity.service import Placed, Wanted, gaps_of, overlaps_of
+from app.capacity.service import Placed, overlaps_of
 from app.members.models import MemberState
 
 FIJI_ID = 1
@@ -18,7 +19,7 @@ def support(
     support_id: int, first: date, last: date, *, provider_state_id: int | None = None, organisation: str = ""
 ) -> Placed:
     """A support of Fiji's training, from a state (by id) or from an organisation."""
-    return Placed(support_id, FIJI_ID, "training", provider_state_id, organisation, first, last, None)
+    return Placed(support_id, FIJI_ID, "training", provider_state_id, organisation, first, last)
 
 
 def test_two_providers_supporting_one_need_at_once_overlap_on_the_days_they_share() -> None:
@@ -44,20 +45,3 @@ def test_two_supports_of_the_same_provider_do_not_overlap() -> None:
     second = support(12, date(2027, 3, 15), date(2027, 4, 15), organisation=" pacific police network")
 
     assert overlaps_of([first, second], NAMES, STATES) == []
-
-
-def test_an_open_need_past_its_date_without_support_is_a_gap() -> None:
-    need = Wanted(5, FIJI_ID, "training", date(2027, 1, 31), "Pre-deployment trainers")
-
-    [gap] = gaps_of([need], [], STATES)
-
-    assert (gap.state.code, gap.need.area, gap.need.wanted_by) == ("FJ", "training", date(2027, 1, 31))
-    assert gap.need.description == "Pre-deployment trainers"
-
-
-def test_a_need_past_its_date_is_no_gap_once_support_is_given_in_its_state_and_area() -> None:
-    need = Wanted(5, FIJI_ID, "training", date(2027, 1, 31), "Pre-deployment trainers")
-    elsewhere = Wanted(6, FIJI_ID, "equipment", date(2027, 1, 31), "Radios")
-    given = support(10, date(2027, 3, 1), date(2027, 3, 31), provider_state_id=2)
-
-    assert [gap.need.id for gap in gaps_of([need, elsewhere], [given], STATES)] == [6]
