@@ -91,17 +91,12 @@ def upcoming_for_state(
     session: Session, *, state_id: int, size: int, today: date | None = None
 ) -> paging.Head[StateCourse]:
     """The first `size` published or closed courses not yet over that the state provides, hosts or nominated to,
-    soonest first, and how many there are (two queries, neither reading past courses)."""
+    soonest first, and how many there are (two queries, neither reading past courses; the state's nominations are
+    counted for the courses shown only)."""
     today = today or clock.today("UTC")
     upcoming = (col(TrainingOffer.status).in_(("published", "closed")), col(TrainingOffer.ends_on) >= today)
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for offer_id, status, number in session.exec(
-        select(Nomination.offer_id, Nomination.status, func.count())
-        .join(TrainingOffer, col(TrainingOffer.id) == Nomination.offer_id)
-        .where(Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE), *upcoming)
-        .group_by(col(Nomination.offer_id), col(Nomination.status))
-    ).all():
-        counts[offer_id][status] = int(number)
+    nominated = (Nomination.state_id == state_id, col(Nomination.status).in_(ACTIVE))
+    nominated_to = select(col(Nomination.offer_id)).where(*nominated)
     found = session.exec(
         select(TrainingOffer, func.count().over())
         .where(
@@ -109,15 +104,23 @@ def upcoming_for_state(
             or_(
                 col(TrainingOffer.provider_state_id) == state_id,
                 col(TrainingOffer.venue_state_id) == state_id,
-                col(TrainingOffer.id).in_(list(counts)),
+                col(TrainingOffer.id).in_(nominated_to),
             ),
         )
         .order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
         .limit(size)
     ).all()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if found:
+        for offer_id, status, number in session.exec(
+            select(Nomination.offer_id, Nomination.status, func.count())
+            .where(col(Nomination.offer_id).in_([id_of(offer) for offer, _total in found]), *nominated)
+            .group_by(col(Nomination.offer_id), col(Nomination.status))
+        ).all():
+            counts[offer_id][status] = int(number)
     rows = []
     for offer, _total in found:
-        tally = counts.get(offer.id or 0, {})
+        tally = counts.get(id_of(offer), {})
         rows.append(
             StateCourse(offer, offer.provider_state_id == state_id, sum(tally.values(), 0), tally.get("accepted", 0))
         )
