@@ -953,16 +953,35 @@ def action_url(item: ActionItem) -> str:
 def _update_missing(state_id: Any, now: Any, week: Any) -> Any:
     """The meetings starting after `now` and by `week` that the state is invited to and has posted no written update
     for (values, or the bound parameters of a statement built once)."""
-    posted = select(MeetingDocument.meeting_id).where(
-        MeetingDocument.state_id == state_id, MeetingDocument.kind == "written_update"
+    posted = select(col(MeetingDocument.id)).where(
+        col(MeetingDocument.meeting_id) == col(Meeting.id),
+        MeetingDocument.state_id == state_id,
+        MeetingDocument.kind == "written_update",
     )
-    invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == state_id)
+    invited = select(col(MeetingInvitee.id)).where(
+        col(MeetingInvitee.meeting_id) == col(Meeting.id), MeetingInvitee.state_id == state_id
+    )
+    # Correlated to the week's meetings, each looked up by its own id: the cost does not grow with the state's history.
     return (
-        col(Meeting.id).in_(invited),
-        col(Meeting.id).not_in(posted),
+        invited.exists(),
+        ~posted.exists(),
         Meeting.status == "scheduled",
         col(Meeting.starts_at) > now,
         col(Meeting.starts_at) <= week,
+    )
+
+
+def _nominated_to(state_id: Any) -> Any:
+    """The offer has a nomination of the state that is not withdrawn: looked up for each offer of the week by its
+    id, so the cost does not grow with the state's nominations over the years."""
+    return (
+        select(col(Nomination.id))
+        .where(
+            col(Nomination.offer_id) == col(TrainingOffer.id),
+            Nomination.state_id == state_id,
+            Nomination.status != "withdrawn",
+        )
+        .exists()
     )
 
 
@@ -994,7 +1013,6 @@ def _waiting_statement(kind: str) -> Any:
         )
     ]
     if kind == "focal":
-        answered = select(Nomination.offer_id).where(Nomination.state_id == state_id, Nomination.status != "withdrawn")
         parts += [
             select(literal("u"), literal(None, Date), literal(None, String), literal(1))
             .select_from(Meeting)
@@ -1004,7 +1022,7 @@ def _waiting_statement(kind: str) -> Any:
                 col(TrainingOffer.deadline_on) >= bindparam("since_day"),
                 col(TrainingOffer.deadline_on) <= bindparam("week_day"),
                 col(TrainingOffer.provider_state_id).is_distinct_from(state_id),
-                col(TrainingOffer.id).not_in(answered),
+                ~_nominated_to(state_id),
             ),
             select(literal("a"), col(ActionItem.due_on), literal(None, String), literal(1)).where(
                 ActionItem.owner_state_id == state_id,
@@ -1082,9 +1100,6 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
         select(Meeting).where(*_update_missing(user.member_state_id, now, week)).order_by(col(Meeting.starts_at))
     ).all()
     found += [Waiting("update", m.title(user.language), f"/meetings/{m.id}#documents", at=m.starts_at) for m in missing]
-    answered = select(Nomination.offer_id).where(
-        Nomination.state_id == user.member_state_id, Nomination.status != "withdrawn"
-    )
     offers = session.exec(
         select(TrainingOffer)
         .where(
@@ -1092,7 +1107,7 @@ def waiting_for(session: Session, user: User, *, now: datetime) -> list[Waiting]
             col(TrainingOffer.deadline_on) >= (now - timedelta(days=1)).date(),
             col(TrainingOffer.deadline_on) <= week.date(),
             col(TrainingOffer.provider_state_id).is_distinct_from(user.member_state_id),
-            col(TrainingOffer.id).not_in(answered),
+            ~_nominated_to(user.member_state_id),
         )
         .order_by(col(TrainingOffer.deadline_on))
     ).all()
