@@ -23,7 +23,7 @@ from sqlmodel import col
 from app.training.models import Nomination, NominationTally, OfferTally, TrainingOffer
 
 COUNTED_OFFERS = ("published", "closed", "completed")
-# What a nomination's tally depends on, and an offer's.
+# What a year's tally depends on: a nomination's fields, and an offer's.
 NOMINATION_FIELDS = ("offer_id", "state_id", "status", "gender")
 OFFER_FIELDS = ("status", "starts_on")
 # What an offer's own tally depends on.

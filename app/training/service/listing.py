@@ -81,8 +81,7 @@ def _catalogue_query(user: User, filters: Filters) -> Any:
 
 def catalogue(session: Session, *, user: User, filters: Filters, page: int | None = None) -> list[OfferRow]:
     """Offers the user may see, soonest first, with their nomination counts (from the offers' tallies): three queries
-    whatever the size. With
-    `page`, that page's offers and one more (see app.paging)."""
+    whatever the size. With `page`, that page's offers and one more (see app.paging)."""
     query = _catalogue_query(user, filters).order_by(col(TrainingOffer.starts_on), col(TrainingOffer.id))
     if page is not None:
         query = query.limit(paging.PAGE_SIZE + 1).offset(paging.offset(page))
