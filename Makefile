@@ -12,7 +12,8 @@ ADMIN_EMAIL ?= admin@example.org
 run: $(VENV)/.installed
 	$(BIN)/python -m app run --host $(HOST) --port $(PORT) --admin-email $(ADMIN_EMAIL)
 
-# SQLite and PostgreSQL side by side, with branch coverage, then the containers (scripts/test-all.sh says how).
+# SQLite and PostgreSQL side by side, with branch coverage, and the containers once SQLite is done
+# (scripts/test-all.sh says how).
 test: $(VENV)/.installed-test test-deps
 	@bash scripts/test-all.sh
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: the suite on SQLite and on PostgreSQL side by side (one core each), then the container tests.
+# `make test`: the suite on SQLite and on PostgreSQL side by side (one core each), and the container tests in
+# SQLite's place once it is done.
 # SQLite's output streams to the terminal; PostgreSQL's is kept in a log and printed whole once it ends, so the
 # two never interleave. Branch coverage of app/ is measured in both runs and reported combined. The exit code is
 # that of a failure of any of the three runs; the total time is printed at the end. Arguments go to both pytest
@@ -28,6 +29,13 @@ COVERAGE_FILE=.coverage.sqlite $BIN/python -m pytest -m "not container" --db=sql
   tee "$LOGS/sqlite.log"
 sqlite_status=${PIPESTATUS[0]}
 
+# The container tests need no database of the suite's: they start as soon as SQLite is done, beside PostgreSQL's
+# last minutes, and their output follows PostgreSQL's.
+if [ "${TEST_CONTAINERS:-1}" = 1 ]; then
+  $BIN/python -m pytest -m container >"$LOGS/containers.log" 2>&1 &
+  containers_pid=$!
+fi
+
 wait "$postgresql_pid"
 postgresql_status=$?
 echo
@@ -48,10 +56,11 @@ fi
 
 container_status=0
 if [ "${TEST_CONTAINERS:-1}" = 1 ]; then
-  echo
-  echo "== Containers"
-  $BIN/python -m pytest -m container
+  wait "$containers_pid"
   container_status=$?
+  echo
+  echo "== Containers (started once SQLite was done; in $LOGS/containers.log)"
+  cat "$LOGS/containers.log"
 fi
 
 elapsed=$((SECONDS - started))
