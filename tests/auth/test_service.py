@@ -19,8 +19,12 @@ from app.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, make_user
 
 
-def test_passwords_are_hashed_with_argon2id() -> None:
-    assert hash_password(PASSWORD).startswith("$argon2id$")
+def test_passwords_are_hashed_with_argon2id_at_a_cost_owasp_accepts() -> None:
+    """Argon2id with at least OWASP's lowest accepted cost (19 MiB, two passes); test accounts use a cheaper one."""
+    variant, version, parameters, *_ = hash_password(PASSWORD).split("$")[1:]
+    cost = dict(pair.split("=") for pair in parameters.split(","))
+    assert (variant, version) == ("argon2id", "v=19")
+    assert int(cost["m"]) >= 19 * 1024 and int(cost["t"]) >= 2, cost
 
 
 @pytest.mark.parametrize(
