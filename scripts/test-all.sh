@@ -2,7 +2,8 @@
 # `make test`: the suite on SQLite and on PostgreSQL side by side (one core each), and the container tests in
 # SQLite's place once it is done.
 # SQLite's output streams to the terminal; PostgreSQL's is kept in a log and printed whole once it ends, so the
-# two never interleave. Branch coverage of app/ is measured in both runs and reported combined. The exit code is
+# two never interleave. Branch coverage of app/ is measured in both runs, each for its share of the tests
+# (--coverage-share), and reported combined. The exit code is
 # that of a failure of any of the three runs; the total time is printed at the end. Arguments go to both pytest
 # runs (`bash scripts/test-all.sh tests/test_home.py`); TEST_CONTAINERS=0 leaves the container tests out.
 set -uo pipefail
@@ -18,7 +19,7 @@ export PYTHONDONTWRITEBYTECODE=
 export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$PWD/var/pycache}"
 started=$SECONDS
 
-COVERAGE=(--cov=app --cov-branch --cov-report=)
+COVERAGE=(--cov=app --cov-branch --cov-report= --coverage-share)
 
 COVERAGE_FILE=.coverage.postgresql $BIN/python -m pytest -m "not container" --db=postgresql "${COVERAGE[@]}" "$@" \
   >"$LOGS/postgresql.log" 2>&1 &

@@ -32,7 +32,7 @@ from tests.support.database import migrate  # noqa: E402
 from tests.support.pg import Cluster  # noqa: E402
 from tests.support.portal import Portal  # noqa: E402
 
-pytest_plugins = ["tests.support.timing"]
+pytest_plugins = ["tests.support.timing", "tests.support.coverage_share"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
