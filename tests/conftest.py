@@ -29,6 +29,7 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from tests.support.database import migrate  # noqa: E402
+from tests.support.live import use_port_block  # noqa: E402
 from tests.support.pg import Cluster  # noqa: E402
 from tests.support.portal import Portal  # noqa: E402
 
@@ -42,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("PRCN_TEST_DB", "sqlite"),
         help="the database the suite runs on",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The servers this run starts take their ports from its database's block, apart from the other run's."""
+    use_port_block(config.getoption("--db"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,10 +18,39 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
 
 
+# `make test` runs the suite on both databases at once, and both start servers at the same moments. A port taken
+# from the kernel's shared pool can be handed to both runs: one run's server then fails to bind it, and that run's
+# tests talk to the other run's portal, on the other database. So each run takes its ports from a block of its own,
+# below the kernel's pool for outgoing connections (32768 and up).
+# Outside the suite (the bench), any of them.
+PORT_BLOCKS = {"sqlite": range(20000, 26000), "postgresql": range(26000, 32000), "any": range(20000, 32000)}
+
+
+def _shuffled(block: range) -> Iterator[int]:
+    ports = list(block)
+    random.shuffle(ports)
+    return iter(ports)
+
+
+_ports = _shuffled(PORT_BLOCKS["any"])
+
+
+def use_port_block(database: str) -> None:
+    """Makes `free_port` hand out the ports of this database's run, in a random order, each once."""
+    global _ports
+    _ports = _shuffled(PORT_BLOCKS[database])
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port of this run's block that nothing listens on, never handed out before in this run."""
+    for port in _ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port left in this run's block")
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 90) -> None:
