@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -272,6 +273,27 @@ def test_a_linked_identity_signs_in_the_same_account_after_its_email_changes(
     assert account_facts(response)["Email address"] == user.email
     assert [link.user_id for link in links_of(live_engine, provider.url, subject)] == [user.id]
     assert len([s for s in sessions_of(live_engine, user) if s.ended_at is None]) == 2
+
+
+def test_sign_ons_that_come_back_from_the_provider_at_the_same_moment_all_sign_in(
+    sso_server: LiveServer, provider: OidcProvider, live_engine: Engine
+) -> None:
+    """Each return from the provider writes (the link, a session, the audit) although it is a GET: on SQLite none
+    may find the database locked by another."""
+    user = make_account(live_engine)
+    provider.identify(subject=unique("subject"), email=user.email)
+    visitors = [visitor_client(sso_server) for _ in range(6)]
+    try:
+        returns = [callback_url(visitor) for visitor in visitors]
+        with ThreadPoolExecutor(len(visitors)) as pool:
+            responses = list(pool.map(lambda visitor, url: visitor.get(url), visitors, returns))
+    finally:
+        for visitor in visitors:
+            visitor.close()
+
+    assert [response.status_code for response in responses] == [200] * len(visitors)
+    assert {account_facts(response)["Email address"] for response in responses} == {user.email}
+    assert len([s for s in sessions_of(live_engine, user) if s.ended_at is None]) == len(visitors)
 
 
 def test_a_linked_identity_keeps_its_account_when_the_provider_reports_another_accounts_email(
