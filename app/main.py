@@ -14,6 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -193,6 +194,11 @@ def error_page(request: Request, message: str, status: int, heading: str | None 
     # The request's session has closed before an error is shown: reading through it again would begin a transaction
     # nothing ends (on SQLite, after a form was posted, one holding the write lock). The page leaves the count out.
     request.state.db = None
+    visitor = getattr(request.state, "visitor", None)
+    if visitor is not None and visitor.user is not None and inspect(visitor.user).expired_attributes:
+        # The database refused the request's change, which expired the account read for the visitor, and that
+        # session is closed: the page names no one rather than failing in its turn.
+        request.state.visitor = None
     return render(
         request,
         "error.html",
@@ -267,13 +273,7 @@ def unexpected_error_page(request: Request, reference: str) -> Response:
             "reference to an administrator: %(reference)s"
         )
     ) % {"reference": reference}
-    try:
-        return error_page(request, message, 500, reference=reference)
-    except Exception:
-        # The visitor's account may not be readable any more (its database session failed): show the page without it.
-        logger.exception("The error page %s could not show the visitor", reference)
-        request.state.visitor = None
-        return error_page(request, message, 500, reference=reference)
+    return error_page(request, message, 500, reference=reference)
 
 
 async def domain_error(request: Request, error: Exception) -> Response:

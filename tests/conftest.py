@@ -29,7 +29,7 @@ from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from tests.support.database import migrate  # noqa: E402
-from tests.support.live import use_port_block  # noqa: E402
+from tests.support.live import LiveServer, use_port_block  # noqa: E402
 from tests.support.pg import Cluster  # noqa: E402
 from tests.support.portal import Portal  # noqa: E402
 
@@ -191,6 +191,16 @@ def live_engine(live_env: dict[str, str]) -> Iterator[Engine]:
     engine = make_engine(live_env["PRCN_DATABASE_URL"])
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env: dict[str, str]) -> Iterator[LiveServer]:
+    """One `python -m app serve` on the live database, under the default option, shared by the tests that need one."""
+    live = LiveServer(live_env).start()
+    try:
+        yield live
+    finally:
+        live.stop()
 
 
 @pytest.fixture

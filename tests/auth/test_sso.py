@@ -75,16 +75,6 @@ def sso_server(live_env: dict[str, str], provider: OidcProvider) -> Iterator[Liv
         live.stop()
 
 
-@pytest.fixture(scope="session")
-def plain_server(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    """A live portal with no identity provider configured."""
-    live = LiveServer(live_env).start()
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
 def visitor_client(server: LiveServer, **headers: str) -> httpx.Client:
     """A client that keeps cookies and follows redirects between portal and provider, like a browser."""
     return httpx.Client(
@@ -517,9 +507,9 @@ def test_sso_sign_in_never_adopts_a_session_cookie_planted_before_it(
 
 
 def test_without_an_issuer_sso_start_is_not_found_and_the_sign_in_page_has_no_sso_button(
-    plain_server: LiveServer,
+    live_server: LiveServer,
 ) -> None:
-    with visitor_client(plain_server) as client:
+    with visitor_client(live_server) as client:
         start = client.get("/auth/sso/start")
         page = client.get("/auth/sign-in")
 

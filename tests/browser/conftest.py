@@ -22,13 +22,9 @@ from tests.support.live import LiveServer
 
 
 @pytest.fixture(scope="session")
-def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    """One `python -m app serve` on the live database for the whole browser suite."""
-    live = LiveServer(live_env).start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(live_server: LiveServer) -> LiveServer:
+    """The live portal of the whole browser suite (one `python -m app serve` on the live database)."""
+    return live_server
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,6 @@
-"""One live portal (real uvicorn, real sessions) for the hostile tests that need HTTP between real programs."""
+"""The live portal (real uvicorn, real sessions) for the hostile tests that need HTTP between real programs."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -10,9 +8,5 @@ from tests.support.live import LiveServer
 
 
 @pytest.fixture(scope="package")
-def live(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    server = LiveServer(live_env).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def live(live_server: LiveServer) -> LiveServer:
+    return live_server

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -14,7 +15,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
-from app.auth.models import SignInFailure
+from app.auth import service
+from app.auth.deps import SESSION_COOKIE
+from app.auth.models import SignInFailure, User
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.main import create_app
@@ -203,6 +206,60 @@ def test_while_the_database_is_down_health_says_503_and_pages_ask_to_try_again(d
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert soup(page.text).find("h1").get_text() != "Something went wrong"
     assert "base de données" in alert(page)
+
+
+@pytest.fixture
+def refused_zone(live_engine: Engine) -> Iterator[str]:
+    """A time zone the live database refuses to store for any account (a trigger raising a unique violation), as it
+    refuses a change another request made first at the same moment."""
+    zone = "Pacific/Pitcairn"
+    with live_engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_zone BEFORE UPDATE OF time_zone ON user_account "
+                f"WHEN NEW.time_zone = '{zone}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION refuse_zone() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE unique_violation USING MESSAGE = 'refused'; END $$"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER refuse_zone BEFORE UPDATE OF time_zone ON user_account FOR EACH ROW "
+                f"WHEN (NEW.time_zone = '{zone}') EXECUTE FUNCTION refuse_zone()"
+            )
+    try:
+        yield zone
+    finally:
+        with live_engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("DROP TRIGGER refuse_zone")
+            else:
+                connection.exec_driver_sql("DROP TRIGGER refuse_zone ON user_account")
+                connection.exec_driver_sql("DROP FUNCTION refuse_zone()")
+
+
+def test_a_change_the_database_refuses_gets_the_portals_page_in_the_users_language(
+    live: LiveServer, live_engine: Engine, refused_zone: str
+) -> None:
+    """The refusal undoes what the request had read of the signed-in account: the page must still be the portal's
+    own, with its message, not a bare server error."""
+    with Session(live_engine, expire_on_commit=False) as db:
+        user = make_user(db, role="observer", email=f"refused-{uuid.uuid4().hex[:10]}@example.org", language="fr")
+        token = service.start_session(db, user=user, address="127.0.0.1", user_agent="pytest")
+        db.commit()
+    with httpx.Client(base_url=live.url, cookies={SESSION_COOKIE: token}, timeout=15) as browser:
+        form = browser.get("/account")
+        answer = browser.post(
+            "/account/preferences",
+            data={"language": "fr", "time_zone": refused_zone, "csrf_token": csrf_token(form.text)},
+        )
+
+    assert answer.status_code == 409, answer.text[:300]
+    assert "Quelqu’un d’autre a modifié ceci au même moment" in alert(answer), answer.text[:500]
+    with Session(live_engine) as db:
+        stored = db.get(User, user.id)
+        assert stored is not None and stored.time_zone == user.time_zone != refused_zone
 
 
 def test_no_secret_of_an_address_reaches_the_access_log(live: LiveServer) -> None:
