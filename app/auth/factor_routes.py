@@ -26,6 +26,7 @@ from app.auth.models import User
 from app.auth.responses import landing, signed_in_response
 from app.core.config import get_settings
 from app.core.db import SessionDep
+from app.core.edge import writes_on_get
 from app.core.errors import DomainError
 from app.core.i18n import N_, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
@@ -138,6 +139,10 @@ NOTICES = {
     "passkey-added": N_("The passkey has been added."),
     "passkey-removed": N_("The passkey has been removed."),
 }
+
+
+# Their first view stores the secret being set up.
+writes_on_get("/account/second-factor", "/account/second-factor/qr.svg")
 
 
 @router.get("/account/second-factor", response_model=None)

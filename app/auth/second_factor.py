@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -117,18 +118,24 @@ def provider_did_mfa(settings: Settings, claims: dict[str, object]) -> bool:
 
 def enrolment_secret(session: Session, settings: Settings, *, user: User) -> str:
     """The secret being enrolled (a new one when none is), for the QR code and the text to type."""
-    factor = totp_of(session, user)
-    if factor is not None and factor.confirmed_at is not None:
+    factor = totp_of(session, user) or _new_totp(session, settings, user)
+    if factor.confirmed_at is not None:
         raise Conflict(N_("An authenticator app is set up already."))
-    if factor is None:
-        secret = pyotp.random_base32()
-        factor = TotpFactor(
-            user_id=account_id(user), secret=_fernet(settings).encrypt(secret.encode()).decode(), created_at=clock.now()
-        )
-        session.add(factor)
-        session.commit()
-        return secret
     return _plain(settings, factor)
+
+
+def _new_totp(session: Session, settings: Settings, user: User) -> TotpFactor:
+    """Stores a new secret to enrol; when the page opened in another tab at the same moment stored one first (the
+    database keeps one per account), that one."""
+    secret = _fernet(settings).encrypt(pyotp.random_base32().encode()).decode()
+    factor = TotpFactor(user_id=account_id(user), secret=secret, created_at=clock.now())
+    try:
+        with session.begin_nested():
+            session.add(factor)
+    except IntegrityError:
+        return session.exec(select(TotpFactor).where(TotpFactor.user_id == user.id)).one()
+    session.commit()
+    return factor
 
 
 def _plain(settings: Settings, factor: TotpFactor) -> str:

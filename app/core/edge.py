@@ -71,14 +71,27 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+# The GET addresses whose answer writes, declared by their routes' modules with `writes_on_get`.
+_writing_gets: set[str] = set()
+
+
+def writes_on_get(*paths: str) -> None:
+    """Declares addresses whose GET writes (a secret stored on first view, say): their transactions take the write
+    lock as they begin, as those of POSTs do, or two views at the same moment find SQLite locked."""
+    _writing_gets.update(paths)
+
+
 class WriteIntent:
-    """Marks the requests that may write (POST and the like), for the database to take its write lock early."""
+    """Marks the requests that may write (POST and the like, and the GETs declared to), for the database to take its
+    write lock early."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] == "http" and (
+            scope["method"] not in ("GET", "HEAD", "OPTIONS") or scope["path"] in _writing_gets
+        ):
             token = writing.set(True)
             try:
                 await self.app(scope, receive, send)
