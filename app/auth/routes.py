@@ -27,7 +27,7 @@ from app.auth.models import Role, User
 from app.auth.responses import landing, open_session, remember_language, second_factor_step, signed_in_response
 from app.core import region
 from app.core.config import LANGUAGES, get_settings
-from app.core.db import SessionDep, get_engine, writing
+from app.core.db import SessionDep, get_engine, writes
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_, gettext
 from app.core.web import CONFIRMED, Confirmation, confirm_first, error_text, render, safe_next
@@ -230,34 +230,30 @@ def _sso_sign_in(
 
     # The provider sends the visitor back with a GET, and this writes: on SQLite its transaction takes the write lock
     # as it begins, as those of POSTs do, or sign-ons returning at the same moment find the database locked.
-    intent = writing.set(True)
-    try:
-        with Session(get_engine(), expire_on_commit=False) as session:
-            user = service.sso_account(
-                session,
-                issuer=issuer,
-                subject=str(claims.get("sub", "")),
-                email=str(claims["email"]) if claims.get("email") else None,
-                email_verified=claims.get("email_verified") is True,
-            )
-            settings = get_settings()
-            pending = second_factor.due(
-                session, settings, user, provider_mfa=second_factor.provider_did_mfa(settings, claims)
-            )
-            token = service.start_session(
-                session,
-                user=user,
-                address=address,
-                user_agent=user_agent,
-                replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
-                pending=pending,
-            )
-            target = landing(user, asked)
-            if pending:
-                target = second_factor_step(user, target, enrolled=second_factor.has_factor(session, user))
-            return token, target
-    finally:
-        writing.reset(intent)
+    with writes(), Session(get_engine(), expire_on_commit=False) as session:
+        user = service.sso_account(
+            session,
+            issuer=issuer,
+            subject=str(claims.get("sub", "")),
+            email=str(claims["email"]) if claims.get("email") else None,
+            email_verified=claims.get("email_verified") is True,
+        )
+        settings = get_settings()
+        pending = second_factor.due(
+            session, settings, user, provider_mfa=second_factor.provider_did_mfa(settings, claims)
+        )
+        token = service.start_session(
+            session,
+            user=user,
+            address=address,
+            user_agent=user_agent,
+            replaces=session.merge(visitor.auth_session) if visitor.auth_session else None,
+            pending=pending,
+        )
+        target = landing(user, asked)
+        if pending:
+            target = second_factor_step(user, target, enrolled=second_factor.has_factor(session, user))
+        return token, target
 
 
 # Language and account

@@ -82,8 +82,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-# Whether the request being answered may write (its method is not a safe one).
+# Whether the work under way may write (a request whose method is not a safe one, say): see `writes`.
 writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
+@contextmanager
+def writes() -> Iterator[None]:
+    """Within it, a transaction that begins on SQLite takes the write lock at once (waiting its turn), for work that
+    writes: a request that may, a GET that stores something, a scheduled job."""
+    token = writing.set(True)
+    try:
+        yield
+    finally:
+        writing.reset(token)
 
 
 def _begin_sqlite(connection: Any) -> None:

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import get_settings
-from app.core.db import writing
+from app.core.db import writes
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_
 
@@ -92,11 +92,8 @@ class WriteIntent:
         if scope["type"] == "http" and (
             scope["method"] not in ("GET", "HEAD", "OPTIONS") or scope["path"] in _writing_gets
         ):
-            token = writing.set(True)
-            try:
+            with writes():
                 await self.app(scope, receive, send)
-            finally:
-                writing.reset(token)
             return
         await self.app(scope, receive, send)
 

@@ -29,7 +29,7 @@ from app.auth.models import Role, User
 from app.capacity.models import Need, Support
 from app.core import clock, formats, region
 from app.core.config import Settings
-from app.core.db import id_of, once, writing
+from app.core.db import id_of, once, writes
 from app.core.errors import DomainError
 from app.core.i18n import N_, in_language, ngettext
 from app.core.i18n import gettext as _
@@ -793,41 +793,42 @@ def _lock_key(job: str) -> int:
 def run_job(session: Session, settings: Settings, job: Job, *, now: datetime) -> JobRun | None:
     """Runs one job for the moment `now`, in one transaction; None when another worker is running it (it will
     have decided the same notifications). A failure rolls everything back and is recorded; the next run retries."""
-    token = writing.set(True)  # on SQLite the transaction begins with the write lock: one job at a time
-    try:
-        session.commit()
-        if session.get_bind().dialect.name == "postgresql":
-            held = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(job)}).scalar()
-            if not held:
-                session.rollback()
-                return None
-        started_at = clock.now()
-        run = Run(session, settings, now)
-        try:
-            jobs()[job](run)
-        except Exception as error:
+    with writes():  # on SQLite the transaction begins with the write lock: one job at a time
+        return _run_job(session, settings, job, now=now)
+
+
+def _run_job(session: Session, settings: Settings, job: Job, *, now: datetime) -> JobRun | None:
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        held = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(job)}).scalar()
+        if not held:
             session.rollback()
-            log.exception("job %s failed", job)
-            record = JobRun(
-                job=job,
-                clock=now,
-                started_at=started_at,
-                finished_at=clock.now(),
-                error=f"{type(error).__name__}: {error}"[:500],
-            )
-            session.add(record)
-            session.commit()
-            return record
-        record = JobRun(job=job, clock=now, started_at=started_at)
-        record.sent, record.skipped, record.failed, record.deferred = run.sent, run.skipped, run.failed, run.deferred
-        if record.idle:
-            record = _idle_run(session, job) or record
-        record.clock, record.started_at, record.finished_at = now, started_at, clock.now()
+            return None
+    started_at = clock.now()
+    run = Run(session, settings, now)
+    try:
+        jobs()[job](run)
+    except Exception as error:
+        session.rollback()
+        log.exception("job %s failed", job)
+        record = JobRun(
+            job=job,
+            clock=now,
+            started_at=started_at,
+            finished_at=clock.now(),
+            error=f"{type(error).__name__}: {error}"[:500],
+        )
         session.add(record)
         session.commit()
         return record
-    finally:
-        writing.reset(token)
+    record = JobRun(job=job, clock=now, started_at=started_at)
+    record.sent, record.skipped, record.failed, record.deferred = run.sent, run.skipped, run.failed, run.deferred
+    if record.idle:
+        record = _idle_run(session, job) or record
+    record.clock, record.started_at, record.finished_at = now, started_at, clock.now()
+    session.add(record)
+    session.commit()
+    return record
 
 
 def _idle_run(session: Session, job: Job) -> JobRun | None:
