@@ -40,7 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db",
         choices=("sqlite", "postgresql"),
-        default=os.environ.get("PRCN_TEST_DB", "sqlite"),
+        default="sqlite",
         help="the database the suite runs on",
     )
 
