@@ -246,6 +246,18 @@ def memberships(
     return _states_from(list(session.exec(query).all()))
 
 
+def member_state_ids(session: Session, body_id: int) -> set[int]:
+    """The states that are members of a body now, by their latest events (read as columns: no event is loaded)."""
+    latest: dict[int, str] = {}
+    for state_id, kind in session.execute(
+        select(MembershipEvent.state_id, MembershipEvent.kind)
+        .where(MembershipEvent.body_id == body_id)
+        .order_by(col(MembershipEvent.at), col(MembershipEvent.id))
+    ):
+        latest[state_id] = kind
+    return {state_id for state_id, kind in latest.items() if kind in MEMBER_KINDS}
+
+
 def history(
     session: Session, *, body_id: int | None = None, state_id: int | None = None
 ) -> list[tuple[MembershipEvent, Body, MemberState, str | None]]:

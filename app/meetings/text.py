@@ -42,8 +42,10 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+@lru_cache(maxsize=64)
 def render(markdown: str) -> Markup:
-    """Sanitised HTML: raw HTML in the source is shown as text, links keep only http(s) and mailto."""
+    """Sanitised HTML: raw HTML in the source is shown as text, links keep only http(s) and mailto. The texts read
+    most (a meeting's minutes and summary, on every view of its page) are kept rendered."""
     # The page has its own <h1>: the text's headings start one level below.
     html = HEADING.sub(lambda found: f"<{found.group(1)}h{int(found.group(2)) + 1}>", _parser().render(markdown))
     clean = nh3.clean(

@@ -465,20 +465,28 @@ class ZoneGroup:
     """Zones offered together in a picker: a heading (a msgid) and (IANA name, label) pairs."""
 
     heading: str
-    options: list[tuple[str, str]]
+    options: tuple[tuple[str, str], ...]
 
 
-def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[str] = ()) -> list[ZoneGroup]:
+def zone_groups(member_zones: Iterable[str], language: str, *, also: Iterable[str] = ()) -> tuple[ZoneGroup, ...]:
     """The zones a picker offers: the member states' zones first, by name, then the other zones (UTC and any
     zone given in `also` that no member state uses, such as a value already chosen)."""
-    now = now_utc()
-    members = sorted({zone for zone in member_zones if zone != "UTC" and known_zone(zone)})
-    others = sorted({zone for zone in [*also, "UTC"] if zone and known_zone(zone)} - set(members))
+    members = frozenset(zone for zone in member_zones if zone != "UTC" and known_zone(zone))
+    others = frozenset(zone for zone in [*also, "UTC"] if zone and known_zone(zone)) - members
+    # Offsets change only at whole minutes, so the labels of a minute serve every page of that minute.
+    return _zone_groups(members, others, language, now_utc().replace(second=0, microsecond=0))
 
-    def labelled(zones: list[str]) -> list[tuple[str, str]]:
-        return sorted(((zone, zone_name(zone, language, now)) for zone in zones), key=lambda pair: pair[1])
 
-    return [ZoneGroup(N_("Member states"), labelled(members)), ZoneGroup(N_("Other zones"), labelled(others))]
+@lru_cache(maxsize=64)
+def _zone_groups(
+    members: frozenset[str], others: frozenset[str], language: str, minute: datetime
+) -> tuple[ZoneGroup, ...]:
+    def labelled(zones: frozenset[str]) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            sorted(((zone, zone_name(zone, language, minute)) for zone in zones), key=lambda pair: (pair[1], pair[0]))
+        )
+
+    return ZoneGroup(N_("Member states"), labelled(members)), ZoneGroup(N_("Other zones"), labelled(others))
 
 
 def place_date(instant: datetime, zone: str, language: str, place: str = "") -> str:

@@ -542,3 +542,19 @@ def test_every_slot_says_why_each_state_left_outside_is(session: Session, settin
             local = slot.local(place)
             expected = "weekend" if local.weekday() >= 5 else "before" if local.hour < 8 else "after"
             assert slot.why[place.state_id].reason == expected, (place.code, local)
+
+
+def test_a_pickers_labels_give_each_zones_offset_at_the_minute_it_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels are kept for the minute they were written in: the minute New Zealand's clocks go back, the picker's
+    Auckland moves from UTC+13 to UTC+12, and a minute later the summer label is not served again."""
+    change = datetime(2027, 4, 3, 14, 0, tzinfo=UTC)  # 03:00 NZDT on 4 April 2027 becomes 02:00 NZST
+
+    def auckland(at: datetime) -> str:
+        monkeypatch.setattr(timing, "now_utc", lambda: at)
+        groups = timing.zone_groups(["Pacific/Auckland", "Pacific/Fiji"], "en")
+        return dict(groups[0].options)["Pacific/Auckland"]
+
+    assert auckland(change - timedelta(seconds=1)).endswith("(UTC+13)")
+    assert auckland(change).endswith("(UTC+12)")
+    assert auckland(change + timedelta(seconds=59)).endswith("(UTC+12)")
+    assert auckland(change - timedelta(seconds=1)).endswith("(UTC+13)")

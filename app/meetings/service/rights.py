@@ -49,8 +49,7 @@ def member_states(session: Session, meeting: Meeting | MeetingSeries) -> set[int
         return governance.group_members(session, [meeting.working_group_id]).get(meeting.working_group_id, set())
     if meeting.body_id is None:
         return set()
-    standings = governance.memberships(session, body_id=meeting.body_id)
-    return {state_id for (_, state_id), standing in standings.items() if standing.is_member}
+    return governance.member_state_ids(session, meeting.body_id)
 
 
 def access(session: Session, meeting: Meeting, user: User) -> Access:
