@@ -1,13 +1,16 @@
-"""Small factories: make_user(session, **overrides), sign_in(client, session, user), csrf_token(html)."""
+"""Small factories: make_user(session, **overrides), sign_in(client, session, user), live_account(engine),
+csrf_token(html)."""
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from functools import lru_cache
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.auth import service
@@ -69,6 +72,16 @@ def sign_in(client: Any, session: Session, user: User, *, pending: bool = False)
     second factor passed, when one is asked), or `pending` its second factor."""
     token = service.start_session(session, user=user, address="testclient", user_agent="pytest", pending=pending)
     client.cookies.set(SESSION_COOKIE, token)
+
+
+def live_account(engine: Engine, **overrides: Any) -> tuple[User, str]:
+    """An account with a unique email address in the live portal's database (`engine`), committed, and the token of
+    a complete session opened for it: the cookie of a visitor signed in as it."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = make_user(session, email=f"live-{uuid.uuid4().hex[:12]}@example.org", **overrides)
+        token = service.start_session(session, user=user, address="127.0.0.1", user_agent="pytest")
+        session.commit()
+    return user, token
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, csrf_token
 from tests.support.live import LiveServer
 
 
-def test_twenty_simultaneous_sign_ins_are_each_answered(live: LiveServer, live_engine: Engine) -> None:
+def test_twenty_simultaneous_sign_ins_are_each_answered(live_server: LiveServer, live_engine: Engine) -> None:
     """Ten right passwords and ten wrong ones at the same instant: ten sign in, ten are refused, none is told to try
     again later (SQLite once answered most of them "database is locked")."""
     people = [f"together-{uuid.uuid4().hex[:8]}@example.org" for _ in range(20)]
@@ -30,7 +30,7 @@ def test_twenty_simultaneous_sign_ins_are_each_answered(live: LiveServer, live_e
 
     def sign_in(number: int, email: str) -> None:
         with httpx.Client(
-            base_url=live.url, timeout=120, headers={"X-Forwarded-For": f"198.51.100.{number}"}
+            base_url=live_server.url, timeout=120, headers={"X-Forwarded-For": f"198.51.100.{number}"}
         ) as browser:
             token = csrf_token(browser.get("/auth/sign-in").text)
             password = PASSWORD if number % 2 else "not the right password"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -15,13 +14,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEntry
-from app.auth import service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import SignInFailure, User
 from app.core.config import get_settings
 from app.core.db import get_engine
 from app.main import create_app
-from tests.factories import PASSWORD, csrf_token, make_user, page_csrf, sign_in, soup
+from tests.factories import PASSWORD, csrf_token, live_account, make_user, page_csrf, sign_in, soup
 from tests.support.live import LiveServer
 
 MB = 1024 * 1024
@@ -43,10 +41,10 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(clie
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
 
 
-def test_a_streamed_body_is_cut_off_at_the_limit(live: LiveServer) -> None:
+def test_a_streamed_body_is_cut_off_at_the_limit(live_server: LiveServer) -> None:
     """300 MB sent in chunks, with no declared length, to the sign-in page of a real server."""
     sent = 0
-    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as connection:
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=30) as connection:
         connection.sendall(
             b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
             b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
@@ -240,15 +238,12 @@ def refused_zone(live_engine: Engine) -> Iterator[str]:
 
 
 def test_a_change_the_database_refuses_gets_the_portals_page_in_the_users_language(
-    live: LiveServer, live_engine: Engine, refused_zone: str
+    live_server: LiveServer, live_engine: Engine, refused_zone: str
 ) -> None:
     """The refusal undoes what the request had read of the signed-in account: the page must still be the portal's
     own, with its message, not a bare server error."""
-    with Session(live_engine, expire_on_commit=False) as db:
-        user = make_user(db, role="observer", email=f"refused-{uuid.uuid4().hex[:10]}@example.org", language="fr")
-        token = service.start_session(db, user=user, address="127.0.0.1", user_agent="pytest")
-        db.commit()
-    with httpx.Client(base_url=live.url, cookies={SESSION_COOKIE: token}, timeout=15) as browser:
+    user, token = live_account(live_engine, role="observer", language="fr")
+    with httpx.Client(base_url=live_server.url, cookies={SESSION_COOKIE: token}, timeout=15) as browser:
         form = browser.get("/account")
         answer = browser.post(
             "/account/preferences",
@@ -262,7 +257,7 @@ def test_a_change_the_database_refuses_gets_the_portals_page_in_the_users_langua
         assert stored is not None and stored.time_zone == user.time_zone != refused_zone
 
 
-def test_no_secret_of_an_address_reaches_the_access_log(live: LiveServer) -> None:
+def test_no_secret_of_an_address_reaches_the_access_log(live_server: LiveServer) -> None:
     secrets_sent = {
         "/auth/link/LinkSecret123abc": "LinkSecret123abc",
         "/auth/reset/ResetSecret456def": "ResetSecret456def",
@@ -272,12 +267,12 @@ def test_no_secret_of_an_address_reaches_the_access_log(live: LiveServer) -> Non
         "/auth/sso/callback?code=CodeSecret42&state=StateSecret42": "CodeSecret42",
     }
     for path in secrets_sent:
-        httpx.get(live.url + path, timeout=30)
-    httpx.get(live.url + "/members?subregion=polynesia", timeout=30)
+        httpx.get(live_server.url + path, timeout=30)
+    httpx.get(live_server.url + "/members?subregion=polynesia", timeout=30)
     deadline = time.monotonic() + 10
-    while "subregion=polynesia" not in live.log.read_text() and time.monotonic() < deadline:
+    while "subregion=polynesia" not in live_server.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
-    logged = live.log.read_text()
+    logged = live_server.log.read_text()
     assert "/auth/link/[secret]" in logged and "subregion=polynesia" in logged, logged[-2000:]
     for secret in [*secrets_sent.values(), "StateSecret42"]:
         assert secret not in logged, f"{secret} is in the access log"
