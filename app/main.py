@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from app.audit import routes as audit_routes
 from app.auth import deps, factor_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import SecondFactorRequired, SignInRequired
+from app.auth.models import User
 from app.capacity import routes as capacity_routes
 from app.coalitions import routes as coalition_routes
 from app.core import edge
@@ -196,8 +198,8 @@ def error_page(request: Request, message: str, status: int, heading: str | None 
     request.state.db = None
     visitor = getattr(request.state, "visitor", None)
     if visitor is not None and visitor.user is not None and inspect(visitor.user).expired_attributes:
-        # The database refused the request's change, which expired the account read for the visitor, and that
-        # session is closed: the page names no one rather than failing in its turn.
+        # The database refused the request's change, which expired the account read for the visitor in a session
+        # now closed, and it was not read again (see integrity_error): the page names no one rather than failing.
         request.state.visitor = None
     return render(
         request,
@@ -287,11 +289,33 @@ async def domain_error(request: Request, error: Exception) -> Response:
     return error_page(request, error_text(error), error.status_code, error.heading)
 
 
+def _read_account_again(request: Request) -> None:
+    """Reads the signed-in account again once the database refused the request's change, which expired what the
+    request had read of it in a session now closed: the page then still says who is signed in."""
+    visitor = getattr(request.state, "visitor", None)
+    if visitor is None or visitor.user is None or not inspect(visitor.user).expired_attributes:
+        return
+    account_id = inspect(visitor.user).identity[0]
+    provided = request.app.dependency_overrides.get(get_session)
+    if provided is not None:
+        request.state.visitor = replace(visitor, user=provided().get(User, account_id))
+        return
+    with new_session() as session:
+        account = session.get(User, account_id)
+        if account is not None:
+            session.expunge(account)
+        request.state.visitor = replace(visitor, user=account)
+
+
 async def integrity_error(request: Request, error: Exception) -> Response:
     """A rule the database keeps (a unique index) refused a change another request made first at the same moment:
     nothing was changed, the visitor is asked to look again rather than told the portal failed."""
     assert isinstance(error, IntegrityError)
     logger.warning("A simultaneous change was refused on %s %s: %s", request.method, request.url.path, error.orig)
+    try:
+        await run_in_threadpool(_read_account_again, request)
+    except (OperationalError, InterfaceError):
+        logger.warning("The visitor of %s could not be read again: the database does not answer", request.url.path)
     return refusal_page(
         request, N_("This was changed by someone else at the same moment. Reload the page and try again."), 409
     )

@@ -241,7 +241,7 @@ def test_a_change_the_database_refuses_gets_the_portals_page_in_the_users_langua
     live_server: LiveServer, live_engine: Engine, refused_zone: str
 ) -> None:
     """The refusal undoes what the request had read of the signed-in account: the page must still be the portal's
-    own, with its message, not a bare server error."""
+    own, with its message, not a bare server error, and still show the person as signed in."""
     user, token = live_account(live_engine, role="observer", language="fr")
     with httpx.Client(base_url=live_server.url, cookies={SESSION_COOKIE: token}, timeout=15) as browser:
         form = browser.get("/account")
@@ -252,6 +252,12 @@ def test_a_change_the_database_refuses_gets_the_portals_page_in_the_users_langua
 
     assert answer.status_code == 409, answer.text[:300]
     assert "Quelqu’un d’autre a modifié ceci au même moment" in alert(answer), answer.text[:500]
+    header = soup(answer.text).select_one("header")
+    assert header is not None
+    assert [button.get_text(strip=True) for button in header.select("form[action='/auth/sign-out'] button")] == [
+        "Se déconnecter"
+    ]
+    assert not header.select("a[href^='/auth/sign-in']")
     with Session(live_engine) as db:
         stored = db.get(User, user.id)
         assert stored is not None and stored.time_zone == user.time_zone != refused_zone
