@@ -24,7 +24,7 @@ from app.capacity import service as capacity
 from app.coalitions import service as coalitions
 from app.coalitions.models import Coalition, CoalitionNeed, CoalitionPartner
 from app.core.config import get_settings
-from app.core.db import writing
+from app.core.db import writes
 from app.core.errors import Conflict
 from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent
@@ -52,8 +52,7 @@ def together(engine: Engine, action: Callable[[Session], object]) -> Counter[str
     start = threading.Barrier(TOGETHER)
 
     def run() -> None:
-        writing.set(True)
-        with Session(engine, expire_on_commit=False) as session:
+        with writes(), Session(engine, expire_on_commit=False) as session:
             start.wait()
             try:
                 action(session)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app import seeds
 from app.core import clock
 from app.core.config import get_settings
-from app.core.db import make_engine, writing
+from app.core.db import make_engine, writes
 from app.training import service
 from app.training.models import Nomination, NominationTally, OfferTally
 from tests.factories import make_user, state
@@ -50,9 +50,9 @@ def test_two_nominations_for_the_same_year_at_once_are_both_counted(new_database
         failures: list[BaseException] = []
 
         def nominate_from_tonga() -> None:
-            writing.set(True)  # as a request that writes: on SQLite it waits for the write lock from the start
             try:
-                with Session(engine) as second:
+                # As a request that writes: on SQLite it waits for the write lock from the start.
+                with writes(), Session(engine) as second:
                     service.nominate(
                         second, user=tonga, offer=june, form=service.CandidateForm(full_name="Fetu", gender="man")
                     )
