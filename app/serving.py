@@ -33,6 +33,9 @@ def _config(settings: Settings, host: str, port: int) -> Any:
         port=port,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
+        # Named rather than left to "auto", which falls back to the pure-Python ones without a word when missing.
+        loop="uvloop",
+        http="httptools",
         log_level="info",
         log_config=edge.access_log_config(),
     )
