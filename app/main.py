@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from http.cookies import SimpleCookie
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -166,6 +168,18 @@ def _language(request: Request) -> None:
     current_language.set(request.state.language)
 
 
+@contextmanager
+def _routes_session(request: Request) -> Iterator[Session]:
+    """A session like the routes get (an application may provide its own, as FastAPI allows), for an error page
+    that reads outside any route; a new one is closed afterwards, leaving what it read detached but readable."""
+    provided = request.app.dependency_overrides.get(get_session)
+    if provided is not None:
+        yield provided()
+        return
+    with new_session() as session:
+        yield session
+
+
 async def _visitor_of_unmatched(request: Request) -> None:
     """A request that matched no route ran no dependency: its visitor is read here, so that the page still says who
     is signed in and in their language. Without a database the page shows no one."""
@@ -173,12 +187,7 @@ async def _visitor_of_unmatched(request: Request) -> None:
         return
 
     def resolve() -> None:
-        # The session the routes get: an application may provide its own, as FastAPI allows.
-        provided = request.app.dependency_overrides.get(get_session)
-        if provided is not None:
-            deps.resolve_visitor(request, provided())
-            return
-        with new_session() as session:
+        with _routes_session(request) as session:
             deps.resolve_visitor(request, session)
 
     try:
@@ -196,8 +205,7 @@ def error_page(request: Request, message: str, status: int, heading: str | None 
     # The request's session has closed before an error is shown: reading through it again would begin a transaction
     # nothing ends (on SQLite, after a form was posted, one holding the write lock). The page leaves the count out.
     request.state.db = None
-    visitor = getattr(request.state, "visitor", None)
-    if visitor is not None and visitor.user is not None and inspect(visitor.user).expired_attributes:
+    if _account_expired(request):
         # The database refused the request's change, which expired the account read for the visitor in a session
         # now closed, and it was not read again (see integrity_error): the page names no one rather than failing.
         request.state.visitor = None
@@ -289,22 +297,20 @@ async def domain_error(request: Request, error: Exception) -> Response:
     return error_page(request, error_text(error), error.status_code, error.heading)
 
 
-def _read_account_again(request: Request) -> None:
-    """Reads the signed-in account again once the database refused the request's change, which expired what the
-    request had read of it in a session now closed: the page then still says who is signed in."""
+def _account_expired(request: Request) -> bool:
+    """Whether the database refused the request's change after its visitor's account was read: the refusal expired
+    what was read of it, in a session now closed."""
     visitor = getattr(request.state, "visitor", None)
-    if visitor is None or visitor.user is None or not inspect(visitor.user).expired_attributes:
+    return visitor is not None and visitor.user is not None and bool(inspect(visitor.user).expired_attributes)
+
+
+def _read_account_again(request: Request) -> None:
+    """Reads the signed-in account again after a refusal expired it, so that the page still says who is signed in."""
+    if not _account_expired(request):
         return
-    account_id = inspect(visitor.user).identity[0]
-    provided = request.app.dependency_overrides.get(get_session)
-    if provided is not None:
-        request.state.visitor = replace(visitor, user=provided().get(User, account_id))
-        return
-    with new_session() as session:
-        account = session.get(User, account_id)
-        if account is not None:
-            session.expunge(account)
-        request.state.visitor = replace(visitor, user=account)
+    visitor = request.state.visitor
+    with _routes_session(request) as session:
+        request.state.visitor = replace(visitor, user=session.get(User, inspect(visitor.user).identity[0]))
 
 
 async def integrity_error(request: Request, error: Exception) -> Response:
