@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import ColumnElement, and_, delete, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -444,15 +444,19 @@ def start_session(
     return token
 
 
+# Every request of a signed-in person runs it: built once, since building it cost more than running it.
+_VISITOR = (
+    select(UserSession, User)
+    .join(User, col(User.id) == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_visitor(session: Session, settings: Settings, token: str | None) -> Visitor:
     """The visitor behind a session cookie; an ended, idle or too old session is no session."""
     if not token:
         return Visitor()
-    row = session.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(UserSession.token_hash == digest(token))
-    ).first()
+    row = session.exec(_VISITOR, params={"token_hash": digest(token)}).first()
     if row is None:
         return Visitor()
     auth_session, user = row

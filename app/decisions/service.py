@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, extract, or_
+from sqlalchemy import ColumnElement, and_, bindparam, extract, or_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -76,15 +77,62 @@ def outcomes(settings: Settings) -> dict[str, str]:
     return {key: label for key, label in OUTCOMES.items() if key != "vote" or votes_allowed(settings)}
 
 
+# The statements a meeting's page runs on every view are built once, with the meeting as bound parameters:
+# building one cost more than running it.
+_CHAIR_TERM = (
+    select(ChairTerm)
+    .where(ChairTerm.body_id == bindparam("body_id"), col(ChairTerm.starts_on) <= bindparam("day"))
+    .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())
+)
+_OF_AND_DEFERRED_TO = (
+    select(Decision, Meeting)
+    .join(Meeting, col(Meeting.id) == Decision.meeting_id)
+    .where(
+        or_(
+            col(Decision.meeting_id) == bindparam("meeting_id"),
+            and_(col(Decision.deferred_to_id) == bindparam("meeting_id"), col(Decision.status) == "deferred"),
+        )
+    )
+    .order_by(col(Meeting.starts_at), col(Decision.id))
+)
+
+
+def _same_owner_as(in_group: bool) -> ColumnElement[bool]:
+    """Meetings of the body or working group bound as `body_id` and `group_id` (`in_group`: of a working group)."""
+    if in_group:
+        return col(Meeting.working_group_id) == bindparam("group_id")
+    return and_(col(Meeting.body_id) == bindparam("body_id"), col(Meeting.working_group_id).is_(None))
+
+
+@cache
+def _later_statement(in_group: bool) -> Any:
+    return (
+        select(Meeting)
+        .where(col(Meeting.starts_at) > bindparam("after"), Meeting.status == "scheduled", _same_owner_as(in_group))
+        .order_by(col(Meeting.starts_at))
+        .limit(20)
+    )
+
+
+@cache
+def _earlier_in_force_statement(in_group: bool) -> Any:
+    return (
+        select(Decision, Meeting)
+        .join(Meeting, col(Meeting.id) == Decision.meeting_id)
+        .where(
+            Decision.status == "in_force",
+            col(Meeting.starts_at) <= bindparam("until"),
+            _same_owner_as(in_group),
+        )
+        .order_by(col(Meeting.starts_at).desc(), col(Decision.id))
+    )
+
+
 def chair_state(session: Session, meeting: Meeting) -> int | None:
     """The state chairing the meeting's body on the meeting's day (a working group's meeting has none)."""
     if meeting.body_id is None or meeting.working_group_id is not None:
         return None
-    term = session.exec(
-        select(ChairTerm)
-        .where(ChairTerm.body_id == meeting.body_id, col(ChairTerm.starts_on) <= meeting.starts_at.date())
-        .order_by(col(ChairTerm.starts_on).desc(), col(ChairTerm.id).desc())
-    ).first()
+    term = session.exec(_CHAIR_TERM, params={"body_id": meeting.body_id, "day": meeting.starts_at.date()}).first()
     return term.state_id if term else None
 
 
@@ -722,17 +770,7 @@ def deferred_to(session: Session, *, user: User | None, meeting: Meeting) -> lis
 def of_and_deferred_to(session: Session, *, user: User, meeting: Meeting, known: Known) -> tuple[list[Row], list[Row]]:
     """What of_meeting() and deferred_to() return, read together, with what the meeting page has read: one query for
     both lists' decisions."""
-    pairs = session.exec(
-        select(Decision, Meeting)
-        .join(Meeting, col(Meeting.id) == Decision.meeting_id)
-        .where(
-            or_(
-                col(Decision.meeting_id) == meeting.id,
-                and_(col(Decision.deferred_to_id) == meeting.id, col(Decision.status) == "deferred"),
-            )
-        )
-        .order_by(col(Meeting.starts_at), col(Decision.id))
-    ).all()
+    pairs = session.exec(_OF_AND_DEFERRED_TO, params={"meeting_id": meeting.id}).all()
     rows = _rows(session, user, [(d, m) for d, m in pairs], known)
     own = [row for row in rows if row.decision.meeting_id == meeting.id]
     deferred = [row for row in rows if row.decision.deferred_to_id == meeting.id and row.decision.status == "deferred"]
@@ -827,27 +865,19 @@ def linkable_actions(session: Session, decision: Decision) -> list[ActionItem]:
 
 def later_meetings(session: Session, meeting: Meeting, *, now: datetime | None = None) -> list[Meeting]:
     """Meetings of the same body or group still to come: where a decision can be deferred to."""
-    now = now or clock.now()
-    query = select(Meeting).where(col(Meeting.starts_at) > max(now, meeting.starts_at), Meeting.status == "scheduled")
-    if meeting.working_group_id is not None:
-        query = query.where(Meeting.working_group_id == meeting.working_group_id)
-    else:
-        query = query.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
-    return list(session.exec(query.order_by(col(Meeting.starts_at)).limit(20)).all())
+    after = max(now or clock.now(), meeting.starts_at)
+    statement = _later_statement(meeting.working_group_id is not None)
+    return list(session.exec(statement, params={"after": after, **_owner(meeting)}).all())
 
 
 def earlier_in_force(session: Session, meeting: Meeting) -> list[tuple[Decision, Meeting]]:
     """Decisions in force of the same body or group up to this meeting: what a new one may amend or supersede."""
-    query = (
-        select(Decision, Meeting)
-        .join(Meeting, col(Meeting.id) == Decision.meeting_id)
-        .where(Decision.status == "in_force", col(Meeting.starts_at) <= meeting.starts_at)
-    )
-    if meeting.working_group_id is not None:
-        query = query.where(Meeting.working_group_id == meeting.working_group_id)
-    else:
-        query = query.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
-    return [(d, m) for d, m in session.exec(query.order_by(col(Meeting.starts_at).desc(), col(Decision.id))).all()]
+    statement = _earlier_in_force_statement(meeting.working_group_id is not None)
+    return [(d, m) for d, m in session.exec(statement, params={"until": meeting.starts_at, **_owner(meeting)}).all()]
+
+
+def _owner(meeting: Meeting) -> dict[str, int | None]:
+    return {"body_id": meeting.body_id, "group_id": meeting.working_group_id}
 
 
 def present_states(session: Session, meeting: Meeting) -> list[MemberState]:

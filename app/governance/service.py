@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -246,14 +246,18 @@ def memberships(
     return _states_from(list(session.exec(query).all()))
 
 
+# Built once: every meeting page asks it, and building the statement cost more than running it.
+_BODY_EVENTS = (
+    select(MembershipEvent.state_id, MembershipEvent.kind)
+    .where(MembershipEvent.body_id == bindparam("body_id"))
+    .order_by(col(MembershipEvent.at), col(MembershipEvent.id))
+)
+
+
 def member_state_ids(session: Session, body_id: int) -> set[int]:
     """The states that are members of a body now, by their latest events (read as columns: no event is loaded)."""
     latest: dict[int, str] = {}
-    for state_id, kind in session.execute(
-        select(MembershipEvent.state_id, MembershipEvent.kind)
-        .where(MembershipEvent.body_id == body_id)
-        .order_by(col(MembershipEvent.at), col(MembershipEvent.id))
-    ):
+    for state_id, kind in session.execute(_BODY_EVENTS, {"body_id": body_id}):
         latest[state_id] = kind
     return {state_id for state_id, kind in latest.items() if kind in MEMBER_KINDS}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
@@ -14,14 +14,37 @@ from app.governance.models import Body, WorkingGroup
 from app.meetings.models import Invitation, Meeting, MeetingInvitee, MeetingSeries, MinutesVersion
 from app.meetings.service import visible_query
 
+# The statements a meeting's page runs on every view are built once, with the meeting as a bound parameter:
+# building one cost more than running it.
+_BODIES_AND_GROUPS = select(Body, WorkingGroup).outerjoin(WorkingGroup, col(WorkingGroup.body_id) == Body.id)
+_INVITED_STATES = select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == bindparam("meeting_id"))
+_ANSWERS = (
+    select(Invitation, User)
+    .join(User, col(User.id) == Invitation.user_id)
+    .where(Invitation.meeting_id == bindparam("meeting_id"))
+    .order_by(col(User.display_name))
+)
+_OBSERVERS_AND_REACHED = (
+    select(col(User.id), col(User.display_name), col(User.role), col(User.member_state_id))
+    .where(
+        User.is_active == True,  # noqa: E712
+        or_(
+            col(User.role) == Role.observer,
+            and_(
+                col(User.role) == Role.focal_point,
+                col(User.member_state_id).in_(bindparam("state_ids", expanding=True)),
+            ),
+        ),
+    )
+    .order_by(col(User.display_name))
+)
+
 
 def bodies_and_groups(session: Session) -> tuple[list[Body], list[WorkingGroup]]:
     """Every body and every working group, in one query (a working group always hangs on a body)."""
     bodies: dict[int | None, Body] = {}
     groups: list[WorkingGroup] = []
-    for body, group in session.exec(
-        select(Body, WorkingGroup).outerjoin(WorkingGroup, col(WorkingGroup.body_id) == Body.id)
-    ).all():
+    for body, group in session.exec(_BODIES_AND_GROUPS).all():
         bodies[body.id] = body
         if group is not None:
             groups.append(group)
@@ -43,19 +66,13 @@ def series(session: Session, series_id: int) -> MeetingSeries | None:
 
 def invited_state_ids(session: Session, meeting: Meeting) -> set[int]:
     """The ids of the states invited to the meeting."""
-    return set(session.exec(select(MeetingInvitee.state_id).where(MeetingInvitee.meeting_id == meeting.id)).all())
+    return set(session.exec(_INVITED_STATES, params={"meeting_id": meeting.id}).all())
 
 
 def answers(session: Session, meeting: Meeting) -> list[tuple[Invitation, User]]:
     """Every invitation to the meeting with the person invited, by name."""
     return [
-        (invitation, person)
-        for invitation, person in session.exec(
-            select(Invitation, User)
-            .join(User, col(User.id) == Invitation.user_id)
-            .where(Invitation.meeting_id == meeting.id)
-            .order_by(col(User.display_name))
-        ).all()
+        (invitation, person) for invitation, person in session.exec(_ANSWERS, params={"meeting_id": meeting.id}).all()
     ]
 
 
@@ -69,17 +86,7 @@ class Observer(NamedTuple):
 def observers_and_reached(session: Session, state_ids: Collection[int]) -> tuple[list[Observer], set[int]]:
     """The active observers, by name (whom a coordinator may invite besides the states), and which of these states
     have an active focal point (who receives the state's invitations), in one query of four columns."""
-    people = session.exec(
-        select(col(User.id), col(User.display_name), col(User.role), col(User.member_state_id))
-        .where(
-            User.is_active == True,  # noqa: E712
-            or_(
-                col(User.role) == Role.observer,
-                and_(col(User.role) == Role.focal_point, col(User.member_state_id).in_(list(state_ids))),
-            ),
-        )
-        .order_by(col(User.display_name))
-    ).all()
+    people = session.exec(_OBSERVERS_AND_REACHED, params={"state_ids": list(state_ids)}).all()
     observers = [
         Observer(user_id, name)
         for user_id, name, role, _state in people

@@ -21,10 +21,13 @@ from app.governance import service as governance
 from app.governance.models import Body, MembershipEvent, WorkingGroup
 from app.members.models import ContributionReport, FocalPoint, MemberState, Pledge, RegionTotal
 
+# Built once: many pages read every state, and building the statement cost more than running it.
+_MEMBER_STATES = select(MemberState).order_by(col(MemberState.name_en))
+
 
 def member_states(session: Session) -> list[MemberState]:
     """Every member state, by English name."""
-    return list(session.exec(select(MemberState).order_by(col(MemberState.name_en))).all())
+    return list(session.exec(_MEMBER_STATES).all())
 
 
 def states_by_id(session: Session) -> dict[int, MemberState]:

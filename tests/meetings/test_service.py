@@ -1027,6 +1027,35 @@ def test_an_action_item_raised_at_one_meeting_is_reviewed_at_the_next(
     assert item.due_on == date(2027, 9, 30) and events(session, item) == ["open"]
 
 
+def test_a_working_groups_meeting_reviews_the_items_of_that_groups_earlier_meetings_only(
+    session: Session, settings: Settings, cast: Cast, two_meetings: tuple[Meeting, Meeting]
+) -> None:
+    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # an option with working groups
+    group = governance.create_working_group(
+        session,
+        adhoc,
+        user=cast.coordinator,
+        body_key="adhoc-network",
+        name="Pre-deployment training",
+        track="police",
+        lead_state_id=cast.states["FJ"].id,
+        mandate="",
+        member_state_ids=[],
+    )
+    group_july, group_october = (
+        service.create_meeting(
+            session, adhoc, user=cast.coordinator, form=form(day=day, body_key="", working_group_id=group.id)
+        )
+        for day in ("2027-07-13", "2027-10-12")
+    )
+    sme_july, sme_october = two_meetings
+    of_the_group, of_the_body = raise_item(session, cast, group_july), raise_item(session, cast, sme_july)
+    assert [i.id for i in service.for_review(session, group_october)] == [of_the_group.id]
+    assert [i.id for i in service.for_review(session, sme_october)] == [of_the_body.id]
+    raised, reviewed = service.raised_and_reviewed(session, group_october)
+    assert raised == [] and [i.id for i in reviewed] == [of_the_group.id]
+
+
 def test_status_changes_append_events_and_a_done_item_leaves_the_review(
     session: Session, cast: Cast, two_meetings: tuple[Meeting, Meeting]
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -23,15 +23,21 @@ from app.meetings.models import (
 from app.meetings.service.rights import Access, require_runner
 from app.outbox import service as outbox
 
+# The statements a meeting's page runs on every view are built once, with the meeting as a bound parameter:
+# building one cost more than running it.
+_AGENDA = (
+    select(AgendaItem)
+    .where(AgendaItem.meeting_id == bindparam("meeting_id"))
+    .order_by(col(AgendaItem.position), col(AgendaItem.id))
+)
+_DOCUMENTS = select(MeetingDocument).where(MeetingDocument.meeting_id == bindparam("meeting_id"))
+_DOCUMENTS_ORDER = (col(MeetingDocument.uploaded_at), col(MeetingDocument.id))
+_ALL_DOCUMENTS = _DOCUMENTS.order_by(*_DOCUMENTS_ORDER)
+_OBSERVERS_DOCUMENTS = _DOCUMENTS.where(MeetingDocument.part == "observers").order_by(*_DOCUMENTS_ORDER)
+
 
 def agenda(session: Session, meeting: Meeting) -> list[AgendaItem]:
-    return list(
-        session.exec(
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting.id)
-            .order_by(col(AgendaItem.position), col(AgendaItem.id))
-        ).all()
-    )
+    return list(session.exec(_AGENDA, params={"meeting_id": meeting.id}).all())
 
 
 def check_agenda_fits(session: Session, meeting: Meeting, extra: int = 0) -> None:
@@ -238,10 +244,8 @@ def upload(
 
 
 def visible_documents(session: Session, meeting: Meeting, rights: Access) -> list[MeetingDocument]:
-    query = select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
-    if not rights.attributions:
-        query = query.where(MeetingDocument.part == "observers")
-    return list(session.exec(query.order_by(col(MeetingDocument.uploaded_at), col(MeetingDocument.id))).all())
+    query = _ALL_DOCUMENTS if rights.attributions else _OBSERVERS_DOCUMENTS
+    return list(session.exec(query, params={"meeting_id": meeting.id}).all())
 
 
 def get_document(session: Session, meeting: Meeting, rights: Access, document_id: int) -> MeetingDocument:

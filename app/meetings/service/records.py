@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, or_
 from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
@@ -60,11 +62,18 @@ def record_attendance(session: Session, *, user: User, meeting: Meeting, present
     session.commit()
 
 
+# The statements a meeting's page runs on every view are built once, with the meeting as a bound parameter:
+# building one cost more than running it.
+_ATTENDANCE = select(Attendance).where(Attendance.meeting_id == bindparam("meeting_id"))
+_MINUTES = (
+    select(MinutesVersion)
+    .where(MinutesVersion.meeting_id == bindparam("meeting_id"))
+    .order_by(col(MinutesVersion.id).desc())
+)
+
+
 def attendance(session: Session, meeting: Meeting) -> dict[int, bool]:
-    return {
-        row.state_id: row.present
-        for row in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id)).all()
-    }
+    return {row.state_id: row.present for row in session.exec(_ATTENDANCE, params={"meeting_id": meeting.id}).all()}
 
 
 MINUTES_LIMIT = 200_000
@@ -97,13 +106,7 @@ def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -
 
 def minutes(session: Session, meeting: Meeting) -> tuple[MinutesVersion | None, int]:
     """The current minutes and how many versions they have had."""
-    versions = list(
-        session.exec(
-            select(MinutesVersion)
-            .where(MinutesVersion.meeting_id == meeting.id)
-            .order_by(col(MinutesVersion.id).desc())
-        ).all()
-    )
+    versions = list(session.exec(_MINUTES, params={"meeting_id": meeting.id}).all())
     return (versions[0] if versions else None), len(versions)
 
 
@@ -310,32 +313,44 @@ def open_action_items_of_state(
     return paging.Head([(item, meeting) for item, meeting, _total in found], found[0][2] if found else 0)
 
 
-def _reviewed(meeting: Meeting) -> ColumnElement[bool]:
-    """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
-    earlier = select(Meeting.id).where(col(Meeting.starts_at) < meeting.starts_at)
-    if meeting.working_group_id is not None:
-        earlier = earlier.where(Meeting.working_group_id == meeting.working_group_id)
+def _reviewed(in_group: bool) -> ColumnElement[bool]:
+    """Action items raised at earlier meetings of the same body or group (`in_group`: of a working group), still
+    open: the meeting bound as `starts_at`, `group_id` and `body_id` reviews them."""
+    earlier = select(Meeting.id).where(col(Meeting.starts_at) < bindparam("starts_at"))
+    if in_group:
+        earlier = earlier.where(Meeting.working_group_id == bindparam("group_id"))
     else:
-        earlier = earlier.where(Meeting.body_id == meeting.body_id, col(Meeting.working_group_id).is_(None))
+        earlier = earlier.where(Meeting.body_id == bindparam("body_id"), col(Meeting.working_group_id).is_(None))
     return and_(col(ActionItem.meeting_id).in_(earlier), col(ActionItem.status).in_(("open", "in_progress")))
+
+
+@cache
+def _review_statement(in_group: bool, *, with_raised: bool) -> Any:
+    """Built once per kind of meeting: the action items it reviews, and with `with_raised` those raised at it."""
+    reviewed = _reviewed(in_group)
+    where = or_(col(ActionItem.meeting_id) == bindparam("meeting_id"), reviewed) if with_raised else reviewed
+    return select(ActionItem).where(where).order_by(col(ActionItem.due_on), col(ActionItem.id))
+
+
+def _review_params(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting.id,
+        "starts_at": meeting.starts_at,
+        "group_id": meeting.working_group_id,
+        "body_id": meeting.body_id,
+    }
 
 
 def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:
     """Action items raised at earlier meetings of the same body or group, still open: this meeting reviews them."""
-    return list(
-        session.exec(
-            select(ActionItem).where(_reviewed(meeting)).order_by(col(ActionItem.due_on), col(ActionItem.id))
-        ).all()
-    )
+    statement = _review_statement(meeting.working_group_id is not None, with_raised=False)
+    return list(session.exec(statement, params=_review_params(meeting)).all())
 
 
 def raised_and_reviewed(session: Session, meeting: Meeting) -> tuple[list[ActionItem], list[ActionItem]]:
     """What action_items() and for_review() return, read together in one query."""
-    found = session.exec(
-        select(ActionItem)
-        .where(or_(col(ActionItem.meeting_id) == meeting.id, _reviewed(meeting)))
-        .order_by(col(ActionItem.due_on), col(ActionItem.id))
-    ).all()
+    statement = _review_statement(meeting.working_group_id is not None, with_raised=True)
+    found = session.exec(statement, params=_review_params(meeting)).all()
     return [item for item in found if item.meeting_id == meeting.id], [
         item for item in found if item.meeting_id != meeting.id
     ]
