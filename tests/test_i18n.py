@@ -9,7 +9,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.core.config import ROOT
-from app.core.i18n import LOCALE_DIR
+from app.core.i18n import LOCALE_DIR, NC_, in_language
+from app.core.web import environment
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -75,3 +76,18 @@ def test_region_words_exist_in_both_languages() -> None:
         words = network.options[key]
         assert words.label("en") != words.label("fr") or key == "adhoc"
         assert words.summary("en") != words.summary("fr")
+
+
+def test_templates_translate_in_the_readers_language_and_escape_what_fills_a_message_in() -> None:
+    page = environment().from_string(
+        "{{ _('Same as the host state (%(zone)s)', zone=zone) }}|{{ _(status) }}|{{ _('Open') }}|"
+        "{{ ngettext('%(num)d unused recovery code remains.', '%(num)d unused recovery codes remain.', n) }}"
+    )
+    values = {"zone": "<b>Fiji</b>", "status": NC_("action item", "Open"), "n": 2}
+    with in_language("fr"):
+        french = page.render(values)
+    english = page.render(values)
+    assert french == (
+        "Celui de l’État hôte (&lt;b&gt;Fiji&lt;/b&gt;)|Ouverte|Open|Il reste 2 codes de secours inutilisés."
+    )
+    assert english == "Same as the host state (&lt;b&gt;Fiji&lt;/b&gt;)|Open|Open|2 unused recovery codes remain."

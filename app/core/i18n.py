@@ -47,9 +47,14 @@ class ContextMessage(str):
 
 
 def gettext(message: str) -> str:
+    return translate(message, current_language.get())
+
+
+def translate(message: str, language: str) -> str:
+    """A message in one language, in its context if it has one."""
     if isinstance(message, ContextMessage):
-        return str(translations(current_language.get()).pgettext(message.context, message))
-    return translations(current_language.get()).gettext(message)
+        return str(translations(language).pgettext(message.context, message))
+    return translations(language).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
