@@ -1736,7 +1736,7 @@ def test_past_meetings_show_twenty_at_a_time_and_the_older_link_reaches_the_firs
 
 @pytest.mark.parametrize(
     ("who", "most"),
-    [("coordinator", 17), ("fiji", 15), ("cook", 13)],
+    [("coordinator", 18), ("fiji", 16), ("cook", 14)],
     ids=["coordinator", "member-focal-point", "invited-focal-point"],
 )
 def test_the_meeting_page_reads_each_thing_once_in_a_few_queries(
@@ -1766,6 +1766,7 @@ def test_the_meeting_page_reads_each_thing_once_in_a_few_queries(
     path = f"/meetings/{meeting.id}"
     assert client.get(path).status_code == 200
 
+    session.expunge_all()  # the request shares the test's session: it must find nothing there a new one would not
     with QueryLog(engine) as log:
         assert client.get(path).status_code == 200
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
@@ -124,9 +124,13 @@ def openable(session: Session, user: User, meetings: Sequence[Meeting]) -> list[
     return [m for m in meetings if m.id in seen or (m.body_id, m.working_group_id) in member_of]
 
 
+# Built once, as Session.get builds its statement again on every call: every meeting's page reads it first.
+_MEETING = select(Meeting).where(Meeting.id == bindparam("meeting_id"))
+
+
 def get_meeting(session: Session, meeting_id: int, *, user: User) -> tuple[Meeting, Access]:
     """The meeting and the user's access; a meeting the user may not see is not found, as if it did not exist."""
-    meeting = session.get(Meeting, meeting_id)
+    meeting = session.exec(_MEETING, params={"meeting_id": meeting_id}).first()
     if meeting is None:
         raise NotFound(N_("No such meeting."))
     rights = access(session, meeting, user)
