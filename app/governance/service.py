@@ -789,14 +789,18 @@ def change_group_member(
     session.commit()
 
 
+# Built once: every working group's meeting page asks it.
+_GROUP_EVENTS = (
+    select(WorkingGroupEvent)
+    .where(col(WorkingGroupEvent.working_group_id).in_(bindparam("group_ids", expanding=True)))
+    .order_by(col(WorkingGroupEvent.at), col(WorkingGroupEvent.id))
+)
+
+
 def group_members(session: Session, group_ids: list[int]) -> dict[int, set[int]]:
     """Current member states of each working group, in one query."""
     members: dict[int, set[int]] = defaultdict(set)
-    events = session.exec(
-        select(WorkingGroupEvent)
-        .where(col(WorkingGroupEvent.working_group_id).in_(group_ids))
-        .order_by(col(WorkingGroupEvent.at), col(WorkingGroupEvent.id))
-    ).all()
+    events = session.exec(_GROUP_EVENTS, params={"group_ids": list(group_ids)}).all()
     for event in events:
         (members[event.working_group_id].add if event.kind == "added" else members[event.working_group_id].discard)(
             event.state_id

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -75,14 +75,16 @@ def published_summaries(session: Session, *, limit: int = 10) -> list[Meeting]:
     )
 
 
+# Built once, the person and the meetings bound: every meeting's page and list asks it.
+_ANSWERS_OF = select(Invitation).where(
+    Invitation.user_id == bindparam("user_id"), col(Invitation.meeting_id).in_(bindparam("meeting_ids", expanding=True))
+)
+
+
 def answers_of(session: Session, *, user: User, meeting_ids: list[int]) -> dict[int, Invitation]:
     """The user's invitations to these meetings, by meeting (one query)."""
-    return {
-        row.meeting_id: row
-        for row in session.exec(
-            select(Invitation).where(Invitation.user_id == user.id, col(Invitation.meeting_id).in_(meeting_ids))
-        ).all()
-    }
+    found = session.exec(_ANSWERS_OF, params={"user_id": user.id, "meeting_ids": list(meeting_ids)}).all()
+    return {row.meeting_id: row for row in found}
 
 
 def _feed_hash(token: str) -> str:

@@ -71,16 +71,30 @@ def access(session: Session, meeting: Meeting, user: User) -> Access:
     )
 
 
+# Built once, the meeting, the person and their state bound: every meeting's page asks it of those not members.
+_IN_PERSON = exists().where(
+    col(Invitation.meeting_id) == bindparam("meeting_id"), col(Invitation.user_id) == bindparam("user_id")
+)
+_INVITED_IN_PERSON = select(_IN_PERSON)
+_INVITED_OR_FOLLOWING = select(
+    _IN_PERSON,
+    exists().where(
+        col(MeetingInvitee.meeting_id) == bindparam("meeting_id"), col(MeetingInvitee.state_id) == bindparam("state_id")
+    ),
+    exists().where(
+        col(ActionItem.meeting_id) == bindparam("meeting_id"), col(ActionItem.owner_state_id) == bindparam("state_id")
+    ),
+)
+
+
 def _invitations(session: Session, meeting: Meeting, user: User, state_id: int | None) -> tuple[bool, bool, bool]:
     """Whether the user is invited in person, their state invited, and their state the owner of an action item the
     meeting raised (its focal points follow the item there even when the state is not a member); one query."""
-    in_person = exists().where(col(Invitation.meeting_id) == meeting.id, col(Invitation.user_id) == user.id)
+    params = {"meeting_id": meeting.id, "user_id": user.id, "state_id": state_id}
     if state_id is None:
-        return bool(session.exec(select(in_person)).one()), False, False
-    as_state = exists().where(col(MeetingInvitee.meeting_id) == meeting.id, col(MeetingInvitee.state_id) == state_id)
-    owns = exists().where(col(ActionItem.meeting_id) == meeting.id, col(ActionItem.owner_state_id) == state_id)
-    found = session.exec(select(in_person, as_state, owns)).one()
-    return bool(found[0]), bool(found[1]), bool(found[2])
+        return bool(session.exec(_INVITED_IN_PERSON, params=params).one()), False, False
+    in_person, as_state, follows_item = session.exec(_INVITED_OR_FOLLOWING, params=params).one()
+    return bool(in_person), bool(as_state), bool(follows_item)
 
 
 def reads_members_part(user: User, members: set[int]) -> bool:
