@@ -231,6 +231,8 @@ def meetings_pages() -> list[tuple[str, str, str]]:
         ("/meetings", "/meetings", "focal_point"),
         ("/dashboard", "/dashboard", "focal_point"),
         ("/meetings/{id}", f"/meetings/{meeting.id}", "coordinator"),
+        # The same page as most of its readers see it: a focal point of a member state, without the forms that run it.
+        ("/meetings/{id} focal pt", f"/meetings/{meeting.id}", "focal_point"),
         ("find a time, 22 states", search, "coordinator"),
     ]
 

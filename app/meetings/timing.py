@@ -264,9 +264,15 @@ def zone_label(local: datetime) -> str:
 
 def clock(instant: datetime, zone: str) -> str:
     """A short local time with its weekday, for tables: 'Mon 14 Jul 14:00 UTC-10', 'lun. 14 juil. 14:00 UTC-10'."""
+    return _clock_written(instant, zone, formats.babel_locale())
+
+
+@lru_cache(maxsize=4096)
+def _clock_written(instant: datetime, zone: str, locale: Locale) -> str:
+    """clock(), kept for the process: a list of fifty meetings writes fifty, and Babel takes some tens of
+    microseconds for each."""
     local = instant.astimezone(zone_info(zone))
-    language = formats.babel_locale()
-    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=language)
+    text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=locale)
     return f"{text} {zone_label(local)}"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
@@ -26,22 +28,41 @@ from app.meetings.models import (
     MeetingInvitee,
 )
 from app.meetings.service.invitations import location, organizer_address, organizer_addresses
-from app.meetings.service.rights import visible_query
+from app.meetings.service.rights import reader, visible_query, visible_statement
 
 
 def upcoming(
     session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None
 ) -> list[Meeting]:
     """The meetings the user may see that have not ended, soonest first: `limit` of them after the first `skip`."""
-    query = visible_query(user).where(col(Meeting.ends_at) >= (now or clock.now()))
-    return list(session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id)).offset(skip).limit(limit)).all())
+    return _timeline(session, user, ended=False, limit=limit, skip=skip, now=now)
 
 
 def past(session: Session, *, user: User, limit: int = 50, skip: int = 0, now: datetime | None = None) -> list[Meeting]:
     """The meetings the user may see that have ended, latest first: `limit` of them after the first `skip`."""
-    query = visible_query(user).where(col(Meeting.ends_at) < (now or clock.now()))
-    order = (col(Meeting.starts_at).desc(), col(Meeting.id).desc())
-    return list(session.exec(query.order_by(*order).offset(skip).limit(limit)).all())
+    return _timeline(session, user, ended=True, limit=limit, skip=skip, now=now)
+
+
+def _timeline(
+    session: Session, user: User, *, ended: bool, limit: int, skip: int, now: datetime | None
+) -> list[Meeting]:
+    kind, values = reader(user)
+    params = {**values, "now": now or clock.now(), "skip": skip, "limit": limit}
+    return list(session.exec(_timeline_statement(kind, ended=ended), params=params).all())
+
+
+@cache
+def _timeline_statement(kind: str, *, ended: bool) -> Any:
+    """The meetings a kind of reader may see that have ended (latest first) or not (soonest first), a page of them:
+    built once per kind, since every list of meetings runs it."""
+    query = visible_statement(kind)
+    if ended:
+        query = query.where(col(Meeting.ends_at) < bindparam("now")).order_by(
+            col(Meeting.starts_at).desc(), col(Meeting.id).desc()
+        )
+    else:
+        query = query.where(col(Meeting.ends_at) >= bindparam("now")).order_by(col(Meeting.starts_at), col(Meeting.id))
+    return query.offset(bindparam("skip")).limit(bindparam("limit"))
 
 
 def upcoming_for_state(

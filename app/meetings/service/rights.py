@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
@@ -165,13 +167,32 @@ def invited_states(session: Session, meeting_ids: list[int]) -> dict[int, set[in
     return found
 
 
-def visible_query(user: User):
-    """Meetings the user may see, as a query (coordinators: all)."""
-    query = select(Meeting)
+def reader(user: User) -> tuple[str, dict[str, int | None]]:
+    """Which meetings the user may see: all of them (coordinators), those they or their state are invited to (a
+    focal point), or those they are invited to; and the values visible_statement() binds for them."""
     if governance.coordinates(user):
+        kind = "all"
+    elif user.role == Role.focal_point and user.member_state_id is not None:
+        kind = "state"
+    else:
+        kind = "person"
+    return kind, {"reader_id": user.id, "reader_state_id": user.member_state_id}
+
+
+@cache
+def visible_statement(kind: str) -> Any:
+    """The meetings a kind of reader (see reader()) may see, built once per kind, the reader bound."""
+    query = select(Meeting)
+    if kind == "all":
         return query
-    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
-    if user.role == Role.focal_point and user.member_state_id is not None:
-        as_state = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == user.member_state_id)
+    invited = select(Invitation.meeting_id).where(Invitation.user_id == bindparam("reader_id"))
+    if kind == "state":
+        as_state = select(MeetingInvitee.meeting_id).where(MeetingInvitee.state_id == bindparam("reader_state_id"))
         return query.where(col(Meeting.id).in_(invited) | col(Meeting.id).in_(as_state))
     return query.where(col(Meeting.id).in_(invited))
+
+
+def visible_query(user: User) -> Any:
+    """Meetings the user may see, as a query with the user's values in it (coordinators: all)."""
+    kind, values = reader(user)
+    return visible_statement(kind).params(**values)
