@@ -81,7 +81,8 @@ def test_region_words_exist_in_both_languages() -> None:
 def test_templates_translate_in_the_readers_language_and_escape_what_fills_a_message_in() -> None:
     page = environment().from_string(
         "{{ _('Same as the host state (%(zone)s)', zone=zone) }}|{{ _(status) }}|{{ _('Open') }}|"
-        "{{ ngettext('%(num)d unused recovery code remains.', '%(num)d unused recovery codes remain.', n) }}"
+        "{{ ngettext('%(num)d unused recovery code remains.', '%(num)d unused recovery codes remain.', n) }}|"
+        "{{ _('Seats filled: 100%%') }}"
     )
     values = {"zone": "<b>Fiji</b>", "status": NC_("action item", "Open"), "n": 2}
     with in_language("fr"):
@@ -89,5 +90,8 @@ def test_templates_translate_in_the_readers_language_and_escape_what_fills_a_mes
     english = page.render(values)
     assert french == (
         "Celui de l’État hôte (&lt;b&gt;Fiji&lt;/b&gt;)|Ouverte|Open|Il reste 2 codes de secours inutilisés."
+        "|Seats filled: 100%"
     )
-    assert english == "Same as the host state (&lt;b&gt;Fiji&lt;/b&gt;)|Open|Open|2 unused recovery codes remain."
+    assert english == (
+        "Same as the host state (&lt;b&gt;Fiji&lt;/b&gt;)|Open|Open|2 unused recovery codes remain.|Seats filled: 100%"
+    )

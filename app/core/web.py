@@ -85,13 +85,21 @@ def _translation_markup(message: str, language: str, context: str | None) -> Mar
     return Markup(translate(message, language))  # noqa: S704 - as jinja2.ext.i18n does: templates translate our messages
 
 
+@lru_cache(maxsize=8192)
+def _translation_alone(message: str, language: str, context: str | None) -> Markup:
+    """A message's translation with no value to fill in, formatted all the same ("%%" is written "%"), kept too:
+    formatting markup costs more than looking the message up."""
+    return _translation_markup(message, language, context) % {}
+
+
 @pass_eval_context
 def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
     """`_()` in templates, as jinja2.ext.i18n's own (the values escaped, the message always a format string), in one
     call where the extension's takes three: a page calls it hundreds of times."""
     if not eval_ctx.autoescape:
         return gettext(message) % variables
-    return _translation_markup(message, current_language.get(), getattr(message, "context", None)) % variables
+    key = (message, current_language.get(), getattr(message, "context", None))
+    return _translation_markup(*key) % variables if variables else _translation_alone(*key)
 
 
 @pass_eval_context
