@@ -89,7 +89,7 @@ def _owner_name(meeting: Meeting, bodies: dict[int, str], groups: dict[int, str]
     return groups.get(meeting.working_group_id) if meeting.working_group_id else None
 
 
-UPCOMING, PAST = 50, 20  # meetings per page of each list on /meetings
+UPCOMING = PAST = 20  # meetings per page of each list on /meetings: light on a slow link, the rest a link away
 
 
 @router.get("/meetings", response_class=HTMLResponse)

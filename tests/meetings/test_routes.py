@@ -1731,6 +1731,28 @@ def test_past_meetings_show_twenty_at_a_time_and_the_older_link_reaches_the_firs
     assert len(second_log) == len(first_log)  # an older page costs what the first does
 
 
+def test_upcoming_meetings_show_twenty_at_a_time_and_the_later_link_reaches_the_last_one(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    for number in range(20):
+        schedule(session, scene.coordinator, day=date.today() + timedelta(days=40 + number), title=f"Coming {number}")
+    schedule(session, scene.coordinator, day=date.today() + timedelta(days=400), title="Last meeting planned")
+    enter(client, session, scene.coordinator)
+    upcoming = "section[aria-labelledby=upcoming-heading]"
+
+    first = soup(client.get("/meetings").text)
+    titles = [row.get_text(" ", strip=True) for row in first.select(f"{upcoming} tbody th")]
+    later = first.select_one(f"{upcoming} a[rel=next]")
+    assert len(titles) == 20 and not any("Last meeting planned" in title for title in titles)
+    assert later is not None and later.get_text(strip=True) == "Later meetings"
+    second = soup(client.get(str(later["href"])).text)
+
+    assert [row.get_text(" ", strip=True) for row in second.select(f"{upcoming} tbody th")][-1].startswith(
+        "Last meeting planned"
+    )
+    assert second.select_one(f"{upcoming} a[rel=next]") is None and second.select_one(f"{upcoming} a[rel=prev]")
+
+
 # The meeting page's reading
 
 
