@@ -64,16 +64,17 @@ def record_attendance(session: Session, *, user: User, meeting: Meeting, present
 
 # The statements a meeting's page runs on every view are built once, with the meeting as a bound parameter:
 # building one cost more than running it.
-_ATTENDANCE = select(Attendance).where(Attendance.meeting_id == bindparam("meeting_id"))
+_ATTENDANCE = select(Attendance.state_id, Attendance.present).where(Attendance.meeting_id == bindparam("meeting_id"))
 _MINUTES = (
-    select(MinutesVersion)
+    select(MinutesVersion, func.count().over())
     .where(MinutesVersion.meeting_id == bindparam("meeting_id"))
     .order_by(col(MinutesVersion.id).desc())
+    .limit(1)
 )
 
 
 def attendance(session: Session, meeting: Meeting) -> dict[int, bool]:
-    return {row.state_id: row.present for row in session.exec(_ATTENDANCE, params={"meeting_id": meeting.id}).all()}
+    return dict(session.exec(_ATTENDANCE, params={"meeting_id": meeting.id}).all())
 
 
 MINUTES_LIMIT = 200_000
@@ -106,8 +107,8 @@ def save_minutes(session: Session, *, user: User, meeting: Meeting, text: str) -
 
 def minutes(session: Session, meeting: Meeting) -> tuple[MinutesVersion | None, int]:
     """The current minutes and how many versions they have had."""
-    versions = list(session.exec(_MINUTES, params={"meeting_id": meeting.id}).all())
-    return (versions[0] if versions else None), len(versions)
+    newest = session.exec(_MINUTES, params={"meeting_id": meeting.id}).first()
+    return (newest[0], newest[1]) if newest else (None, 0)
 
 
 def set_publication(
