@@ -18,8 +18,7 @@ from app.governance.models import Body
 from app.meetings import service as meetings
 from app.meetings.models import Meeting
 from tests.decisions.conftest import AFTER
-from tests.meetings.conftest import Cast, MeetingFactory, sme
-from tests.meetings.conftest import form as meeting_form
+from tests.meetings.conftest import Cast, MeetingFactory, group_meetings, sme
 
 
 def said(error: pytest.ExceptionInfo[DomainError]) -> str:
@@ -125,24 +124,7 @@ def test_a_decision_deferred_to_a_later_meeting_of_the_body_is_on_that_meetings_
 def test_a_working_groups_meeting_offers_its_own_groups_later_meetings_and_decisions_in_force(
     session: Session, settings: Settings, cast: Cast, held: Meeting, next_meeting: Meeting
 ) -> None:
-    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # an option with working groups
-    group = governance.create_working_group(
-        session,
-        adhoc,
-        user=cast.coordinator,
-        body_key="adhoc-network",
-        name="Pre-deployment training",
-        track="police",
-        lead_state_id=cast.states["FJ"].id,
-        mandate="",
-        member_state_ids=[],
-    )
-    july, october = (
-        meetings.create_meeting(
-            session, adhoc, user=cast.coordinator, form=meeting_form(day=day, body_key="", working_group_id=group.id)
-        )
-        for day in ("2027-07-13", "2027-10-12")
-    )
+    adhoc, july, october = group_meetings(session, settings, cast)
     of_the_group = service.record(session, adhoc, user=cast.coordinator, meeting=july, form=form(), now=AFTER)
     of_the_body = record(session, settings, cast, held)
     assert [m.id for m in service.later_meetings(session, july, now=AFTER)] == [october.id]

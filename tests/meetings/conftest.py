@@ -14,7 +14,7 @@ from app.auth import service as accounts
 from app.auth.models import User
 from app.core.config import Settings, get_settings
 from app.governance import service as governance
-from app.governance.models import Body
+from app.governance.models import Body, WorkingGroup
 from app.meetings import service
 from app.meetings.models import Meeting
 from app.members.models import MemberState
@@ -55,6 +55,35 @@ def sme(session: Session) -> Body:
     found = session.exec(select(Body).where(Body.key == "sme")).first()
     assert found is not None, "seeded body sme missing"
     return found
+
+
+def working_group(session: Session, settings: Settings, cast: Cast) -> tuple[Settings, WorkingGroup]:
+    """The ad hoc option (one with working groups) and a police working group of its network, led by Fiji."""
+    adhoc = settings.model_copy(update={"governance_option": "adhoc"})
+    group = governance.create_working_group(
+        session,
+        adhoc,
+        user=cast.coordinator,
+        body_key="adhoc-network",
+        name="Pre-deployment training",
+        track="police",
+        lead_state_id=cast.states["FJ"].id,
+        mandate="",
+        member_state_ids=[],
+    )
+    return adhoc, group
+
+
+def group_meetings(session: Session, settings: Settings, cast: Cast) -> tuple[Settings, Meeting, Meeting]:
+    """The ad hoc option and two meetings of its working group (working_group()), on 13 July and 12 October 2027."""
+    adhoc, group = working_group(session, settings, cast)
+    july, october = (
+        service.create_meeting(
+            session, adhoc, user=cast.coordinator, form=form(day=day, body_key="", working_group_id=group.id)
+        )
+        for day in ("2027-07-13", "2027-10-12")
+    )
+    return adhoc, july, october
 
 
 def focal_point(session: Session, code: str, **overrides: Any) -> User:

@@ -29,7 +29,18 @@ from app.meetings.models import (
 )
 from app.pages.dashboard import dashboard
 from tests.factories import make_user
-from tests.meetings.conftest import LINK, MEMBERS, Cast, MeetingFactory, count, focal_point, form, outbox_for
+from tests.meetings.conftest import (
+    LINK,
+    MEMBERS,
+    Cast,
+    MeetingFactory,
+    count,
+    focal_point,
+    form,
+    group_meetings,
+    outbox_for,
+    working_group,
+)
 
 
 def said(error: pytest.ExceptionInfo[DomainError]) -> str:
@@ -405,18 +416,7 @@ def test_only_coordinators_create_series_and_meetings(session: Session, settings
 
 
 def test_a_working_group_meets_until_it_is_archived(session: Session, settings: Settings, cast: Cast) -> None:
-    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # an option with working groups
-    group = governance.create_working_group(
-        session,
-        adhoc,
-        user=cast.coordinator,
-        body_key="adhoc-network",
-        name="Pre-deployment training",
-        track="police",
-        lead_state_id=cast.states["FJ"].id,
-        mandate="",
-        member_state_ids=[],
-    )
+    adhoc, group = working_group(session, settings, cast)
     for_group = form(body_key="", working_group_id=group.id)
     meeting = service.create_meeting(session, adhoc, user=cast.coordinator, form=for_group)
     assert (meeting.body_id, meeting.working_group_id) == (None, group.id)
@@ -1030,24 +1030,7 @@ def test_an_action_item_raised_at_one_meeting_is_reviewed_at_the_next(
 def test_a_working_groups_meeting_reviews_the_items_of_that_groups_earlier_meetings_only(
     session: Session, settings: Settings, cast: Cast, two_meetings: tuple[Meeting, Meeting]
 ) -> None:
-    adhoc = settings.model_copy(update={"governance_option": "adhoc"})  # an option with working groups
-    group = governance.create_working_group(
-        session,
-        adhoc,
-        user=cast.coordinator,
-        body_key="adhoc-network",
-        name="Pre-deployment training",
-        track="police",
-        lead_state_id=cast.states["FJ"].id,
-        mandate="",
-        member_state_ids=[],
-    )
-    group_july, group_october = (
-        service.create_meeting(
-            session, adhoc, user=cast.coordinator, form=form(day=day, body_key="", working_group_id=group.id)
-        )
-        for day in ("2027-07-13", "2027-10-12")
-    )
+    _adhoc, group_july, group_october = group_meetings(session, settings, cast)
     sme_july, sme_october = two_meetings
     of_the_group, of_the_body = raise_item(session, cast, group_july), raise_item(session, cast, sme_july)
     assert [i.id for i in service.for_review(session, group_october)] == [of_the_group.id]
