@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, extract, or_
+from sqlalchemy import and_, bindparam, extract, or_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -97,18 +97,13 @@ _OF_AND_DEFERRED_TO = (
 )
 
 
-def _same_owner_as(in_group: bool) -> ColumnElement[bool]:
-    """Meetings of the body or working group bound as `body_id` and `group_id` (`in_group`: of a working group)."""
-    if in_group:
-        return col(Meeting.working_group_id) == bindparam("group_id")
-    return and_(col(Meeting.body_id) == bindparam("body_id"), col(Meeting.working_group_id).is_(None))
-
-
 @cache
 def _later_statement(in_group: bool) -> Any:
     return (
         select(Meeting)
-        .where(col(Meeting.starts_at) > bindparam("after"), Meeting.status == "scheduled", _same_owner_as(in_group))
+        .where(
+            col(Meeting.starts_at) > bindparam("after"), Meeting.status == "scheduled", meetings.same_owner(in_group)
+        )
         .order_by(col(Meeting.starts_at))
         .limit(20)
     )
@@ -122,7 +117,7 @@ def _earlier_in_force_statement(in_group: bool) -> Any:
         .where(
             Decision.status == "in_force",
             col(Meeting.starts_at) <= bindparam("until"),
-            _same_owner_as(in_group),
+            meetings.same_owner(in_group),
         )
         .order_by(col(Meeting.starts_at).desc(), col(Decision.id))
     )
@@ -867,17 +862,14 @@ def later_meetings(session: Session, meeting: Meeting, *, now: datetime | None =
     """Meetings of the same body or group still to come: where a decision can be deferred to."""
     after = max(now or clock.now(), meeting.starts_at)
     statement = _later_statement(meeting.working_group_id is not None)
-    return list(session.exec(statement, params={"after": after, **_owner(meeting)}).all())
+    return list(session.exec(statement, params={"after": after, **meetings.owner_values(meeting)}).all())
 
 
 def earlier_in_force(session: Session, meeting: Meeting) -> list[tuple[Decision, Meeting]]:
     """Decisions in force of the same body or group up to this meeting: what a new one may amend or supersede."""
     statement = _earlier_in_force_statement(meeting.working_group_id is not None)
-    return [(d, m) for d, m in session.exec(statement, params={"until": meeting.starts_at, **_owner(meeting)}).all()]
-
-
-def _owner(meeting: Meeting) -> dict[str, int | None]:
-    return {"body_id": meeting.body_id, "group_id": meeting.working_group_id}
+    found = session.exec(statement, params={"until": meeting.starts_at, **meetings.owner_values(meeting)}).all()
+    return [(d, m) for d, m in found]
 
 
 def present_states(session: Session, meeting: Meeting) -> list[MemberState]:

@@ -269,7 +269,7 @@ def clock(instant: datetime, zone: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _clock_written(instant: datetime, zone: str, locale: Locale) -> str:
-    """clock(), kept for the process: a list of fifty meetings writes fifty, and Babel takes some tens of
+    """clock(), kept for the process: a list of meetings writes one a row, and Babel takes some tens of
     microseconds for each."""
     local = instant.astimezone(zone_info(zone))
     text = format_datetime(local, "EEE d MMM HH:mm", tzinfo=local.tzinfo, locale=locale)

@@ -26,7 +26,7 @@ from app.meetings.models import (
     MeetingSeries,
     MinutesVersion,
 )
-from app.meetings.service.rights import invited_states, require_runner
+from app.meetings.service.rights import invited_states, owner_values, require_runner, same_owner
 from app.meetings.service.scheduling import parse_day
 from app.members.models import MemberState
 
@@ -317,11 +317,7 @@ def open_action_items_of_state(
 def _reviewed(in_group: bool) -> ColumnElement[bool]:
     """Action items raised at earlier meetings of the same body or group (`in_group`: of a working group), still
     open: the meeting bound as `starts_at`, `group_id` and `body_id` reviews them."""
-    earlier = select(Meeting.id).where(col(Meeting.starts_at) < bindparam("starts_at"))
-    if in_group:
-        earlier = earlier.where(Meeting.working_group_id == bindparam("group_id"))
-    else:
-        earlier = earlier.where(Meeting.body_id == bindparam("body_id"), col(Meeting.working_group_id).is_(None))
+    earlier = select(Meeting.id).where(col(Meeting.starts_at) < bindparam("starts_at"), same_owner(in_group))
     return and_(col(ActionItem.meeting_id).in_(earlier), col(ActionItem.status).in_(("open", "in_progress")))
 
 
@@ -334,12 +330,7 @@ def _review_statement(in_group: bool, *, with_raised: bool) -> Any:
 
 
 def _review_params(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "meeting_id": meeting.id,
-        "starts_at": meeting.starts_at,
-        "group_id": meeting.working_group_id,
-        "body_id": meeting.body_id,
-    }
+    return {"meeting_id": meeting.id, "starts_at": meeting.starts_at, **owner_values(meeting)}
 
 
 def for_review(session: Session, meeting: Meeting) -> list[ActionItem]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists
+from sqlalchemy import ColumnElement, and_, bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
@@ -165,6 +165,18 @@ def invited_states(session: Session, meeting_ids: list[int]) -> dict[int, set[in
     for row in session.exec(select(MeetingInvitee).where(col(MeetingInvitee.meeting_id).in_(meeting_ids))).all():
         found[row.meeting_id].add(row.state_id)
     return found
+
+
+def same_owner(in_group: bool) -> ColumnElement[bool]:
+    """Meetings of the body or working group (`in_group`: of a working group) bound as `body_id` and `group_id`, for
+    statements built once: owner_values() binds a meeting's."""
+    if in_group:
+        return col(Meeting.working_group_id) == bindparam("group_id")
+    return and_(col(Meeting.body_id) == bindparam("body_id"), col(Meeting.working_group_id).is_(None))
+
+
+def owner_values(meeting: Meeting) -> dict[str, int | None]:
+    return {"body_id": meeting.body_id, "group_id": meeting.working_group_id}
 
 
 def reader(user: User) -> tuple[str, dict[str, int | None]]:
